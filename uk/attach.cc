@@ -1,0 +1,85 @@
+// Moving a task between containers: attach_task() and the `tasks` write
+// (the patch's attach_task / attach_task_by_pid).
+#include <cerrno>
+#include <cstdlib>
+#include <string>
+
+#include "uk/container_core.h"
+#include "uk/kernel.h"
+#include "uk/task.h"
+
+namespace uk {
+
+Errno container_core::attach_task(container* cont, task_struct* tsk) {
+  containerfs_root* root = cont->root;
+  container* oldcont = task_container_in(tsk, root);
+  if (oldcont == cont) return kOk;  // already there: no callbacks
+
+  // Validate first: every subsystem may veto before anything changes.
+  for (container_subsys* ss : root->subsys_list) UK_TRY(ss->can_attach(cont, tsk));
+
+  css_group* oldcg;
+  {
+    absl::MutexLock l(&tsk->alloc_lock);
+    oldcg = tsk->containers;
+  }
+  // Only attach (under container_mutex) and exit (which sets PF_EXITING first)
+  // change tsk->containers, so oldcg stays the task's until we publish.
+  css_group* newcg = find_css_group(oldcg, cont);
+  bool exiting;
+  {
+    absl::MutexLock cl(&css_group_lock);
+    absl::MutexLock l(&tsk->alloc_lock);
+    exiting = tsk->flags & PF_EXITING;
+    if (!exiting) {
+      tsk->containers = newcg;
+      if (tsk->cg_list_linked) {
+        // The node moves between lists, so the task's cg_list iterator stays valid.
+        newcg->tasks.splice(newcg->tasks.begin(), oldcg->tasks, tsk->cg_list);
+      }
+    }
+  }
+  if (exiting) {
+    put_css_group(newcg);
+    return Errno(ESRCH);
+  }
+  for (container_subsys* ss : root->subsys_list) ss->attach(cont, oldcont, tsk);
+  oldcont->set_flag(CONT_RELEASABLE);
+  put_css_group(oldcg);  // the task's old reference
+  return kOk;
+}
+
+// attach_task_by_pid(): sscanf("%d") semantics: leading blanks skipped, '-' accepted,
+// trailing text ignored; no number at all is EIO.
+Errno container_core::attach_task_by_pid(container* cont, std::string_view buf) {
+  std::string s(buf);
+  const char* p = s.c_str();
+  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\v' || *p == '\f' || *p == '\r') p++;
+  const char* digits = (*p == '-' || *p == '+') ? p + 1 : p;
+  // The kernel's vsscanf takes no '+' sign for %d.
+  if (*p == '+' || !(*digits >= '0' && *digits <= '9')) return Errno(EIO);
+  errno = 0;
+  long long v = std::strtoll(p, nullptr, 10);
+  // The kernel's %d conversion truncates to int.
+  pid_t pid = static_cast<pid_t>(v);
+
+  task_struct* me = current_task();
+  task_struct* tsk;
+  if (pid != 0) {
+    tsk = kernel_.find_task_by_pid(pid);
+    if (tsk == nullptr || tsk->zombie) return Errno(ESRCH);
+    {
+      absl::MutexLock l(&tsk->alloc_lock);
+      if (tsk->flags & PF_EXITING) return Errno(ESRCH);
+    }
+    if (me != nullptr && me->euid != 0 && me->euid != tsk->uid && me->euid != tsk->suid) {
+      return Errno(EACCES);
+    }
+  } else {
+    tsk = me;
+    if (tsk == nullptr) return Errno(ESRCH);
+  }
+  return attach_task(cont, tsk);
+}
+
+}  // namespace uk

@@ -1,0 +1,45 @@
+// struct cftype: one control file kind of a container directory.
+//
+// Dispatch (container_file_read/write): read -> `read` if set, else `read_uint`
+// ("%llu\n"), else EINVAL; write -> `write`, else `write_uint` (parsed by the core:
+// empty EINVAL, >= 64 bytes E2BIG, one trailing newline stripped, base auto-detected,
+// junk EINVAL), else EINVAL.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "vfs/errno.h"
+#include "vfs/types.h"
+
+namespace uk {
+
+struct container;
+struct file;
+struct inode;
+
+// MAX_CFTYPE_NAME
+inline constexpr size_t MAX_CFTYPE_NAME = 64;
+
+struct cftype {
+  // The V10 name: literal, as container_add_file(cont, cft) created it.
+  std::string name;
+  // Set where 2.6.24 named the file differently (before its "<subsys>." prefix), for
+  // the cgroup flavour.
+  std::string cgroup_name;
+  int private_ = 0;
+
+  std::function<Errno(inode&, file&)> open;
+  std::function<ErrorOr<size_t>(container*, const cftype*, file&, char* buf, size_t nbytes,
+                                loff_t* ppos)>
+      read;
+  std::function<uint64_t(container*, const cftype*)> read_uint;
+  std::function<ErrorOr<size_t>(container*, const cftype*, file&, const char* buf, size_t nbytes,
+                                loff_t* ppos)>
+      write;
+  std::function<Errno(container*, const cftype*, uint64_t val)> write_uint;
+  std::function<void(inode&, file&)> release;
+};
+
+}  // namespace uk

@@ -1,0 +1,254 @@
+// Control files: the read/write dispatch every container file goes through
+// (container_file_read / container_file_write / container_write_uint) and the core's
+// own files (the patch's files[] and container_common_file_write).
+#include "uk/container_files.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "uk/container_core.h"
+#include "uk/containerfs.h"
+#include "uk/containerfs_root.h"
+#include "uk/kernel.h"
+#include "vfs/dentry.h"
+
+namespace uk {
+
+size_t container_read_string(std::string_view content, char* buf, size_t nbytes, loff_t* ppos) {
+  return simple_read_from_buffer(buf, nbytes, ppos, content);
+}
+
+unsigned long long simple_strtoull(const char* cp, const char** end, unsigned base) {
+  auto isxdigit_ = [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  };
+  if (base == 0) {
+    base = 10;
+    if (*cp == '0') {
+      base = 8;
+      cp++;
+      if ((cp[0] == 'x' || cp[0] == 'X') && isxdigit_(cp[1])) {
+        cp++;
+        base = 16;
+      }
+    }
+  } else if (base == 16 && cp[0] == '0' && (cp[1] == 'x' || cp[1] == 'X')) {
+    cp += 2;
+  }
+  unsigned long long result = 0;
+  while (isxdigit_(*cp)) {
+    unsigned value = (*cp >= '0' && *cp <= '9') ? *cp - '0' : (*cp | 0x20) - 'a' + 10;
+    if (value >= base) break;
+    result = result * base + value;
+    cp++;
+  }
+  if (end != nullptr) *end = cp;
+  return result;
+}
+
+namespace {
+
+container* file_container(const file& f) { return __d_cont(f.f_path.dentry->d_parent.get()); }
+const cftype* file_cftype(const file& f) { return __d_cft(f.f_path.dentry.get()); }
+
+// The user buffer as the kernel sees it after copy-in: NUL-terminated, so C string
+// functions stop at an embedded NUL.
+std::string kernel_buffer(const char* buf, size_t nbytes) {
+  std::string s(buf, nbytes);
+  return std::string(s.c_str());
+}
+
+// container_write_uint(): empty EINVAL, >= 64 bytes E2BIG, one trailing '\n' stripped,
+// the whole rest must parse (base auto-detected) or EINVAL.
+ErrorOr<size_t> container_write_uint(container* cont, const cftype* cft, const char* buf,
+                                     size_t nbytes) {
+  if (nbytes == 0) return Errno(EINVAL);
+  if (nbytes >= 64) return Errno(E2BIG);
+  std::string s(buf, nbytes);
+  if (s.back() == '\n') s.pop_back();
+  s = std::string(s.c_str());
+  const char* end;
+  unsigned long long val = simple_strtoull(s.c_str(), &end, 0);
+  if (*end != '\0') return Errno(EINVAL);
+  UK_TRY(cft->write_uint(cont, cft, val));
+  return nbytes;
+}
+
+class container_file_ops final : public file_operations {
+ public:
+  Errno open(inode& i, file& f) const override {
+    const cftype* cft = __d_cft(f.f_path.dentry.get());
+    if (cft == nullptr) return Errno(ENODEV);
+    return cft->open ? cft->open(i, f) : kOk;
+  }
+  void release(inode& i, file& f) const override {
+    const cftype* cft = file_cftype(f);
+    if (cft->release) cft->release(i, f);
+  }
+  ErrorOr<size_t> read(file& f, char* buf, size_t count, loff_t* pos) const override {
+    const cftype* cft = file_cftype(f);
+    container* cont = file_container(f);
+    if (cft->read) return cft->read(cont, cft, f, buf, count, pos);
+    if (cft->read_uint) {
+      std::string s = absl::StrCat(cft->read_uint(cont, cft), "\n");
+      return container_read_string(s, buf, count, pos);
+    }
+    return Errno(EINVAL);
+  }
+  ErrorOr<size_t> write(file& f, const char* buf, size_t count, loff_t* pos) const override {
+    const cftype* cft = file_cftype(f);
+    container* cont = file_container(f);
+    if (cft->write) return cft->write(cont, cft, f, buf, count, pos);
+    if (cft->write_uint) return container_write_uint(cont, cft, buf, count);
+    return Errno(EINVAL);
+  }
+};
+
+// Control files can be chmod/chowned like any file (simple_setattr).
+class container_file_iops final : public inode_operations {};
+
+// --- The core's files ---
+
+enum container_filetype {
+  FILE_TASKLIST,
+  FILE_NOTIFY_ON_RELEASE,
+  FILE_RELEASABLE,
+  FILE_RELEASE_AGENT,
+};
+
+// container_common_file_write(): E2BIG at PATH_MAX, ENODEV once removed, under
+// container_mutex.
+ErrorOr<size_t> container_common_file_write(container* cont, const cftype* cft, file& f,
+                                            const char* buf, size_t nbytes, loff_t* ppos) {
+  if (nbytes >= PATH_MAX) return Errno(E2BIG);
+  container_core& core = *cont->root->core;
+  std::string buffer(buf, nbytes);
+  absl::MutexLock l(&core.container_mutex);
+  if (cont->removed()) return Errno(ENODEV);
+  switch (cft->private_) {
+    case FILE_TASKLIST:
+      UK_TRY(core.attach_task_by_pid(cont, kernel_buffer(buf, nbytes)));
+      break;
+    case FILE_NOTIFY_ON_RELEASE:
+      cont->clear_flag(CONT_RELEASABLE);
+      if (simple_strtoull(kernel_buffer(buf, nbytes).c_str(), nullptr, 10) != 0) {
+        cont->set_flag(CONT_NOTIFY_ON_RELEASE);
+      } else {
+        cont->clear_flag(CONT_NOTIFY_ON_RELEASE);
+      }
+      break;
+    case FILE_RELEASE_AGENT: {
+      if (!buffer.empty() && buffer.back() == '\n') buffer.pop_back();
+      cont->root->release_agent_path = std::string(buffer.c_str());
+      break;
+    }
+    default:
+      return Errno(EINVAL);
+  }
+  return nbytes;
+}
+
+// The snapshot a reader of `tasks` sees: every thread id, ascending, taken at open.
+struct tasks_snapshot {
+  std::string text;
+};
+
+Errno container_tasks_open(inode& i, file& f) {
+  if (!(f.f_mode & file::FMODE_READ)) return kOk;
+  container* cont = file_container(f);
+  container_core& core = *cont->root->core;
+  std::vector<pid_t> pids;
+  pids.reserve(core.container_task_count(cont));
+  core.container_iter(cont, [&pids](task_struct* t) { pids.push_back(t->pid); });
+  std::sort(pids.begin(), pids.end());
+  std::string text;
+  text.reserve(pids.size() * 8);
+  char num[16];
+  for (pid_t pid : pids) {
+    int n = std::snprintf(num, sizeof num, "%d\n", pid);
+    text.append(num, n);
+  }
+  f.private_data = std::make_shared<tasks_snapshot>(tasks_snapshot{std::move(text)});
+  return kOk;
+}
+
+ErrorOr<size_t> container_tasks_read(container* cont, const cftype* cft, file& f, char* buf,
+                                     size_t nbytes, loff_t* ppos) {
+  auto* snap = std::any_cast<std::shared_ptr<tasks_snapshot>>(&f.private_data);
+  if (snap == nullptr) return Errno(EINVAL);
+  return container_read_string((*snap)->text, buf, nbytes, ppos);
+}
+
+ErrorOr<size_t> container_common_file_read(container* cont, const cftype* cft, file& f, char* buf,
+                                           size_t nbytes, loff_t* ppos) {
+  std::string s;
+  switch (cft->private_) {
+    case FILE_NOTIFY_ON_RELEASE:
+      s = cont->notify_on_release() ? "1\n" : "0\n";
+      break;
+    case FILE_RELEASABLE:
+      s = cont->test_flag(CONT_RELEASABLE) ? "1\n" : "0\n";
+      break;
+    case FILE_RELEASE_AGENT: {
+      absl::MutexLock l(&cont->root->core->container_mutex);
+      s = cont->root->release_agent_path + "\n";
+      break;
+    }
+    default:
+      return Errno(EINVAL);
+  }
+  return container_read_string(s, buf, nbytes, ppos);
+}
+
+std::vector<cftype> make_base_files() {
+  std::vector<cftype> files(3);
+  files[0].name = "tasks";
+  files[0].private_ = FILE_TASKLIST;
+  files[0].open = container_tasks_open;
+  files[0].read = container_tasks_read;
+  files[0].write = container_common_file_write;
+  files[1].name = "notify_on_release";
+  files[1].private_ = FILE_NOTIFY_ON_RELEASE;
+  files[1].read = container_common_file_read;
+  files[1].write = container_common_file_write;
+  files[2].name = "releasable";
+  files[2].private_ = FILE_RELEASABLE;
+  files[2].read = container_common_file_read;
+  return files;
+}
+
+cftype make_release_agent_file() {
+  cftype cft;
+  cft.name = "release_agent";
+  cft.private_ = FILE_RELEASE_AGENT;
+  cft.read = container_common_file_read;
+  cft.write = container_common_file_write;
+  return cft;
+}
+
+}  // namespace
+
+const std::vector<cftype>& container_base_files() {
+  static const std::vector<cftype> files = make_base_files();
+  return files;
+}
+
+const cftype& container_root_file() {
+  static const cftype cft = make_release_agent_file();
+  return cft;
+}
+
+const file_operations& container_file_operations() {
+  static const container_file_ops ops;
+  return ops;
+}
+
+const inode_operations& container_file_inode_operations() {
+  static const container_file_iops ops;
+  return ops;
+}
+
+}  // namespace uk

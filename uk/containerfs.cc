@@ -1,0 +1,346 @@
+// The container filesystem: mount (get_sb), kill_sb, remount, the directory
+// operations that create and remove containers, and the root's population
+// (the patch's container_get_sb, container_kill_sb, container_remount,
+// container_mkdir/rmdir/rename, container_populate_dir, container_add_file).
+#include "uk/containerfs.h"
+
+#include <sys/stat.h>
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "uk/container_core.h"
+#include "uk/container_files.h"
+#include "uk/containerfs_root.h"
+#include "uk/kernel.h"
+#include "uk/task.h"
+#include "vfs/dentry.h"
+#include "vfs/file.h"
+#include "vfs/inode.h"
+#include "vfs/mount.h"
+#include "vfs/vfs.h"
+
+namespace uk {
+
+const container_flavour container_flavour_v10 = {"container", false};
+
+namespace {
+
+containerfs_root* sb_root(super_block& sb) {
+  return static_cast<containerfs_root*>(sb.s_fs_info.get());
+}
+
+std::shared_ptr<inode> container_new_inode(super_block* sb, umode_t mode) {
+  auto i = std::make_shared<inode>();
+  i->i_ino = sb->get_next_ino();
+  i->i_mode = mode;
+  const vfs_task* t = current();
+  i->i_uid = t != nullptr ? t->fsuid : 0;
+  i->i_gid = t != nullptr ? t->fsgid : 0;
+  i->i_sb = sb;
+  clock_gettime(CLOCK_REALTIME, &i->i_mtime);
+  i->i_atime = i->i_ctime = i->i_mtime;
+  return i;
+}
+
+vfs& sb_vfs(container_core& core) { return core.k().vfs(); }
+
+}  // namespace
+
+container* __d_cont(const dentry* d) {
+  return static_cast<container*>(d->d_inode->i_private.get());
+}
+
+const cftype* __d_cft(const dentry* d) {
+  return static_cast<const cftype*>(d->d_inode->i_private.get());
+}
+
+// --- Mount options ---
+
+ErrorOr<containerfs_options> parse_containerfs_options(const container_core& core,
+                                                       const char* data) {
+  containerfs_options opts;
+  // Debian's Abseil has its own string_view.
+  absl::string_view spec = data != nullptr ? absl::string_view(data) : "all";
+  for (absl::string_view token : absl::StrSplit(spec, ',')) {
+    if (token.empty()) return Errno(EINVAL);
+    if (token == "all") {
+      opts.subsys_bits = (1UL << CONTAINER_SUBSYS_COUNT) - 1;
+    } else if (token == "noprefix") {
+      opts.flags |= 1UL << ROOT_NOPREFIX;
+    } else if (token.substr(0, 14) == "release_agent=") {
+      if (opts.release_agent) return Errno(EINVAL);
+      // The patch copies at most PATH_MAX - 1 bytes.
+      opts.release_agent = std::string(token.substr(14, PATH_MAX - 1));
+    } else {
+      int i = 0;
+      for (; i < CONTAINER_SUBSYS_COUNT; i++) {
+        if (token == core.subsys(i)->name) break;
+      }
+      if (i == CONTAINER_SUBSYS_COUNT) return Errno(ENOENT);
+      opts.subsys_bits |= 1UL << i;
+    }
+  }
+  if (opts.subsys_bits == 0) return Errno(EINVAL);
+  return opts;
+}
+
+// --- Directory population ---
+
+Errno container_add_file(container* cont, container_subsys* ss, const cftype* cft) {
+  dentry* dir = cont->dentry;
+  containerfs_root* root = cont->root;
+  std::string name;
+  if (ss != nullptr && root->flavour->prefix_subsys_files &&
+      !(root->flags & (1UL << ROOT_NOPREFIX))) {
+    name = absl::StrCat(ss->name, ".");
+  }
+  name += (!root->flavour->prefix_subsys_files || cft->cgroup_name.empty()) ? cft->name
+                                                                            : cft->cgroup_name;
+  auto i = container_new_inode(dir->d_sb, S_IFREG | 0644);
+  i->i_fop = &container_file_operations();
+  i->i_op = &container_file_inode_operations();
+  // The cftype outlives the file: it belongs to the subsystem or the core.
+  i->i_private = std::shared_ptr<void>(std::shared_ptr<void>(), const_cast<cftype*>(cft));
+  std::shared_ptr<dentry> self = dir->shared_from_this();
+  auto d = d_alloc(self, name);
+  d->d_inode = std::move(i);
+  absl::MutexLock l(&sb_vfs(*root->core).dcache_lock);
+  if (!dir->d_subdirs.emplace(name, d).second) return Errno(EEXIST);
+  return kOk;
+}
+
+Errno container_add_files(container* cont, container_subsys* ss, const std::vector<cftype>& cfts) {
+  for (const cftype& cft : cfts) UK_TRY(container_add_file(cont, ss, &cft));
+  return kOk;
+}
+
+// container_populate_dir(): clears the files (not the child directories) and adds the
+// core's files, then each bound subsystem's, in subsys_list order. Errors are ignored
+// as in the patch: the directory is then partly filled.
+static void container_populate_dir(container* cont) {
+  dentry* dir = cont->dentry;
+  {
+    absl::MutexLock l(&sb_vfs(*cont->root->core).dcache_lock);
+    for (auto it = dir->d_subdirs.begin(); it != dir->d_subdirs.end();) {
+      if (it->second->d_inode && !it->second->d_inode->is_dir()) {
+        it->second->d_deleted = true;
+        it = dir->d_subdirs.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  (void)container_add_files(cont, nullptr, container_base_files());
+  if (cont->parent == nullptr) (void)container_add_file(cont, nullptr, &container_root_file());
+  for (container_subsys* ss : cont->root->subsys_list) (void)ss->populate(cont);
+}
+
+// --- Directory operations ---
+
+namespace {
+
+class container_dir_inode_operations final : public inode_operations {
+ public:
+  Errno mkdir(inode& dir, dentry& child, umode_t mode) const override;
+  Errno rmdir(inode& dir, dentry& child) const override;
+  Errno rename(inode& old_dir, dentry& old_dentry, inode& new_dir,
+               dentry& new_dentry) const override;
+};
+
+const container_dir_inode_operations container_dir_iops;
+const simple_dir_operations container_dir_fops;
+
+std::shared_ptr<inode> container_new_dir_inode(super_block* sb, umode_t mode,
+                                               std::shared_ptr<container> cont) {
+  auto i = container_new_inode(sb, S_IFDIR | (mode & 07777));
+  i->i_nlink = 2;
+  i->i_op = &container_dir_iops;
+  i->i_fop = &container_dir_fops;
+  i->i_private = std::move(cont);
+  return i;
+}
+
+// container_create(): each bound subsystem's create() in list order (a failure
+// destroys those already made and is mkdir's errno), then the directory and its files.
+Errno container_dir_inode_operations::mkdir(inode& dir, dentry& child, umode_t mode) const {
+  container* parent = static_cast<container*>(dir.i_private.get());
+  containerfs_root* root = parent->root;
+  container_core& core = *root->core;
+  auto cont = std::make_shared<container>();
+  absl::MutexLock l(&core.container_mutex);
+  cont->parent = parent;
+  cont->root = root;
+  cont->top_container = parent->top_container;
+  std::vector<container_subsys*> created;
+  for (container_subsys* ss : root->subsys_list) {
+    Errno err = ss->create(cont.get());
+    if (!err.ok()) {
+      for (container_subsys* done : created) done->destroy(cont.get());
+      return err;
+    }
+    container_subsys_state* css = cont->subsys[ss->subsys_id];
+    css->container = cont.get();
+    created.push_back(ss);
+  }
+  parent->children.push_front(cont.get());
+  cont->sibling = parent->children.begin();
+  root->number_of_containers++;
+  // A child pins the super_block: the hierarchy outlives its last mount.
+  root->sb->s_active.fetch_add(1);
+  child.d_inode = container_new_dir_inode(dir.i_sb, mode, cont);
+  cont->dentry = &child;
+  container_populate_dir(cont.get());
+  return kOk;
+}
+
+// container_rmdir(): busy while a task (count), a child or a subsystem pin remains.
+Errno container_dir_inode_operations::rmdir(inode& dir, dentry& child) const {
+  container* cont = __d_cont(&child);
+  container* parent = cont->parent;
+  containerfs_root* root = cont->root;
+  container_core& core = *root->core;
+  {
+    absl::MutexLock l(&core.container_mutex);
+    {
+      absl::MutexLock cl(&core.css_group_lock);
+      if (cont->count.load() != 0) return Errno(EBUSY);
+    }
+    if (!cont->children.empty()) return Errno(EBUSY);
+    for (container_subsys* ss : root->subsys_list) {
+      if (cont->subsys[ss->subsys_id]->refcnt.load() != 0) return Errno(EBUSY);
+    }
+    for (container_subsys* ss : root->subsys_list) ss->destroy(cont);
+    {
+      absl::MutexLock rl(&core.release_list_lock);
+      cont->set_flag(CONT_REMOVED);
+      if (cont->on_release_list) {
+        core.release_list_remove(cont);
+      }
+    }
+    parent->children.erase(cont->sibling);
+    {
+      absl::MutexLock dl(&sb_vfs(core).dcache_lock);
+      cont->dentry = nullptr;
+    }
+    root->number_of_containers--;
+    parent->set_flag(CONT_RELEASABLE);
+    core.check_for_release(parent);
+  }
+  deactivate_super(*root->sb);
+  return kOk;
+}
+
+// container_rename(): directories only, within one parent, onto a free name.
+Errno container_dir_inode_operations::rename(inode& old_dir, dentry& old_dentry, inode& new_dir,
+                                             dentry& new_dentry) const {
+  if (!old_dentry.d_inode->is_dir()) return Errno(ENOTDIR);
+  if (new_dentry.d_inode) return Errno(EEXIST);
+  if (&old_dir != &new_dir) return Errno(EIO);
+  return kOk;
+}
+
+class container_super_operations final : public super_operations {
+ public:
+  Errno remount_fs(super_block& sb, int* flags, const char* data) const override;
+  void show_options(std::string& out, vfsmount& mnt) const override;
+};
+const container_super_operations container_sops;
+
+// container_remount(): same flags (noprefix) or EINVAL; rebind (EBUSY with children
+// or a subsystem bound elsewhere); a given release_agent= is stored even when the
+// rebind failed, as in the patch.
+Errno container_super_operations::remount_fs(super_block& sb, int* flags, const char* data) const {
+  containerfs_root* root = sb_root(sb);
+  container_core& core = *root->core;
+  absl::MutexLock dl(&sb.s_root->d_inode->i_mutex);
+  absl::MutexLock l(&core.container_mutex);
+  UK_ASSIGN_OR_RETURN(containerfs_options opts, parse_containerfs_options(core, data));
+  if (opts.flags != root->flags) return Errno(EINVAL);
+  Errno err = core.rebind_subsystems(root, opts.subsys_bits);
+  if (opts.release_agent) root->release_agent_path = *opts.release_agent;
+  if (!err.ok()) return err;
+  container_populate_dir(&root->top_container);
+  return kOk;
+}
+
+void container_super_operations::show_options(std::string& out, vfsmount& mnt) const {
+  containerfs_root* root = sb_root(*mnt.mnt_sb);
+  absl::MutexLock l(&root->core->container_mutex);
+  for (container_subsys* ss : root->subsys_list) absl::StrAppend(&out, ",", ss->name);
+  if (root->flags & (1UL << ROOT_NOPREFIX)) out += ",noprefix";
+  if (!root->release_agent_path.empty()) {
+    absl::StrAppend(&out, ",release_agent=", root->release_agent_path);
+  }
+}
+
+}  // namespace
+
+// --- The filesystem type ---
+
+containerfs_type::containerfs_type(container_core& core, const container_flavour& flavour)
+    : file_system_type(flavour.fs_name), core_(core), flavour_(flavour) {}
+
+// container_get_sb(): reuse the hierarchy with the same subsystems and flags, else
+// build one: bind the subsystems (EBUSY if any is bound elsewhere), link every
+// css_group to the new top container (so every task is in it), populate the root.
+ErrorOr<std::shared_ptr<super_block>> containerfs_type::get_sb(int flags, std::string_view dev_name,
+                                                               const char* data) {
+  UK_ASSIGN_OR_RETURN(containerfs_options opts, parse_containerfs_options(core_, data));
+  absl::MutexLock l(&core_.container_mutex);
+  for (const auto& r : core_.roots) {
+    if (r.get() != core_.rootnode() && r->subsys_bits == opts.subsys_bits &&
+        r->flags == opts.flags && r->flavour == &flavour_) {
+      return r->sb_owner;  // the new mount's release_agent= is ignored
+    }
+  }
+  auto root = std::make_shared<containerfs_root>();
+  root->core = &core_;
+  root->flags = opts.flags;
+  root->flavour = &flavour_;
+  container* top = &root->top_container;
+  top->root = root.get();
+  top->top_container = top;
+
+  auto sb = std::make_shared<super_block>();
+  sb->s_type = this;
+  sb->s_magic = CONTAINER_SUPER_MAGIC;
+  sb->s_flags = flags;
+  sb->s_op = &container_sops;
+  sb->s_fs_info = root;
+  root->sb = sb.get();
+  sb->s_root = d_alloc_root(
+      container_new_dir_inode(sb.get(), 0755, std::shared_ptr<container>(root, top)), sb.get());
+  top->dentry = sb->s_root.get();
+
+  UK_TRY(core_.rebind_subsystems(root.get(), opts.subsys_bits));
+  root->sb_owner = sb;
+  if (opts.release_agent) root->release_agent_path = *opts.release_agent;
+  core_.roots.push_front(root);
+  core_.root_count++;
+  core_.link_all_css_groups(top);
+  container_populate_dir(top);
+  return sb;
+}
+
+// container_kill_sb(): no mount and no child is left: unbind every subsystem, unlink
+// the css_groups from the top container, forget the hierarchy.
+void containerfs_type::kill_sb(super_block& sb) {
+  containerfs_root* root = sb_root(sb);
+  std::shared_ptr<super_block> keep;
+  {
+    absl::MutexLock l(&core_.container_mutex);
+    UK_CHECK(core_.rebind_subsystems(root, 0).ok());
+    core_.unlink_all_css_groups(&root->top_container);
+    core_.roots.remove_if([root](const auto& r) { return r.get() == root; });
+    core_.root_count--;
+    keep = std::move(root->sb_owner);
+  }
+  kill_litter_super(sb);
+  // Our caller still uses `sb`: free it (and the root it holds) later, as the kernel
+  // frees a super_block after deactivate_super returns.
+  core_.k().schedule_work([keep = std::move(keep)] {});
+}
+
+}  // namespace uk

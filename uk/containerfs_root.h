@@ -1,0 +1,42 @@
+// struct containerfs_root: one hierarchy (2.6.24 cgroupfs_root).
+//
+// Ownership: container_core::roots holds every root (shared, so that open files on
+// the root directory keep it readable after kill_sb); the hierarchy's super_block
+// holds its root in s_fs_info. Guarded by container_mutex.
+#pragma once
+
+#include <list>
+#include <memory>
+#include <string>
+
+#include "uk/container.h"
+
+namespace uk {
+
+class container_core;
+struct super_block;
+
+enum { ROOT_NOPREFIX = 0 };  // root flags bits
+
+struct containerfs_root {
+  container_core* core = nullptr;
+  super_block* sb = nullptr;
+  // Keeps the super_block while the hierarchy lives (until kill_sb), also when no
+  // mount is left but child containers pin it.
+  std::shared_ptr<super_block> sb_owner;
+  // Subsystems the mount asked for (matched on reuse, printed in /proc/containers).
+  unsigned long subsys_bits = 0;
+  // Subsystems currently bound.
+  unsigned long actual_subsys_bits = 0;
+  // Bound subsystems, descending subsys_id (head insertion while ids go up).
+  std::list<container_subsys*> subsys_list;
+  container top_container;
+  // Containers in the hierarchy including the root.
+  int number_of_containers = 1;
+  unsigned long flags = 0;         // ROOT_NOPREFIX
+  std::string release_agent_path;  // at most PATH_MAX - 1 bytes; empty by default
+  // Which mount flavour made it: "container" (V10 names) or "cgroup" (prefixed names).
+  const struct container_flavour* flavour = nullptr;
+};
+
+}  // namespace uk

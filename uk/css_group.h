@@ -1,0 +1,43 @@
+// struct css_group: the shared, immutable vector of container_subsys_state pointers
+// that a task points at (V10 css_group; 2.6.24 css_set). Tasks with the same
+// memberships in every hierarchy share one; found and shared as find_css_set() does.
+//
+// Ownership: the container_core's css_group table owns every css_group; `ref` counts
+// the tasks pointing at it plus transient references, and the group is freed when it
+// drops to 0 (init_css_group holds one permanent extra reference). Each link
+// (cg_container_link) is owned by its css_group and listed on its container.
+// Guarded by container_core::css_group_lock: the table, `tasks`, the links.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <list>
+#include <memory>
+#include <vector>
+
+#include "uk/subsystem.h"
+
+namespace uk {
+
+struct container;
+struct container_subsys_state;
+struct css_group;
+struct task_struct;
+
+using css_array = std::array<container_subsys_state*, CONTAINER_SUBSYS_COUNT>;
+
+// A lattice node: on the container's css_groups list and on the css_group's cg_links.
+struct cg_container_link {
+  container* cont = nullptr;
+  css_group* cg = nullptr;
+  std::list<cg_container_link*>::iterator cont_link_list;  // position in cont->css_groups
+};
+
+struct css_group {
+  std::atomic<int> ref{0};        // kref
+  std::list<task_struct*> tasks;  // via task_struct::cg_list
+  std::vector<std::unique_ptr<cg_container_link>> cg_links;
+  css_array subsys{};  // immutable after creation (except init_css_group at boot)
+};
+
+}  // namespace uk

@@ -1,0 +1,264 @@
+// The kernel object: boot, the task table, fork/exec/exit, the work queue.
+#include "uk/kernel.h"
+
+#include <sched.h>
+#include <time.h>
+
+#include <algorithm>
+
+#include "uk/containerfs.h"
+#include "uk/proc.h"
+#include "vfs/fs_struct.h"
+#include "vfs/syscalls.h"
+
+namespace uk {
+
+namespace {
+
+uint64_t now_ns() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + ts.tv_nsec;
+}
+
+// The namespace flags that make copy_namespaces()/unshare call container_clone.
+constexpr unsigned long kNamespaceFlags =
+    CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
+
+}  // namespace
+
+kernel::kernel(const subsys_registry& registry, kernel_config config)
+    : topo_(config.topo), core_(*this) {
+  worker_ = std::thread([this] { worker_loop(); });
+
+  auto init = std::make_unique<task_struct>();
+  init->pid = init->tgid = config.init_pid;
+  init->comm = config.init_comm.substr(0, TASK_COMM_LEN - 1);
+  init->real = config.init_is_real;
+  init->start_time_ns = now_ns();
+  init->mnt_ns = &vfs_;
+  init->fs = std::make_shared<fs_struct>();
+  {
+    absl::MutexLock l(&init->fs->lock);
+    init->fs->root = init->fs->pwd = vfs_.root();
+  }
+  init->files = std::make_shared<files_struct>();
+  init->cpus_allowed = topo_.cpu_online();
+  init->mems_allowed = topo_.node_memory();
+  init_task_ = init.get();
+  {
+    absl::MutexLock l(&tasklist_lock);
+    tasks_.emplace(init->pid, std::move(init));
+    last_pid_ = std::max<pid_t>(last_pid_, config.init_pid);
+  }
+  core_.container_init_early(registry, init_task_);
+  UK_CHECK(
+      vfs_.register_filesystem(std::make_unique<containerfs_type>(core_, container_flavour_v10))
+          .ok());
+  UK_CHECK(vfs_.register_filesystem(std::make_unique<procfs_type>(*this)).ok());
+  UK_CHECK(sys_mkdir(*init_task_, "/proc", 0555) == 0);
+  UK_CHECK(sys_mount(*init_task_, "proc", "/proc", "proc", 0, nullptr) == 0);
+}
+
+kernel::~kernel() {
+  flush_work();
+  {
+    absl::MutexLock l(&work_lock_);
+    stopping_ = true;
+  }
+  worker_.join();
+}
+
+task_struct* kernel::find_task_by_pid(pid_t pid) {
+  absl::ReaderMutexLock l(&tasklist_lock);
+  auto it = tasks_.find(pid);
+  return it == tasks_.end() ? nullptr : it->second.get();
+}
+
+size_t kernel::nr_tasks() {
+  absl::ReaderMutexLock l(&tasklist_lock);
+  return tasks_.size();
+}
+
+std::vector<pid_t> kernel::thread_group(pid_t tgid) {
+  std::vector<pid_t> out;
+  absl::ReaderMutexLock l(&tasklist_lock);
+  for (const auto& [pid, t] : tasks_) {
+    if (t->tgid == tgid && !t->zombie) out.push_back(pid);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<pid_t> kernel::all_pids() {
+  std::vector<pid_t> out;
+  absl::ReaderMutexLock l(&tasklist_lock);
+  out.reserve(tasks_.size());
+  for (const auto& [pid, t] : tasks_) out.push_back(pid);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+pid_t kernel::alloc_pid() {
+  // Simulated pids go up and wrap like the kernel's (pid_max 4194304), skipping
+  // used ones.
+  constexpr pid_t kPidMax = 4194304;
+  do {
+    last_pid_ = last_pid_ >= kPidMax - 1 ? 2 : last_pid_ + 1;
+  } while (tasks_.contains(last_pid_));
+  return last_pid_;
+}
+
+// copy_process(): the child shares or copies what the flags say, inherits its
+// parent's containers and runs every fork hook before it becomes visible.
+ErrorOr<task_struct*> kernel::do_fork(task_struct* parent, unsigned long clone_flags, pid_t pid) {
+  if ((clone_flags & kNamespaceFlags) && !parent->capable()) return Errno(EPERM);
+  current_scope as_parent(*parent);  // the fork runs in the parent's context
+  auto t = std::make_unique<task_struct>();
+  t->uid = parent->uid, t->euid = parent->euid, t->suid = parent->suid;
+  t->fsuid = parent->fsuid;
+  t->gid = parent->gid, t->egid = parent->egid, t->sgid = parent->sgid;
+  t->fsgid = parent->fsgid;
+  t->fs = (clone_flags & CLONE_FS) ? parent->fs : parent->fs->copy();
+  t->files = (clone_flags & CLONE_FILES) ? parent->files : parent->files->copy();
+  t->mnt_ns = parent->mnt_ns;
+  t->comm = parent->comm;
+  t->policy = parent->policy;
+  t->cpus_allowed = parent->cpus_allowed;
+  t->mems_allowed = parent->mems_allowed;
+  t->real = pid != 0;
+  t->start_time_ns = now_ns();
+  t->ppid = (clone_flags & CLONE_THREAD) ? parent->ppid : parent->tgid;
+  // Until the pid is allocated the child still carries its parent's (so the ns node
+  // is named after the parent, as in 2.6.24).
+  t->pid = parent->pid;
+
+  core_.container_fork(parent, t.get());
+  if (clone_flags & kNamespaceFlags) {
+    Errno err = core_.container_clone(t.get(), core_.subsys(ns_subsys_id));
+    if (!err.ok()) {
+      core_.container_exit(t.get(), false);
+      return err;
+    }
+  }
+  bool taken = false;
+  {
+    absl::MutexLock l(&tasklist_lock);
+    if (pid == 0) {
+      pid = alloc_pid();
+    } else {
+      taken = tasks_.contains(pid);
+    }
+  }
+  if (taken) {
+    core_.container_exit(t.get(), false);
+    return Errno(EEXIST);
+  }
+  t->pid = pid;
+  t->tgid = (clone_flags & CLONE_THREAD) ? parent->tgid : pid;
+  core_.container_fork_callbacks(t.get());
+  task_struct* raw = t.get();
+  {
+    absl::MutexLock l(&tasklist_lock);
+    tasks_.emplace(pid, std::move(t));
+  }
+  core_.container_post_fork(raw);
+  return raw;
+}
+
+Errno kernel::sys_unshare(task_struct* tsk, unsigned long flags) {
+  if (!(flags & (kNamespaceFlags & ~CLONE_NEWPID))) return kOk;
+  if (!tsk->capable()) return Errno(EPERM);
+  current_scope as_caller(*tsk);
+  return core_.container_clone(tsk, core_.subsys(ns_subsys_id));
+}
+
+void kernel::do_exec(task_struct* tsk, std::string_view filename) {
+  std::string_view base = filename.substr(filename.rfind('/') + 1);
+  tsk->comm = std::string(base.substr(0, TASK_COMM_LEN - 1));
+  // Close-on-exec descriptors go with the old image.
+  if (tsk->files) {
+    absl::MutexLock l(&tsk->files->file_lock);
+    auto& fds = tsk->files->fd;
+    auto& cloexec = tsk->files->close_on_exec;
+    for (size_t fd = 0; fd < fds.size() && fd < cloexec.size(); fd++) {
+      if (cloexec[fd]) {
+        fds[fd].reset();
+        cloexec[fd] = false;
+      }
+    }
+  }
+}
+
+void kernel::do_exit(task_struct* tsk, int exit_code) {
+  {
+    absl::MutexLock l(&tsk->alloc_lock);
+    if (tsk->flags & PF_EXITING) return;  // exits once
+    tsk->flags |= PF_EXITING;
+  }
+  core_.container_exit(tsk, true);
+  tsk->exit_code = exit_code;
+  tsk->files.reset();
+  tsk->fs.reset();
+  tsk->zombie = true;
+}
+
+void kernel::release_task(task_struct* tsk) {
+  UK_CHECK(tsk != init_task_);
+  if (!tsk->zombie) do_exit(tsk, 0);
+  std::unique_ptr<task_struct> gone;
+  absl::MutexLock l(&tasklist_lock);
+  auto it = tasks_.find(tsk->pid);
+  if (it != tasks_.end()) {
+    gone = std::move(it->second);
+    tasks_.erase(it);
+  }
+}
+
+void kernel::schedule_work(std::function<void()> work) {
+  absl::MutexLock l(&work_lock_);
+  work_.push_back(std::move(work));
+}
+
+void kernel::flush_work() {
+  absl::MutexLock l(&work_lock_);
+  work_lock_.Await(absl::Condition(
+      +[](kernel* k)
+           ABSL_NO_THREAD_SAFETY_ANALYSIS { return k->work_.empty() && !k->work_running_; },
+      this));
+}
+
+void kernel::worker_loop() {
+  absl::MutexLock l(&work_lock_);
+  while (true) {
+    work_lock_.Await(absl::Condition(
+        +[](kernel* k) ABSL_NO_THREAD_SAFETY_ANALYSIS { return k->stopping_ || !k->work_.empty(); },
+        this));
+    if (work_.empty()) return;  // stopping, nothing left
+    std::function<void()> work = std::move(work_.front());
+    work_.pop_front();
+    work_running_ = true;
+    work_lock_.Unlock();
+    work();
+    work = nullptr;
+    work_lock_.Lock();
+    work_running_ = false;
+  }
+}
+
+void kernel::call_usermodehelper(const std::vector<std::string>& argv,
+                                 const std::vector<std::string>& envp) {
+  usermode_helper_fn fn;
+  {
+    absl::MutexLock l(&helper_lock_);
+    fn = usermode_helper_;
+  }
+  if (fn) fn(argv, envp);
+}
+
+void kernel::set_usermode_helper(usermode_helper_fn fn) {
+  absl::MutexLock l(&helper_lock_);
+  usermode_helper_ = std::move(fn);
+}
+
+}  // namespace uk

@@ -1,0 +1,200 @@
+// A small procfs (fs/proc/base.c, fs/proc/root.c): directories are looked up on
+// demand, nothing is pinned; each file's text is generated at open.
+#include "uk/proc.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "uk/kernel.h"
+#include "uk/task.h"
+#include "vfs/dentry.h"
+#include "vfs/file.h"
+#include "vfs/inode.h"
+
+namespace uk {
+
+namespace {
+
+enum proc_kind { PROC_ROOT, PROC_PID_DIR, PROC_TASK_DIR, PROC_TID_DIR, PROC_FILE };
+enum proc_file { FILE_CONTAINERS, FILE_PID_CONTAINER, FILE_PID_CPUSET };
+
+struct proc_entry {
+  kernel* k;
+  proc_kind kind;
+  pid_t pid = 0;  // the process (PID_DIR, TASK_DIR) or thread (TID_DIR, files)
+  proc_file file = FILE_CONTAINERS;
+};
+
+const proc_entry& entry_of(const inode& i) { return *static_cast<proc_entry*>(i.i_private.get()); }
+
+class proc_dir_iops final : public inode_operations {
+ public:
+  ErrorOr<std::shared_ptr<inode>> lookup(inode& dir, std::string_view name) const override;
+};
+class proc_dir_fops final : public simple_dir_operations {
+ public:
+  Errno readdir(file& f, const filldir_t& filldir) const override;
+};
+class proc_file_fops final : public file_operations {
+ public:
+  Errno open(inode& i, file& f) const override;
+  ErrorOr<size_t> read(file& f, char* buf, size_t count, loff_t* pos) const override;
+};
+
+const proc_dir_iops dir_iops;
+const proc_dir_fops dir_fops;
+const proc_file_fops file_fops;
+
+// Inode numbers are derived from what the inode names, so a lookup twice gives the
+// same st_ino.
+std::shared_ptr<inode> proc_inode(super_block* sb, proc_entry e) {
+  auto i = std::make_shared<inode>();
+  i->i_sb = sb;
+  bool dir = e.kind != PROC_FILE;
+  i->i_mode = dir ? (S_IFDIR | 0555) : (S_IFREG | 0444);
+  i->i_nlink = dir ? 2 : 1;
+  i->i_op = &dir_iops;
+  i->i_fop = dir ? static_cast<const file_operations*>(&dir_fops) : &file_fops;
+  i->i_ino = (static_cast<unsigned long>(e.pid) << 8) | (e.kind << 4) | e.file;
+  if (e.kind == PROC_ROOT) i->i_ino = 1;
+  if (e.pid != 0) {
+    if (task_struct* t = e.k->find_task_by_pid(e.pid)) {
+      i->i_uid = t->euid;
+      i->i_gid = t->egid;
+    }
+  }
+  clock_gettime(CLOCK_REALTIME, &i->i_mtime);
+  i->i_atime = i->i_ctime = i->i_mtime;
+  i->i_private = std::make_shared<proc_entry>(e);
+  return i;
+}
+
+task_struct* live_task(kernel& k, pid_t pid) {
+  task_struct* t = k.find_task_by_pid(pid);
+  return t != nullptr && !t->zombie ? t : nullptr;
+}
+
+bool parse_pid(std::string_view name, pid_t* pid) {
+  int v;
+  if (name.empty() || name[0] == '0' || name[0] == '+' ||
+      !absl::SimpleAtoi(absl::string_view(name.data(), name.size()), &v) || v <= 0) {
+    return false;
+  }
+  *pid = v;
+  return true;
+}
+
+ErrorOr<std::shared_ptr<inode>> proc_dir_iops::lookup(inode& dir, std::string_view name) const {
+  const proc_entry& e = entry_of(dir);
+  kernel& k = *e.k;
+  pid_t pid;
+  switch (e.kind) {
+    case PROC_ROOT:
+      if (name == "containers") return proc_inode(dir.i_sb, {&k, PROC_FILE, 0, FILE_CONTAINERS});
+      if (name == "self") {
+        task_struct* me = current_task();
+        if (me == nullptr) return Errno(ENOENT);
+        return proc_inode(dir.i_sb, {&k, PROC_PID_DIR, me->tgid});
+      }
+      if (parse_pid(name, &pid) && live_task(k, pid) != nullptr) {
+        return proc_inode(dir.i_sb, {&k, PROC_PID_DIR, pid});
+      }
+      return Errno(ENOENT);
+    case PROC_PID_DIR:
+      if (name == "task") return proc_inode(dir.i_sb, {&k, PROC_TASK_DIR, e.pid});
+      [[fallthrough]];
+    case PROC_TID_DIR:
+      if (name == "container")
+        return proc_inode(dir.i_sb, {&k, PROC_FILE, e.pid, FILE_PID_CONTAINER});
+      if (name == "cpuset") return proc_inode(dir.i_sb, {&k, PROC_FILE, e.pid, FILE_PID_CPUSET});
+      return Errno(ENOENT);
+    case PROC_TASK_DIR:
+      if (parse_pid(name, &pid)) {
+        task_struct* t = live_task(k, pid);
+        if (t != nullptr && t->tgid == e.pid) return proc_inode(dir.i_sb, {&k, PROC_TID_DIR, pid});
+      }
+      return Errno(ENOENT);
+    case PROC_FILE:
+      return Errno(ENOTDIR);
+  }
+  return Errno(ENOENT);
+}
+
+Errno proc_dir_fops::readdir(file& f, const filldir_t& filldir) const {
+  const proc_entry& e = entry_of(*f.f_inode);
+  kernel& k = *e.k;
+  std::vector<std::pair<std::string, unsigned char>> names = {{".", DT_DIR}, {"..", DT_DIR}};
+  switch (e.kind) {
+    case PROC_ROOT:
+      names.push_back({"containers", DT_REG});
+      names.push_back({"self", DT_DIR});
+      for (pid_t pid : k.all_pids()) {
+        task_struct* t = live_task(k, pid);
+        if (t != nullptr && t->is_thread_group_leader())
+          names.push_back({absl::StrCat(pid), DT_DIR});
+      }
+      break;
+    case PROC_PID_DIR:
+      names.push_back({"task", DT_DIR});
+      [[fallthrough]];
+    case PROC_TID_DIR:
+      names.push_back({"container", DT_REG});
+      names.push_back({"cpuset", DT_REG});
+      break;
+    case PROC_TASK_DIR:
+      for (pid_t tid : k.thread_group(e.pid)) names.push_back({absl::StrCat(tid), DT_DIR});
+      break;
+    case PROC_FILE:
+      return Errno(ENOTDIR);
+  }
+  absl::MutexLock l(&f.f_pos_lock);
+  for (loff_t i = f.f_pos; i < static_cast<loff_t>(names.size()); i++) {
+    if (!filldir(names[i].first, f.f_inode->i_ino + i, names[i].second)) break;
+    f.f_pos = i + 1;
+  }
+  return kOk;
+}
+
+Errno proc_file_fops::open(inode& i, file& f) const {
+  const proc_entry& e = entry_of(i);
+  kernel& k = *e.k;
+  std::string text;
+  if (e.file == FILE_CONTAINERS) {
+    text = k.containers().proc_containerstats_show();
+  } else {
+    task_struct* t = k.find_task_by_pid(e.pid);
+    if (t == nullptr) return Errno(ESRCH);
+    text = e.file == FILE_PID_CONTAINER ? k.containers().proc_container_show(t)
+                                        : k.containers().proc_cpuset_show(t);
+  }
+  f.private_data = std::make_shared<std::string>(std::move(text));
+  return kOk;
+}
+
+ErrorOr<size_t> proc_file_fops::read(file& f, char* buf, size_t count, loff_t* pos) const {
+  auto* text = std::any_cast<std::shared_ptr<std::string>>(&f.private_data);
+  if (text == nullptr) return Errno(EINVAL);
+  return simple_read_from_buffer(buf, count, pos, **text);
+}
+
+}  // namespace
+
+procfs_type::procfs_type(kernel& k) : file_system_type("proc"), kernel_(k) {}
+
+ErrorOr<std::shared_ptr<super_block>> procfs_type::get_sb(int flags, std::string_view dev_name,
+                                                          const char* data) {
+  auto sb = std::make_shared<super_block>();
+  sb->s_type = this;
+  sb->s_magic = PROC_SUPER_MAGIC;
+  sb->s_flags = flags;
+  static const super_operations proc_sops;
+  sb->s_op = &proc_sops;
+  sb->s_root = d_alloc_root(proc_inode(sb.get(), {&kernel_, PROC_ROOT}), sb.get());
+  return sb;
+}
+
+}  // namespace uk

@@ -1,0 +1,47 @@
+// The part of a task that the VFS sees: credentials, cwd/root, the fd table and the
+// mount namespace. uk's task_struct derives from it, so the VFS never includes uk/.
+//
+// `current` is the task a system call runs for, as in the kernel: the syscall entry
+// sets it for the duration of the call (current_scope), and file operations that need
+// the caller (a write of "0" to `tasks` means the writer) read it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+
+#include "vfs/types.h"
+
+namespace uk {
+
+struct vfs_task {
+  virtual ~vfs_task() = default;
+
+  pid_t pid = 0;  // thread id
+  // 2.6.24 keeps the credentials in task_struct itself.
+  uid_t uid = 0, euid = 0, suid = 0, fsuid = 0;
+  gid_t gid = 0, egid = 0, sgid = 0, fsgid = 0;
+
+  std::shared_ptr<fs_struct> fs;        // shared with CLONE_FS
+  std::shared_ptr<files_struct> files;  // shared with CLONE_FILES
+  vfs* mnt_ns = nullptr;                // the mount namespace (nsproxy->mnt_ns)
+
+  // capable(CAP_SYS_ADMIN) / CAP_DAC_OVERRIDE: root only, no capability sets here.
+  bool capable() const { return euid == 0; }
+};
+
+vfs_task* current();
+
+// Sets `current` for a scope (a system call); nests.
+class current_scope {
+ public:
+  explicit current_scope(vfs_task& t);
+  ~current_scope();
+  current_scope(const current_scope&) = delete;
+  current_scope& operator=(const current_scope&) = delete;
+
+ private:
+  vfs_task* saved_;
+};
+
+}  // namespace uk
