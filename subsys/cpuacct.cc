@@ -1,0 +1,171 @@
+#include "subsys/cpuacct.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "subsys/subsystems.h"
+#include "uk/containerfs.h"
+#include "uk/css_group.h"
+#include "uk/kernel.h"
+#include "uk/task.h"
+
+namespace uk {
+
+namespace {
+
+// The whole of a small /proc file, or nullopt.
+std::optional<std::string> read_small_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string out;
+  char buf[512];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, n);
+  ::close(fd);
+  if (n < 0 || out.empty()) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+cpuacct_subsys::cpuacct_subsys(kernel& k)
+    : container_subsys(k, "cpuacct", cpuacct_subsys_id),
+      core_(k.containers()),
+      use_schedstat_(::access("/proc/self/schedstat", R_OK) == 0) {
+  has_fork_callback = true;
+  has_exit_callback = true;
+  files_.resize(1);
+  files_[0].name = "usage";
+  files_[0].read_uint = [this](container* cont, const cftype*) { return usage_read(cont); };
+}
+
+cpuacct_subsys::cpuacct* cpuacct_subsys::ca_of(const container* cont) const {
+  return static_cast<cpuacct*>(cont->subsys[subsys_id]);
+}
+
+Errno cpuacct_subsys::create(container* cont) {
+  cont->install_css(subsys_id, std::make_unique<cpuacct>());
+  return kOk;
+}
+
+void cpuacct_subsys::destroy(container* cont) { cont->free_css(subsys_id); }
+
+Errno cpuacct_subsys::populate(container* cont) { return container_add_files(cont, this, files_); }
+
+std::optional<uint64_t> cpuacct_subsys::host_cputime(pid_t tgid, pid_t tid) const {
+  std::string dir = absl::StrCat("/proc/", tgid, "/task/", tid, "/");
+  if (use_schedstat_) {
+    // "<ns on cpu> <ns waiting> <timeslices>\n"
+    auto text = read_small_file(dir + "schedstat");
+    if (!text) return std::nullopt;
+    uint64_t ns;
+    std::string_view first = std::string_view(*text).substr(0, text->find(' '));
+    if (!absl::SimpleAtoi(absl::string_view(first.data(), first.size()), &ns)) {
+      return std::nullopt;
+    }
+    return ns;
+  }
+  // stat: fields after the ")" closing comm start at field 3; utime and stime are
+  // fields 14 and 15, in clock ticks.
+  auto text = read_small_file(dir + "stat");
+  if (!text) return std::nullopt;
+  size_t close = text->rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::vector<absl::string_view> fields =
+      absl::StrSplit(absl::string_view(*text).substr(close + 1), ' ', absl::SkipEmpty());
+  uint64_t utime, stime;
+  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &utime) ||
+      !absl::SimpleAtoi(fields[12], &stime)) {
+    return std::nullopt;
+  }
+  static const long hz = ::sysconf(_SC_CLK_TCK);
+  return (utime + stime) * (1000000000ull / static_cast<uint64_t>(hz > 0 ? hz : 100));
+}
+
+uint64_t cpuacct_subsys::take_delta(pid_t tid, uint64_t now) {
+  absl::MutexLock l(&last_lock_);
+  // No baseline: the thread was never seen at fork, or it has exited meanwhile (the
+  // exit hook dropped it; a new entry would be stale).
+  auto it = last_.find(tid);
+  if (it == last_.end()) return 0;
+  uint64_t delta = now > it->second ? now - it->second : 0;
+  it->second = now;
+  return delta;
+}
+
+void cpuacct_subsys::charge(task_struct* tsk, uint64_t ns) {
+  if (!active || ns == 0) return;
+  // The group, and so the state, lives while the task points at it: under task_lock
+  // it can neither move nor its container be removed.
+  absl::MutexLock l(&tsk->alloc_lock);
+  if (tsk->containers == nullptr) return;
+  static_cast<cpuacct*>(tsk->containers->subsys[subsys_id])->usage.fetch_add(ns);
+}
+
+void cpuacct_subsys::charge_real(task_struct* tsk) {
+  if (!tsk->real) return;
+  auto now = host_cputime(tsk->tgid, tsk->pid);
+  if (!now) return;
+  charge(tsk, take_delta(tsk->pid, *now));
+}
+
+// A real task's baseline: what it ran before it was forked in uk is nobody's.
+void cpuacct_subsys::fork(task_struct* task) {
+  if (!task->real) return;
+  auto now = host_cputime(task->tgid, task->pid);
+  absl::MutexLock l(&last_lock_);
+  if (now) {
+    last_[task->pid] = *now;
+  } else {
+    last_.erase(task->pid);
+  }
+}
+
+// The exit hooks run before the task leaves its containers: its last stretch goes to
+// the container it ran in.
+void cpuacct_subsys::exit(task_struct* task) {
+  if (!task->real) return;
+  charge_real(task);
+  absl::MutexLock l(&last_lock_);
+  last_.erase(task->pid);
+}
+
+// The time since the last reading belongs to the container being left.
+void cpuacct_subsys::attach(container* cont, container* old_cont, task_struct* tsk) {
+  core_.container_mutex.AssertHeld();
+  if (!tsk->real) return;
+  auto now = host_cputime(tsk->tgid, tsk->pid);
+  if (!now) return;
+  ca_of(old_cont)->usage.fetch_add(take_delta(tsk->pid, *now));
+}
+
+// cpuacct_cgroup_read_uint(), after bringing the real members' time up to date.
+// Under container_mutex: no member can move out meanwhile, and the state (freed at
+// rmdir while this file may still be open) is checked.
+uint64_t cpuacct_subsys::usage_read(container* cont) {
+  absl::MutexLock l(&core_.container_mutex);
+  cpuacct* ca = ca_of(cont);
+  if (ca == nullptr) return 0;
+  std::vector<std::pair<pid_t, pid_t>> real;  // (tgid, tid)
+  core_.container_iter(cont, [&real](task_struct* t) {
+    if (t->real) real.emplace_back(t->tgid, t->pid);
+  });
+  for (auto [tgid, tid] : real) {
+    auto now = host_cputime(tgid, tid);
+    if (now) ca->usage.fetch_add(take_delta(tid, *now));
+  }
+  return ca->usage.load();
+}
+
+std::unique_ptr<container_subsys> cpuacct_subsys_create(kernel& k) {
+  return std::make_unique<cpuacct_subsys>(k);
+}
+
+}  // namespace uk
