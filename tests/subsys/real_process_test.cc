@@ -1,0 +1,164 @@
+// Real host processes under the cpuset and cpuacct subsystems: a forked child is
+// mirrored as a real task (kernel::do_fork with its pid); cpuset moves its host
+// affinity (checklist rows 98, 99 on the host) and cpuacct charges its host CPU time
+// (row 107).
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "tests/subsys/subsys_fixture.h"
+
+namespace uk::testing {
+namespace {
+
+// A forked child that pauses or burns CPU until killed; killed and reaped on scope
+// exit, whatever the test's outcome.
+class child_process {
+ public:
+  explicit child_process(bool burn) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      if (burn) {
+        for (unsigned long i = 0;; i++) asm volatile("" : "+r"(i));  // not optimised away
+      }
+      for (;;) ::pause();
+    }
+  }
+  ~child_process() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_;
+};
+
+cpumask_t host_affinity(pid_t pid) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  cpumask_t mask;
+  if (::sched_getaffinity(pid, sizeof set, &set) != 0) return mask;
+  for (int cpu = 0; cpu < NR_CPUS && cpu < CPU_SETSIZE; cpu++) {
+    if (CPU_ISSET(cpu, &set)) mask.set(cpu);
+  }
+  return mask;
+}
+
+uint64_t host_schedstat_ns(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/schedstat");
+  uint64_t ns = 0;
+  in >> ns;
+  return ns;
+}
+
+class RealProcessTest : public SubsysTest {
+ protected:
+  void SetUp() override {
+    // The host's own maps: affinity must name CPUs that exist.
+    k_.reset();
+    kernel_config cfg;
+    cfg.topo = topology::from_host();
+    k_ = std::make_unique<kernel>(default_subsys_registry(), cfg);
+    // The CPUs this test may use: online and in our own affinity.
+    usable_ = host_affinity(0) & k().topo().cpu_online();
+    ASSERT_TRUE(usable_.any());
+  }
+  task_struct& mirror(pid_t pid) {
+    auto t = k().do_fork(&init(), 0, pid);
+    EXPECT_TRUE(t.ok());
+    return *t.value();
+  }
+  int nth_usable(int n) {
+    for (int cpu = 0; cpu < NR_CPUS; cpu++) {
+      if (usable_.test(cpu) && n-- == 0) return cpu;
+    }
+    return -1;
+  }
+  std::string first_node() {
+    nodemask_t mems = k().topo().node_memory();
+    for (int n = 0; n < MAX_NUMNODES; n++) {
+      if (mems.test(n)) return std::to_string(n);
+    }
+    return "0";
+  }
+
+  cpumask_t usable_;
+};
+
+TEST_F(RealProcessTest, Row98_Row99_CpusetMovesHostAffinity) {
+  ASSERT_EQ(mount("/cs", "cpuset"), 0);
+  int a = nth_usable(0);
+  make_cpuset("/cs/a", std::to_string(a), first_node());
+  child_process child(false);
+  ASSERT_GT(child.pid(), 0);
+  task_struct& t = mirror(child.pid());
+  ASSERT_GT(attach("/cs/a", t), 0);
+  cpumask_t want;
+  want.set(a);
+  EXPECT_EQ(host_affinity(child.pid()), want);
+  EXPECT_EQ(t.cpus_allowed, want);
+
+  if (usable_.count() < 2) GTEST_SKIP() << "one usable CPU: cannot widen";
+  int b = nth_usable(1);
+  std::string list = std::to_string(a) + "," + std::to_string(b);
+  ASSERT_EQ(write("/cs/a/cpus", list), long(list.size()));
+  want.set(b);
+  EXPECT_EQ(host_affinity(child.pid()), want);
+  EXPECT_EQ(t.cpus_allowed, want);
+}
+
+TEST_F(RealProcessTest, Row107_CpuacctChargesHostCpuTime) {
+  ASSERT_EQ(mount("/acct", "cpuacct"), 0);
+  ASSERT_EQ(mkdir("/acct/a"), 0);
+  child_process child(true);
+  ASSERT_GT(child.pid(), 0);
+  task_struct& t = mirror(child.pid());
+  ASSERT_GT(attach("/acct/a", t), 0);
+
+  uint64_t u0 = std::stoull(read("/acct/a/usage"));
+  uint64_t s0 = host_schedstat_ns(child.pid());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  uint64_t u1 = std::stoull(read("/acct/a/usage"));
+  uint64_t s1 = host_schedstat_ns(child.pid());
+
+  ASSERT_GT(s1, s0);
+  double ran = double(s1 - s0);
+  EXPECT_NEAR(double(u1 - u0), ran, 0.1 * ran);
+  // Nothing of it went to the root, where the child no longer is.
+  uint64_t root0 = std::stoull(read("/acct/usage"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(std::stoull(read("/acct/usage")), root0);
+}
+
+TEST_F(RealProcessTest, CpuacctChargesTheContainerLeftOnAttach) {
+  ASSERT_EQ(mount("/acct", "cpuacct"), 0);
+  ASSERT_EQ(mkdir("/acct/a"), 0);
+  ASSERT_EQ(mkdir("/acct/b"), 0);
+  child_process child(true);
+  ASSERT_GT(child.pid(), 0);
+  task_struct& t = mirror(child.pid());
+  ASSERT_GT(attach("/acct/a", t), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_GT(attach("/acct/b", t), 0);
+  // a was charged at the move, without being read while the child was in it.
+  uint64_t a = std::stoull(read("/acct/a/usage"));
+  EXPECT_GT(a, 0u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(std::stoull(read("/acct/a/usage")), a);
+  EXPECT_GT(std::stoull(read("/acct/b/usage")), 0u);
+  // Exit charges the last stretch and forgets the thread.
+  k().do_exit(&t, 0);
+}
+
+}  // namespace
+}  // namespace uk::testing
