@@ -1,7 +1,16 @@
 // struct file (an open file description) and file_operations.
 //
-// Ownership: a file holds its path (dentry + vfsmount); fd slots hold files (dup and
-// fork share one). f_pos is guarded by f_pos_lock.
+// Ownership: a file holds its path (dentry + vfsmount) and its inode; fd slots hold
+// files (dup and fork share one). dentry_open() gives each file a deleter that calls
+// f_op->release() when the last std::shared_ptr goes (fput -> __fput): close() of the
+// last fd, the last of several dup/fork-shared fds, or the files_struct's end. The
+// release then runs in whichever thread drops that reference, so `current` may be
+// another task or null (a files_struct destroyed outside a system call).
+//
+// f_pos is guarded by f_pos_lock: sys_read/sys_write call read()/write() with it held
+// and pos == &f.f_pos; readdir() and llseek() take it themselves (the defaults do).
+// pread/pwrite pass their own position and do not take it. Lock order: f_pos_lock
+// before the inode's i_mutex.
 #pragma once
 
 #include <fcntl.h>
@@ -39,7 +48,10 @@ class file_operations {
  public:
   virtual ~file_operations() = default;
 
+  // Called by dentry_open() once the file is set up (f_path, f_inode, f_flags,
+  // f_mode); an error fails the open(2) and release() is then not called.
   virtual Errno open(inode& i, file& f) const { return kOk; }
+  // Called once, when the last reference to an opened file goes (see above).
   virtual void release(inode& i, file& f) const {}
   // Returns the number of bytes read (0 at end of file) and advances *pos.
   virtual ErrorOr<size_t> read(file& f, char* buf, size_t count, loff_t* pos) const;  // EINVAL
@@ -47,22 +59,34 @@ class file_operations {
   virtual ErrorOr<size_t> write(file& f, const char* buf, size_t count,
                                 loff_t* pos) const;  // EINVAL
   // default_llseek: SEEK_SET, SEEK_CUR, SEEK_END (against i_size); EINVAL otherwise or
-  // for a negative result.
+  // for a negative result. Takes f.f_pos_lock.
   virtual ErrorOr<loff_t> llseek(file& f, loff_t offset, int whence) const;
-  // Lists entries from f.f_pos on (f_pos counts entries, "." and ".." first);
-  // ENOTDIR by default.
+  // Lists entries from f.f_pos on (f_pos counts entries, "." and ".." first), calling
+  // filldir once per entry and advancing f.f_pos by one for each it accepts; stops when
+  // filldir returns false. Takes f.f_pos_lock. ENOTDIR by default.
   virtual Errno readdir(file& f, const filldir_t& filldir) const;
 };
 
-// Directories of in-memory filesystems: "." "..", then the pinned children
-// (dcache_readdir); read() is EISDIR.
+// Directories of in-memory filesystems: "." "..", then the pinned children in name
+// order (dcache_readdir; ".." of a filesystem root is the root itself); read() is
+// EISDIR; llseek() is dcache_dir_lseek (SEEK_SET/SEEK_CUR only). A directory file
+// whose private_data is empty remembers the last name returned there, so entries
+// removed between two getdents64 calls do not make it skip others.
 class simple_dir_operations : public file_operations {
  public:
   ErrorOr<size_t> read(file& f, char* buf, size_t count, loff_t* pos) const override;
+  ErrorOr<loff_t> llseek(file& f, loff_t offset, int whence) const override;
   Errno readdir(file& f, const filldir_t& filldir) const override;
 };
 
 // Copies from an in-memory buffer at *pos (simple_read_from_buffer).
 size_t simple_read_from_buffer(char* to, size_t count, loff_t* pos, std::string_view from);
+
+// Opens the file at `p` (fs/open.c __dentry_open): f_flags = flags, f_mode from the
+// access mode, f_op = the inode's i_fop (default operations if null), then
+// f_op->open(); O_CREAT, O_EXCL, O_NOCTTY and O_TRUNC are then cleared from f_flags.
+// No permission check: open(2) did those (may_open). The result's deleter calls
+// release() (see above).
+ErrorOr<std::shared_ptr<file>> dentry_open(const path& p, unsigned int flags);
 
 }  // namespace uk

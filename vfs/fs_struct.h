@@ -37,6 +37,12 @@ struct files_struct {
   ErrorOr<int> get_unused_fd(int from = 0) ABSL_EXCLUSIVE_LOCKS_REQUIRED(file_lock);
   // The file in slot `fd`, or EBADF.
   ErrorOr<std::shared_ptr<file>> fget(int fd);
+  // Puts `f` in slot `fd` (from get_unused_fd), close-on-exec as given (fd_install).
+  void fd_install(int fd, std::shared_ptr<file> f, bool cloexec = false)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(file_lock);
+  // Empties slot `fd` and returns what it held (null if nothing). The caller drops it
+  // after releasing file_lock, so release() never runs under the lock.
+  std::shared_ptr<file> fd_remove(int fd) ABSL_EXCLUSIVE_LOCKS_REQUIRED(file_lock);
 };
 
 }  // namespace uk

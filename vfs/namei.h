@@ -39,18 +39,21 @@ ErrorOr<nameidata> path_lookup_parent(vfs_task& t, std::string_view name);
 // Looks `name` up in directory `dir` (which the caller has already checked):
 // the dcache first, then the filesystem's lookup(). Returns a negative dentry
 // (d_inode null), not linked, when the name does not exist (lookup_one_len).
+// ENAMETOOLONG for a name longer than NAME_MAX; EACCES for a name that is empty or
+// holds '/' or NUL. Takes no i_mutex: callers that create or remove names hold dir's
+// (as lookup_one_len requires); the walk takes it only on a dcache miss (real_lookup).
 ErrorOr<std::shared_ptr<dentry>> lookup_one(const path& dir, std::string_view name);
 
 // Follows mounts stacked on `p` to the topmost one (follow_down).
 path follow_mounts(vfs& v, path p);
 
-}  // namespace uk
-
-namespace uk {
-
-// vfs_mkdir(): makes `name` in directory `dir` for `current` (permission, EEXIST,
-// the driver's mkdir, then the pin). Used by sys_mkdir and by in-kernel callers that
-// hold a dentry rather than a path (container_clone).
+// vfs_mkdir(): makes `name` in directory `dir` for `current` (root credentials when
+// there is none): takes dir's i_mutex, looks the name up, then may_create (EEXIST,
+// ENOENT in a removed directory, EACCES without write+search permission), the
+// driver's mkdir with mode & (S_IRWXUGO|S_ISVTX) (no umask: sys_mkdir applies it), and
+// pins the new dentry, which it returns. Used by sys_mkdir's core and by in-kernel
+// callers that hold a dentry rather than a path (container_clone). Call it without
+// dir's i_mutex and without filesystem locks the driver's mkdir takes.
 ErrorOr<std::shared_ptr<dentry>> vfs_mkdir(const std::shared_ptr<dentry>& dir,
                                            std::string_view name, umode_t mode);
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <sys/statfs.h>
+#include <sys/types.h>
 
 #include <atomic>
 #include <memory>
@@ -18,8 +19,13 @@
 
 namespace uk {
 
+// An anonymous device number (set_anon_super): major 0, a minor no other super_block
+// of this process has. Every super_block gets one (s_dev, st_dev).
+dev_t new_anon_dev();
+
 struct super_block {
   file_system_type* s_type = nullptr;
+  dev_t s_dev = new_anon_dev();
   unsigned long s_magic = 0;
   unsigned long s_flags = 0;  // MS_* at mount
   std::shared_ptr<dentry> s_root;
@@ -27,6 +33,10 @@ struct super_block {
   std::atomic<int> s_active{0};
   std::atomic<unsigned long> s_next_ino{1};
   std::shared_ptr<void> s_fs_info;  // driver data, e.g. the containerfs_root
+  // The vfs whose dcache_lock guards this tree: set by the VFS when the super_block is
+  // first mounted (a super_block belongs to one vfs). Null before: the tree is then
+  // private to the driver building it.
+  std::atomic<vfs*> s_vfs{nullptr};
 
   unsigned long get_next_ino() { return s_next_ino.fetch_add(1); }
 };
@@ -50,7 +60,9 @@ class file_system_type {
   const std::string& name() const { return name_; }
 
   // get_sb: `data` is the -o string or null. Returns a super_block with s_root set;
-  // the VFS takes one s_active reference for the new mount.
+  // the VFS takes one s_active reference for the new mount. `flags` are the MS_*
+  // flags without the per-mount ones (MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_NOATIME, ...).
+  // Called without VFS locks; its errors reach mount(2) unchanged.
   virtual ErrorOr<std::shared_ptr<super_block>> get_sb(int flags, std::string_view dev_name,
                                                        const char* data) = 0;
   // Called when s_active drops to zero; the default is kill_litter_super.
@@ -61,8 +73,12 @@ class file_system_type {
 };
 
 // Drops one s_active reference; at zero calls s_type->kill_sb (deactivate_super).
+// umount calls it for the mount's reference, drivers for their own pins. Call it with
+// no VFS lock held (kill_sb is a driver callback). A driver whose get_sb hands out an
+// existing super_block must do so under a lock its kill_sb also takes.
 void deactivate_super(super_block& sb);
-// Drops every pinned dentry of the tree (kill_litter_super / d_genocide).
+// Drops every pinned dentry of the tree (kill_litter_super / d_genocide) and marks the
+// root d_deleted, so nothing can be created in the dead tree through a cwd left in it.
 void kill_litter_super(super_block& sb);
 
 }  // namespace uk

@@ -32,6 +32,13 @@ struct vfs_task {
 
 vfs_task* current();
 
+// Gives `t` the fs context of a first task in `v`: root and cwd at v.root(), umask
+// 022, an empty fd table, mnt_ns = &v (credentials untouched). For the kernel's init
+// task and tests.
+void init_vfs_task(vfs_task& t, vfs& v);
+// A root task (pid 1, uid/gid 0) set up by init_vfs_task.
+std::unique_ptr<vfs_task> make_init_vfs_task(vfs& v);
+
 // Sets `current` for a scope (a system call); nests.
 class current_scope {
  public:
