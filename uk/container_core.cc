@@ -11,6 +11,7 @@
 #include "uk/kernel.h"
 #include "uk/task.h"
 #include "vfs/dentry.h"
+#include "vfs/super.h"
 #include "vfs/vfs.h"
 
 namespace uk {
@@ -72,6 +73,17 @@ void container_core::container_init_early(const subsys_registry& registry, task_
     container_fork_callbacks(init_task);
   }
   for (auto& ss : subsys_) ss->active = 1;
+}
+
+void container_core::container_shutdown() {
+  std::vector<std::shared_ptr<super_block>> sbs;
+  {
+    absl::MutexLock l(&container_mutex);
+    for (auto& root : roots) {
+      if (root->sb_owner) sbs.push_back(std::move(root->sb_owner));
+    }
+  }
+  for (auto& sb : sbs) kill_litter_super(*sb);
 }
 
 size_t container_core::css_group_count() {

@@ -61,8 +61,9 @@ class container_core {
   // non-empty and <= MAX_CONTAINER_TYPE_NAMELEN, subsys_id == index), creates each
   // root state on dummytop and puts it in every css_group.
   void container_init_early(const subsys_registry& registry, task_struct* init_task);
-  // Registers the "container" filesystem type and the proc entries.
-  void container_init();
+  // Kernel teardown: forgets every hierarchy (their trees and super_blocks), whatever
+  // is still mounted or has children. Tasks and mounts are gone or about to go.
+  void container_shutdown();
 
   // --- Subsystems ---
   container_subsys* subsys(int id) const { return subsys_[id].get(); }

@@ -62,6 +62,10 @@ kernel::kernel(const subsys_registry& registry, kernel_config config)
 
 kernel::~kernel() {
   flush_work();
+  // Hierarchies still mounted or kept by child containers hold their super_block
+  // (and it them) until kill_sb; a kernel going away drops them all at once.
+  core_.container_shutdown();
+  flush_work();
   {
     absl::MutexLock l(&work_lock_);
     stopping_ = true;
