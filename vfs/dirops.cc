@@ -70,7 +70,7 @@ Errno vfs_rmdir(const vfs_task& t, dentry& dir, const std::shared_ptr<dentry>& v
   UK_TRY(may_delete(t, dir, *victim, true));
   inode& di = *dir.d_inode;
   std::shared_ptr<inode> vi = victim->d_inode;
-  absl::MutexLock l(&vi->i_mutex);
+  nested_lock l(&vi->i_mutex);
   if (d_mountpoint(*victim)) return Errno(EBUSY);
   UK_TRY(i_op_of(di).rmdir(di, *victim));
   // Still under the victim's i_mutex, so a mount racing onto it sees it dead.
@@ -83,7 +83,7 @@ Errno vfs_unlink(const vfs_task& t, dentry& dir, const std::shared_ptr<dentry>& 
   UK_TRY(may_delete(t, dir, *victim, false));
   inode& di = *dir.d_inode;
   std::shared_ptr<inode> vi = victim->d_inode;
-  absl::MutexLock l(&vi->i_mutex);
+  nested_lock l(&vi->i_mutex);
   if (d_mountpoint(*victim)) return Errno(EBUSY);
   UK_TRY(i_op_of(di).unlink(di, *victim));
   d_delete(*victim);
@@ -107,7 +107,7 @@ Errno vfs_rename(const vfs_task& t, dentry& old_dir, const std::shared_ptr<dentr
   // A directory changing parent gets a new "..": that needs write permission on it.
   if (is_dir && &odi != &ndi) UK_TRY(permission(source, MAY_WRITE, t));
   std::shared_ptr<inode> target = new_dentry->d_inode;
-  std::optional<absl::MutexLock> target_lock;
+  std::optional<nested_lock> target_lock;
   if (target) target_lock.emplace(&target->i_mutex);
   if (d_mountpoint(*old_dentry) || d_mountpoint(*new_dentry)) return Errno(EBUSY);
   UK_TRY(i_op_of(odi).rename(odi, *old_dentry, ndi, *new_dentry));
@@ -141,7 +141,8 @@ class rename_lock {
     }
     dentry& second = first_ == &p2 ? p1 : p2;
     lock(&(first_ ? *first_ : p1).d_inode->i_mutex);
-    lock(&second.d_inode->i_mutex);
+    lock_nested(second.d_inode->i_mutex);
+    held_.push_back(&second.d_inode->i_mutex);
   }
   ~rename_lock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
     for (auto it = held_.rbegin(); it != held_.rend(); ++it) (*it)->Unlock();

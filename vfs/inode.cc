@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "vfs/dentry.h"
 #include "vfs/internal.h"
@@ -39,6 +41,16 @@ Errno inode_operations::rename(inode& old_dir, dentry& old_dentry, inode& new_di
 Errno inode_operations::setattr(dentry& d, const iattr& attr) const {
   inode_setattr(*d.d_inode, attr);
   return kOk;
+}
+
+void lock_nested(absl::Mutex& mu) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  for (int spins = 0; !mu.TryLock(); ++spins) {
+    if (spins < 64) {
+      std::this_thread::yield();
+    } else {
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+  }
 }
 
 const inode_operations& i_op_of(const inode& i) {

@@ -85,6 +85,32 @@ bool d_unhashed(const dentry& d);
 // d_mountpoint(): is anything mounted on `d`? Takes the dcache lock.
 bool d_mountpoint(const dentry& d);
 
+// --- i_mutex nesting ---
+
+// Takes `mu`, an i_mutex, as the second or later i_mutex an operation holds (the
+// victim of rmdir/unlink, rename's second parent and target). Linux keeps these
+// deadlock-free by protocol (parent before child; rename_mutex before two parents,
+// ancestor first) and tells lockdep so with subclasses. absl's debug-build deadlock
+// detector knows one order per pair of mutexes for all time, which renames change
+// (a child becomes unrelated, or an ancestor), so it would report cycles that the
+// protocol rules out. Nested i_mutexes are therefore taken with TryLock, which the
+// detector does not check, waiting until it succeeds: the same wait, deadlock-free by
+// the same protocol.
+void lock_nested(absl::Mutex& mu) ABSL_EXCLUSIVE_LOCK_FUNCTION(mu);
+
+class ABSL_SCOPED_LOCKABLE nested_lock {
+ public:
+  explicit nested_lock(absl::Mutex* mu) ABSL_EXCLUSIVE_LOCK_FUNCTION(mu) : mu_(mu) {
+    lock_nested(*mu_);
+  }
+  ~nested_lock() ABSL_UNLOCK_FUNCTION() { mu_->Unlock(); }
+  nested_lock(const nested_lock&) = delete;
+  nested_lock& operator=(const nested_lock&) = delete;
+
+ private:
+  absl::Mutex* mu_;
+};
+
 // --- default operations ---
 
 const inode_operations& i_op_of(const inode& i);

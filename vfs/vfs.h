@@ -6,7 +6,10 @@
 //   file::f_pos_lock              (one open file's position: read/write/llseek/readdir)
 //   vfs::namespace_sem            (mount table changes; namespace_sem)
 //     vfs::rename_mutex           (s_vfs_rename_mutex; rename only)
-//       inode::i_mutex            (parent directory before child; f_pos_lock before it)
+//       inode::i_mutex            (parent directory before child; f_pos_lock before it;
+//                                  a second i_mutex is taken by lock_nested(), see
+//                                  vfs/internal.h, as the order between two
+//                                  directories changes with renames)
 //         <filesystem locks>      (e.g. kernel::container_mutex)
 //           vfs::dcache_lock      (dentry tree links and the mount table; never held
 //                                  across a callback or while a dentry dies)
