@@ -1,0 +1,400 @@
+// The FUSE bridge: FUSE low-level operations routed into uk's syscall API.
+#include "harness/fuse_bridge.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <fuse3/fuse_lowlevel.h>
+#include <pthread.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "vfs/syscalls.h"
+
+namespace ukrun {
+
+struct fuse_bridge::state {
+  uk::kernel* kernel;
+  tracker* tr;
+  std::string root;  // the kernel path of FUSE_ROOT_ID
+
+  // nodeid -> kernel path; ids are never reused (forget is a no-op: the table only
+  // grows by the number of distinct paths looked up).
+  absl::Mutex mu;
+  absl::flat_hash_map<fuse_ino_t, std::string> paths ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<std::string, fuse_ino_t> ids ABSL_GUARDED_BY(mu);
+  fuse_ino_t next_id ABSL_GUARDED_BY(mu) = FUSE_ROOT_ID + 1;
+
+  std::string path(fuse_ino_t ino) {
+    absl::MutexLock l(&mu);
+    auto it = paths.find(ino);
+    return it == paths.end() ? std::string() : it->second;
+  }
+  fuse_ino_t id(const std::string& p) {
+    absl::MutexLock l(&mu);
+    auto [it, inserted] = ids.try_emplace(p, next_id);
+    if (inserted) paths[next_id++] = p;
+    return it->second;
+  }
+  // After a rename: every node at or below `from` moves to `to`.
+  void moved(const std::string& from, const std::string& to) {
+    absl::MutexLock l(&mu);
+    std::vector<std::pair<std::string, fuse_ino_t>> hit;
+    for (const auto& [p, i] : ids) {
+      if (p == from || absl::StartsWith(p, from + "/")) hit.emplace_back(p, i);
+    }
+    for (const auto& [p, i] : hit) {
+      std::string np = to + p.substr(from.size());
+      ids.erase(p);
+      ids[np] = i;
+      paths[i] = np;
+    }
+  }
+  // The caller's task, after settling pending forks and exits (an observation).
+  uk::task_struct& caller(fuse_req_t req) {
+    uk::task_struct* t = tr->task_for(fuse_req_ctx(req)->pid);
+    return t ? *t : *kernel->init_task();
+  }
+  std::string child(fuse_ino_t parent, const char* name) {
+    std::string p = path(parent);
+    return p == "/" ? absl::StrCat("/", name) : absl::StrCat(p, "/", name);
+  }
+};
+
+namespace {
+
+using state = fuse_bridge::state;
+
+state& st(fuse_req_t req) { return *static_cast<state*>(fuse_req_userdata(req)); }
+
+// A stat of `path` as `t` into a FUSE entry: no caching anywhere.
+long fill_entry(state& s, uk::task_struct& t, const std::string& path, fuse_entry_param* e) {
+  memset(e, 0, sizeof *e);
+  long r = uk::sys_stat(t, path.c_str(), &e->attr);
+  if (r < 0) return r;
+  e->ino = s.id(path);
+  e->attr_timeout = 0;
+  e->entry_timeout = 0;
+  return 0;
+}
+
+void reply_entry_or_err(fuse_req_t req, state& s, uk::task_struct& t, const std::string& path) {
+  fuse_entry_param e;
+  long r = fill_entry(s, t, path, &e);
+  if (r < 0) {
+    fuse_reply_err(req, static_cast<int>(-r));
+  } else {
+    fuse_reply_entry(req, &e);
+  }
+}
+
+void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  state& s = st(req);
+  reply_entry_or_err(req, s, s.caller(req), s.child(parent, name));
+}
+
+void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
+  state& s = st(req);
+  struct stat sb;
+  long r = uk::sys_stat(s.caller(req), s.path(ino).c_str(), &sb);
+  if (r < 0) {
+    fuse_reply_err(req, static_cast<int>(-r));
+    return;
+  }
+  sb.st_ino = ino;
+  fuse_reply_attr(req, &sb, 0);
+}
+
+// chmod and chown go to the kernel; truncation and times are accepted and ignored
+// (a control file has no size: `echo x > tasks` truncates before it writes).
+void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info*) {
+  state& s = st(req);
+  uk::task_struct& t = s.caller(req);
+  std::string p = s.path(ino);
+  long r = 0;
+  if (to_set & FUSE_SET_ATTR_MODE) r = uk::sys_chmod(t, p.c_str(), attr->st_mode & 07777);
+  if (r == 0 && (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))) {
+    r = uk::sys_chown(t, p.c_str(), (to_set & FUSE_SET_ATTR_UID) ? attr->st_uid : uid_t(-1),
+                      (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : gid_t(-1));
+  }
+  struct stat sb;
+  if (r == 0) r = uk::sys_stat(t, p.c_str(), &sb);
+  if (r < 0) {
+    fuse_reply_err(req, static_cast<int>(-r));
+    return;
+  }
+  sb.st_ino = ino;
+  fuse_reply_attr(req, &sb, 0);
+}
+
+void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+  state& s = st(req);
+  uk::task_struct& t = s.caller(req);
+  std::string p = s.child(parent, name);
+  long r = uk::sys_mkdir(t, p.c_str(), mode);
+  if (r < 0) {
+    fuse_reply_err(req, static_cast<int>(-r));
+    return;
+  }
+  reply_entry_or_err(req, s, t, p);
+}
+
+void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  state& s = st(req);
+  fuse_reply_err(req,
+                 static_cast<int>(-uk::sys_rmdir(s.caller(req), s.child(parent, name).c_str())));
+}
+
+void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  state& s = st(req);
+  fuse_reply_err(req,
+                 static_cast<int>(-uk::sys_unlink(s.caller(req), s.child(parent, name).c_str())));
+}
+
+void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
+               const char* newname, unsigned int flags) {
+  state& s = st(req);
+  if (flags != 0) {
+    fuse_reply_err(req, EINVAL);  // renameat2 flags: the kernel has plain rename only
+    return;
+  }
+  std::string from = s.child(parent, name), to = s.child(newparent, newname);
+  long r = uk::sys_rename(s.caller(req), from.c_str(), to.c_str());
+  if (r == 0) s.moved(from, to);
+  fuse_reply_err(req, static_cast<int>(-r));
+}
+
+void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  state& s = st(req);
+  int flags = fi->flags & (O_ACCMODE | O_APPEND | O_NONBLOCK);
+  long fd = uk::sys_open(s.caller(req), s.path(ino).c_str(), flags);
+  if (fd < 0) {
+    fuse_reply_err(req, static_cast<int>(-fd));
+    return;
+  }
+  fi->fh = static_cast<uint64_t>(fd);
+  fi->direct_io = 1;
+  fi->keep_cache = 0;
+  if (fuse_reply_open(req, fi) != 0) uk::sys_close(*s.kernel->init_task(), static_cast<int>(fd));
+}
+
+void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+               fuse_file_info* fi) {
+  state& s = st(req);
+  uk::task_struct& t = s.caller(req);
+  std::string p = s.child(parent, name);
+  int flags = fi->flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_CREAT | O_EXCL);
+  long fd = uk::sys_open(t, p.c_str(), flags, mode);
+  if (fd < 0) {
+    fuse_reply_err(req, static_cast<int>(-fd));
+    return;
+  }
+  fuse_entry_param e;
+  long r = fill_entry(s, t, p, &e);
+  if (r < 0) {
+    uk::sys_close(t, static_cast<int>(fd));
+    fuse_reply_err(req, static_cast<int>(-r));
+    return;
+  }
+  fi->fh = static_cast<uint64_t>(fd);
+  fi->direct_io = 1;
+  fuse_reply_create(req, &e, fi);
+}
+
+void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
+  state& s = st(req);
+  std::vector<char> buf(size);
+  long n = uk::sys_pread64(s.caller(req), static_cast<int>(fi->fh), buf.data(), size, off);
+  if (n < 0) {
+    fuse_reply_err(req, static_cast<int>(-n));
+  } else {
+    fuse_reply_buf(req, buf.data(), static_cast<size_t>(n));
+  }
+}
+
+void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t off,
+              fuse_file_info* fi) {
+  state& s = st(req);
+  long n = uk::sys_pwrite64(s.caller(req), static_cast<int>(fi->fh), buf, size, off);
+  if (n < 0) {
+    fuse_reply_err(req, static_cast<int>(-n));
+  } else {
+    fuse_reply_write(req, static_cast<size_t>(n));
+  }
+}
+
+void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info*) { fuse_reply_err(req, 0); }
+
+void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  state& s = st(req);
+  uk::sys_close(*s.kernel->init_task(), static_cast<int>(fi->fh));
+  fuse_reply_err(req, 0);
+}
+
+// A directory is read whole at opendir (the permission check happens there, as the
+// caller) and served from that snapshot.
+struct dir_snapshot {
+  struct entry {
+    std::string name;
+    ino_t ino;
+    unsigned char type;
+  };
+  std::vector<entry> entries;
+};
+
+void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  state& s = st(req);
+  uk::task_struct& t = s.caller(req);
+  long fd = uk::sys_open(t, s.path(ino).c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) {
+    fuse_reply_err(req, static_cast<int>(-fd));
+    return;
+  }
+  auto snap = std::make_unique<dir_snapshot>();
+  alignas(8) char buf[8192];
+  long n;
+  while ((n = uk::sys_getdents64(t, static_cast<int>(fd), buf, sizeof buf)) > 0) {
+    for (long off = 0; off < n;) {
+      auto* d = reinterpret_cast<uk::linux_dirent64*>(buf + off);
+      snap->entries.push_back({d->d_name, static_cast<ino_t>(d->d_ino), d->d_type});
+      off += d->d_reclen;
+    }
+  }
+  uk::sys_close(t, static_cast<int>(fd));
+  if (n < 0) {
+    fuse_reply_err(req, static_cast<int>(-n));
+    return;
+  }
+  fi->fh = reinterpret_cast<uint64_t>(snap.release());
+  fuse_reply_open(req, fi);
+}
+
+void op_readdir(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
+  auto* snap = reinterpret_cast<dir_snapshot*>(fi->fh);
+  std::vector<char> buf(size);
+  size_t used = 0;
+  for (size_t i = static_cast<size_t>(off); i < snap->entries.size(); i++) {
+    const auto& e = snap->entries[i];
+    struct stat sb = {};
+    sb.st_ino = e.ino;
+    sb.st_mode = static_cast<mode_t>(e.type) << 12;
+    size_t len = fuse_add_direntry(req, buf.data() + used, size - used, e.name.c_str(), &sb,
+                                   static_cast<off_t>(i + 1));
+    if (len > size - used) break;
+    used += len;
+  }
+  fuse_reply_buf(req, buf.data(), used);
+}
+
+void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  delete reinterpret_cast<dir_snapshot*>(fi->fh);
+  fuse_reply_err(req, 0);
+}
+
+void op_statfs(fuse_req_t req, fuse_ino_t ino) {
+  state& s = st(req);
+  struct statfs sf;
+  long r = uk::sys_statfs(s.caller(req), s.path(ino).c_str(), &sf);
+  if (r < 0) {
+    fuse_reply_err(req, static_cast<int>(-r));
+    return;
+  }
+  struct statvfs sv = {};
+  sv.f_bsize = sf.f_bsize;
+  sv.f_frsize = sf.f_bsize;
+  sv.f_blocks = sf.f_blocks;
+  sv.f_bfree = sf.f_bfree;
+  sv.f_bavail = sf.f_bavail;
+  sv.f_files = sf.f_files;
+  sv.f_ffree = sf.f_ffree;
+  sv.f_namemax = sf.f_namelen;
+  fuse_reply_statfs(req, &sv);
+}
+
+const fuse_lowlevel_ops kOps = [] {
+  fuse_lowlevel_ops ops = {};
+  ops.lookup = op_lookup;
+  ops.getattr = op_getattr;
+  ops.setattr = op_setattr;
+  ops.mkdir = op_mkdir;
+  ops.unlink = op_unlink;
+  ops.rmdir = op_rmdir;
+  ops.rename = op_rename;
+  ops.open = op_open;
+  ops.create = op_create;
+  ops.read = op_read;
+  ops.write = op_write;
+  ops.flush = op_flush;
+  ops.release = op_release;
+  ops.opendir = op_opendir;
+  ops.readdir = op_readdir;
+  ops.releasedir = op_releasedir;
+  ops.statfs = op_statfs;
+  return ops;
+}();
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::mount(uk::kernel& k, tracker& tr,
+                                                                const std::string& dir,
+                                                                const std::string& fsname) {
+  std::unique_ptr<fuse_bridge> b(new fuse_bridge());
+  b->dir_ = dir;
+  b->state_ = std::make_unique<state>();
+  b->state_->kernel = &k;
+  b->state_->tr = &tr;
+  b->state_->root = dir;
+  {
+    absl::MutexLock l(&b->state_->mu);
+    b->state_->paths[FUSE_ROOT_ID] = dir;
+    b->state_->ids[dir] = FUSE_ROOT_ID;
+  }
+  // fsname shows in /proc/mounts; commas would split the option.
+  std::string name = fsname.empty() ? "container" : fsname;
+  for (char& c : name) c = c == ',' ? '_' : c;
+  std::string opts = absl::StrCat("fsname=", name, ",subtype=container");
+  const char* argv[] = {"uk-run", "-o", opts.c_str()};
+  fuse_args args = FUSE_ARGS_INIT(3, const_cast<char**>(argv));
+  b->se_ = fuse_session_new(&args, &kOps, sizeof kOps, b->state_.get());
+  fuse_opt_free_args(&args);
+  if (!b->se_) return absl::InternalError("fuse_session_new failed");
+  if (fuse_session_mount(b->se_, dir.c_str()) != 0) {
+    fuse_session_destroy(b->se_);
+    b->se_ = nullptr;
+    return absl::InternalError(absl::StrCat("cannot mount FUSE at ", dir));
+  }
+  fuse_session* se = b->se_;
+  fuse_bridge* raw = b.get();
+  b->loop_ = std::thread([se, raw] {
+    fuse_session_loop(se);
+    raw->loop_done_.store(true);
+  });
+  return b;
+}
+
+fuse_bridge::~fuse_bridge() {
+  if (!se_) return;
+  fuse_session_exit(se_);
+  // Unmounting aborts the connection: the loop's read returns ENODEV and it ends. A
+  // lazy unmount of a busy mount does not, so the loop is also woken by a signal
+  // (SIGUSR1, caught without SA_RESTART: the read fails with EINTR and the loop sees
+  // the exit flag).
+  umount2(dir_.c_str(), MNT_DETACH);
+  while (!loop_done_.load()) {
+    pthread_kill(loop_.native_handle(), SIGUSR1);
+    usleep(2000);
+  }
+  loop_.join();
+  fuse_session_unmount(se_);
+  fuse_session_destroy(se_);
+}
+
+}  // namespace ukrun

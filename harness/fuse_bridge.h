@@ -1,0 +1,57 @@
+// The VFS shim: one FUSE filesystem (libfuse3 low-level API) per container mount,
+// mounted at the same path in uk-run's private mount namespace as the hierarchy is
+// in the kernel's VFS. Every operation runs in the kernel's syscall API as the task
+// of the calling thread (fuse_req_ctx()->pid; uk-run's init task for processes uk
+// does not know), and replies carry the kernel's errno unchanged.
+//
+// Control files are opened direct_io with zero attribute and entry timeouts: the
+// kernel generates their contents at open/read, so the host's page cache and
+// dentry cache must never answer for it.
+//
+// Kernel file descriptors opened through FUSE live in the fd table every supervised
+// task shares (the tracker forks real tasks with CLONE_FILES), so an fd opened by one
+// process stays valid when another process that inherited the real fd uses it.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "harness/tracker.h"
+#include "uk/kernel.h"
+
+struct fuse_session;
+
+namespace ukrun {
+
+class fuse_bridge {
+ public:
+  // Mounts FUSE at `dir` (absolute, existing) showing the kernel's tree at the same
+  // path, and starts its request loop on a thread of its own.
+  static absl::StatusOr<std::unique_ptr<fuse_bridge>> mount(uk::kernel& k, tracker& tr,
+                                                            const std::string& dir,
+                                                            const std::string& fsname);
+  // Unmounts (if still mounted) and joins the loop; SIGUSR1 must have a handler
+  // installed without SA_RESTART.
+  ~fuse_bridge();
+  fuse_bridge(const fuse_bridge&) = delete;
+  fuse_bridge& operator=(const fuse_bridge&) = delete;
+
+  const std::string& dir() const { return dir_; }
+
+  struct state;  // the node table and the kernel handles (fuse_bridge.cc)
+
+ private:
+  fuse_bridge() = default;
+
+  std::string dir_;
+  std::unique_ptr<state> state_;
+  fuse_session* se_ = nullptr;
+  std::thread loop_;
+  std::atomic<bool> loop_done_{false};
+};
+
+}  // namespace ukrun

@@ -1,0 +1,334 @@
+// The task tracker: pending forks settled from /proc, exits from traps and pidfds.
+#include "harness/tracker.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace ukrun {
+
+namespace {
+
+constexpr unsigned long kNamespaceFlags =
+    CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
+
+// The whole (small) file, or "" if it cannot be read.
+std::string read_small(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  char buf[512];
+  ssize_t n = read(fd, buf, sizeof buf);
+  close(fd);
+  return n > 0 ? std::string(buf, n) : "";
+}
+
+// /proc/<pid>/stat's ppid field, or -1 (the process is gone).
+pid_t read_ppid(pid_t pid) {
+  std::string stat = read_small(absl::StrCat("/proc/", pid, "/stat"));
+  size_t close_paren = stat.rfind(')');
+  if (close_paren == std::string::npos) return -1;
+  char state;
+  int ppid;
+  if (sscanf(stat.c_str() + close_paren + 1, " %c %d", &state, &ppid) != 2) return -1;
+  return ppid;
+}
+
+std::string read_comm(pid_t tgid, pid_t tid) {
+  std::string comm = read_small(absl::StrCat("/proc/", tgid, "/task/", tid, "/comm"));
+  if (!comm.empty() && comm.back() == '\n') comm.pop_back();
+  return comm;
+}
+
+// Numeric entries of a /proc directory, ascending.
+std::vector<pid_t> list_pids(const std::string& dir) {
+  std::vector<pid_t> out;
+  DIR* d = opendir(dir.c_str());
+  if (!d) return out;
+  while (struct dirent* e = readdir(d)) {
+    char* end;
+    long v = strtol(e->d_name, &end, 10);
+    if (*end == 0 && v > 0) out.push_back(static_cast<pid_t>(v));
+  }
+  closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += absl::StrFormat("\\u%04x", c);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+void trace_log::event(std::string_view ev, const std::string& fields) {
+  absl::MutexLock l(&mu_);
+  if (!f_) return;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  absl::FPrintF(f_, "{\"event\":\"%s\",\"time\":%d.%06d,%s}\n", ev, ts.tv_sec, ts.tv_nsec / 1000,
+                fields);
+  fflush(f_);
+}
+
+tracker::~tracker() {
+  absl::MutexLock l(&mu_);
+  for (auto& [tgid, p] : procs_) close(p.pidfd);
+}
+
+void tracker::add_root_process(pid_t pid) {
+  absl::MutexLock l(&mu_);
+  add_task_locked(kernel_.init_task(), pid, 0, false);
+}
+
+void tracker::note_fork(pid_t tid, unsigned long clone_flags) {
+  absl::MutexLock l(&mu_);
+  uk::task_struct* t = kernel_.find_task_by_pid(tid);
+  if (!t) {
+    settle_locked();
+    t = kernel_.find_task_by_pid(tid);
+  }
+  for (auto& p : pending_) {
+    if (p.tid == tid) p.done = true;
+  }
+  pending_.push_back({tid, t ? t->tgid : tid, clone_flags, false});
+}
+
+void tracker::note_exec(pid_t tid, const std::string& filename) {
+  absl::MutexLock l(&mu_);
+  if (!kernel_.find_task_by_pid(tid)) settle_locked();
+  for (auto& p : pending_) {
+    if (p.tid == tid) p.done = true;
+  }
+  pending_exec_[tid] = filename;
+}
+
+void tracker::note_syscall(pid_t tid) {
+  absl::MutexLock l(&mu_);
+  for (auto& p : pending_) {
+    if (p.tid == tid) p.done = true;
+  }
+  if (pending_exec_.contains(tid)) update_execs_locked();
+}
+
+void tracker::thread_exit(pid_t tid) {
+  absl::MutexLock l(&mu_);
+  settle_locked();
+  uk::task_struct* t = kernel_.find_task_by_pid(tid);
+  if (!t) return;
+  if (t->is_thread_group_leader() && kernel_.thread_group(t->tgid).size() == 1) {
+    exit_process_locked(t->tgid, 0);  // the last thread: the process is gone
+  } else if (!t->is_thread_group_leader()) {
+    exit_task_locked(t, 0);
+  }
+  // A leader leaving while other threads run stays a task until the group exits.
+}
+
+void tracker::group_exit(pid_t tid, int code) {
+  absl::MutexLock l(&mu_);
+  settle_locked();
+  uk::task_struct* t = kernel_.find_task_by_pid(tid);
+  if (t) exit_process_locked(t->tgid, code);
+}
+
+void tracker::process_gone(pid_t tgid) {
+  absl::MutexLock l(&mu_);
+  auto it = procs_.find(tgid);
+  if (it == procs_.end()) return;
+  struct pollfd p = {it->second.pidfd, POLLIN, 0};
+  if (poll(&p, 1, 0) != 1) return;  // a new process reusing the pid, still alive
+  settle_locked();                  // its children first, while they are still its own
+  exit_process_locked(tgid, 0);
+}
+
+void tracker::settle() {
+  absl::MutexLock l(&mu_);
+  settle_locked();
+}
+
+uk::task_struct* tracker::task_for(pid_t tid) {
+  absl::MutexLock l(&mu_);
+  settle_locked();
+  uk::task_struct* t = kernel_.find_task_by_pid(tid);
+  return t && !t->zombie ? t : nullptr;
+}
+
+bool tracker::is_known(pid_t tid) { return kernel_.find_task_by_pid(tid) != nullptr; }
+
+std::vector<std::pair<pid_t, int>> tracker::take_new_pidfds() {
+  absl::MutexLock l(&mu_);
+  return std::exchange(new_pidfds_, {});
+}
+
+void tracker::settle_locked() {
+  scan_forks_locked();
+  if (!pending_exec_.empty()) update_execs_locked();
+  reap_dead_locked();
+}
+
+// Every pid in /proc that uk does not know yet and whose parent it knows becomes a
+// task of that parent; repeated until nothing new appears (grandchildren).
+void tracker::scan_forks_locked() {
+  scans_++;
+  bool found = true;
+  while (found) {
+    found = false;
+    for (pid_t pid : list_pids("/proc")) {
+      if (kernel_.find_task_by_pid(pid)) continue;
+      pid_t ppid = read_ppid(pid);
+      if (ppid < 0) continue;
+      uk::task_struct* parent = nullptr;
+      unsigned long flags = 0;
+      auto match = std::find_if(pending_.begin(), pending_.end(), [&](const pending_fork& p) {
+        return p.tgid == ppid && !(p.flags & CLONE_THREAD);
+      });
+      if (match != pending_.end()) {
+        parent = kernel_.find_task_by_pid(match->tid);
+        flags = match->flags;
+        pending_.erase(match);
+      }
+      if (!parent && procs_.contains(ppid)) parent = kernel_.find_task_by_pid(ppid);
+      // An orphan whose parent died before anyone looked: below init.
+      if (!parent && ppid == kernel_.init_task()->pid) parent = kernel_.init_task();
+      if (!parent || parent->zombie) continue;
+      if (!add_task_locked(parent, pid, flags, false)) continue;
+      found = true;
+    }
+  }
+  // Threads: every supervised process's /proc/<tgid>/task.
+  std::vector<pid_t> tgids;
+  for (const auto& [tgid, p] : procs_) tgids.push_back(tgid);
+  for (pid_t tgid : tgids) {
+    for (pid_t tid : list_pids(absl::StrCat("/proc/", tgid, "/task"))) {
+      if (kernel_.find_task_by_pid(tid)) continue;
+      auto match = std::find_if(pending_.begin(), pending_.end(), [&](const pending_fork& p) {
+        return p.tgid == tgid && (p.flags & CLONE_THREAD);
+      });
+      uk::task_struct* parent = nullptr;
+      if (match != pending_.end()) {
+        parent = kernel_.find_task_by_pid(match->tid);
+        pending_.erase(match);
+      }
+      if (!parent) parent = kernel_.find_task_by_pid(tgid);
+      if (parent && !parent->zombie) add_task_locked(parent, tid, CLONE_THREAD, true);
+    }
+  }
+  std::erase_if(pending_, [](const pending_fork& p) { return p.done; });
+}
+
+void tracker::reap_dead_locked() {
+  if (procs_.empty()) return;
+  std::vector<struct pollfd> fds;
+  std::vector<pid_t> tgids;
+  fds.reserve(procs_.size());
+  for (const auto& [tgid, p] : procs_) {
+    fds.push_back({p.pidfd, POLLIN, 0});
+    tgids.push_back(tgid);
+  }
+  if (poll(fds.data(), fds.size(), 0) <= 0) return;
+  for (size_t i = 0; i < fds.size(); i++) {
+    if (fds[i].revents) exit_process_locked(tgids[i], 0);
+  }
+}
+
+void tracker::update_execs_locked() {
+  for (auto it = pending_exec_.begin(); it != pending_exec_.end();) {
+    auto cur = it++;
+    uk::task_struct* t = kernel_.find_task_by_pid(cur->first);
+    if (!t || t->zombie) {
+      pending_exec_.erase(cur);
+      continue;
+    }
+    std::string comm = read_comm(t->tgid, t->pid);
+    if (comm.empty() || comm == t->comm) continue;  // not yet, or failed: next time
+    std::string_view file = cur->second;
+    std::string_view base = file.substr(file.rfind('/') + 1);
+    kernel_.do_exec(t, base.substr(0, uk::TASK_COMM_LEN - 1) == comm ? file : comm);
+    // An exec ends every other thread of the group (de_thread).
+    for (pid_t tid : kernel_.thread_group(t->tgid)) {
+      if (tid == t->pid) continue;
+      if (access(absl::StrCat("/proc/", t->tgid, "/task/", tid).c_str(), F_OK) != 0) {
+        exit_task_locked(kernel_.find_task_by_pid(tid), 0);
+      }
+    }
+    pending_exec_.erase(cur);
+  }
+}
+
+uk::task_struct* tracker::add_task_locked(uk::task_struct* parent, pid_t tid, unsigned long flags,
+                                          bool thread) {
+  unsigned long f = CLONE_FILES | CLONE_FS | (thread ? CLONE_THREAD : 0);
+  auto r = kernel_.do_fork(parent, f | (flags & kNamespaceFlags), tid);
+  if (!r.ok() && (flags & kNamespaceFlags)) r = kernel_.do_fork(parent, f, tid);
+  if (!r.ok()) return nullptr;
+  uk::task_struct* t = r.value();
+  if (!thread) {
+    int fd = static_cast<int>(syscall(SYS_pidfd_open, tid, 0));
+    if (fd < 0) {
+      // Reaped between the /proc scan and now: it exits at once.
+      exit_task_locked(t, 0);
+      return nullptr;
+    }
+    procs_[tid] = {fd};
+    new_pidfds_.push_back({tid, fd});
+  }
+  std::string comm = read_comm(t->tgid, tid);
+  if (!comm.empty() && comm != t->comm) kernel_.do_exec(t, comm);
+  if (trace_.enabled()) {
+    trace_.event(thread ? "clone" : "fork",
+                 absl::StrFormat("\"pid\":%d,\"tgid\":%d,\"parent\":%d,\"comm\":\"%s\"", tid,
+                                 t->tgid, parent->pid, json_escape(t->comm)));
+  }
+  return t;
+}
+
+void tracker::exit_task_locked(uk::task_struct* t, int code) {
+  if (!t) return;
+  if (trace_.enabled()) {
+    trace_.event("exit",
+                 absl::StrFormat("\"pid\":%d,\"tgid\":%d,\"code\":%d", t->pid, t->tgid, code));
+  }
+  kernel_.do_exit(t, code);
+  kernel_.release_task(t);
+}
+
+void tracker::exit_process_locked(pid_t tgid, int code) {
+  std::vector<pid_t> tids = kernel_.thread_group(tgid);
+  // Threads first, the leader last, as the group empties.
+  std::sort(tids.begin(), tids.end(),
+            [tgid](pid_t a, pid_t b) { return (a == tgid) != (b == tgid) ? b == tgid : a < b; });
+  for (pid_t tid : tids) exit_task_locked(kernel_.find_task_by_pid(tid), code);
+  // A leader that left early (pthread_exit) is still in the table.
+  if (uk::task_struct* leader = kernel_.find_task_by_pid(tgid)) {
+    if (leader != kernel_.init_task()) exit_task_locked(leader, code);
+  }
+  auto it = procs_.find(tgid);
+  if (it != procs_.end()) {
+    close(it->second.pidfd);
+    procs_.erase(it);
+    std::erase_if(new_pidfds_, [tgid](const std::pair<pid_t, int>& p) { return p.first == tgid; });
+  }
+  std::erase_if(pending_, [tgid](const pending_fork& p) { return p.tgid == tgid && p.done; });
+}
+
+}  // namespace ukrun

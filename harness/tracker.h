@@ -1,0 +1,110 @@
+// The task tracker: keeps uk's task table in step with the real process tree that
+// uk-run supervises (see harness/README.md for the mechanism and why).
+//
+// Forks are learned after the fact: a trapped fork/clone/vfork only records a pending
+// fork; settle() finds the new pids in /proc (uk-run runs in its own pid namespace, so
+// /proc lists only the supervised tree) and creates their tasks with do_fork(). Exits
+// are trapped (exit, exit_group) or seen through a pidfd per process (death by signal).
+// Every observation (a read of `tasks`, an attach, a /proc/<pid>/container read, a
+// mount) calls settle() first.
+//
+// Lock order: tracker::mu_ is taken before any kernel lock (it is held across
+// do_fork / do_exit / release_task, which take tasklist_lock and container locks).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "uk/kernel.h"
+
+namespace ukrun {
+
+// `s` as the inside of a JSON string.
+std::string json_escape(std::string_view s);
+
+// One JSON object per line; a no-op without a file.
+class trace_log {
+ public:
+  explicit trace_log(FILE* f) : f_(f) {}
+  // `fields` is the JSON body without braces, e.g. "\"pid\":3".
+  void event(std::string_view ev, const std::string& fields);
+  bool enabled() const { return f_ != nullptr; }
+
+ private:
+  absl::Mutex mu_;
+  FILE* f_ ABSL_GUARDED_BY(mu_);
+};
+
+class tracker {
+ public:
+  tracker(uk::kernel& k, trace_log& trace) : kernel_(k), trace_(trace) {}
+  ~tracker();
+
+  // The first traced process, forked by uk-run itself (already stopped before exec).
+  void add_root_process(pid_t pid);
+  // A trapped fork/clone/vfork by thread `tid`: remember it for settle().
+  void note_fork(pid_t tid, unsigned long clone_flags);
+  // A trapped execve: the new comm is read from /proc at the next settle.
+  void note_exec(pid_t tid, const std::string& filename);
+  // Any trapped syscall from `tid`: its earlier fork has returned by now.
+  void note_syscall(pid_t tid);
+  // A trapped exit(2): the thread's exit runs now, before it can be reaped.
+  void thread_exit(pid_t tid);
+  // A trapped exit_group(2): every thread of the process exits now.
+  void group_exit(pid_t tid, int code);
+  // A pidfd reported the process `tgid` gone (signal or exit).
+  void process_gone(pid_t tgid);
+
+  // Brings the task table up to date: pending forks become tasks (in their parent's
+  // containers), exited processes are released, pending execs update comm.
+  void settle();
+  // settle() then the task for `tid` (nullptr if it is not supervised).
+  uk::task_struct* task_for(pid_t tid);
+  bool is_known(pid_t tid);
+
+  // The pidfds of supervised processes, for the supervisor's epoll set:
+  // (tgid, fd) pairs added since the last call.
+  std::vector<std::pair<pid_t, int>> take_new_pidfds();
+
+  // Counters for --trace and the README numbers.
+  size_t nr_settle_scans() const { return scans_; }
+
+ private:
+  struct proc {
+    int pidfd = -1;
+  };
+  struct pending_fork {
+    pid_t tid;
+    pid_t tgid;
+    unsigned long flags;
+    bool done;  // the forker made another syscall since: the child exists if any
+  };
+
+  void settle_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void scan_forks_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void reap_dead_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void update_execs_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // do_fork for a real tid; registers a pidfd when it starts a new process.
+  uk::task_struct* add_task_locked(uk::task_struct* parent, pid_t tid, unsigned long flags,
+                                   bool thread) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void exit_task_locked(uk::task_struct* t, int code) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void exit_process_locked(pid_t tgid, int code) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  uk::kernel& kernel_;
+  trace_log& trace_;
+  absl::Mutex mu_;
+  std::vector<pending_fork> pending_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<pid_t, std::string> pending_exec_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<pid_t, proc> procs_ ABSL_GUARDED_BY(mu_);  // by tgid
+  std::vector<std::pair<pid_t, int>> new_pidfds_ ABSL_GUARDED_BY(mu_);
+  size_t scans_ = 0;
+};
+
+}  // namespace ukrun

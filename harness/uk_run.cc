@@ -1,0 +1,919 @@
+// uk-run: runs a real command tree inside the uk mini kernel. See harness/README.md.
+//
+//   uk-run [OPTIONS] -- COMMAND [ARGS...]
+//
+// Process layout: the outer uk-run enters a user namespace (when not root), a mount
+// namespace and a pid namespace, then forks the supervisor, which is pid 1 there and
+// uk's init task. The supervisor boots the kernel, forks COMMAND under a seccomp
+// filter whose notifications it serves, and mounts one FUSE filesystem per container
+// mount. When the supervisor dies, the pid namespace takes every traced process with
+// it and the mount namespace takes the mounts.
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "harness/fuse_bridge.h"
+#include "harness/tracker.h"
+#include "subsys/registry.h"
+#include "uk/kernel.h"
+#include "vfs/syscalls.h"
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+extern char** environ;
+
+namespace ukrun {
+namespace {
+
+constexpr char kUsage[] = R"(usage: uk-run [OPTIONS] -- COMMAND [ARGS...]
+
+Runs COMMAND and every process it creates as tasks of the uk mini kernel (the 2007
+process containers patch). Inside, `mount -t container [-o SUBSYS,...] NAME DIR`
+mounts a container hierarchy at DIR for this process tree only, and
+/proc/<pid>/container, /proc/<pid>/cpuset and /proc/containers show uk's view.
+Nothing on the host changes: no host cgroup, no host mount.
+
+Options:
+  --mount TYPE:OPTIONS:DIR   mount a hierarchy before COMMAND starts, e.g.
+                             --mount container:cpu,cpuacct:/containers/cpu
+                             (DIR is created if missing and removed at exit)
+  -g SUBSYS[,SUBSYS]:PATH    start COMMAND in container PATH of the hierarchy
+                             holding SUBSYS (like cgexec); repeatable
+  --trace FILE               write one JSON line per fork/exec/exit/attach/mount
+  --tree                     print every hierarchy with its tasks when COMMAND ends
+  --proc / --no-proc         emulate (default) or not /proc/<pid>/container,
+                             /proc/<pid>/cpuset and /proc/containers; --no-proc
+                             stops trapping open(2)
+  -h, --help                 this text
+
+Exit status: COMMAND's, or 128+N if it was killed by signal N.
+)";
+
+struct options {
+  struct mount_opt {
+    std::string type, data, dir;
+  };
+  std::vector<mount_opt> mounts;
+  std::vector<std::pair<std::string, std::string>> groups;  // (subsystems, path)
+  std::string trace_file;
+  bool tree = false;
+  bool proc = true;
+  std::vector<std::string> command;
+};
+
+[[noreturn]] void usage_error(const std::string& msg) {
+  fprintf(stderr, "uk-run: %s\n(try uk-run --help)\n", msg.c_str());
+  exit(2);
+}
+
+options parse_options(int argc, char** argv) {
+  options o;
+  int i = 1;
+  auto value = [&](const std::string& name) -> std::string {
+    if (i + 1 >= argc) usage_error(name + " needs a value");
+    return argv[++i];
+  };
+  for (; i < argc; i++) {
+    std::string a = argv[i];
+    std::string v;
+    if (a == "--") {
+      i++;
+      break;
+    } else if (a == "-h" || a == "--help") {
+      fputs(kUsage, stdout);
+      exit(0);
+    } else if (a == "--mount" || a.rfind("--mount=", 0) == 0) {
+      v = a == "--mount" ? value(a) : a.substr(8);
+      std::vector<std::string> parts = absl::StrSplit(v, absl::MaxSplits(':', 2));
+      if (parts.size() != 3 || parts[2].empty() || parts[2][0] != '/') {
+        usage_error("--mount wants TYPE:OPTIONS:/ABSOLUTE/DIR, got " + v);
+      }
+      o.mounts.push_back({parts[0], parts[1], parts[2]});
+    } else if (a == "-g" || a.rfind("-g=", 0) == 0) {
+      v = a == "-g" ? value(a) : a.substr(3);
+      size_t colon = v.find(':');
+      if (colon == std::string::npos || colon == 0 || v.size() == colon + 1) {
+        usage_error("-g wants SUBSYS[,SUBSYS]:PATH, got " + v);
+      }
+      o.groups.emplace_back(v.substr(0, colon), v.substr(colon + 1));
+    } else if (a == "--trace" || a.rfind("--trace=", 0) == 0) {
+      o.trace_file = a == "--trace" ? value(a) : a.substr(8);
+    } else if (a == "--tree") {
+      o.tree = true;
+    } else if (a == "--proc") {
+      o.proc = true;
+    } else if (a == "--no-proc") {
+      o.proc = false;
+    } else if (!a.empty() && a[0] == '-') {
+      usage_error("unknown option " + a);
+    } else {
+      break;  // COMMAND without "--"
+    }
+  }
+  for (; i < argc; i++) o.command.push_back(argv[i]);
+  if (o.command.empty()) usage_error("no COMMAND given");
+  return o;
+}
+
+absl::Status errno_status(const std::string& what) { return absl::ErrnoToStatus(errno, what); }
+
+bool write_file(const std::string& path, const std::string& text) {
+  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  close(fd);
+  return ok;
+}
+
+// ---------------------------------------------------------------------------------
+// The seccomp filter.
+
+// Built with libseccomp in the supervisor, loaded by the child with raw seccomp(2):
+// libseccomp 2.5 cannot ask for SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, which keeps
+// a trapped fork from failing with EINTR when a signal arrives after uk-run has
+// received the notification.
+absl::StatusOr<std::vector<sock_filter>> build_filter(bool proc) {
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+  if (!ctx) return absl::InternalError("seccomp_init failed");
+  int rc = 0;
+  // Forks are not trapped: a signal arriving before uk-run has received a
+  // notification makes the trapped syscall fail with EINTR (seccomp answers
+  // -ERESTARTSYS), which a real fork never does. They are found in /proc instead
+  // (see tracker.h).
+  for (int nr : {SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(exit), SCMP_SYS(exit_group),
+                 SCMP_SYS(mount), SCMP_SYS(umount2)}) {
+    rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+  }
+  if (proc) {
+    rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(open), 0);
+    rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(openat), 0);
+    // openat2 carries its path in a struct: make libc fall back to openat.
+    rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0);
+  }
+  if (rc) {
+    seccomp_release(ctx);
+    return absl::InternalError(absl::StrCat("seccomp_rule_add: ", strerror(-rc)));
+  }
+  int mfd = memfd_create("uk-run-bpf", MFD_CLOEXEC);
+  rc = mfd < 0 ? -errno : seccomp_export_bpf(ctx, mfd);
+  seccomp_release(ctx);
+  if (rc) return absl::InternalError("seccomp_export_bpf failed");
+  off_t size = lseek(mfd, 0, SEEK_END);
+  std::vector<sock_filter> prog(static_cast<size_t>(size) / sizeof(sock_filter));
+  if (pread(mfd, prog.data(), size, 0) != size) return errno_status("reading the filter");
+  close(mfd);
+  return prog;
+}
+
+int send_fd(int sock, int fd) {
+  char byte = 0;
+  iovec iov = {&byte, 1};
+  alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctrl;
+  msg.msg_controllen = sizeof ctrl;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
+}
+
+int recv_fd(int sock) {
+  char byte;
+  iovec iov = {&byte, 1};
+  alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctrl;
+  msg.msg_controllen = sizeof ctrl;
+  if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1) return -1;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  if (!c || c->cmsg_type != SCM_RIGHTS) return -1;
+  int fd;
+  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  return fd;
+}
+
+// ---------------------------------------------------------------------------------
+// The supervisor (pid 1 of the namespaces).
+
+class supervisor {
+ public:
+  explicit supervisor(options opts)
+      : opts_(std::move(opts)),
+        trace_file_(opts_.trace_file.empty() ? nullptr : fopen(opts_.trace_file.c_str(), "we")),
+        trace_(trace_file_),
+        kernel_(uk::default_subsys_registry(), make_config()),
+        tracker_(kernel_, trace_) {}
+
+  int run();
+
+ private:
+  static uk::kernel_config make_config() {
+    uk::kernel_config c;
+    c.init_pid = getpid();
+    c.init_comm = "uk-run";
+    c.init_is_real = true;
+    return c;
+  }
+
+  absl::Status start_command();
+  void serve(const seccomp_notif& req);
+  void respond_continue(uint64_t id);
+  void respond(uint64_t id, long result);
+  bool id_valid(uint64_t id);
+  // A NUL-terminated string from the tracee, at most PATH_MAX bytes.
+  bool read_string(pid_t pid, uint64_t addr, std::string* out);
+  // The tracee's path made absolute (its cwd) and canonical where it exists.
+  std::string resolve(pid_t pid, const std::string& path);
+
+  void on_mount(const seccomp_notif& req);
+  void on_umount(const seccomp_notif& req);
+  void on_open(const seccomp_notif& req, uint64_t path_addr, int flags);
+  void on_exec(const seccomp_notif& req, uint64_t path_addr);
+
+  // mount -t container: the kernel's sys_mount as `t`, then FUSE at the same path.
+  long container_mount(uk::task_struct& t, const std::string& source, const std::string& dir,
+                       const std::string& type, unsigned long flags, const char* data);
+  long container_umount(uk::task_struct& t, const std::string& dir, int flags);
+  absl::Status join_group(pid_t pid, const std::string& subsystems, const std::string& path);
+  void print_tree();
+  void reap_children();
+  void teardown();
+
+  options opts_;
+  FILE* trace_file_;
+  trace_log trace_;
+  uk::kernel kernel_;
+  tracker tracker_;
+
+  int notify_fd_ = -1;
+  int epoll_fd_ = -1;
+  pid_t child_ = -1;
+  int child_status_ = -1;  // as waitpid gives it, once COMMAND is reaped
+
+  struct mount_rec {
+    std::string type, data;
+    std::unique_ptr<fuse_bridge> fuse;
+  };
+  std::map<std::string, mount_rec> mounts_;  // by directory
+  std::vector<std::string> created_dirs_;    // host mount points uk-run made
+  seccomp_notif* req_ = nullptr;
+  seccomp_notif_resp* resp_ = nullptr;
+};
+
+void supervisor::respond_continue(uint64_t id) {
+  memset(resp_, 0, sizeof *resp_);
+  resp_->id = id;
+  resp_->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+  seccomp_notify_respond(notify_fd_, resp_);  // ENOENT: the tracee is gone or interrupted
+}
+
+void supervisor::respond(uint64_t id, long result) {
+  memset(resp_, 0, sizeof *resp_);
+  resp_->id = id;
+  if (result < 0) {
+    resp_->error = static_cast<int32_t>(result);
+  } else {
+    resp_->val = result;
+  }
+  seccomp_notify_respond(notify_fd_, resp_);
+}
+
+bool supervisor::id_valid(uint64_t id) { return seccomp_notify_id_valid(notify_fd_, id) == 0; }
+
+bool supervisor::read_string(pid_t pid, uint64_t addr, std::string* out) {
+  out->clear();
+  if (addr == 0) return false;
+  char buf[4096];
+  while (out->size() < PATH_MAX) {
+    // Never read across a page boundary in one go: the next page may be unmapped.
+    size_t chunk = 4096 - (addr % 4096);
+    iovec local = {buf, chunk};
+    iovec remote = {reinterpret_cast<void*>(addr), chunk};
+    ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+    if (n <= 0) return false;
+    const char* end = static_cast<const char*>(memchr(buf, 0, static_cast<size_t>(n)));
+    if (end) {
+      out->append(buf, end - buf);
+      return true;
+    }
+    out->append(buf, static_cast<size_t>(n));
+    addr += static_cast<uint64_t>(n);
+  }
+  return false;
+}
+
+std::string supervisor::resolve(pid_t pid, const std::string& path) {
+  std::string abs = path;
+  if (abs.empty() || abs[0] != '/') {
+    char cwd[PATH_MAX];
+    ssize_t n = readlink(absl::StrCat("/proc/", pid, "/cwd").c_str(), cwd, sizeof cwd - 1);
+    if (n <= 0) return path;
+    abs = absl::StrCat(std::string(cwd, n), "/", path);
+  }
+  char real[PATH_MAX];
+  if (realpath(abs.c_str(), real)) return real;
+  // Missing: normalise slashes only.
+  std::string out;
+  for (absl::string_view part : absl::StrSplit(abs, '/', absl::SkipEmpty())) {
+    absl::StrAppend(&out, "/", part);
+  }
+  return out.empty() ? "/" : out;
+}
+
+void supervisor::on_exec(const seccomp_notif& req, uint64_t path_addr) {
+  std::string file;
+  bool ok = read_string(req.pid, path_addr, &file);
+  if (ok && id_valid(req.id)) {
+    tracker_.note_exec(req.pid, file);
+    if (trace_.enabled()) {
+      trace_.event("exec",
+                   absl::StrFormat("\"pid\":%d,\"file\":\"%s\"", req.pid, json_escape(file)));
+    }
+  }
+  respond_continue(req.id);
+}
+
+void supervisor::on_mount(const seccomp_notif& req) {
+  std::string source, target, type, data;
+  uint64_t flags = req.data.args[3];
+  read_string(req.pid, req.data.args[0], &source);
+  bool have_target = read_string(req.pid, req.data.args[1], &target);
+  bool have_type = read_string(req.pid, req.data.args[2], &type);
+  bool have_data = read_string(req.pid, req.data.args[4], &data);
+  if (!id_valid(req.id)) return;  // the arguments may be from another syscall
+  tracker_.note_syscall(req.pid);
+  if (!have_target) return respond_continue(req.id);
+  std::string dir = resolve(req.pid, target);
+  bool ours = mounts_.contains(dir);
+  if ((flags & MS_REMOUNT) && ours) {
+    uk::task_struct* t = tracker_.task_for(req.pid);
+    long r = uk::sys_mount(t ? *t : *kernel_.init_task(), source.c_str(), dir.c_str(), "container",
+                           flags & (MS_REMOUNT | MS_RDONLY), have_data ? data.c_str() : nullptr);
+    return respond(req.id, r);
+  }
+  if (flags &
+      (MS_REMOUNT | MS_BIND | MS_MOVE | MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)) {
+    return respond_continue(req.id);
+  }
+  if (have_type && (type == "container" || type == "cpuset")) {
+    uk::task_struct* t = tracker_.task_for(req.pid);
+    return respond(req.id, container_mount(t ? *t : *kernel_.init_task(), source, dir, type, flags,
+                                           have_data ? data.c_str() : nullptr));
+  }
+  // The host's cgroups are never touched from inside.
+  if (have_type && (type == "cgroup" || type == "cgroup2")) return respond(req.id, -EPERM);
+  respond_continue(req.id);
+}
+
+void supervisor::on_umount(const seccomp_notif& req) {
+  std::string target;
+  bool ok = read_string(req.pid, req.data.args[0], &target);
+  if (!id_valid(req.id)) return;
+  tracker_.note_syscall(req.pid);
+  if (!ok) return respond_continue(req.id);
+  std::string dir = resolve(req.pid, target);
+  if (!mounts_.contains(dir)) return respond_continue(req.id);
+  uk::task_struct* t = tracker_.task_for(req.pid);
+  respond(req.id,
+          container_umount(t ? *t : *kernel_.init_task(), dir, static_cast<int>(req.data.args[1])));
+}
+
+// /proc/self/container and friends, answered from the kernel's procfs with a memfd.
+void supervisor::on_open(const seccomp_notif& req, uint64_t path_addr, int flags) {
+  std::string path;
+  if (!read_string(req.pid, path_addr, &path) || path.rfind("/proc/", 0) != 0 ||
+      (flags & O_ACCMODE) != O_RDONLY) {
+    return respond_continue(req.id);
+  }
+  std::vector<absl::string_view> parts = absl::StrSplit(path.substr(6), '/', absl::SkipEmpty());
+  auto numeric = [](absl::string_view s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == absl::string_view::npos;
+  };
+  auto leaf = [](absl::string_view s) { return s == "container" || s == "cpuset"; };
+  std::string kpath;
+  if (parts.size() == 1 && parts[0] == "containers") {
+    kpath = "/proc/containers";
+  } else if (parts.size() == 2 && leaf(parts[1]) &&
+             (numeric(parts[0]) || parts[0] == "self" || parts[0] == "thread-self")) {
+    kpath = absl::StrCat("/proc/", parts[0], "/", parts[1]);
+  } else if (parts.size() == 4 && leaf(parts[3]) && parts[2] != "" && numeric(parts[2]) &&
+             parts[1] == "task" && (numeric(parts[0]) || parts[0] == "self")) {
+    kpath = absl::StrCat("/proc/", parts[0], "/task/", parts[2], "/", parts[3]);
+  } else {
+    return respond_continue(req.id);
+  }
+  if (!id_valid(req.id)) return;
+  uk::task_struct* t = tracker_.task_for(req.pid);
+  if (!t) return respond_continue(req.id);
+  if (parts[0] == "thread-self") {
+    kpath = absl::StrCat("/proc/", t->tgid, "/task/", t->pid, "/", parts[1]);
+  }
+  // The kernel resolves "self" as `t`.
+  long fd = uk::sys_open(*t, kpath.c_str(), O_RDONLY);
+  if (fd < 0) return respond(req.id, fd);
+  std::string text;
+  char buf[4096];
+  long n;
+  while ((n = uk::sys_read(*t, static_cast<int>(fd), buf, sizeof buf)) > 0) text.append(buf, n);
+  uk::sys_close(*t, static_cast<int>(fd));
+  if (n < 0) return respond(req.id, n);
+  int mfd = memfd_create("container", MFD_CLOEXEC);
+  if (mfd < 0 || write(mfd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    if (mfd >= 0) close(mfd);
+    return respond(req.id, -ENOMEM);
+  }
+  // A read-only description of the same memfd, at offset 0.
+  int rfd = open(absl::StrCat("/proc/self/fd/", mfd).c_str(), O_RDONLY | O_CLOEXEC);
+  close(mfd);
+  if (rfd < 0) return respond(req.id, -ENOMEM);
+  seccomp_notif_addfd addfd = {};
+  addfd.id = req.id;
+  addfd.flags = SECCOMP_ADDFD_FLAG_SEND;
+  addfd.srcfd = static_cast<uint32_t>(rfd);
+  addfd.newfd_flags = static_cast<uint32_t>(flags & O_CLOEXEC);
+  ioctl(notify_fd_, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);  // also the reply
+  close(rfd);
+}
+
+void supervisor::serve(const seccomp_notif& req) {
+  int nr = req.data.nr;
+  const auto& a = req.data.args;
+  if (nr == SCMP_SYS(clone)) {
+    tracker_.note_fork(req.pid, a[0]);
+  } else if (nr == SCMP_SYS(fork)) {
+    tracker_.note_fork(req.pid, SIGCHLD);
+  } else if (nr == SCMP_SYS(vfork)) {
+    tracker_.note_fork(req.pid, CLONE_VFORK | CLONE_VM | SIGCHLD);
+  } else if (nr == SCMP_SYS(execve)) {
+    return on_exec(req, a[0]);
+  } else if (nr == SCMP_SYS(execveat)) {
+    return on_exec(req, a[1]);
+  } else if (nr == SCMP_SYS(exit)) {
+    tracker_.thread_exit(req.pid);
+  } else if (nr == SCMP_SYS(exit_group)) {
+    tracker_.group_exit(req.pid, static_cast<int>(a[0] & 0xff) << 8);
+  } else if (nr == SCMP_SYS(mount)) {
+    return on_mount(req);
+  } else if (nr == SCMP_SYS(umount2)) {
+    return on_umount(req);
+  } else if (nr == SCMP_SYS(open)) {
+    return on_open(req, a[0], static_cast<int>(a[1]));
+  } else if (nr == SCMP_SYS(openat)) {
+    return on_open(req, a[1], static_cast<int>(a[2]));
+  }
+  respond_continue(req.id);
+}
+
+long supervisor::container_mount(uk::task_struct& t, const std::string& source,
+                                 const std::string& dir, const std::string& type,
+                                 unsigned long flags, const char* data) {
+  if (mounts_.contains(dir)) return -EBUSY;
+  struct stat sb;
+  bool created = false;
+  if (stat(dir.c_str(), &sb) != 0) {
+    // The host has no such directory: make one, as a mount point only, and remove
+    // it at exit.
+    if (mkdir(dir.c_str(), 0755) != 0) return -ENOENT;
+    created = true;
+  } else if (!S_ISDIR(sb.st_mode)) {
+    return -ENOTDIR;
+  }
+  // The same path in the kernel's own namespace.
+  std::string partial;
+  for (absl::string_view part : absl::StrSplit(dir, '/', absl::SkipEmpty())) {
+    absl::StrAppend(&partial, "/", part);
+    uk::sys_mkdir(*kernel_.init_task(), partial.c_str(), 0755);
+  }
+  unsigned long kflags =
+      flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME);
+  long r = uk::sys_mount(t, source.c_str(), dir.c_str(), type.c_str(), kflags, data);
+  if (r == 0) {
+    auto fuse = fuse_bridge::mount(kernel_, tracker_, dir, source);
+    if (!fuse.ok()) {
+      fprintf(stderr, "uk-run: %s\n", fuse.status().ToString().c_str());
+      uk::sys_umount(*kernel_.init_task(), dir.c_str(), 0);
+      r = -EIO;
+    } else {
+      mounts_[dir] = {type, data ? data : "", std::move(fuse).value()};
+      if (created) created_dirs_.push_back(dir);
+    }
+  }
+  if (r != 0 && created) rmdir(dir.c_str());
+  if (trace_.enabled()) {
+    trace_.event("mount",
+                 absl::StrFormat("\"pid\":%d,\"type\":\"%s\",\"options\":\"%s\","
+                                 "\"dir\":\"%s\",\"result\":%d",
+                                 t.pid, type, json_escape(data ? data : ""), json_escape(dir), r));
+  }
+  return r;
+}
+
+long supervisor::container_umount(uk::task_struct& t, const std::string& dir, int flags) {
+  // The host side first: a busy mount stays as it is (EBUSY), as in the kernel.
+  if (umount2(dir.c_str(), flags & (MNT_FORCE | MNT_DETACH)) != 0) return -errno;
+  long r = uk::sys_umount(t, dir.c_str(), 0);
+  if (r != 0) uk::sys_umount(*kernel_.init_task(), dir.c_str(), MNT_DETACH);
+  mounts_.erase(dir);  // joins the FUSE loop, which the unmount ended
+  if (trace_.enabled()) {
+    trace_.event("umount", absl::StrFormat("\"pid\":%d,\"dir\":\"%s\"", t.pid, json_escape(dir)));
+  }
+  return 0;
+}
+
+// -g SUBSYS[,SUBSYS]:PATH: the hierarchy whose mount options name SUBSYS (or all).
+absl::Status supervisor::join_group(pid_t pid, const std::string& subsystems,
+                                    const std::string& path) {
+  for (absl::string_view want : absl::StrSplit(subsystems, ',', absl::SkipEmpty())) {
+    const std::string* dir = nullptr;
+    for (const auto& [d, m] : mounts_) {
+      bool all = true, has = false;
+      for (absl::string_view o : absl::StrSplit(m.data, ',', absl::SkipEmpty())) {
+        if (o == "noprefix" || o.rfind("release_agent=", 0) == 0) continue;
+        all = all && o == "all";
+        has = has || o == want || o == "all";
+      }
+      if (has || (all && m.type == "container")) dir = &d;
+      if (m.type == "cpuset" && want == "cpuset") dir = &d;
+    }
+    if (!dir) return absl::NotFoundError(absl::StrCat("-g: no hierarchy mounted with ", want));
+    std::string tasks = absl::StrCat(*dir, path == "/" ? "" : path, "/tasks");
+    uk::task_struct& init = *kernel_.init_task();
+    long fd = uk::sys_open(init, tasks.c_str(), O_WRONLY);
+    std::string text = std::to_string(pid);
+    long r = fd < 0 ? fd : uk::sys_write(init, static_cast<int>(fd), text.data(), text.size());
+    if (fd >= 0) uk::sys_close(init, static_cast<int>(fd));
+    if (r < 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("-g ", want, ":", path, ": ", strerror(static_cast<int>(-r))));
+    }
+    if (trace_.enabled()) {
+      trace_.event("attach", absl::StrFormat("\"pid\":%d,\"tasks\":\"%s\"", pid, tasks));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status supervisor::start_command() {
+  auto prog = build_filter(opts_.proc);
+  if (!prog.ok()) return prog.status();
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+    return errno_status("socketpair");
+  std::vector<char*> argv;
+  for (auto& a : opts_.command) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) return errno_status("fork");
+  if (pid == 0) {
+    // COMMAND: dies with the supervisor, gets the usual signal state back, loads the
+    // filter and hands the listener to the supervisor, then waits to be a task.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    close(sv[0]);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    signal(SIGUSR1, SIG_DFL);
+    sock_fprog fprog = {static_cast<unsigned short>(prog->size()), prog->data()};
+    long lfd =
+        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &fprog);
+    if (lfd < 0) {
+      // Kernels before 5.19 lack WAIT_KILLABLE_RECV.
+      lfd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog);
+    }
+    if (lfd < 0) {
+      fprintf(stderr, "uk-run: seccomp: %s\n", strerror(errno));
+      _exit(126);
+    }
+    if (send_fd(sv[1], static_cast<int>(lfd)) != 0) _exit(126);
+    close(static_cast<int>(lfd));
+    char go;
+    if (read(sv[1], &go, 1) != 1) _exit(126);
+    close(sv[1]);
+    execvp(argv[0], argv.data());
+    int err = errno;
+    fprintf(stderr, "uk-run: %s: %s\n", argv[0], strerror(err));
+    _exit(err == ENOENT ? 127 : 126);
+  }
+  close(sv[1]);
+  child_ = pid;
+  notify_fd_ = recv_fd(sv[0]);
+  if (notify_fd_ < 0) {
+    close(sv[0]);
+    return absl::InternalError("the command did not hand over its seccomp listener");
+  }
+  // Wake this thread on the tracee's CPU (Linux 6.6+; ignored before).
+  ioctl(notify_fd_, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+  tracker_.add_root_process(pid);
+  for (const auto& [ss, path] : opts_.groups) {
+    absl::Status s = join_group(pid, ss, path);
+    if (!s.ok()) {
+      kill(pid, SIGKILL);
+      close(sv[0]);
+      return s;
+    }
+  }
+  char go = 1;
+  if (write(sv[0], &go, 1) != 1) return errno_status("starting the command");
+  close(sv[0]);
+  return absl::OkStatus();
+}
+
+void supervisor::reap_children() {
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
+    if (pid == child_) child_status_ = status;
+  }
+}
+
+void supervisor::print_tree() {
+  uk::task_struct& init = *kernel_.init_task();
+  auto read_all = [&](const std::string& path) {
+    std::string out;
+    long fd = uk::sys_open(init, path.c_str(), O_RDONLY);
+    if (fd < 0) return out;
+    char buf[4096];
+    long n;
+    while ((n = uk::sys_read(init, static_cast<int>(fd), buf, sizeof buf)) > 0) out.append(buf, n);
+    uk::sys_close(init, static_cast<int>(fd));
+    return out;
+  };
+  std::function<void(const std::string&, const std::string&, int)> show =
+      [&](const std::string& dir, const std::string& name, int depth) {
+        std::string line = absl::StrCat(std::string(2 * depth, ' '), name, "  tasks:");
+        for (absl::string_view p :
+             absl::StrSplit(read_all(dir + "/tasks"), '\n', absl::SkipEmpty())) {
+          uk::task_struct* t = kernel_.find_task_by_pid(std::stoi(std::string(p)));
+          absl::StrAppend(&line, " ", p, t ? absl::StrCat("(", t->comm, ")") : "");
+        }
+        printf("%s\n", line.c_str());
+        long fd = uk::sys_open(init, dir.c_str(), O_RDONLY | O_DIRECTORY);
+        if (fd < 0) return;
+        std::vector<std::string> subdirs;
+        alignas(8) char buf[8192];
+        long n;
+        while ((n = uk::sys_getdents64(init, static_cast<int>(fd), buf, sizeof buf)) > 0) {
+          for (long off = 0; off < n;) {
+            auto* d = reinterpret_cast<uk::linux_dirent64*>(buf + off);
+            std::string s = d->d_name;
+            if (d->d_type == DT_DIR && s != "." && s != "..") subdirs.push_back(s);
+            off += d->d_reclen;
+          }
+        }
+        uk::sys_close(init, static_cast<int>(fd));
+        std::sort(subdirs.begin(), subdirs.end());
+        for (const auto& s : subdirs) show(dir + "/" + s, s, depth + 1);
+      };
+  for (const auto& [dir, m] : mounts_) {
+    printf("%s (%s%s%s)\n", dir.c_str(), m.type.c_str(), m.data.empty() ? "" : " -o ",
+           m.data.c_str());
+    show(dir, "/", 1);
+  }
+  fflush(stdout);
+}
+
+void supervisor::teardown() {
+  mounts_.clear();  // unmounts every FUSE filesystem
+  for (const auto& d : created_dirs_) rmdir(d.c_str());
+  if (trace_file_) fclose(trace_file_);
+}
+
+int supervisor::run() {
+  req_ = nullptr;
+  resp_ = nullptr;
+  if (seccomp_notify_alloc(&req_, &resp_) != 0) {
+    fprintf(stderr, "uk-run: seccomp_notify_alloc failed\n");
+    return 125;
+  }
+  // Release agents: real processes with uk-run's rights, waited for only until exec
+  // (posix_spawn returns after the exec); reaped with every other child below.
+  kernel_.set_usermode_helper(
+      [](const std::vector<std::string>& argv, const std::vector<std::string>& envp) {
+        if (argv.empty() || argv[0].empty()) return;
+        std::vector<char*> a, e;
+        for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+        for (const auto& s : envp) e.push_back(const_cast<char*>(s.c_str()));
+        a.push_back(nullptr);
+        e.push_back(nullptr);
+        posix_spawnattr_t attr;
+        posix_spawnattr_init(&attr);
+        sigset_t none, all;
+        sigemptyset(&none);
+        sigfillset(&all);
+        posix_spawnattr_setsigmask(&attr, &none);
+        posix_spawnattr_setsigdefault(&attr, &all);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+        pid_t pid;
+        posix_spawn(&pid, a[0], nullptr, &attr, a.data(), e.data());
+        posix_spawnattr_destroy(&attr);
+      });
+  for (const auto& m : opts_.mounts) {
+    const char* data = m.data.empty() ? nullptr : m.data.c_str();
+    long r = container_mount(*kernel_.init_task(), m.type, m.dir, m.type, 0, data);
+    if (r != 0) {
+      fprintf(stderr, "uk-run: --mount %s:%s:%s: %s\n", m.type.c_str(), m.data.c_str(),
+              m.dir.c_str(), strerror(static_cast<int>(-r)));
+      teardown();
+      return 125;
+    }
+  }
+  if (absl::Status s = start_command(); !s.ok()) {
+    fprintf(stderr, "uk-run: %s\n", std::string(s.message()).c_str());
+    reap_children();
+    teardown();
+    return 125;
+  }
+
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP}) sigaddset(&sigs, s);
+  int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  epoll_event ev = {};
+  ev.events = EPOLLIN;
+  ev.data.u64 = ~0ull;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, notify_fd_, &ev);
+  ev.data.u64 = ~1ull;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, sfd, &ev);
+  bool notify_open = true;
+  while (child_status_ < 0) {
+    for (auto [tgid, fd] : tracker_.take_new_pidfds()) {
+      epoll_event pev = {};
+      pev.events = EPOLLIN;
+      pev.data.u64 = static_cast<uint64_t>(tgid);
+      epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &pev);
+    }
+    epoll_event evs[16];
+    int n = epoll_wait(epoll_fd_, evs, 16, -1);
+    for (int i = 0; i < n; i++) {
+      uint64_t tag = evs[i].data.u64;
+      if (tag == ~0ull) {
+        if (evs[i].events & (EPOLLHUP | EPOLLERR)) {
+          if (notify_open) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, notify_fd_, nullptr);
+          notify_open = false;
+          continue;
+        }
+        memset(req_, 0, sizeof *req_);
+        if (seccomp_notify_receive(notify_fd_, req_) != 0) continue;  // interrupted
+        serve(*req_);
+      } else if (tag == ~1ull) {
+        signalfd_siginfo si;
+        while (read(sfd, &si, sizeof si) == sizeof si) {
+          if (si.ssi_signo == SIGCHLD) {
+            reap_children();
+          } else {
+            kill(child_, static_cast<int>(si.ssi_signo));  // forwarded to COMMAND
+          }
+        }
+      } else {
+        tracker_.process_gone(static_cast<pid_t>(tag));
+      }
+    }
+  }
+  tracker_.settle();
+  kernel_.flush_work();  // release agents triggered by the last exits
+  if (opts_.tree) print_tree();
+  teardown();
+  seccomp_notify_free(req_, resp_);
+  if (WIFSIGNALED(child_status_)) return 128 + WTERMSIG(child_status_);
+  return WEXITSTATUS(child_status_);
+}
+
+void on_sigusr1(int) {}  // wakes a FUSE loop blocked in read (see fuse_bridge)
+
+// The supervisor, as pid 1 of the new pid namespace.
+int supervise(options opts, int parent_alive_fd) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // The outer uk-run may have died before the line above.
+  struct pollfd p = {parent_alive_fd, POLLIN, 0};
+  if (poll(&p, 1, 0) > 0) return 125;
+  // Nothing mounted here propagates back to the host.
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    perror("uk-run: making mounts private");
+    return 125;
+  }
+  // /proc of the new pid namespace, so that pids read there are the tree's own.
+  if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+    perror("uk-run: mounting /proc");
+    return 125;
+  }
+  // Every thread (the kernel's worker, FUSE loops) starts with these blocked, so the
+  // signalfd gets them.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP}) sigaddset(&sigs, s);
+  sigprocmask(SIG_BLOCK, &sigs, nullptr);
+  struct sigaction sa = {};
+  sa.sa_handler = on_sigusr1;
+  sigaction(SIGUSR1, &sa, nullptr);  // no SA_RESTART
+  signal(SIGPIPE, SIG_IGN);
+  supervisor s(std::move(opts));
+  return s.run();
+}
+
+pid_t g_inner = -1;
+void forward(int sig) {
+  if (g_inner > 0) kill(g_inner, sig);
+}
+
+int outer_main(int argc, char** argv) {
+  options opts = parse_options(argc, argv);
+  uid_t uid = getuid();
+  gid_t gid = getgid();
+  if (uid != 0) {
+    // An unprivileged user gets a user namespace in which it is root (like
+    // `unshare -r`): enough to own the mount and pid namespaces below and to mount
+    // FUSE there; nothing outside it changes.
+    if (unshare(CLONE_NEWUSER) != 0) {
+      perror("uk-run: unshare(CLONE_NEWUSER)");
+      return 125;
+    }
+    if (!write_file("/proc/self/setgroups", "deny") ||
+        !write_file("/proc/self/uid_map", absl::StrCat("0 ", uid, " 1")) ||
+        !write_file("/proc/self/gid_map", absl::StrCat("0 ", gid, " 1"))) {
+      perror("uk-run: writing the user namespace maps");
+      return 125;
+    }
+  }
+  if (unshare(CLONE_NEWNS | CLONE_NEWPID) != 0) {
+    perror("uk-run: unshare(CLONE_NEWNS|CLONE_NEWPID)");
+    return 125;
+  }
+  int alive[2];
+  if (pipe2(alive, O_CLOEXEC) != 0) return 125;
+  struct sigaction sa = {};
+  sa.sa_handler = forward;
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaction(s, &sa, nullptr);
+  pid_t inner = fork();
+  if (inner < 0) {
+    perror("uk-run: fork");
+    return 125;
+  }
+  if (inner == 0) {
+    close(alive[1]);
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) signal(s, SIG_DFL);
+    fflush(stdout);
+    _exit(supervise(std::move(opts), alive[0]));
+  }
+  g_inner = inner;
+  close(alive[0]);
+  int status;
+  while (waitpid(inner, &status, 0) < 0) {
+    if (errno != EINTR) return 125;
+  }
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WEXITSTATUS(status);
+}
+
+}  // namespace
+}  // namespace ukrun
+
+int main(int argc, char** argv) { return ukrun::outer_main(argc, argv); }
