@@ -102,3 +102,25 @@ inline ::testing::PolymorphicMatcher<internal::SucceedsMatcher> Succeeds() {
 }
 
 }  // namespace uk::testing
+
+namespace uk {
+
+// gtest printers (found by ADL), so failures show "Errno(EBUSY)" instead of bytes.
+inline void PrintTo(Errno e, std::ostream* os) {
+  if (e.ok()) {
+    *os << "kOk";
+  } else {
+    *os << "Errno(" << ::uk::testing::ErrnoName(e.code()) << ")";
+  }
+}
+
+template <typename T>
+void PrintTo(const ErrorOr<T>& r, std::ostream* os) {
+  if (r.ok()) {
+    *os << "ErrorOr(" << ::testing::PrintToString(r.value()) << ")";
+  } else {
+    *os << "ErrorOr(" << ::uk::testing::ErrnoName(r.error().code()) << ")";
+  }
+}
+
+}  // namespace uk

@@ -48,6 +48,13 @@ TEST(IsErrno, DescribesWithErrnoNames) {
 
 TEST(IsErrno, UnnamedNumbers) { EXPECT_EQ(ErrnoName(4242), "errno 4242"); }
 
+TEST(PrintTo, ErrnoAndErrorOr) {
+  EXPECT_EQ(::testing::PrintToString(Errno(EBUSY)), "Errno(EBUSY)");
+  EXPECT_EQ(::testing::PrintToString(kOk), "kOk");
+  EXPECT_EQ(::testing::PrintToString(ErrorOr<int>(Errno(EIO))), "ErrorOr(EIO)");
+  EXPECT_EQ(::testing::PrintToString(ErrorOr<int>(7)), "ErrorOr(7)");
+}
+
 TEST(Succeeds, NonNegativeOrOk) {
   EXPECT_THAT(0L, Succeeds());
   EXPECT_THAT(12L, Succeeds());

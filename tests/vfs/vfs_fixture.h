@@ -23,6 +23,7 @@
 #include "vfs/inode.h"
 #include "vfs/mount.h"
 #include "vfs/namei.h"
+#include "vfs/ramfs/ramfs.h"
 #include "vfs/super.h"
 #include "vfs/syscalls.h"
 #include "vfs/vfs.h"
