@@ -39,9 +39,10 @@ ErrorOr<nameidata> path_lookup_parent(vfs_task& t, std::string_view name);
 // Looks `name` up in directory `dir` (which the caller has already checked):
 // the dcache first, then the filesystem's lookup(). Returns a negative dentry
 // (d_inode null), not linked, when the name does not exist (lookup_one_len).
-// ENAMETOOLONG for a name longer than NAME_MAX; EACCES for a name that is empty or
-// holds '/' or NUL. Takes no i_mutex: callers that create or remove names hold dir's
-// (as lookup_one_len requires); the walk takes it only on a dcache miss (real_lookup).
+// ENAMETOOLONG for a name longer than NAME_MAX; EACCES for anything but one plain
+// component (empty, holding '/' or NUL, "." or ".."). Takes no i_mutex: callers that create or
+// remove names hold dir's (as lookup_one_len requires); the walk takes it only on a dcache miss
+// (real_lookup).
 ErrorOr<std::shared_ptr<dentry>> lookup_one(const path& dir, std::string_view name);
 
 // Follows mounts stacked on `p` to the topmost one (follow_down).
