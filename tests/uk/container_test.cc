@@ -5,6 +5,8 @@
 #include <sys/mount.h>
 #include <sys/statfs.h>
 
+#include "absl/cleanup/cleanup.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/uk/kernel_fixture.h"
@@ -541,14 +543,17 @@ TEST_F(ContainerTest, Row69_RemovedBeforeWorkRunsIsNotReported) {
   ASSERT_EQ(write_file(init(), "/a/c/notify_on_release", "1"), 1);
   task_struct& t = spawn(init());
   ASSERT_GT(write_file(init(), "/a/c/tasks", std::to_string(t.pid)), 0);
-  // Hold the work queue's lock holder: take container_mutex so the work cannot run
-  // before rmdir (which needs the same mutex, so run rmdir first by leaving the list).
-  {
-    absl::MutexLock l(&k().containers().container_mutex);
-    ASSERT_TRUE(k().containers().attach_task(&ss(cpuset_subsys_id).root->top_container, &t).ok());
-    ASSERT_FALSE(k().containers().release_list_empty());
-  }
+  // Keep the work queue busy so the release work cannot run before the rmdir.
+  absl::Notification release_worker;
+  k().schedule_work([&release_worker] { release_worker.WaitForNotification(); });
+  auto unblock = absl::MakeCleanup([&release_worker] {
+    if (!release_worker.HasBeenNotified()) release_worker.Notify();
+  });
+  ASSERT_GT(write_file(init(), "/a/tasks", std::to_string(t.pid)), 0);
+  ASSERT_FALSE(k().containers().release_list_empty());
   ASSERT_EQ(sys_rmdir(init(), "/a/c"), 0);
+  EXPECT_TRUE(k().containers().release_list_empty());
+  std::move(unblock).Invoke();
   EXPECT_TRUE(agent_calls().empty());
 }
 
