@@ -1,0 +1,25 @@
+#!/bin/bash
+# Fails when a symbol listed in docs/PORTING.md no longer occurs in the file the table
+# names: the reviewer map may not go stale.
+set -uo pipefail
+map="$TEST_SRCDIR/uk/docs/PORTING.md"
+root="$TEST_SRCDIR/uk"
+checked=0
+missing=0
+while IFS= read -r line; do
+  # | patch | 2.6.24 | `file` | `symbol` |
+  IFS='|' read -r _ _ _ file symbol _ <<<"$line"
+  file=$(sed -e 's/^ *`//' -e 's/` *$//' <<<"$file")
+  symbol=$(sed -e 's/^ *`//' -e 's/` *$//' <<<"$symbol")
+  [[ "$file" == */* ]] || continue
+  checked=$((checked + 1))
+  if [[ ! -f "$root/$file" ]]; then
+    echo "MISSING FILE: $file (for $symbol)"
+    missing=$((missing + 1))
+  elif ! grep -qF -- "$symbol" "$root/$file"; then
+    echo "MISSING SYMBOL: $symbol in $file"
+    missing=$((missing + 1))
+  fi
+done < <(grep '^| ' "$map")
+echo "checked $checked symbols, $missing missing"
+[[ $checked -gt 50 && $missing -eq 0 ]]
