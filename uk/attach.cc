@@ -5,6 +5,7 @@
 #include <string>
 
 #include "uk/container_core.h"
+#include "uk/containerfs.h"
 #include "uk/kernel.h"
 #include "uk/task.h"
 
@@ -80,6 +81,36 @@ Errno container_core::attach_task_by_pid(container* cont, std::string_view buf) 
     if (tsk == nullptr) return Errno(ESRCH);
   }
   return attach_task(cont, tsk);
+}
+
+Errno container_core::attach_task_by_pid_strict(container* cont, std::string_view buf,
+                                                bool threadgroup) {
+  int pid;
+  if (!kstrtoint(strstrip(buf), &pid).ok() || pid < 0) return Errno(EINVAL);
+  task_struct* me = current_task();
+  task_struct* tsk = pid != 0 ? kernel_.find_task_by_pid(pid) : me;
+  if (tsk == nullptr || tsk->zombie) return Errno(ESRCH);
+  if (threadgroup && !tsk->is_thread_group_leader()) {
+    tsk = kernel_.find_task_by_pid(tsk->tgid);
+    if (tsk == nullptr || tsk->zombie) return Errno(ESRCH);
+  }
+  {
+    absl::MutexLock l(&tsk->alloc_lock);
+    if (tsk->flags & PF_EXITING) return Errno(ESRCH);
+  }
+  if (me != nullptr && me->euid != 0 && me->euid != tsk->uid && me->euid != tsk->suid) {
+    return Errno(EACCES);
+  }
+  UK_TRY(attach_task(cont, tsk));
+  if (threadgroup) {
+    for (pid_t tid : kernel_.thread_group(tsk->tgid)) {
+      task_struct* t = kernel_.find_task_by_pid(tid);
+      if (t == nullptr || t == tsk) continue;
+      Errno err = attach_task(cont, t);
+      if (!err.ok() && err.code() != ESRCH) return err;  // a thread that exited meanwhile
+    }
+  }
+  return kOk;
 }
 
 }  // namespace uk

@@ -28,6 +28,7 @@ enum {
   CONT_REMOVED = 0,            // rmdir done
   CONT_RELEASABLE = 1,         // had a task or child and lost it
   CONT_NOTIFY_ON_RELEASE = 2,  // user asked for release notification
+  CONT_CLONE_CHILDREN = 3,     // cgroup flavour: cgroup.clone_children (post_clone at mkdir)
 };
 
 // Embedded at the start of every subsystem's per-container state.

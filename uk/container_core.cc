@@ -60,7 +60,7 @@ void container_core::container_init_early(const subsys_registry& registry, task_
   }
   {
     absl::MutexLock l(&css_group_lock);
-    css_groups_.emplace(init_css_group_->subsys, std::move(init_cg));
+    css_groups_.emplace(init_css_group_->key(), std::move(init_cg));
   }
   if (init_task != nullptr) {
     get_css_group(init_css_group_);
@@ -101,11 +101,26 @@ void container_core::link_css_group(css_group* cg, container* cont) {
 }
 
 // find_css_set(): the template takes `cont`'s state for the subsystems of its
-// hierarchy and oldcg's for every other; an identical existing group is shared.
+// hierarchy and oldcg's for every other; an identical existing group is shared. A
+// subsystem-less hierarchy is told by the `named` entries instead (css_group_key).
 css_group* container_core::find_css_group(css_group* oldcg, container* cont) {
-  css_array tmpl;
+  css_group_key tmpl;
   for (int i = 0; i < CONTAINER_SUBSYS_COUNT; i++) {
-    tmpl[i] = subsys_[i]->root == cont->root ? cont->subsys[i] : oldcg->subsys[i];
+    tmpl.subsys[i] = subsys_[i]->root == cont->root ? cont->subsys[i] : oldcg->subsys[i];
+  }
+  tmpl.named = oldcg->named;
+  if (cont->root->subsys_list.empty() && cont->root != &rootnode_) {
+    auto& n = tmpl.named;
+    n.erase(
+        std::remove_if(n.begin(), n.end(), [cont](container* c) { return c->root == cont->root; }),
+        n.end());
+    if (cont->parent != nullptr) {
+      n.insert(std::upper_bound(n.begin(), n.end(), cont,
+                                [](const container* a, const container* b) {
+                                  return std::less<const containerfs_root*>()(a->root, b->root);
+                                }),
+               cont);
+    }
   }
   absl::MutexLock l(&css_group_lock);
   if (auto it = css_groups_.find(tmpl); it != css_groups_.end()) {
@@ -114,24 +129,31 @@ css_group* container_core::find_css_group(css_group* oldcg, container* cont) {
   }
   auto cg = std::make_unique<css_group>();
   cg->ref = 1;
-  cg->subsys = tmpl;
-  for (container_subsys_state* css : tmpl) css->container->count.fetch_add(1);
-  // One link per hierarchy, keyed on its first subsystem; the dummy one to dummytop.
-  for (const auto& root : roots) {
-    if (root->subsys_list.empty()) {
-      link_css_group(cg.get(), &root->top_container);
-    } else {
-      link_css_group(cg.get(), tmpl[root->subsys_list.front()->subsys_id]->container);
-    }
-  }
+  cg->subsys = tmpl.subsys;
+  cg->named = tmpl.named;
+  for (container_subsys_state* css : tmpl.subsys) css->container->count.fetch_add(1);
+  for (container* c : tmpl.named) c->count.fetch_add(1);
+  // One link per hierarchy: to the container of its first subsystem, of its `named`
+  // entry, or its top.
+  for (const auto& root : roots)
+    link_css_group(cg.get(), css_group_container(cg.get(), root.get()));
   css_group* raw = cg.get();
-  css_groups_.emplace(tmpl, std::move(cg));
+  css_groups_.emplace(std::move(tmpl), std::move(cg));
   return raw;
+}
+
+container* container_core::css_group_container(const css_group* cg, const containerfs_root* root) {
+  if (!root->subsys_list.empty())
+    return cg->subsys[root->subsys_list.front()->subsys_id]->container;
+  for (container* c : cg->named) {
+    if (c->root == root) return c;
+  }
+  return const_cast<container*>(&root->top_container);
 }
 
 void container_core::free_css_group(css_group* cg) {
   for (auto& link : cg->cg_links) link->cont->css_groups.erase(link->cont_link_list);
-  css_groups_.erase(cg->subsys);  // frees cg
+  css_groups_.erase(cg->key());  // frees cg
 }
 
 // put_css_set() / put_css_set_taskexit(): the last reference unlinks the group, and
@@ -144,10 +166,11 @@ void container_core::put_css_group_(css_group* cg, bool taskexit) {
   // Possibly the last reference: decide under the lock (atomic_dec_and_lock).
   absl::MutexLock l(&css_group_lock);
   if (cg->ref.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-  css_array subsys = cg->subsys;
+  std::vector<container*> conts;
+  for (container_subsys_state* css : cg->subsys) conts.push_back(css->container);
+  conts.insert(conts.end(), cg->named.begin(), cg->named.end());
   free_css_group(cg);
-  for (container_subsys_state* css : subsys) {
-    container* cont = css->container;
+  for (container* cont : conts) {
     if (cont->count.fetch_sub(1) == 1 && cont->notify_on_release()) {
       if (taskexit) cont->set_flag(CONT_RELEASABLE);
       // Under css_group_lock: rmdir checks `count` under it too, so `cont` is alive.
@@ -228,8 +251,9 @@ container* container_core::task_container(task_struct* tsk, int subsys_id) {
 }
 
 container* container_core::task_container_in(task_struct* tsk, const containerfs_root* root) {
-  if (root->subsys_list.empty()) return &rootnode_.top_container;
-  return task_container(tsk, root->subsys_list.front()->subsys_id);
+  if (root == &rootnode_) return &rootnode_.top_container;
+  absl::MutexLock l(&tsk->alloc_lock);
+  return css_group_container(tsk->containers, root);
 }
 
 bool container_core::container_is_descendant(const container* cont, task_struct* tsk) {
@@ -269,27 +293,38 @@ void container_core::css_put(container_subsys_state* css) {
   }
 }
 
-// proc_container_show() (2.6.24 proc_cgroup_show): "names:path" per hierarchy.
-std::string container_core::proc_container_show(task_struct* tsk) {
+// proc_container_show() (2.6.24 proc_cgroup_show): "names:path" per hierarchy; the
+// cgroup flavour's (proc_cgroup_show of cgroup v1): "id:names[,name=X]:path".
+std::string container_core::proc_container_show(task_struct* tsk, bool hierarchy_ids) {
   absl::MutexLock l(&container_mutex);
   std::string out;
   for (const auto& root : roots) {
-    if (root->actual_subsys_bits == 0) continue;
-    std::vector<const char*> names;
+    if (root.get() == &rootnode_) continue;
+    std::vector<std::string> names;
     for (container_subsys* ss : root->subsys_list) names.push_back(ss->name);
+    if (hierarchy_ids) std::reverse(names.begin(), names.end());  // for_each_subsys order
+    if (!root->name.empty()) names.push_back("name=" + root->name);
     auto path = container_path(task_container_in(tsk, root.get()));
+    if (hierarchy_ids) absl::StrAppend(&out, root->hierarchy_id, ":");
     absl::StrAppend(&out, absl::StrJoin(names, ","), ":", path.ok() ? path.value() : "", "\n");
   }
   return out;
 }
 
-// proc_containerstats_show() (2.6.24 proc_cgroupstats_show).
-std::string container_core::proc_containerstats_show() {
+// proc_containerstats_show() (2.6.24 proc_cgroupstats_show); the cgroup flavour's
+// has the hierarchy id (0 when unbound) and an `enabled` column.
+std::string container_core::proc_containerstats_show(bool hierarchy_ids) {
   absl::MutexLock l(&container_mutex);
-  std::string out = "#subsys_name\thierarchy\tnum_containers\n";
+  std::string out = hierarchy_ids ? "#subsys_name\thierarchy\tnum_cgroups\tenabled\n"
+                                  : "#subsys_name\thierarchy\tnum_containers\n";
   for (const auto& ss : subsys_) {
-    absl::StrAppend(&out, ss->name, "\t", ss->root->subsys_bits, "\t",
-                    ss->root->number_of_containers, "\n");
+    if (hierarchy_ids) {
+      absl::StrAppend(&out, ss->name, "\t", ss->root->hierarchy_id, "\t",
+                      ss->root->number_of_containers, "\t1\n");
+    } else {
+      absl::StrAppend(&out, ss->name, "\t", ss->root->subsys_bits, "\t",
+                      ss->root->number_of_containers, "\n");
+    }
   }
   return out;
 }

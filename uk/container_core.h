@@ -20,7 +20,9 @@
 // - RCU is replaced by the css_group reference the reader holds: tasks' `containers`
 //   is read under task_lock and the old group is kept until attach has finished.
 // - css_group lookup uses a hash table keyed by the css array (as 2.6.26), not a
-//   linear list, so attach stays O(1) with 100k containers.
+//   linear list, so attach stays O(1) with 100k containers. The key also names the
+//   task's container in each subsystem-less (cgroup flavour `none,name=`) hierarchy,
+//   which has no css to tell it (css_group_key).
 // - Task lists in css_groups are always maintained (use_task_css_set_links is true
 //   from boot), so the first read of `tasks` does not walk every thread.
 #pragma once
@@ -106,6 +108,12 @@ class container_core {
   // EACCES for a non-root writer whose euid is neither the target's uid nor suid.
   Errno attach_task_by_pid(container* cont, std::string_view buf)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(container_mutex);
+  // The cgroup flavour's `tasks` / `cgroup.procs` write (__cgroup1_procs_write):
+  // kstrtoint(strstrip(buf), 0), EINVAL for junk or a negative pid; ESRCH; 0 = the
+  // writer; EACCES as above. `threadgroup` moves every thread of the target's process
+  // (the leader first: a veto stops the move before any thread moved).
+  Errno attach_task_by_pid_strict(container* cont, std::string_view buf, bool threadgroup)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(container_mutex);
 
   // Fork: the child shares the parent's css_group (container_fork), then every fork
   // hook runs (container_fork_callbacks), then it joins its group's task list
@@ -128,6 +136,12 @@ class container_core {
   container* task_container(task_struct* tsk, int subsys_id);
   // The task's container in `root`'s hierarchy.
   container* task_container_in(task_struct* tsk, const containerfs_root* root);
+  // The container `cg` puts its tasks in, in `root`'s hierarchy.
+  container* css_group_container(const css_group* cg, const containerfs_root* root);
+  // A new hierarchy id for the cgroup flavour's /proc files (cyclic, never 0).
+  int alloc_hierarchy_id() ABSL_EXCLUSIVE_LOCKS_REQUIRED(container_mutex) {
+    return next_hierarchy_id_++;
+  }
   // True if `cont` is `tsk`'s container in that hierarchy or below it
   // (container_is_descendant; for `current` in the patch).
   bool container_is_descendant(const container* cont, task_struct* tsk);
@@ -156,10 +170,12 @@ class container_core {
 
   // --- proc ---
   // /proc/<pid>/container: "names:path\n" per hierarchy, newest first; ESRCH if the
-  // task is gone (the caller looks it up).
-  std::string proc_container_show(task_struct* tsk);
-  // /proc/containers.
-  std::string proc_containerstats_show();
+  // task is gone (the caller looks it up). With `hierarchy_ids` (the cgroup flavour's
+  // /proc/<pid>/cgroup): "id:names:path", names in subsys_id order then "name=X".
+  std::string proc_container_show(task_struct* tsk, bool hierarchy_ids = false);
+  // /proc/containers; with `hierarchy_ids` /proc/cgroups as cgroup v1 prints it
+  // (hierarchy id, num_cgroups, enabled).
+  std::string proc_containerstats_show(bool hierarchy_ids = false);
   // /proc/<pid>/cpuset: the path in the hierarchy holding cpuset ("/" when unbound).
   std::string proc_cpuset_show(task_struct* tsk);
 
@@ -170,11 +186,6 @@ class container_core {
   absl::Mutex release_list_lock ABSL_ACQUIRED_AFTER(container_mutex);
 
  private:
-  struct css_array_hash {
-    size_t operator()(const css_array& a) const {
-      return absl::HashOf(absl::MakeSpan(a.data(), a.size()));
-    }
-  };
   void put_css_group_(css_group* cg, bool taskexit);
   void link_css_group(css_group* cg, container* cont) ABSL_EXCLUSIVE_LOCKS_REQUIRED(css_group_lock);
   void free_css_group(css_group* cg) ABSL_EXCLUSIVE_LOCKS_REQUIRED(css_group_lock);
@@ -185,8 +196,9 @@ class container_core {
 
   containerfs_root rootnode_;            // the dummy hierarchy
   css_group* init_css_group_ = nullptr;  // in css_groups_; one permanent extra ref
-  absl::flat_hash_map<css_array, std::unique_ptr<css_group>, css_array_hash> css_groups_
+  absl::flat_hash_map<css_group_key, std::unique_ptr<css_group>> css_groups_
       ABSL_GUARDED_BY(css_group_lock);
+  int next_hierarchy_id_ ABSL_GUARDED_BY(container_mutex) = 1;
 
   std::deque<container*> release_list_ ABSL_GUARDED_BY(release_list_lock);
 };

@@ -4,6 +4,8 @@
 #include "uk/container_files.h"
 
 #include <algorithm>
+#include <cctype>
+#include <climits>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -51,6 +53,77 @@ unsigned long long simple_strtoull(const char* cp, const char** end, unsigned ba
 
 namespace {
 
+// _parse_integer(): digits of `base` from cp; 0 digits is EINVAL, overflow ERANGE.
+Errno parse_integer(const char*& cp, unsigned base, unsigned long long* res) {
+  unsigned long long r = 0;
+  bool overflow = false;
+  const char* start = cp;
+  for (;; cp++) {
+    char c = *cp;
+    unsigned v;
+    if (c >= '0' && c <= '9') {
+      v = c - '0';
+    } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
+      v = (c | 0x20) - 'a' + 10;
+    } else {
+      break;
+    }
+    if (v >= base) break;
+    if (r > (~0ULL - v) / base) overflow = true;
+    r = r * base + v;
+  }
+  if (cp == start) return Errno(EINVAL);
+  if (overflow) return Errno(ERANGE);
+  *res = r;
+  return kOk;
+}
+
+Errno kstrtoull_(const char* cp, unsigned long long* res) {
+  unsigned base = 10;
+  if (cp[0] == '0') {
+    bool hex = (cp[1] | 0x20) == 'x' && std::isxdigit(static_cast<unsigned char>(cp[2]));
+    base = hex ? 16 : 8;
+    if (hex) cp += 2;
+  }
+  UK_TRY(parse_integer(cp, base, res));
+  if (*cp == '\n') cp++;
+  if (*cp != '\0') return Errno(EINVAL);
+  return kOk;
+}
+
+}  // namespace
+
+Errno kstrtoull(const std::string& s, unsigned long long* res) {
+  const char* cp = s.c_str();
+  if (*cp == '+') cp++;
+  return kstrtoull_(cp, res);
+}
+
+Errno kstrtoint(const std::string& s, int* res) {
+  const char* cp = s.c_str();
+  unsigned long long v;
+  if (*cp == '-') {
+    UK_TRY(kstrtoull_(cp + 1, &v));
+    if (v > 1ULL + INT_MAX) return Errno(ERANGE);
+    *res = static_cast<int>(-static_cast<long long>(v));
+    return kOk;
+  }
+  if (*cp == '+') cp++;
+  UK_TRY(kstrtoull_(cp, &v));
+  if (v > INT_MAX) return Errno(ERANGE);
+  *res = static_cast<int>(v);
+  return kOk;
+}
+
+std::string strstrip(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) b++;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) e--;
+  return std::string(s.substr(b, e - b));
+}
+
+namespace {
+
 container* file_container(const file& f) { return __d_cont(f.f_path.dentry->d_parent.get()); }
 const cftype* file_cftype(const file& f) { return __d_cft(f.f_path.dentry.get()); }
 
@@ -63,9 +136,16 @@ std::string kernel_buffer(const char* buf, size_t nbytes) {
 
 // container_write_uint(): empty EINVAL, >= 64 bytes E2BIG, one trailing '\n' stripped,
 // the whole rest must parse (base auto-detected) or EINVAL.
+// The cgroup flavour's (cgroup_file_write): kstrtoull of the whole buffer.
 ErrorOr<size_t> container_write_uint(container* cont, const cftype* cft, const char* buf,
                                      size_t nbytes) {
   if (nbytes == 0) return Errno(EINVAL);
+  if (cont->root->flavour->strict_integer_writes) {
+    unsigned long long val;
+    UK_TRY(kstrtoull(kernel_buffer(buf, nbytes), &val));
+    UK_TRY(cft->write_uint(cont, cft, val));
+    return nbytes;
+  }
   if (nbytes >= 64) return Errno(E2BIG);
   std::string s(buf, nbytes);
   if (s.back() == '\n') s.pop_back();
@@ -117,6 +197,9 @@ enum container_filetype {
   FILE_NOTIFY_ON_RELEASE,
   FILE_RELEASABLE,
   FILE_RELEASE_AGENT,
+  FILE_PROCS,           // cgroup.procs
+  FILE_CLONE_CHILDREN,  // cgroup.clone_children
+  FILE_SANE_BEHAVIOR,   // cgroup.sane_behavior
 };
 
 // container_common_file_write(): E2BIG at PATH_MAX, ENODEV once removed, under
@@ -128,20 +211,40 @@ ErrorOr<size_t> container_common_file_write(container* cont, const cftype* cft, 
   std::string buffer(buf, nbytes);
   absl::MutexLock l(&core.container_mutex);
   if (cont->removed()) return Errno(ENODEV);
+  bool strict = cont->root->flavour->strict_integer_writes;
   switch (cft->private_) {
     case FILE_TASKLIST:
-      UK_TRY(core.attach_task_by_pid(cont, kernel_buffer(buf, nbytes)));
-      break;
-    case FILE_NOTIFY_ON_RELEASE:
-      cont->clear_flag(CONT_RELEASABLE);
-      if (simple_strtoull(kernel_buffer(buf, nbytes).c_str(), nullptr, 10) != 0) {
-        cont->set_flag(CONT_NOTIFY_ON_RELEASE);
+    case FILE_PROCS:
+      if (strict) {
+        UK_TRY(core.attach_task_by_pid_strict(cont, kernel_buffer(buf, nbytes),
+                                              cft->private_ == FILE_PROCS));
       } else {
-        cont->clear_flag(CONT_NOTIFY_ON_RELEASE);
+        UK_TRY(core.attach_task_by_pid(cont, kernel_buffer(buf, nbytes)));
       }
       break;
+    case FILE_NOTIFY_ON_RELEASE:
+    case FILE_CLONE_CHILDREN: {
+      int bit = cft->private_ == FILE_CLONE_CHILDREN ? CONT_CLONE_CHILDREN : CONT_NOTIFY_ON_RELEASE;
+      unsigned long long val;
+      if (strict) {
+        UK_TRY(kstrtoull(kernel_buffer(buf, nbytes), &val));
+      } else {
+        val = simple_strtoull(kernel_buffer(buf, nbytes).c_str(), nullptr, 10);
+      }
+      if (bit == CONT_NOTIFY_ON_RELEASE) cont->clear_flag(CONT_RELEASABLE);
+      if (val != 0) {
+        cont->set_flag(bit);
+      } else {
+        cont->clear_flag(bit);
+      }
+      break;
+    }
     case FILE_RELEASE_AGENT: {
-      if (!buffer.empty() && buffer.back() == '\n') buffer.pop_back();
+      if (strict) {
+        buffer = strstrip(kernel_buffer(buf, nbytes));  // cgroup_release_agent_write()
+      } else if (!buffer.empty() && buffer.back() == '\n') {
+        buffer.pop_back();
+      }
       cont->root->release_agent_path = std::string(buffer.c_str());
       break;
     }
@@ -156,14 +259,17 @@ struct tasks_snapshot {
   std::string text;
 };
 
-Errno container_tasks_open(inode& i, file& f) {
+// `tasks` lists thread ids, `cgroup.procs` the thread group ids, once each.
+Errno container_pidlist_open(file& f, bool procs) {
   if (!(f.f_mode & file::FMODE_READ)) return kOk;
   container* cont = file_container(f);
   container_core& core = *cont->root->core;
   std::vector<pid_t> pids;
   pids.reserve(core.container_task_count(cont));
-  core.container_iter(cont, [&pids](task_struct* t) { pids.push_back(t->pid); });
+  core.container_iter(cont,
+                      [&pids, procs](task_struct* t) { pids.push_back(procs ? t->tgid : t->pid); });
   std::sort(pids.begin(), pids.end());
+  pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
   std::string text;
   text.reserve(pids.size() * 8);
   char num[16];
@@ -174,6 +280,9 @@ Errno container_tasks_open(inode& i, file& f) {
   f.private_data = std::make_shared<tasks_snapshot>(tasks_snapshot{std::move(text)});
   return kOk;
 }
+
+Errno container_tasks_open(inode& i, file& f) { return container_pidlist_open(f, false); }
+Errno container_procs_open(inode& i, file& f) { return container_pidlist_open(f, true); }
 
 ErrorOr<size_t> container_tasks_read(container* cont, const cftype* cft, file& f, char* buf,
                                      size_t nbytes, loff_t* ppos) {
@@ -192,6 +301,12 @@ ErrorOr<size_t> container_common_file_read(container* cont, const cftype* cft, f
     case FILE_RELEASABLE:
       s = cont->test_flag(CONT_RELEASABLE) ? "1\n" : "0\n";
       break;
+    case FILE_CLONE_CHILDREN:
+      s = cont->test_flag(CONT_CLONE_CHILDREN) ? "1\n" : "0\n";
+      break;
+    case FILE_SANE_BEHAVIOR:
+      s = "0\n";  // cgroup v1 is never sane
+      break;
     case FILE_RELEASE_AGENT: {
       absl::MutexLock l(&cont->root->core->container_mutex);
       s = cont->root->release_agent_path + "\n";
@@ -204,7 +319,7 @@ ErrorOr<size_t> container_common_file_read(container* cont, const cftype* cft, f
 }
 
 std::vector<cftype> make_base_files() {
-  std::vector<cftype> files(3);
+  std::vector<cftype> files(6);
   files[0].name = "tasks";
   files[0].private_ = FILE_TASKLIST;
   files[0].open = container_tasks_open;
@@ -217,6 +332,18 @@ std::vector<cftype> make_base_files() {
   files[2].name = "releasable";
   files[2].private_ = FILE_RELEASABLE;
   files[2].read = container_common_file_read;
+  files[3].name = "cgroup.procs";
+  files[3].private_ = FILE_PROCS;
+  files[3].open = container_procs_open;
+  files[3].read = container_tasks_read;
+  files[3].write = container_common_file_write;
+  files[4].name = "cgroup.clone_children";
+  files[4].private_ = FILE_CLONE_CHILDREN;
+  files[4].read = container_common_file_read;
+  files[4].write = container_common_file_write;
+  files[5].name = "cgroup.sane_behavior";
+  files[5].private_ = FILE_SANE_BEHAVIOR;
+  files[5].read = container_common_file_read;
   return files;
 }
 
@@ -231,14 +358,29 @@ cftype make_release_agent_file() {
 
 }  // namespace
 
-const std::vector<cftype>& container_base_files() {
+namespace {
+
+const std::vector<cftype>& core_files() {
   static const std::vector<cftype> files = make_base_files();
   return files;
 }
 
-const cftype& container_root_file() {
-  static const cftype cft = make_release_agent_file();
-  return cft;
+}  // namespace
+
+std::vector<const cftype*> container_base_files(const container_flavour& flavour) {
+  const std::vector<cftype>& f = core_files();
+  std::vector<const cftype*> out = {&f[0], &f[1]};
+  if (flavour.releasable_file) out.push_back(&f[2]);
+  if (flavour.procs_file) out.push_back(&f[3]);
+  if (flavour.clone_children_file) out.push_back(&f[4]);
+  return out;
+}
+
+std::vector<const cftype*> container_root_files(const container_flavour& flavour) {
+  static const cftype release_agent = make_release_agent_file();
+  std::vector<const cftype*> out = {&release_agent};
+  if (flavour.sane_behavior_file) out.push_back(&core_files()[5]);
+  return out;
 }
 
 const file_operations& container_file_operations() {

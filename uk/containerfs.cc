@@ -6,6 +6,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -23,7 +25,39 @@
 
 namespace uk {
 
-const container_flavour container_flavour_v10 = {"container", false};
+// The table of differences (see containerfs.h for each column).
+const container_flavour container_flavour_v10 = {
+    .fs_name = "container",
+    .proc_stats_name = "containers",
+    .proc_pid_name = "container",
+    .hierarchy_ids = false,
+    .prefix_subsys_files = false,
+    .v1_options = false,
+    .releasable_file = true,
+    .procs_file = false,
+    .clone_children_file = false,
+    .sane_behavior_file = false,
+    .inherit_flags = false,
+    .strict_integer_writes = false,
+    .root_mode = 0755,
+    .read_only_mode = false,
+};
+const container_flavour container_flavour_cgroup = {
+    .fs_name = "cgroup",
+    .proc_stats_name = "cgroups",
+    .proc_pid_name = "cgroup",
+    .hierarchy_ids = true,
+    .prefix_subsys_files = true,
+    .v1_options = true,
+    .releasable_file = false,
+    .procs_file = true,
+    .clone_children_file = true,
+    .sane_behavior_file = true,
+    .inherit_flags = true,
+    .strict_integer_writes = true,
+    .root_mode = 0555,
+    .read_only_mode = true,
+};
 
 namespace {
 
@@ -58,8 +92,72 @@ const cftype* __d_cft(const dentry* d) {
 
 // --- Mount options ---
 
-ErrorOr<containerfs_options> parse_containerfs_options(const container_core& core,
-                                                       const char* data) {
+namespace {
+
+// MAX_CGROUP_ROOT_NAMELEN
+constexpr size_t kMaxRootNameLen = 64;
+
+// cgroup1_parse_param() + check_cgroupfs_options().
+ErrorOr<containerfs_options> parse_cgroup_v1_options(const container_core& core, const char* data) {
+  containerfs_options opts;
+  bool all = false;
+  absl::string_view spec = data != nullptr ? absl::string_view(data) : "";
+  for (absl::string_view token : absl::StrSplit(spec, ',', absl::SkipEmpty())) {
+    absl::string_view key = token, value;
+    bool has_value = false;
+    if (size_t eq = token.find('='); eq != absl::string_view::npos) {
+      key = token.substr(0, eq);
+      value = token.substr(eq + 1);
+      has_value = true;
+    }
+    if (key == "none" && !has_value) {
+      opts.none = true;
+    } else if (key == "all" && !has_value) {
+      all = true;
+    } else if (key == "noprefix" && !has_value) {
+      opts.flags |= 1UL << ROOT_NOPREFIX;
+    } else if (key == "clone_children" && !has_value) {
+      opts.clone_children = true;
+    } else if (key == "release_agent") {
+      if (!has_value || opts.release_agent) return Errno(EINVAL);
+      opts.release_agent = std::string(value.substr(0, PATH_MAX - 1));
+    } else if (key == "name") {
+      if (!has_value || opts.name || value.empty() || value.size() >= kMaxRootNameLen) {
+        return Errno(EINVAL);
+      }
+      for (char c : value) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') {
+          return Errno(EINVAL);
+        }
+      }
+      opts.name = std::string(value);
+    } else {
+      int i = 0;
+      for (; i < CONTAINER_SUBSYS_COUNT; i++) {
+        if (!has_value && token == core.subsys(i)->name) break;
+      }
+      if (i == CONTAINER_SUBSYS_COUNT) return Errno(EINVAL);
+      opts.subsys_bits |= 1UL << i;
+    }
+  }
+  if (!opts.subsys_bits && !opts.none && !opts.name) all = true;
+  if (all) {
+    if (opts.subsys_bits) return Errno(EINVAL);
+    opts.subsys_bits = (1UL << CONTAINER_SUBSYS_COUNT) - 1;
+  }
+  if (!opts.subsys_bits && !opts.name) return Errno(EINVAL);
+  if ((opts.flags & (1UL << ROOT_NOPREFIX)) && (opts.subsys_bits & ~(1UL << cpuset_subsys_id))) {
+    return Errno(EINVAL);
+  }
+  if (opts.subsys_bits && opts.none) return Errno(EINVAL);
+  return opts;
+}
+
+}  // namespace
+
+ErrorOr<containerfs_options> parse_containerfs_options(const container_core& core, const char* data,
+                                                       const container_flavour& flavour) {
+  if (flavour.v1_options) return parse_cgroup_v1_options(core, data);
   containerfs_options opts;
   // Debian's Abseil has its own string_view.
   absl::string_view spec = data != nullptr ? absl::string_view(data) : "all";
@@ -98,7 +196,9 @@ Errno container_add_file(container* cont, container_subsys* ss, const cftype* cf
   }
   name += (!root->flavour->prefix_subsys_files || cft->cgroup_name.empty()) ? cft->name
                                                                             : cft->cgroup_name;
-  auto i = container_new_inode(dir->d_sb, S_IFREG | 0644);
+  // cgroup_file_mode(): read-only files are 0444 in the cgroup flavour.
+  umode_t mode = root->flavour->read_only_mode && !cft->write && !cft->write_uint ? 0444 : 0644;
+  auto i = container_new_inode(dir->d_sb, S_IFREG | mode);
   i->i_fop = &container_file_operations();
   i->i_op = &container_file_inode_operations();
   // The cftype outlives the file: it belongs to the subsystem or the core.
@@ -132,8 +232,15 @@ static void container_populate_dir(container* cont) {
       }
     }
   }
-  (void)container_add_files(cont, nullptr, container_base_files());
-  if (cont->parent == nullptr) (void)container_add_file(cont, nullptr, &container_root_file());
+  const container_flavour& flavour = *cont->root->flavour;
+  for (const cftype* cft : container_base_files(flavour)) {
+    (void)container_add_file(cont, nullptr, cft);
+  }
+  if (cont->parent == nullptr) {
+    for (const cftype* cft : container_root_files(flavour)) {
+      (void)container_add_file(cont, nullptr, cft);
+    }
+  }
   for (container_subsys* ss : cont->root->subsys_list) (void)ss->populate(cont);
 }
 
@@ -168,6 +275,10 @@ Errno container_dir_inode_operations::mkdir(inode& dir, dentry& child, umode_t m
   container* parent = static_cast<container*>(dir.i_private.get());
   containerfs_root* root = parent->root;
   container_core& core = *root->core;
+  // cgroup_mkdir(): a newline in the name would break /proc/<pid>/cgroup.
+  if (root->flavour->v1_options && child.d_name.find('\n') != std::string::npos) {
+    return Errno(EINVAL);
+  }
   auto cont = std::make_shared<container>();
   absl::MutexLock l(&core.container_mutex);
   cont->parent = parent;
@@ -184,9 +295,18 @@ Errno container_dir_inode_operations::mkdir(inode& dir, dentry& child, umode_t m
     css->container = cont.get();
     created.push_back(ss);
   }
+  if (root->flavour->inherit_flags) {
+    if (parent->notify_on_release()) cont->set_flag(CONT_NOTIFY_ON_RELEASE);
+    if (parent->test_flag(CONT_CLONE_CHILDREN)) cont->set_flag(CONT_CLONE_CHILDREN);
+  }
   parent->children.push_front(cont.get());
   cont->sibling = parent->children.begin();
   root->number_of_containers++;
+  // cgroup.clone_children: the subsystems copy the parent's configuration as for
+  // container_clone (cpuset: cpus and mems, unless a sibling is exclusive).
+  if (parent->test_flag(CONT_CLONE_CHILDREN)) {
+    for (container_subsys* ss : root->subsys_list) ss->post_clone(cont.get());
+  }
   // A child pins the super_block: the hierarchy outlives its last mount.
   root->sb->s_active.fetch_add(1);
   child.d_inode = container_new_dir_inode(dir.i_sb, mode, cont);
@@ -256,8 +376,19 @@ Errno container_super_operations::remount_fs(super_block& sb, int* flags, const 
   container_core& core = *root->core;
   absl::MutexLock dl(&sb.s_root->d_inode->i_mutex);
   absl::MutexLock l(&core.container_mutex);
-  UK_ASSIGN_OR_RETURN(containerfs_options opts, parse_containerfs_options(core, data));
+  UK_ASSIGN_OR_RETURN(containerfs_options opts,
+                      parse_containerfs_options(core, data, *root->flavour));
   if (opts.flags != root->flags) return Errno(EINVAL);
+  if (root->flavour->v1_options) {
+    // cgroup1_reconfigure(): no name change, nothing with children, and the agent
+    // only once the subsystems moved.
+    if (opts.name && *opts.name != root->name) return Errno(EINVAL);
+    if (!root->top_container.children.empty()) return Errno(EBUSY);
+    UK_TRY(core.rebind_subsystems(root, opts.subsys_bits));
+    if (opts.release_agent) root->release_agent_path = *opts.release_agent;
+    container_populate_dir(&root->top_container);
+    return kOk;
+  }
   Errno err = core.rebind_subsystems(root, opts.subsys_bits);
   if (opts.release_agent) root->release_agent_path = *opts.release_agent;
   if (!err.ok()) return err;
@@ -268,11 +399,20 @@ Errno container_super_operations::remount_fs(super_block& sb, int* flags, const 
 void container_super_operations::show_options(std::string& out, vfsmount& mnt) const {
   containerfs_root* root = sb_root(*mnt.mnt_sb);
   absl::MutexLock l(&root->core->container_mutex);
-  for (container_subsys* ss : root->subsys_list) absl::StrAppend(&out, ",", ss->name);
+  if (root->flavour->v1_options) {
+    // cgroup1_show_options(): subsystems in id order, then the flags, then name=.
+    for (auto it = root->subsys_list.rbegin(); it != root->subsys_list.rend(); ++it) {
+      absl::StrAppend(&out, ",", (*it)->name);
+    }
+  } else {
+    for (container_subsys* ss : root->subsys_list) absl::StrAppend(&out, ",", ss->name);
+  }
   if (root->flags & (1UL << ROOT_NOPREFIX)) out += ",noprefix";
   if (!root->release_agent_path.empty()) {
     absl::StrAppend(&out, ",release_agent=", root->release_agent_path);
   }
+  if (root->top_container.test_flag(CONT_CLONE_CHILDREN)) out += ",clone_children";
+  if (!root->name.empty()) absl::StrAppend(&out, ",name=", root->name);
 }
 
 }  // namespace
@@ -287,18 +427,49 @@ containerfs_type::containerfs_type(container_core& core, const container_flavour
 // css_group to the new top container (so every task is in it), populate the root.
 ErrorOr<std::shared_ptr<super_block>> containerfs_type::get_sb(int flags, std::string_view dev_name,
                                                                const char* data) {
-  UK_ASSIGN_OR_RETURN(containerfs_options opts, parse_containerfs_options(core_, data));
+  return get_sb_(flags, data, !flavour_.v1_options);
+}
+
+ErrorOr<std::shared_ptr<super_block>> containerfs_type::get_sb_exact(int flags,
+                                                                     std::string_view dev_name,
+                                                                     const char* data) {
+  return get_sb_(flags, data, true);
+}
+
+ErrorOr<std::shared_ptr<super_block>> containerfs_type::get_sb_(int flags, const char* data,
+                                                                bool exact_flags) {
+  UK_ASSIGN_OR_RETURN(containerfs_options opts, parse_containerfs_options(core_, data, flavour_));
   absl::MutexLock l(&core_.container_mutex);
   for (const auto& r : core_.roots) {
-    if (r.get() != core_.rootnode() && r->subsys_bits == opts.subsys_bits &&
-        r->flags == opts.flags && r->flavour == &flavour_) {
-      return r->sb_owner;  // the new mount's release_agent= is ignored
+    if (r.get() == core_.rootnode() || r->flavour != &flavour_) continue;
+    if (!flavour_.v1_options) {
+      // 2.6.24: the same subsystems and flags, else a new hierarchy.
+      if (r->subsys_bits == opts.subsys_bits && r->flags == opts.flags) {
+        return r->sb_owner;  // the new mount's release_agent= is ignored
+      }
+      continue;
     }
+    // cgroup1_root_to_use(): a name= must match; then the subsystems, if any (or
+    // `none`) were asked for; other options of an existing hierarchy win.
+    bool name_match = false;
+    if (opts.name) {
+      if (*opts.name != r->name) continue;
+      name_match = true;
+    }
+    if ((opts.subsys_bits || opts.none) && opts.subsys_bits != r->subsys_bits) {
+      if (!name_match) continue;
+      return Errno(EBUSY);
+    }
+    if (exact_flags && r->flags != opts.flags) continue;
+    return r->sb_owner;
   }
+  // A name= alone finds hierarchies but does not make one.
+  if (flavour_.v1_options && !opts.subsys_bits && !opts.none) return Errno(EINVAL);
   auto root = std::make_shared<containerfs_root>();
   root->core = &core_;
   root->flags = opts.flags;
   root->flavour = &flavour_;
+  if (opts.name) root->name = *opts.name;
   container* top = &root->top_container;
   top->root = root.get();
   top->top_container = top;
@@ -311,12 +482,15 @@ ErrorOr<std::shared_ptr<super_block>> containerfs_type::get_sb(int flags, std::s
   sb->s_fs_info = root;
   root->sb = sb.get();
   sb->s_root = d_alloc_root(
-      container_new_dir_inode(sb.get(), 0755, std::shared_ptr<container>(root, top)), sb.get());
+      container_new_dir_inode(sb.get(), flavour_.root_mode, std::shared_ptr<container>(root, top)),
+      sb.get());
   top->dentry = sb->s_root.get();
 
   UK_TRY(core_.rebind_subsystems(root.get(), opts.subsys_bits));
   root->sb_owner = sb;
   if (opts.release_agent) root->release_agent_path = *opts.release_agent;
+  if (opts.clone_children) top->set_flag(CONT_CLONE_CHILDREN);
+  root->hierarchy_id = core_.alloc_hierarchy_id();
   core_.roots.push_front(root);
   core_.root_count++;
   core_.link_all_css_groups(top);
@@ -341,6 +515,18 @@ void containerfs_type::kill_sb(super_block& sb) {
   // Our caller still uses `sb`: free it (and the root it holds) later, as the kernel
   // frees a super_block after deactivate_super returns.
   core_.k().schedule_work([keep = std::move(keep)] {});
+}
+
+}  // namespace uk
+
+namespace uk {
+
+ErrorOr<std::shared_ptr<super_block>> cpuset_fs_type::get_sb(int flags, std::string_view dev_name,
+                                                             const char* data) {
+  auto* cgroup = dynamic_cast<containerfs_type*>(vfs_.get_fs_type("cgroup"));
+  if (cgroup == nullptr) return Errno(ENODEV);
+  static constexpr char kOptions[] = "cpuset,noprefix,release_agent=/sbin/cpuset_release_agent";
+  return cgroup->get_sb_exact(flags, dev_name, kOptions);
 }
 
 }  // namespace uk

@@ -37,6 +37,11 @@ struct containerfs_root {
   std::string release_agent_path;  // at most PATH_MAX - 1 bytes; empty by default
   // Which mount flavour made it: "container" (V10 names) or "cgroup" (prefixed names).
   const struct container_flavour* flavour = nullptr;
+  // The cgroup v1 flavour's extras: the hierarchy id shown in /proc/cgroups and
+  // /proc/<pid>/cgroup (0 for the dummy hierarchy; never reused, as the host's cyclic
+  // ids), and the name= of a named hierarchy (empty if none).
+  int hierarchy_id = 0;
+  std::string name;
 };
 
 }  // namespace uk

@@ -33,11 +33,32 @@ struct cg_container_link {
   std::list<cg_container_link*>::iterator cont_link_list;  // position in cont->css_groups
 };
 
+// Hierarchies without subsystems (the cgroup flavour's `none,name=X`) have no css to
+// tell a group's container there, so a group also names, for each such hierarchy
+// whose top it is not in, that container: sorted by hierarchy (containerfs_root
+// address), top containers left out, so one membership has one spelling. Together
+// with the css array this is the group's identity (the table key).
+struct css_group_key {
+  css_array subsys{};
+  std::vector<container*> named;
+
+  bool operator==(const css_group_key& o) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const css_group_key& k) {
+    return H::combine(H::combine_contiguous(std::move(h), k.subsys.data(), k.subsys.size()),
+                      k.named);
+  }
+};
+
 struct css_group {
   std::atomic<int> ref{0};        // kref
   std::list<task_struct*> tasks;  // via task_struct::cg_list
   std::vector<std::unique_ptr<cg_container_link>> cg_links;
   css_array subsys{};  // immutable after creation (except init_css_group at boot)
+  // Containers of subsystem-less hierarchies (css_group_key::named); immutable.
+  std::vector<container*> named;
+
+  css_group_key key() const { return {subsys, named}; }
 };
 
 }  // namespace uk

@@ -47,10 +47,11 @@ void container_core::container_exit(task_struct* tsk, bool run_callbacks) {
       tsk->containers->tasks.erase(tsk->cg_list);
       tsk->cg_list_linked = false;
     }
-    // The "top container hack": the zombie is in every hierarchy's root.
+    // The "top container hack": the zombie is in every hierarchy's root. As in the
+    // patch it takes no reference on init_css_group: nothing would ever drop it
+    // (release_task frees the task), and the permanent one keeps the group.
     cg = tsk->containers;
     tsk->containers = init_css_group_;
-    get_css_group(init_css_group_);
   }
   put_css_group_taskexit(cg);
 }

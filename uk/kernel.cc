@@ -55,6 +55,10 @@ kernel::kernel(const subsys_registry& registry, kernel_config config)
   UK_CHECK(
       vfs_.register_filesystem(std::make_unique<containerfs_type>(core_, container_flavour_v10))
           .ok());
+  UK_CHECK(
+      vfs_.register_filesystem(std::make_unique<containerfs_type>(core_, container_flavour_cgroup))
+          .ok());
+  UK_CHECK(vfs_.register_filesystem(std::make_unique<cpuset_fs_type>(vfs_)).ok());
   UK_CHECK(vfs_.register_filesystem(std::make_unique<procfs_type>(*this)).ok());
   UK_CHECK(sys_mkdir(*init_task_, "/proc", 0555) == 0);
   UK_CHECK(sys_mount(*init_task_, "proc", "/proc", "proc", 0, nullptr) == 0);

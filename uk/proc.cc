@@ -3,24 +3,114 @@
 #include "uk/proc.h"
 
 #include <dirent.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "uk/containerfs.h"
 #include "uk/kernel.h"
 #include "uk/task.h"
 #include "vfs/dentry.h"
 #include "vfs/file.h"
 #include "vfs/inode.h"
+#include "vfs/mount.h"
+#include "vfs/super.h"
+#include "vfs/vfs.h"
 
 namespace uk {
 
 namespace {
 
 enum proc_kind { PROC_ROOT, PROC_PID_DIR, PROC_TASK_DIR, PROC_TID_DIR, PROC_FILE };
-enum proc_file { FILE_CONTAINERS, FILE_PID_CONTAINER, FILE_PID_CPUSET };
+enum proc_file {
+  FILE_CONTAINERS,     // /proc/containers (V10)
+  FILE_PID_CONTAINER,  // /proc/<pid>/container (V10)
+  FILE_PID_CPUSET,     // /proc/<pid>/cpuset
+  FILE_CGROUPS,        // /proc/cgroups (cgroup flavour)
+  FILE_PID_CGROUP,     // /proc/<pid>/cgroup (cgroup flavour)
+  FILE_MOUNTS,         // /proc/mounts, /proc/<pid>/mounts
+  FILE_PID_MOUNTINFO,  // /proc/<pid>/mountinfo
+};
+
+// The flavours' /proc names (container_flavour::proc_stats_name, proc_pid_name).
+const container_flavour* const kFlavours[] = {&container_flavour_v10, &container_flavour_cgroup};
+
+struct proc_name {
+  const char* name;
+  proc_file file;
+};
+// Files in /proc and in /proc/<pid> (and /proc/<pid>/task/<tid>), besides directories.
+std::vector<proc_name> root_files() {
+  std::vector<proc_name> out;
+  for (const container_flavour* f : kFlavours) {
+    out.push_back({f->proc_stats_name, f->hierarchy_ids ? FILE_CGROUPS : FILE_CONTAINERS});
+  }
+  out.push_back({"mounts", FILE_MOUNTS});
+  return out;
+}
+std::vector<proc_name> pid_files() {
+  std::vector<proc_name> out;
+  for (const container_flavour* f : kFlavours) {
+    out.push_back({f->proc_pid_name, f->hierarchy_ids ? FILE_PID_CGROUP : FILE_PID_CONTAINER});
+  }
+  out.push_back({"cpuset", FILE_PID_CPUSET});
+  out.push_back({"mounts", FILE_MOUNTS});
+  out.push_back({"mountinfo", FILE_PID_MOUNTINFO});
+  return out;
+}
+
+// mangle() of fs/proc_namespace.c: space, tab, newline and backslash as octal.
+std::string mangle(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\\') {
+      absl::StrAppend(&out, "\\", absl::Dec(c >> 6 & 7), absl::Dec(c >> 3 & 7), absl::Dec(c & 7));
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// show_vfsmnt() / show_mountinfo(): every mount of the namespace, in mount order.
+std::string mounts_show(kernel& k, bool mountinfo) {
+  uk::vfs& v = k.vfs();
+  std::vector<std::shared_ptr<vfsmount>> mounts = v.mounts();
+  std::string out;
+  auto id_of = [&mounts](const vfsmount* m) {
+    for (size_t i = 0; i < mounts.size(); i++) {
+      if (mounts[i].get() == m) return static_cast<int>(i) + 1;
+    }
+    return 0;
+  };
+  for (const auto& m : mounts) {
+    std::string where = v.d_path(path{m, m->mnt_root});
+    std::string mnt_opts = (m->mnt_sb->s_flags & MS_RDONLY) ? "ro" : "rw";
+    if (m->mnt_flags & MNT_NOSUID) mnt_opts += ",nosuid";
+    if (m->mnt_flags & MNT_NODEV) mnt_opts += ",nodev";
+    if (m->mnt_flags & MNT_NOEXEC) mnt_opts += ",noexec";
+    mnt_opts += (m->mnt_flags & MNT_NOATIME) ? ",noatime" : ",relatime";
+    std::string sb_opts;
+    if (m->mnt_sb->s_op != nullptr) m->mnt_sb->s_op->show_options(sb_opts, *m);
+    std::string type = m->mnt_sb->s_type != nullptr ? m->mnt_sb->s_type->name() : "none";
+    std::string dev = m->mnt_devname.empty() ? "none" : m->mnt_devname;
+    if (mountinfo) {
+      absl::StrAppend(&out, id_of(m.get()), " ", id_of(m->mnt_parent.get()), " ",
+                      major(m->mnt_sb->s_dev), ":", minor(m->mnt_sb->s_dev), " / ", mangle(where),
+                      " ", mnt_opts, " - ", type, " ", mangle(dev), " ",
+                      (m->mnt_sb->s_flags & MS_RDONLY) ? "ro" : "rw", sb_opts, "\n");
+    } else {
+      absl::StrAppend(&out, mangle(dev), " ", mangle(where), " ", type, " ", mnt_opts, sb_opts,
+                      " 0 0\n");
+    }
+  }
+  return out;
+}
 
 struct proc_entry {
   kernel* k;
@@ -94,7 +184,9 @@ ErrorOr<std::shared_ptr<inode>> proc_dir_iops::lookup(inode& dir, std::string_vi
   pid_t pid;
   switch (e.kind) {
     case PROC_ROOT:
-      if (name == "containers") return proc_inode(dir.i_sb, {&k, PROC_FILE, 0, FILE_CONTAINERS});
+      for (const proc_name& f : root_files()) {
+        if (name == f.name) return proc_inode(dir.i_sb, {&k, PROC_FILE, 0, f.file});
+      }
       if (name == "self") {
         task_struct* me = current_task();
         if (me == nullptr) return Errno(ENOENT);
@@ -108,9 +200,9 @@ ErrorOr<std::shared_ptr<inode>> proc_dir_iops::lookup(inode& dir, std::string_vi
       if (name == "task") return proc_inode(dir.i_sb, {&k, PROC_TASK_DIR, e.pid});
       [[fallthrough]];
     case PROC_TID_DIR:
-      if (name == "container")
-        return proc_inode(dir.i_sb, {&k, PROC_FILE, e.pid, FILE_PID_CONTAINER});
-      if (name == "cpuset") return proc_inode(dir.i_sb, {&k, PROC_FILE, e.pid, FILE_PID_CPUSET});
+      for (const proc_name& f : pid_files()) {
+        if (name == f.name) return proc_inode(dir.i_sb, {&k, PROC_FILE, e.pid, f.file});
+      }
       return Errno(ENOENT);
     case PROC_TASK_DIR:
       if (parse_pid(name, &pid)) {
@@ -130,7 +222,7 @@ Errno proc_dir_fops::readdir(file& f, const filldir_t& filldir) const {
   std::vector<std::pair<std::string, unsigned char>> names = {{".", DT_DIR}, {"..", DT_DIR}};
   switch (e.kind) {
     case PROC_ROOT:
-      names.push_back({"containers", DT_REG});
+      for (const proc_name& f : root_files()) names.push_back({f.name, DT_REG});
       names.push_back({"self", DT_DIR});
       for (pid_t pid : k.all_pids()) {
         task_struct* t = live_task(k, pid);
@@ -142,8 +234,7 @@ Errno proc_dir_fops::readdir(file& f, const filldir_t& filldir) const {
       names.push_back({"task", DT_DIR});
       [[fallthrough]];
     case PROC_TID_DIR:
-      names.push_back({"container", DT_REG});
-      names.push_back({"cpuset", DT_REG});
+      for (const proc_name& f : pid_files()) names.push_back({f.name, DT_REG});
       break;
     case PROC_TASK_DIR:
       for (pid_t tid : k.thread_group(e.pid)) names.push_back({absl::StrCat(tid), DT_DIR});
@@ -163,13 +254,19 @@ Errno proc_file_fops::open(inode& i, file& f) const {
   const proc_entry& e = entry_of(i);
   kernel& k = *e.k;
   std::string text;
-  if (e.file == FILE_CONTAINERS) {
-    text = k.containers().proc_containerstats_show();
+  if (e.file == FILE_CONTAINERS || e.file == FILE_CGROUPS) {
+    text = k.containers().proc_containerstats_show(e.file == FILE_CGROUPS);
+  } else if (e.file == FILE_MOUNTS || e.file == FILE_PID_MOUNTINFO) {
+    if (e.pid != 0 && k.find_task_by_pid(e.pid) == nullptr) return Errno(ESRCH);
+    text = mounts_show(k, e.file == FILE_PID_MOUNTINFO);
   } else {
     task_struct* t = k.find_task_by_pid(e.pid);
     if (t == nullptr) return Errno(ESRCH);
-    text = e.file == FILE_PID_CONTAINER ? k.containers().proc_container_show(t)
-                                        : k.containers().proc_cpuset_show(t);
+    if (e.file == FILE_PID_CPUSET) {
+      text = k.containers().proc_cpuset_show(t);
+    } else {
+      text = k.containers().proc_container_show(t, e.file == FILE_PID_CGROUP);
+    }
   }
   f.private_data = std::make_shared<std::string>(std::move(text));
   return kOk;

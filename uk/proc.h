@@ -1,5 +1,7 @@
 // procfs, as far as containers need it: /proc/containers, /proc/<pid>/container,
-// /proc/<pid>/cpuset, /proc/<pid>/task/<tid>/{container,cpuset} and /proc/self.
+// /proc/<pid>/cpuset, /proc/<pid>/task/<tid>/{container,cpuset} and /proc/self; the
+// cgroup flavour's /proc/cgroups and /proc/<pid>/cgroup; /proc/mounts,
+// /proc/<pid>/mounts and /proc/<pid>/mountinfo (the kernel's one mount namespace).
 // Contents are generated at open (a snapshot, as seq_file's single_open gives);
 // a task that is gone by then is ESRCH.
 #pragma once

@@ -719,5 +719,21 @@ TEST_F(ContainerTest, ContainerClone) {
   EXPECT_EQ(again.error(), Errno(EEXIST));
 }
 
+// Regression: container_exit took a reference on init_css_group for each zombie that
+// release_task never dropped, so the group's count grew with every exit (2.6.24's
+// cgroup_exit takes none).
+TEST_F(ContainerTest, ExitAndReapLeaveNoReferenceOnInitCssGroup) {
+  ASSERT_EQ(mount("/a", "cpuset"), 0);
+  css_group* init_cg = k().containers().init_css_group();
+  int before = init_cg->ref.load();
+  for (int i = 0; i < 100; i++) {
+    task_struct& t = spawn(init());
+    k().do_exit(&t, 0);
+    EXPECT_EQ(t.containers, init_cg);
+    k().release_task(&t);
+  }
+  EXPECT_EQ(init_cg->ref.load(), before);
+}
+
 }  // namespace
 }  // namespace uk::testing

@@ -1,0 +1,375 @@
+// The `-t cgroup` flavour (cgroup v1 as the host kernel has it) and the legacy
+// `-t cpuset` type (spec section 3.2, checklist rows 19-20), through the syscall API
+// on a kernel with the real subsystems and a fixed topology (CPUs 0-3, node 0).
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "gtest/gtest.h"
+#include "subsys/registry.h"
+#include "uk/containerfs.h"
+#include "uk/kernel.h"
+#include "uk/task.h"
+#include "vfs/syscalls.h"
+#include "vfs/vfs.h"
+
+namespace uk::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsSupersetOf;
+using ::testing::Not;
+
+class CgroupV1Test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    kernel_config cfg;
+    cpumask_t cpus;
+    for (int i = 0; i < 4; i++) cpus.set(i);
+    nodemask_t mems;
+    mems.set(0);
+    cfg.topo = topology(cpus, mems);
+    k_ = std::make_unique<kernel>(default_subsys_registry(), cfg);
+    k_->set_usermode_helper(
+        [this](const std::vector<std::string>& argv, const std::vector<std::string>&) {
+          absl::MutexLock l(&mu_);
+          agents_.push_back(argv);
+        });
+  }
+
+  task_struct& init() { return *k_->init_task(); }
+  task_struct& spawn(task_struct& parent, unsigned long flags = 0) {
+    auto t = k_->do_fork(&parent, flags);
+    EXPECT_TRUE(t.ok());
+    return *t.value();
+  }
+  long mount(const std::string& dir, const char* opts, const char* type = "cgroup") {
+    sys_mkdir(init(), dir.c_str(), 0755);
+    return sys_mount(init(), "none", dir.c_str(), type, 0, opts);
+  }
+  long write(const std::string& path, const std::string& data, task_struct* t = nullptr) {
+    task_struct& who = t ? *t : init();
+    long fd = sys_open(who, path.c_str(), O_WRONLY);
+    if (fd < 0) return fd;
+    long n = sys_write(who, fd, data.data(), data.size());
+    sys_close(who, fd);
+    return n;
+  }
+  std::string read(const std::string& path, task_struct* t = nullptr) {
+    task_struct& who = t ? *t : init();
+    long fd = sys_open(who, path.c_str(), O_RDONLY);
+    if (fd < 0) return "ERR:" + std::to_string(-fd);
+    std::string out;
+    char buf[4096];
+    long n;
+    while ((n = sys_read(who, fd, buf, sizeof buf)) > 0) out.append(buf, n);
+    sys_close(who, fd);
+    return n < 0 ? "ERR:" + std::to_string(-n) : out;
+  }
+  std::vector<std::string> ls(const std::string& dir) {
+    std::vector<std::string> names;
+    long fd = sys_open(init(), dir.c_str(), O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return {"ERR:" + std::to_string(-fd)};
+    alignas(8) char buf[8192];
+    long n;
+    while ((n = sys_getdents64(init(), fd, buf, sizeof buf)) > 0) {
+      for (long off = 0; off < n;) {
+        auto* d = reinterpret_cast<linux_dirent64*>(buf + off);
+        std::string name = d->d_name;
+        if (name != "." && name != "..") names.push_back(name);
+        off += d->d_reclen;
+      }
+    }
+    sys_close(init(), fd);
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+  mode_t mode(const std::string& path) {
+    struct stat st;
+    EXPECT_EQ(sys_stat(init(), path.c_str(), &st), 0) << path;
+    return st.st_mode & 07777;
+  }
+  // The /proc/mounts line of the mount at `dir`.
+  std::string mounts_line(const std::string& dir) {
+    std::string all = read("/proc/mounts");
+    for (absl::string_view line : absl::StrSplit(all, '\n')) {
+      std::vector<absl::string_view> f = absl::StrSplit(line, ' ');
+      if (f.size() > 1 && f[1] == dir) return std::string(line);
+    }
+    return "NOT MOUNTED";
+  }
+
+  std::unique_ptr<kernel> k_;
+  absl::Mutex mu_;
+  std::vector<std::vector<std::string>> agents_;
+};
+
+// --- The legacy cpuset type (rows 19-20) ---
+
+TEST_F(CgroupV1Test, Row19_CpusetTypeMountsUnprefixedWithItsAgent) {
+  ASSERT_EQ(mount("/cpuset", nullptr, "cpuset"), 0);
+  EXPECT_THAT(ls("/cpuset"), IsSupersetOf({"cpus", "mems", "cpu_exclusive", "tasks",
+                                               "memory_pressure_enabled", "release_agent"}));
+  EXPECT_THAT(ls("/cpuset"), Not(::testing::Contains("cpuset.cpus")));
+  EXPECT_EQ(read("/cpuset/release_agent"), "/sbin/cpuset_release_agent\n");
+  // 2.6.24's cpuset_get_sb hands the cgroup type its own options: -o is ignored, and
+  // the super_block is the cgroup type's.
+  EXPECT_EQ(mounts_line("/cpuset"),
+            "none /cpuset cgroup rw,relatime,cpuset,noprefix,"
+            "release_agent=/sbin/cpuset_release_agent 0 0");
+  EXPECT_EQ(mount("/cpuset2", "cpu", "cpuset"), 0);
+  EXPECT_EQ(read("/cpuset2/cpus"), "0-3\n");
+  // The same hierarchy as -t cgroup -o cpuset,noprefix.
+  EXPECT_EQ(mount("/cg", "cpuset,noprefix"), 0);
+  EXPECT_EQ(sys_mkdir(init(), "/cg/a", 0755), 0);
+  EXPECT_EQ(mode("/cpuset/a"), 0755);
+}
+
+TEST_F(CgroupV1Test, Row20_CpusetTypeWhilePrefixedCpusetIsBusy) {
+  ASSERT_EQ(mount("/cg", "cpuset"), 0);
+  EXPECT_EQ(mount("/cpuset", nullptr, "cpuset"), -EBUSY);
+  // ... and while cpuset shares a hierarchy with another subsystem.
+  ASSERT_EQ(sys_umount(init(), "/cg", 0), 0);
+  ASSERT_EQ(mount("/cg", "cpuset,cpu"), 0);
+  EXPECT_EQ(mount("/cpuset", nullptr, "cpuset"), -EBUSY);
+}
+
+TEST_F(CgroupV1Test, Row20_CpusetTypeWithoutCgroupTypeIsNoDevice) {
+  vfs v;  // a namespace where only the cpuset type is registered
+  ASSERT_TRUE(v.register_filesystem(std::make_unique<cpuset_fs_type>(v)).ok());
+  EXPECT_EQ(v.get_fs_type("cpuset")->get_sb(0, "none", nullptr).error(), Errno(ENODEV));
+}
+
+// --- Mount options (cgroup1_parse_param, check_cgroupfs_options) ---
+
+TEST_F(CgroupV1Test, MountOptionErrors) {
+  EXPECT_EQ(mount("/m", "nosuchsubsys"), -EINVAL);
+  EXPECT_EQ(mount("/m", "CPUSET"), -EINVAL);
+  EXPECT_EQ(mount("/m", "noprefix"), -EINVAL);               // no subsystem: all, noprefix
+  EXPECT_EQ(mount("/m", "cpu,noprefix"), -EINVAL);           // noprefix is for cpuset only
+  EXPECT_EQ(mount("/m", "all,cpu"), -EINVAL);                // all with a subsystem
+  EXPECT_EQ(mount("/m", "none,cpu"), -EINVAL);               // none with a subsystem
+  EXPECT_EQ(mount("/m", "none"), -EINVAL);                   // neither subsystem nor name
+  EXPECT_EQ(mount("/m", "name=x,name=y"), -EINVAL);          // name respecified
+  EXPECT_EQ(mount("/m", "none,name="), -EINVAL);             // empty name
+  EXPECT_EQ(mount("/m", "none,name=a/b"), -EINVAL);          // [\w.-] only
+  EXPECT_EQ(mount("/m", ("none,name=" + std::string(64, 'n')).c_str()), -EINVAL);
+  EXPECT_EQ(mount("/m", "none,name=x,release_agent=/a,release_agent=/b"), -EINVAL);
+  EXPECT_EQ(mount("/m", "none,name=x,release_agent"), -EINVAL);
+  EXPECT_EQ(mount("/m", "name=x"), -EINVAL);  // a name alone finds, never makes
+  EXPECT_EQ(sys_mount(init(), "none", "/m", "cgroup2", 0, nullptr), -ENODEV);
+  // Empty tokens are skipped, unlike 2.6.24.
+  EXPECT_EQ(mount("/m", ",cpuset,,"), 0);
+  EXPECT_EQ(mounts_line("/m"), "none /m cgroup rw,relatime,cpuset 0 0");
+}
+
+TEST_F(CgroupV1Test, NamedHierarchyReuseRules) {
+  ASSERT_EQ(mount("/n1", "none,name=x"), 0);
+  EXPECT_EQ(sys_mkdir(init(), "/n1/a", 0755), 0);
+  // name= alone, or with the same (empty) subsystem set, finds it.
+  ASSERT_EQ(mount("/n2", "name=x"), 0);
+  EXPECT_THAT(ls("/n2"), ::testing::Contains("a"));
+  ASSERT_EQ(mount("/n3", "none,name=x"), 0);
+  EXPECT_THAT(ls("/n3"), ::testing::Contains("a"));
+  // The same name with other subsystems: EBUSY.
+  EXPECT_EQ(mount("/n4", "cpu,name=x"), -EBUSY);
+  // A subsystem set with a name matches only that name.
+  ASSERT_EQ(mount("/c1", "cpu,name=y"), 0);
+  EXPECT_EQ(mount("/c2", "cpu"), 0);  // no name asked: any hierarchy with {cpu}
+  EXPECT_EQ(mount("/c3", "cpu,name=z"), -EBUSY);
+  // Other flags do not stop a reuse (only a kernel warning).
+  ASSERT_EQ(mount("/s1", "cpuset"), 0);
+  EXPECT_EQ(mount("/s2", "cpuset,noprefix"), 0);
+  EXPECT_THAT(ls("/s2"), ::testing::Contains("cpuset.cpus"));
+  EXPECT_EQ(mounts_line("/n1"), "none /n1 cgroup rw,relatime,name=x 0 0");
+  EXPECT_EQ(mounts_line("/c1"), "none /c1 cgroup rw,relatime,cpu,name=y 0 0");
+}
+
+TEST_F(CgroupV1Test, RootAndChildFiles) {
+  ASSERT_EQ(mount("/cg", "cpuset,cpuacct,clone_children,release_agent=/bin/agent"), 0);
+  EXPECT_THAT(ls("/cg"), IsSupersetOf({"cgroup.clone_children", "cgroup.procs",
+                                       "cgroup.sane_behavior", "notify_on_release",
+                                       "release_agent", "tasks", "cpuset.cpus",
+                                       "cpuacct.usage"}));
+  EXPECT_THAT(ls("/cg"), Not(::testing::Contains("releasable")));
+  EXPECT_EQ(mode("/cg"), 0555);
+  EXPECT_EQ(mode("/cg/cgroup.sane_behavior"), 0444);
+  EXPECT_EQ(mode("/cg/tasks"), 0644);
+  EXPECT_EQ(read("/cg/cgroup.sane_behavior"), "0\n");
+  EXPECT_EQ(write("/cg/cgroup.sane_behavior", "1"), -EINVAL);
+  EXPECT_EQ(read("/cg/cgroup.clone_children"), "1\n");
+  EXPECT_EQ(mounts_line("/cg"),
+            "none /cg cgroup rw,relatime,cpuset,cpuacct,release_agent=/bin/agent,"
+            "clone_children 0 0");
+  ASSERT_EQ(sys_mkdir(init(), "/cg/a", 0755), 0);
+  EXPECT_THAT(ls("/cg/a"), Not(::testing::Contains("release_agent")));
+  EXPECT_THAT(ls("/cg/a"), Not(::testing::Contains("cgroup.sane_behavior")));
+  // clone_children: inherited, and cpuset copies its parent's cpus and mems.
+  EXPECT_EQ(read("/cg/a/cgroup.clone_children"), "1\n");
+  EXPECT_EQ(read("/cg/a/cpuset.cpus"), "0-3\n");
+  EXPECT_EQ(read("/cg/a/cpuset.mems"), "0\n");
+  EXPECT_EQ(write("/cg/cgroup.clone_children", "0"), 1);
+  ASSERT_EQ(sys_mkdir(init(), "/cg/b", 0755), 0);
+  EXPECT_EQ(read("/cg/b/cpuset.cpus"), "\n");
+  EXPECT_EQ(read("/cg/b/cgroup.clone_children"), "0\n");
+  EXPECT_EQ(sys_mkdir(init(), "/cg/bad\nname", 0755), -EINVAL);
+}
+
+TEST_F(CgroupV1Test, NotifyOnReleaseIsInheritedAndStrict) {
+  ASSERT_EQ(mount("/cg", "none,name=n"), 0);
+  EXPECT_EQ(write("/cg/notify_on_release", "foo"), -EINVAL);
+  EXPECT_EQ(write("/cg/notify_on_release", " 1"), -EINVAL);
+  EXPECT_EQ(write("/cg/notify_on_release", "99999999999999999999999"), -ERANGE);
+  EXPECT_EQ(write("/cg/notify_on_release", "7\n"), 2);
+  EXPECT_EQ(read("/cg/notify_on_release"), "1\n");
+  ASSERT_EQ(sys_mkdir(init(), "/cg/a", 0755), 0);
+  EXPECT_EQ(read("/cg/a/notify_on_release"), "1\n");
+}
+
+TEST_F(CgroupV1Test, TasksWriteErrorsAsTheHostKernel) {
+  ASSERT_EQ(mount("/cg", "none,name=n"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/cg/a", 0755), 0);
+  task_struct& t = spawn(init());
+  for (const char* junk : {"abc", "12 34", "-1", "99999999999", "0 junk", "", "\n"}) {
+    EXPECT_EQ(write("/cg/a/tasks", junk), junk[0] ? -EINVAL : -EINVAL) << junk;
+  }
+  EXPECT_EQ(write("/cg/a/tasks", "4000000"), -ESRCH);
+  std::string pid = std::to_string(t.pid);
+  EXPECT_EQ(write("/cg/a/tasks", " " + pid + " \n"), static_cast<long>(pid.size() + 3));
+  EXPECT_EQ(read("/cg/a/tasks"), pid + "\n");
+  EXPECT_EQ(write("/cg/a/tasks", "0", &t), 1);  // 0 is the writer, already there
+  EXPECT_EQ(write("/cg/tasks", "+" + pid), static_cast<long>(pid.size() + 1));
+  EXPECT_EQ(read("/cg/a/tasks"), "");
+}
+
+TEST_F(CgroupV1Test, CgroupProcsMovesTheWholeThreadGroup) {
+  ASSERT_EQ(mount("/cg", "none,name=n"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/cg/a", 0755), 0);
+  task_struct& p = spawn(init());
+  task_struct& th = spawn(p, CLONE_THREAD | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND);
+  task_struct& other = spawn(init());
+  // A thread id moves its whole process.
+  EXPECT_GT(write("/cg/a/cgroup.procs", std::to_string(th.pid)), 0);
+  std::vector<pid_t> both = {p.pid, th.pid};
+  std::sort(both.begin(), both.end());
+  EXPECT_EQ(read("/cg/a/tasks"), std::to_string(both[0]) + "\n" + std::to_string(both[1]) + "\n");
+  EXPECT_EQ(read("/cg/a/cgroup.procs"), std::to_string(p.pid) + "\n");
+  // `tasks` moves one thread.
+  EXPECT_GT(write("/cg/tasks", std::to_string(th.pid)), 0);
+  EXPECT_EQ(read("/cg/a/tasks"), std::to_string(p.pid) + "\n");
+  EXPECT_EQ(read("/cg/a/cgroup.procs"), std::to_string(p.pid) + "\n");
+  EXPECT_THAT(read("/cg/cgroup.procs"), HasSubstr(std::to_string(other.pid) + "\n"));
+}
+
+// A subsystem-less hierarchy tells its containers apart by the css_group's `named`
+// entries: tasks in different named containers never share a group's membership.
+TEST_F(CgroupV1Test, NamedHierarchiesKeepPerTaskMembership) {
+  ASSERT_EQ(mount("/n", "none,name=n"), 0);
+  ASSERT_EQ(mount("/m", "none,name=m"), 0);
+  ASSERT_EQ(mount("/cs", "cpuset"), 0);
+  for (const char* d : {"/n/a", "/n/b", "/m/x", "/cs/c"}) ASSERT_EQ(sys_mkdir(init(), d, 0755), 0);
+  ASSERT_EQ(write("/cs/c/cpuset.cpus", "1"), 1);
+  ASSERT_EQ(write("/cs/c/cpuset.mems", "0"), 1);
+  task_struct& t1 = spawn(init());
+  task_struct& t2 = spawn(init());
+  std::string p1 = std::to_string(t1.pid), p2 = std::to_string(t2.pid);
+  ASSERT_GT(write("/n/a/tasks", p1), 0);
+  ASSERT_GT(write("/n/b/tasks", p2), 0);
+  ASSERT_GT(write("/m/x/tasks", p1), 0);
+  ASSERT_GT(write("/cs/c/tasks", p2), 0);
+  EXPECT_EQ(read("/n/a/tasks"), p1 + "\n");
+  EXPECT_EQ(read("/n/b/tasks"), p2 + "\n");
+  EXPECT_EQ(read("/m/x/tasks"), p1 + "\n");
+  EXPECT_NE(t1.containers, t2.containers);
+  // A child inherits every membership, named ones included.
+  task_struct& c1 = spawn(t1);
+  EXPECT_EQ(c1.containers, t1.containers);
+  EXPECT_THAT(read("/m/x/tasks"), HasSubstr(std::to_string(c1.pid)));
+  // /proc/<pid>/cgroup: newest hierarchy first, "id:names:path".
+  std::string cg = read("/proc/" + p1 + "/cgroup");
+  EXPECT_THAT(cg, HasSubstr(":cpuset:/\n"));
+  EXPECT_THAT(cg, HasSubstr(":name=m:/x\n"));
+  EXPECT_THAT(cg, HasSubstr(":name=n:/a\n"));
+  EXPECT_LT(cg.find("cpuset"), cg.find("name=m"));
+  EXPECT_LT(cg.find("name=m"), cg.find("name=n"));
+  // Busy while a task is in it; free once everyone left.
+  EXPECT_EQ(sys_rmdir(init(), "/n/a"), -EBUSY);
+  ASSERT_GT(write("/n/tasks", p1), 0);
+  ASSERT_GT(write("/n/tasks", std::to_string(c1.pid)), 0);
+  EXPECT_EQ(sys_rmdir(init(), "/n/a"), 0);
+  // Moving back to the top gives the same group as never having left.
+  ASSERT_GT(write("/m/tasks", p1), 0);
+  ASSERT_GT(write("/m/tasks", std::to_string(c1.pid)), 0);
+  task_struct& fresh = spawn(init());
+  EXPECT_EQ(t1.containers, fresh.containers);
+  // The zombie is at every root.
+  k_->do_exit(&t2, 0);
+  EXPECT_THAT(k_->containers().proc_container_show(&t2, true), HasSubstr(":name=n:/\n"));
+  EXPECT_EQ(read("/n/b/tasks"), "");
+  EXPECT_EQ(sys_rmdir(init(), "/n/b"), 0);
+}
+
+TEST_F(CgroupV1Test, ReleaseAgentOfANamedHierarchy) {
+  ASSERT_EQ(mount("/n", "none,name=n,release_agent=/bin/agent"), 0);
+  ASSERT_EQ(write("/n/notify_on_release", "1"), 1);
+  ASSERT_EQ(sys_mkdir(init(), "/n/a", 0755), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/n/a/b", 0755), 0);
+  task_struct& t = spawn(init());
+  ASSERT_GT(write("/n/a/b/tasks", std::to_string(t.pid)), 0);
+  k_->do_exit(&t, 0);
+  k_->flush_work();
+  absl::MutexLock l(&mu_);
+  ASSERT_EQ(agents_.size(), 1u);
+  EXPECT_THAT(agents_[0], ElementsAre("/bin/agent", "/a/b"));
+}
+
+TEST_F(CgroupV1Test, ProcCgroupsHasIdsAndFourColumns) {
+  EXPECT_EQ(read("/proc/cgroups"),
+            "#subsys_name\thierarchy\tnum_cgroups\tenabled\n"
+            "cpuset\t0\t1\t1\ndebug\t0\t1\t1\nns\t0\t1\t1\ncpu\t0\t1\t1\ncpuacct\t0\t1\t1\n");
+  ASSERT_EQ(mount("/a", "none,name=first"), 0);
+  ASSERT_EQ(mount("/b", "cpu,cpuacct"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/b/x", 0755), 0);
+  EXPECT_THAT(read("/proc/cgroups"), HasSubstr("cpu\t2\t2\t1\ncpuacct\t2\t2\t1\n"));
+  EXPECT_EQ(read("/proc/self/cgroup"), "2:cpu,cpuacct:/\n1:name=first:/\n");
+  // The V10 files stay as they were.
+  EXPECT_THAT(read("/proc/containers"), HasSubstr("#subsys_name\thierarchy\tnum_containers\n"));
+  EXPECT_EQ(read("/proc/self/container"), "cpuacct,cpu:/\nname=first:/\n");
+  // Ids are not reused.
+  ASSERT_EQ(sys_umount(init(), "/a", 0), 0);
+  ASSERT_EQ(mount("/a", "none,name=again"), 0);
+  EXPECT_THAT(read("/proc/self/cgroup"), HasSubstr("3:name=again:/\n"));
+}
+
+TEST_F(CgroupV1Test, ProcMountsAndMountinfo) {
+  ASSERT_EQ(mount("/n", "none,name=n"), 0);
+  EXPECT_EQ(mounts_line("/n"), "none /n cgroup rw,relatime,name=n 0 0");
+  EXPECT_EQ(read("/proc/self/mounts"), read("/proc/mounts"));
+  std::string mi = read("/proc/self/mountinfo");
+  EXPECT_THAT(mi, HasSubstr(" / /n rw,relatime - cgroup none rw,name=n\n"));
+}
+
+TEST_F(CgroupV1Test, RemountRules) {
+  ASSERT_EQ(mount("/cg", "cpu"), 0);
+  EXPECT_EQ(sys_mount(init(), "none", "/cg", "cgroup", MS_REMOUNT, "cpu,name=x"), -EINVAL);
+  EXPECT_EQ(sys_mount(init(), "none", "/cg", "cgroup", MS_REMOUNT, "cpu,cpuacct"), 0);
+  EXPECT_THAT(ls("/cg"), ::testing::Contains("cpuacct.usage"));
+  ASSERT_EQ(sys_mkdir(init(), "/cg/a", 0755), 0);
+  EXPECT_EQ(sys_mount(init(), "none", "/cg", "cgroup", MS_REMOUNT,
+                      "cpu,cpuacct,release_agent=/y"),
+            -EBUSY);
+  // Unlike 2.6.24 (row 27), the failed remount leaves the agent alone.
+  EXPECT_EQ(read("/cg/release_agent"), "\n");
+}
+
+}  // namespace
+}  // namespace uk::testing
