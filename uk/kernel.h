@@ -68,6 +68,12 @@ class kernel {
   std::vector<pid_t> thread_group(pid_t tgid);
   // Every live task's pid, ascending.
   std::vector<pid_t> all_pids();
+  // Calls fn(task_struct*) for every task in the table, zombies included (for the
+  // invariant checker, uk/invariants.h). The caller holds tasklist_lock.
+  template <typename F>
+  void for_each_task_locked(F&& fn) ABSL_SHARED_LOCKS_REQUIRED(tasklist_lock) {
+    for (auto& [pid, t] : tasks_) fn(t.get());
+  }
 
   // --- fork / exec / exit ---
   // copy_process(): a new task for `parent`. `pid` 0 allocates a simulated pid;

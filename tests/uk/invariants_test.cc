@@ -1,0 +1,125 @@
+// The invariant checker (uk/invariants.h): green through a busy session of mounts,
+// mkdirs, attaches, forks, exits and unmounts; and each kind of corruption it is meant
+// to catch is reported.
+#include "uk/invariants.h"
+
+#include <sys/mount.h>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/uk/kernel_fixture.h"
+#include "uk/container_core.h"
+#include "uk/css_group.h"
+
+namespace uk::testing {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+using InvariantsTest = KernelTest;
+
+TEST_F(InvariantsTest, FreshKernelIsConsistent) { EXPECT_THAT(check_invariants(k()), IsEmpty()); }
+
+TEST_F(InvariantsTest, BusySessionStaysConsistent) {
+  ASSERT_EQ(mount("/a", "cpuset,cpu"), 0);
+  ASSERT_EQ(mount("/b", "cpuacct"), 0);
+  EXPECT_THAT(check_invariants(k()), IsEmpty());
+  ASSERT_EQ(sys_mkdir(init(), "/a/x", 0755), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/a/x/y", 0755), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/b/z", 0755), 0);
+  task_struct& p = spawn(init());
+  task_struct& c = spawn(p);
+  task_struct& th = spawn(p, CLONE_THREAD | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND);
+  EXPECT_THAT(check_invariants(k()), IsEmpty());
+  ASSERT_EQ(write_file(init(), "/a/x/tasks", std::to_string(p.pid)), 1);
+  ASSERT_EQ(write_file(init(), "/a/x/y/tasks", std::to_string(c.pid)), 1);
+  ASSERT_EQ(write_file(init(), "/b/z/tasks", std::to_string(th.pid)), 1);
+  EXPECT_THAT(check_invariants(k()), IsEmpty());
+  task_struct& gc = spawn(c);
+  EXPECT_THAT(check_invariants(k()), IsEmpty());
+  k().do_exit(&c, 0);
+  EXPECT_THAT(check_invariants(k()), IsEmpty());  // a zombie
+  k().release_task(&c);
+  k().release_task(&gc);
+  EXPECT_THAT(check_invariants(k()), IsEmpty());
+  EXPECT_EQ(sys_rmdir(init(), "/a/x/y"), 0);
+  EXPECT_EQ(sys_rmdir(init(), "/a/x"), -EBUSY);
+  ASSERT_EQ(write_file(init(), "/a/tasks", std::to_string(p.pid)), 1);
+  EXPECT_EQ(sys_rmdir(init(), "/a/x"), 0);
+  EXPECT_THAT(check_invariants(k()), IsEmpty());
+  EXPECT_EQ(sys_umount(init(), "/a", 0), 0);
+  EXPECT_THAT(check_invariants(k()), IsEmpty());
+  EXPECT_EQ(sys_mount(init(), "none", "/a", "container", 0, "cpuset"), 0);
+  EXPECT_EQ(sys_mount(init(), "none", "/a", "container", MS_REMOUNT, "cpuset,cpu"), 0);
+  EXPECT_THAT(check_invariants(k()), IsEmpty());
+}
+
+TEST_F(InvariantsTest, ReportsAnExtraCssGroupReference) {
+  ASSERT_EQ(mount("/a", "cpuset"), 0);
+  task_struct& t = spawn(init());
+  css_group* cg = t.containers;
+  cg->ref++;
+  EXPECT_THAT(check_invariants(k()), Contains(HasSubstr("references exist")));
+  // A fork in flight may hold one: tolerated unless quiescent.
+  EXPECT_THAT(check_invariants(k(), {.quiescent = false}), IsEmpty());
+  cg->ref--;
+  EXPECT_THAT(check_invariants(k()), IsEmpty());
+}
+
+TEST_F(InvariantsTest, ReportsAWrongContainerCount) {
+  ASSERT_EQ(mount("/a", "cpuset"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/a/x", 0755), 0);
+  container* top = k().containers().subsys(cpuset_subsys_id)->root->top_container.children.front();
+  top->count++;
+  EXPECT_THAT(check_invariants(k()), Contains(HasSubstr("#0:/x: count 1 but 0")));
+  top->count--;
+  EXPECT_THAT(check_invariants(k()), IsEmpty());
+}
+
+TEST_F(InvariantsTest, ReportsATaskMissingFromItsList) {
+  ASSERT_EQ(mount("/a", "cpuset"), 0);
+  task_struct& t = spawn(init());
+  {
+    absl::MutexLock l(&k().containers().css_group_lock);
+    t.containers->tasks.erase(t.cg_list);
+    t.cg_list_linked = false;
+  }
+  auto v = check_invariants(k());
+  EXPECT_THAT(v, Contains(HasSubstr("is on no task list")));
+  k().containers().container_post_fork(&t);  // links it again
+  EXPECT_THAT(check_invariants(k()), IsEmpty());
+}
+
+TEST_F(InvariantsTest, ReportsATaskInTwoContainersOfOneHierarchy) {
+  ASSERT_EQ(mount("/a", "cpuset,cpu"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/a/x", 0755), 0);
+  task_struct& t = spawn(init());
+  ASSERT_EQ(write_file(init(), "/a/x/tasks", std::to_string(t.pid)), 1);
+  // Forge the group's cpu state back to the root's: cpuset says /x, cpu says /.
+  css_group* cg = t.containers;
+  container_subsys_state* saved = cg->subsys[cpu_subsys_id];
+  cg->subsys[cpu_subsys_id] = k().containers().init_css_group()->subsys[cpu_subsys_id];
+  EXPECT_THAT(check_invariants(k(), {.read_tasks_files = false}),
+              Contains(HasSubstr("two containers in hierarchy")));
+  cg->subsys[cpu_subsys_id] = saved;
+  EXPECT_THAT(check_invariants(k()), IsEmpty());
+}
+
+TEST_F(InvariantsTest, HostComparison) {
+  std::vector<host_thread> host = {{1, 1, 'S'}};
+  task_struct& t = spawn(init());
+  auto v = compare_with_host(k(), host, 1);
+  EXPECT_THAT(v, Contains(HasSubstr(absl::StrCat("task ", t.pid, " (init) has no host thread"))));
+  host.push_back({t.pid, t.pid, 'R'});
+  host.push_back({4242, 4242, 'S'});
+  host.push_back({4243, 4243, 'Z'});  // a zombie the tracker already released
+  v = compare_with_host(k(), host, 1);
+  EXPECT_THAT(v, ::testing::ElementsAre(HasSubstr("host thread 4242")));
+  EXPECT_THAT(list_host_threads("/proc"), Not(IsEmpty()));
+}
+
+}  // namespace
+}  // namespace uk::testing

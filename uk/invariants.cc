@@ -1,0 +1,444 @@
+// The invariant checker (see uk/invariants.h).
+//
+// Lock order used here, consistent with uk/kernel.h and uk/container_core.h:
+//   container_mutex -> tasklist_lock (shared) -> css_group_lock -> task alloc_lock,
+// and dcache_lock (a leaf) only under container_mutex alone.
+#include "uk/invariants.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <memory>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "uk/container_core.h"
+#include "uk/containerfs_root.h"
+#include "uk/css_group.h"
+#include "uk/kernel.h"
+#include "uk/task.h"
+#include "vfs/dentry.h"
+#include "vfs/mount.h"
+#include "vfs/path.h"
+#include "vfs/super.h"
+#include "vfs/syscalls.h"
+#include "vfs/vfs.h"
+
+namespace uk {
+
+namespace {
+
+struct container_info {
+  const containerfs_root* root = nullptr;
+  int root_index = 0;         // position in core.roots
+  std::string path;           // container_path(), or "?" if it has no name
+  std::string tasks_file;     // absolute path of its `tasks` in the VFS; empty if unmounted
+  int contrib = 0;            // (css_group, subsystem) pairs naming this container
+  std::vector<pid_t> listed;  // pids its `tasks` file lists (container_iter)
+};
+
+std::string pids_text(std::vector<pid_t> pids) {
+  std::sort(pids.begin(), pids.end());
+  std::string s;
+  for (pid_t p : pids) absl::StrAppend(&s, p, "\n");
+  return s;
+}
+
+std::string read_all(task_struct& t, const std::string& file, long* err) {
+  std::string out;
+  long fd = sys_open(t, file.c_str(), O_RDONLY);
+  if (fd < 0) {
+    *err = fd;
+    return out;
+  }
+  char buf[4096];
+  long n;
+  while ((n = sys_read(t, static_cast<int>(fd), buf, sizeof buf)) > 0) out.append(buf, n);
+  sys_close(t, static_cast<int>(fd));
+  *err = n < 0 ? n : 0;
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> check_invariants(kernel& k, const invariant_options& opts) {
+  std::vector<std::string> v;
+  auto bad = [&v](auto&&... parts) { v.push_back(absl::StrCat(parts...)); };
+  container_core& core = k.containers();
+  const containerfs_root* dummy = core.rootnode();
+
+  absl::flat_hash_map<const container*, container_info> conts;
+  std::vector<const containerfs_root*> roots;
+  std::map<std::string, std::string> expected_files;  // tasks file -> its expected text
+
+  {
+    absl::MutexLock cm(&core.container_mutex);
+
+    // --- Hierarchies and subsystem bindings ---
+    for (const auto& r : core.roots) roots.push_back(r.get());
+    if (core.root_count != static_cast<int>(roots.size())) {
+      bad("root_count ", core.root_count, " != ", roots.size(), " hierarchies");
+    }
+    if (std::find(roots.begin(), roots.end(), dummy) == roots.end()) {
+      bad("the dummy hierarchy is not on `roots`");
+    }
+    auto root_index = [&roots](const containerfs_root* r) {
+      auto it = std::find(roots.begin(), roots.end(), r);
+      return it == roots.end() ? -1 : static_cast<int>(it - roots.begin());
+    };
+    for (int i = 0; i < CONTAINER_SUBSYS_COUNT; i++) {
+      container_subsys* ss = core.subsys(i);
+      if (root_index(ss->root) < 0) {
+        bad("subsystem ", ss->name, " bound to a hierarchy that is not on `roots`");
+        continue;
+      }
+      for (const containerfs_root* r : roots) {
+        bool listed = std::count(r->subsys_list.begin(), r->subsys_list.end(), ss) > 0;
+        bool bit = r->actual_subsys_bits & (1UL << i);
+        bool bound = ss->root == r && r != dummy;
+        if (listed != bound || bit != bound) {
+          bad("subsystem ", ss->name, ": bound=", int{bound}, " but listed=", int{listed},
+              " bit=", int{bit}, " in hierarchy #", root_index(r));
+        }
+      }
+    }
+    if (!dummy->subsys_list.empty()) bad("the dummy hierarchy lists subsystems");
+
+    // --- The container trees ---
+    std::vector<std::shared_ptr<vfsmount>> mounts = k.vfs().mounts();
+    for (const containerfs_root* r : roots) {
+      int ri = root_index(r);
+      std::string mountpoint;
+      if (r != dummy) {
+        // A mount whose path reaches it: not covered by a later mount at that point or
+        // at one of its ancestors' (then the same path would name another file).
+        auto visible = [&k](std::shared_ptr<vfsmount> m) {
+          for (; m->mnt_parent != nullptr; m = m->mnt_parent) {
+            if (k.vfs().lookup_mnt(m->mnt_parent.get(), m->mnt_mountpoint.get()) != m) {
+              return false;
+            }
+          }
+          return true;
+        };
+        for (const auto& m : mounts) {
+          if (m->mnt_sb.get() == r->sb && m->mnt_sb && m->mnt_root == m->mnt_sb->s_root &&
+              visible(m)) {
+            mountpoint = k.vfs().d_path(path{m, m->mnt_root});
+            break;
+          }
+        }
+      }
+      int reached = 0;
+      // `covered`: a mount sits on this directory or above it in the hierarchy, so its
+      // path names another filesystem's file and its `tasks` is not read.
+      std::function<void(const container*, bool)> walk = [&](const container* c, bool covered) {
+        reached++;
+        container_info& info = conts[c];
+        info.root = r;
+        info.root_index = ri;
+        auto p = core.container_path(c);
+        info.path = absl::StrCat("#", ri, ":", p.ok() ? p.value() : std::string("?"));
+        if (c->dentry != nullptr) {
+          absl::MutexLock dl(&k.vfs().dcache_lock);
+          covered = covered || c->dentry->d_mounted > 0;
+        }
+        if (!mountpoint.empty() && p.ok() && !covered) {
+          info.tasks_file = absl::StrCat(mountpoint == "/" ? "" : mountpoint,
+                                         p.value() == "/" ? "" : p.value(), "/tasks");
+        }
+        if (c->root != r) bad(info.path, ": root pointer is another hierarchy's");
+        if (c->top_container != &r->top_container) bad(info.path, ": wrong top_container");
+        if (c->removed()) bad(info.path, ": removed but still in the tree");
+        if (r != dummy && c->dentry == nullptr) bad(info.path, ": no dentry");
+        for (int i = 0; i < CONTAINER_SUBSYS_COUNT; i++) {
+          container_subsys_state* css = c->subsys[i];
+          bool bound = core.subsys(i)->root == r;
+          if (r == dummy) {
+            // dummytop keeps every root state; it is its container only while unbound.
+            if (css == nullptr) {
+              bad(info.path, ": dummytop lost subsystem ", i, "'s root state");
+            } else if (bound != (css->container == c)) {
+              bad(info.path, ": root state of subsystem ", i, " points at the wrong container");
+            }
+          } else if (bound) {
+            if (css == nullptr) {
+              bad(info.path, ": bound subsystem ", core.subsys(i)->name, " has no css");
+            } else if (css->container != c) {
+              bad(info.path, ": css of ", core.subsys(i)->name, " points at another container");
+            }
+          } else if (css != nullptr) {
+            bad(info.path, ": css of unbound subsystem ", core.subsys(i)->name);
+          }
+          if (css != nullptr && css->refcnt.load() < 0) {
+            bad(info.path, ": css refcnt of subsystem ", i, " is ", css->refcnt.load());
+          }
+          if (css != nullptr && (css->flags & (1UL << CSS_ROOT)) && css->refcnt.load() != 0) {
+            bad(info.path, ": a root css has refcnt ", css->refcnt.load());
+          }
+        }
+        // Top containers keep no meaningful count, as in the patch: init_css_group never
+        // counted, and root states move between hierarchies without their counts.
+        if (c->parent != nullptr && c->count.load() < 0)
+          bad(info.path, ": count ", c->count.load());
+        for (auto it = c->children.begin(); it != c->children.end(); ++it) {
+          const container* ch = *it;
+          if (ch->parent != c) bad(info.path, ": a child's parent pointer is wrong");
+          if (ch->sibling != it) bad(info.path, ": a child's sibling iterator is wrong");
+          if (conts.contains(ch)) {
+            bad(info.path, ": a child is reachable twice");
+            continue;
+          }
+          walk(ch, covered);
+        }
+      };
+      if (r->top_container.parent != nullptr) bad("hierarchy #", ri, ": top has a parent");
+      walk(&r->top_container, false);
+      if (r != dummy && reached != r->number_of_containers) {
+        bad("hierarchy #", ri, ": number_of_containers ", r->number_of_containers, " but ", reached,
+            " reachable");
+      }
+    }
+
+    // --- css_groups and tasks ---
+    {
+      absl::ReaderMutexLock tl(&k.tasklist_lock);
+      absl::MutexLock gl(&core.css_group_lock);
+      struct task_view {
+        css_group* cg;
+        bool linked, zombie, exiting;
+        pid_t pid;
+      };
+      absl::flat_hash_map<const task_struct*, task_view> tasks;
+      absl::flat_hash_map<const css_group*, int> pointing;
+      k.for_each_task_locked([&](task_struct* t) {
+        absl::MutexLock l(&t->alloc_lock);
+        bool linked = t->cg_list_linked;
+        if (linked && *t->cg_list != t) bad("task ", t->pid, ": cg_list iterator points elsewhere");
+        bool exiting = t->flags & PF_EXITING;
+        tasks[t] = {t->containers, linked, t->zombie, exiting, t->pid};
+        // A zombie points at init_css_group without a reference (container_exit); an
+        // exiting task still holds its group's until container_exit puts it.
+        if (!exiting && !t->zombie) pointing[t->containers]++;
+      });
+
+      absl::flat_hash_set<const css_group*> groups;
+      core.for_each_css_group_locked(
+          [&](const css_array& key, css_group* cg) { groups.insert(cg); });
+      if (!groups.contains(core.init_css_group())) bad("init_css_group is not in the table");
+
+      absl::flat_hash_map<const task_struct*, int> on_lists;
+      // (task, hierarchy index) -> containers whose lattice lists the task.
+      absl::flat_hash_map<std::pair<const task_struct*, int>, int> membership;
+      core.for_each_css_group_locked([&](const css_array& key, css_group* cg) {
+        std::string name = absl::StrCat("css_group ", absl::Hex(reinterpret_cast<uintptr_t>(cg)));
+        if (key != cg->subsys) bad(name, ": stored under another css array");
+        // The container of each hierarchy this group puts its tasks in.
+        std::vector<const container*> in_root(roots.size(), nullptr);
+        for (int i = 0; i < CONTAINER_SUBSYS_COUNT; i++) {
+          container_subsys_state* css = cg->subsys[i];
+          if (css == nullptr || css->container == nullptr) {
+            bad(name, ": no css for subsystem ", i);
+            continue;
+          }
+          const container* c = css->container;
+          auto ci = conts.find(c);
+          if (ci == conts.end()) {
+            bad(name, ": css of subsystem ", i, " belongs to a container not in any tree");
+            continue;
+          }
+          ci->second.contrib++;
+          if (c->subsys[i] != css) bad(name, ": css of subsystem ", i, " is not its container's");
+          int want = root_index(core.subsys(i)->root);
+          if (ci->second.root_index != want) {
+            bad(name, ": subsystem ", i, " css in hierarchy #", ci->second.root_index,
+                " but the subsystem is bound to #", want);
+            continue;
+          }
+          if (want < 0) continue;
+          if (in_root[want] != nullptr && in_root[want] != c) {
+            bad(name, ": two containers in hierarchy #", want, " (", conts[in_root[want]].path,
+                " and ", ci->second.path, ")");
+          }
+          in_root[want] = c;
+        }
+        for (size_t ri = 0; ri < roots.size(); ri++) {
+          if (in_root[ri] == nullptr) in_root[ri] = &roots[ri]->top_container;
+        }
+        std::vector<int> links_per_root(roots.size(), 0);
+        for (const auto& link : cg->cg_links) {
+          if (link->cg != cg) bad(name, ": a link names another group");
+          auto ci = conts.find(link->cont);
+          if (ci == conts.end()) {
+            bad(name, ": linked to a container not in any tree");
+            continue;
+          }
+          int ri = ci->second.root_index;
+          links_per_root[ri]++;
+          if (link->cont != in_root[ri]) {
+            bad(name, ": linked to ", ci->second.path, " but its css say ",
+                conts[in_root[ri]].path);
+          }
+          if (*link->cont_link_list != link.get()) {
+            bad(name, ": link not at its place on ", ci->second.path, "'s css_groups");
+          }
+        }
+        for (size_t ri = 0; ri < roots.size(); ri++) {
+          if (links_per_root[ri] != 1) {
+            bad(name, ": ", links_per_root[ri], " links into hierarchy #", ri, " (want 1)");
+          }
+        }
+        int refs = cg->ref.load();
+        int want = pointing[cg] + (cg == core.init_css_group() ? 1 : 0);
+        if (refs <= 0) bad(name, ": ref ", refs, " but still in the table");
+        if (opts.quiescent ? refs != want : refs < want) {
+          bad(name, ": ref ", refs, " but ", want, " references exist (", pointing[cg],
+              " live tasks point at it)");
+        }
+        for (task_struct* t : cg->tasks) {
+          auto ti = tasks.find(t);
+          if (ti == tasks.end()) {
+            bad(name, ": lists a task that is not in the task table");
+            continue;
+          }
+          on_lists[t]++;
+          if (ti->second.cg != cg) bad("task ", ti->second.pid, " is on another group's list");
+          if (ti->second.zombie) bad("zombie ", ti->second.pid, " is still on a task list");
+          for (size_t ri = 0; ri < roots.size(); ri++) {
+            membership[{t, static_cast<int>(ri)}]++;
+            conts[in_root[ri]].listed.push_back(ti->second.pid);
+          }
+        }
+      });
+
+      // Every css_group on a container's list must be in the table and link back.
+      for (auto& [c, info] : conts) {
+        for (const cg_container_link* link : c->css_groups) {
+          if (link->cont != c) bad(info.path, ": a link on its css_groups names another container");
+          if (!groups.contains(link->cg)) bad(info.path, ": links a freed css_group");
+        }
+        if (c->parent != nullptr && c->count.load() != info.contrib) {
+          bad(info.path, ": count ", c->count.load(), " but ", info.contrib,
+              " css_group references exist");
+        }
+      }
+
+      for (const auto& [t, tv] : tasks) {
+        if (!groups.contains(tv.cg)) {
+          bad("task ", tv.pid, " points at a css_group not in the table");
+          continue;
+        }
+        if (tv.zombie) {
+          if (tv.cg != core.init_css_group()) bad("zombie ", tv.pid, " not in init_css_group");
+          if (tv.linked) bad("zombie ", tv.pid, " still linked");
+          continue;
+        }
+        if (tv.exiting) continue;  // between PF_EXITING and container_exit
+        if (!tv.linked) {
+          if (opts.quiescent) bad("task ", tv.pid, " is on no task list");
+          continue;
+        }
+        if (on_lists[t] != 1) bad("task ", tv.pid, " is on ", on_lists[t], " task lists");
+        for (size_t ri = 0; ri < roots.size(); ri++) {
+          int n = membership[{t, static_cast<int>(ri)}];
+          if (n != 1) bad("task ", tv.pid, " is in ", n, " containers of hierarchy #", ri);
+        }
+      }
+    }
+
+    for (auto& [c, info] : conts) {
+      if (!info.tasks_file.empty()) expected_files[info.tasks_file] = pids_text(info.listed);
+    }
+  }  // container_mutex
+
+  if (!opts.read_tasks_files) return v;
+  // --- The `tasks` files, as a reader sees them (without container_mutex: the VFS
+  // takes i_mutex, which nests outside it) ---
+  for (const auto& [file, want] : expected_files) {
+    long err = 0;
+    std::string got = read_all(*k.init_task(), file, &err);
+    if (err != 0) {
+      bad(file, ": read failed with errno ", -err);
+    } else if (got != want) {
+      bad(file, ": lists [", got, "] but the task table says [", want, "]");
+    }
+  }
+  return v;
+}
+
+std::vector<host_thread> list_host_threads(const std::string& proc_dir) {
+  std::vector<host_thread> out;
+  auto numeric_entries = [](const std::string& dir) {
+    std::vector<pid_t> ids;
+    DIR* d = opendir(dir.c_str());
+    if (!d) return ids;
+    while (struct dirent* e = readdir(d)) {
+      char* end;
+      long id = strtol(e->d_name, &end, 10);
+      if (*end == 0 && id > 0) ids.push_back(static_cast<pid_t>(id));
+    }
+    closedir(d);
+    return ids;
+  };
+  for (pid_t tgid : numeric_entries(proc_dir)) {
+    std::string task_dir = absl::StrCat(proc_dir, "/", tgid, "/task");
+    for (pid_t tid : numeric_entries(task_dir)) {
+      host_thread h{tid, tgid, '?'};
+      int fd = open(absl::StrCat(task_dir, "/", tid, "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;  // gone meanwhile
+      char buf[512];
+      ssize_t n = read(fd, buf, sizeof buf - 1);
+      close(fd);
+      if (n <= 0) continue;
+      buf[n] = 0;
+      const char* paren = strrchr(buf, ')');
+      if (paren != nullptr && paren[1] == ' ') h.state = paren[2];
+      out.push_back(h);
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const host_thread& a, const host_thread& b) { return a.tid < b.tid; });
+  return out;
+}
+
+std::vector<std::string> compare_with_host(kernel& k, const std::vector<host_thread>& host,
+                                           pid_t exclude_tgid) {
+  std::vector<std::string> v;
+  absl::flat_hash_map<pid_t, const host_thread*> by_tid;
+  for (const host_thread& h : host) by_tid[h.tid] = &h;
+  absl::flat_hash_set<pid_t> live_tasks;
+  const task_struct* init = k.init_task();
+  {
+    absl::ReaderMutexLock tl(&k.tasklist_lock);
+    k.for_each_task_locked([&](task_struct* t) {
+      if (t == init) return;
+      if (!t->zombie) live_tasks.insert(t->pid);
+      auto it = by_tid.find(t->pid);
+      if (it == by_tid.end()) {
+        v.push_back(absl::StrCat("task ", t->pid, " (", t->comm, ") has no host thread",
+                                 t->zombie ? " (zombie)" : ""));
+      } else if (it->second->tgid != t->tgid) {
+        v.push_back(absl::StrCat("task ", t->pid, " is in thread group ", t->tgid,
+                                 " but the host thread in ", it->second->tgid));
+      }
+    });
+  }
+  for (const host_thread& h : host) {
+    if (h.tgid == exclude_tgid || h.state == 'Z' || h.state == 'X') continue;
+    if (!live_tasks.contains(h.tid)) {
+      v.push_back(absl::StrCat("host thread ", h.tid, " (process ", h.tgid, ", state ",
+                               std::string(1, h.state), ") is not a task"));
+    }
+  }
+  return v;
+}
+
+}  // namespace uk
