@@ -92,8 +92,8 @@ class container_core {
   void put_css_group_taskexit(css_group* cg) { put_css_group_(cg, true); }
   css_group* init_css_group() { return init_css_group_; }
   size_t css_group_count();
-  // Calls fn(const css_array& key, css_group*) for every css_group in the table (for
-  // the invariant checker, uk/invariants.h).
+  // Calls fn(const css_group_key& key, css_group*) for every css_group in the table
+  // (for the invariant checker, uk/invariants.h).
   template <typename F>
   void for_each_css_group_locked(F&& fn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(css_group_lock) {
     for (auto& [key, cg] : css_groups_) fn(key, cg.get());

@@ -232,15 +232,15 @@ std::vector<std::string> check_invariants(kernel& k, const invariant_options& op
 
       absl::flat_hash_set<const css_group*> groups;
       core.for_each_css_group_locked(
-          [&](const css_array& key, css_group* cg) { groups.insert(cg); });
+          [&](const css_group_key& key, css_group* cg) { groups.insert(cg); });
       if (!groups.contains(core.init_css_group())) bad("init_css_group is not in the table");
 
       absl::flat_hash_map<const task_struct*, int> on_lists;
       // (task, hierarchy index) -> containers whose lattice lists the task.
       absl::flat_hash_map<std::pair<const task_struct*, int>, int> membership;
-      core.for_each_css_group_locked([&](const css_array& key, css_group* cg) {
+      core.for_each_css_group_locked([&](const css_group_key& key, css_group* cg) {
         std::string name = absl::StrCat("css_group ", absl::Hex(reinterpret_cast<uintptr_t>(cg)));
-        if (key != cg->subsys) bad(name, ": stored under another css array");
+        if (!(key == cg->key())) bad(name, ": stored under another key");
         // The container of each hierarchy this group puts its tasks in.
         std::vector<const container*> in_root(roots.size(), nullptr);
         for (int i = 0; i < CONTAINER_SUBSYS_COUNT; i++) {
@@ -269,6 +269,28 @@ std::vector<std::string> check_invariants(kernel& k, const invariant_options& op
                 " and ", ci->second.path, ")");
           }
           in_root[want] = c;
+        }
+        // Subsystem-less hierarchies (cgroup `none,name=`): the `named` containers, one
+        // per such hierarchy at most, never a top (that is the default), sorted by root.
+        const containerfs_root* prev_root = nullptr;
+        for (const container* c : cg->named) {
+          auto ci = conts.find(c);
+          if (ci == conts.end()) {
+            bad(name, ": names a container not in any tree");
+            continue;
+          }
+          ci->second.contrib++;
+          int ri = ci->second.root_index;
+          if (c->parent == nullptr) bad(name, ": names the top of hierarchy #", ri);
+          if (!roots[ri]->subsys_list.empty() || roots[ri] == dummy) {
+            bad(name, ": names ", ci->second.path, " of a hierarchy with subsystems");
+          }
+          if (prev_root != nullptr && !std::less<const containerfs_root*>()(prev_root, c->root)) {
+            bad(name, ": `named` not sorted by hierarchy or has two entries for one");
+          }
+          prev_root = c->root;
+          if (in_root[ri] != nullptr) bad(name, ": two containers in hierarchy #", ri);
+          in_root[ri] = c;
         }
         for (size_t ri = 0; ri < roots.size(); ri++) {
           if (in_root[ri] == nullptr) in_root[ri] = &roots[ri]->top_container;

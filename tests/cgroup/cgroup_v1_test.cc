@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "gmock/gmock.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "subsys/registry.h"
 #include "uk/containerfs.h"
@@ -118,7 +118,7 @@ class CgroupV1Test : public ::testing::Test {
 TEST_F(CgroupV1Test, Row19_CpusetTypeMountsUnprefixedWithItsAgent) {
   ASSERT_EQ(mount("/cpuset", nullptr, "cpuset"), 0);
   EXPECT_THAT(ls("/cpuset"), IsSupersetOf({"cpus", "mems", "cpu_exclusive", "tasks",
-                                               "memory_pressure_enabled", "release_agent"}));
+                                           "memory_pressure_enabled", "release_agent"}));
   EXPECT_THAT(ls("/cpuset"), Not(::testing::Contains("cpuset.cpus")));
   EXPECT_EQ(read("/cpuset/release_agent"), "/sbin/cpuset_release_agent\n");
   // 2.6.24's cpuset_get_sb hands the cgroup type its own options: -o is ignored, and
@@ -154,14 +154,14 @@ TEST_F(CgroupV1Test, Row20_CpusetTypeWithoutCgroupTypeIsNoDevice) {
 TEST_F(CgroupV1Test, MountOptionErrors) {
   EXPECT_EQ(mount("/m", "nosuchsubsys"), -EINVAL);
   EXPECT_EQ(mount("/m", "CPUSET"), -EINVAL);
-  EXPECT_EQ(mount("/m", "noprefix"), -EINVAL);               // no subsystem: all, noprefix
-  EXPECT_EQ(mount("/m", "cpu,noprefix"), -EINVAL);           // noprefix is for cpuset only
-  EXPECT_EQ(mount("/m", "all,cpu"), -EINVAL);                // all with a subsystem
-  EXPECT_EQ(mount("/m", "none,cpu"), -EINVAL);               // none with a subsystem
-  EXPECT_EQ(mount("/m", "none"), -EINVAL);                   // neither subsystem nor name
-  EXPECT_EQ(mount("/m", "name=x,name=y"), -EINVAL);          // name respecified
-  EXPECT_EQ(mount("/m", "none,name="), -EINVAL);             // empty name
-  EXPECT_EQ(mount("/m", "none,name=a/b"), -EINVAL);          // [\w.-] only
+  EXPECT_EQ(mount("/m", "noprefix"), -EINVAL);       // no subsystem: all, noprefix
+  EXPECT_EQ(mount("/m", "cpu,noprefix"), -EINVAL);   // noprefix is for cpuset only
+  EXPECT_EQ(mount("/m", "all,cpu"), -EINVAL);        // all with a subsystem
+  EXPECT_EQ(mount("/m", "none,cpu"), -EINVAL);       // none with a subsystem
+  EXPECT_EQ(mount("/m", "none"), -EINVAL);           // neither subsystem nor name
+  EXPECT_EQ(mount("/m", "name=x,name=y"), -EINVAL);  // name respecified
+  EXPECT_EQ(mount("/m", "none,name="), -EINVAL);     // empty name
+  EXPECT_EQ(mount("/m", "none,name=a/b"), -EINVAL);  // [\w.-] only
   EXPECT_EQ(mount("/m", ("none,name=" + std::string(64, 'n')).c_str()), -EINVAL);
   EXPECT_EQ(mount("/m", "none,name=x,release_agent=/a,release_agent=/b"), -EINVAL);
   EXPECT_EQ(mount("/m", "none,name=x,release_agent"), -EINVAL);
@@ -197,9 +197,8 @@ TEST_F(CgroupV1Test, NamedHierarchyReuseRules) {
 TEST_F(CgroupV1Test, RootAndChildFiles) {
   ASSERT_EQ(mount("/cg", "cpuset,cpuacct,clone_children,release_agent=/bin/agent"), 0);
   EXPECT_THAT(ls("/cg"), IsSupersetOf({"cgroup.clone_children", "cgroup.procs",
-                                       "cgroup.sane_behavior", "notify_on_release",
-                                       "release_agent", "tasks", "cpuset.cpus",
-                                       "cpuacct.usage"}));
+                                       "cgroup.sane_behavior", "notify_on_release", "release_agent",
+                                       "tasks", "cpuset.cpus", "cpuacct.usage"}));
   EXPECT_THAT(ls("/cg"), Not(::testing::Contains("releasable")));
   EXPECT_EQ(mode("/cg"), 0555);
   EXPECT_EQ(mode("/cg/cgroup.sane_behavior"), 0444);
@@ -364,8 +363,7 @@ TEST_F(CgroupV1Test, RemountRules) {
   EXPECT_EQ(sys_mount(init(), "none", "/cg", "cgroup", MS_REMOUNT, "cpu,cpuacct"), 0);
   EXPECT_THAT(ls("/cg"), ::testing::Contains("cpuacct.usage"));
   ASSERT_EQ(sys_mkdir(init(), "/cg/a", 0755), 0);
-  EXPECT_EQ(sys_mount(init(), "none", "/cg", "cgroup", MS_REMOUNT,
-                      "cpu,cpuacct,release_agent=/y"),
+  EXPECT_EQ(sys_mount(init(), "none", "/cg", "cgroup", MS_REMOUNT, "cpu,cpuacct,release_agent=/y"),
             -EBUSY);
   // Unlike 2.6.24 (row 27), the failed remount leaves the agent alone.
   EXPECT_EQ(read("/cg/release_agent"), "\n");

@@ -57,6 +57,24 @@ TEST_F(InvariantsTest, BusySessionStaysConsistent) {
   EXPECT_THAT(check_invariants(k()), IsEmpty());
 }
 
+TEST_F(InvariantsTest, SubsystemlessHierarchyStaysConsistent) {
+  ASSERT_EQ(mount("/a", "cpuset"), 0);
+  sys_mkdir(init(), "/n", 0755);
+  ASSERT_EQ(sys_mount(init(), "none", "/n", "cgroup", 0, "none,name=x"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/n/g", 0755), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/a/g", 0755), 0);
+  task_struct& t = spawn(init());
+  ASSERT_EQ(write_file(init(), "/n/g/tasks", std::to_string(t.pid)), 1);
+  EXPECT_THAT(check_invariants(k()), IsEmpty());
+  task_struct& c = spawn(t);
+  ASSERT_EQ(write_file(init(), "/a/g/tasks", std::to_string(c.pid)), 1);
+  EXPECT_THAT(check_invariants(k()), IsEmpty());
+  k().release_task(&c);
+  ASSERT_EQ(write_file(init(), "/n/tasks", std::to_string(t.pid)), 1);
+  EXPECT_EQ(sys_rmdir(init(), "/n/g"), 0);
+  EXPECT_THAT(check_invariants(k()), IsEmpty());
+}
+
 TEST_F(InvariantsTest, ReportsAnExtraCssGroupReference) {
   ASSERT_EQ(mount("/a", "cpuset"), 0);
   task_struct& t = spawn(init());
