@@ -1,0 +1,47 @@
+// CPU and node lists (uk/cpumask.h): bitmap_parselist never crashes, its errors are
+// EINVAL/ERANGE, and what it accepts prints back to a list that parses to the same
+// mask. The same bytes then go to a cpuset's `cpus` and `mems` files.
+#include "tests/fuzz/fuzz_kernel.h"
+#include "uk/cpumask.h"
+
+namespace {
+
+template <size_t N>
+void roundtrip(std::string_view s) {
+  auto m = uk::bitmap_parselist<N>(s);
+  if (!m.ok()) {
+    int e = m.error().code();
+    if (e != EINVAL && e != ERANGE) abort();
+    return;
+  }
+  std::string printed = uk::bitmap_scnlistprintf(m.value());
+  auto again = uk::bitmap_parselist<N>(printed);
+  if (!again.ok() || again.value() != m.value()) abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static std::unique_ptr<uk::kernel> k = [] {
+    auto k = uk::fuzz::boot();
+    uk::task_struct& init = *k->init_task();
+    uk::sys_mkdir(init, "/m", 0755);
+    if (uk::sys_mount(init, "none", "/m", "container", 0, "cpuset") != 0) abort();
+    if (uk::sys_mkdir(init, "/m/a", 0755) != 0) abort();
+    return k;
+  }();
+  std::string_view s(reinterpret_cast<const char*>(data), size);
+  roundtrip<uk::NR_CPUS>(s);
+  roundtrip<uk::MAX_NUMNODES>(s);
+  uk::task_struct& init = *k->init_task();
+  uk::fuzz::expect_result(uk::fuzz::write_file(init, "/m/a/cpus", s),
+                          {EINVAL, ERANGE, E2BIG, EBUSY, ENOSPC}, "cpus");
+  uk::fuzz::expect_result(uk::fuzz::write_file(init, "/m/a/mems", s),
+                          {EINVAL, ERANGE, E2BIG, EBUSY, ENOSPC}, "mems");
+  // What was stored reads back as a list of online CPUs / nodes.
+  std::string cpus = uk::fuzz::read_file(init, "/m/a/cpus");
+  if (cpus.empty() || cpus.back() != '\n') abort();
+  auto m = uk::bitmap_parselist<uk::NR_CPUS>(std::string_view(cpus).substr(0, cpus.size() - 1));
+  if (!m.ok() || (m.value() & ~k->topo().cpu_online()).any()) abort();
+  return 0;
+}

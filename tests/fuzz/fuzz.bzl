@@ -1,0 +1,32 @@
+"""uk_fuzzer: one libFuzzer target that is also a regression test."""
+
+def uk_fuzzer(name, runs = 2000):
+    """<name>: the fuzzer binary; <name>_test: its corpus (tests/fuzz/corpus/<name>) as a test.
+
+    Args:
+      name: the target; its source is <name>.cc, its seeds corpus/<name>/.
+      runs: fixed-seed mutations the regression test adds to the corpus.
+    """
+    corpus = "corpus/" + (name[:-len("_fuzzer")] if name.endswith("_fuzzer") else name)
+    deps = [":fuzz_kernel"]
+    native.cc_binary(
+        name = name,
+        testonly = True,
+        srcs = [name + ".cc"],
+        deps = deps + select({
+            ":fuzzing": [],
+            "//conditions:default": [":fuzz_main"],
+        }),
+        linkopts = select({
+            ":fuzzing": ["-fsanitize=fuzzer"],
+            "//conditions:default": [],
+        }),
+    )
+    native.cc_test(
+        name = name + "_test",
+        size = "small",
+        srcs = [name + ".cc"],
+        deps = deps + [":fuzz_main"],
+        data = native.glob([corpus + "/**"]),
+        args = ["-runs=%d" % runs, "tests/fuzz/" + corpus],
+    )
