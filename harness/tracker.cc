@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "uk/invariants.h"
 
 namespace ukrun {
 
@@ -171,6 +172,23 @@ uk::task_struct* tracker::task_for(pid_t tid) {
   settle_locked();
   uk::task_struct* t = kernel_.find_task_by_pid(tid);
   return t && !t->zombie ? t : nullptr;
+}
+
+std::vector<std::string> tracker::check(bool read_tasks_files) {
+  absl::MutexLock l(&mu_);
+  settle_locked();
+  std::vector<std::string> v =
+      uk::check_invariants(kernel_, {.quiescent = true, .read_tasks_files = read_tasks_files});
+  pid_t self = kernel_.init_task()->pid;
+  std::vector<std::string> first = uk::compare_with_host(kernel_, uk::list_host_threads(), self);
+  if (!first.empty()) {
+    settle_locked();
+    std::vector<std::string> again = uk::compare_with_host(kernel_, uk::list_host_threads(), self);
+    for (const std::string& s : first) {
+      if (std::find(again.begin(), again.end(), s) != again.end()) v.push_back(s);
+    }
+  }
+  return v;
 }
 
 bool tracker::is_known(pid_t tid) { return kernel_.find_task_by_pid(tid) != nullptr; }

@@ -73,6 +73,14 @@ class tracker {
   // (tgid, fd) pairs added since the last call.
   std::vector<std::pair<pid_t, int>> take_new_pidfds();
 
+  // `uk-run --check`: settles, then runs uk::check_invariants (no fork or exit can be
+  // in flight: they all run under this tracker's lock) and compares the task table
+  // with the threads in /proc (supervisor threads and zombies aside). A difference
+  // with the host counts only if it is still there after a second settle (a process
+  // may fork or die between the settle and the /proc listing). One line per
+  // violation; empty when everything holds.
+  std::vector<std::string> check(bool read_tasks_files);
+
   // Counters for --trace and the README numbers.
   size_t nr_settle_scans() const { return scans_; }
 
