@@ -1,14 +1,13 @@
-// uk-run: runs a real command tree inside the uk mini kernel. See
-// harness/README.md.
+// uk-run: runs a real command tree inside the uk mini kernel. See harness/README.md.
 //
 //   uk-run [OPTIONS] -- COMMAND [ARGS...]
 //
-// Process layout: the outer uk-run enters a user namespace (when not root), a
-// mount namespace and a pid namespace, then forks the supervisor, which is pid
-// 1 there and uk's init task. The supervisor boots the kernel, forks COMMAND
-// under a seccomp filter whose notifications it serves, and mounts one FUSE
-// filesystem per container mount. When the supervisor dies, the pid namespace
-// takes every traced process with it and the mount namespace takes the mounts.
+// Process layout: the outer uk-run enters a user namespace (when not root), a mount
+// namespace and a pid namespace, then forks the supervisor, which is pid 1 there and
+// uk's init task. The supervisor boots the kernel, forks COMMAND under a seccomp
+// filter whose notifications it serves, and mounts one FUSE filesystem per container
+// mount. When the supervisor dies, the pid namespace takes every traced process with
+// it and the mount namespace takes the mounts.
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -61,7 +60,7 @@
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
 
-extern char **environ;
+extern char** environ;
 
 namespace ukrun {
 namespace {
@@ -98,7 +97,7 @@ struct options {
     std::string type, data, dir;
   };
   std::vector<mount_opt> mounts;
-  std::vector<std::pair<std::string, std::string>> groups; // (subsystems, path)
+  std::vector<std::pair<std::string, std::string>> groups;  // (subsystems, path)
   std::string trace_file;
   bool tree = false;
   bool check = false;
@@ -106,17 +105,16 @@ struct options {
   std::vector<std::string> command;
 };
 
-[[noreturn]] void usage_error(const std::string &msg) {
+[[noreturn]] void usage_error(const std::string& msg) {
   fprintf(stderr, "uk-run: %s\n(try uk-run --help)\n", msg.c_str());
   exit(2);
 }
 
-options parse_options(int argc, char **argv) {
+options parse_options(int argc, char** argv) {
   options o;
   int i = 1;
-  auto value = [&](const std::string &name) -> std::string {
-    if (i + 1 >= argc)
-      usage_error(name + " needs a value");
+  auto value = [&](const std::string& name) -> std::string {
+    if (i + 1 >= argc) usage_error(name + " needs a value");
     return argv[++i];
   };
   for (; i < argc; i++) {
@@ -130,8 +128,7 @@ options parse_options(int argc, char **argv) {
       exit(0);
     } else if (a == "--mount" || a.rfind("--mount=", 0) == 0) {
       v = a == "--mount" ? value(a) : a.substr(8);
-      std::vector<std::string> parts =
-          absl::StrSplit(v, absl::MaxSplits(':', 2));
+      std::vector<std::string> parts = absl::StrSplit(v, absl::MaxSplits(':', 2));
       if (parts.size() != 3 || parts[2].empty() || parts[2][0] != '/') {
         usage_error("--mount wants TYPE:OPTIONS:/ABSOLUTE/DIR, got " + v);
       }
@@ -156,26 +153,20 @@ options parse_options(int argc, char **argv) {
     } else if (!a.empty() && a[0] == '-') {
       usage_error("unknown option " + a);
     } else {
-      break; // COMMAND without "--"
+      break;  // COMMAND without "--"
     }
   }
-  for (; i < argc; i++)
-    o.command.push_back(argv[i]);
-  if (o.command.empty())
-    usage_error("no COMMAND given");
+  for (; i < argc; i++) o.command.push_back(argv[i]);
+  if (o.command.empty()) usage_error("no COMMAND given");
   return o;
 }
 
-absl::Status errno_status(const std::string &what) {
-  return absl::ErrnoToStatus(errno, what);
-}
+absl::Status errno_status(const std::string& what) { return absl::ErrnoToStatus(errno, what); }
 
-bool write_file(const std::string &path, const std::string &text) {
+bool write_file(const std::string& path, const std::string& text) {
   int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    return false;
-  bool ok =
-      write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  if (fd < 0) return false;
+  bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   close(fd);
   return ok;
 }
@@ -183,47 +174,39 @@ bool write_file(const std::string &path, const std::string &text) {
 // ---------------------------------------------------------------------------------
 // The seccomp filter.
 
-// Built with libseccomp in the supervisor, loaded by the child with raw
-// seccomp(2): libseccomp 2.5 cannot ask for
-// SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, which keeps a trapped fork from
-// failing with EINTR when a signal arrives after uk-run has received the
-// notification.
+// Built with libseccomp in the supervisor, loaded by the child with raw seccomp(2):
+// libseccomp 2.5 cannot ask for SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, which keeps
+// a trapped fork from failing with EINTR when a signal arrives after uk-run has
+// received the notification.
 absl::StatusOr<std::vector<sock_filter>> build_filter(bool proc) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-  if (!ctx)
-    return absl::InternalError("seccomp_init failed");
+  if (!ctx) return absl::InternalError("seccomp_init failed");
   int rc = 0;
   // Forks are not trapped: a signal arriving before uk-run has received a
   // notification makes the trapped syscall fail with EINTR (seccomp answers
-  // -ERESTARTSYS), which a real fork never does. They are found in /proc
-  // instead (see tracker.h).
-  for (int nr : {SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(exit),
-                 SCMP_SYS(exit_group), SCMP_SYS(mount), SCMP_SYS(umount2)}) {
+  // -ERESTARTSYS), which a real fork never does. They are found in /proc instead
+  // (see tracker.h).
+  for (int nr : {SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(exit), SCMP_SYS(exit_group),
+                 SCMP_SYS(mount), SCMP_SYS(umount2)}) {
     rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
   }
   if (proc) {
     rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(open), 0);
     rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(openat), 0);
     // openat2 carries its path in a struct: make libc fall back to openat.
-    rc = rc ? rc
-            : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2),
-                               0);
+    rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0);
   }
   if (rc) {
     seccomp_release(ctx);
-    return absl::InternalError(
-        absl::StrCat("seccomp_rule_add: ", strerror(-rc)));
+    return absl::InternalError(absl::StrCat("seccomp_rule_add: ", strerror(-rc)));
   }
   int mfd = memfd_create("uk-run-bpf", MFD_CLOEXEC);
   rc = mfd < 0 ? -errno : seccomp_export_bpf(ctx, mfd);
   seccomp_release(ctx);
-  if (rc)
-    return absl::InternalError("seccomp_export_bpf failed");
+  if (rc) return absl::InternalError("seccomp_export_bpf failed");
   off_t size = lseek(mfd, 0, SEEK_END);
-  std::vector<sock_filter> prog(static_cast<size_t>(size) /
-                                sizeof(sock_filter));
-  if (pread(mfd, prog.data(), size, 0) != size)
-    return errno_status("reading the filter");
+  std::vector<sock_filter> prog(static_cast<size_t>(size) / sizeof(sock_filter));
+  if (pread(mfd, prog.data(), size, 0) != size) return errno_status("reading the filter");
   close(mfd);
   return prog;
 }
@@ -237,7 +220,7 @@ int send_fd(int sock, int fd) {
   msg.msg_iovlen = 1;
   msg.msg_control = ctrl;
   msg.msg_controllen = sizeof ctrl;
-  cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
   c->cmsg_len = CMSG_LEN(sizeof(int));
@@ -254,11 +237,9 @@ int recv_fd(int sock) {
   msg.msg_iovlen = 1;
   msg.msg_control = ctrl;
   msg.msg_controllen = sizeof ctrl;
-  if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
-    return -1;
-  cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  if (!c || c->cmsg_type != SCM_RIGHTS)
-    return -1;
+  if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1) return -1;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  if (!c || c->cmsg_type != SCM_RIGHTS) return -1;
   int fd;
   memcpy(&fd, CMSG_DATA(c), sizeof fd);
   return fd;
@@ -268,19 +249,17 @@ int recv_fd(int sock) {
 // The supervisor (pid 1 of the namespaces).
 
 class supervisor {
-public:
+ public:
   explicit supervisor(options opts)
       : opts_(std::move(opts)),
-        trace_file_(opts_.trace_file.empty()
-                        ? nullptr
-                        : fopen(opts_.trace_file.c_str(), "we")),
+        trace_file_(opts_.trace_file.empty() ? nullptr : fopen(opts_.trace_file.c_str(), "we")),
         trace_(trace_file_),
         kernel_(uk::default_subsys_registry(), make_config()),
         tracker_(kernel_, trace_) {}
 
   int run();
 
-private:
+ private:
   static uk::kernel_config make_config() {
     uk::kernel_config c;
     c.init_pid = getpid();
@@ -290,28 +269,25 @@ private:
   }
 
   absl::Status start_command();
-  void serve(const seccomp_notif &req);
+  void serve(const seccomp_notif& req);
   void respond_continue(uint64_t id);
   void respond(uint64_t id, long result);
   bool id_valid(uint64_t id);
   // A NUL-terminated string from the tracee, at most PATH_MAX bytes.
-  bool read_string(pid_t pid, uint64_t addr, std::string *out);
+  bool read_string(pid_t pid, uint64_t addr, std::string* out);
   // The tracee's path made absolute (its cwd) and canonical where it exists.
-  std::string resolve(pid_t pid, const std::string &path);
+  std::string resolve(pid_t pid, const std::string& path);
 
-  void on_mount(const seccomp_notif &req);
-  void on_umount(const seccomp_notif &req);
-  void on_open(const seccomp_notif &req, uint64_t path_addr, int flags);
-  void on_exec(const seccomp_notif &req, uint64_t path_addr);
+  void on_mount(const seccomp_notif& req);
+  void on_umount(const seccomp_notif& req);
+  void on_open(const seccomp_notif& req, uint64_t path_addr, int flags);
+  void on_exec(const seccomp_notif& req, uint64_t path_addr);
 
-  // mount -t container: the kernel's sys_mount as `t`, then FUSE at the same
-  // path.
-  long container_mount(uk::task_struct &t, const std::string &source,
-                       const std::string &dir, const std::string &type,
-                       unsigned long flags, const char *data);
-  long container_umount(uk::task_struct &t, const std::string &dir, int flags);
-  absl::Status join_group(pid_t pid, const std::string &subsystems,
-                          const std::string &path);
+  // mount -t container: the kernel's sys_mount as `t`, then FUSE at the same path.
+  long container_mount(uk::task_struct& t, const std::string& source, const std::string& dir,
+                       const std::string& type, unsigned long flags, const char* data);
+  long container_umount(uk::task_struct& t, const std::string& dir, int flags);
+  absl::Status join_group(pid_t pid, const std::string& subsystems, const std::string& path);
   void print_tree();
   // --check: prints each violation; `final` also reads every tasks file.
   void run_check(bool final);
@@ -319,7 +295,7 @@ private:
   void teardown();
 
   options opts_;
-  FILE *trace_file_;
+  FILE* trace_file_;
   trace_log trace_;
   uk::kernel kernel_;
   tracker tracker_;
@@ -327,25 +303,24 @@ private:
   int notify_fd_ = -1;
   int epoll_fd_ = -1;
   pid_t child_ = -1;
-  int child_status_ = -1; // as waitpid gives it, once COMMAND is reaped
+  int child_status_ = -1;  // as waitpid gives it, once COMMAND is reaped
 
   struct mount_rec {
     std::string type, data;
     std::unique_ptr<fuse_bridge> fuse;
   };
-  std::map<std::string, mount_rec> mounts_; // by directory
-  std::vector<std::string> created_dirs_;   // host mount points uk-run made
+  std::map<std::string, mount_rec> mounts_;  // by directory
+  std::vector<std::string> created_dirs_;    // host mount points uk-run made
   int check_failures_ = 0;
-  seccomp_notif *req_ = nullptr;
-  seccomp_notif_resp *resp_ = nullptr;
+  seccomp_notif* req_ = nullptr;
+  seccomp_notif_resp* resp_ = nullptr;
 };
 
 void supervisor::respond_continue(uint64_t id) {
   memset(resp_, 0, sizeof *resp_);
   resp_->id = id;
   resp_->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-  seccomp_notify_respond(notify_fd_,
-                         resp_); // ENOENT: the tracee is gone or interrupted
+  seccomp_notify_respond(notify_fd_, resp_);  // ENOENT: the tracee is gone or interrupted
 }
 
 void supervisor::respond(uint64_t id, long result) {
@@ -359,26 +334,20 @@ void supervisor::respond(uint64_t id, long result) {
   seccomp_notify_respond(notify_fd_, resp_);
 }
 
-bool supervisor::id_valid(uint64_t id) {
-  return seccomp_notify_id_valid(notify_fd_, id) == 0;
-}
+bool supervisor::id_valid(uint64_t id) { return seccomp_notify_id_valid(notify_fd_, id) == 0; }
 
-bool supervisor::read_string(pid_t pid, uint64_t addr, std::string *out) {
+bool supervisor::read_string(pid_t pid, uint64_t addr, std::string* out) {
   out->clear();
-  if (addr == 0)
-    return false;
+  if (addr == 0) return false;
   char buf[4096];
   while (out->size() < PATH_MAX) {
-    // Never read across a page boundary in one go: the next page may be
-    // unmapped.
+    // Never read across a page boundary in one go: the next page may be unmapped.
     size_t chunk = 4096 - (addr % 4096);
     iovec local = {buf, chunk};
-    iovec remote = {reinterpret_cast<void *>(addr), chunk};
+    iovec remote = {reinterpret_cast<void*>(addr), chunk};
     ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-    if (n <= 0)
-      return false;
-    const char *end =
-        static_cast<const char *>(memchr(buf, 0, static_cast<size_t>(n)));
+    if (n <= 0) return false;
+    const char* end = static_cast<const char*>(memchr(buf, 0, static_cast<size_t>(n)));
     if (end) {
       out->append(buf, end - buf);
       return true;
@@ -389,19 +358,16 @@ bool supervisor::read_string(pid_t pid, uint64_t addr, std::string *out) {
   return false;
 }
 
-std::string supervisor::resolve(pid_t pid, const std::string &path) {
+std::string supervisor::resolve(pid_t pid, const std::string& path) {
   std::string abs = path;
   if (abs.empty() || abs[0] != '/') {
     char cwd[PATH_MAX];
-    ssize_t n = readlink(absl::StrCat("/proc/", pid, "/cwd").c_str(), cwd,
-                         sizeof cwd - 1);
-    if (n <= 0)
-      return path;
+    ssize_t n = readlink(absl::StrCat("/proc/", pid, "/cwd").c_str(), cwd, sizeof cwd - 1);
+    if (n <= 0) return path;
     abs = absl::StrCat(std::string(cwd, n), "/", path);
   }
   char real[PATH_MAX];
-  if (realpath(abs.c_str(), real))
-    return real;
+  if (realpath(abs.c_str(), real)) return real;
   // Missing: normalise slashes only.
   std::string out;
   for (absl::string_view part : absl::StrSplit(abs, '/', absl::SkipEmpty())) {
@@ -410,149 +376,124 @@ std::string supervisor::resolve(pid_t pid, const std::string &path) {
   return out.empty() ? "/" : out;
 }
 
-void supervisor::on_exec(const seccomp_notif &req, uint64_t path_addr) {
+void supervisor::on_exec(const seccomp_notif& req, uint64_t path_addr) {
   std::string file;
   bool ok = read_string(req.pid, path_addr, &file);
   if (ok && id_valid(req.id)) {
     tracker_.note_exec(req.pid, file);
     if (trace_.enabled()) {
-      trace_.event("exec", absl::StrFormat("\"pid\":%d,\"file\":\"%s\"",
-                                           req.pid, json_escape(file)));
+      trace_.event("exec",
+                   absl::StrFormat("\"pid\":%d,\"file\":\"%s\"", req.pid, json_escape(file)));
     }
   }
   respond_continue(req.id);
 }
 
-void supervisor::on_mount(const seccomp_notif &req) {
+void supervisor::on_mount(const seccomp_notif& req) {
   std::string source, target, type, data;
   uint64_t flags = req.data.args[3];
   read_string(req.pid, req.data.args[0], &source);
   bool have_target = read_string(req.pid, req.data.args[1], &target);
   bool have_type = read_string(req.pid, req.data.args[2], &type);
   bool have_data = read_string(req.pid, req.data.args[4], &data);
-  if (!id_valid(req.id))
-    return; // the arguments may be from another syscall
+  if (!id_valid(req.id)) return;  // the arguments may be from another syscall
   tracker_.note_syscall(req.pid);
-  if (!have_target)
-    return respond_continue(req.id);
+  if (!have_target) return respond_continue(req.id);
   std::string dir = resolve(req.pid, target);
   bool ours = mounts_.contains(dir);
   if ((flags & MS_REMOUNT) && ours) {
-    uk::task_struct *t = tracker_.task_for(req.pid);
-    long r = uk::sys_mount(
-        t ? *t : *kernel_.init_task(), source.c_str(), dir.c_str(), "container",
-        flags & (MS_REMOUNT | MS_RDONLY), have_data ? data.c_str() : nullptr);
+    uk::task_struct* t = tracker_.task_for(req.pid);
+    long r = uk::sys_mount(t ? *t : *kernel_.init_task(), source.c_str(), dir.c_str(), "container",
+                           flags & (MS_REMOUNT | MS_RDONLY), have_data ? data.c_str() : nullptr);
     return respond(req.id, r);
   }
-  if (flags & (MS_REMOUNT | MS_BIND | MS_MOVE | MS_SHARED | MS_PRIVATE |
-               MS_SLAVE | MS_UNBINDABLE)) {
+  if (flags &
+      (MS_REMOUNT | MS_BIND | MS_MOVE | MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)) {
     return respond_continue(req.id);
   }
   if (have_type && (type == "container" || type == "cpuset")) {
-    uk::task_struct *t = tracker_.task_for(req.pid);
-    return respond(req.id, container_mount(t ? *t : *kernel_.init_task(),
-                                           source, dir, type, flags,
+    uk::task_struct* t = tracker_.task_for(req.pid);
+    return respond(req.id, container_mount(t ? *t : *kernel_.init_task(), source, dir, type, flags,
                                            have_data ? data.c_str() : nullptr));
   }
   // The host's cgroups are never touched from inside.
-  if (have_type && (type == "cgroup" || type == "cgroup2"))
-    return respond(req.id, -EPERM);
+  if (have_type && (type == "cgroup" || type == "cgroup2")) return respond(req.id, -EPERM);
   respond_continue(req.id);
 }
 
-void supervisor::on_umount(const seccomp_notif &req) {
+void supervisor::on_umount(const seccomp_notif& req) {
   std::string target;
   bool ok = read_string(req.pid, req.data.args[0], &target);
-  if (!id_valid(req.id))
-    return;
+  if (!id_valid(req.id)) return;
   tracker_.note_syscall(req.pid);
-  if (!ok)
-    return respond_continue(req.id);
+  if (!ok) return respond_continue(req.id);
   std::string dir = resolve(req.pid, target);
-  if (!mounts_.contains(dir))
-    return respond_continue(req.id);
-  uk::task_struct *t = tracker_.task_for(req.pid);
-  respond(req.id, container_umount(t ? *t : *kernel_.init_task(), dir,
-                                   static_cast<int>(req.data.args[1])));
+  if (!mounts_.contains(dir)) return respond_continue(req.id);
+  uk::task_struct* t = tracker_.task_for(req.pid);
+  respond(req.id,
+          container_umount(t ? *t : *kernel_.init_task(), dir, static_cast<int>(req.data.args[1])));
 }
 
-// /proc/self/container and friends, answered from the kernel's procfs with a
-// memfd.
-void supervisor::on_open(const seccomp_notif &req, uint64_t path_addr,
-                         int flags) {
+// /proc/self/container and friends, answered from the kernel's procfs with a memfd.
+void supervisor::on_open(const seccomp_notif& req, uint64_t path_addr, int flags) {
   std::string path;
   if (!read_string(req.pid, path_addr, &path) || path.rfind("/proc/", 0) != 0 ||
       (flags & O_ACCMODE) != O_RDONLY) {
     return respond_continue(req.id);
   }
-  std::vector<absl::string_view> parts =
-      absl::StrSplit(path.substr(6), '/', absl::SkipEmpty());
+  std::vector<absl::string_view> parts = absl::StrSplit(path.substr(6), '/', absl::SkipEmpty());
   auto numeric = [](absl::string_view s) {
-    return !s.empty() &&
-           s.find_first_not_of("0123456789") == absl::string_view::npos;
+    return !s.empty() && s.find_first_not_of("0123456789") == absl::string_view::npos;
   };
-  auto leaf = [](absl::string_view s) {
-    return s == "container" || s == "cpuset";
-  };
+  auto leaf = [](absl::string_view s) { return s == "container" || s == "cpuset"; };
   std::string kpath;
   if (parts.size() == 1 && parts[0] == "containers") {
     kpath = "/proc/containers";
   } else if (parts.size() == 2 && leaf(parts[1]) &&
-             (numeric(parts[0]) || parts[0] == "self" ||
-              parts[0] == "thread-self")) {
+             (numeric(parts[0]) || parts[0] == "self" || parts[0] == "thread-self")) {
     kpath = absl::StrCat("/proc/", parts[0], "/", parts[1]);
-  } else if (parts.size() == 4 && leaf(parts[3]) && parts[2] != "" &&
-             numeric(parts[2]) && parts[1] == "task" &&
-             (numeric(parts[0]) || parts[0] == "self")) {
+  } else if (parts.size() == 4 && leaf(parts[3]) && parts[2] != "" && numeric(parts[2]) &&
+             parts[1] == "task" && (numeric(parts[0]) || parts[0] == "self")) {
     kpath = absl::StrCat("/proc/", parts[0], "/task/", parts[2], "/", parts[3]);
   } else {
     return respond_continue(req.id);
   }
-  if (!id_valid(req.id))
-    return;
-  uk::task_struct *t = tracker_.task_for(req.pid);
-  if (!t)
-    return respond_continue(req.id);
+  if (!id_valid(req.id)) return;
+  uk::task_struct* t = tracker_.task_for(req.pid);
+  if (!t) return respond_continue(req.id);
   if (parts[0] == "thread-self") {
     kpath = absl::StrCat("/proc/", t->tgid, "/task/", t->pid, "/", parts[1]);
   }
   // The kernel resolves "self" as `t`.
   long fd = uk::sys_open(*t, kpath.c_str(), O_RDONLY);
-  if (fd < 0)
-    return respond(req.id, fd);
+  if (fd < 0) return respond(req.id, fd);
   std::string text;
   char buf[4096];
   long n;
-  while ((n = uk::sys_read(*t, static_cast<int>(fd), buf, sizeof buf)) > 0)
-    text.append(buf, n);
+  while ((n = uk::sys_read(*t, static_cast<int>(fd), buf, sizeof buf)) > 0) text.append(buf, n);
   uk::sys_close(*t, static_cast<int>(fd));
-  if (n < 0)
-    return respond(req.id, n);
+  if (n < 0) return respond(req.id, n);
   int mfd = memfd_create("container", MFD_CLOEXEC);
-  if (mfd < 0 || write(mfd, text.data(), text.size()) !=
-                     static_cast<ssize_t>(text.size())) {
-    if (mfd >= 0)
-      close(mfd);
+  if (mfd < 0 || write(mfd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    if (mfd >= 0) close(mfd);
     return respond(req.id, -ENOMEM);
   }
   // A read-only description of the same memfd, at offset 0.
-  int rfd =
-      open(absl::StrCat("/proc/self/fd/", mfd).c_str(), O_RDONLY | O_CLOEXEC);
+  int rfd = open(absl::StrCat("/proc/self/fd/", mfd).c_str(), O_RDONLY | O_CLOEXEC);
   close(mfd);
-  if (rfd < 0)
-    return respond(req.id, -ENOMEM);
+  if (rfd < 0) return respond(req.id, -ENOMEM);
   seccomp_notif_addfd addfd = {};
   addfd.id = req.id;
   addfd.flags = SECCOMP_ADDFD_FLAG_SEND;
   addfd.srcfd = static_cast<uint32_t>(rfd);
   addfd.newfd_flags = static_cast<uint32_t>(flags & O_CLOEXEC);
-  ioctl(notify_fd_, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd); // also the reply
+  ioctl(notify_fd_, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);  // also the reply
   close(rfd);
 }
 
-void supervisor::serve(const seccomp_notif &req) {
+void supervisor::serve(const seccomp_notif& req) {
   int nr = req.data.nr;
-  const auto &a = req.data.args;
+  const auto& a = req.data.args;
   if (nr == SCMP_SYS(clone)) {
     tracker_.note_fork(req.pid, a[0]);
   } else if (nr == SCMP_SYS(fork)) {
@@ -579,19 +520,16 @@ void supervisor::serve(const seccomp_notif &req) {
   respond_continue(req.id);
 }
 
-long supervisor::container_mount(uk::task_struct &t, const std::string &source,
-                                 const std::string &dir,
-                                 const std::string &type, unsigned long flags,
-                                 const char *data) {
-  if (mounts_.contains(dir))
-    return -EBUSY;
+long supervisor::container_mount(uk::task_struct& t, const std::string& source,
+                                 const std::string& dir, const std::string& type,
+                                 unsigned long flags, const char* data) {
+  if (mounts_.contains(dir)) return -EBUSY;
   struct stat sb;
   bool created = false;
   if (stat(dir.c_str(), &sb) != 0) {
-    // The host has no such directory: make one, as a mount point only, and
-    // remove it at exit.
-    if (mkdir(dir.c_str(), 0755) != 0)
-      return -ENOENT;
+    // The host has no such directory: make one, as a mount point only, and remove
+    // it at exit.
+    if (mkdir(dir.c_str(), 0755) != 0) return -ENOENT;
     created = true;
   } else if (!S_ISDIR(sb.st_mode)) {
     return -ENOTDIR;
@@ -602,10 +540,9 @@ long supervisor::container_mount(uk::task_struct &t, const std::string &source,
     absl::StrAppend(&partial, "/", part);
     uk::sys_mkdir(*kernel_.init_task(), partial.c_str(), 0755);
   }
-  unsigned long kflags = flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC |
-                                  MS_NOATIME | MS_NODIRATIME);
-  long r =
-      uk::sys_mount(t, source.c_str(), dir.c_str(), type.c_str(), kflags, data);
+  unsigned long kflags =
+      flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME);
+  long r = uk::sys_mount(t, source.c_str(), dir.c_str(), type.c_str(), kflags, data);
   if (r == 0) {
     auto fuse = fuse_bridge::mount(kernel_, tracker_, dir, source);
     if (!fuse.ok()) {
@@ -614,78 +551,59 @@ long supervisor::container_mount(uk::task_struct &t, const std::string &source,
       r = -EIO;
     } else {
       mounts_[dir] = {type, data ? data : "", std::move(fuse).value()};
-      if (created)
-        created_dirs_.push_back(dir);
+      if (created) created_dirs_.push_back(dir);
     }
   }
-  if (r != 0 && created)
-    rmdir(dir.c_str());
+  if (r != 0 && created) rmdir(dir.c_str());
   if (trace_.enabled()) {
-    trace_.event("mount", absl::StrFormat(
-                              "\"pid\":%d,\"type\":\"%s\",\"options\":\"%s\","
-                              "\"dir\":\"%s\",\"result\":%d",
-                              t.pid, type, json_escape(data ? data : ""),
-                              json_escape(dir), r));
+    trace_.event("mount",
+                 absl::StrFormat("\"pid\":%d,\"type\":\"%s\",\"options\":\"%s\","
+                                 "\"dir\":\"%s\",\"result\":%d",
+                                 t.pid, type, json_escape(data ? data : ""), json_escape(dir), r));
   }
   return r;
 }
 
-long supervisor::container_umount(uk::task_struct &t, const std::string &dir,
-                                  int flags) {
+long supervisor::container_umount(uk::task_struct& t, const std::string& dir, int flags) {
   // The host side first: a busy mount stays as it is (EBUSY), as in the kernel.
-  if (umount2(dir.c_str(), flags & (MNT_FORCE | MNT_DETACH)) != 0)
-    return -errno;
+  if (umount2(dir.c_str(), flags & (MNT_FORCE | MNT_DETACH)) != 0) return -errno;
   long r = uk::sys_umount(t, dir.c_str(), 0);
-  if (r != 0)
-    uk::sys_umount(*kernel_.init_task(), dir.c_str(), MNT_DETACH);
-  mounts_.erase(dir); // joins the FUSE loop, which the unmount ended
+  if (r != 0) uk::sys_umount(*kernel_.init_task(), dir.c_str(), MNT_DETACH);
+  mounts_.erase(dir);  // joins the FUSE loop, which the unmount ended
   if (trace_.enabled()) {
-    trace_.event("umount", absl::StrFormat("\"pid\":%d,\"dir\":\"%s\"", t.pid,
-                                           json_escape(dir)));
+    trace_.event("umount", absl::StrFormat("\"pid\":%d,\"dir\":\"%s\"", t.pid, json_escape(dir)));
   }
   return 0;
 }
 
-// -g SUBSYS[,SUBSYS]:PATH: the hierarchy whose mount options name SUBSYS (or
-// all).
-absl::Status supervisor::join_group(pid_t pid, const std::string &subsystems,
-                                    const std::string &path) {
-  for (absl::string_view want :
-       absl::StrSplit(subsystems, ',', absl::SkipEmpty())) {
-    const std::string *dir = nullptr;
-    for (const auto &[d, m] : mounts_) {
+// -g SUBSYS[,SUBSYS]:PATH: the hierarchy whose mount options name SUBSYS (or all).
+absl::Status supervisor::join_group(pid_t pid, const std::string& subsystems,
+                                    const std::string& path) {
+  for (absl::string_view want : absl::StrSplit(subsystems, ',', absl::SkipEmpty())) {
+    const std::string* dir = nullptr;
+    for (const auto& [d, m] : mounts_) {
       bool all = true, has = false;
-      for (absl::string_view o :
-           absl::StrSplit(m.data, ',', absl::SkipEmpty())) {
-        if (o == "noprefix" || o.rfind("release_agent=", 0) == 0)
-          continue;
+      for (absl::string_view o : absl::StrSplit(m.data, ',', absl::SkipEmpty())) {
+        if (o == "noprefix" || o.rfind("release_agent=", 0) == 0) continue;
         all = all && o == "all";
         has = has || o == want || o == "all";
       }
-      if (has || (all && m.type == "container"))
-        dir = &d;
-      if (m.type == "cpuset" && want == "cpuset")
-        dir = &d;
+      if (has || (all && m.type == "container")) dir = &d;
+      if (m.type == "cpuset" && want == "cpuset") dir = &d;
     }
-    if (!dir)
-      return absl::NotFoundError(
-          absl::StrCat("-g: no hierarchy mounted with ", want));
+    if (!dir) return absl::NotFoundError(absl::StrCat("-g: no hierarchy mounted with ", want));
     std::string tasks = absl::StrCat(*dir, path == "/" ? "" : path, "/tasks");
-    uk::task_struct &init = *kernel_.init_task();
+    uk::task_struct& init = *kernel_.init_task();
     long fd = uk::sys_open(init, tasks.c_str(), O_WRONLY);
     std::string text = std::to_string(pid);
-    long r = fd < 0 ? fd
-                    : uk::sys_write(init, static_cast<int>(fd), text.data(),
-                                    text.size());
-    if (fd >= 0)
-      uk::sys_close(init, static_cast<int>(fd));
+    long r = fd < 0 ? fd : uk::sys_write(init, static_cast<int>(fd), text.data(), text.size());
+    if (fd >= 0) uk::sys_close(init, static_cast<int>(fd));
     if (r < 0) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "-g ", want, ":", path, ": ", strerror(static_cast<int>(-r))));
+      return absl::FailedPreconditionError(
+          absl::StrCat("-g ", want, ":", path, ": ", strerror(static_cast<int>(-r))));
     }
     if (trace_.enabled()) {
-      trace_.event("attach",
-                   absl::StrFormat("\"pid\":%d,\"tasks\":\"%s\"", pid, tasks));
+      trace_.event("attach", absl::StrFormat("\"pid\":%d,\"tasks\":\"%s\"", pid, tasks));
     }
   }
   return absl::OkStatus();
@@ -693,49 +611,40 @@ absl::Status supervisor::join_group(pid_t pid, const std::string &subsystems,
 
 absl::Status supervisor::start_command() {
   auto prog = build_filter(opts_.proc);
-  if (!prog.ok())
-    return prog.status();
+  if (!prog.ok()) return prog.status();
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
     return errno_status("socketpair");
-  std::vector<char *> argv;
-  for (auto &a : opts_.command)
-    argv.push_back(a.data());
+  std::vector<char*> argv;
+  for (auto& a : opts_.command) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = fork();
-  if (pid < 0)
-    return errno_status("fork");
+  if (pid < 0) return errno_status("fork");
   if (pid == 0) {
-    // COMMAND: dies with the supervisor, gets the usual signal state back,
-    // loads the filter and hands the listener to the supervisor, then waits to
-    // be a task.
+    // COMMAND: dies with the supervisor, gets the usual signal state back, loads the
+    // filter and hands the listener to the supervisor, then waits to be a task.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     close(sv[0]);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     signal(SIGUSR1, SIG_DFL);
-    sock_fprog fprog = {static_cast<unsigned short>(prog->size()),
-                        prog->data()};
-    long lfd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-                       SECCOMP_FILTER_FLAG_NEW_LISTENER |
-                           SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
-                       &fprog);
+    sock_fprog fprog = {static_cast<unsigned short>(prog->size()), prog->data()};
+    long lfd =
+        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &fprog);
     if (lfd < 0) {
       // Kernels before 5.19 lack WAIT_KILLABLE_RECV.
-      lfd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-                    SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog);
+      lfd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog);
     }
     if (lfd < 0) {
       fprintf(stderr, "uk-run: seccomp: %s\n", strerror(errno));
       _exit(126);
     }
-    if (send_fd(sv[1], static_cast<int>(lfd)) != 0)
-      _exit(126);
+    if (send_fd(sv[1], static_cast<int>(lfd)) != 0) _exit(126);
     close(static_cast<int>(lfd));
     char go;
-    if (read(sv[1], &go, 1) != 1)
-      _exit(126);
+    if (read(sv[1], &go, 1) != 1) _exit(126);
     close(sv[1]);
     execvp(argv[0], argv.data());
     int err = errno;
@@ -747,14 +656,12 @@ absl::Status supervisor::start_command() {
   notify_fd_ = recv_fd(sv[0]);
   if (notify_fd_ < 0) {
     close(sv[0]);
-    return absl::InternalError(
-        "the command did not hand over its seccomp listener");
+    return absl::InternalError("the command did not hand over its seccomp listener");
   }
   // Wake this thread on the tracee's CPU (Linux 6.6+; ignored before).
-  ioctl(notify_fd_, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
-        SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+  ioctl(notify_fd_, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
   tracker_.add_root_process(pid);
-  for (const auto &[ss, path] : opts_.groups) {
+  for (const auto& [ss, path] : opts_.groups) {
     absl::Status s = join_group(pid, ss, path);
     if (!s.ok()) {
       kill(pid, SIGKILL);
@@ -763,8 +670,7 @@ absl::Status supervisor::start_command() {
     }
   }
   char go = 1;
-  if (write(sv[0], &go, 1) != 1)
-    return errno_status("starting the command");
+  if (write(sv[0], &go, 1) != 1) return errno_status("starting the command");
   close(sv[0]);
   return absl::OkStatus();
 }
@@ -773,76 +679,64 @@ void supervisor::reap_children() {
   int status;
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
-    if (pid == child_)
-      child_status_ = status;
+    if (pid == child_) child_status_ = status;
   }
 }
 
 void supervisor::print_tree() {
-  uk::task_struct &init = *kernel_.init_task();
-  auto read_all = [&](const std::string &path) {
+  uk::task_struct& init = *kernel_.init_task();
+  auto read_all = [&](const std::string& path) {
     std::string out;
     long fd = uk::sys_open(init, path.c_str(), O_RDONLY);
-    if (fd < 0)
-      return out;
+    if (fd < 0) return out;
     char buf[4096];
     long n;
-    while ((n = uk::sys_read(init, static_cast<int>(fd), buf, sizeof buf)) > 0)
-      out.append(buf, n);
+    while ((n = uk::sys_read(init, static_cast<int>(fd), buf, sizeof buf)) > 0) out.append(buf, n);
     uk::sys_close(init, static_cast<int>(fd));
     return out;
   };
-  std::function<void(const std::string &, const std::string &, int)> show =
-      [&](const std::string &dir, const std::string &name, int depth) {
-        std::string line =
-            absl::StrCat(std::string(2 * depth, ' '), name, "  tasks:");
-        for (absl::string_view p : absl::StrSplit(read_all(dir + "/tasks"),
-                                                  '\n', absl::SkipEmpty())) {
-          uk::task_struct *t =
-              kernel_.find_task_by_pid(std::stoi(std::string(p)));
-          absl::StrAppend(&line, " ", p,
-                          t ? absl::StrCat("(", t->comm, ")") : "");
+  std::function<void(const std::string&, const std::string&, int)> show =
+      [&](const std::string& dir, const std::string& name, int depth) {
+        std::string line = absl::StrCat(std::string(2 * depth, ' '), name, "  tasks:");
+        for (absl::string_view p :
+             absl::StrSplit(read_all(dir + "/tasks"), '\n', absl::SkipEmpty())) {
+          uk::task_struct* t = kernel_.find_task_by_pid(std::stoi(std::string(p)));
+          absl::StrAppend(&line, " ", p, t ? absl::StrCat("(", t->comm, ")") : "");
         }
         printf("%s\n", line.c_str());
         long fd = uk::sys_open(init, dir.c_str(), O_RDONLY | O_DIRECTORY);
-        if (fd < 0)
-          return;
+        if (fd < 0) return;
         std::vector<std::string> subdirs;
         alignas(8) char buf[8192];
         long n;
-        while ((n = uk::sys_getdents64(init, static_cast<int>(fd), buf,
-                                       sizeof buf)) > 0) {
+        while ((n = uk::sys_getdents64(init, static_cast<int>(fd), buf, sizeof buf)) > 0) {
           for (long off = 0; off < n;) {
-            auto *d = reinterpret_cast<uk::linux_dirent64 *>(buf + off);
+            auto* d = reinterpret_cast<uk::linux_dirent64*>(buf + off);
             std::string s = d->d_name;
-            if (d->d_type == DT_DIR && s != "." && s != "..")
-              subdirs.push_back(s);
+            if (d->d_type == DT_DIR && s != "." && s != "..") subdirs.push_back(s);
             off += d->d_reclen;
           }
         }
         uk::sys_close(init, static_cast<int>(fd));
         std::sort(subdirs.begin(), subdirs.end());
-        for (const auto &s : subdirs)
-          show(dir + "/" + s, s, depth + 1);
+        for (const auto& s : subdirs) show(dir + "/" + s, s, depth + 1);
       };
-  for (const auto &[dir, m] : mounts_) {
-    printf("%s (%s%s%s)\n", dir.c_str(), m.type.c_str(),
-           m.data.empty() ? "" : " -o ", m.data.c_str());
+  for (const auto& [dir, m] : mounts_) {
+    printf("%s (%s%s%s)\n", dir.c_str(), m.type.c_str(), m.data.empty() ? "" : " -o ",
+           m.data.c_str());
     show(dir, "/", 1);
   }
   fflush(stdout);
 }
 
 void supervisor::teardown() {
-  mounts_.clear(); // unmounts every FUSE filesystem
-  for (const auto &d : created_dirs_)
-    rmdir(d.c_str());
-  if (trace_file_)
-    fclose(trace_file_);
+  mounts_.clear();  // unmounts every FUSE filesystem
+  for (const auto& d : created_dirs_) rmdir(d.c_str());
+  if (trace_file_) fclose(trace_file_);
 }
 
 void supervisor::run_check(bool final) {
-  for (const std::string &v : tracker_.check(final)) {
+  for (const std::string& v : tracker_.check(final)) {
     fprintf(stderr, "uk-run: --check: %s\n", v.c_str());
     check_failures_++;
   }
@@ -855,40 +749,34 @@ int supervisor::run() {
     fprintf(stderr, "uk-run: seccomp_notify_alloc failed\n");
     return 125;
   }
-  // Release agents: real processes with uk-run's rights, waited for only until
-  // exec (posix_spawn returns after the exec); reaped with every other child
-  // below.
-  kernel_.set_usermode_helper([](const std::vector<std::string> &argv,
-                                 const std::vector<std::string> &envp) {
-    if (argv.empty() || argv[0].empty())
-      return;
-    std::vector<char *> a, e;
-    for (const auto &s : argv)
-      a.push_back(const_cast<char *>(s.c_str()));
-    for (const auto &s : envp)
-      e.push_back(const_cast<char *>(s.c_str()));
-    a.push_back(nullptr);
-    e.push_back(nullptr);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr,
-                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    pid_t pid;
-    posix_spawn(&pid, a[0], nullptr, &attr, a.data(), e.data());
-    posix_spawnattr_destroy(&attr);
-  });
-  for (const auto &m : opts_.mounts) {
-    const char *data = m.data.empty() ? nullptr : m.data.c_str();
-    long r =
-        container_mount(*kernel_.init_task(), m.type, m.dir, m.type, 0, data);
+  // Release agents: real processes with uk-run's rights, waited for only until exec
+  // (posix_spawn returns after the exec); reaped with every other child below.
+  kernel_.set_usermode_helper(
+      [](const std::vector<std::string>& argv, const std::vector<std::string>& envp) {
+        if (argv.empty() || argv[0].empty()) return;
+        std::vector<char*> a, e;
+        for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+        for (const auto& s : envp) e.push_back(const_cast<char*>(s.c_str()));
+        a.push_back(nullptr);
+        e.push_back(nullptr);
+        posix_spawnattr_t attr;
+        posix_spawnattr_init(&attr);
+        sigset_t none, all;
+        sigemptyset(&none);
+        sigfillset(&all);
+        posix_spawnattr_setsigmask(&attr, &none);
+        posix_spawnattr_setsigdefault(&attr, &all);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+        pid_t pid;
+        posix_spawn(&pid, a[0], nullptr, &attr, a.data(), e.data());
+        posix_spawnattr_destroy(&attr);
+      });
+  for (const auto& m : opts_.mounts) {
+    const char* data = m.data.empty() ? nullptr : m.data.c_str();
+    long r = container_mount(*kernel_.init_task(), m.type, m.dir, m.type, 0, data);
     if (r != 0) {
-      fprintf(stderr, "uk-run: --mount %s:%s:%s: %s\n", m.type.c_str(),
-              m.data.c_str(), m.dir.c_str(), strerror(static_cast<int>(-r)));
+      fprintf(stderr, "uk-run: --mount %s:%s:%s: %s\n", m.type.c_str(), m.data.c_str(),
+              m.dir.c_str(), strerror(static_cast<int>(-r)));
       teardown();
       return 125;
     }
@@ -902,8 +790,7 @@ int supervisor::run() {
 
   sigset_t sigs;
   sigemptyset(&sigs);
-  for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP})
-    sigaddset(&sigs, s);
+  for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP}) sigaddset(&sigs, s);
   int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   epoll_event ev = {};
@@ -926,14 +813,12 @@ int supervisor::run() {
       uint64_t tag = evs[i].data.u64;
       if (tag == ~0ull) {
         if (evs[i].events & (EPOLLHUP | EPOLLERR)) {
-          if (notify_open)
-            epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, notify_fd_, nullptr);
+          if (notify_open) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, notify_fd_, nullptr);
           notify_open = false;
           continue;
         }
         memset(req_, 0, sizeof *req_);
-        if (seccomp_notify_receive(notify_fd_, req_) != 0)
-          continue; // interrupted
+        if (seccomp_notify_receive(notify_fd_, req_) != 0) continue;  // interrupted
         serve(*req_);
       } else if (tag == ~1ull) {
         signalfd_siginfo si;
@@ -941,8 +826,7 @@ int supervisor::run() {
           if (si.ssi_signo == SIGCHLD) {
             reap_children();
           } else {
-            kill(child_,
-                 static_cast<int>(si.ssi_signo)); // forwarded to COMMAND
+            kill(child_, static_cast<int>(si.ssi_signo));  // forwarded to COMMAND
           }
         }
       } else {
@@ -960,50 +844,43 @@ int supervisor::run() {
     }
   }
   tracker_.settle();
-  kernel_.flush_work(); // release agents triggered by the last exits
-  if (opts_.check)
-    run_check(true);
-  if (opts_.tree)
-    print_tree();
+  kernel_.flush_work();  // release agents triggered by the last exits
+  if (opts_.check) run_check(true);
+  if (opts_.tree) print_tree();
   teardown();
   seccomp_notify_free(req_, resp_);
-  if (check_failures_ > 0)
-    return 125;
-  if (WIFSIGNALED(child_status_))
-    return 128 + WTERMSIG(child_status_);
+  if (check_failures_ > 0) return 125;
+  if (WIFSIGNALED(child_status_)) return 128 + WTERMSIG(child_status_);
   return WEXITSTATUS(child_status_);
 }
 
-void on_sigusr1(int) {} // wakes a FUSE loop blocked in read (see fuse_bridge)
+void on_sigusr1(int) {}  // wakes a FUSE loop blocked in read (see fuse_bridge)
 
 // The supervisor, as pid 1 of the new pid namespace.
 int supervise(options opts, int parent_alive_fd) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   // The outer uk-run may have died before the line above.
   struct pollfd p = {parent_alive_fd, POLLIN, 0};
-  if (poll(&p, 1, 0) > 0)
-    return 125;
+  if (poll(&p, 1, 0) > 0) return 125;
   // Nothing mounted here propagates back to the host.
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
     perror("uk-run: making mounts private");
     return 125;
   }
   // /proc of the new pid namespace, so that pids read there are the tree's own.
-  if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-            nullptr) != 0) {
+  if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
     perror("uk-run: mounting /proc");
     return 125;
   }
-  // Every thread (the kernel's worker, FUSE loops) starts with these blocked,
-  // so the signalfd gets them.
+  // Every thread (the kernel's worker, FUSE loops) starts with these blocked, so the
+  // signalfd gets them.
   sigset_t sigs;
   sigemptyset(&sigs);
-  for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP})
-    sigaddset(&sigs, s);
+  for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP}) sigaddset(&sigs, s);
   sigprocmask(SIG_BLOCK, &sigs, nullptr);
   struct sigaction sa = {};
   sa.sa_handler = on_sigusr1;
-  sigaction(SIGUSR1, &sa, nullptr); // no SA_RESTART
+  sigaction(SIGUSR1, &sa, nullptr);  // no SA_RESTART
   signal(SIGPIPE, SIG_IGN);
   supervisor s(std::move(opts));
   return s.run();
@@ -1011,18 +888,17 @@ int supervise(options opts, int parent_alive_fd) {
 
 pid_t g_inner = -1;
 void forward(int sig) {
-  if (g_inner > 0)
-    kill(g_inner, sig);
+  if (g_inner > 0) kill(g_inner, sig);
 }
 
-int outer_main(int argc, char **argv) {
+int outer_main(int argc, char** argv) {
   options opts = parse_options(argc, argv);
   uid_t uid = getuid();
   gid_t gid = getgid();
   if (uid != 0) {
     // An unprivileged user gets a user namespace in which it is root (like
-    // `unshare -r`): enough to own the mount and pid namespaces below and to
-    // mount FUSE there; nothing outside it changes.
+    // `unshare -r`): enough to own the mount and pid namespaces below and to mount
+    // FUSE there; nothing outside it changes.
     if (unshare(CLONE_NEWUSER) != 0) {
       perror("uk-run: unshare(CLONE_NEWUSER)");
       return 125;
@@ -1039,12 +915,10 @@ int outer_main(int argc, char **argv) {
     return 125;
   }
   int alive[2];
-  if (pipe2(alive, O_CLOEXEC) != 0)
-    return 125;
+  if (pipe2(alive, O_CLOEXEC) != 0) return 125;
   struct sigaction sa = {};
   sa.sa_handler = forward;
-  for (int s : {SIGINT, SIGTERM, SIGHUP})
-    sigaction(s, &sa, nullptr);
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaction(s, &sa, nullptr);
   pid_t inner = fork();
   if (inner < 0) {
     perror("uk-run: fork");
@@ -1052,8 +926,7 @@ int outer_main(int argc, char **argv) {
   }
   if (inner == 0) {
     close(alive[1]);
-    for (int s : {SIGINT, SIGTERM, SIGHUP})
-      signal(s, SIG_DFL);
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) signal(s, SIG_DFL);
     fflush(stdout);
     _exit(supervise(std::move(opts), alive[0]));
   }
@@ -1061,15 +934,13 @@ int outer_main(int argc, char **argv) {
   close(alive[0]);
   int status;
   while (waitpid(inner, &status, 0) < 0) {
-    if (errno != EINTR)
-      return 125;
+    if (errno != EINTR) return 125;
   }
-  if (WIFSIGNALED(status))
-    return 128 + WTERMSIG(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return WEXITSTATUS(status);
 }
 
-} // namespace
-} // namespace ukrun
+}  // namespace
+}  // namespace ukrun
 
-int main(int argc, char **argv) { return ukrun::outer_main(argc, argv); }
+int main(int argc, char** argv) { return ukrun::outer_main(argc, argv); }
