@@ -12,6 +12,8 @@ namespace uk {
 cpu_subsys::cpu_subsys(kernel& k)
     : container_subsys(k, "cpu", cpu_subsys_id), core_(k.containers()) {
   early_init = 1;
+  has_fork_callback = true;  // for the change notifier
+  has_exit_callback = true;
   files_.resize(1);
   files_[0].name = "shares";
   // cpu_shares_read_uint(). The state goes at rmdir (and the file may still be open),
@@ -26,6 +28,7 @@ cpu_subsys::cpu_subsys(kernel& k)
     task_group* tg = tg_of(cont);
     if (tg == nullptr) return Errno(ENODEV);
     tg->shares.store(val < CPU_SHARES_MIN ? CPU_SHARES_MIN : val);
+    notify_change();
     return kOk;
   };
 }
@@ -55,6 +58,20 @@ Errno cpu_subsys::can_attach(container* cont, task_struct* tsk) {
 }
 
 Errno cpu_subsys::populate(container* cont) { return container_add_files(cont, this, files_); }
+
+void cpu_subsys::set_change_notifier(std::function<void()> fn) {
+  absl::MutexLock l(&notifier_lock_);
+  notifier_ = std::move(fn);
+}
+
+void cpu_subsys::notify_change() {
+  absl::MutexLock l(&notifier_lock_);
+  if (notifier_) notifier_();
+}
+
+void cpu_subsys::attach(container* cont, container* old_cont, task_struct* tsk) { notify_change(); }
+void cpu_subsys::fork(task_struct* task) { notify_change(); }
+void cpu_subsys::exit(task_struct* task) { notify_change(); }
 
 std::unique_ptr<container_subsys> cpu_subsys_create(kernel& k) {
   return std::make_unique<cpu_subsys>(k);

@@ -12,9 +12,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "uk/cftype.h"
 #include "uk/container.h"
 #include "uk/container_core.h"
@@ -42,6 +44,15 @@ class cpu_subsys final : public container_subsys {
   // dummytop while unbound); 0 if it has no cpu state (removed, or another hierarchy).
   uint64_t shares_of(const container* cont) const;
 
+  // For the share scheduler (sched/, wired by harness/): called after every change it
+  // must follow at once: a shares write, an attach, a fork, an exit. It may run with
+  // container_mutex or a task lock held, so it must only wake someone (take nothing
+  // but a leaf lock). notifier_lock_ is a leaf of its own.
+  void set_change_notifier(std::function<void()> fn);
+  void attach(container* cont, container* old_cont, task_struct* tsk) override;
+  void fork(task_struct* task) override;
+  void exit(task_struct* task) override;
+
  private:
   // struct task_group, as far as the share goes.
   struct task_group : container_subsys_state {
@@ -49,8 +60,12 @@ class cpu_subsys final : public container_subsys {
   };
   task_group* tg_of(const container* cont) const;
 
+  void notify_change();
+
   container_core& core_;
   std::vector<cftype> files_;
+  absl::Mutex notifier_lock_;
+  std::function<void()> notifier_ ABSL_GUARDED_BY(notifier_lock_);
 };
 
 }  // namespace uk

@@ -1,0 +1,195 @@
+#include "sched/enforcer.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+
+namespace uk::sched {
+
+namespace {
+
+std::optional<std::string> read_small(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string out;
+  char buf[512];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, n);
+  ::close(fd);
+  if (n < 0 || out.empty()) return std::nullopt;
+  return out;
+}
+
+class linux_host_ops final : public host_ops {
+ public:
+  std::optional<sample> read_thread(pid_t tgid, pid_t tid) override {
+    std::string dir = absl::StrCat("/proc/", tgid, "/task/", tid, "/");
+    auto stat = read_small(dir + "stat");
+    if (!stat) return std::nullopt;
+    size_t close = stat->rfind(')');
+    if (close == std::string::npos || close + 2 >= stat->size()) return std::nullopt;
+    sample s;
+    s.state = (*stat)[close + 2];
+    // "<ns on cpu> <ns waiting> <timeslices>": the same clock cpuacct charges from.
+    auto sched = read_small(dir + "schedstat");
+    if (!sched) return std::nullopt;
+    std::string_view first = std::string_view(*sched).substr(0, sched->find(' '));
+    if (!absl::SimpleAtoi(absl::string_view(first.data(), first.size()), &s.cputime_ns)) {
+      return std::nullopt;
+    }
+    return s;
+  }
+  void stop(pid_t tgid) override { ::kill(tgid, SIGSTOP); }
+  void resume(pid_t tgid) override { ::kill(tgid, SIGCONT); }
+};
+
+}  // namespace
+
+std::unique_ptr<host_ops> make_linux_host_ops() { return std::make_unique<linux_host_ops>(); }
+
+share_enforcer::share_enforcer(source_fn source, host_ops& host, options opts)
+    : source_(std::move(source)), host_(host), opts_(opts) {}
+
+share_enforcer::~share_enforcer() { shutdown(); }
+
+void share_enforcer::start() {
+  if (thread_.joinable()) return;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void share_enforcer::shutdown() {
+  {
+    absl::MutexLock l(&wake_mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+  resume_all();
+}
+
+void share_enforcer::kick() {
+  absl::MutexLock l(&wake_mu_);
+  kicked_ = true;
+}
+
+void share_enforcer::loop() {
+  const absl::Duration period = absl::Nanoseconds(opts_.period_ns);
+  while (true) {
+    {
+      absl::MutexLock l(&wake_mu_);
+      auto woken = [this]()
+                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(wake_mu_) { return kicked_ || stopping_; };
+      wake_mu_.AwaitWithTimeout(absl::Condition(&woken), period);
+      if (stopping_) return;
+      kicked_ = false;
+    }
+    tick();
+  }
+}
+
+void share_enforcer::resume_all() {
+  for (pid_t tgid : stopped_) {
+    host_.resume(tgid);
+    resumes_++;
+  }
+  stopped_.clear();
+}
+
+void share_enforcer::tick() {
+  ticks_++;
+  share_snapshot snap = source_();
+  // The exempt process never competes nor is stopped.
+  std::erase_if(snap.tasks, [this](const share_task& t) {
+    return !t.real || (opts_.exempt_tgid != 0 && t.tgid == opts_.exempt_tgid);
+  });
+  tree_.rebuild(snap);
+  const std::vector<share_task>& tasks = tree_.snapshot().tasks;
+
+  // Observe: charge what each thread ran since the last step; who wants the CPU.
+  std::vector<bool> runnable(tasks.size(), false);
+  absl::flat_hash_map<pid_t, thread_state> seen;
+  absl::flat_hash_set<pid_t> present;  // tgids
+  const uint64_t busy = opts_.period_ns / 4;
+  for (size_t i = 0; i < tasks.size(); i++) {
+    const share_task& t = tasks[i];
+    present.insert(t.tgid);
+    auto s = host_.read_thread(t.tgid, t.pid);
+    if (!s) continue;
+    auto old = threads_.find(t.pid);
+    thread_state st;
+    st.last_cputime = s->cputime_ns;
+    uint64_t delta = 0;
+    if (old != threads_.end()) {
+      delta =
+          s->cputime_ns > old->second.last_cputime ? s->cputime_ns - old->second.last_cputime : 0;
+      st.wants = old->second.wants;
+    }
+    tree_.charge(i, delta);
+    if (s->state == 'T' || s->state == 't') {
+      // Stopped by us: it keeps wanting what it wanted; by anyone else: it does not
+      // compete (and is never resumed here).
+      if (!stopped_.contains(t.tgid)) st.wants = false;
+    } else if (s->state == 'Z' || s->state == 'X') {
+      st.wants = false;
+    } else {
+      st.wants = s->state == 'R' || delta >= busy;
+    }
+    runnable[i] = st.wants;
+    seen[t.pid] = st;
+  }
+  threads_ = std::move(seen);
+  // Processes that left the tree: let them go.
+  for (auto it = stopped_.begin(); it != stopped_.end();) {
+    auto cur = it++;
+    if (!present.contains(*cur)) {
+      host_.resume(*cur);
+      resumes_++;
+      stopped_.erase(cur);
+    }
+  }
+
+  // Decide.
+  absl::flat_hash_set<int> groups;
+  for (size_t i = 0; i < tasks.size(); i++) {
+    if (runnable[i]) groups.insert(tasks[i].group);
+  }
+  absl::flat_hash_set<pid_t> allowed, wanting;
+  for (size_t i = 0; i < tasks.size(); i++) {
+    if (runnable[i]) wanting.insert(tasks[i].tgid);
+  }
+  // Picked even when it is not applied, so that the tree's notion of who competes
+  // stays current.
+  std::vector<int> placed = tree_.pick(runnable, opts_.cpus, opts_.period_ns);
+  if (groups.size() <= 1) {
+    allowed = wanting;
+  } else {
+    for (int idx : placed) {
+      if (idx >= 0) allowed.insert(tasks[idx].tgid);
+    }
+  }
+
+  // Apply: resume first, so that a CPU is never left idle between the two.
+  for (auto it = stopped_.begin(); it != stopped_.end();) {
+    auto cur = it++;
+    if (allowed.contains(*cur) || !wanting.contains(*cur)) {
+      host_.resume(*cur);
+      resumes_++;
+      stopped_.erase(cur);
+    }
+  }
+  for (pid_t tgid : wanting) {
+    if (!allowed.contains(tgid) && !stopped_.contains(tgid)) {
+      host_.stop(tgid);
+      stops_++;
+      stopped_.insert(tgid);
+    }
+  }
+}
+
+}  // namespace uk::sched

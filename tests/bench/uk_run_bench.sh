@@ -1,0 +1,69 @@
+#!/bin/bash
+# uk-run's overhead against native, in one run: every workload alternates native and
+# uk-run runs and compares medians (bazel run -c opt //tests/bench:uk_run_bench).
+# Each workload times itself, so uk-run's start-up is not counted.
+#   ROUNDS=N (default 7) alternating pairs per workload.
+set -euo pipefail
+here="${RUNFILES_DIR:-$0.runfiles}/uk"
+[[ -d "$here" ]] || here="$(cd "$(dirname "$0")/../.." && pwd)"
+ukrun="$here/harness/uk-run"
+work="$here/tests/bench/workloads"
+rounds="${ROUNDS:-7}"
+tmp=$(mktemp -d /tmp/uk-run-bench.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# compare NAME TARGET NATIVE_CMD -- UKRUN_ARGS...  (the command prints ns)
+compare() {
+  local name="$1" target="$2" cmd="$3"
+  shift 3
+  local n=() u=()
+  for ((r = 0; r < rounds; r++)); do
+    n+=("$(bash -c "$cmd")")
+    u+=("$("$ukrun" "$@" -- bash -c "$cmd")")
+  done
+  local mn mu
+  mn=$(printf '%s\n' "${n[@]}" | median)
+  mu=$(printf '%s\n' "${u[@]}" | median)
+  awk -v name="$name" -v n="$mn" -v u="$mu" -v t="$target" 'BEGIN {
+    printf "  %-44s native %9.2f ms  uk-run %9.2f ms  ratio %5.2f  (target %s)\n",
+      name, n / 1e6, u / 1e6, u / n, t }' 
+}
+
+timed() { echo "s=\$(date +%s%N); $1 >/dev/null 2>&1; echo \$((\$(date +%s%N)-s))"; }
+
+printf 'int main(void) { return 0; }\n' >"$tmp/small.c"
+echo "uk-run vs native, medians of $rounds alternating runs each:"
+compare "shell fork+exec+exit loop (300 x /bin/true)" "<= 1.10" \
+  "$(timed 'for i in $(seq 300); do /bin/true; done')"
+compare "C fork+exit loop (2000)" "<= 1.35" "$work forkloop 2000"
+compare "syscall loop: dd bs=1 count=200000" "<= 1.03" \
+  "$(timed 'dd if=/dev/zero of=/dev/null bs=1 count=200000')"
+compare "open+close loop (20000), --no-proc" "<= 1.03" "$work openloop 20000" --no-proc
+compare "open+close loop (20000), /proc emulation on" "report" "$work openloop 20000"
+if command -v gcc >/dev/null; then
+  compare "gcc -c small.c, /proc emulation on" "<= 1.10" "$(timed "gcc -c -o $tmp/small.o $tmp/small.c")"
+fi
+
+# The shim against the host kernel's cgroupfs, on a named hierarchy of our own.
+host="$tmp/host"
+mkdir -p "$host"
+if [[ $(id -u) == 0 ]] && mount -t cgroup -o "none,name=ukrunbench$$" none "$host" 2>/dev/null; then
+  hn=() un=()
+  for ((r = 0; r < rounds; r++)); do
+    hn+=("$("$work" cgops "$host" 300)")
+    un+=("$("$ukrun" --mount "container:cpuacct:$tmp/uk" -- "$work" cgops "$tmp/uk" 300)")
+  done
+  umount "$host"
+  for i in 1 2 3; do
+    name=("" "write a pid to tasks" "read tasks" "mkdir+rmdir")
+    h=$(printf '%s\n' "${hn[@]}" | cut -d' ' -f$i | median)
+    u=$(printf '%s\n' "${un[@]}" | cut -d' ' -f$i | median)
+    awk -v name="${name[$i]} (FUSE shim vs host cgroupfs)" -v h="$h" -v u="$u" 'BEGIN {
+      printf "  %-44s host %8.1f us  uk-run %8.1f us  ratio %5.2f  (target <= 3)\n",
+        name, h / 1e3, u / 1e3, u / h }' 
+  done
+else
+  echo "  (no host cgroup v1 named hierarchy here: shim vs host comparison skipped)"
+fi
