@@ -1,5 +1,8 @@
 """uk_fuzzer: one libFuzzer target that is also a regression test."""
 
+# Bazel links with the C driver: clang then leaves out UBSan's C++ half (vptr checks).
+_CLANG_CXX_SANITIZER_RUNTIME = ["-fsanitize-link-c++-runtime"]
+
 def uk_fuzzer(name, runs = 2000):
     """<name>: the fuzzer binary; <name>_test: its corpus (tests/fuzz/corpus/<name>) as a test.
 
@@ -18,7 +21,7 @@ def uk_fuzzer(name, runs = 2000):
             "//conditions:default": [":fuzz_main"],
         }),
         linkopts = select({
-            ":fuzzing": ["-fsanitize=fuzzer"],
+            ":fuzzing": ["-fsanitize=fuzzer"] + _CLANG_CXX_SANITIZER_RUNTIME,
             "//conditions:default": [],
         }),
     )
@@ -29,4 +32,8 @@ def uk_fuzzer(name, runs = 2000):
         deps = deps + [":fuzz_main"],
         data = native.glob([corpus + "/**"]),
         args = ["-runs=%d" % runs, "tests/fuzz/" + corpus],
+        linkopts = select({
+            ":fuzzing": _CLANG_CXX_SANITIZER_RUNTIME,
+            "//conditions:default": [],
+        }),
     )
