@@ -47,6 +47,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "harness/cpu_enforcer.h"
 #include "harness/fuse_bridge.h"
 #include "harness/tracker.h"
 #include "subsys/registry.h"
@@ -87,6 +88,9 @@ Options:
   --proc / --no-proc         emulate (default) or not /proc/<pid>/container,
                              /proc/<pid>/cpuset and /proc/containers; --no-proc
                              stops trapping open(2)
+  --no-cpu-shares            do not enforce the cpu subsystem's shares (by default
+                             processes are duty-cycled with SIGSTOP/SIGCONT so that
+                             containers get CPU in proportion to their shares)
   -h, --help                 this text
 
 Exit status: COMMAND's, or 128+N if it was killed by signal N.
@@ -102,6 +106,7 @@ struct options {
   bool tree = false;
   bool check = false;
   bool proc = true;
+  bool cpu_shares = true;
   std::vector<std::string> command;
 };
 
@@ -150,6 +155,8 @@ options parse_options(int argc, char** argv) {
       o.proc = true;
     } else if (a == "--no-proc") {
       o.proc = false;
+    } else if (a == "--no-cpu-shares") {
+      o.cpu_shares = false;
     } else if (!a.empty() && a[0] == '-') {
       usage_error("unknown option " + a);
     } else {
@@ -299,6 +306,7 @@ class supervisor {
   trace_log trace_;
   uk::kernel kernel_;
   tracker tracker_;
+  std::unique_ptr<cpu_enforcer> cpu_enforcer_;  // CPU shares; before tracker_ goes
 
   int notify_fd_ = -1;
   int epoll_fd_ = -1;
@@ -787,6 +795,10 @@ int supervisor::run() {
     teardown();
     return 125;
   }
+  if (opts_.cpu_shares) {
+    cpu_enforcer_ = std::make_unique<cpu_enforcer>(kernel_, tracker_);
+    cpu_enforcer_->start();
+  }
 
   sigset_t sigs;
   sigemptyset(&sigs);
@@ -843,6 +855,7 @@ int supervisor::run() {
       }
     }
   }
+  cpu_enforcer_.reset();  // resumes whatever it stopped
   tracker_.settle();
   kernel_.flush_work();  // release agents triggered by the last exits
   if (opts_.check) run_check(true);
