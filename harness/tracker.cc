@@ -95,6 +95,24 @@ void trace_log::event(std::string_view ev, const std::string& fields) {
 tracker::~tracker() {
   absl::MutexLock l(&mu_);
   for (auto& [tgid, p] : procs_) close(p.pidfd);
+  if (last_pid_fd_ >= 0) close(last_pid_fd_);
+}
+
+// The last pid the pid namespace handed out (/proc/sys/kernel/ns_last_pid), or -1.
+// Every new process and thread takes a pid, so while it has not moved since a
+// complete scan, /proc holds nothing new: an observation then costs one pread
+// instead of a /proc walk.
+pid_t tracker::read_ns_last_pid_locked() {
+  if (last_pid_fd_ == -1) {
+    last_pid_fd_ = open("/proc/sys/kernel/ns_last_pid", O_RDONLY | O_CLOEXEC);
+    if (last_pid_fd_ < 0) last_pid_fd_ = -2;  // not available: always scan
+  }
+  if (last_pid_fd_ < 0) return -1;
+  char buf[32];
+  ssize_t n = pread(last_pid_fd_, buf, sizeof buf - 1, 0);
+  if (n <= 0) return -1;
+  buf[n] = '\0';
+  return static_cast<pid_t>(strtol(buf, nullptr, 10));
 }
 
 void tracker::add_root_process(pid_t pid) {
@@ -207,7 +225,15 @@ void tracker::settle_locked() {
 // Every pid in /proc that uk does not know yet and whose parent it knows becomes a
 // task of that parent; repeated until nothing new appears (grandchildren).
 void tracker::scan_forks_locked() {
+  pid_t last_pid = read_ns_last_pid_locked();
+  if (last_pid >= 0 && last_pid == scanned_last_pid_) {
+    std::erase_if(pending_, [](const pending_fork& p) { return p.done; });
+    return;
+  }
   scans_++;
+  // A pid left out below (its parent not known yet, or exiting) must be looked at
+  // again even if no new pid appears: its parent may be reaped and it reparented.
+  bool complete = true;
   bool found = true;
   while (found) {
     found = false;
@@ -228,8 +254,10 @@ void tracker::scan_forks_locked() {
       if (!parent && procs_.contains(ppid)) parent = kernel_.find_task_by_pid(ppid);
       // An orphan whose parent died before anyone looked: below init.
       if (!parent && ppid == kernel_.init_task()->pid) parent = kernel_.init_task();
-      if (!parent || parent->zombie) continue;
-      if (!add_task_locked(parent, pid, flags, false)) continue;
+      if (!parent || parent->zombie || !add_task_locked(parent, pid, flags, false)) {
+        complete = false;
+        continue;
+      }
       found = true;
     }
   }
@@ -248,10 +276,13 @@ void tracker::scan_forks_locked() {
         pending_.erase(match);
       }
       if (!parent) parent = kernel_.find_task_by_pid(tgid);
-      if (parent && !parent->zombie) add_task_locked(parent, tid, CLONE_THREAD, true);
+      if (!parent || parent->zombie || !add_task_locked(parent, tid, CLONE_THREAD, true)) {
+        complete = false;
+      }
     }
   }
   std::erase_if(pending_, [](const pending_fork& p) { return p.done; });
+  scanned_last_pid_ = complete ? last_pid : -1;
 }
 
 void tracker::reap_dead_locked() {

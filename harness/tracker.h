@@ -98,6 +98,7 @@ class tracker {
   void settle_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void scan_forks_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void reap_dead_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  pid_t read_ns_last_pid_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void update_execs_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // do_fork for a real tid; registers a pidfd when it starts a new process.
   uk::task_struct* add_task_locked(uk::task_struct* parent, pid_t tid, unsigned long flags,
@@ -113,6 +114,9 @@ class tracker {
   absl::flat_hash_map<pid_t, proc> procs_ ABSL_GUARDED_BY(mu_);  // by tgid
   std::vector<std::pair<pid_t, int>> new_pidfds_ ABSL_GUARDED_BY(mu_);
   size_t scans_ = 0;
+  // ns_last_pid when the last complete /proc scan started (-1: scan next time).
+  pid_t scanned_last_pid_ ABSL_GUARDED_BY(mu_) = -1;
+  int last_pid_fd_ ABSL_GUARDED_BY(mu_) = -1;  // -2: not available
 };
 
 }  // namespace ukrun
