@@ -33,7 +33,7 @@ std::string read_small(const std::string& path) {
   return n > 0 ? std::string(buf, n) : "";
 }
 
-// /proc/<pid>/stat's ppid field, or -1 (the process is gone).
+// /proc/<pid>/stat's ppid field, or -1 (the process is gone or a zombie).
 pid_t read_ppid(pid_t pid) {
   std::string stat = read_small(absl::StrCat("/proc/", pid, "/stat"));
   size_t close_paren = stat.rfind(')');
@@ -41,6 +41,9 @@ pid_t read_ppid(pid_t pid) {
   char state;
   int ppid;
   if (sscanf(stat.c_str() + close_paren + 1, " %c %d", &state, &ppid) != 2) return -1;
+  // A zombie has exited: if uk never saw it alive it never becomes a task (else every
+  // settle would add and exit it again until its parent reaps it).
+  if (state == 'Z' || state == 'X') return -1;
   return ppid;
 }
 
