@@ -38,13 +38,16 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "harness/cpu_enforcer.h"
@@ -288,6 +291,8 @@ class supervisor {
   void on_mount(const seccomp_notif& req);
   void on_umount(const seccomp_notif& req);
   void on_open(const seccomp_notif& req, uint64_t path_addr, int flags);
+  std::optional<std::string> merge_mount_table(const std::string& host_path,
+                                               const std::string& uk_text, bool mountinfo);
   void on_exec(const seccomp_notif& req, uint64_t path_addr);
 
   // mount -t container: the kernel's sys_mount as `t`, then FUSE at the same path.
@@ -419,13 +424,14 @@ void supervisor::on_mount(const seccomp_notif& req) {
       (MS_REMOUNT | MS_BIND | MS_MOVE | MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)) {
     return respond_continue(req.id);
   }
-  if (have_type && (type == "container" || type == "cpuset")) {
+  if (have_type && (type == "container" || type == "cgroup" || type == "cpuset")) {
     uk::task_struct* t = tracker_.task_for(req.pid);
     return respond(req.id, container_mount(t ? *t : *kernel_.init_task(), source, dir, type, flags,
                                            have_data ? data.c_str() : nullptr));
   }
-  // The host's cgroups are never touched from inside.
-  if (have_type && (type == "cgroup" || type == "cgroup2")) return respond(req.id, -EPERM);
+  // The host's cgroups are never touched from inside: cgroup v1 is the kernel's
+  // `cgroup` flavour (above), and the kernel has no cgroup2.
+  if (have_type && type == "cgroup2") return respond(req.id, -ENODEV);
   respond_continue(req.id);
 }
 
@@ -453,10 +459,14 @@ void supervisor::on_open(const seccomp_notif& req, uint64_t path_addr, int flags
   auto numeric = [](absl::string_view s) {
     return !s.empty() && s.find_first_not_of("0123456789") == absl::string_view::npos;
   };
-  auto leaf = [](absl::string_view s) { return s == "container" || s == "cpuset"; };
+  auto leaf = [](absl::string_view s) {
+    return s == "container" || s == "cpuset" || s == "cgroup" || s == "mounts" || s == "mountinfo";
+  };
   std::string kpath;
-  if (parts.size() == 1 && parts[0] == "containers") {
-    kpath = "/proc/containers";
+  if (parts.size() == 1 && (parts[0] == "containers" || parts[0] == "cgroups")) {
+    kpath = absl::StrCat("/proc/", parts[0]);
+  } else if (parts.size() == 1 && parts[0] == "mounts") {
+    kpath = "/proc/self/mounts";
   } else if (parts.size() == 2 && leaf(parts[1]) &&
              (numeric(parts[0]) || parts[0] == "self" || parts[0] == "thread-self")) {
     kpath = absl::StrCat("/proc/", parts[0], "/", parts[1]);
@@ -481,6 +491,16 @@ void supervisor::on_open(const seccomp_notif& req, uint64_t path_addr, int flags
   while ((n = uk::sys_read(*t, static_cast<int>(fd), buf, sizeof buf)) > 0) text.append(buf, n);
   uk::sys_close(*t, static_cast<int>(fd));
   if (n < 0) return respond(req.id, n);
+  // The mount table: the host's, with uk's lines for uk's mounts.
+  if (absl::EndsWith(kpath, "/mounts") || absl::EndsWith(kpath, "/mountinfo")) {
+    std::string host_path = path;
+    if (parts[0] == "self" || parts[0] == "thread-self" || parts[0] == "mounts") {
+      host_path = absl::StrCat("/proc/", req.pid, "/", parts.back());
+    }
+    auto merged = merge_mount_table(host_path, text, absl::EndsWith(kpath, "/mountinfo"));
+    if (!merged) return respond_continue(req.id);
+    text = std::move(*merged);
+  }
   int mfd = memfd_create("container", MFD_CLOEXEC);
   if (mfd < 0 || write(mfd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
     if (mfd >= 0) close(mfd);
@@ -497,6 +517,52 @@ void supervisor::on_open(const seccomp_notif& req, uint64_t path_addr, int flags
   addfd.newfd_flags = static_cast<uint32_t>(flags & O_CLOEXEC);
   ioctl(notify_fd_, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);  // also the reply
   close(rfd);
+}
+
+// /proc/<pid>/mounts or mountinfo as the host has it, where each FUSE mount of uk-run
+// shows as the kernel shows that mount (type cgroup or container, its options). In
+// mountinfo the host's mount ids and device numbers stay (they match stat(2)).
+std::optional<std::string> supervisor::merge_mount_table(const std::string& host_path,
+                                                         const std::string& uk_text,
+                                                         bool mountinfo) {
+  int fd = open(host_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string host;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) host.append(buf, static_cast<size_t>(n));
+  close(fd);
+  size_t mp_field = mountinfo ? 4 : 1;
+  std::map<std::string, std::vector<std::string>> uk_lines;  // mount point -> fields
+  for (absl::string_view line : absl::StrSplit(uk_text, '\n', absl::SkipEmpty())) {
+    std::vector<std::string> f = absl::StrSplit(line, ' ');
+    if (f.size() > mp_field) uk_lines[f[mp_field]] = std::move(f);
+  }
+  std::string out;
+  for (absl::string_view line : absl::StrSplit(host, '\n', absl::SkipEmpty())) {
+    std::vector<std::string> f = absl::StrSplit(line, ' ');
+    auto it = f.size() > mp_field ? uk_lines.find(f[mp_field]) : uk_lines.end();
+    if (it == uk_lines.end() || !mounts_.contains(f[mp_field]) ||
+        !absl::StrContains(line, "fuse.container")) {
+      absl::StrAppend(&out, line, "\n");
+      continue;
+    }
+    const std::vector<std::string>& k = it->second;
+    if (!mountinfo) {
+      absl::StrAppend(&out, absl::StrJoin(k, " "), "\n");
+      continue;
+    }
+    // ids, device, root and mount point from the host; options onwards from uk,
+    // with the host's optional fields.
+    auto dash = std::find(k.begin(), k.end(), "-");
+    auto host_dash = std::find(f.begin(), f.end(), "-");
+    std::vector<std::string> m(f.begin(), f.begin() + 5);
+    m.push_back(k[5]);
+    if (host_dash != f.end()) m.insert(m.end(), f.begin() + 6, host_dash);
+    m.insert(m.end(), dash, k.end());
+    absl::StrAppend(&out, absl::StrJoin(m, " "), "\n");
+  }
+  return out;
 }
 
 void supervisor::serve(const seccomp_notif& req) {
@@ -596,7 +662,7 @@ absl::Status supervisor::join_group(pid_t pid, const std::string& subsystems,
         all = all && o == "all";
         has = has || o == want || o == "all";
       }
-      if (has || (all && m.type == "container")) dir = &d;
+      if (has || (all && (m.type == "container" || m.type == "cgroup"))) dir = &d;
       if (m.type == "cpuset" && want == "cpuset") dir = &d;
     }
     if (!dir) return absl::NotFoundError(absl::StrCat("-g: no hierarchy mounted with ", want));

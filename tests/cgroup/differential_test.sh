@@ -1,0 +1,46 @@
+#!/bin/bash
+# The differential suite: tests/cgroup/scenarios.sh on the host kernel's cgroup v1
+# (a named hierarchy of our own, a child of the host's cpuset hierarchy; both removed
+# again) and under uk-run with -t cgroup; the outputs must agree line by line.
+# Skipped where the host has no cgroup v1 or we are not root.
+set -uo pipefail
+UKRUN="$TEST_SRCDIR/uk/harness/uk-run"
+SCEN="$TEST_SRCDIR/uk/tests/cgroup/scenarios.sh"
+TMP=$(mktemp -d "${TEST_TMPDIR:-/tmp}/ukdiff.XXXXXX")
+chmod 755 "$TMP"
+trap 'rm -rf "$TMP"' EXIT
+
+if [[ $(id -u) != 0 ]] || ! grep -qw cgroup /proc/filesystems; then
+  echo "SKIP: needs root and cgroup v1 on the host"
+  exit 0
+fi
+kinds=(named)
+cpus=$(cat /sys/fs/cgroup/cpuset/cpuset.cpus 2>/dev/null)
+if grep -qE '^cgroup [^ ]+ cgroup [^ ]*cpuset' /proc/self/mounts && [[ "$cpus" == *[-,]* ]]; then
+  kinds+=(cpuset)
+else
+  echo "SKIP cpuset: no host cpuset hierarchy with two CPUs or more"
+fi
+status=0
+for kind in "${kinds[@]}"; do
+  mkdir -p "$TMP/host.$kind" "$TMP/uk.$kind"
+  bash "$SCEN" host "$kind" "$TMP/host.$kind" >"$TMP/host.$kind.out" 2>&1
+  "$UKRUN" -- bash "$SCEN" uk "$kind" "$TMP/uk.$kind" >"$TMP/uk.$kind.out" 2>&1
+  sed -i "s|$TMP/host.$kind|W|g" "$TMP/host.$kind.out"
+  sed -i "s|$TMP/uk.$kind|W|g" "$TMP/uk.$kind.out"
+  lines=$(wc -l <"$TMP/host.$kind.out")
+  if ! grep -qx "== end" "$TMP/host.$kind.out"; then
+    echo "FAIL $kind: the host run did not finish"; cat "$TMP/host.$kind.out"; status=1; continue
+  fi
+  if diff -u "$TMP/host.$kind.out" "$TMP/uk.$kind.out"; then
+    echo "PASS $kind: $lines lines identical"
+  else
+    echo "FAIL $kind: host and uk-run differ (- host, + uk-run)"
+    status=1
+  fi
+done
+if grep -q ukdiff /proc/self/cgroup || ls /sys/fs/cgroup/cpuset | grep -q ukdiff; then
+  echo "FAIL: a host cgroup was left behind"
+  status=1
+fi
+exit $status

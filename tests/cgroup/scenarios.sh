@@ -1,0 +1,224 @@
+#!/bin/bash
+# Shell scenarios for cgroup v1, run unchanged on the host kernel and under uk-run
+# (differential_test.sh compares their outputs line by line).
+#
+#   scenarios.sh host|uk named|cpuset WORKDIR
+#
+# `named`: a fresh `none,name=` hierarchy mounted at WORKDIR/m (the same command on
+# both sides). `cpuset`: a child of the host's cpuset hierarchy, or under uk-run a
+# child of a fresh `-o cpuset` mount. Everything after the setup is the same script.
+# Output is normalised: no pid, hierarchy id or unique name appears in it. On the host
+# everything made is removed again, also on failure.
+set -u
+SIDE=$1 KIND=$2 WORK=$3
+NAME="ukdiff$$"
+M="$WORK/m"
+mkdir -p "$M"
+ERR="$WORK/err.$$"
+
+# Pids this script started, replaced by "pidN" in the output.
+PIDS=""
+norm() {
+  local s=$1 i=0 p
+  for p in $PIDS; do
+    i=$((i + 1))
+    s=${s//$p/pid$i}
+  done
+  s=${s//$WORK/W}
+  echo "$s"
+}
+# w FILE VALUE: write VALUE (printf %s) to FILE, print the result as "ok" or errno text.
+w() {
+  if printf '%s' "$2" >"$1" 2>"$ERR"; then
+    norm "write ${1#"$D"/} <- '$2': ok"
+  else
+    norm "write ${1#"$D"/} <- '$2': $(sed 's/.*: //' "$ERR")"
+  fi
+}
+# t CMD...: run CMD, print "ok" or its errno text (the part after the last ": ").
+t() {
+  if "$@" 2>"$ERR" >/dev/null; then
+    echo "$(echo "$*" | sed "s|$D/||g; s|$D|D|g"): ok"
+  else
+    echo "$(echo "$*" | sed "s|$D/||g; s|$D|D|g"): $(sed 's/.*: //' "$ERR" | head -1)"
+  fi
+}
+# r FILE: print FILE's content on one line.
+r() { norm "read ${1#"$D"/}: [$(tr '\n' '|' <"$1")]"; }
+# The hierarchy's line of /proc/$1/cgroup, normalised ("N:" for the id).
+cg_line() {
+  grep -E "^[0-9]+:($WANT):" "/proc/$1/cgroup" | sed -E "s/^[0-9]+:/N:/; s/$NAME/NAME/"
+}
+# The pids of FILE as "self"/"other" words, sorted (only those we started).
+who() {
+  local out=""
+  for p in $(cat "$1"); do
+    case " $2 " in *" $p "*) out="$out $(echo "$2" | tr ' ' '\n' | grep -n "^$p\$" | cut -d: -f1)" ;; esac
+  done
+  echo "members ${1#"$D"/}:$(echo $out | tr ' ' '\n' | sort -n | tr '\n' ' ')"
+}
+files() { (cd "$1" && for f in *; do
+  case "$f" in cpuset.effective_*|cpuset.mem_hardwall|cpuset.sched_relax_domain_level|cpuset.memory_pressure) continue ;; esac
+  stat -c '%A %n' "$f"; done); }
+
+cleanup() {
+  [[ "$SIDE" == host ]] || return 0
+  echo $$ >"$ROOT/cgroup.procs" 2>/dev/null
+  if [[ -n "${D:-}" && -d "$D" ]]; then
+    find "$D" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
+    [[ "$KIND" == cpuset ]] && rmdir "$D" 2>/dev/null
+  fi
+  if [[ "$KIND" == named ]]; then
+    umount "$M" 2>/dev/null
+    # A hierarchy that had children can outlive its umount on the host (dying
+    # children hold it): mount it by name and unmount it again until it is gone.
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+      grep -q "name=$NAME:" /proc/self/cgroup || break
+      sleep 0.3
+      mount -t cgroup -o "name=$NAME" none "$M" 2>/dev/null && umount "$M"
+    done
+  fi
+  rm -f "$ERR"
+}
+trap cleanup EXIT
+
+# The release agent: appends its arguments to WORKDIR/agent.out.
+cat >"$WORK/agent.sh" <<'AGENT'
+#!/bin/sh
+echo "$@" >> "$(dirname "$0")/agent.out"
+AGENT
+chmod +x "$WORK/agent.sh"
+rm -f "$WORK/agent.out"
+
+if [[ "$KIND" == named ]]; then
+  WANT="name=$NAME"
+  mount -t cgroup -o "none,name=$NAME,release_agent=$WORK/agent.sh" none "$M" || exit 3
+  ROOT="$M" D="$M"
+else
+  WANT="cpuset"
+  if [[ "$SIDE" == host ]]; then
+    ROOT=/sys/fs/cgroup/cpuset
+  else
+    mount -t cgroup -o cpuset none "$M" || exit 3
+    ROOT="$M"
+  fi
+  D="$ROOT/$NAME"
+  mkdir "$D" || exit 3
+  cat "$ROOT/cpuset.cpus" >"$D/cpuset.cpus"
+  cat "$ROOT/cpuset.mems" >"$D/cpuset.mems"
+fi
+
+echo "== core files"
+files "$D"
+[[ "$KIND" == named ]] && r "$D/release_agent" && r "$D/cgroup.sane_behavior" &&
+  grep " $M " /proc/self/mounts | sed "s|$M|M|; s|$NAME|NAME|g; s|$WORK|W|g"
+[[ "$KIND" == named ]] && mountpoint -q "$M" && echo "mountpoint: yes"
+r "$D/notify_on_release"
+r "$D/cgroup.clone_children"
+mkdir "$D/a"
+files "$D/a"
+
+echo "== errors"
+for v in abc "12 34" -1 99999999999 "0 junk" 0x "+" 4194303; do w "$D/a/tasks" "$v"; done
+for v in foo " 1" -1 99999999999999999999999 2x; do w "$D/a/notify_on_release" "$v"; done
+w "$D/a/cgroup.clone_children" "yes"
+[[ "$KIND" == named ]] && w "$D/cgroup.sane_behavior" 1
+t mkdir "$D/a"
+t mkdir "$D/nope/x"
+t mkdir "$D/a/b"
+t mv "$D/a/tasks" "$D/a/t"
+t mv "$D/a/b" "$D/b"
+t mv "$D/a/b" "$D/a/c"
+t mkdir "$D/a/b"
+t mv "$D/a/b" "$D/a/c"
+t rmdir "$D/a"
+t rmdir "$D/a/c"
+[[ "$KIND" == named ]] && t rmdir "$D"
+
+echo "== nesting"
+w "$D/a/notify_on_release" 1
+w "$D/a/cgroup.clone_children" 1
+mkdir -p "$D/a/b/c" "$D/a/n/c"
+r "$D/a/n/notify_on_release"
+r "$D/a/n/c/cgroup.clone_children"
+r "$D/a/n/c/notify_on_release"
+rmdir "$D/a/n/c" "$D/a/n"
+if [[ "$KIND" == cpuset ]]; then
+  for d in a a/b a/b/c; do w "$D/$d/cpuset.cpus" 0; w "$D/$d/cpuset.mems" 0; done
+fi
+sleep 30 & s1=$!
+sleep 30 & s2=$!
+PIDS="$s1 $s2"
+w "$D/a/b/tasks" "$s1"
+w "$D/a/b/c/cgroup.procs" "$s2"
+w "$D/a/b/c/tasks" "$s2"
+who "$D/a/b/tasks" "$s1 $s2"
+who "$D/a/b/c/cgroup.procs" "$s1 $s2"
+who "$D/a/tasks" "$s1 $s2"
+cg_line "$s1" | sed "s|/$NAME/|/|"
+cg_line "$s2" | sed "s|/$NAME/|/|"
+t rmdir "$D/a/b"
+# pid 0 is the writer.
+sh -c 'echo 0 > "$1/tasks" && grep -E "^[0-9]+:('"$WANT"'):" /proc/self/cgroup | sed -E "s/^[0-9]+:/N:/; s/'"$NAME"'/NAME/g"' _ "$D/a/b/c"
+kill $s1 $s2
+wait $s1 $s2 2>/dev/null
+sleep 0.2
+who "$D/a/b/tasks" "$s1 $s2"
+t rmdir "$D/a/b/c"
+t rmdir "$D/a/b"
+
+if [[ "$KIND" == named ]]; then
+  echo "== release agent"
+  w "$D/notify_on_release" 1
+  mkdir -p "$D/rel/x"
+  r "$D/rel/x/notify_on_release"
+  sh -c 'echo $$ > "$1/tasks"; true' _ "$D/rel/x"
+  for _ in $(seq 50); do grep -qx /rel/x "$WORK/agent.out" 2>/dev/null && break; sleep 0.1; done
+  sleep 0.3
+  echo "agent called with: $(sort "$WORK/agent.out" 2>/dev/null | tr '\n' ' ')"
+  rmdir "$D/rel/x" "$D/rel"
+fi
+
+if [[ "$KIND" == cpuset ]]; then
+  echo "== cpuset"
+  mkdir "$D/e"
+  r "$D/e/cpuset.cpus"
+  sleep 30 & s3=$!
+  PIDS="$PIDS $s3"
+  w "$D/e/tasks" "$s3"
+  w "$D/e/cpuset.cpus" 1
+  w "$D/e/tasks" "$s3"
+  w "$D/e/cpuset.mems" 0
+  w "$D/e/tasks" "$s3"
+  taskset -p "$s3" | sed 's/.*: /affinity: /'
+  w "$D/e/cpuset.cpus" 0-1
+  taskset -p "$s3" | sed 's/.*: /affinity: /'
+  w "$D/e/cpuset.cpus" $'\n'
+  w "$D/e/cpuset.cpus" 1
+  mkdir "$D/e/f"
+  w "$D/e/f/cpuset.cpus" 0
+  w "$D/e/f/cpuset.cpus" 1
+  w "$D/e/cpuset.cpus" 0
+  w "$D/e/cpuset.cpus" abc
+  w "$D/e/cpuset.cpus" 3-1
+  w "$D/e/cpuset.cpu_exclusive" 1
+  mkdir "$D/g"
+  w "$D/g/cpuset.cpus" 1
+  w "$D/g/cpuset.cpu_exclusive" 1
+  w "$D/cpuset.cpu_exclusive" 1
+  w "$D/g/cpuset.cpu_exclusive" 1
+  w "$D/e/cpuset.cpu_exclusive" 1
+  w "$D/e/cpuset.cpu_exclusive" 0
+  r "$D/e/cpuset.sched_load_balance"
+  w "$D/a/cgroup.clone_children" 1
+  w "$D/a/cpuset.cpus" 1
+  mkdir "$D/a/k"
+  r "$D/a/k/cpuset.cpus"
+  r "$D/a/k/cpuset.mems"
+  kill $s3
+  wait $s3 2>/dev/null
+  sleep 0.2
+  rmdir "$D/e/f" "$D/e" "$D/g" "$D/a/k"
+fi
+rmdir "$D/a"
+echo "== end"
