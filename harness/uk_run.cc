@@ -455,7 +455,9 @@ void supervisor::on_open(const seccomp_notif& req, uint64_t path_addr, int flags
       (flags & O_ACCMODE) != O_RDONLY) {
     return respond_continue(req.id);
   }
-  std::vector<absl::string_view> parts = absl::StrSplit(path.substr(6), '/', absl::SkipEmpty());
+  // The pieces point into `rest`, which must outlive them.
+  const std::string rest = path.substr(6);
+  std::vector<absl::string_view> parts = absl::StrSplit(rest, '/', absl::SkipEmpty());
   auto numeric = [](absl::string_view s) {
     return !s.empty() && s.find_first_not_of("0123456789") == absl::string_view::npos;
   };
