@@ -8,10 +8,13 @@
 // filter whose notifications it serves, and mounts one FUSE filesystem per container
 // mount. When the supervisor dies, the pid namespace takes every traced process with
 // it and the mount namespace takes the mounts.
+#include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -52,6 +55,7 @@
 #include "absl/strings/string_view.h"
 #include "harness/cpu_enforcer.h"
 #include "harness/fuse_bridge.h"
+#include "harness/rules.h"
 #include "harness/tracker.h"
 #include "subsys/registry.h"
 #include "uk/kernel.h"
@@ -83,6 +87,9 @@ Options:
                              (DIR is created if missing and removed at exit)
   -g SUBSYS[,SUBSYS]:PATH    start COMMAND in container PATH of the hierarchy
                              holding SUBSYS (like cgexec); repeatable
+  --rules FILE               exec-time placement, cgrules.conf format (like
+                             cgrulesengd): a traced process that execs a matching
+                             program is moved before the new image runs
   --trace FILE               write one JSON line per fork/exec/exit/attach/mount
   --tree                     print every hierarchy with its tasks when COMMAND ends
   --check                    check uk's invariants (uk/invariants.h) and the task
@@ -106,6 +113,7 @@ struct options {
   std::vector<mount_opt> mounts;
   std::vector<std::pair<std::string, std::string>> groups;  // (subsystems, path)
   std::string trace_file;
+  std::vector<placement_rule> rules;
   bool tree = false;
   bool check = false;
   bool proc = true;
@@ -150,6 +158,18 @@ options parse_options(int argc, char** argv) {
       o.groups.emplace_back(v.substr(0, colon), v.substr(colon + 1));
     } else if (a == "--trace" || a.rfind("--trace=", 0) == 0) {
       o.trace_file = a == "--trace" ? value(a) : a.substr(8);
+    } else if (a == "--rules" || a.rfind("--rules=", 0) == 0) {
+      v = a == "--rules" ? value(a) : a.substr(8);
+      FILE* f = fopen(v.c_str(), "re");
+      if (!f) usage_error(absl::StrCat("--rules ", v, ": ", strerror(errno)));
+      std::string text;
+      char buf[4096];
+      size_t n;
+      while ((n = fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+      fclose(f);
+      auto rules = parse_rules(text);
+      if (!rules.ok()) usage_error(absl::StrCat("--rules ", v, ": ", rules.status().message()));
+      o.rules.insert(o.rules.end(), rules->begin(), rules->end());
     } else if (a == "--tree") {
       o.tree = true;
     } else if (a == "--check") {
@@ -293,7 +313,10 @@ class supervisor {
   void on_open(const seccomp_notif& req, uint64_t path_addr, int flags);
   std::optional<std::string> merge_mount_table(const std::string& host_path,
                                                const std::string& uk_text, bool mountinfo);
-  void on_exec(const seccomp_notif& req, uint64_t path_addr);
+  void on_exec(const seccomp_notif& req, int dirfd, uint64_t path_addr);
+  // --rules: moves the process `pid`, about to exec `file`, where the first matching
+  // rule says.
+  void apply_rules(pid_t pid, int dirfd, const std::string& file);
 
   // mount -t container: the kernel's sys_mount as `t`, then FUSE at the same path.
   long container_mount(uk::task_struct& t, const std::string& source, const std::string& dir,
@@ -389,7 +412,7 @@ std::string supervisor::resolve(pid_t pid, const std::string& path) {
   return out.empty() ? "/" : out;
 }
 
-void supervisor::on_exec(const seccomp_notif& req, uint64_t path_addr) {
+void supervisor::on_exec(const seccomp_notif& req, int dirfd, uint64_t path_addr) {
   std::string file;
   bool ok = read_string(req.pid, path_addr, &file);
   if (ok && id_valid(req.id)) {
@@ -398,8 +421,80 @@ void supervisor::on_exec(const seccomp_notif& req, uint64_t path_addr) {
       trace_.event("exec",
                    absl::StrFormat("\"pid\":%d,\"file\":\"%s\"", req.pid, json_escape(file)));
     }
+    // Before the reply, so before the new image's first instruction. If the exec
+    // then fails, the process stays moved (cgrulesengd moves only after a successful
+    // exec, and so after the new image has started running).
+    if (!opts_.rules.empty()) apply_rules(req.pid, dirfd, file);
   }
   respond_continue(req.id);
+}
+
+void supervisor::apply_rules(pid_t pid, int dirfd, const std::string& file) {
+  exec_identity who;
+  who.pid = pid;
+  std::string status;
+  {
+    int fd = open(absl::StrCat("/proc/", pid, "/status").c_str(), O_RDONLY | O_CLOEXEC);
+    char buf[4096];
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf);
+    if (fd >= 0) close(fd);
+    if (n <= 0) return;
+    status.assign(buf, static_cast<size_t>(n));
+  }
+  // The effective ids, as cgrulesengd takes them.
+  unsigned r, e;
+  size_t at = status.find("\nUid:");
+  if (at == std::string::npos || sscanf(status.c_str() + at + 5, "%u %u", &r, &e) != 2) return;
+  who.uid = e;
+  at = status.find("\nGid:");
+  if (at == std::string::npos || sscanf(status.c_str() + at + 5, "%u %u", &r, &e) != 2) return;
+  who.gid = e;
+  if (passwd* pw = getpwuid(who.uid)) {
+    who.user_name = pw->pw_name;
+    gid_t groups[256];
+    int ngroups = 256;
+    if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &ngroups) >= 0) {
+      for (int i = 0; i < ngroups; i++) {
+        if (group* gr = getgrgid(groups[i])) who.user_groups.push_back(gr->gr_name);
+      }
+    }
+  }
+  if (group* gr = getgrgid(who.gid)) who.group_name = gr->gr_name;
+  // The file as given, absolute, and with its symlinks resolved.
+  std::string abs = file;
+  if (!file.empty() && file[0] != '/' && dirfd != AT_FDCWD) {
+    char dir[PATH_MAX];
+    ssize_t n = readlink(absl::StrCat("/proc/", pid, "/fd/", dirfd).c_str(), dir, sizeof dir - 1);
+    if (n > 0) abs = absl::StrCat(std::string(dir, n), "/", file);
+  }
+  who.paths = {file, resolve(pid, abs)};
+  if (abs != file) who.paths.push_back(abs);
+  std::vector<placement> where = match_rules(opts_.rules, who);
+  if (where.empty()) return;
+  if (!tracker_.task_for(pid)) return;
+  // The whole thread group moves (execve ends the other threads anyway).
+  std::vector<pid_t> tids;
+  if (DIR* d = opendir(absl::StrCat("/proc/", pid, "/task").c_str())) {
+    while (dirent* ent = readdir(d)) {
+      if (ent->d_name[0] != '.') tids.push_back(static_cast<pid_t>(atoi(ent->d_name)));
+    }
+    closedir(d);
+  }
+  if (tids.empty()) tids.push_back(pid);
+  for (const placement& p : where) {
+    for (const std::string& c : p.controllers) {
+      for (pid_t tid : tids) {
+        if (!kernel_.find_task_by_pid(tid)) continue;
+        absl::Status s = join_group(tid, c, p.destination);
+        if (!s.ok()) {
+          // As cgrulesengd: the destination must exist; the process stays where it is.
+          fprintf(stderr, "uk-run: --rules line %d: %s (pid %d): %s\n", p.line, file.c_str(), tid,
+                  std::string(s.message()).c_str());
+          break;
+        }
+      }
+    }
+  }
 }
 
 void supervisor::on_mount(const seccomp_notif& req) {
@@ -577,9 +672,9 @@ void supervisor::serve(const seccomp_notif& req) {
   } else if (nr == SCMP_SYS(vfork)) {
     tracker_.note_fork(req.pid, CLONE_VFORK | CLONE_VM | SIGCHLD);
   } else if (nr == SCMP_SYS(execve)) {
-    return on_exec(req, a[0]);
+    return on_exec(req, AT_FDCWD, a[0]);
   } else if (nr == SCMP_SYS(execveat)) {
-    return on_exec(req, a[1]);
+    return on_exec(req, static_cast<int>(a[0]), a[1]);
   } else if (nr == SCMP_SYS(exit)) {
     tracker_.thread_exit(req.pid);
   } else if (nr == SCMP_SYS(exit_group)) {
@@ -655,7 +750,13 @@ long supervisor::container_umount(uk::task_struct& t, const std::string& dir, in
 // -g SUBSYS[,SUBSYS]:PATH: the hierarchy whose mount options name SUBSYS (or all).
 absl::Status supervisor::join_group(pid_t pid, const std::string& subsystems,
                                     const std::string& path) {
-  for (absl::string_view want : absl::StrSplit(subsystems, ',', absl::SkipEmpty())) {
+  std::vector<std::string> wanted = absl::StrSplit(subsystems, ',', absl::SkipEmpty());
+  if (wanted.size() == 1 && wanted[0] == "*") {
+    // Every mounted hierarchy (cgrules.conf's `*`).
+    wanted.clear();
+    for (const auto& [d, m] : mounts_) wanted.push_back("*" + d);
+  }
+  for (absl::string_view want : wanted) {
     const std::string* dir = nullptr;
     for (const auto& [d, m] : mounts_) {
       bool all = true, has = false;
@@ -666,6 +767,7 @@ absl::Status supervisor::join_group(pid_t pid, const std::string& subsystems,
       }
       if (has || (all && (m.type == "container" || m.type == "cgroup"))) dir = &d;
       if (m.type == "cpuset" && want == "cpuset") dir = &d;
+      if (want[0] == '*' && want.substr(1) == d) dir = &d;
     }
     if (!dir) return absl::NotFoundError(absl::StrCat("-g: no hierarchy mounted with ", want));
     std::string tasks = absl::StrCat(*dir, path == "/" ? "" : path, "/tasks");

@@ -1,0 +1,48 @@
+#!/bin/bash
+# uk-run --rules (cgrules.conf): a copy of sleep named like a browser lands in
+# browser/, one named like a BitTorrent client in bulk/, in both hierarchies (a `%`
+# continuation line); a copy of cat named firefox reads its own container at its first
+# open (moved before the new image ran); a rule whose destination is missing is logged
+# and leaves the process where it was; other programs stay put.
+source "$TEST_SRCDIR/uk/tests/e2e/lib.sh"
+mkdir $TMP/bin $TMP/cpu $TMP/acct
+cp -L /bin/sleep $TMP/bin/firefox
+cp -L /bin/sleep $TMP/bin/transmission-cli
+cp -L /bin/sleep $TMP/bin/nowhere
+mkdir $TMP/bin/cat && cp -L /bin/cat $TMP/bin/cat/firefox
+cat >$TMP/rules.conf <<'CONF'
+# user[:process]      controllers   destination
+*:firefox             cpu           browser/
+%                     cpuacct       browser
+*:transmission-cli    cpu,cpuacct   bulk/
+*:nowhere             cpu           missing/
+CONF
+out=$("$UKRUN" --rules $TMP/rules.conf --mount container:cpu:$TMP/cpu \
+  --mount container:cpuacct:$TMP/acct -- bash -c '
+t='"$TMP"'
+for h in cpu acct; do mkdir $t/$h/browser $t/$h/bulk; done
+$t/bin/firefox 30 & f=$!
+$t/bin/transmission-cli 30 & b=$!
+$t/bin/nowhere 30 & n=$!
+sleep 30 & s=$!
+for h in cpu acct; do
+  grep -qx $f $t/$h/browser/tasks && echo "$h: firefox in browser"
+  grep -qx $b $t/$h/bulk/tasks && echo "$h: transmission-cli in bulk"
+done
+grep -qx $n $t/cpu/tasks && echo "nowhere at the root"
+grep -qx $s $t/cpu/tasks && echo "sleep at the root"
+$t/bin/cat/firefox /proc/self/container | sed "s/^/first open: /"
+kill $f $b $n $s
+' 2>$TMP/err)
+echo "$out"
+cat $TMP/err
+for h in cpu acct; do
+  grep -qx "$h: firefox in browser" <<<"$out" || fail "$h: firefox not in browser/"
+  grep -qx "$h: transmission-cli in bulk" <<<"$out" || fail "$h: transmission-cli not in bulk/"
+done
+grep -qx "nowhere at the root" <<<"$out" || fail "missing destination moved the process"
+grep -qx "sleep at the root" <<<"$out" || fail "sleep moved"
+grep -q "^first open: .*cpu:/browser" <<<"$out" || fail "cat/firefox not moved before it ran"
+grep -q "^first open: .*cpuacct:/browser" <<<"$out" || fail "cat/firefox not in cpuacct browser"
+grep -q "rules line 5: .*nowhere" $TMP/err || fail "missing destination not logged"
+expect_no_uk_mounts
