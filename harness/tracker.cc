@@ -136,6 +136,28 @@ void tracker::note_fork(pid_t tid, unsigned long clone_flags) {
   pending_.push_back({tid, t ? t->tgid : tid, clone_flags, false});
 }
 
+uk::Errno tracker::admit_fork(pid_t tid, unsigned long clone_flags, const fork_check& check) {
+  absl::MutexLock l(&mu_);
+  // Its previous fork has returned: that child is in /proc now (or failed).
+  for (auto& p : pending_) {
+    if (p.tid == tid) p.done = true;
+  }
+  settle_locked();
+  uk::task_struct* t = kernel_.find_task_by_pid(tid);
+  if (t && !t->zombie) {
+    std::vector<uk::task_struct*> in_flight;
+    for (const auto& p : pending_) {
+      if (p.done || p.tid == tid) continue;
+      uk::task_struct* f = kernel_.find_task_by_pid(p.tid);
+      if (f && !f->zombie) in_flight.push_back(f);
+    }
+    uk::Errno e = check(t, in_flight);
+    if (!e.ok()) return e;
+  }
+  pending_.push_back({tid, t ? t->tgid : tid, clone_flags, false});
+  return uk::kOk;
+}
+
 void tracker::note_exec(pid_t tid, const std::string& filename) {
   absl::MutexLock l(&mu_);
   if (!kernel_.find_task_by_pid(tid)) settle_locked();

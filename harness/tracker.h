@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,13 @@ class tracker {
   void add_root_process(pid_t pid);
   // A trapped fork/clone/vfork by thread `tid`: remember it for settle().
   void note_fork(pid_t tid, unsigned long clone_flags);
+  // A trapped fork/clone/vfork by `tid` that may be refused (uk-run --pids): under the
+  // tracker's lock, settles, then calls `check` with the forker's task and the forkers
+  // of the other forks still in flight (their children may not exist yet). If it
+  // returns kOk (or `tid` is not a task), the fork is noted as note_fork does.
+  using fork_check = std::function<uk::Errno(uk::task_struct* forker,
+                                             const std::vector<uk::task_struct*>& in_flight)>;
+  uk::Errno admit_fork(pid_t tid, unsigned long clone_flags, const fork_check& check);
   // A trapped execve: the new comm is read from /proc at the next settle.
   void note_exec(pid_t tid, const std::string& filename);
   // Any trapped syscall from `tid`: its earlier fork has returned by now.

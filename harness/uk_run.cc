@@ -57,6 +57,7 @@
 #include "harness/fuse_bridge.h"
 #include "harness/rules.h"
 #include "harness/tracker.h"
+#include "subsys/pids.h"
 #include "subsys/registry.h"
 #include "uk/kernel.h"
 #include "vfs/syscalls.h"
@@ -90,6 +91,10 @@ Options:
   --rules FILE               exec-time placement, cgrules.conf format (like
                              cgrulesengd): a traced process that execs a matching
                              program is moved before the new image runs
+  --pids                     trap forks so that the pids subsystem's pids.max is
+                             enforced (a fork over the limit fails with EAGAIN);
+                             implied by a --mount that binds pids. See
+                             harness/README.md for the cost (a rare EINTR)
   --trace FILE               write one JSON line per fork/exec/exit/attach/mount
   --tree                     print every hierarchy with its tasks when COMMAND ends
   --check                    check uk's invariants (uk/invariants.h) and the task
@@ -116,6 +121,7 @@ struct options {
   std::vector<placement_rule> rules;
   bool tree = false;
   bool check = false;
+  bool pids = false;  // trap forks for pids.max
   bool proc = true;
   bool cpu_shares = true;
   std::vector<std::string> command;
@@ -149,6 +155,11 @@ options parse_options(int argc, char** argv) {
         usage_error("--mount wants TYPE:OPTIONS:/ABSOLUTE/DIR, got " + v);
       }
       o.mounts.push_back({parts[0], parts[1], parts[2]});
+      if (parts[0] != "cpuset") {
+        for (absl::string_view ss : absl::StrSplit(parts[1], ',')) {
+          if (ss == "pids" || ss == "all") o.pids = true;
+        }
+      }
     } else if (a == "-g" || a.rfind("-g=", 0) == 0) {
       v = a == "-g" ? value(a) : a.substr(3);
       size_t colon = v.find(':');
@@ -172,6 +183,8 @@ options parse_options(int argc, char** argv) {
       o.rules.insert(o.rules.end(), rules->begin(), rules->end());
     } else if (a == "--tree") {
       o.tree = true;
+    } else if (a == "--pids") {
+      o.pids = true;
     } else if (a == "--check") {
       o.check = true;
     } else if (a == "--proc") {
@@ -208,7 +221,7 @@ bool write_file(const std::string& path, const std::string& text) {
 // libseccomp 2.5 cannot ask for SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, which keeps
 // a trapped fork from failing with EINTR when a signal arrives after uk-run has
 // received the notification.
-absl::StatusOr<std::vector<sock_filter>> build_filter(bool proc) {
+absl::StatusOr<std::vector<sock_filter>> build_filter(bool proc, bool forks) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
   if (!ctx) return absl::InternalError("seccomp_init failed");
   int rc = 0;
@@ -219,6 +232,15 @@ absl::StatusOr<std::vector<sock_filter>> build_filter(bool proc) {
   for (int nr : {SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(exit), SCMP_SYS(exit_group),
                  SCMP_SYS(mount), SCMP_SYS(umount2)}) {
     rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+  }
+  if (forks) {
+    // --pids: forks are trapped after all, so that one over pids.max can fail with
+    // EAGAIN (harness/README.md: "pids"). clone3 carries its flags in a struct: libc
+    // falls back to clone.
+    for (int nr : {SCMP_SYS(fork), SCMP_SYS(vfork), SCMP_SYS(clone)}) {
+      rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+    }
+    rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
   }
   if (proc) {
     rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(open), 0);
@@ -310,6 +332,8 @@ class supervisor {
 
   void on_mount(const seccomp_notif& req);
   void on_umount(const seccomp_notif& req);
+  // --pids: a trapped fork, refused with EAGAIN over the forker's pids.max.
+  void on_fork(const seccomp_notif& req, unsigned long clone_flags);
   void on_open(const seccomp_notif& req, uint64_t path_addr, int flags);
   std::optional<std::string> merge_mount_table(const std::string& host_path,
                                                const std::string& uk_text, bool mountinfo);
@@ -497,6 +521,24 @@ void supervisor::apply_rules(pid_t pid, int dirfd, const std::string& file) {
   }
 }
 
+void supervisor::on_fork(const seccomp_notif& req, unsigned long clone_flags) {
+  auto* pids = static_cast<uk::pids_subsys*>(kernel_.containers().subsys(uk::pids_subsys_id));
+  uk::Errno e = tracker_.admit_fork(
+      req.pid, clone_flags,
+      [&](uk::task_struct* forker, const std::vector<uk::task_struct*>& in_flight) {
+        // A notification whose tracee was interrupted is not answered (its syscall
+        // restarts and traps again).
+        if (!id_valid(req.id)) return uk::Errno(EINTR);
+        return pids->can_fork(forker, in_flight);
+      });
+  if (e.ok()) return respond_continue(req.id);
+  if (e.code() != EAGAIN) return;
+  if (trace_.enabled()) {
+    trace_.event("fork_refused", absl::StrFormat("\"pid\":%d,\"errno\":%d", req.pid, EAGAIN));
+  }
+  respond(req.id, -EAGAIN);
+}
+
 void supervisor::on_mount(const seccomp_notif& req) {
   std::string source, target, type, data;
   uint64_t flags = req.data.args[3];
@@ -666,11 +708,11 @@ void supervisor::serve(const seccomp_notif& req) {
   int nr = req.data.nr;
   const auto& a = req.data.args;
   if (nr == SCMP_SYS(clone)) {
-    tracker_.note_fork(req.pid, a[0]);
+    return on_fork(req, a[0]);
   } else if (nr == SCMP_SYS(fork)) {
-    tracker_.note_fork(req.pid, SIGCHLD);
+    return on_fork(req, SIGCHLD);
   } else if (nr == SCMP_SYS(vfork)) {
-    tracker_.note_fork(req.pid, CLONE_VFORK | CLONE_VM | SIGCHLD);
+    return on_fork(req, CLONE_VFORK | CLONE_VM | SIGCHLD);
   } else if (nr == SCMP_SYS(execve)) {
     return on_exec(req, AT_FDCWD, a[0]);
   } else if (nr == SCMP_SYS(execveat)) {
@@ -788,7 +830,7 @@ absl::Status supervisor::join_group(pid_t pid, const std::string& subsystems,
 }
 
 absl::Status supervisor::start_command() {
-  auto prog = build_filter(opts_.proc);
+  auto prog = build_filter(opts_.proc, opts_.pids);
   if (!prog.ok()) return prog.status();
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)

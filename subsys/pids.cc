@@ -1,0 +1,110 @@
+#include "subsys/pids.h"
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "subsys/subsystems.h"
+#include "uk/containerfs.h"
+#include "uk/kernel.h"
+#include "uk/task.h"
+#include "vfs/file.h"
+
+namespace uk {
+
+pids_subsys::pids_subsys(kernel& k)
+    : container_subsys(k, "pids", pids_subsys_id), core_(k.containers()) {
+  files_.resize(2);
+  files_[0].name = "max";
+  // pids_max_show(): "max\n" or the number.
+  files_[0].read = [this](container* cont, const cftype*, file&, char* buf, size_t nbytes,
+                          loff_t* ppos) -> ErrorOr<size_t> {
+    std::string text;
+    {
+      absl::MutexLock l(&core_.container_mutex);
+      pids_cgroup* p = state_of(cont);
+      if (p == nullptr) return Errno(ENODEV);
+      int64_t limit = p->limit.load();
+      text = limit == PIDS_MAX ? "max\n" : std::to_string(limit) + "\n";
+    }
+    return simple_read_from_buffer(buf, nbytes, ppos, text);
+  };
+  // pids_max_write(): "max" or 0..INT_MAX (PID_MAX_LIMIT in Linux), else EINVAL.
+  files_[0].write = [this](container* cont, const cftype*, file&, const char* buf, size_t nbytes,
+                           loff_t*) -> ErrorOr<size_t> {
+    if (nbytes >= 64) return Errno(E2BIG);
+    std::string s(buf, nbytes);
+    absl::string_view v = absl::StripAsciiWhitespace(s);
+    int64_t limit;
+    if (v == "max") {
+      limit = PIDS_MAX;
+    } else if (!absl::SimpleAtoi(v, &limit) || limit < 0 || limit > INT_MAX) {
+      return Errno(EINVAL);
+    }
+    absl::MutexLock l(&core_.container_mutex);
+    pids_cgroup* p = state_of(cont);
+    if (p == nullptr) return Errno(ENODEV);
+    p->limit.store(limit);
+    return nbytes;
+  };
+  files_[1].name = "current";
+  files_[1].read_uint = [this](container* cont, const cftype*) -> uint64_t {
+    absl::MutexLock l(&core_.container_mutex);
+    return state_of(cont) == nullptr ? 0 : static_cast<uint64_t>(current_of(cont));
+  };
+}
+
+Errno pids_subsys::create(container* cont) {
+  cont->install_css(subsys_id, std::make_unique<pids_cgroup>());
+  return kOk;
+}
+
+void pids_subsys::destroy(container* cont) { cont->free_css(subsys_id); }
+
+// Linux's pids files are CFTYPE_NOT_ON_ROOT.
+Errno pids_subsys::populate(container* cont) {
+  if (cont->parent == nullptr) return kOk;
+  return container_add_files(cont, this, files_);
+}
+
+int64_t pids_subsys::current_of(const container* cont) {
+  int64_t n = 0;
+  core_.container_iter(cont, [&n](task_struct*) { n++; });
+  for (const container* child : cont->children) n += current_of(child);
+  return n;
+}
+
+Errno pids_subsys::can_fork(task_struct* parent, const std::vector<task_struct*>& pending) {
+  // The containers first (task_lock), then the walk under container_mutex.
+  container* mine = core_.task_container(parent, subsys_id);
+  std::vector<container*> others;
+  others.reserve(pending.size());
+  for (task_struct* t : pending) others.push_back(core_.task_container(t, subsys_id));
+  absl::MutexLock l(&core_.container_mutex);
+  for (container* c = mine; c != nullptr && c->parent != nullptr; c = c->parent) {
+    pids_cgroup* p = state_of(c);
+    if (p == nullptr) continue;
+    int64_t limit = p->limit.load();
+    if (limit == PIDS_MAX) continue;
+    int64_t n = current_of(c) + 1;
+    for (container* o : others) {
+      for (container* a = o; a != nullptr; a = a->parent) {
+        if (a == c) {
+          n++;
+          break;
+        }
+      }
+    }
+    if (n > limit) return Errno(EAGAIN);
+  }
+  return kOk;
+}
+
+std::unique_ptr<container_subsys> pids_subsys_create(kernel& k) {
+  return std::make_unique<pids_subsys>(k);
+}
+
+}  // namespace uk

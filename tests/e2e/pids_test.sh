@@ -1,0 +1,34 @@
+#!/bin/bash
+# pids (uk-run --pids, implied by a --mount that binds pids): with pids.max=5, a process
+# in the container forking 10 sleeps (and staying) gets EAGAIN for every fork past the limit, exactly
+# 5 tasks are in the container (itself + 4 sleeps) and pids.current says 5; the limit
+# counts descendants; "max" lifts it.
+source "$TEST_SRCDIR/uk/tests/e2e/lib.sh"
+d=$TMP/p
+out=$("$UKRUN" --mount container:pids:$d -- bash -c '
+d='"$d"'
+mkdir $d/lim $d/lim/sub
+echo 5 > $d/lim/max
+cat $d/lim/max | sed "s/^/max=/"
+# A child shell in the container runs the forker (the shell itself is not in it).
+sh -c "echo \$\$ > $d/lim/tasks; exec '"$HELPERS"'/forker 10" > '"$TMP"'/forked & f=$!
+for i in $(seq 100); do grep -qx done '"$TMP"'/forked && break; sleep 0.1; done
+head -1 '"$TMP"'/forked
+echo tasks=$(wc -l < $d/lim/tasks)
+echo current=$(cat $d/lim/current)
+kids=$(sed "1d;/done/d" '"$TMP"'/forked)
+kill $f; wait $f 2>/dev/null
+# A descendant counts against its ancestor: sub is full as long as lim is.
+sh -c "echo \$\$ > $d/lim/sub/tasks; /bin/true" 2>/dev/null && echo sub=forked || echo sub=refused
+echo max > $d/lim/max
+sh -c "echo \$\$ > $d/lim/sub/tasks; /bin/true" && echo sub2=forked
+kill $kids
+' 2>&1)
+echo "$out"
+grep -qx "max=5" <<<"$out" || fail "pids.max"
+grep -qx "forked=4 eagain=6 other=0" <<<"$out" || fail "forks past pids.max must fail with EAGAIN"
+grep -qx "tasks=5" <<<"$out" || fail "exactly 5 tasks"
+grep -qx "current=5" <<<"$out" || fail "pids.current"
+grep -qx "sub=refused" <<<"$out" || fail "a full parent must refuse forks in a child container"
+grep -qx "sub2=forked" <<<"$out" || fail "max lifts the limit"
+expect_no_uk_mounts
