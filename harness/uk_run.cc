@@ -27,6 +27,8 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -59,6 +61,7 @@
 #include "harness/tracker.h"
 #include "subsys/pids.h"
 #include "subsys/registry.h"
+#include "uk/containerfs.h"
 #include "uk/kernel.h"
 #include "vfs/syscalls.h"
 
@@ -230,7 +233,7 @@ absl::StatusOr<std::vector<sock_filter>> build_filter(bool proc, bool forks) {
   // -ERESTARTSYS), which a real fork never does. They are found in /proc instead
   // (see tracker.h).
   for (int nr : {SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(exit), SCMP_SYS(exit_group),
-                 SCMP_SYS(mount), SCMP_SYS(umount2)}) {
+                 SCMP_SYS(mount), SCMP_SYS(umount2), SCMP_SYS(statfs), SCMP_SYS(fstatfs)}) {
     rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
   }
   if (forks) {
@@ -335,6 +338,8 @@ class supervisor {
   // --pids: a trapped fork, refused with EAGAIN over the forker's pids.max.
   void on_fork(const seccomp_notif& req, unsigned long clone_flags);
   void on_open(const seccomp_notif& req, uint64_t path_addr, int flags);
+  // statfs/fstatfs on a uk mount: the kernel's magic, not FUSE's.
+  void on_statfs(const seccomp_notif& req, bool by_fd);
   std::optional<std::string> merge_mount_table(const std::string& host_path,
                                                const std::string& uk_text, bool mountinfo);
   void on_exec(const seccomp_notif& req, int dirfd, uint64_t path_addr);
@@ -368,6 +373,8 @@ class supervisor {
   struct mount_rec {
     std::string type, data;
     std::unique_ptr<fuse_bridge> fuse;
+    dev_t dev = 0;            // st_dev of the FUSE mount
+    unsigned long flags = 0;  // the mount(2) flags asked for
   };
   std::map<std::string, mount_rec> mounts_;  // by directory
   std::vector<std::string> created_dirs_;    // host mount points uk-run made
@@ -658,6 +665,48 @@ void supervisor::on_open(const seccomp_notif& req, uint64_t path_addr, int flags
   close(rfd);
 }
 
+// statfs(2) and fstatfs(2): a path or fd on one of uk-run's FUSE mounts gets what the
+// kernel's statfs gives for a cgroup/container super_block (simple_statfs: the magic,
+// 4096-byte blocks, no counts, 255-byte names), with the mount's flags and an fsid from
+// the FUSE device; everything else continues. The file is looked up through the
+// tracee's own root, cwd or fd table in /proc. Errors are left to the real syscall.
+void supervisor::on_statfs(const seccomp_notif& req, bool by_fd) {
+  if (mounts_.empty()) return respond_continue(req.id);
+  std::string target;
+  if (by_fd) {
+    target = absl::StrCat("/proc/", req.pid, "/fd/", static_cast<int>(req.data.args[0]));
+  } else {
+    std::string path;
+    if (!read_string(req.pid, req.data.args[0], &path) || path.empty()) {
+      return respond_continue(req.id);
+    }
+    target = absl::StrCat("/proc/", req.pid, path[0] == '/' ? "/root" : "/cwd/", path);
+  }
+  struct stat st;
+  struct statfs sfs;
+  if (!id_valid(req.id) || stat(target.c_str(), &st) != 0) return respond_continue(req.id);
+  auto m = std::find_if(mounts_.begin(), mounts_.end(),
+                        [&](const auto& m) { return m.second.dev == st.st_dev; });
+  if (m == mounts_.end() || statfs(target.c_str(), &sfs) != 0) return respond_continue(req.id);
+  struct statfs out = {};
+  out.f_type = static_cast<__fsword_t>(uk::CONTAINER_SUPER_MAGIC);
+  out.f_bsize = 4096;
+  out.f_frsize = 4096;
+  out.f_namelen = 255;
+  // FUSE adds nosuid and nodev: only those asked for show (ST_* == MS_* for these).
+  out.f_flags =
+      (sfs.f_flags & ~(ST_NOSUID | ST_NODEV)) | (m->second.flags & (MS_NOSUID | MS_NODEV));
+  uint64_t dev = st.st_dev;
+  memcpy(&out.f_fsid, &dev, sizeof out.f_fsid);
+  iovec local = {&out, sizeof out};
+  iovec remote = {reinterpret_cast<void*>(req.data.args[1]), sizeof out};
+  if (!id_valid(req.id)) return;
+  if (process_vm_writev(req.pid, &local, 1, &remote, 1, 0) != static_cast<ssize_t>(sizeof out)) {
+    return respond(req.id, -EFAULT);
+  }
+  respond(req.id, 0);
+}
+
 // /proc/<pid>/mounts or mountinfo as the host has it, where each FUSE mount of uk-run
 // shows as the kernel shows that mount (type cgroup or container, its options). In
 // mountinfo the host's mount ids and device numbers stay (they match stat(2)).
@@ -680,6 +729,13 @@ std::optional<std::string> supervisor::merge_mount_table(const std::string& host
   std::string out;
   for (absl::string_view line : absl::StrSplit(host, '\n', absl::SkipEmpty())) {
     std::vector<std::string> f = absl::StrSplit(line, ' ');
+    // The host's own cgroup hierarchies are not this kernel's: tools that look
+    // hierarchies up in the table (libcgroup) must find only uk's.
+    auto host_dash = std::find(f.begin(), f.end(), "-");
+    size_t type_field = mountinfo ? static_cast<size_t>(host_dash - f.begin()) + 1 : 2;
+    if (type_field < f.size() && (f[type_field] == "cgroup" || f[type_field] == "cgroup2")) {
+      continue;
+    }
     auto it = f.size() > mp_field ? uk_lines.find(f[mp_field]) : uk_lines.end();
     if (it == uk_lines.end() || !mounts_.contains(f[mp_field]) ||
         !absl::StrContains(line, "fuse.container")) {
@@ -694,7 +750,6 @@ std::optional<std::string> supervisor::merge_mount_table(const std::string& host
     // ids, device, root and mount point from the host; options onwards from uk,
     // with the host's optional fields.
     auto dash = std::find(k.begin(), k.end(), "-");
-    auto host_dash = std::find(f.begin(), f.end(), "-");
     std::vector<std::string> m(f.begin(), f.begin() + 5);
     m.push_back(k[5]);
     if (host_dash != f.end()) m.insert(m.end(), f.begin() + 6, host_dash);
@@ -729,6 +784,10 @@ void supervisor::serve(const seccomp_notif& req) {
     return on_open(req, a[0], static_cast<int>(a[1]));
   } else if (nr == SCMP_SYS(openat)) {
     return on_open(req, a[1], static_cast<int>(a[2]));
+  } else if (nr == SCMP_SYS(statfs)) {
+    return on_statfs(req, false);
+  } else if (nr == SCMP_SYS(fstatfs)) {
+    return on_statfs(req, true);
   }
   respond_continue(req.id);
 }
@@ -763,7 +822,9 @@ long supervisor::container_mount(uk::task_struct& t, const std::string& source,
       uk::sys_umount(*kernel_.init_task(), dir.c_str(), 0);
       r = -EIO;
     } else {
-      mounts_[dir] = {type, data ? data : "", std::move(fuse).value()};
+      struct stat st = {};
+      stat(dir.c_str(), &st);
+      mounts_[dir] = {type, data ? data : "", std::move(fuse).value(), st.st_dev, flags};
       if (created) created_dirs_.push_back(dir);
     }
   }

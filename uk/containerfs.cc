@@ -41,6 +41,7 @@ const container_flavour container_flavour_v10 = {
     .strict_integer_writes = false,
     .root_mode = 0755,
     .read_only_mode = false,
+    .kernfs_readdir_order = false,
 };
 const container_flavour container_flavour_cgroup = {
     .fs_name = "cgroup",
@@ -57,6 +58,7 @@ const container_flavour container_flavour_cgroup = {
     .strict_integer_writes = true,
     .root_mode = 0555,
     .read_only_mode = true,
+    .kernfs_readdir_order = true,
 };
 
 namespace {
@@ -116,6 +118,12 @@ ErrorOr<containerfs_options> parse_cgroup_v1_options(const container_core& core,
       all = true;
     } else if (key == "noprefix" && !has_value) {
       opts.flags |= 1UL << ROOT_NOPREFIX;
+    } else if (key == "xattr" && !has_value) {
+      opts.flags |= 1UL << ROOT_XATTR;
+    } else if (key == "cpuset_v2_mode" && !has_value) {
+      opts.flags |= 1UL << ROOT_CPUSET_V2_MODE;
+    } else if (key == "favordynmods" && !has_value) {
+      opts.flags |= 1UL << ROOT_FAVOR_DYNMODS;
     } else if (key == "clone_children" && !has_value) {
       opts.clone_children = true;
     } else if (key == "release_agent") {
@@ -258,13 +266,15 @@ class container_dir_inode_operations final : public inode_operations {
 
 const container_dir_inode_operations container_dir_iops;
 const simple_dir_operations container_dir_fops;
+const simple_dir_operations kernfs_dir_fops(kernfs_name_hash);
 
 std::shared_ptr<inode> container_new_dir_inode(super_block* sb, umode_t mode,
                                                std::shared_ptr<container> cont) {
   auto i = container_new_inode(sb, S_IFDIR | (mode & 07777));
   i->i_nlink = 2;
   i->i_op = &container_dir_iops;
-  i->i_fop = &container_dir_fops;
+  bool kernfs = cont->root->flavour && cont->root->flavour->kernfs_readdir_order;
+  i->i_fop = kernfs ? &kernfs_dir_fops : &container_dir_fops;
   i->i_private = std::move(cont);
   return i;
 }
@@ -408,6 +418,9 @@ void container_super_operations::show_options(std::string& out, vfsmount& mnt) c
     for (container_subsys* ss : root->subsys_list) absl::StrAppend(&out, ",", ss->name);
   }
   if (root->flags & (1UL << ROOT_NOPREFIX)) out += ",noprefix";
+  if (root->flags & (1UL << ROOT_XATTR)) out += ",xattr";
+  if (root->flags & (1UL << ROOT_CPUSET_V2_MODE)) out += ",cpuset_v2_mode";
+  if (root->flags & (1UL << ROOT_FAVOR_DYNMODS)) out += ",favordynmods";
   if (!root->release_agent_path.empty()) {
     absl::StrAppend(&out, ",release_agent=", root->release_agent_path);
   }
@@ -527,6 +540,17 @@ ErrorOr<std::shared_ptr<super_block>> cpuset_fs_type::get_sb(int flags, std::str
   if (cgroup == nullptr) return Errno(ENODEV);
   static constexpr char kOptions[] = "cpuset,noprefix,release_agent=/sbin/cpuset_release_agent";
   return cgroup->get_sb_exact(flags, dev_name, kOptions);
+}
+
+// init_name_hash(NULL), partial_name_hash per byte, end_name_hash (hash_long(h, 32):
+// the top half of h * GOLDEN_RATIO_64), then kernfs's reserved values avoided.
+uint32_t kernfs_name_hash(std::string_view name) {
+  uint64_t hash = 0;
+  for (unsigned char c : name) hash = (hash + (uint64_t{c} << 4) + (c >> 4)) * 11;
+  uint32_t h = static_cast<uint32_t>((hash * 0x61C8864680B583EBull) >> 32) & 0x7fffffffU;
+  if (h < 2) h += 2;
+  if (h >= 0x7fffffffU) h = 0x7fffffffU - 1;
+  return h;
 }
 
 }  // namespace uk

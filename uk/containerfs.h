@@ -57,6 +57,9 @@ struct container_flavour {
   umode_t root_mode;
   // A read-only control file is 0444 (cgroup_file_mode), not 0644.
   bool read_only_mode;
+  // Directories list in kernfs order (kernfs_name_hash, then name), not name order:
+  // tools depend on it (libcgroup's cgget keeps the result of the last entry).
+  bool kernfs_readdir_order;
 };
 extern const container_flavour container_flavour_v10;
 extern const container_flavour container_flavour_cgroup;
@@ -64,7 +67,7 @@ extern const container_flavour container_flavour_cgroup;
 // Parsed mount options (parse_containerfs_options).
 struct containerfs_options {
   unsigned long subsys_bits = 0;
-  unsigned long flags = 0;  // ROOT_NOPREFIX
+  unsigned long flags = 0;  // ROOT_NOPREFIX, ROOT_XATTR, ...
   std::optional<std::string> release_agent;
   // cgroup flavour only.
   std::optional<std::string> name;
@@ -137,6 +140,9 @@ unsigned long long simple_strtoull(const char* cp, const char** end, unsigned ba
 // (EINVAL); overflow ERANGE.
 Errno kstrtoull(const std::string& s, unsigned long long* res);
 Errno kstrtoint(const std::string& s, int* res);
+// fs/kernfs/dir.c kernfs_name_hash(name, NULL): a directory's listing order on Linux
+// 6.x cgroup v1 (2..INT_MAX-1; ties broken by name).
+uint32_t kernfs_name_hash(std::string_view name);
 // strstrip(): leading and trailing white space off.
 std::string strstrip(std::string_view s);
 

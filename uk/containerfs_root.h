@@ -16,7 +16,9 @@ namespace uk {
 class container_core;
 struct super_block;
 
-enum { ROOT_NOPREFIX = 0 };  // root flags bits
+// Root flags bits. The cgroup flavour's xattr, cpuset_v2_mode and favordynmods are
+// accepted, shown and compared at remount as the host does, and otherwise ignored.
+enum { ROOT_NOPREFIX = 0, ROOT_XATTR = 1, ROOT_CPUSET_V2_MODE = 2, ROOT_FAVOR_DYNMODS = 3 };
 
 struct containerfs_root {
   container_core* core = nullptr;

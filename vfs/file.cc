@@ -121,7 +121,27 @@ Errno simple_dir_operations::readdir(file& f, const filldir_t& filldir) const {
 
   // Snapshot the entries still to list, so filldir runs without the dcache lock.
   std::vector<std::pair<std::string, std::shared_ptr<inode>>> entries;
-  {
+  if (order_key_) {
+    {
+      dcache_guard g(dir);
+      for (const auto& [name, d] : dir.d_subdirs) {
+        if (d->d_inode) entries.emplace_back(name, d->d_inode);
+      }
+    }
+    auto less = [this](const auto& a, const auto& b) {
+      uint32_t ka = order_key_(a.first), kb = order_key_(b.first);
+      return ka != kb ? ka < kb : a.first < b.first;
+    };
+    std::sort(entries.begin(), entries.end(), less);
+    auto start = entries.begin();
+    if (cursor && cursor->pos == f.f_pos && f.f_pos > 2) {
+      std::pair<std::string, std::shared_ptr<inode>> last{cursor->last, nullptr};
+      start = std::upper_bound(entries.begin(), entries.end(), last, less);
+    } else {
+      start += std::min<loff_t>(f.f_pos - 2, static_cast<loff_t>(entries.size()));
+    }
+    entries.erase(entries.begin(), start);
+  } else {
     dcache_guard g(dir);
     auto it = dir.d_subdirs.begin();
     if (cursor && cursor->pos == f.f_pos && f.f_pos > 2) {

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 
 #include <any>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -72,11 +73,20 @@ class file_operations {
 // EISDIR; llseek() is dcache_dir_lseek (SEEK_SET/SEEK_CUR only). A directory file
 // whose private_data is empty remembers the last name returned there, so entries
 // removed between two getdents64 calls do not make it skip others.
+//
+// A filesystem whose directories list in another order passes `order_key`: the
+// children then come sorted by (order_key(name), name), as kernfs lists by name hash.
 class simple_dir_operations : public file_operations {
  public:
+  constexpr simple_dir_operations() = default;
+  explicit constexpr simple_dir_operations(uint32_t (*order_key)(std::string_view name))
+      : order_key_(order_key) {}
   ErrorOr<size_t> read(file& f, char* buf, size_t count, loff_t* pos) const override;
   ErrorOr<loff_t> llseek(file& f, loff_t offset, int whence) const override;
   Errno readdir(file& f, const filldir_t& filldir) const override;
+
+ private:
+  uint32_t (*order_key_)(std::string_view name) = nullptr;
 };
 
 // Copies from an in-memory buffer at *pos (simple_read_from_buffer).

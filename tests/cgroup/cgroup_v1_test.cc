@@ -358,6 +358,41 @@ TEST_F(CgroupV1Test, ProcMountsAndMountinfo) {
   EXPECT_THAT(mi, HasSubstr(" / /n rw,relatime - cgroup none rw,name=n\n"));
 }
 
+// Accepted and shown as the host does (cgroup1_show_options order), a change at
+// remount EINVAL; their effects are not modelled.
+TEST_F(CgroupV1Test, XattrCpusetV2ModeFavordynmodsAreAcceptedAndShown) {
+  ASSERT_EQ(mount("/x", "favordynmods,cpuset,cpuset_v2_mode,xattr,noprefix"), 0);
+  EXPECT_EQ(mounts_line("/x"),
+            "none /x cgroup rw,relatime,cpuset,noprefix,xattr,cpuset_v2_mode,favordynmods 0 0");
+  EXPECT_EQ(sys_mount(init(), "none", "/x", "cgroup", MS_REMOUNT, "cpuset,noprefix"), -EINVAL);
+  EXPECT_EQ(mount("/y", "xattr=1,none,name=y"), -EINVAL);
+}
+
+// Directories list in kernfs order: by kernfs_name_hash, not by name.
+TEST_F(CgroupV1Test, ReaddirIsInKernfsHashOrder) {
+  ASSERT_EQ(mount("/cg", "cpu,cpuacct"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/cg/a", 0755), 0);
+  std::vector<std::string> names;
+  long fd = sys_open(init(), "/cg", O_RDONLY | O_DIRECTORY);
+  ASSERT_GE(fd, 0);
+  // A small buffer: the listing continues across getdents64 calls.
+  alignas(8) char buf[64];
+  long n;
+  while ((n = sys_getdents64(init(), fd, buf, sizeof buf)) > 0) {
+    for (long off = 0; off < n;) {
+      auto* d = reinterpret_cast<linux_dirent64*>(buf + off);
+      names.push_back(d->d_name);
+      off += d->d_reclen;
+    }
+  }
+  sys_close(init(), fd);
+  // As `ls -f` lists the same names on Linux 6.x.
+  EXPECT_THAT(names, ElementsAre(".", "..", "cgroup.procs", "cgroup.sane_behavior", "a",
+                                 "cpu.shares", "cpuacct.usage", "tasks", "notify_on_release",
+                                 "release_agent", "cgroup.clone_children"));
+  EXPECT_EQ(kernfs_name_hash("tasks"), 1245728267u);
+}
+
 TEST_F(CgroupV1Test, RemountRules) {
   ASSERT_EQ(mount("/cg", "cpu"), 0);
   EXPECT_EQ(sys_mount(init(), "none", "/cg", "cgroup", MS_REMOUNT, "cpu,name=x"), -EINVAL);
