@@ -77,9 +77,11 @@ class tracker {
   uk::task_struct* task_for(pid_t tid);
   bool is_known(pid_t tid);
 
-  // The pidfds of supervised processes, for the supervisor's epoll set:
-  // (tgid, fd) pairs added since the last call.
-  std::vector<std::pair<pid_t, int>> take_new_pidfds();
+  // Adds the pidfds of processes supervised since the last call to `epoll_fd` (EPOLLIN,
+  // data.u64 = tgid). Under the tracker's lock: another thread's settle may close a pidfd
+  // (its process exited) and the number be reused before an unlocked caller's epoll_ctl
+  // (found by TSan, harness/README.md).
+  void add_new_pidfds(int epoll_fd);
 
   // `uk-run --check`: settles, then runs uk::check_invariants (no fork or exit can be
   // in flight: they all run under this tracker's lock) and compares the task table

@@ -3,14 +3,15 @@
 # Bazel links with the C driver: clang then leaves out UBSan's C++ half (vptr checks).
 _CLANG_CXX_SANITIZER_RUNTIME = ["-fsanitize-link-c++-runtime"]
 
-def uk_fuzzer(name, runs = 2000):
+def uk_fuzzer(name, runs = 2000, seeds = None):
     """<name>: the fuzzer binary; <name>_test: its corpus (tests/fuzz/corpus/<name>) as a test.
 
     Args:
       name: the target; its source is <name>.cc, its seeds corpus/<name>/.
       runs: fixed-seed mutations the regression test adds to the corpus.
+      seeds: the corpus directory's name if not <name> without "_fuzzer".
     """
-    corpus = "corpus/" + (name[:-len("_fuzzer")] if name.endswith("_fuzzer") else name)
+    corpus = "corpus/" + (seeds or (name[:-len("_fuzzer")] if name.endswith("_fuzzer") else name))
     deps = [":fuzz_kernel"]
     native.cc_binary(
         name = name,
