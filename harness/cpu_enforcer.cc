@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "subsys/cpu.h"
+#include "subsys/freezer.h"
 #include "uk/container_core.h"
 
 namespace ukrun {
@@ -20,6 +21,9 @@ cpu_enforcer::cpu_enforcer(uk::kernel& k, tracker& tr)
   uk::sched::share_enforcer::options o;
   o.cpus = k.topo().cpu_online();
   o.exempt_tgid = getpid();
+  // Never SIGCONT what the freezer stopped (a leaf lock: safe from the control thread).
+  auto* freezer = static_cast<uk::freezer_subsys*>(k.containers().subsys(uk::freezer_subsys_id));
+  o.frozen = [freezer](pid_t tgid) { return freezer->is_frozen_tgid(tgid); };
   enforcer_ = std::make_unique<uk::sched::share_enforcer>([this] { return source(); }, *host_, o);
   cpu_of(k)->set_change_notifier([e = enforcer_.get()] { e->kick(); });
 }

@@ -56,6 +56,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "harness/cpu_enforcer.h"
+#include "harness/freezer_host.h"
 #include "harness/fuse_bridge.h"
 #include "harness/rules.h"
 #include "harness/tracker.h"
@@ -310,7 +311,8 @@ class supervisor {
         trace_file_(opts_.trace_file.empty() ? nullptr : fopen(opts_.trace_file.c_str(), "we")),
         trace_(trace_file_),
         kernel_(uk::default_subsys_registry(), make_config()),
-        tracker_(kernel_, trace_) {}
+        tracker_(kernel_, trace_),
+        freezer_host_(kernel_) {}
 
   int run();
 
@@ -363,6 +365,7 @@ class supervisor {
   trace_log trace_;
   uk::kernel kernel_;
   tracker tracker_;
+  freezer_host freezer_host_;                   // freezer.state: SIGSTOP / SIGCONT
   std::unique_ptr<cpu_enforcer> cpu_enforcer_;  // CPU shares; before tracker_ goes
 
   int notify_fd_ = -1;
@@ -1086,7 +1089,12 @@ int supervisor::run() {
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, sfd, &ev);
   bool notify_open = true;
   while (child_status_ < 0) {
-    tracker_.add_new_pidfds(epoll_fd_);
+    for (auto [tgid, fd] : tracker_.take_new_pidfds()) {
+      epoll_event pev = {};
+      pev.events = EPOLLIN;
+      pev.data.u64 = static_cast<uint64_t>(tgid);
+      epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &pev);
+    }
     epoll_event evs[16];
     int n = epoll_wait(epoll_fd_, evs, 16, opts_.check ? 1000 : -1);
     for (int i = 0; i < n; i++) {

@@ -93,11 +93,14 @@ void share_enforcer::loop() {
   }
 }
 
+void share_enforcer::resume(pid_t tgid) {
+  if (frozen(tgid)) return;  // the freezer's stop outlasts ours
+  host_.resume(tgid);
+  resumes_++;
+}
+
 void share_enforcer::resume_all() {
-  for (pid_t tgid : stopped_) {
-    host_.resume(tgid);
-    resumes_++;
-  }
+  for (pid_t tgid : stopped_) resume(tgid);
   stopped_.clear();
 }
 
@@ -131,7 +134,14 @@ void share_enforcer::tick() {
       st.wants = old->second.wants;
     }
     tree_.charge(i, delta);
-    if (s->state == 'T' || s->state == 't') {
+    if (frozen(t.tgid)) {
+      // Frozen: does not compete until thawed. Stopped again if a resume of ours
+      // raced with the freeze.
+      st.wants = false;
+      if (s->state != 'T' && s->state != 't' && s->state != 'Z' && s->state != 'X') {
+        host_.stop(t.tgid);
+      }
+    } else if (s->state == 'T' || s->state == 't') {
       // Stopped by us: it keeps wanting what it wanted; by anyone else: it does not
       // compete (and is never resumed here).
       if (!stopped_.contains(t.tgid)) st.wants = false;
@@ -148,8 +158,7 @@ void share_enforcer::tick() {
   for (auto it = stopped_.begin(); it != stopped_.end();) {
     auto cur = it++;
     if (!present.contains(*cur)) {
-      host_.resume(*cur);
-      resumes_++;
+      resume(*cur);
       stopped_.erase(cur);
     }
   }
@@ -178,8 +187,7 @@ void share_enforcer::tick() {
   for (auto it = stopped_.begin(); it != stopped_.end();) {
     auto cur = it++;
     if (allowed.contains(*cur) || !wanting.contains(*cur)) {
-      host_.resume(*cur);
-      resumes_++;
+      resume(*cur);
       stopped_.erase(cur);
     }
   }

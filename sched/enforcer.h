@@ -65,6 +65,9 @@ class share_enforcer {
     cpumask_t cpus;  // the CPUs to share (the online map)
     // Never stopped (the supervisor's own process, uk's init).
     pid_t exempt_tgid = 0;
+    // Processes frozen by someone else (the freezer subsystem): never resumed here,
+    // and they do not compete. Called from the control thread; must be cheap.
+    std::function<bool(pid_t tgid)> frozen;
   };
   struct stats {
     uint64_t ticks = 0;
@@ -101,6 +104,9 @@ class share_enforcer {
   };
   void loop();
   void resume_all();
+  // SIGCONT `tgid` unless it is frozen.
+  void resume(pid_t tgid);
+  bool frozen(pid_t tgid) const { return opts_.frozen && opts_.frozen(tgid); }
 
   const source_fn source_;
   host_ops& host_;

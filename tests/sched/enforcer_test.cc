@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 
 #include "absl/synchronization/notification.h"
@@ -192,6 +193,41 @@ TEST(EnforcerTest, UserStoppedProcessIsLeftAlone) {
   EXPECT_EQ(r.host.stops, 0);
   EXPECT_EQ(r.time(tx), 50 * kPeriod);
   EXPECT_TRUE(r.host.threads[ty].user_stopped);
+}
+
+TEST(EnforcerTest, FrozenProcessIsNeverResumed) {
+  rig r;
+  std::string x = r.b.group("/", "X", 1024), y = r.b.group("/", "Y", 1024);
+  pid_t tx = r.task(x), ty = r.task(y);
+  std::set<pid_t> frozen;
+  auto e = std::make_unique<share_enforcer>(
+      [&r] { return r.current(); }, r.host,
+      share_enforcer::options{kPeriod, cpu_list({0}), 0,
+                              [&frozen](pid_t tgid) { return frozen.contains(tgid); }});
+  r.run(*e, 5);
+  ASSERT_EQ(e->stopped().size(), 1u);
+  pid_t victim = *e->stopped().begin();
+  pid_t other = victim == tx ? ty : tx;
+  frozen.insert(victim);  // the freezer stops it too (SIGSTOP)
+  r.host.threads[victim].user_stopped = true;
+  uint64_t before = r.time(victim), other_before = r.time(other);
+  uint64_t idle = r.run(*e, 50);
+  EXPECT_EQ(idle, 0u);
+  EXPECT_EQ(r.time(victim), before);  // never SIGCONTed
+  EXPECT_TRUE(r.host.threads[victim].user_stopped);
+  EXPECT_EQ(r.time(other), other_before + 50 * kPeriod);
+  EXPECT_TRUE(e->stopped().empty());
+  e->shutdown();
+  EXPECT_TRUE(r.host.threads[victim].user_stopped);  // not even at the end
+  // A frozen process that a stray SIGCONT resumed is stopped again.
+  r.host.threads[victim].user_stopped = false;
+  r.host.enforcer_stopped.clear();
+  auto e2 = std::make_unique<share_enforcer>(
+      [&r] { return r.current(); }, r.host,
+      share_enforcer::options{kPeriod, cpu_list({0}), 0,
+                              [&frozen](pid_t tgid) { return frozen.contains(tgid); }});
+  e2->tick();
+  EXPECT_TRUE(r.host.enforcer_stopped.count(victim));
 }
 
 TEST(EnforcerTest, ExemptProcessIsNeverStopped) {
