@@ -1089,12 +1089,7 @@ int supervisor::run() {
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, sfd, &ev);
   bool notify_open = true;
   while (child_status_ < 0) {
-    for (auto [tgid, fd] : tracker_.take_new_pidfds()) {
-      epoll_event pev = {};
-      pev.events = EPOLLIN;
-      pev.data.u64 = static_cast<uint64_t>(tgid);
-      epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &pev);
-    }
+    tracker_.add_new_pidfds(epoll_fd_);
     epoll_event evs[16];
     int n = epoll_wait(epoll_fd_, evs, 16, opts_.check ? 1000 : -1);
     for (int i = 0; i < n; i++) {
