@@ -25,6 +25,10 @@ $t/bin/firefox 30 & f=$!
 $t/bin/transmission-cli 30 & b=$!
 $t/bin/nowhere 30 & n=$!
 sleep 30 & s=$!
+# "&" returns before the child has exec'"'"'d: wait until each runs its new image (the rules
+# place it in the exec trap, before that image runs, so then it has been moved).
+waitexec() { for _ in $(seq 200); do [[ $(cat /proc/$1/comm 2>/dev/null) == "$2" ]] && return; sleep 0.05; done; }
+waitexec $f firefox; waitexec $b transmission-cl; waitexec $n nowhere; waitexec $s sleep
 for h in cpu acct; do
   grep -qx $f $t/$h/browser/tasks && echo "$h: firefox in browser"
   grep -qx $b $t/$h/bulk/tasks && echo "$h: transmission-cli in bulk"
