@@ -66,7 +66,9 @@ TEST_F(SubsysBadInputTest, ListsFlagsAndUintFiles) {
   };
   for (const bad_write& c : cases) {
     EXPECT_EQ(write(c.file, c.data), c.expected) << c.file << " <- " << c.data.substr(0, 24);
-    if (!c.after.empty()) EXPECT_EQ(read(c.file), c.after) << c.file;
+    if (!c.after.empty()) {
+      EXPECT_EQ(read(c.file), c.after) << c.file;
+    }
   }
 }
 

@@ -69,7 +69,9 @@ TEST_F(BadInputTest, CoreFilesRejectOrTolerateGarbage) {
   for (const write_case& c : cases) {
     EXPECT_EQ(write_file(init(), c.file, c.data), c.expected)
         << c.file << " <- " << c.data.substr(0, 32);
-    if (!c.after.empty()) EXPECT_EQ(read_file(init(), c.file), c.after) << c.file;
+    if (!c.after.empty()) {
+      EXPECT_EQ(read_file(init(), c.file), c.after) << c.file;
+    }
   }
   // Nothing was lost: the container and its files are intact.
   EXPECT_EQ(read_file(init(), "/a/c/tasks"), "");
