@@ -13,54 +13,13 @@
 
 #include "gtest/gtest.h"
 #include "subsys/registry.h"
+#include "tests/util/file_helpers.h"
 #include "uk/cpumask.h"
 #include "uk/kernel.h"
 #include "uk/task.h"
 #include "vfs/syscalls.h"
 
 namespace uk::testing {
-
-// The write's result (bytes or -errno), or the open's -errno.
-inline long write_file(task_struct& t, const std::string& path, const std::string& data) {
-  long fd = sys_open(t, path.c_str(), O_WRONLY);
-  if (fd < 0) return fd;
-  long n = sys_write(t, fd, data.data(), data.size());
-  sys_close(t, fd);
-  return n;
-}
-
-// The whole file, or "ERR:<errno>".
-inline std::string read_file(task_struct& t, const std::string& path) {
-  long fd = sys_open(t, path.c_str(), O_RDONLY);
-  if (fd < 0) return "ERR:" + std::to_string(-fd);
-  std::string out;
-  char buf[4096];
-  long n;
-  while ((n = sys_read(t, fd, buf, sizeof buf)) > 0) out.append(buf, n);
-  sys_close(t, fd);
-  if (n < 0) return "ERR:" + std::to_string(-n);
-  return out;
-}
-
-// Directory entries without "." and "..", sorted.
-inline std::vector<std::string> ls(task_struct& t, const std::string& path) {
-  std::vector<std::string> names;
-  long fd = sys_open(t, path.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return {"ERR:" + std::to_string(-fd)};
-  alignas(8) char buf[8192];
-  long n;
-  while ((n = sys_getdents64(t, fd, buf, sizeof buf)) > 0) {
-    for (long off = 0; off < n;) {
-      auto* d = reinterpret_cast<linux_dirent64*>(buf + off);
-      std::string name = d->d_name;
-      if (name != "." && name != "..") names.push_back(name);
-      off += d->d_reclen;
-    }
-  }
-  sys_close(t, fd);
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 template <size_t N>
 std::bitset<N> mask_of(const std::string& list) {
