@@ -7,6 +7,7 @@
 #include <string>
 
 #include "uk/container_core.h"
+#include "uk/host_file.h"
 
 namespace ukrun {
 
@@ -28,14 +29,9 @@ void freezer_host::thaw(pid_t tgid) {
 
 bool freezer_host::stopped(pid_t tgid) {
   if (tgid == self_) return true;
-  std::string path = "/proc/" + std::to_string(tgid) + "/stat";
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return true;  // gone
-  char buf[512];
-  ssize_t n = ::read(fd, buf, sizeof buf - 1);
-  ::close(fd);
-  if (n <= 0) return true;
-  std::string stat(buf, n);
+  auto text = uk::read_host_file("/proc/" + std::to_string(tgid) + "/stat");
+  if (!text) return true;  // gone
+  const std::string& stat = *text;
   size_t close = stat.rfind(')');
   if (close == std::string::npos || close + 2 >= stat.size()) return true;
   char state = stat[close + 2];

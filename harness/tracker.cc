@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "uk/host_file.h"
 #include "uk/invariants.h"
 
 namespace ukrun {
@@ -24,19 +25,9 @@ namespace {
 constexpr unsigned long kNamespaceFlags =
     CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
 
-// The whole (small) file, or "" if it cannot be read.
-std::string read_small(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return "";
-  char buf[512];
-  ssize_t n = read(fd, buf, sizeof buf);
-  close(fd);
-  return n > 0 ? std::string(buf, n) : "";
-}
-
 // /proc/<pid>/stat's ppid field, or -1 (the process is gone or a zombie).
 pid_t read_ppid(pid_t pid) {
-  std::string stat = read_small(absl::StrCat("/proc/", pid, "/stat"));
+  std::string stat = uk::read_host_file(absl::StrCat("/proc/", pid, "/stat")).value_or("");
   size_t close_paren = stat.rfind(')');
   if (close_paren == std::string::npos) return -1;
   char state;
@@ -49,7 +40,8 @@ pid_t read_ppid(pid_t pid) {
 }
 
 std::string read_comm(pid_t tgid, pid_t tid) {
-  std::string comm = read_small(absl::StrCat("/proc/", tgid, "/task/", tid, "/comm"));
+  std::string comm =
+      uk::read_host_file(absl::StrCat("/proc/", tgid, "/task/", tid, "/comm")).value_or("");
   if (!comm.empty() && comm.back() == '\n') comm.pop_back();
   return comm;
 }

@@ -10,35 +10,24 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "uk/host_file.h"
 
 namespace uk::sched {
 
 namespace {
 
-std::optional<std::string> read_small(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string out;
-  char buf[512];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, n);
-  ::close(fd);
-  if (n < 0 || out.empty()) return std::nullopt;
-  return out;
-}
-
 class linux_host_ops final : public host_ops {
  public:
   std::optional<sample> read_thread(pid_t tgid, pid_t tid) override {
     std::string dir = absl::StrCat("/proc/", tgid, "/task/", tid, "/");
-    auto stat = read_small(dir + "stat");
+    auto stat = uk::read_host_file(dir + "stat");
     if (!stat) return std::nullopt;
     size_t close = stat->rfind(')');
     if (close == std::string::npos || close + 2 >= stat->size()) return std::nullopt;
     sample s;
     s.state = (*stat)[close + 2];
     // "<ns on cpu> <ns waiting> <timeslices>": the same clock cpuacct charges from.
-    auto sched = read_small(dir + "schedstat");
+    auto sched = uk::read_host_file(dir + "schedstat");
     if (!sched) return std::nullopt;
     std::string_view first = std::string_view(*sched).substr(0, sched->find(' '));
     if (!absl::SimpleAtoi(absl::string_view(first.data(), first.size()), &s.cputime_ns)) {

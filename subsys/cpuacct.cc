@@ -13,27 +13,13 @@
 #include "subsys/subsystems.h"
 #include "uk/containerfs.h"
 #include "uk/css_group.h"
+#include "uk/host_file.h"
 #include "uk/kernel.h"
 #include "uk/task.h"
 
 namespace uk {
 
-namespace {
-
-// The whole of a small /proc file, or nullopt.
-std::optional<std::string> read_small_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string out;
-  char buf[512];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, n);
-  ::close(fd);
-  if (n < 0 || out.empty()) return std::nullopt;
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 cpuacct_subsys::cpuacct_subsys(kernel& k)
     : container_subsys(k, "cpuacct", cpuacct_subsys_id),
@@ -63,7 +49,7 @@ std::optional<uint64_t> cpuacct_subsys::host_cputime(pid_t tgid, pid_t tid) cons
   std::string dir = absl::StrCat("/proc/", tgid, "/task/", tid, "/");
   if (use_schedstat_) {
     // "<ns on cpu> <ns waiting> <timeslices>\n"
-    auto text = read_small_file(dir + "schedstat");
+    auto text = read_host_file(dir + "schedstat");
     if (!text) return std::nullopt;
     uint64_t ns;
     std::string_view first = std::string_view(*text).substr(0, text->find(' '));
@@ -74,7 +60,7 @@ std::optional<uint64_t> cpuacct_subsys::host_cputime(pid_t tgid, pid_t tid) cons
   }
   // stat: fields after the ")" closing comm start at field 3; utime and stime are
   // fields 14 and 15, in clock ticks.
-  auto text = read_small_file(dir + "stat");
+  auto text = read_host_file(dir + "stat");
   if (!text) return std::nullopt;
   size_t close = text->rfind(')');
   if (close == std::string::npos) return std::nullopt;
