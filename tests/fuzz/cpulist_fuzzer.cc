@@ -1,25 +1,8 @@
 // CPU and node lists (uk/cpumask.h): bitmap_parselist never crashes, its errors are
 // EINVAL/ERANGE, and what it accepts prints back to a list that parses to the same
 // mask. The same bytes then go to a cpuset's `cpus` and `mems` files.
+#include "tests/fuzz/cpulist_roundtrip.h"
 #include "tests/fuzz/fuzz_kernel.h"
-#include "uk/cpumask.h"
-
-namespace {
-
-template <size_t N>
-void roundtrip(std::string_view s) {
-  auto m = uk::bitmap_parselist<N>(s);
-  if (!m.ok()) {
-    int e = m.error().code();
-    if (e != EINVAL && e != ERANGE) abort();
-    return;
-  }
-  std::string printed = uk::bitmap_scnlistprintf(m.value());
-  auto again = uk::bitmap_parselist<N>(printed);
-  if (!again.ok() || again.value() != m.value()) abort();
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static std::unique_ptr<uk::kernel> k = [] {
@@ -31,8 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return k;
   }();
   std::string_view s(reinterpret_cast<const char*>(data), size);
-  roundtrip<uk::NR_CPUS>(s);
-  roundtrip<uk::MAX_NUMNODES>(s);
+  uk::fuzz::cpulist_roundtrip<uk::NR_CPUS>(s);
+  uk::fuzz::cpulist_roundtrip<uk::MAX_NUMNODES>(s);
   uk::task_struct& init = *k->init_task();
   uk::fuzz::expect_result(uk::fuzz::write_file(init, "/m/a/cpus", s),
                           {EINVAL, ERANGE, E2BIG, EBUSY, ENOSPC}, "cpus");
