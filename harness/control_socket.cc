@@ -95,7 +95,7 @@ ino_t own_pid_namespace() {
 }
 
 absl::StatusOr<std::unique_ptr<control_server>> control_server::start(const std::string& name,
-                                                                     handler_fn handler) {
+                                                                      handler_fn handler) {
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return absl::ErrnoToStatus(errno, "control socket");
   socklen_t len;
@@ -171,8 +171,8 @@ void control_server::serve(int client) {
     return;
   }
   absl::StatusOr<std::string> reply = handler_(std::string_view(request).substr(0, nl));
-  send_all(client, reply.ok() ? "ok\n" + *reply
-                              : absl::StrCat("error: ", reply.status().message(), "\n"));
+  send_all(client,
+           reply.ok() ? "ok\n" + *reply : absl::StrCat("error: ", reply.status().message(), "\n"));
 }
 
 int tree_of_main(const std::string& pid_arg) {
@@ -196,8 +196,10 @@ int tree_of_main(const std::string& pid_arg) {
     socklen_t len = sizeof server;
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &server, &len) != 0 || server.pid <= 0 ||
         parent_of(server.pid) != p) {
-      fprintf(stderr, "uk-run: --tree-of %d: ignoring the control socket of %d: not served by "
-              "a child of it\n", pid, p);
+      fprintf(stderr,
+              "uk-run: --tree-of %d: ignoring the control socket of %d: not served by "
+              "a child of it\n",
+              pid, p);
       close(fd);
       continue;
     }
