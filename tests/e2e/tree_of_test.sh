@@ -10,7 +10,7 @@ d='"$d"'
 mkdir $d/Guests $d/Guests/A $d/System
 sleep 300 & echo $! > $d/Guests/A/tasks
 echo $! > '"$TMP"'/sleep.pid
-touch '"$TMP"'/ready
+: > '"$TMP"'/ready  # a builtin: no process left to list
 wait' &
 ukrun=$!
 for i in $(seq 100); do [[ -e $TMP/ready ]] && break; sleep 0.05; done
@@ -58,7 +58,7 @@ if nonroot_setup; then
   mkdir -m 755 $NR_DIR/h $NR_DIR/flags && chown 65534:65534 $NR_DIR/h $NR_DIR/flags
   as_nobody "$NR_UKRUN" -- sh -c "mount --bind $NR_FUSE /dev/fuse &&
     mount -t container -o cpuacct x $NR_DIR/h && mkdir $NR_DIR/h/mine || exit 1
-    sleep 300 & echo \$! > $NR_DIR/h/mine/tasks; touch $NR_DIR/flags/ready; wait" &
+    sleep 300 & echo \$! > $NR_DIR/h/mine/tasks; : > $NR_DIR/flags/ready; wait" &
   sub=$!  # the subshell running as_nobody: uk-run is its child
   for i in $(seq 100); do [[ -e $NR_DIR/flags/ready ]] && break; sleep 0.05; done
   [[ -e $NR_DIR/flags/ready ]] || fail "non-root uk-run did not start"
