@@ -203,6 +203,12 @@ void tracker::settle() {
   settle_locked();
 }
 
+void tracker::observe(const std::function<void()>& fn) {
+  absl::MutexLock l(&mu_);
+  settle_locked();
+  fn();
+}
+
 uk::task_struct* tracker::task_for(pid_t tid) {
   absl::MutexLock l(&mu_);
   settle_locked();

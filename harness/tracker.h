@@ -73,6 +73,9 @@ class tracker {
   // Brings the task table up to date: pending forks become tasks (in their parent's
   // containers), exited processes are released, pending execs update comm.
   void settle();
+  // settle(), then `fn` under the tracker's lock: no real task forks, execs, exits or
+  // is released meanwhile (another thread's view of the tree, e.g. --tree-of).
+  void observe(const std::function<void()>& fn);
   // settle() then the task for `tid` (nullptr if it is not supervised).
   uk::task_struct* task_for(pid_t tid);
   bool is_known(pid_t tid);

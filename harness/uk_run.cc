@@ -55,6 +55,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "harness/control_socket.h"
 #include "harness/cpu_enforcer.h"
 #include "harness/freezer_host.h"
 #include "harness/fuse_bridge.h"
@@ -79,6 +80,7 @@ namespace ukrun {
 namespace {
 
 constexpr char kUsage[] = R"(usage: uk-run [OPTIONS] -- COMMAND [ARGS...]
+       uk-run --tree-of PID
 
 Runs COMMAND and every process it creates as tasks of the uk mini kernel (the 2007
 process containers patch). Inside, `mount -t container [-o SUBSYS,...] NAME DIR`
@@ -101,6 +103,9 @@ Options:
                              harness/README.md for the cost (a rare EINTR)
   --trace FILE               write one JSON line per fork/exec/exit/attach/mount
   --tree                     print every hierarchy with its tasks when COMMAND ends
+  --tree-of PID              print that view now for the running uk-run PID, or
+                             the one running process PID (from outside it; same
+                             user or root; exit 1 if there is none)
   --check                    check uk's invariants (uk/invariants.h) and the task
                              table against /proc every second and at the end;
                              violations are printed and make uk-run exit 125
@@ -124,6 +129,9 @@ struct options {
   std::string trace_file;
   std::vector<placement_rule> rules;
   bool tree = false;
+  std::string tree_of;  // --tree-of PID: no COMMAND, ask that uk-run
+  pid_t outer_pid = 0;  // the outer uk-run, in its pid namespace (the control socket)
+  ino_t outer_pidns = 0;
   bool check = false;
   bool pids = false;  // trap forks for pids.max
   bool proc = true;
@@ -187,6 +195,9 @@ options parse_options(int argc, char** argv) {
       o.rules.insert(o.rules.end(), rules->begin(), rules->end());
     } else if (a == "--tree") {
       o.tree = true;
+    } else if (a == "--tree-of" || a.rfind("--tree-of=", 0) == 0) {
+      o.tree_of = a == "--tree-of" ? value(a) : a.substr(10);
+      return o;
     } else if (a == "--pids") {
       o.pids = true;
     } else if (a == "--check") {
@@ -354,7 +365,10 @@ class supervisor {
                        const std::string& type, unsigned long flags, const char* data);
   long container_umount(uk::task_struct& t, const std::string& dir, int flags);
   absl::Status join_group(pid_t pid, const std::string& subsystems, const std::string& path);
+  // The --tree view: every hierarchy with its containers and their tasks.
+  std::string render_tree();
   void print_tree();
+  void start_control_socket();
   // --check: prints each violation; `final` also reads every tasks file.
   void run_check(bool final);
   void reap_children();
@@ -379,7 +393,11 @@ class supervisor {
     dev_t dev = 0;            // st_dev of the FUSE mount
     unsigned long flags = 0;  // the mount(2) flags asked for
   };
-  std::map<std::string, mount_rec> mounts_;  // by directory
+  // By directory. Changed by the main thread only, under mounts_mu_; read there
+  // without it, elsewhere (the control thread) under it.
+  std::map<std::string, mount_rec> mounts_;
+  absl::Mutex mounts_mu_;
+  std::unique_ptr<control_server> control_;  // --tree-of's socket
   std::vector<std::string> created_dirs_;    // host mount points uk-run made
   int check_failures_ = 0;
   seccomp_notif* req_ = nullptr;
@@ -827,6 +845,7 @@ long supervisor::container_mount(uk::task_struct& t, const std::string& source,
     } else {
       struct stat st = {};
       stat(dir.c_str(), &st);
+      absl::MutexLock l(&mounts_mu_);
       mounts_[dir] = {type, data ? data : "", std::move(fuse).value(), st.st_dev, flags};
       if (created) created_dirs_.push_back(dir);
     }
@@ -846,7 +865,12 @@ long supervisor::container_umount(uk::task_struct& t, const std::string& dir, in
   if (umount2(dir.c_str(), flags & (MNT_FORCE | MNT_DETACH)) != 0) return -errno;
   long r = uk::sys_umount(t, dir.c_str(), 0);
   if (r != 0) uk::sys_umount(*kernel_.init_task(), dir.c_str(), MNT_DETACH);
-  mounts_.erase(dir);  // joins the FUSE loop, which the unmount ended
+  {
+    // Destroyed after the lock: joins the FUSE loop, which the unmount ended.
+    decltype(mounts_)::node_type gone;
+    absl::MutexLock l(&mounts_mu_);
+    gone = mounts_.extract(dir);
+  }
   if (trace_.enabled()) {
     trace_.event("umount", absl::StrFormat("\"pid\":%d,\"dir\":\"%s\"", t.pid, json_escape(dir)));
   }
@@ -967,7 +991,8 @@ void supervisor::reap_children() {
   }
 }
 
-void supervisor::print_tree() {
+std::string supervisor::render_tree() {
+  std::string out;
   uk::task_struct& init = *kernel_.init_task();
   auto read_all = [&](const std::string& path) {
     std::string out;
@@ -987,7 +1012,7 @@ void supervisor::print_tree() {
           uk::task_struct* t = kernel_.find_task_by_pid(std::stoi(std::string(p)));
           absl::StrAppend(&line, " ", p, t ? absl::StrCat("(", t->comm, ")") : "");
         }
-        printf("%s\n", line.c_str());
+        absl::StrAppend(&out, line, "\n");
         long fd = uk::sys_open(init, dir.c_str(), O_RDONLY | O_DIRECTORY);
         if (fd < 0) return;
         std::vector<std::string> subdirs;
@@ -1005,15 +1030,49 @@ void supervisor::print_tree() {
         std::sort(subdirs.begin(), subdirs.end());
         for (const auto& s : subdirs) show(dir + "/" + s, s, depth + 1);
       };
-  for (const auto& [dir, m] : mounts_) {
-    printf("%s (%s%s%s)\n", dir.c_str(), m.type.c_str(), m.data.empty() ? "" : " -o ",
-           m.data.c_str());
+  std::vector<std::pair<std::string, std::string>> mounted;  // (dir, heading)
+  {
+    absl::MutexLock l(&mounts_mu_);
+    for (const auto& [dir, m] : mounts_) {
+      mounted.emplace_back(
+          dir, absl::StrCat(dir, " (", m.type, m.data.empty() ? "" : " -o ", m.data, ")"));
+    }
+  }
+  for (const auto& [dir, heading] : mounted) {
+    absl::StrAppend(&out, heading, "\n");
     show(dir, "/", 1);
   }
+  return out;
+}
+
+void supervisor::print_tree() {
+  fputs(render_tree().c_str(), stdout);
   fflush(stdout);
 }
 
+// uk-run --tree-of (control_socket.h): answered on the control thread, as an
+// observation of the tree under the tracker's lock. Without the socket (its name is
+// taken) uk-run runs on and says so.
+void supervisor::start_control_socket() {
+  auto server =
+      control_server::start(control_socket_name(opts_.outer_pidns, opts_.outer_pid),
+                            [this](std::string_view request) -> absl::StatusOr<std::string> {
+                              if (request != "tree")
+                                return absl::InvalidArgumentError("unknown request");
+                              std::string tree;
+                              tracker_.observe([&] { tree = render_tree(); });
+                              return tree;
+                            });
+  if (!server.ok()) {
+    fprintf(stderr, "uk-run: no --tree-of for this run: %s\n",
+            std::string(server.status().message()).c_str());
+    return;
+  }
+  control_ = std::move(server).value();
+}
+
 void supervisor::teardown() {
+  control_.reset();
   mounts_.clear();  // unmounts every FUSE filesystem
   for (const auto& d : created_dirs_) rmdir(d.c_str());
   if (trace_file_) fclose(trace_file_);
@@ -1075,6 +1134,7 @@ int supervisor::run() {
     cpu_enforcer_ = std::make_unique<cpu_enforcer>(kernel_, tracker_);
     cpu_enforcer_->start();
   }
+  start_control_socket();
 
   sigset_t sigs;
   sigemptyset(&sigs);
@@ -1177,6 +1237,9 @@ void forward(int sig) {
 
 int outer_main(int argc, char** argv) {
   options opts = parse_options(argc, argv);
+  if (!opts.tree_of.empty()) return tree_of_main(opts.tree_of);
+  opts.outer_pid = getpid();  // before the pid namespace: the user's view
+  opts.outer_pidns = own_pid_namespace();
   uid_t uid = getuid();
   gid_t gid = getgid();
   if (uid != 0) {

@@ -1,5 +1,6 @@
 #include "subsys/pids.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -17,6 +18,7 @@ namespace uk {
 
 pids_subsys::pids_subsys(kernel& k)
     : container_subsys(k, "pids", pids_subsys_id), core_(k.containers()) {
+  has_can_fork = true;
   files_.resize(2);
   files_[0].name = "max";
   // pids_max_show(): "max\n" or the number.
@@ -77,13 +79,12 @@ int64_t pids_subsys::current_of(const container* cont) {
   return n;
 }
 
-Errno pids_subsys::can_fork(task_struct* parent, const std::vector<task_struct*>& pending) {
-  // The containers first (task_lock), then the walk under container_mutex.
-  container* mine = core_.task_container(parent, subsys_id);
-  std::vector<container*> others;
-  others.reserve(pending.size());
-  for (task_struct* t : pending) others.push_back(core_.task_container(t, subsys_id));
-  absl::MutexLock l(&core_.container_mutex);
+Errno pids_subsys::check_fork_locked(container* mine, const std::vector<container*>& pending) {
+  std::vector<container*> others = pending;
+  {
+    absl::MutexLock l(&forking_lock_);
+    for (task_struct* t : forking_) others.push_back(core_.task_container(t, subsys_id));
+  }
   for (container* c = mine; c != nullptr && c->parent != nullptr; c = c->parent) {
     pids_cgroup* p = state_of(c);
     if (p == nullptr) continue;
@@ -102,6 +103,45 @@ Errno pids_subsys::can_fork(task_struct* parent, const std::vector<task_struct*>
   }
   return kOk;
 }
+
+Errno pids_subsys::can_fork(task_struct* parent, const std::vector<task_struct*>& pending) {
+  // The containers first (task_lock), then the walk under container_mutex.
+  container* mine = core_.task_container(parent, subsys_id);
+  std::vector<container*> others;
+  others.reserve(pending.size());
+  for (task_struct* t : pending) others.push_back(core_.task_container(t, subsys_id));
+  absl::MutexLock l(&core_.container_mutex);
+  return check_fork_locked(mine, others);
+}
+
+// pids_can_fork() of a simulated fork: the child is in its parent's containers
+// (container_fork ran), not yet in a task list, so current_of() does not count it.
+Errno pids_subsys::can_fork(task_struct* child) {
+  container* mine = core_.task_container(child, subsys_id);
+  absl::MutexLock l(&core_.container_mutex);
+  if (root == core_.rootnode()) return kOk;  // unbound: no limit anywhere
+  Errno err = check_fork_locked(mine, {});
+  if (!err.ok()) return err;
+  absl::MutexLock fl(&forking_lock_);
+  forking_.push_back(child);
+  nr_forking_++;
+  return kOk;
+}
+
+void pids_subsys::unreserve(task_struct* child) {
+  if (nr_forking_.load() == 0) return;
+  absl::MutexLock fl(&forking_lock_);
+  auto it = std::find(forking_.begin(), forking_.end(), child);
+  if (it == forking_.end()) return;
+  forking_.erase(it);
+  nr_forking_--;
+}
+
+// pids_cancel_fork(): a later subsystem refused; the slot is free again.
+void pids_subsys::cancel_fork(task_struct* child) { unreserve(child); }
+
+// The child is in its group's task list: current_of() counts it from now on.
+void pids_subsys::post_fork(task_struct* child) { unreserve(child); }
 
 std::unique_ptr<container_subsys> pids_subsys_create(kernel& k) {
   return std::make_unique<pids_subsys>(k);

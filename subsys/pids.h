@@ -6,15 +6,26 @@
 //   current  (cgroup flavour: pids.current)  tasks in the container and its descendants
 //
 // As in Linux, an attach is never refused (a container may go over its limit that
-// way); only a fork is. The core's do_fork cannot fail on a subsystem's word (2.6.24
-// had no can_fork), so the refusal is can_fork() below, which uk-run calls in its fork
-// trap (harness/README.md) and answers EAGAIN to the forking process.
+// way); only a fork is, with EAGAIN, by one check for both kinds of task:
+//   - a simulated fork: the core's container_can_fork (Linux 4.3's cgroup_can_fork)
+//     calls the can_fork(child) hook, which reserves a slot until post_fork;
+//   - a real fork: uk-run's fork trap (harness/README.md, "pids") calls
+//     can_fork(parent, pending) before letting the host fork happen.
+// A fork in flight (admitted, child not yet in its group's task list) counts in the
+// container it forks into, so concurrent forks cannot overshoot; for an instant after
+// the child joined and before post_fork it counts twice (conservative, never over).
+//
+// Lock order (outer first):
+//   container_core::container_mutex
+//     pids_subsys::forking_lock_
+//       task_struct::alloc_lock          (task_container() of a reserved child)
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "uk/cftype.h"
 #include "uk/container.h"
 #include "uk/container_core.h"
@@ -37,9 +48,15 @@ class pids_subsys final : public container_subsys {
 
   // pids_can_fork(): EAGAIN if one more task in `parent`'s container would exceed a
   // limit there or above; `pending` are tasks whose forks are in flight (counted as if
-  // their child existed already, each in its forker's container). kOk when pids is
-  // not bound to a hierarchy.
+  // their child existed already, each in its forker's container), as are the
+  // simulated forks admitted by the hook below. kOk when pids is not bound to a
+  // hierarchy. uk-run's fork trap calls this.
   Errno can_fork(task_struct* parent, const std::vector<task_struct*>& pending);
+  // The hooks of a simulated fork: the check above for the child (which carries its
+  // parent's containers), then a reserved slot until the child counts itself.
+  Errno can_fork(task_struct* child) override;
+  void cancel_fork(task_struct* child) override;
+  void post_fork(task_struct* child) override;
   // pids.current of `cont` (tasks in it and below).
   int64_t current_of(const container* cont) ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
 
@@ -51,8 +68,22 @@ class pids_subsys final : public container_subsys {
     return static_cast<pids_cgroup*>(cont->subsys[subsys_id]);
   }
 
+  // The check of both can_forks: `mine` gets one more task; `pending` are the
+  // containers of forks in flight besides forking_'s.
+  Errno check_fork_locked(container* mine, const std::vector<container*>& pending)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
+  // Drops `child`'s reservation, if it has one.
+  void unreserve(task_struct* child);
+
   container_core& core_;
   std::vector<cftype> files_;
+  // Simulated children admitted by can_fork(child) and not yet through post_fork
+  // (or cancel_fork). Read under container_mutex too, so a check sees a consistent
+  // set; changed only under both, except removal, which needs forking_lock_ alone
+  // (post_fork holds no container lock).
+  absl::Mutex forking_lock_ ABSL_ACQUIRED_AFTER(core_.container_mutex);
+  std::vector<task_struct*> forking_ ABSL_GUARDED_BY(forking_lock_);
+  std::atomic<size_t> nr_forking_{0};  // forking_.size(), for post_fork's fast path
 };
 
 }  // namespace uk

@@ -121,10 +121,14 @@ class container_core {
   Errno attach_task_by_pid_strict(container* cont, std::string_view buf, bool threadgroup)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(container_mutex);
 
-  // Fork: the child shares the parent's css_group (container_fork), then every fork
-  // hook runs (container_fork_callbacks), then it joins its group's task list
+  // Fork: the child shares the parent's css_group (container_fork); a simulated
+  // fork then asks every has_can_fork subsystem (container_can_fork, Linux 4.3's
+  // cgroup_can_fork: the first error cancels the ones that said yes and is the fork's
+  // error); then every fork hook runs (container_fork_callbacks), then it joins its
+  // group's task list and the has_can_fork subsystems' post_fork run
   // (container_post_fork). The caller holds no container lock.
   void container_fork(task_struct* parent, task_struct* child);
+  Errno container_can_fork(task_struct* child);
   void container_fork_callbacks(task_struct* child);
   void container_post_fork(task_struct* child);
   // Exit: exit hooks (if run_callbacks), leave the task list, switch to

@@ -164,6 +164,17 @@ ErrorOr<task_struct*> kernel::do_fork(task_struct* parent, unsigned long clone_f
   }
   t->pid = pid;
   t->tgid = (clone_flags & CLONE_THREAD) ? parent->tgid : pid;
+  // cgroup_can_fork() (Linux 4.3: after alloc_pid, before the task is visible), e.g.
+  // pids.max -> EAGAIN. Not for a real task: the host has forked it already, and
+  // uk-run's fork trap asked the same pids check before letting that fork happen
+  // (harness/README.md, "pids"); refusing here would only lose track of a process.
+  if (!t->real) {
+    Errno err = core_.container_can_fork(t.get());
+    if (!err.ok()) {
+      core_.container_exit(t.get(), false);
+      return err;
+    }
+  }
   core_.container_fork_callbacks(t.get());
   task_struct* raw = t.get();
   {

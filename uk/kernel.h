@@ -79,7 +79,9 @@ class kernel {
   // copy_process(): a new task for `parent`. `pid` 0 allocates a simulated pid;
   // otherwise it is the real tid (EEXIST if taken). CLONE_THREAD makes a thread of
   // the parent's group; CLONE_FS / CLONE_FILES share those; namespace flags call
-  // container_clone for the ns subsystem (EPERM without CAP_SYS_ADMIN).
+  // container_clone for the ns subsystem (EPERM without CAP_SYS_ADMIN). A simulated
+  // fork fails with what a subsystem's can_fork says (pids.max: EAGAIN), leaving no
+  // task behind.
   ErrorOr<task_struct*> do_fork(task_struct* parent, unsigned long clone_flags, pid_t pid = 0);
   // unshare(2) of namespace flags: container_clone on the caller.
   Errno sys_unshare(task_struct* tsk, unsigned long flags);

@@ -49,9 +49,22 @@ class container_subsys {
   virtual Errno can_attach(container* cont, task_struct* tsk) { return kOk; }
   // After the task's css_group was switched (container_mutex held). Cannot fail.
   virtual void attach(container* cont, container* old_cont, task_struct* tsk) {}
+  // A simulated fork, after container_fork (the child carries its parent's
+  // css_group) and before the fork hooks; no lock held. An error refuses the fork:
+  // earlier subsystems get cancel_fork, the child never becomes a task, and do_fork
+  // returns the error. Linux 4.3's cgroup_can_fork (2.6.24 had no way to refuse a
+  // fork), for pids. Only called for subsystems that set has_can_fork; never for a
+  // real task, which the host has already forked (uk-run asks in its fork trap).
+  virtual Errno can_fork(task_struct* child) { return kOk; }
+  // A later subsystem refused the fork this one admitted (cgroup_cancel_fork).
+  virtual void cancel_fork(task_struct* child) {}
   // Every fork, bound or not, before the child is visible (no lock). Only called for
   // subsystems that set has_fork_callback.
   virtual void fork(task_struct* task) {}
+  // After the child joined its css_group's task list (container_post_fork), for
+  // subsystems that set has_can_fork: what can_fork reserved is counted by the task
+  // itself from now on. No container lock held.
+  virtual void post_fork(task_struct* child) {}
   // Every exit (and a fork's error path), no lock. Only with has_exit_callback.
   virtual void exit(task_struct* task) {}
   // After a directory was made (mkdir, or a root being mounted/remounted): add the
@@ -66,6 +79,7 @@ class container_subsys {
   const char* const name;
   const int subsys_id;
   bool has_fork_callback = false;
+  bool has_can_fork = false;  // can_fork, cancel_fork, post_fork
   bool has_exit_callback = false;
   int active = 0;
   int early_init = 0;

@@ -645,6 +645,48 @@ TEST_F(ContainerTest, Row77_ForkHookRunsUnmounted) {
                           "cpuacct.exit " + p, "pids.exit " + p, "freezer.exit " + p));
 }
 
+// The fork path of Linux 4.3's copy_process on the patch's hooks: can_fork of every
+// subsystem (cgroup_can_fork), the fork hooks before the child is visible, then
+// post_fork once it is in its group's task list.
+TEST_F(ContainerTest, ForkPathCanForkThenForkThenPostFork) {
+  boot(true, false, true);
+  task_struct& t = spawn(init());
+  std::string p = std::to_string(t.pid);
+  std::vector<std::string> want;
+  for (const char* hook : {".can_fork ", ".fork ", ".post_fork "}) {
+    for (const char* n : container_subsys_names) want.push_back(n + std::string(hook) + p);
+  }
+  EXPECT_EQ(recording_log().take(), want);
+  EXPECT_EQ(k().containers().task_container(&t, cpu_subsys_id)->root, k().containers().rootnode());
+}
+
+// A refusal: the subsystems before it are cancelled in reverse order, no fork hook
+// runs, do_fork returns the errno and no task is left; the next fork works.
+TEST_F(ContainerTest, ForkRefusedByCanForkCancelsTheEarlierOnesAndLeavesNoTask) {
+  boot(true, true, true);
+  ASSERT_EQ(mount("/a", "cpu"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/a/x", 0755), 0);
+  task_struct& parent = spawn(init());
+  ASSERT_GT(write_file(parent, "/a/x/tasks", "0"), 0);
+  size_t tasks = k().nr_tasks();
+  recording_log().take();
+  ss(cpu_subsys_id).fail_can_fork = EAGAIN;
+  auto refused = k().do_fork(&parent, 0);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error(), Errno(EAGAIN));
+  std::string c = std::to_string(parent.pid + 1);  // the pid it had been given
+  EXPECT_THAT(recording_log().take(),
+              ElementsAre("cpuset.can_fork " + c, "debug.can_fork " + c, "ns.can_fork " + c,
+                          "cpu.can_fork-fail " + c, "ns.cancel_fork " + c, "debug.cancel_fork " + c,
+                          "cpuset.cancel_fork " + c));
+  EXPECT_EQ(k().nr_tasks(), tasks);
+  EXPECT_EQ(k().find_task_by_pid(parent.pid + 1), nullptr);
+  EXPECT_EQ(read_file(init(), "/a/x/tasks"), pids_text({parent.pid}));
+  ss(cpu_subsys_id).fail_can_fork = 0;
+  task_struct& child = spawn(parent);
+  EXPECT_EQ(read_file(init(), "/a/x/tasks"), pids_text({parent.pid, child.pid}));
+}
+
 TEST_F(ContainerTest, Row78_ZombieIsInEveryRoot) {
   ASSERT_EQ(mount("/a", "cpuset"), 0);
   ASSERT_EQ(sys_mkdir(init(), "/a/c", 0755), 0);

@@ -30,9 +30,9 @@ class KernelTest : public ::testing::Test {
  protected:
   void SetUp() override { boot(false, false); }
 
-  void boot(bool fork_hooks, bool exit_hooks) {
+  void boot(bool fork_hooks, bool exit_hooks, bool can_fork_hooks = false) {
     k_.reset();
-    set_recording_forkexit(fork_hooks, exit_hooks);
+    set_recording_forkexit(fork_hooks, exit_hooks, can_fork_hooks);
     kernel_config cfg;
     cpumask_t cpus;
     cpus.set(0);

@@ -11,6 +11,7 @@ namespace uk::testing {
 namespace {
 bool g_fork = false;
 bool g_exit = false;
+bool g_can_fork = false;
 }  // namespace
 
 callback_log& recording_log() {
@@ -18,15 +19,17 @@ callback_log& recording_log() {
   return log;
 }
 
-void set_recording_forkexit(bool fork, bool exit) {
+void set_recording_forkexit(bool fork, bool exit, bool can_fork) {
   g_fork = fork;
   g_exit = exit;
+  g_can_fork = can_fork;
 }
 
 recording_subsys::recording_subsys(kernel& k, int id, callback_log& log)
     : container_subsys(k, container_subsys_names[id], id), log_(log) {
   has_fork_callback = g_fork;
   has_exit_callback = g_exit;
+  has_can_fork = g_can_fork;
   cftype value;
   value.name = absl::StrCat(name, "_value");
   value.read_uint = [id = subsys_id](container* cont, const cftype*) {
@@ -70,8 +73,21 @@ void recording_subsys::attach(container* cont, container* old_cont, task_struct*
   log_.add(absl::StrCat(name, ".attach ", where(cont), " from ", where(old_cont), " ", tsk->pid));
 }
 
+Errno recording_subsys::can_fork(task_struct* child) {
+  log_.add(absl::StrCat(name, fail_can_fork != 0 ? ".can_fork-fail " : ".can_fork ", child->pid));
+  return Errno(fail_can_fork);
+}
+
+void recording_subsys::cancel_fork(task_struct* child) {
+  log_.add(absl::StrCat(name, ".cancel_fork ", child->pid));
+}
+
 void recording_subsys::fork(task_struct* task) {
   log_.add(absl::StrCat(name, ".fork ", task->pid));
+}
+
+void recording_subsys::post_fork(task_struct* child) {
+  log_.add(absl::StrCat(name, ".post_fork ", child->pid));
 }
 
 void recording_subsys::exit(task_struct* task) {

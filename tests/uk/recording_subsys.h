@@ -39,7 +39,10 @@ class recording_subsys : public container_subsys {
   void destroy(container* cont) override;
   Errno can_attach(container* cont, task_struct* tsk) override;
   void attach(container* cont, container* old_cont, task_struct* tsk) override;
+  Errno can_fork(task_struct* child) override;
+  void cancel_fork(task_struct* child) override;
   void fork(task_struct* task) override;
+  void post_fork(task_struct* child) override;
   void exit(task_struct* task) override;
   Errno populate(container* cont) override;
   void post_clone(container* cont) override;
@@ -47,6 +50,7 @@ class recording_subsys : public container_subsys {
 
   int fail_create = 0;      // errno for the next creates
   int fail_can_attach = 0;  // errno for can_attach
+  int fail_can_fork = 0;    // errno for can_fork
 
  private:
   std::string where(container* cont);
@@ -59,7 +63,8 @@ class recording_subsys : public container_subsys {
 subsys_registry recording_registry();
 // The log the recording registry writes to (one per process: tests reset it).
 callback_log& recording_log();
-// Which subsystems have fork/exit hooks in the next kernel booted.
-void set_recording_forkexit(bool fork, bool exit);
+// Which subsystems have fork/exit (and can_fork/cancel_fork/post_fork) hooks in the
+// next kernel booted.
+void set_recording_forkexit(bool fork, bool exit, bool can_fork = false);
 
 }  // namespace uk::testing
