@@ -28,6 +28,16 @@ for kind in "${kinds[@]}"; do
   "$UKRUN" -- bash "$SCEN" uk "$kind" "$TMP/uk.$kind" >"$TMP/uk.$kind.out" 2>&1
   sed -i "s|$TMP/host.$kind|W|g" "$TMP/host.$kind.out"
   sed -i "s|$TMP/uk.$kind|W|g" "$TMP/uk.$kind.out"
+  # The host kernel execs a release agent in the initial mount namespace
+  # (call_usermodehelper), which cannot see $TMP when this runs in a container (another
+  # root, e.g. tools/fresh_debian_check): then the agent never ran at all, not even for
+  # /a/n. Only then, the uk side's line is checked against what a host run prints.
+  if [[ "$kind" == named && ! -e "$TMP/host.$kind/agent.out" ]]; then
+    agent_line="agent called with: /rel/x "
+    echo "SKIP host release agent: never ran (its path is not visible to the host kernel's" \
+      "initial mount namespace?); uk-run must print '$agent_line'"
+    sed -i "s|^agent called with: \$|$agent_line|" "$TMP/host.$kind.out"
+  fi
   lines=$(wc -l <"$TMP/host.$kind.out")
   if ! grep -qx "== end" "$TMP/host.$kind.out"; then
     echo "FAIL $kind: the host run did not finish"; cat "$TMP/host.$kind.out"; status=1; continue
