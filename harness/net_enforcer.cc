@@ -137,15 +137,18 @@ net_enforcer::~net_enforcer() {
   for (const auto& [ino, p] : paced_) set_rate(p.tgid, p.fd, ino, kUnpaced);
   paced_.clear();
   if (trace_.enabled()) {
-    trace_.event("net_stats",
-                 absl::StrFormat("\"passes\":%d,\"sets\":%d,\"pass_us_avg\":%.1f,\"pass_us_max\":%.1f",
-                                 stats_.passes, stats_.sets,
-                                 stats_.passes ? stats_.pass_ns / 1e3 / stats_.passes : 0.0,
-                                 stats_.max_pass_ns / 1e3));
+    trace_.event(
+        "net_stats",
+        absl::StrFormat("\"passes\":%d,\"sets\":%d,\"pass_us_avg\":%.1f,\"pass_us_max\":%.1f",
+                        stats_.passes, stats_.sets,
+                        stats_.passes ? stats_.pass_ns / 1e3 / stats_.passes : 0.0,
+                        stats_.max_pass_ns / 1e3));
   }
 }
 
-void net_enforcer::start() { thread_ = std::thread([this] { run(); }); }
+void net_enforcer::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void net_enforcer::kick() {
   absl::MutexLock l(&wake_mu_);
@@ -177,6 +180,14 @@ void net_enforcer::run() {
 
 void net_enforcer::on_socket_call(pid_t tid, int fd, bool connecting) {
   if (!net_->any_limit()) return;
+  // Only a thread in a limited container needs the pass before its syscall (a socket
+  // it shares with a limited one is caught by the next periodic pass).
+  if (uk::task_struct* t = tracker_.task_for(tid)) {
+    uk::container_core& core = kernel_.containers();
+    uk::container* c = core.task_container(t, uk::net_subsys_id);
+    absl::MutexLock l(&core.container_mutex);
+    if (net_->effective_rate_bps(c) == 0) return;
+  }
   absl::MutexLock l(&pass_mu_);
   pass(connecting ? tid : -1, fd);
 }

@@ -74,8 +74,8 @@ class net_enforcer {
 
   struct stats {
     uint64_t passes = 0;
-    uint64_t sets = 0;      // setsockopt calls that took
-    uint64_t pass_ns = 0;   // total
+    uint64_t sets = 0;     // setsockopt calls that took
+    uint64_t pass_ns = 0;  // total
     uint64_t max_pass_ns = 0;
   };
   stats get_stats();

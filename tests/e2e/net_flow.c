@@ -2,13 +2,20 @@
 //
 //   net_flow recv PORTFILE NCONN MAXSECS FROM-TO...
 //     listens on 127.0.0.1 (an ephemeral port, written to PORTFILE), accepts NCONN
-//     connections, each of which starts with a 16-byte name, and reads them all until
-//     they close or MAXSECS after the last accept (t0). For each connection and window
-//     prints "NAME FROM-TO BITS_PER_S": the bits received between FROM and TO seconds
-//     after t0.
+//     connections and measures them (below).
 //   net_flow send PORT NAME SECONDS
-//     connects, sends NAME, then 64 KiB writes for SECONDS; prints
-//     "NAME pacing=RATE" (its socket's SO_MAX_PACING_RATE, bytes/s, as uk-run set it).
+//     connects to PORT and sends (below).
+//   net_flow push PORTFILE NAME SECONDS
+//     listens as recv does, accepts one connection and sends on it (the accepted socket).
+//   net_flow pull PORT MAXSECS FROM-TO...
+//     connects to PORT and measures.
+//
+// Sending: NAME in 16 bytes, then 64 KiB writes for SECONDS; then prints
+// "NAME pacing=RATE", the socket's SO_MAX_PACING_RATE (bytes/s) as uk-run set it.
+// Measuring: reads each connection's 16-byte name, then everything until the
+// connections close or MAXSECS after they are all established (t0); for each connection
+// and window prints "NAME FROM-TO BITS_PER_S", the bits received between FROM and TO
+// seconds after t0.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -35,31 +42,40 @@ static void die(const char* what) {
   exit(1);
 }
 
-static int recv_main(int argc, char** argv) {
-  if (argc < 6) return 2;
-  int nconn = atoi(argv[3]);
-  double maxsecs = atof(argv[4]);
-  if (nconn < 1 || nconn > MAXCONN) return 2;
+// A listening socket on 127.0.0.1, its port written to `portfile` (atomically).
+static int listen_port(const char* portfile, int backlog) {
   int ls = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   socklen_t len = sizeof a;
-  if (ls < 0 || bind(ls, (void*)&a, sizeof a) || listen(ls, nconn) ||
+  if (ls < 0 || bind(ls, (void*)&a, sizeof a) || listen(ls, backlog) ||
       getsockname(ls, (void*)&a, &len))
     die("listen");
   char tmp[4096];
-  snprintf(tmp, sizeof tmp, "%s.tmp", argv[2]);
+  snprintf(tmp, sizeof tmp, "%s.tmp", portfile);
   FILE* f = fopen(tmp, "w");
   if (!f) die(tmp);
   fprintf(f, "%d\n", ntohs(a.sin_port));
   fclose(f);
-  if (rename(tmp, argv[2])) die("rename");
+  if (rename(tmp, portfile)) die("rename");
+  return ls;
+}
+
+static int connect_port(const char* port) {
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_port = htons(atoi(port)),
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  if (s < 0 || connect(s, (void*)&a, sizeof a)) die("connect");
+  return s;
+}
+
+static int measure(int* fds, int nconn, double maxsecs, int nwin, char** windows) {
   struct pollfd p[MAXCONN];
   char name[MAXCONN][17];
   static long bytes[MAXCONN][MAXBUCKETS];
   for (int i = 0; i < nconn; i++) {
-    p[i].fd = accept(ls, NULL, NULL);
+    p[i].fd = fds[i];
     p[i].events = POLLIN;
-    if (p[i].fd < 0) die("accept");
     memset(name[i], 0, sizeof name[i]);
     for (size_t got = 0; got < 16;) {
       ssize_t n = read(p[i].fd, name[i] + got, 16 - got);
@@ -86,29 +102,22 @@ static int recv_main(int argc, char** argv) {
     }
   }
   for (int i = 0; i < nconn; i++) {
-    for (int w = 5; w < argc; w++) {
+    for (int w = 0; w < nwin; w++) {
       double from, to;
-      if (sscanf(argv[w], "%lf-%lf", &from, &to) != 2 || to <= from) return 2;
+      if (sscanf(windows[w], "%lf-%lf", &from, &to) != 2 || to <= from) return 2;
       long sum = 0;
       for (long b = (long)(from / BUCKET + 0.5); b < (long)(to / BUCKET + 0.5) && b < MAXBUCKETS;
            b++)
         sum += bytes[i][b];
-      printf("%s %s %.0f\n", name[i], argv[w], sum * 8 / (to - from));
+      printf("%s %s %.0f\n", name[i], windows[w], sum * 8 / (to - from));
     }
   }
   return 0;
 }
 
-static int send_main(int argc, char** argv) {
-  if (argc < 5) return 2;
-  struct sockaddr_in a = {.sin_family = AF_INET,
-                          .sin_port = htons(atoi(argv[2])),
-                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  double secs = atof(argv[4]);
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  if (s < 0 || connect(s, (void*)&a, sizeof a)) die("connect");
+static int blast(int s, const char* who, double secs) {
   char name[16] = {0};
-  strncpy(name, argv[3], sizeof name - 1);
+  strncpy(name, who, sizeof name - 1);
   if (write(s, name, sizeof name) != sizeof name) die("write");
   static char buf[65536];
   double t0 = now();
@@ -118,16 +127,38 @@ static int send_main(int argc, char** argv) {
   unsigned long rate = 0;
   socklen_t len = sizeof rate;
   if (getsockopt(s, SOL_SOCKET, SO_MAX_PACING_RATE, &rate, &len)) die("getsockopt");
-  printf("%s pacing=%lu\n", argv[3], rate);
+  printf("%s pacing=%lu\n", who, rate);
   fflush(stdout);
   close(s);
   return 0;
 }
 
 int main(int argc, char** argv) {
-  if (argc > 1 && strcmp(argv[1], "recv") == 0) return recv_main(argc, argv);
-  if (argc > 1 && strcmp(argv[1], "send") == 0) return send_main(argc, argv);
-  fprintf(stderr, "usage: net_flow recv PORTFILE NCONN MAXSECS FROM-TO...\n"
-                  "       net_flow send PORT NAME SECONDS\n");
+  const char* mode = argc > 1 ? argv[1] : "";
+  if (strcmp(mode, "recv") == 0 && argc >= 6) {
+    int nconn = atoi(argv[3]);
+    if (nconn < 1 || nconn > MAXCONN) return 2;
+    int ls = listen_port(argv[2], nconn);
+    int fds[MAXCONN];
+    for (int i = 0; i < nconn; i++) {
+      if ((fds[i] = accept(ls, NULL, NULL)) < 0) die("accept");
+    }
+    return measure(fds, nconn, atof(argv[4]), argc - 5, argv + 5);
+  }
+  if (strcmp(mode, "send") == 0 && argc == 5) return blast(connect_port(argv[2]), argv[3], atof(argv[4]));
+  if (strcmp(mode, "push") == 0 && argc == 5) {
+    int s = accept(listen_port(argv[2], 1), NULL, NULL);
+    if (s < 0) die("accept");
+    return blast(s, argv[3], atof(argv[4]));
+  }
+  if (strcmp(mode, "pull") == 0 && argc >= 5) {
+    int s = connect_port(argv[2]);
+    return measure(&s, 1, atof(argv[3]), argc - 4, argv + 4);
+  }
+  fprintf(stderr,
+          "usage: net_flow recv PORTFILE NCONN MAXSECS FROM-TO...\n"
+          "       net_flow send PORT NAME SECONDS\n"
+          "       net_flow push PORTFILE NAME SECONDS\n"
+          "       net_flow pull PORT MAXSECS FROM-TO...\n");
   return 2;
 }

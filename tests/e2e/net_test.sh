@@ -4,7 +4,9 @@
 # container without a limit of its own) run concurrently for 3 s; over the steady part
 # (0.5-2.5 s) each gets its limit within 12% and their ratio is 8:1 within 10%. Then a
 # 40 Mbit/s limit lowered to 10 Mbit/s in the middle of a transfer takes effect, and a
-# sender in a container without a limit is not paced. 127.0.0.1 only.
+# sender in a container without a limit is not paced; two connections split their
+# container's rate evenly; a socket accepted in a limited container is paced.
+# 127.0.0.1 only.
 source "$TEST_SRCDIR/uk/tests/e2e/lib.sh"
 d=$TMP/n
 cat > "$TMP/inner.sh" <<EOS
@@ -44,6 +46,22 @@ recv 1 2 0.2-0.9
 send c free 1
 wait
 cat $TMP/recv
+# Two connections in one container share its rate evenly (the second's connect
+# re-splits the first's).
+echo 20000000 > \$d/a/rate_bps
+recv 2 3 0.3-1.8
+send a one 2
+send a two 2
+wait
+cat $TMP/recv
+# The accepting side: the listener in a is paced before accept, the accepted socket
+# inherits its rate.
+echo 10000000 > \$d/a/rate_bps
+rm -f $TMP/port
+sh -c "echo \\\$\\\$ > \$d/a/tasks; exec \$flow push $TMP/port server 2" &
+while [ ! -s $TMP/port ]; do sleep 0.01; done
+\$flow pull \$(cat $TMP/port) 3 0.3-1.8
+wait
 EOS
 out=$("$UKRUN" --mount container:net:$d -- bash "$TMP/inner.sh" 2>&1)
 echo "$out"
@@ -67,6 +85,11 @@ within "10 Mbit/s sender" "$slow" 10000000 12
 within "ratio fast/slow" "$(awk -v a="$fast" -v b="$slow" 'BEGIN { print a / b }')" 8 10
 within "before the change" "$(rate change 0.2-0.9)" 40000000 15
 within "after the change" "$(rate change 1.8-2.8)" 10000000 15
+within "one of two connections" "$(rate one 0.3-1.8)" 10000000 15
+within "two of two connections" "$(rate two 0.3-1.8)" 10000000 15
+# (Their final pacing is not checked: the one that closes last gets the whole rate.)
+grep -qx "server pacing=1250000" <<<"$out" || fail "an accepted socket is paced"
+within "accepted connection" "$(rate server 0.3-1.8)" 10000000 15
 free=$(rate free 0.2-0.9)
 awk -v f="$free" 'BEGIN { exit !(f > 800000000) }' || fail "unlimited sender: $free bit/s, not > 800 Mbit/s"
 expect_no_uk_mounts
