@@ -3,10 +3,10 @@
 # containers with rate_bps 80 Mbit/s and 10 Mbit/s (the latter's sender in a child
 # container without a limit of its own) run concurrently for 3 s; over the steady part
 # (0.5-2.5 s) each gets its limit within 12% and their ratio is 8:1 within 10%. Then a
-# 40 Mbit/s limit lowered to 10 Mbit/s in the middle of a transfer takes effect, and a
-# sender in a container without a limit is not paced; two connections split their
-# container's rate evenly; a socket accepted in a limited container is paced.
-# 127.0.0.1 only.
+# 40 Mbit/s limit lowered to 10 Mbit/s in the middle of a transfer takes effect; a
+# sender in a container without a limit is not paced, and is paced once moved into a
+# limited one; two connections split their container's rate evenly; a socket accepted
+# in a limited container is paced. 127.0.0.1 only.
 source "$TEST_SRCDIR/uk/tests/e2e/lib.sh"
 d=$TMP/n
 cat > "$TMP/inner.sh" <<EOS
@@ -44,6 +44,14 @@ cat $TMP/recv
 # No limit in c (a's keeps the enforcer active).
 recv 1 2 0.2-0.9
 send c free 1
+wait
+cat $TMP/recv
+# A running unpaced sender moved into a limited container is paced at the attach.
+echo 10000000 > \$d/a/rate_bps
+recv 1 4 1.6-2.4
+send c moved 2.5
+sleep 1
+echo \$! > \$d/a/tasks
 wait
 cat $TMP/recv
 # Two connections in one container share its rate evenly (the second's connect
@@ -90,6 +98,8 @@ within "two of two connections" "$(rate two 0.3-1.8)" 10000000 15
 # (Their final pacing is not checked: the one that closes last gets the whole rate.)
 grep -qx "server pacing=1250000" <<<"$out" || fail "an accepted socket is paced"
 within "accepted connection" "$(rate server 0.3-1.8)" 10000000 15
+grep -qx "moved pacing=1250000" <<<"$out" || fail "a moved sender is paced"
+within "moved sender" "$(rate moved 1.6-2.4)" 10000000 15
 free=$(rate free 0.2-0.9)
 awk -v f="$free" 'BEGIN { exit !(f > 800000000) }' || fail "unlimited sender: $free bit/s, not > 800 Mbit/s"
 expect_no_uk_mounts
