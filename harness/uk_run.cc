@@ -59,6 +59,7 @@
 #include "harness/cpu_enforcer.h"
 #include "harness/freezer_host.h"
 #include "harness/fuse_bridge.h"
+#include "harness/net_enforcer.h"
 #include "harness/rules.h"
 #include "harness/tracker.h"
 #include "subsys/pids.h"
@@ -101,6 +102,10 @@ Options:
                              enforced (a fork over the limit fails with EAGAIN);
                              implied by a --mount that binds pids. See
                              harness/README.md for the cost (a rare EINTR)
+  --net                      trap connect/accept/accept4 so that a new TCP socket in
+                             a container with net.rate_bps is paced from its first
+                             byte (without it, within 100 ms); implied by a --mount
+                             that binds net
   --trace FILE               write one JSON line per fork/exec/exit/attach/mount
   --tree                     print every hierarchy with its tasks when COMMAND ends
   --tree-of PID              print that view now for the running uk-run PID, or
@@ -134,6 +139,7 @@ struct options {
   ino_t outer_pidns = 0;
   bool check = false;
   bool pids = false;  // trap forks for pids.max
+  bool net = false;   // trap connect/accept for net.rate_bps
   bool proc = true;
   bool cpu_shares = true;
   std::vector<std::string> command;
@@ -170,6 +176,7 @@ options parse_options(int argc, char** argv) {
       if (parts[0] != "cpuset") {
         for (absl::string_view ss : absl::StrSplit(parts[1], ',')) {
           if (ss == "pids" || ss == "all") o.pids = true;
+          if (ss == "net" || ss == "all") o.net = true;
         }
       }
     } else if (a == "-g" || a.rfind("-g=", 0) == 0) {
@@ -200,6 +207,8 @@ options parse_options(int argc, char** argv) {
       return o;
     } else if (a == "--pids") {
       o.pids = true;
+    } else if (a == "--net") {
+      o.net = true;
     } else if (a == "--check") {
       o.check = true;
     } else if (a == "--proc") {
@@ -236,7 +245,7 @@ bool write_file(const std::string& path, const std::string& text) {
 // libseccomp 2.5 cannot ask for SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, which keeps
 // a trapped fork from failing with EINTR when a signal arrives after uk-run has
 // received the notification.
-absl::StatusOr<std::vector<sock_filter>> build_filter(bool proc, bool forks) {
+absl::StatusOr<std::vector<sock_filter>> build_filter(bool proc, bool forks, bool sockets) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
   if (!ctx) return absl::InternalError("seccomp_init failed");
   int rc = 0;
@@ -256,6 +265,12 @@ absl::StatusOr<std::vector<sock_filter>> build_filter(bool proc, bool forks) {
       rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
     }
     rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+  }
+  if (sockets) {
+    // --net: pace a new TCP socket before its first byte (harness/net_enforcer.h).
+    for (int nr : {SCMP_SYS(connect), SCMP_SYS(accept), SCMP_SYS(accept4)}) {
+      rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+    }
   }
   if (proc) {
     rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(open), 0);
@@ -381,6 +396,7 @@ class supervisor {
   tracker tracker_;
   freezer_host freezer_host_;                   // freezer.state: SIGSTOP / SIGCONT
   std::unique_ptr<cpu_enforcer> cpu_enforcer_;  // CPU shares; before tracker_ goes
+  std::unique_ptr<net_enforcer> net_enforcer_;  // net.rate_bps; before tracker_ goes
 
   int notify_fd_ = -1;
   int epoll_fd_ = -1;
@@ -809,6 +825,9 @@ void supervisor::serve(const seccomp_notif& req) {
     return on_statfs(req, false);
   } else if (nr == SCMP_SYS(fstatfs)) {
     return on_statfs(req, true);
+  } else if (nr == SCMP_SYS(connect) || nr == SCMP_SYS(accept) || nr == SCMP_SYS(accept4)) {
+    tracker_.note_syscall(req.pid);
+    net_enforcer_->on_socket_call(req.pid, static_cast<int>(a[0]), nr == SCMP_SYS(connect));
   }
   respond_continue(req.id);
 }
@@ -918,7 +937,7 @@ absl::Status supervisor::join_group(pid_t pid, const std::string& subsystems,
 }
 
 absl::Status supervisor::start_command() {
-  auto prog = build_filter(opts_.proc, opts_.pids);
+  auto prog = build_filter(opts_.proc, opts_.pids, opts_.net);
   if (!prog.ok()) return prog.status();
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
@@ -1135,6 +1154,8 @@ int supervisor::run() {
     cpu_enforcer_->start();
   }
   start_control_socket();
+  net_enforcer_ = std::make_unique<net_enforcer>(kernel_, tracker_, trace_);
+  net_enforcer_->start();
 
   sigset_t sigs;
   sigemptyset(&sigs);
@@ -1187,6 +1208,7 @@ int supervisor::run() {
     }
   }
   cpu_enforcer_.reset();  // resumes whatever it stopped
+  net_enforcer_.reset();  // unpaces what it paced
   tracker_.settle();
   kernel_.flush_work();  // release agents triggered by the last exits
   if (opts_.check) run_check(true);

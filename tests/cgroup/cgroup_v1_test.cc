@@ -335,7 +335,7 @@ TEST_F(CgroupV1Test, ProcCgroupsHasIdsAndFourColumns) {
   EXPECT_EQ(read("/proc/cgroups"),
             "#subsys_name\thierarchy\tnum_cgroups\tenabled\n"
             "cpuset\t0\t1\t1\ndebug\t0\t1\t1\nns\t0\t1\t1\ncpu\t0\t1\t1\ncpuacct\t0\t1\t1\n"
-            "pids\t0\t1\t1\nfreezer\t0\t1\t1\n");
+            "pids\t0\t1\t1\nfreezer\t0\t1\t1\nnet\t0\t1\t1\n");
   ASSERT_EQ(mount("/a", "none,name=first"), 0);
   ASSERT_EQ(mount("/b", "cpu,cpuacct"), 0);
   ASSERT_EQ(sys_mkdir(init(), "/b/x", 0755), 0);

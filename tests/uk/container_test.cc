@@ -41,10 +41,10 @@ std::string mounts_options(kernel& k, const std::string& dir) {
 
 TEST_F(ContainerTest, Row01_MountWithoutOptionsBindsAll) {
   ASSERT_EQ(mount("/m", nullptr), 0);
-  EXPECT_EQ(mounts_options(k(), "/m"), ",freezer,pids,cpuacct,cpu,ns,debug,cpuset");
+  EXPECT_EQ(mounts_options(k(), "/m"), ",net,freezer,pids,cpuacct,cpu,ns,debug,cpuset");
   EXPECT_EQ(read_file(init(), "/proc/containers"),
-            "#subsys_name\thierarchy\tnum_containers\ncpuset\t127\t1\ndebug\t127\t1\nns\t127\t1\n"
-            "cpu\t127\t1\ncpuacct\t127\t1\npids\t127\t1\nfreezer\t127\t1\n");
+            "#subsys_name\thierarchy\tnum_containers\ncpuset\t255\t1\ndebug\t255\t1\nns\t255\t1\n"
+            "cpu\t255\t1\ncpuacct\t255\t1\npids\t255\t1\nfreezer\t255\t1\nnet\t255\t1\n");
 }
 
 TEST_F(ContainerTest, Row02_SameOptionsReuseTheHierarchy) {
@@ -590,12 +590,12 @@ TEST_F(ContainerTest, Row71_72_ProcSelfContainer) {
 TEST_F(ContainerTest, Row73_74_ProcContainers) {
   EXPECT_EQ(read_file(init(), "/proc/containers"),
             "#subsys_name\thierarchy\tnum_containers\ncpuset\t0\t1\ndebug\t0\t1\nns\t0\t1\n"
-            "cpu\t0\t1\ncpuacct\t0\t1\npids\t0\t1\nfreezer\t0\t1\n");
+            "cpu\t0\t1\ncpuacct\t0\t1\npids\t0\t1\nfreezer\t0\t1\nnet\t0\t1\n");
   ASSERT_EQ(mount("/a", "cpuset,cpuacct"), 0);
   ASSERT_EQ(sys_mkdir(init(), "/a/c", 0755), 0);
   EXPECT_EQ(read_file(init(), "/proc/containers"),
             "#subsys_name\thierarchy\tnum_containers\ncpuset\t17\t2\ndebug\t0\t1\nns\t0\t1\n"
-            "cpu\t0\t1\ncpuacct\t17\t2\npids\t0\t1\nfreezer\t0\t1\n");
+            "cpu\t0\t1\ncpuacct\t17\t2\npids\t0\t1\nfreezer\t0\t1\nnet\t0\t1\n");
 }
 
 TEST_F(ContainerTest, Row75_ProcCpusetUnbound) {
@@ -636,13 +636,15 @@ TEST_F(ContainerTest, Row77_ForkHookRunsUnmounted) {
   boot(true, true);
   task_struct& t = spawn(init());
   std::string p = std::to_string(t.pid);
-  EXPECT_THAT(recording_log().take(),
-              ElementsAre("cpuset.fork " + p, "debug.fork " + p, "ns.fork " + p, "cpu.fork " + p,
-                          "cpuacct.fork " + p, "pids.fork " + p, "freezer.fork " + p));
+  EXPECT_THAT(
+      recording_log().take(),
+      ElementsAre("cpuset.fork " + p, "debug.fork " + p, "ns.fork " + p, "cpu.fork " + p,
+                  "cpuacct.fork " + p, "pids.fork " + p, "freezer.fork " + p, "net.fork " + p));
   k().do_exit(&t, 0);
-  EXPECT_THAT(recording_log().take(),
-              ElementsAre("cpuset.exit " + p, "debug.exit " + p, "ns.exit " + p, "cpu.exit " + p,
-                          "cpuacct.exit " + p, "pids.exit " + p, "freezer.exit " + p));
+  EXPECT_THAT(
+      recording_log().take(),
+      ElementsAre("cpuset.exit " + p, "debug.exit " + p, "ns.exit " + p, "cpu.exit " + p,
+                  "cpuacct.exit " + p, "pids.exit " + p, "freezer.exit " + p, "net.exit " + p));
 }
 
 // The fork path of Linux 4.3's copy_process on the patch's hooks: can_fork of every
