@@ -107,6 +107,12 @@ class tracker {
 
   void settle_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void scan_forks_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // One new pid, looked at directly; false: walk /proc instead.
+  bool scan_one_locked(pid_t pid) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A process or thread found in /proc joins its parent (the pending fork's forker
+  // when there is one); false if that cannot be done yet.
+  bool add_found_process_locked(pid_t pid, pid_t ppid) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool add_found_thread_locked(pid_t tgid, pid_t tid) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void reap_dead_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   pid_t read_ns_last_pid_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void update_execs_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
