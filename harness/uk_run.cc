@@ -14,7 +14,6 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
-#include <pthread.h>
 #include <pwd.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -36,7 +35,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -47,7 +45,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -335,9 +332,6 @@ class supervisor {
   }
 
   absl::Status start_command();
-  // The notification thread: receives and serves trapped syscalls until stopped.
-  void serve_loop();
-  void stop_serving();
   void serve(const seccomp_notif& req);
   void respond_continue(uint64_t id);
   void respond(uint64_t id, long result);
@@ -394,41 +388,9 @@ class supervisor {
   std::map<std::string, mount_rec> mounts_;  // by directory
   std::vector<std::string> created_dirs_;    // host mount points uk-run made
   int check_failures_ = 0;
-  seccomp_notif* req_ = nullptr;  // the notification thread's
+  seccomp_notif* req_ = nullptr;
   seccomp_notif_resp* resp_ = nullptr;
-  std::thread serve_thread_;
-  std::atomic<bool> serve_stop_{false}, serve_done_{false};
 };
-
-// Blocks in SECCOMP_IOCTL_NOTIF_RECV itself rather than in epoll: the tracee's wake-up
-// with SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (wake_up_poll_on_current_cpu) reaches a
-// thread waiting on the listener directly, which then runs on the tracee's CPU while
-// the tracee sleeps; through epoll the hint is lost and the supervisor waits for a CPU
-// of its own (on a loaded machine, most of a trapped syscall's cost).
-void supervisor::serve_loop() {
-  while (!serve_stop_.load()) {
-    memset(req_, 0, sizeof *req_);
-    // EINTR: stop_serving's signal; ENOENT: the tracee was interrupted first.
-    if (seccomp_notify_receive(notify_fd_, req_) != 0) continue;
-    serve(*req_);
-    // The main loop, asleep in epoll_wait, watches the pidfds of processes this
-    // notification's settle found (death by signal).
-    tracker_.add_new_pidfds(epoll_fd_);
-  }
-  serve_done_.store(true);
-}
-
-// Once no filter user is left the receive would block for good: SIGUSR1 (caught
-// without SA_RESTART) ends it with EINTR, repeated until the loop has seen the flag.
-void supervisor::stop_serving() {
-  if (!serve_thread_.joinable()) return;
-  serve_stop_.store(true);
-  while (!serve_done_.load()) {
-    pthread_kill(serve_thread_.native_handle(), SIGUSR1);
-    usleep(1000);
-  }
-  serve_thread_.join();
-}
 
 void supervisor::respond_continue(uint64_t id) {
   memset(resp_, 0, sizeof *resp_);
@@ -1131,16 +1093,27 @@ int supervisor::run() {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   epoll_event ev = {};
   ev.events = EPOLLIN;
+  ev.data.u64 = ~0ull;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, notify_fd_, &ev);
   ev.data.u64 = ~1ull;
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, sfd, &ev);
-  serve_thread_ = std::thread([this] { serve_loop(); });
+  bool notify_open = true;
   while (child_status_ < 0) {
     tracker_.add_new_pidfds(epoll_fd_);
     epoll_event evs[16];
     int n = epoll_wait(epoll_fd_, evs, 16, opts_.check ? 1000 : -1);
     for (int i = 0; i < n; i++) {
       uint64_t tag = evs[i].data.u64;
-      if (tag == ~1ull) {
+      if (tag == ~0ull) {
+        if (evs[i].events & (EPOLLHUP | EPOLLERR)) {
+          if (notify_open) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, notify_fd_, nullptr);
+          notify_open = false;
+          continue;
+        }
+        memset(req_, 0, sizeof *req_);
+        if (seccomp_notify_receive(notify_fd_, req_) != 0) continue;  // interrupted
+        serve(*req_);
+      } else if (tag == ~1ull) {
         signalfd_siginfo si;
         while (read(sfd, &si, sizeof si) == sizeof si) {
           if (si.ssi_signo == SIGCHLD) {
@@ -1163,7 +1136,6 @@ int supervisor::run() {
       }
     }
   }
-  stop_serving();
   cpu_enforcer_.reset();  // resumes whatever it stopped
   tracker_.settle();
   kernel_.flush_work();  // release agents triggered by the last exits
