@@ -159,6 +159,7 @@ void tracker::note_exec(pid_t tid, const std::string& filename) {
   for (auto& p : pending_) {
     if (p.tid == tid) p.done = true;
   }
+  if (pending_unshare_.contains(tid)) update_unshares_locked(tid, true);
   pending_exec_[tid] = filename;
 }
 
@@ -168,11 +169,46 @@ void tracker::note_syscall(pid_t tid) {
     if (p.tid == tid) p.done = true;
   }
   if (pending_exec_.contains(tid)) update_execs_locked();
+  if (pending_unshare_.contains(tid)) update_unshares_locked(tid, true);
+}
+
+void tracker::note_unshare(pid_t tid, unsigned long flags) {
+  absl::MutexLock l(&mu_);
+  if (!kernel_.find_task_by_pid(tid)) settle_locked();
+  if (pending_unshare_.contains(tid)) update_unshares_locked(tid, true);
+  flags &= kHostNsFlags;
+  if (flags == 0 || !kernel_.find_task_by_pid(tid)) return;
+  pending_unshare_[tid] = {flags, read_host_ns(tid, flags)};
+}
+
+void tracker::update_unshares_locked(pid_t only, bool returned) {
+  for (auto it = pending_unshare_.begin(); it != pending_unshare_.end();) {
+    auto cur = it++;
+    if (only != 0 && cur->first != only) continue;
+    uk::task_struct* t = kernel_.find_task_by_pid(cur->first);
+    if (!t || t->zombie) {
+      pending_unshare_.erase(cur);
+      continue;
+    }
+    unsigned long changed =
+        changed_host_ns(cur->second.before, read_host_ns(t->pid, cur->second.flags));
+    if (changed == 0 && !returned) continue;  // not yet (or failed: seen at its next trap)
+    if (changed != 0) {
+      uk::Errno e = kernel_.sys_unshare(t, changed);
+      if (trace_.enabled()) {
+        trace_.event("unshare", absl::StrFormat("\"pid\":%d,\"flags\":\"0x%x\",\"errno\":%d",
+                                                t->pid, changed, e.code()));
+      }
+    }
+    pending_unshare_.erase(cur);
+  }
 }
 
 void tracker::thread_exit(pid_t tid) {
   absl::MutexLock l(&mu_);
   settle_locked();
+  // An unshare that returned: the patch's node_<pid> outlives the thread.
+  if (pending_unshare_.contains(tid)) update_unshares_locked(tid, true);
   uk::task_struct* t = kernel_.find_task_by_pid(tid);
   if (!t) return;
   if (t->is_thread_group_leader() && kernel_.thread_group(t->tgid).size() == 1) {
@@ -186,6 +222,7 @@ void tracker::thread_exit(pid_t tid) {
 void tracker::group_exit(pid_t tid, int code) {
   absl::MutexLock l(&mu_);
   settle_locked();
+  if (pending_unshare_.contains(tid)) update_unshares_locked(tid, true);
   uk::task_struct* t = kernel_.find_task_by_pid(tid);
   if (t) exit_process_locked(t->tgid, code);
 }
@@ -250,6 +287,7 @@ void tracker::add_new_pidfds(int epoll_fd) {
 void tracker::settle_locked() {
   scan_forks_locked();
   if (!pending_exec_.empty()) update_execs_locked();
+  if (!pending_unshare_.empty()) update_unshares_locked(0, false);
   reap_dead_locked();
 }
 

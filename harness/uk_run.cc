@@ -233,8 +233,10 @@ absl::StatusOr<std::vector<sock_filter>> build_filter(bool proc, bool forks) {
   // notification makes the trapped syscall fail with EINTR (seccomp answers
   // -ERESTARTSYS), which a real fork never does. They are found in /proc instead
   // (see tracker.h).
-  for (int nr : {SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(exit), SCMP_SYS(exit_group),
-                 SCMP_SYS(mount), SCMP_SYS(umount2), SCMP_SYS(statfs), SCMP_SYS(fstatfs)}) {
+  // unshare: rare, and the ns subsystem's container_clone follows a namespace change.
+  for (int nr :
+       {SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(mount),
+        SCMP_SYS(umount2), SCMP_SYS(statfs), SCMP_SYS(fstatfs), SCMP_SYS(unshare)}) {
     rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
   }
   if (forks) {
@@ -797,6 +799,9 @@ void supervisor::serve(const seccomp_notif& req) {
     return on_statfs(req, false);
   } else if (nr == SCMP_SYS(fstatfs)) {
     return on_statfs(req, true);
+  } else if (nr == SCMP_SYS(unshare)) {
+    // Applied once it has returned (tracker.h: note_unshare).
+    tracker_.note_unshare(req.pid, a[0]);
   }
   respond_continue(req.id);
 }
