@@ -13,8 +13,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
 #include "uk/host_file.h"
 #include "uk/invariants.h"
 
@@ -157,6 +159,7 @@ void tracker::note_exec(pid_t tid, const std::string& filename) {
   for (auto& p : pending_) {
     if (p.tid == tid) p.done = true;
   }
+  if (pending_unshare_.contains(tid)) update_unshares_locked(tid, true);
   pending_exec_[tid] = filename;
 }
 
@@ -166,11 +169,46 @@ void tracker::note_syscall(pid_t tid) {
     if (p.tid == tid) p.done = true;
   }
   if (pending_exec_.contains(tid)) update_execs_locked();
+  if (pending_unshare_.contains(tid)) update_unshares_locked(tid, true);
+}
+
+void tracker::note_unshare(pid_t tid, unsigned long flags) {
+  absl::MutexLock l(&mu_);
+  if (!kernel_.find_task_by_pid(tid)) settle_locked();
+  if (pending_unshare_.contains(tid)) update_unshares_locked(tid, true);
+  flags &= kHostNsFlags;
+  if (flags == 0 || !kernel_.find_task_by_pid(tid)) return;
+  pending_unshare_[tid] = {flags, read_host_ns(tid, flags)};
+}
+
+void tracker::update_unshares_locked(pid_t only, bool returned) {
+  for (auto it = pending_unshare_.begin(); it != pending_unshare_.end();) {
+    auto cur = it++;
+    if (only != 0 && cur->first != only) continue;
+    uk::task_struct* t = kernel_.find_task_by_pid(cur->first);
+    if (!t || t->zombie) {
+      pending_unshare_.erase(cur);
+      continue;
+    }
+    unsigned long changed =
+        changed_host_ns(cur->second.before, read_host_ns(t->pid, cur->second.flags));
+    if (changed == 0 && !returned) continue;  // not yet (or failed: seen at its next trap)
+    if (changed != 0) {
+      uk::Errno e = kernel_.sys_unshare(t, changed);
+      if (trace_.enabled()) {
+        trace_.event("unshare", absl::StrFormat("\"pid\":%d,\"flags\":\"0x%x\",\"errno\":%d",
+                                                t->pid, changed, e.code()));
+      }
+    }
+    pending_unshare_.erase(cur);
+  }
 }
 
 void tracker::thread_exit(pid_t tid) {
   absl::MutexLock l(&mu_);
   settle_locked();
+  // An unshare that returned: the patch's node_<pid> outlives the thread.
+  if (pending_unshare_.contains(tid)) update_unshares_locked(tid, true);
   uk::task_struct* t = kernel_.find_task_by_pid(tid);
   if (!t) return;
   if (t->is_thread_group_leader() && kernel_.thread_group(t->tgid).size() == 1) {
@@ -184,6 +222,7 @@ void tracker::thread_exit(pid_t tid) {
 void tracker::group_exit(pid_t tid, int code) {
   absl::MutexLock l(&mu_);
   settle_locked();
+  if (pending_unshare_.contains(tid)) update_unshares_locked(tid, true);
   uk::task_struct* t = kernel_.find_task_by_pid(tid);
   if (t) exit_process_locked(t->tgid, code);
 }
@@ -254,6 +293,7 @@ void tracker::add_new_pidfds(int epoll_fd) {
 void tracker::settle_locked() {
   scan_forks_locked();
   if (!pending_exec_.empty()) update_execs_locked();
+  if (!pending_unshare_.empty()) update_unshares_locked(0, false);
   reap_dead_locked();
 }
 
@@ -263,6 +303,12 @@ void tracker::scan_forks_locked() {
   pid_t last_pid = read_ns_last_pid_locked();
   if (last_pid >= 0 && last_pid == scanned_last_pid_) {
     std::erase_if(pending_, [](const pending_fork& p) { return p.done; });
+    return;
+  }
+  if (last_pid > 0 && scanned_last_pid_ > 0 && last_pid == scanned_last_pid_ + 1 &&
+      scan_one_locked(last_pid)) {
+    std::erase_if(pending_, [](const pending_fork& p) { return p.done; });
+    scanned_last_pid_ = last_pid;
     return;
   }
   scans_++;
@@ -276,20 +322,7 @@ void tracker::scan_forks_locked() {
       if (kernel_.find_task_by_pid(pid)) continue;
       pid_t ppid = read_ppid(pid);
       if (ppid < 0) continue;
-      uk::task_struct* parent = nullptr;
-      unsigned long flags = 0;
-      auto match = std::find_if(pending_.begin(), pending_.end(), [&](const pending_fork& p) {
-        return p.tgid == ppid && !(p.flags & CLONE_THREAD);
-      });
-      if (match != pending_.end()) {
-        parent = kernel_.find_task_by_pid(match->tid);
-        flags = match->flags;
-        pending_.erase(match);
-      }
-      if (!parent && procs_.contains(ppid)) parent = kernel_.find_task_by_pid(ppid);
-      // An orphan whose parent died before anyone looked: below init.
-      if (!parent && ppid == kernel_.init_task()->pid) parent = kernel_.init_task();
-      if (!parent || parent->zombie || !add_task_locked(parent, pid, flags, false)) {
+      if (!add_found_process_locked(pid, ppid)) {
         complete = false;
         continue;
       }
@@ -301,23 +334,70 @@ void tracker::scan_forks_locked() {
   for (const auto& [tgid, p] : procs_) tgids.push_back(tgid);
   for (pid_t tgid : tgids) {
     for (pid_t tid : list_pids(absl::StrCat("/proc/", tgid, "/task"))) {
-      if (kernel_.find_task_by_pid(tid)) continue;
-      auto match = std::find_if(pending_.begin(), pending_.end(), [&](const pending_fork& p) {
-        return p.tgid == tgid && (p.flags & CLONE_THREAD);
-      });
-      uk::task_struct* parent = nullptr;
-      if (match != pending_.end()) {
-        parent = kernel_.find_task_by_pid(match->tid);
-        pending_.erase(match);
-      }
-      if (!parent) parent = kernel_.find_task_by_pid(tgid);
-      if (!parent || parent->zombie || !add_task_locked(parent, tid, CLONE_THREAD, true)) {
-        complete = false;
-      }
+      if (!kernel_.find_task_by_pid(tid) && !add_found_thread_locked(tgid, tid)) complete = false;
     }
   }
   std::erase_if(pending_, [](const pending_fork& p) { return p.done; });
   scanned_last_pid_ = complete ? last_pid : -1;
+}
+
+bool tracker::add_found_process_locked(pid_t pid, pid_t ppid) {
+  uk::task_struct* parent = nullptr;
+  unsigned long flags = 0;
+  auto match = std::find_if(pending_.begin(), pending_.end(), [&](const pending_fork& p) {
+    return p.tgid == ppid && !(p.flags & CLONE_THREAD);
+  });
+  if (match != pending_.end()) {
+    parent = kernel_.find_task_by_pid(match->tid);
+    flags = match->flags;
+    pending_.erase(match);
+  }
+  if (!parent && procs_.contains(ppid)) parent = kernel_.find_task_by_pid(ppid);
+  // An orphan whose parent died before anyone looked: below init.
+  if (!parent && ppid == kernel_.init_task()->pid) parent = kernel_.init_task();
+  return parent && !parent->zombie && add_task_locked(parent, pid, flags, false);
+}
+
+bool tracker::add_found_thread_locked(pid_t tgid, pid_t tid) {
+  auto match = std::find_if(pending_.begin(), pending_.end(), [&](const pending_fork& p) {
+    return p.tgid == tgid && (p.flags & CLONE_THREAD);
+  });
+  uk::task_struct* parent = nullptr;
+  if (match != pending_.end()) {
+    parent = kernel_.find_task_by_pid(match->tid);
+    pending_.erase(match);
+  }
+  if (!parent) parent = kernel_.find_task_by_pid(tgid);
+  return parent && !parent->zombie && add_task_locked(parent, tid, CLONE_THREAD, true);
+}
+
+// Exactly one pid was handed out since the last complete scan (the common case: one
+// fork, or one thread, between two observations), so only `pid` can be new: one read
+// of /proc/<pid>/status instead of a walk of /proc and of every process's task
+// directory. False when the walk must decide (the pid is not in /proc yet, or its
+// parent is not known).
+bool tracker::scan_one_locked(pid_t pid) {
+  if (kernel_.find_task_by_pid(pid)) return true;
+  // /proc/<tid> exists for threads too (hidden from readdir).
+  std::optional<std::string> status = uk::read_host_file(absl::StrCat("/proc/", pid, "/status"));
+  if (!status) return false;
+  auto field = [&](absl::string_view name) -> absl::string_view {
+    size_t at = status->find(absl::StrCat("\n", name, ":"));
+    if (at == std::string::npos) return {};
+    size_t from = status->find_first_not_of(" \t", at + name.size() + 2);
+    size_t to = status->find('\n', from);
+    return absl::string_view(*status).substr(from, to == std::string::npos ? to : to - from);
+  };
+  absl::string_view state = field("State");
+  int tgid = 0, ppid = 0;
+  if (state.empty() || !absl::SimpleAtoi(field("Tgid"), &tgid) ||
+      !absl::SimpleAtoi(field("PPid"), &ppid)) {
+    return false;
+  }
+  // A zombie never becomes a task (as in the walk, see read_ppid).
+  if (state[0] == 'Z' || state[0] == 'X') return true;
+  if (tgid == pid) return add_found_process_locked(pid, ppid);
+  return procs_.contains(tgid) && add_found_thread_locked(tgid, pid);
 }
 
 void tracker::reap_dead_locked() {

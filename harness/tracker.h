@@ -23,6 +23,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
+#include "harness/host_ns.h"
 #include "uk/kernel.h"
 
 namespace ukrun {
@@ -61,8 +62,13 @@ class tracker {
   uk::Errno admit_fork(pid_t tid, unsigned long clone_flags, const fork_check& check);
   // A trapped execve: the new comm is read from /proc at the next settle.
   void note_exec(pid_t tid, const std::string& filename);
-  // Any trapped syscall from `tid`: its earlier fork has returned by now.
+  // Any trapped syscall from `tid`: its earlier fork (and unshare) has returned by now.
   void note_syscall(pid_t tid);
+  // A trapped unshare(2) of namespace `flags` by `tid`, about to run. Once it has
+  // returned (the next settle that sees a namespace of `flags` replaced, or the
+  // thread's next trapped syscall), the replaced ones go to the kernel's sys_unshare:
+  // the ns subsystem's container_clone, as unshare_nsproxy_namespaces() calls it.
+  void note_unshare(pid_t tid, unsigned long flags);
   // A trapped exit(2): the thread's exit runs now, before it can be reaped.
   void thread_exit(pid_t tid);
   // A trapped exit_group(2): every thread of the process exits now.
@@ -110,9 +116,18 @@ class tracker {
 
   void settle_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void scan_forks_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // One new pid, looked at directly; false: walk /proc instead.
+  bool scan_one_locked(pid_t pid) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A process or thread found in /proc joins its parent (the pending fork's forker
+  // when there is one); false if that cannot be done yet.
+  bool add_found_process_locked(pid_t pid, pid_t ppid) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool add_found_thread_locked(pid_t tgid, pid_t tid) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void reap_dead_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   pid_t read_ns_last_pid_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void update_execs_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `returned`: `tid`'s unshare is over; an unchanged reading then means it failed or
+  // changed nothing. Otherwise only the pending unshares that already show are applied.
+  void update_unshares_locked(pid_t tid, bool returned) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // do_fork for a real tid; registers a pidfd when it starts a new process.
   uk::task_struct* add_task_locked(uk::task_struct* parent, pid_t tid, unsigned long flags,
                                    bool thread) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -124,6 +139,11 @@ class tracker {
   absl::Mutex mu_;
   std::vector<pending_fork> pending_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<pid_t, std::string> pending_exec_ ABSL_GUARDED_BY(mu_);
+  struct pending_unshare {
+    unsigned long flags;
+    host_ns before;
+  };
+  absl::flat_hash_map<pid_t, pending_unshare> pending_unshare_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<pid_t, proc> procs_ ABSL_GUARDED_BY(mu_);  // by tgid
   std::vector<std::pair<pid_t, int>> new_pidfds_ ABSL_GUARDED_BY(mu_);
   size_t scans_ = 0;

@@ -74,7 +74,14 @@ void share_enforcer::loop() {
       absl::MutexLock l(&wake_mu_);
       auto woken = [this]()
                        ABSL_EXCLUSIVE_LOCKS_REQUIRED(wake_mu_) { return kicked_ || stopping_; };
-      wake_mu_.AwaitWithTimeout(absl::Condition(&woken), period);
+      // Nothing to share (no cpu hierarchy, or no real task in it): no periodic step,
+      // only a kick (the cpu subsystem's bind, attach, fork, exit or shares write)
+      // can change that. Saves a wake-up every period for every uk-run without cpu.
+      if (idle_.load()) {
+        wake_mu_.Await(absl::Condition(&woken));
+      } else {
+        wake_mu_.AwaitWithTimeout(absl::Condition(&woken), period);
+      }
       if (stopping_) return;
       kicked_ = false;
     }
@@ -102,6 +109,7 @@ void share_enforcer::tick() {
   });
   tree_.rebuild(snap);
   const std::vector<share_task>& tasks = tree_.snapshot().tasks;
+  idle_.store(tasks.empty() && stopped_.empty());
 
   // Observe: charge what each thread ran since the last step; who wants the CPU.
   std::vector<bool> runnable(tasks.size(), false);

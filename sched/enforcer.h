@@ -117,6 +117,8 @@ class share_enforcer {
   absl::flat_hash_map<pid_t, thread_state> threads_;  // by tid
   absl::flat_hash_set<pid_t> stopped_;                // tgids we stopped
   std::atomic<uint64_t> ticks_{0}, stops_{0}, resumes_{0};
+  // The last step had nothing to control: the thread waits for a kick only.
+  std::atomic<bool> idle_{false};
 
   absl::Mutex wake_mu_;
   bool kicked_ ABSL_GUARDED_BY(wake_mu_) = false;

@@ -70,8 +70,18 @@ void cpu_subsys::notify_change() {
 }
 
 void cpu_subsys::attach(container* cont, container* old_cont, task_struct* tsk) { notify_change(); }
-void cpu_subsys::fork(task_struct* task) { notify_change(); }
-void cpu_subsys::exit(task_struct* task) { notify_change(); }
+void cpu_subsys::fork(task_struct* task) {
+  if (bound_.load()) notify_change();
+}
+void cpu_subsys::exit(task_struct* task) {
+  if (bound_.load()) notify_change();
+}
+// cpu_cgroup_bind() has no 2.6.24 counterpart: the notifier's consumer learns that there
+// is (or no longer is) something to share.
+void cpu_subsys::bind(container* root) {
+  bound_.store(root != core_.dummytop());
+  notify_change();
+}
 
 std::unique_ptr<container_subsys> cpu_subsys_create(kernel& k) {
   return std::make_unique<cpu_subsys>(k);

@@ -52,6 +52,7 @@ class cpu_subsys final : public container_subsys {
   void attach(container* cont, container* old_cont, task_struct* tsk) override;
   void fork(task_struct* task) override;
   void exit(task_struct* task) override;
+  void bind(container* root) override;
 
  private:
   // struct task_group, as far as the share goes.
@@ -63,6 +64,9 @@ class cpu_subsys final : public container_subsys {
   void notify_change();
 
   container_core& core_;
+  // Bound to a mounted hierarchy: forks and exits matter to the share scheduler only
+  // then (fork/exit callbacks run for every subsystem, bound or not).
+  std::atomic<bool> bound_{false};
   std::vector<cftype> files_;
   absl::Mutex notifier_lock_;
   std::function<void()> notifier_ ABSL_GUARDED_BY(notifier_lock_);

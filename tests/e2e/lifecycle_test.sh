@@ -73,6 +73,7 @@ if command -v setpriv >/dev/null && [[ $(id -u) == 0 ]]; then
         echo \$\$ > $TMP/nr/a/tasks && cat /proc/self/container")
       grep -qx "cpuacct:/a" <<<"$out" || fail "non-root mount"
     else
+      # nonroot_fuse_test covers it with a private /dev/fuse.
       echo "SKIP: /dev/fuse is not writable for uid 65534 (non-root FUSE part)"
     fi
   else

@@ -1,0 +1,54 @@
+#include "harness/host_ns.h"
+
+#include <sched.h>
+#include <sys/stat.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace ukrun {
+
+namespace {
+
+struct ns_file {
+  unsigned long flag;
+  const char* name;
+};
+constexpr ns_file kFiles[] = {
+    {CLONE_NEWNS, "mnt"},
+    {CLONE_NEWUTS, "uts"},
+    {CLONE_NEWIPC, "ipc"},
+    {CLONE_NEWUSER, "user"},
+    {CLONE_NEWPID, "pid_for_children"},
+    {CLONE_NEWNET, "net"},
+};
+static_assert(sizeof kFiles / sizeof kFiles[0] == std::tuple_size_v<decltype(host_ns::ino)>);
+
+}  // namespace
+
+const unsigned long kHostNsFlags =
+    CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
+
+host_ns read_host_ns(pid_t tid, unsigned long flags) {
+  host_ns ns;
+  for (size_t i = 0; i < ns.ino.size(); i++) {
+    if (!(flags & kFiles[i].flag)) continue;
+    struct stat sb;
+    // /proc/<tid> resolves threads too (hidden from readdir).
+    if (stat(absl::StrCat("/proc/", tid, "/ns/", kFiles[i].name).c_str(), &sb) == 0) {
+      ns.ino[i] = sb.st_ino;
+    }
+  }
+  return ns;
+}
+
+unsigned long changed_host_ns(const host_ns& before, const host_ns& after) {
+  unsigned long changed = 0;
+  for (size_t i = 0; i < before.ino.size(); i++) {
+    if (before.ino[i] != 0 && after.ino[i] != 0 && before.ino[i] != after.ino[i]) {
+      changed |= kFiles[i].flag;
+    }
+  }
+  return changed;
+}
+
+}  // namespace ukrun

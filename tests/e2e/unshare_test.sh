@@ -1,0 +1,36 @@
+#!/bin/bash
+# unshare(2) of namespaces under uk-run goes to the ns subsystem as in the patch
+# (unshare_nsproxy_namespaces -> ns_container_clone): the caller moves into a new child
+# container node_<pid> of its own; a failed unshare creates nothing; a process that
+# exits right after its unshare still leaves its node behind.
+source "$TEST_SRCDIR/uk/tests/e2e/lib.sh"
+command -v unshare >/dev/null || {
+  echo "SKIP: no unshare(1)"
+  exit 0
+}
+d=$TMP/ns
+mkdir $d
+out=$("$UKRUN" -- bash -c "
+mount -t container -o ns none $d
+echo outer=\$\$ \$(cat /proc/self/container)
+unshare -u bash -c 'echo inner=\$\$ \$(cat /proc/\$\$/container); cat $d/node_\$\$/tasks'
+unshare -i true
+ls $d | grep node_ | tr '\n' ' '; echo
+setpriv --reuid=65534 --regid=65534 --clear-groups unshare -u true 2>/dev/null || echo refused
+ls $d | grep -c node_
+")
+echo "$out"
+outer=$(sed -n 's/^outer=\([0-9]*\) .*/\1/p' <<<"$out")
+inner=$(sed -n 's/^inner=\([0-9]*\) .*/\1/p' <<<"$out")
+[[ -n "$outer" && -n "$inner" ]] || fail "no pids"
+grep -qx "outer=$outer ns:/" <<<"$out" || fail "the outer shell moved"
+grep -qx "inner=$inner ns:/node_$inner" <<<"$out" || fail "the unsharing shell is not in node_$inner"
+grep -qx "$inner" <<<"$out" || fail "node_$inner/tasks does not list $inner"
+# Two nodes: the shell's and the one of `unshare -i true`, which exited at once.
+nodes=$(sed -n '/^node_/p' <<<"$out")
+expect_eq "nodes" 2 "$(wc -w <<<"$nodes")"
+grep -q "node_$inner " <<<"$nodes" || fail "node_$inner missing from the listing"
+# The refused unshare (EPERM for uid 65534) created none.
+grep -qx refused <<<"$out" || fail "the unprivileged unshare succeeded"
+expect_eq "nodes after a refused unshare" 2 "$(tail -1 <<<"$out")"
+expect_no_uk_mounts
