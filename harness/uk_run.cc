@@ -1087,9 +1087,11 @@ int supervisor::run() {
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, notify_fd_, &ev);
   ev.data.u64 = ~1ull;
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, sfd, &ev);
+  ev.data.u64 = ~2ull;  // the tracker's pidfds: a process died
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, tracker_.exit_fd(), &ev);
+  tracker_.set_event_checks(opts_.check);
   bool notify_open = true;
   while (child_status_ < 0) {
-    tracker_.add_new_pidfds(epoll_fd_);
     epoll_event evs[16];
     int n = epoll_wait(epoll_fd_, evs, 16, opts_.check ? 1000 : -1);
     for (int i = 0; i < n; i++) {
@@ -1112,8 +1114,8 @@ int supervisor::run() {
             kill(child_, static_cast<int>(si.ssi_signo));  // forwarded to COMMAND
           }
         }
-      } else {
-        tracker_.process_gone(static_cast<pid_t>(tag));
+      } else if (tag == ~2ull) {
+        tracker_.reap_exited();
       }
     }
     if (opts_.check) {

@@ -396,6 +396,51 @@ std::vector<std::string> check_invariants(kernel& k, const invariant_options& op
   return v;
 }
 
+std::vector<std::string> check_task(kernel& k, task_struct* t) {
+  std::vector<std::string> v;
+  auto bad = [&v, t](auto&&... parts) { v.push_back(absl::StrCat("task ", t->pid, parts...)); };
+  container_core& core = k.containers();
+  absl::MutexLock cm(&core.container_mutex);
+  if (k.find_task_by_pid(t->pid) != t) bad(" is not in the task table under its pid");
+  absl::ReaderMutexLock tl(&k.tasklist_lock);
+  absl::MutexLock gl(&core.css_group_lock);
+  absl::MutexLock al(&t->alloc_lock);
+  if (t->zombie || (t->flags & PF_EXITING)) {
+    bad(" is exiting");
+    return v;
+  }
+  const css_group* cg = t->containers;
+  if (cg == nullptr) {
+    bad(" has no css_group");
+    return v;
+  }
+  if (!t->cg_list_linked) {
+    bad(" is on no task list");
+  } else if (*t->cg_list != t) {
+    bad(": cg_list iterator points elsewhere");
+  }
+  if (cg->ref.load() <= 0) bad(": its css_group has ref ", cg->ref.load());
+  for (int i = 0; i < CONTAINER_SUBSYS_COUNT; i++) {
+    const container_subsys_state* css = cg->subsys[i];
+    if (css == nullptr || css->container == nullptr) {
+      bad(": no css for subsystem ", i);
+      continue;
+    }
+    const container* c = css->container;
+    if (c->subsys[i] != css) bad(": css of subsystem ", i, " is not its container's");
+    if (c->root != core.subsys(i)->root) {
+      bad(": css of subsystem ", i, " in another hierarchy than the subsystem's");
+    }
+    if (c->removed()) bad(" is in a removed container (subsystem ", i, ")");
+  }
+  for (const auto& r : core.roots) {
+    int links = 0;
+    for (const auto& link : cg->cg_links) links += link->cont->root == r.get();
+    if (links != 1) bad(" is in ", links, " containers of a hierarchy (want 1)");
+  }
+  return v;
+}
+
 std::vector<host_thread> list_host_threads(const std::string& proc_dir) {
   std::vector<host_thread> out;
   auto numeric_entries = [](const std::string& dir) {
