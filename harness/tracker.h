@@ -128,8 +128,13 @@ class tracker {
   void scan_forks_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The old full walk: every pid in /proc and every supervised process's task dir.
   void walk_proc_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Probes `pid` and makes it a task if it should be one; false: look again later.
-  bool probe_locked(pid_t pid) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Probes `pid` and makes it a task if it should be one.
+  enum class probe_result {
+    settled,  // a task now, or never to be one (a zombie, the supervisor's thread)
+    later,    // allocated without a task yet, or its parent is not a task yet
+    no_pid,   // no such pid (gone, or not published yet)
+  };
+  probe_result probe_locked(pid_t pid) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The task a new process (thread: of group `tgid_or_ppid`) is forked from, taking
   // the matching pending fork's flags; nullptr if not known (yet).
   uk::task_struct* parent_locked(pid_t tgid_or_ppid, bool thread, unsigned long* flags)
