@@ -197,7 +197,7 @@ void tracker::thread_exit(pid_t tid) {
   absl::MutexLock l(&mu_);
   settle_locked();
   uk::task_struct* t = kernel_.find_task_by_pid(tid);
-  if (!t) return;
+  if (!t || t->zombie) return;
   if (t->is_thread_group_leader() && threads_locked(t->tgid).size() == 1) {
     exit_process_locked(t->tgid, 0);  // the last thread: the process is gone
   } else if (!t->is_thread_group_leader()) {
@@ -228,11 +228,31 @@ void tracker::settle() {
   settle_locked();
 }
 
-uk::task_struct* tracker::task_for(pid_t tid) {
+tracker::pinned_task tracker::task_for(pid_t tid) {
+  settle();
+  // Pinned after the settle: the lookup below sees whatever exited in between.
+  pinned_task r{hold(), kernel_.find_task_by_pid(tid)};
+  if (r.task && r.task->zombie) r.task = nullptr;
+  return r;
+}
+
+void tracker::release_zombies() {
   absl::MutexLock l(&mu_);
-  settle_locked();
-  uk::task_struct* t = kernel_.find_task_by_pid(tid);
-  return t && !t->zombie ? t : nullptr;
+  release_zombies_locked(false);
+}
+
+void tracker::release_zombies_locked(bool wait) {
+  if (zombies_.empty()) return;
+  if (wait) {
+    gate_.WriterLock();
+  } else if (!gate_.WriterTryLock()) {
+    return;
+  }
+  for (pid_t pid : std::exchange(zombies_, {})) {
+    uk::task_struct* t = kernel_.find_task_by_pid(pid);
+    if (t && t->zombie) kernel_.release_task(t);
+  }
+  gate_.WriterUnlock();
 }
 
 std::vector<std::string> tracker::check(bool read_tasks_files) {
@@ -240,6 +260,7 @@ std::vector<std::string> tracker::check(bool read_tasks_files) {
   // A full /proc walk: the check must not trust the incremental settle it checks.
   walked_to_ = -1;
   settle_locked();
+  release_zombies_locked(true);  // a zombie has no host thread any more
   std::vector<std::string> v = std::exchange(event_violations_, {});
   for (std::string& s :
        uk::check_invariants(kernel_, {.quiescent = true, .read_tasks_files = read_tasks_files})) {
@@ -250,6 +271,7 @@ std::vector<std::string> tracker::check(bool read_tasks_files) {
   if (!first.empty()) {
     walked_to_ = -1;
     settle_locked();
+    release_zombies_locked(true);
     std::vector<std::string> again = uk::compare_with_host(kernel_, uk::list_host_threads(), self);
     for (const std::string& s : first) {
       if (std::find(again.begin(), again.end(), s) != again.end()) v.push_back(s);
@@ -264,6 +286,7 @@ void tracker::settle_locked() {
   scan_forks_locked();
   if (!pending_exec_.empty()) update_execs_locked();
   reap_dead_locked();
+  release_zombies_locked(false);
 }
 
 // The pids allocated since the last look, and the retries, are probed; a /proc walk
@@ -489,7 +512,7 @@ uk::task_struct* tracker::add_task_locked(uk::task_struct* parent, pid_t tid, un
 }
 
 void tracker::exit_task_locked(uk::task_struct* t, int code) {
-  if (!t) return;
+  if (!t || t->zombie) return;
   pid_t tid = t->pid;
   if (trace_.enabled()) {
     trace_.event("exit", absl::StrFormat("\"pid\":%d,\"tgid\":%d,\"code\":%d", tid, t->tgid, code));
@@ -498,14 +521,15 @@ void tracker::exit_task_locked(uk::task_struct* t, int code) {
     if (auto it = procs_.find(t->tgid); it != procs_.end()) std::erase(it->second.threads, tid);
   }
   kernel_.do_exit(t, code);
-  kernel_.release_task(t);
+  zombies_.push_back(tid);
   if (event_checks_) check_event_locked(tid, nullptr);
 }
 
 std::vector<pid_t> tracker::threads_locked(pid_t tgid) {
   std::vector<pid_t> out;
   if (auto it = procs_.find(tgid); it != procs_.end()) out = it->second.threads;
-  if (kernel_.find_task_by_pid(tgid)) out.push_back(tgid);
+  uk::task_struct* leader = kernel_.find_task_by_pid(tgid);
+  if (leader && !leader->zombie) out.push_back(tgid);
   return out;
 }
 
@@ -524,14 +548,14 @@ void tracker::exit_process_locked(pid_t tgid, int code) {
   std::erase_if(pending_, [tgid](const pending_fork& p) { return p.tgid == tgid && p.done; });
 }
 
-// After a fork (t: the new task) or an exit (t null: the pid must have left the table).
+// After a fork (t: the new task) or an exit (t null: the pid must be a zombie or gone).
 void tracker::check_event_locked(pid_t tid, uk::task_struct* t) {
   constexpr size_t kMaxKept = 100;  // a broken invariant repeats: keep the first ones
   std::vector<std::string> v;
   if (t) {
     v = uk::check_task(kernel_, t);
-  } else if (kernel_.find_task_by_pid(tid)) {
-    v.push_back(absl::StrCat("task ", tid, " is still in the task table after its exit"));
+  } else if (uk::task_struct* z = kernel_.find_task_by_pid(tid); z && !z->zombie) {
+    v.push_back(absl::StrCat("task ", tid, " is still alive in the task table after its exit"));
   }
   for (std::string& s : v) {
     if (event_violations_.size() < kMaxKept) event_violations_.push_back(std::move(s));

@@ -23,6 +23,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -77,10 +78,41 @@ class tracker {
   void reap_exited();
 
   // Brings the task table up to date: pending forks become tasks (in their parent's
-  // containers), exited processes are released, pending execs update comm.
+  // containers), exited processes exit (do_exit), pending execs update comm.
   void settle();
-  // settle() then the task for `tid` (nullptr if it is not supervised).
-  uk::task_struct* task_for(pid_t tid);
+
+  // Task lifetime. An exit runs do_exit at once (the task leaves its containers and
+  // every tasks file), but the task_struct is freed (release_task) only while no pin
+  // exists: the FUSE threads and the main loop use task pointers (the caller, the
+  // target of an attach) without the tracker's lock, and a process may exit meanwhile
+  // (a storm freed one under an attach: absl "Mutex corrupt"). Freed at the next
+  // settle or release_zombies() that finds no pin (never waiting for one there), and
+  // before check(), which waits.
+  class pin {
+   public:
+    explicit pin(absl::Mutex* gate) ABSL_NO_THREAD_SAFETY_ANALYSIS : gate_(gate) {
+      gate_->ReaderLock();
+    }
+    pin(pin&& o) : gate_(std::exchange(o.gate_, nullptr)) {}
+    pin& operator=(pin&&) = delete;
+    ~pin() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      if (gate_) gate_->ReaderUnlock();
+    }
+
+   private:
+    absl::Mutex* gate_;
+  };
+  // Pins every task (no pin may be taken twice by one thread).
+  pin hold() { return pin(&gate_); }
+  // A pinned task: settle() then the task for `tid` (nullptr if it is not supervised),
+  // valid as long as this object lives.
+  struct pinned_task {
+    pin p;
+    uk::task_struct* task;
+  };
+  pinned_task task_for(pid_t tid);
+  // Frees the tasks that exited, unless a pin exists.
+  void release_zombies();
   bool is_known(pid_t tid);
 
   // An epoll fd, readable while a supervised process has died and is still a task
@@ -150,11 +182,15 @@ class tracker {
   // The tasks of `tgid`'s process: its threads, the leader last.
   std::vector<pid_t> threads_locked(pid_t tgid) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void check_event_locked(pid_t tid, uk::task_struct* t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // release_task for the exited tasks: `wait` for the pins to go, or only if none.
+  void release_zombies_locked(bool wait) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void warn_locked(const std::string& what, int err) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   uk::kernel& kernel_;
   trace_log& trace_;
   absl::Mutex mu_;
+  absl::Mutex gate_ ABSL_ACQUIRED_AFTER(mu_);        // readers: pins; writer: release_zombies
+  std::vector<pid_t> zombies_ ABSL_GUARDED_BY(mu_);  // exited, not released yet
   pid_prober prober_ ABSL_GUARDED_BY(mu_);
   int exit_ep_ = -1;
   std::vector<pending_fork> pending_ ABSL_GUARDED_BY(mu_);

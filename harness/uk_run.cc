@@ -505,7 +505,9 @@ void supervisor::apply_rules(pid_t pid, int dirfd, const std::string& file) {
   if (abs != file) who.paths.push_back(abs);
   std::vector<placement> where = match_rules(opts_.rules, who);
   if (where.empty()) return;
-  if (!tracker_.task_for(pid)) return;
+  // Pinned: no task is freed while the placements below look tasks up.
+  tracker::pinned_task pinned = tracker_.task_for(pid);
+  if (!pinned.task) return;
   // The whole thread group moves (execve ends the other threads anyway).
   std::vector<pid_t> tids;
   if (DIR* d = opendir(absl::StrCat("/proc/", pid, "/task").c_str())) {
@@ -562,7 +564,8 @@ void supervisor::on_mount(const seccomp_notif& req) {
   std::string dir = resolve(req.pid, target);
   bool ours = mounts_.contains(dir);
   if ((flags & MS_REMOUNT) && ours) {
-    uk::task_struct* t = tracker_.task_for(req.pid);
+    tracker::pinned_task pinned = tracker_.task_for(req.pid);
+    uk::task_struct* t = pinned.task;
     long r = uk::sys_mount(t ? *t : *kernel_.init_task(), source.c_str(), dir.c_str(), "container",
                            flags & (MS_REMOUNT | MS_RDONLY), have_data ? data.c_str() : nullptr);
     return respond(req.id, r);
@@ -572,7 +575,8 @@ void supervisor::on_mount(const seccomp_notif& req) {
     return respond_continue(req.id);
   }
   if (have_type && (type == "container" || type == "cgroup" || type == "cpuset")) {
-    uk::task_struct* t = tracker_.task_for(req.pid);
+    tracker::pinned_task pinned = tracker_.task_for(req.pid);
+    uk::task_struct* t = pinned.task;
     return respond(req.id, container_mount(t ? *t : *kernel_.init_task(), source, dir, type, flags,
                                            have_data ? data.c_str() : nullptr));
   }
@@ -590,7 +594,8 @@ void supervisor::on_umount(const seccomp_notif& req) {
   if (!ok) return respond_continue(req.id);
   std::string dir = resolve(req.pid, target);
   if (!mounts_.contains(dir)) return respond_continue(req.id);
-  uk::task_struct* t = tracker_.task_for(req.pid);
+  tracker::pinned_task pinned = tracker_.task_for(req.pid);
+  uk::task_struct* t = pinned.task;
   respond(req.id,
           container_umount(t ? *t : *kernel_.init_task(), dir, static_cast<int>(req.data.args[1])));
 }
@@ -626,7 +631,8 @@ void supervisor::on_open(const seccomp_notif& req, uint64_t path_addr, int flags
     return respond_continue(req.id);
   }
   if (!id_valid(req.id)) return;
-  uk::task_struct* t = tracker_.task_for(req.pid);
+  tracker::pinned_task pinned = tracker_.task_for(req.pid);
+  uk::task_struct* t = pinned.task;
   if (!t) return respond_continue(req.id);
   if (parts[0] == "thread-self") {
     kpath = absl::StrCat("/proc/", t->tgid, "/task/", t->pid, "/", parts[1]);
@@ -1118,6 +1124,7 @@ int supervisor::run() {
         tracker_.reap_exited();
       }
     }
+    tracker_.release_zombies();  // the exits above, unless a FUSE operation pins them
     if (opts_.check) {
       static struct timespec last;
       struct timespec now;
