@@ -40,10 +40,25 @@ pid_info pid_prober::probe(pid_t pid) {
     }
     return info;
   };
+  // A /proc file, or "" (errno kept from a failed open: out of fds is not "gone").
+  auto read_proc = [&](const char* file, std::string* out) {
+    errno = 0;
+    *out = uk::read_host_file(absl::StrCat("/proc/", pid, "/", file)).value_or("");
+    if (out->empty() && (errno == EMFILE || errno == ENFILE || errno == ENOMEM)) {
+      info.kind = pid_info::error;
+      info.err = errno;
+      return false;
+    }
+    return true;
+  };
   int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   if (fd >= 0) {
     // A leader: /proc/<pid>/stat gives its state and parent.
-    std::string stat = uk::read_host_file(absl::StrCat("/proc/", pid, "/stat")).value_or("");
+    std::string stat;
+    if (!read_proc("stat", &stat)) {
+      close(fd);
+      return info;
+    }
     size_t paren = stat.rfind(')');
     char state = 0;
     int ppid = 0;
@@ -72,7 +87,8 @@ pid_info pid_prober::probe(pid_t pid) {
     return info;
   }
   if (e != ESRCH) {
-    std::string status = uk::read_host_file(absl::StrCat("/proc/", pid, "/status")).value_or("");
+    std::string status;
+    if (!read_proc("status", &status)) return info;
     size_t at = status.find("\nTgid:");
     size_t st = status.find("\nState:");
     int tgid = 0;

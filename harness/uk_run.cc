@@ -18,7 +18,6 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -58,6 +57,7 @@
 #include "harness/cpu_enforcer.h"
 #include "harness/freezer_host.h"
 #include "harness/fuse_bridge.h"
+#include "harness/release_agents.h"
 #include "harness/rules.h"
 #include "harness/tracker.h"
 #include "subsys/pids.h"
@@ -363,6 +363,7 @@ class supervisor {
   options opts_;
   FILE* trace_file_;
   trace_log trace_;
+  release_agents agents_{trace_};
   uk::kernel kernel_;
   tracker tracker_;
   freezer_host freezer_host_;                   // freezer.state: SIGSTOP / SIGCONT
@@ -969,7 +970,11 @@ void supervisor::reap_children() {
   int status;
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
-    if (pid == child_) child_status_ = status;
+    if (pid == child_) {
+      child_status_ = status;
+    } else {
+      agents_.reaped(pid, status);
+    }
   }
 }
 
@@ -1039,27 +1044,10 @@ int supervisor::run() {
     fprintf(stderr, "uk-run: seccomp_notify_alloc failed\n");
     return 125;
   }
-  // Release agents: real processes with uk-run's rights, waited for only until exec
-  // (posix_spawn returns after the exec); reaped with every other child below.
+  // Release agents: real processes with uk-run's rights (harness/release_agents.h).
   kernel_.set_usermode_helper(
-      [](const std::vector<std::string>& argv, const std::vector<std::string>& envp) {
-        if (argv.empty() || argv[0].empty()) return;
-        std::vector<char*> a, e;
-        for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-        for (const auto& s : envp) e.push_back(const_cast<char*>(s.c_str()));
-        a.push_back(nullptr);
-        e.push_back(nullptr);
-        posix_spawnattr_t attr;
-        posix_spawnattr_init(&attr);
-        sigset_t none, all;
-        sigemptyset(&none);
-        sigfillset(&all);
-        posix_spawnattr_setsigmask(&attr, &none);
-        posix_spawnattr_setsigdefault(&attr, &all);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-        pid_t pid;
-        posix_spawn(&pid, a[0], nullptr, &attr, a.data(), e.data());
-        posix_spawnattr_destroy(&attr);
+      [this](const std::vector<std::string>& argv, const std::vector<std::string>& envp) {
+        agents_.spawn(argv, envp);
       });
   for (const auto& m : opts_.mounts) {
     const char* data = m.data.empty() ? nullptr : m.data.c_str();
@@ -1138,6 +1126,7 @@ int supervisor::run() {
   cpu_enforcer_.reset();  // resumes whatever it stopped
   tracker_.settle();
   kernel_.flush_work();  // release agents triggered by the last exits
+  agents_.finish(1000, [this] { reap_children(); });
   if (opts_.check) run_check(true);
   if (opts_.tree) print_tree();
   teardown();

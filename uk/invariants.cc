@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -441,12 +442,18 @@ std::vector<std::string> check_task(kernel& k, task_struct* t) {
   return v;
 }
 
-std::vector<host_thread> list_host_threads(const std::string& proc_dir) {
+std::vector<host_thread> list_host_threads(const std::string& proc_dir, int* err) {
   std::vector<host_thread> out;
-  auto numeric_entries = [](const std::string& dir) {
+  auto failed = [err](int e) {
+    if (err != nullptr && e != ENOENT && e != ESRCH) *err = e;
+  };
+  auto numeric_entries = [&failed](const std::string& dir) {
     std::vector<pid_t> ids;
     DIR* d = opendir(dir.c_str());
-    if (!d) return ids;
+    if (!d) {
+      failed(errno);
+      return ids;
+    }
     while (struct dirent* e = readdir(d)) {
       char* end;
       long id = strtol(e->d_name, &end, 10);
@@ -460,7 +467,10 @@ std::vector<host_thread> list_host_threads(const std::string& proc_dir) {
     for (pid_t tid : numeric_entries(task_dir)) {
       host_thread h{tid, tgid, '?'};
       int fd = open(absl::StrCat(task_dir, "/", tid, "/stat").c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) continue;  // gone meanwhile
+      if (fd < 0) {
+        failed(errno);  // ENOENT: gone meanwhile
+        continue;
+      }
       char buf[512];
       ssize_t n = read(fd, buf, sizeof buf - 1);
       close(fd);

@@ -62,8 +62,11 @@ struct host_thread {
   char state = '?';  // R, S, D, Z, X, ...
 };
 
-// Every thread under `proc_dir` (a procfs mount), ascending by tid.
-std::vector<host_thread> list_host_threads(const std::string& proc_dir = "/proc");
+// Every thread under `proc_dir` (a procfs mount), ascending by tid. A directory or file
+// that could not be opened for another reason than its process being gone (EMFILE,
+// ENFILE, ENOMEM...) sets `*err` to that errno: the list is then incomplete.
+std::vector<host_thread> list_host_threads(const std::string& proc_dir = "/proc",
+                                           int* err = nullptr);
 
 // Under uk-run: the task table against the real threads. Every task other than the
 // init task must be a host thread of the same thread group; every host thread that is
