@@ -41,6 +41,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <new>
 #include <memory>
 #include <optional>
 #include <string>
@@ -1138,8 +1139,21 @@ int supervisor::run() {
 
 void on_sigusr1(int) {}  // wakes a FUSE loop blocked in read (see fuse_bridge)
 
+// Out of memory in the supervisor (RLIMIT_AS, a memory cgroup): the kernel's state can
+// no longer be kept, so the run stops with a message instead of an abort with a core
+// dump; the pid namespace takes every process with it, as on any supervisor exit.
+void on_out_of_memory() {
+  static const char msg[] =
+      "uk-run: the supervisor is out of memory; stopping the run (every process of it is "
+      "killed)\n";
+  ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+  (void)ignored;
+  _exit(125);
+}
+
 // The supervisor, as pid 1 of the new pid namespace.
 int supervise(options opts, int parent_alive_fd) {
+  std::set_new_handler(on_out_of_memory);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   // The outer uk-run may have died before the line above.
   struct pollfd p = {parent_alive_fd, POLLIN, 0};
