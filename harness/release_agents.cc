@@ -50,15 +50,15 @@ void release_agents::spawn(const std::vector<std::string>& argv,
   if (err != 0) {
     fprintf(stderr, "uk-run: release agent %s: cannot run: %s\n", command.c_str(), strerror(err));
     if (trace_.enabled()) {
-      trace_.event("release_agent", absl::StrFormat("\"command\":\"%s\",\"error\":%d",
-                                                    json_escape(command), err));
+      trace_.event("release_agent",
+                   absl::StrFormat("\"command\":\"%s\",\"error\":%d", json_escape(command), err));
     }
     return;
   }
   running_[pid] = {command, now_ns()};
   if (trace_.enabled()) {
-    trace_.event("release_agent", absl::StrFormat("\"command\":\"%s\",\"pid\":%d",
-                                                  json_escape(command), pid));
+    trace_.event("release_agent",
+                 absl::StrFormat("\"command\":\"%s\",\"pid\":%d", json_escape(command), pid));
   }
 }
 

@@ -41,8 +41,8 @@
 #include <cstring>
 #include <functional>
 #include <map>
-#include <new>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
