@@ -276,6 +276,10 @@ std::vector<std::string> tracker::check(bool read_tasks_files) {
   }
   std::vector<std::string> first = uk::compare_with_host(kernel_, host, self);
   if (!first.empty()) {
+    // The other threads of a process whose exit_group uk has handled stay in /proc
+    // (state R) until the host kernel has killed them: give them 20 ms (under TSan its
+    // background thread was still listed at the immediate second look).
+    usleep(20000);
     walked_to_ = -1;
     settle_locked();
     release_zombies_locked(true);
