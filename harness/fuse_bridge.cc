@@ -58,10 +58,15 @@ struct fuse_bridge::state {
       paths[i] = np;
     }
   }
-  // The caller's task, after settling pending forks and exits (an observation).
-  uk::task_struct& caller(fuse_req_t req) {
-    uk::task_struct* t = tr->task_for(fuse_req_ctx(req)->pid);
-    return t ? *t : *kernel->init_task();
+  // The caller's task, after settling pending forks and exits (an observation); while
+  // it lives no task is freed (tracker::pin), so keep it for the whole operation.
+  struct caller_task {
+    tracker::pinned_task pinned;
+    uk::task_struct& init;
+    operator uk::task_struct&() { return pinned.task ? *pinned.task : init; }
+  };
+  caller_task caller(fuse_req_t req) {
+    return {tr->task_for(fuse_req_ctx(req)->pid), *kernel->init_task()};
   }
   std::string child(fuse_ino_t parent, const char* name) {
     std::string p = path(parent);
@@ -117,7 +122,8 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
 // (a control file has no size: `echo x > tasks` truncates before it writes).
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info*) {
   state& s = st(req);
-  uk::task_struct& t = s.caller(req);
+  state::caller_task pinned = s.caller(req);
+  uk::task_struct& t = pinned;
   std::string p = s.path(ino);
   long r = 0;
   if (to_set & FUSE_SET_ATTR_MODE) r = uk::sys_chmod(t, p.c_str(), attr->st_mode & 07777);
@@ -137,7 +143,8 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, f
 
 void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
   state& s = st(req);
-  uk::task_struct& t = s.caller(req);
+  state::caller_task pinned = s.caller(req);
+  uk::task_struct& t = pinned;
   std::string p = s.child(parent, name);
   long r = uk::sys_mkdir(t, p.c_str(), mode);
   if (r < 0) {
@@ -189,7 +196,8 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
                fuse_file_info* fi) {
   state& s = st(req);
-  uk::task_struct& t = s.caller(req);
+  state::caller_task pinned = s.caller(req);
+  uk::task_struct& t = pinned;
   std::string p = s.child(parent, name);
   int flags = fi->flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_CREAT | O_EXCL);
   long fd = uk::sys_open(t, p.c_str(), flags, mode);
@@ -250,7 +258,8 @@ struct dir_snapshot {
 
 void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   state& s = st(req);
-  uk::task_struct& t = s.caller(req);
+  state::caller_task pinned = s.caller(req);
+  uk::task_struct& t = pinned;
   long fd = uk::sys_open(t, s.path(ino).c_str(), O_RDONLY | O_DIRECTORY);
   if (fd < 0) {
     fuse_reply_err(req, static_cast<int>(-fd));

@@ -182,11 +182,15 @@ void net_enforcer::on_socket_call(pid_t tid, int fd, bool connecting) {
   if (!net_->any_limit()) return;
   // Only a thread in a limited container needs the pass before its syscall (a socket
   // it shares with a limited one is caught by the next periodic pass).
-  if (uk::task_struct* t = tracker_.task_for(tid)) {
-    uk::container_core& core = kernel_.containers();
-    uk::container* c = core.task_container(t, uk::net_subsys_id);
-    absl::MutexLock l(&core.container_mutex);
-    if (net_->effective_rate_bps(c) == 0) return;
+  {
+    // Pinned for the look only: an exit frees a task once no pin is held (tracker.h).
+    tracker::pinned_task pinned = tracker_.task_for(tid);
+    if (pinned.task != nullptr) {
+      uk::container_core& core = kernel_.containers();
+      uk::container* c = core.task_container(pinned.task, uk::net_subsys_id);
+      absl::MutexLock l(&core.container_mutex);
+      if (net_->effective_rate_bps(c) == 0) return;
+    }
   }
   absl::MutexLock l(&pass_mu_);
   pass(connecting ? tid : -1, fd);

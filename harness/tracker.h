@@ -2,11 +2,15 @@
 // uk-run supervises (see harness/README.md for the mechanism and why).
 //
 // Forks are learned after the fact: a trapped fork/clone/vfork only records a pending
-// fork; settle() finds the new pids in /proc (uk-run runs in its own pid namespace, so
-// /proc lists only the supervised tree) and creates their tasks with do_fork(). Exits
-// are trapped (exit, exit_group) or seen through a pidfd per process (death by signal).
+// fork; settle() finds the new pids and creates their tasks with do_fork(). It looks
+// only at the pids allocated since its last look (ns_last_pid moved), one probe each
+// (harness/pid_probe.h), and walks /proc only at the start, after a wrap or a long
+// gap; a pid allocated but not attached yet (a fork in copy_process) is probed again
+// at every settle until it is a task or gone. Exits are trapped (exit, exit_group) or
+// seen through a pidfd per process (death by signal), gathered in one epoll set.
 // Every observation (a read of `tasks`, an attach, a /proc/<pid>/container read, a
-// mount) calls settle() first.
+// mount) calls settle() first. A settle with nothing new costs a pread of ns_last_pid
+// and an epoll_wait; an exit costs O(threads of the process).
 //
 // Lock order: tracker::mu_ is taken before any kernel lock (it is held across
 // do_fork / do_exit / release_task, which take tasklist_lock and container locks).
@@ -14,16 +18,19 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "harness/host_ns.h"
+#include "harness/pid_probe.h"
 #include "uk/kernel.h"
 
 namespace ukrun {
@@ -46,7 +53,7 @@ class trace_log {
 
 class tracker {
  public:
-  tracker(uk::kernel& k, trace_log& trace) : kernel_(k), trace_(trace) {}
+  tracker(uk::kernel& k, trace_log& trace);
   ~tracker();
 
   // The first traced process, forked by uk-run itself (already stopped before exec).
@@ -73,24 +80,60 @@ class tracker {
   void thread_exit(pid_t tid);
   // A trapped exit_group(2): every thread of the process exits now.
   void group_exit(pid_t tid, int code);
-  // A pidfd reported the process `tgid` gone (signal or exit).
-  void process_gone(pid_t tgid);
+  // exit_fd() is readable: a supervised process died (signal or exit); settles.
+  void reap_exited();
 
   // Brings the task table up to date: pending forks become tasks (in their parent's
-  // containers), exited processes are released, pending execs update comm.
+  // containers), exited processes exit (do_exit), pending execs update comm.
   void settle();
+
+  // Task lifetime. An exit runs do_exit at once (the task leaves its containers and
+  // every tasks file), but the task_struct is freed (release_task) only while no pin
+  // exists: the FUSE threads and the main loop use task pointers (the caller, the
+  // target of an attach) without the tracker's lock, and a process may exit meanwhile
+  // (a storm freed one under an attach: absl "Mutex corrupt"). Freed at the next
+  // settle or release_zombies() that finds no pin (never waiting for one there), and
+  // before check(), which waits.
+  class pin {
+   public:
+    explicit pin(absl::Mutex* gate) ABSL_NO_THREAD_SAFETY_ANALYSIS : gate_(gate) {
+      gate_->ReaderLock();
+    }
+    pin(pin&& o) : gate_(std::exchange(o.gate_, nullptr)) {}
+    pin& operator=(pin&&) = delete;
+    ~pin() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      if (gate_) gate_->ReaderUnlock();
+    }
+
+   private:
+    absl::Mutex* gate_;
+  };
+  // Pins every task (no pin may be taken twice by one thread).
+  pin hold() { return pin(&gate_); }
+  // A pinned task: settle() then the task for `tid` (nullptr if it is not supervised),
+  // valid as long as this object lives.
+  struct pinned_task {
+    pin p;
+    uk::task_struct* task;
+  };
+  pinned_task task_for(pid_t tid);
   // settle(), then `fn` under the tracker's lock: no real task forks, execs, exits or
   // is released meanwhile (another thread's view of the tree, e.g. --tree-of).
   void observe(const std::function<void()>& fn);
-  // settle() then the task for `tid` (nullptr if it is not supervised).
-  uk::task_struct* task_for(pid_t tid);
+  // Frees the tasks that exited, unless a pin exists.
+  void release_zombies();
   bool is_known(pid_t tid);
 
-  // Adds the pidfds of processes supervised since the last call to `epoll_fd` (EPOLLIN,
-  // data.u64 = tgid). Under the tracker's lock: another thread's settle may close a pidfd
-  // (its process exited) and the number be reused before an unlocked caller's epoll_ctl
-  // (found by TSan, harness/README.md).
-  void add_new_pidfds(int epoll_fd);
+  // An epoll fd, readable while a supervised process has died and is still a task
+  // (the pidfds live in it and are added and closed under the tracker's lock, so no
+  // pidfd number can be reused behind another thread's back: the race TSan found,
+  // harness/README.md). The supervisor polls it with its own epoll set.
+  int exit_fd() const { return exit_ep_; }
+
+  // `uk-run --check` between two full checks: after every fork and exit the tracker
+  // checks that task's own invariants (uk::check_task, O(hierarchies)) and keeps the
+  // violations until the next check() returns them.
+  void set_event_checks(bool on);
 
   // `uk-run --check`: settles, then runs uk::check_invariants (no fork or exit can be
   // in flight: they all run under this tracker's lock) and compares the task table
@@ -100,12 +143,14 @@ class tracker {
   // violation; empty when everything holds.
   std::vector<std::string> check(bool read_tasks_files);
 
-  // Counters for --trace and the README numbers.
+  // Counters for --trace and the README numbers: full /proc walks and pids probed.
   size_t nr_settle_scans() const { return scans_; }
+  size_t nr_probes() const { return probes_; }
 
  private:
   struct proc {
     int pidfd = -1;
+    std::vector<pid_t> threads;  // its tasks other than the leader
   };
   struct pending_fork {
     pid_t tid;
@@ -113,30 +158,53 @@ class tracker {
     unsigned long flags;
     bool done;  // the forker made another syscall since: the child exists if any
   };
+  // A pid to probe again at the next settle: allocated but not attached yet, or a
+  // process whose parent is not a task yet.
+  struct retry {
+    pid_t pid;
+    uint64_t since_ns;
+  };
 
   void settle_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void scan_forks_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // One new pid, looked at directly; false: walk /proc instead.
-  bool scan_one_locked(pid_t pid) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // A process or thread found in /proc joins its parent (the pending fork's forker
-  // when there is one); false if that cannot be done yet.
-  bool add_found_process_locked(pid_t pid, pid_t ppid) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  bool add_found_thread_locked(pid_t tgid, pid_t tid) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The old full walk: every pid in /proc and every supervised process's task dir.
+  void walk_proc_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Probes `pid` and makes it a task if it should be one.
+  enum class probe_result {
+    settled,  // a task now, or never to be one (a zombie, the supervisor's thread)
+    later,    // allocated without a task yet, or its parent is not a task yet
+    no_pid,   // no such pid (gone, or not published yet)
+  };
+  probe_result probe_locked(pid_t pid) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The task a new process (thread: of group `tgid_or_ppid`) is forked from, taking
+  // the matching pending fork's flags; nullptr if not known (yet).
+  uk::task_struct* parent_locked(pid_t tgid_or_ppid, bool thread, unsigned long* flags)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void reap_dead_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   pid_t read_ns_last_pid_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void update_execs_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // `returned`: `tid`'s unshare is over; an unchanged reading then means it failed or
   // changed nothing. Otherwise only the pending unshares that already show are applied.
   void update_unshares_locked(pid_t tid, bool returned) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // do_fork for a real tid; registers a pidfd when it starts a new process.
+  // do_fork for a real tid; a new process brings its pidfd (-1: opened here).
   uk::task_struct* add_task_locked(uk::task_struct* parent, pid_t tid, unsigned long flags,
-                                   bool thread) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+                                   bool thread, int pidfd = -1) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void exit_task_locked(uk::task_struct* t, int code) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void exit_process_locked(pid_t tgid, int code) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The tasks of `tgid`'s process: its threads, the leader last.
+  std::vector<pid_t> threads_locked(pid_t tgid) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void check_event_locked(pid_t tid, uk::task_struct* t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // release_task for the exited tasks: `wait` for the pins to go, or only if none.
+  void release_zombies_locked(bool wait) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void warn_locked(const std::string& what, int err) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   uk::kernel& kernel_;
   trace_log& trace_;
   absl::Mutex mu_;
+  absl::Mutex gate_ ABSL_ACQUIRED_AFTER(mu_);        // readers: pins; writer: release_zombies
+  std::vector<pid_t> zombies_ ABSL_GUARDED_BY(mu_);  // exited, not released yet
+  pid_prober prober_ ABSL_GUARDED_BY(mu_);
+  int exit_ep_ = -1;
   std::vector<pending_fork> pending_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<pid_t, std::string> pending_exec_ ABSL_GUARDED_BY(mu_);
   struct pending_unshare {
@@ -145,11 +213,16 @@ class tracker {
   };
   absl::flat_hash_map<pid_t, pending_unshare> pending_unshare_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<pid_t, proc> procs_ ABSL_GUARDED_BY(mu_);  // by tgid
-  std::vector<std::pair<pid_t, int>> new_pidfds_ ABSL_GUARDED_BY(mu_);
+  std::vector<retry> retry_ ABSL_GUARDED_BY(mu_);
   size_t scans_ = 0;
-  // ns_last_pid when the last complete /proc scan started (-1: scan next time).
-  pid_t scanned_last_pid_ ABSL_GUARDED_BY(mu_) = -1;
+  size_t probes_ = 0;
+  // Every pid up to this one (ns_last_pid at the last look) has been looked at; the
+  // ones that could not be settled yet are in retry_. -1: walk /proc next time.
+  pid_t walked_to_ ABSL_GUARDED_BY(mu_) = -1;
   int last_pid_fd_ ABSL_GUARDED_BY(mu_) = -1;  // -2: not available
+  bool event_checks_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::string> event_violations_ ABSL_GUARDED_BY(mu_);
+  int last_warned_errno_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace ukrun

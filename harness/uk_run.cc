@@ -18,7 +18,6 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -43,6 +42,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,6 +60,7 @@
 #include "harness/freezer_host.h"
 #include "harness/fuse_bridge.h"
 #include "harness/net_enforcer.h"
+#include "harness/release_agents.h"
 #include "harness/rules.h"
 #include "harness/tracker.h"
 #include "subsys/pids.h"
@@ -400,6 +401,7 @@ class supervisor {
   options opts_;
   FILE* trace_file_;
   trace_log trace_;
+  release_agents agents_{trace_};
   uk::kernel kernel_;
   tracker tracker_;
   freezer_host freezer_host_;                   // freezer.state: SIGSTOP / SIGCONT
@@ -547,7 +549,9 @@ void supervisor::apply_rules(pid_t pid, int dirfd, const std::string& file) {
   if (abs != file) who.paths.push_back(abs);
   std::vector<placement> where = match_rules(opts_.rules, who);
   if (where.empty()) return;
-  if (!tracker_.task_for(pid)) return;
+  // Pinned: no task is freed while the placements below look tasks up.
+  tracker::pinned_task pinned = tracker_.task_for(pid);
+  if (!pinned.task) return;
   // The whole thread group moves (execve ends the other threads anyway).
   std::vector<pid_t> tids;
   if (DIR* d = opendir(absl::StrCat("/proc/", pid, "/task").c_str())) {
@@ -604,7 +608,8 @@ void supervisor::on_mount(const seccomp_notif& req) {
   std::string dir = resolve(req.pid, target);
   bool ours = mounts_.contains(dir);
   if ((flags & MS_REMOUNT) && ours) {
-    uk::task_struct* t = tracker_.task_for(req.pid);
+    tracker::pinned_task pinned = tracker_.task_for(req.pid);
+    uk::task_struct* t = pinned.task;
     long r = uk::sys_mount(t ? *t : *kernel_.init_task(), source.c_str(), dir.c_str(), "container",
                            flags & (MS_REMOUNT | MS_RDONLY), have_data ? data.c_str() : nullptr);
     return respond(req.id, r);
@@ -614,7 +619,8 @@ void supervisor::on_mount(const seccomp_notif& req) {
     return respond_continue(req.id);
   }
   if (have_type && (type == "container" || type == "cgroup" || type == "cpuset")) {
-    uk::task_struct* t = tracker_.task_for(req.pid);
+    tracker::pinned_task pinned = tracker_.task_for(req.pid);
+    uk::task_struct* t = pinned.task;
     return respond(req.id, container_mount(t ? *t : *kernel_.init_task(), source, dir, type, flags,
                                            have_data ? data.c_str() : nullptr));
   }
@@ -632,7 +638,8 @@ void supervisor::on_umount(const seccomp_notif& req) {
   if (!ok) return respond_continue(req.id);
   std::string dir = resolve(req.pid, target);
   if (!mounts_.contains(dir)) return respond_continue(req.id);
-  uk::task_struct* t = tracker_.task_for(req.pid);
+  tracker::pinned_task pinned = tracker_.task_for(req.pid);
+  uk::task_struct* t = pinned.task;
   respond(req.id,
           container_umount(t ? *t : *kernel_.init_task(), dir, static_cast<int>(req.data.args[1])));
 }
@@ -668,7 +675,8 @@ void supervisor::on_open(const seccomp_notif& req, uint64_t path_addr, int flags
     return respond_continue(req.id);
   }
   if (!id_valid(req.id)) return;
-  uk::task_struct* t = tracker_.task_for(req.pid);
+  tracker::pinned_task pinned = tracker_.task_for(req.pid);
+  uk::task_struct* t = pinned.task;
   if (!t) return respond_continue(req.id);
   if (parts[0] == "thread-self") {
     kpath = absl::StrCat("/proc/", t->tgid, "/task/", t->pid, "/", parts[1]);
@@ -1021,7 +1029,11 @@ void supervisor::reap_children() {
   int status;
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
-    if (pid == child_) child_status_ = status;
+    if (pid == child_) {
+      child_status_ = status;
+    } else {
+      agents_.reaped(pid, status);
+    }
   }
 }
 
@@ -1126,27 +1138,10 @@ int supervisor::run() {
     fprintf(stderr, "uk-run: seccomp_notify_alloc failed\n");
     return 125;
   }
-  // Release agents: real processes with uk-run's rights, waited for only until exec
-  // (posix_spawn returns after the exec); reaped with every other child below.
+  // Release agents: real processes with uk-run's rights (harness/release_agents.h).
   kernel_.set_usermode_helper(
-      [](const std::vector<std::string>& argv, const std::vector<std::string>& envp) {
-        if (argv.empty() || argv[0].empty()) return;
-        std::vector<char*> a, e;
-        for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-        for (const auto& s : envp) e.push_back(const_cast<char*>(s.c_str()));
-        a.push_back(nullptr);
-        e.push_back(nullptr);
-        posix_spawnattr_t attr;
-        posix_spawnattr_init(&attr);
-        sigset_t none, all;
-        sigemptyset(&none);
-        sigfillset(&all);
-        posix_spawnattr_setsigmask(&attr, &none);
-        posix_spawnattr_setsigdefault(&attr, &all);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-        pid_t pid;
-        posix_spawn(&pid, a[0], nullptr, &attr, a.data(), e.data());
-        posix_spawnattr_destroy(&attr);
+      [this](const std::vector<std::string>& argv, const std::vector<std::string>& envp) {
+        agents_.spawn(argv, envp);
       });
   for (const auto& m : opts_.mounts) {
     const char* data = m.data.empty() ? nullptr : m.data.c_str();
@@ -1183,9 +1178,11 @@ int supervisor::run() {
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, notify_fd_, &ev);
   ev.data.u64 = ~1ull;
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, sfd, &ev);
+  ev.data.u64 = ~2ull;  // the tracker's pidfds: a process died
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, tracker_.exit_fd(), &ev);
+  tracker_.set_event_checks(opts_.check);
   bool notify_open = true;
   while (child_status_ < 0) {
-    tracker_.add_new_pidfds(epoll_fd_);
     epoll_event evs[16];
     int n = epoll_wait(epoll_fd_, evs, 16, opts_.check ? 1000 : -1);
     for (int i = 0; i < n; i++) {
@@ -1208,10 +1205,11 @@ int supervisor::run() {
             kill(child_, static_cast<int>(si.ssi_signo));  // forwarded to COMMAND
           }
         }
-      } else {
-        tracker_.process_gone(static_cast<pid_t>(tag));
+      } else if (tag == ~2ull) {
+        tracker_.reap_exited();
       }
     }
+    tracker_.release_zombies();  // the exits above, unless a FUSE operation pins them
     if (opts_.check) {
       static struct timespec last;
       struct timespec now;
@@ -1226,6 +1224,7 @@ int supervisor::run() {
   net_enforcer_.reset();  // unpaces what it paced
   tracker_.settle();
   kernel_.flush_work();  // release agents triggered by the last exits
+  agents_.finish(1000, [this] { reap_children(); });
   if (opts_.check) run_check(true);
   if (opts_.tree) print_tree();
   teardown();
@@ -1237,8 +1236,21 @@ int supervisor::run() {
 
 void on_sigusr1(int) {}  // wakes a FUSE loop blocked in read (see fuse_bridge)
 
+// Out of memory in the supervisor (RLIMIT_AS, a memory cgroup): the kernel's state can
+// no longer be kept, so the run stops with a message instead of an abort with a core
+// dump; the pid namespace takes every process with it, as on any supervisor exit.
+void on_out_of_memory() {
+  static const char msg[] =
+      "uk-run: the supervisor is out of memory; stopping the run (every process of it is "
+      "killed)\n";
+  ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+  (void)ignored;
+  _exit(125);
+}
+
 // The supervisor, as pid 1 of the new pid namespace.
 int supervise(options opts, int parent_alive_fd) {
+  std::set_new_handler(on_out_of_memory);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   // The outer uk-run may have died before the line above.
   struct pollfd p = {parent_alive_fd, POLLIN, 0};

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -396,12 +397,63 @@ std::vector<std::string> check_invariants(kernel& k, const invariant_options& op
   return v;
 }
 
-std::vector<host_thread> list_host_threads(const std::string& proc_dir) {
+std::vector<std::string> check_task(kernel& k, task_struct* t) {
+  std::vector<std::string> v;
+  auto bad = [&v, t](auto&&... parts) { v.push_back(absl::StrCat("task ", t->pid, parts...)); };
+  container_core& core = k.containers();
+  absl::MutexLock cm(&core.container_mutex);
+  if (k.find_task_by_pid(t->pid) != t) bad(" is not in the task table under its pid");
+  absl::ReaderMutexLock tl(&k.tasklist_lock);
+  absl::MutexLock gl(&core.css_group_lock);
+  absl::MutexLock al(&t->alloc_lock);
+  if (t->zombie || (t->flags & PF_EXITING)) {
+    bad(" is exiting");
+    return v;
+  }
+  const css_group* cg = t->containers;
+  if (cg == nullptr) {
+    bad(" has no css_group");
+    return v;
+  }
+  if (!t->cg_list_linked) {
+    bad(" is on no task list");
+  } else if (*t->cg_list != t) {
+    bad(": cg_list iterator points elsewhere");
+  }
+  if (cg->ref.load() <= 0) bad(": its css_group has ref ", cg->ref.load());
+  for (int i = 0; i < CONTAINER_SUBSYS_COUNT; i++) {
+    const container_subsys_state* css = cg->subsys[i];
+    if (css == nullptr || css->container == nullptr) {
+      bad(": no css for subsystem ", i);
+      continue;
+    }
+    const container* c = css->container;
+    if (c->subsys[i] != css) bad(": css of subsystem ", i, " is not its container's");
+    if (c->root != core.subsys(i)->root) {
+      bad(": css of subsystem ", i, " in another hierarchy than the subsystem's");
+    }
+    if (c->removed()) bad(" is in a removed container (subsystem ", i, ")");
+  }
+  for (const auto& r : core.roots) {
+    int links = 0;
+    for (const auto& link : cg->cg_links) links += link->cont->root == r.get();
+    if (links != 1) bad(" is in ", links, " containers of a hierarchy (want 1)");
+  }
+  return v;
+}
+
+std::vector<host_thread> list_host_threads(const std::string& proc_dir, int* err) {
   std::vector<host_thread> out;
-  auto numeric_entries = [](const std::string& dir) {
+  auto failed = [err](int e) {
+    if (err != nullptr && e != ENOENT && e != ESRCH) *err = e;
+  };
+  auto numeric_entries = [&failed](const std::string& dir) {
     std::vector<pid_t> ids;
     DIR* d = opendir(dir.c_str());
-    if (!d) return ids;
+    if (!d) {
+      failed(errno);
+      return ids;
+    }
     while (struct dirent* e = readdir(d)) {
       char* end;
       long id = strtol(e->d_name, &end, 10);
@@ -415,7 +467,10 @@ std::vector<host_thread> list_host_threads(const std::string& proc_dir) {
     for (pid_t tid : numeric_entries(task_dir)) {
       host_thread h{tid, tgid, '?'};
       int fd = open(absl::StrCat(task_dir, "/", tid, "/stat").c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) continue;  // gone meanwhile
+      if (fd < 0) {
+        failed(errno);  // ENOENT: gone meanwhile
+        continue;
+      }
       char buf[512];
       ssize_t n = read(fd, buf, sizeof buf - 1);
       close(fd);

@@ -30,6 +30,7 @@
 namespace uk {
 
 class kernel;
+struct task_struct;
 
 struct invariant_options {
   // No fork, exit or reap is in progress (tests, fuzzers, uk-run under its tracker
@@ -46,6 +47,14 @@ struct invariant_options {
 
 std::vector<std::string> check_invariants(kernel& k, const invariant_options& opts = {});
 
+// The part of check_invariants() that concerns one live task, in O(hierarchies) instead
+// of O(all tasks and containers): uk-run --check runs it after every fork it mirrors
+// and the full check periodically. The task is in the table under its pid, not
+// exiting, on a task list (its cg_list names it), its css_group holds a reference, has
+// one css per subsystem whose container is that css's and sits, not removed, in the
+// hierarchy the subsystem is bound to, and one link into every hierarchy.
+std::vector<std::string> check_task(kernel& k, task_struct* t);
+
 // One thread of the host, from /proc/<tgid>/task/<tid>/stat.
 struct host_thread {
   pid_t tid = 0;
@@ -53,8 +62,11 @@ struct host_thread {
   char state = '?';  // R, S, D, Z, X, ...
 };
 
-// Every thread under `proc_dir` (a procfs mount), ascending by tid.
-std::vector<host_thread> list_host_threads(const std::string& proc_dir = "/proc");
+// Every thread under `proc_dir` (a procfs mount), ascending by tid. A directory or file
+// that could not be opened for another reason than its process being gone (EMFILE,
+// ENFILE, ENOMEM...) sets `*err` to that errno: the list is then incomplete.
+std::vector<host_thread> list_host_threads(const std::string& proc_dir = "/proc",
+                                           int* err = nullptr);
 
 // Under uk-run: the task table against the real threads. Every task other than the
 // init task must be a host thread of the same thread group; every host thread that is

@@ -126,6 +126,74 @@ TEST_F(InvariantsTest, ReportsATaskInTwoContainersOfOneHierarchy) {
   EXPECT_THAT(check_invariants(k()), IsEmpty());
 }
 
+TEST_F(InvariantsTest, CheckTaskGreenForForkedAndMovedTasks) {
+  ASSERT_EQ(mount("/a", "cpuset,cpu"), 0);
+  ASSERT_EQ(mount("/b", "cpuacct"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/a/x", 0755), 0);
+  task_struct& t = spawn(init());
+  EXPECT_THAT(check_task(k(), &t), IsEmpty());
+  ASSERT_EQ(write_file(init(), "/a/x/tasks", std::to_string(t.pid)), 1);
+  task_struct& c = spawn(t);
+  task_struct& th = spawn(t, CLONE_THREAD | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND);
+  EXPECT_THAT(check_task(k(), &t), IsEmpty());
+  EXPECT_THAT(check_task(k(), &c), IsEmpty());
+  EXPECT_THAT(check_task(k(), &th), IsEmpty());
+}
+
+// Each corruption the full check catches for one task, check_task catches too (uk-run
+// --check relies on it between two full checks).
+TEST_F(InvariantsTest, CheckTaskReportsATaskMissingFromItsList) {
+  ASSERT_EQ(mount("/a", "cpuset"), 0);
+  task_struct& t = spawn(init());
+  {
+    absl::MutexLock l(&k().containers().css_group_lock);
+    t.containers->tasks.erase(t.cg_list);
+    t.cg_list_linked = false;
+  }
+  EXPECT_THAT(check_task(k(), &t), Contains(HasSubstr("is on no task list")));
+  k().containers().container_post_fork(&t);
+  EXPECT_THAT(check_task(k(), &t), IsEmpty());
+}
+
+TEST_F(InvariantsTest, CheckTaskReportsACssOfAnotherHierarchy) {
+  ASSERT_EQ(mount("/a", "cpuset,cpu"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/a/x", 0755), 0);
+  task_struct& t = spawn(init());
+  ASSERT_EQ(write_file(init(), "/a/x/tasks", std::to_string(t.pid)), 1);
+  css_group* cg = t.containers;
+  // cpu's css in cpuset's slot: a container of the right hierarchy, the wrong state.
+  container_subsys_state* saved = cg->subsys[cpuset_subsys_id];
+  cg->subsys[cpuset_subsys_id] = cg->subsys[cpu_subsys_id];
+  EXPECT_THAT(check_task(k(), &t),
+              Contains(HasSubstr(absl::StrCat("css of subsystem ", int{cpuset_subsys_id},
+                                              " is not its container's"))));
+  cg->subsys[cpuset_subsys_id] = saved;
+  EXPECT_THAT(check_task(k(), &t), IsEmpty());
+}
+
+TEST_F(InvariantsTest, CheckTaskReportsAMissingLinkAndAZeroRef) {
+  ASSERT_EQ(mount("/a", "cpuset"), 0);
+  task_struct& t = spawn(init());
+  css_group* cg = t.containers;
+  int ref = cg->ref.load();
+  cg->ref = 0;
+  EXPECT_THAT(check_task(k(), &t), Contains(HasSubstr("its css_group has ref 0")));
+  cg->ref = ref;
+  std::unique_ptr<cg_container_link> link = std::move(cg->cg_links.back());
+  cg->cg_links.pop_back();
+  EXPECT_THAT(check_task(k(), &t), Contains(HasSubstr("is in 0 containers of a hierarchy")));
+  cg->cg_links.push_back(std::move(link));
+  EXPECT_THAT(check_task(k(), &t), IsEmpty());
+}
+
+TEST_F(InvariantsTest, CheckTaskReportsAReleasedTask) {
+  task_struct& t = spawn(init());
+  pid_t pid = t.pid;
+  k().do_exit(&t, 0);
+  EXPECT_THAT(check_task(k(), &t), Contains(HasSubstr(absl::StrCat("task ", pid, " is exiting"))));
+  k().release_task(&t);
+}
+
 TEST_F(InvariantsTest, HostComparison) {
   std::vector<host_thread> host = {{1, 1, 'S'}};
   task_struct& t = spawn(init());

@@ -1,0 +1,109 @@
+// The pid probe (see harness/pid_probe.h).
+#include "harness/pid_probe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "uk/host_file.h"
+
+namespace ukrun {
+
+pid_prober::pid_prober() { owner_fd_ = eventfd(0, EFD_CLOEXEC); }
+
+pid_prober::~pid_prober() {
+  if (owner_fd_ >= 0) close(owner_fd_);
+}
+
+int pid_prober::published(pid_t pid) {
+  if (owner_fd_ < 0) return -EBADF;
+  if (fcntl(owner_fd_, F_SETOWN, pid) == 0) return 1;
+  return errno == ESRCH ? 0 : -errno;
+}
+
+pid_info pid_prober::probe(pid_t pid) {
+  pid_info info;
+  auto no_task = [&]() {
+    int p = published(pid);
+    if (p < 0) {
+      info.kind = pid_info::error;
+      info.err = -p;
+    } else {
+      info.kind = p ? pid_info::in_flight : pid_info::gone;
+    }
+    return info;
+  };
+  // A /proc file, or "" (errno kept from a failed open: out of fds is not "gone").
+  auto read_proc = [&](const char* file, std::string* out) {
+    errno = 0;
+    *out = uk::read_host_file(absl::StrCat("/proc/", pid, "/", file)).value_or("");
+    if (out->empty() && (errno == EMFILE || errno == ENFILE || errno == ENOMEM)) {
+      info.kind = pid_info::error;
+      info.err = errno;
+      return false;
+    }
+    return true;
+  };
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (fd >= 0) {
+    // A leader: /proc/<pid>/stat gives its state and parent.
+    std::string stat;
+    if (!read_proc("stat", &stat)) {
+      close(fd);
+      return info;
+    }
+    size_t paren = stat.rfind(')');
+    char state = 0;
+    int ppid = 0;
+    if (paren == std::string::npos ||
+        sscanf(stat.c_str() + paren + 1, " %c %d", &state, &ppid) != 2) {
+      close(fd);
+      return no_task();  // reaped between the two calls
+    }
+    if (state == 'Z' || state == 'X') {
+      close(fd);
+      info.kind = pid_info::zombie;
+      return info;
+    }
+    info.kind = pid_info::process;
+    info.tgid = pid;
+    info.ppid = ppid;
+    info.pidfd = fd;
+    return info;
+  }
+  int e = errno;
+  // ESRCH: no task (reaped, or not attached yet); ENOENT (Linux >= 6.9) or EINVAL
+  // (before): a task that is not a thread-group leader, or before 6.9 no task.
+  if (e != ESRCH && e != ENOENT && e != EINVAL) {
+    info.kind = pid_info::error;
+    info.err = e;
+    return info;
+  }
+  if (e != ESRCH) {
+    std::string status;
+    if (!read_proc("status", &status)) return info;
+    size_t at = status.find("\nTgid:");
+    size_t st = status.find("\nState:");
+    int tgid = 0;
+    char state = 0;
+    if (at != std::string::npos && st != std::string::npos &&
+        sscanf(status.c_str() + at + 6, "%d", &tgid) == 1 &&
+        sscanf(status.c_str() + st + 7, " %c", &state) == 1) {
+      // A thread that has exited is released at once: never a task.
+      if (state == 'Z' || state == 'X') return info;
+      info.kind = pid_info::thread;
+      info.tgid = tgid;
+      return info;
+    }
+  }
+  return no_task();
+}
+
+}  // namespace ukrun
