@@ -195,7 +195,11 @@ Errno kernel::sys_unshare(task_struct* tsk, unsigned long flags) {
 void kernel::do_exec(task_struct* tsk, std::string_view filename) {
   std::string_view base = filename.substr(filename.rfind('/') + 1);
   tsk->comm = std::string(base.substr(0, TASK_COMM_LEN - 1));
-  // Close-on-exec descriptors go with the old image.
+  // flush_old_exec(): unshare_files() first, so a CLONE_FILES table keeps the other sharers'
+  // descriptors; then the close-on-exec ones go with the old image. Real tasks keep
+  // uk-run's one table: it stands for the host's open FUSE files, which the host keeps
+  // across exec (the bridge never opens close-on-exec), harness/README.md.
+  if (tsk->files && !tsk->real && tsk->files.use_count() > 1) tsk->files = tsk->files->copy();
   if (tsk->files) {
     absl::MutexLock l(&tsk->files->file_lock);
     auto& fds = tsk->files->fd;
