@@ -21,6 +21,10 @@ if grep -qE '^cgroup [^ ]+ cgroup [^ ]*cpuset' /proc/self/mounts && [[ "$cpus" =
 else
   echo "SKIP cpuset: no host cpuset hierarchy with two CPUs or more"
 fi
+# Our own hierarchy and cgroup name: other runs of this test (parallel CI, other checkouts,
+# other pid namespaces with the same pids) may have theirs on the same host at the same
+# time, so the leftover check below looks for ours only.
+export UKDIFF_NAME="ukdiff$$x$RANDOM"
 status=0
 for kind in "${kinds[@]}"; do
   mkdir -p "$TMP/host.$kind" "$TMP/uk.$kind"
@@ -49,7 +53,7 @@ for kind in "${kinds[@]}"; do
     status=1
   fi
 done
-if grep -q ukdiff /proc/self/cgroup || ls /sys/fs/cgroup/cpuset | grep -q ukdiff; then
+if grep -q "$UKDIFF_NAME" /proc/self/cgroup || [[ -e "/sys/fs/cgroup/cpuset/$UKDIFF_NAME" ]]; then
   echo "FAIL: a host cgroup was left behind"
   status=1
 fi

@@ -11,7 +11,8 @@
 # everything made is removed again, also on failure.
 set -u
 SIDE=$1 KIND=$2 WORK=$3
-NAME="ukdiff$$"
+# Unique on the host; differential_test.sh passes its own to check for it afterwards.
+NAME="${UKDIFF_NAME:-ukdiff$$}"
 M="$WORK/m"
 mkdir -p "$M"
 ERR="$WORK/err.$$"
