@@ -138,7 +138,12 @@ void control_server::loop() {
     if (p[1].revents) return;
     if (!(p[0].revents & POLLIN)) continue;
     int client = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (client < 0) continue;
+    if (client < 0) {
+      // Out of fds the connection stays queued and the socket readable: wait for the
+      // stop fd a little instead of spinning until fds come back.
+      if (errno == EMFILE || errno == ENFILE) poll(&p[1], 1, 100);
+      continue;
+    }
     serve(client);
     close(client);
   }

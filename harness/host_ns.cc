@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "absl/strings/str_cat.h"
+#include "uk/task.h"
 
 namespace ukrun {
 
@@ -25,8 +26,7 @@ static_assert(sizeof kFiles / sizeof kFiles[0] == std::tuple_size_v<decltype(hos
 
 }  // namespace
 
-const unsigned long kHostNsFlags =
-    CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
+const unsigned long kHostNsFlags = uk::kNamespaceFlags;
 
 host_ns read_host_ns(pid_t tid, unsigned long flags) {
   host_ns ns;

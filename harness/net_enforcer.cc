@@ -59,12 +59,6 @@ std::vector<uint64_t> net_split(const net_split_input& in) {
 
 namespace {
 
-uint64_t now_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
 std::string read_link(const std::string& path) {
   char buf[64];
   ssize_t n = readlink(path.c_str(), buf, sizeof buf);
@@ -187,8 +181,9 @@ void net_enforcer::on_socket_call(pid_t tid, int fd, bool connecting) {
     tracker::pinned_task pinned = tracker_.task_for(tid);
     if (pinned.task != nullptr) {
       uk::container_core& core = kernel_.containers();
-      uk::container* c = core.task_container(pinned.task, uk::net_subsys_id);
+      // Under container_mutex from the read on: no attach or rmdir frees `c` meanwhile.
       absl::MutexLock l(&core.container_mutex);
+      uk::container* c = core.task_container(pinned.task, uk::net_subsys_id);
       if (net_->effective_rate_bps(c) == 0) return;
     }
   }
@@ -232,7 +227,7 @@ bool net_enforcer::set_rate(pid_t tgid, int fd, uint64_t ino, uint64_t bytes_per
 }
 
 void net_enforcer::pass(pid_t extra_tid, int extra_fd) {
-  const uint64_t start = now_ns();
+  const uint64_t start = uk::monotonic_ns();
   tracker_.settle();
   net_split_input in;
   std::vector<member> members;
@@ -363,7 +358,7 @@ void net_enforcer::pass(pid_t extra_tid, int extra_fd) {
     absl::MutexLock l(&wake_mu_);
     active_ = limited || !paced_.empty();
   }
-  uint64_t took = now_ns() - start;
+  uint64_t took = uk::monotonic_ns() - start;
   stats_.passes++;
   stats_.pass_ns += took;
   stats_.max_pass_ns = std::max(stats_.max_pass_ns, took);

@@ -12,18 +12,11 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "uk/task.h"
 
 namespace ukrun {
 
-namespace {
-
-uint64_t now_ns() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1'000'000'000ull + ts.tv_nsec;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 void release_agents::spawn(const std::vector<std::string>& argv,
                            const std::vector<std::string>& envp) {
@@ -55,7 +48,7 @@ void release_agents::spawn(const std::vector<std::string>& argv,
     }
     return;
   }
-  running_[pid] = {command, now_ns()};
+  running_[pid] = {command, uk::monotonic_ns()};
   if (trace_.enabled()) {
     trace_.event("release_agent",
                  absl::StrFormat("\"command\":\"%s\",\"pid\":%d", json_escape(command), pid));
@@ -66,7 +59,7 @@ bool release_agents::reaped(pid_t pid, int status) {
   absl::MutexLock l(&mu_);
   auto it = running_.find(pid);
   if (it == running_.end()) return false;
-  double ms = (now_ns() - it->second.start_ns) / 1e6;
+  double ms = (uk::monotonic_ns() - it->second.start_ns) / 1e6;
   if (WIFSIGNALED(status)) {
     fprintf(stderr, "uk-run: release agent %s (pid %d): killed by signal %d after %.0f ms\n",
             it->second.command.c_str(), pid, WTERMSIG(status), ms);
@@ -88,8 +81,8 @@ size_t release_agents::running() {
 }
 
 void release_agents::finish(int grace_ms, const std::function<void()>& reap) {
-  uint64_t deadline = now_ns() + uint64_t(grace_ms) * 1'000'000;
-  while (running() > 0 && now_ns() < deadline) {
+  uint64_t deadline = uk::monotonic_ns() + uint64_t(grace_ms) * 1'000'000;
+  while (running() > 0 && uk::monotonic_ns() < deadline) {
     reap();
     usleep(5000);
   }
@@ -99,7 +92,7 @@ void release_agents::finish(int grace_ms, const std::function<void()>& reap) {
     fprintf(stderr,
             "uk-run: release agent %s (pid %d): still running after %.0f ms at exit; killed "
             "with the pid namespace\n",
-            a.command.c_str(), pid, (now_ns() - a.start_ns) / 1e6);
+            a.command.c_str(), pid, (uk::monotonic_ns() - a.start_ns) / 1e6);
   }
 }
 

@@ -10,7 +10,7 @@
 // uk-run waits at most `grace_ms` (1 s) for agents still running, then exits, and the
 // pid namespace's teardown SIGKILLs them with every other process of the namespace.
 //
-// Lock order: mu_ is a leaf (spawn runs on the kernel's worker thread).
+// Lock order: mu_, then trace_log's (spawn runs on the kernel's worker thread).
 #pragma once
 
 #include <sys/types.h>

@@ -37,15 +37,6 @@ constexpr uint64_t kRetryLimitNs = 10'000'000'000ull;
 constexpr uint64_t kUnpublishedNs = 50'000'000;
 constexpr pid_t kRecentPids = 8;
 
-uint64_t monotonic_ns() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1'000'000'000ull + ts.tv_nsec;
-}
-
-constexpr unsigned long kNamespaceFlags =
-    CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
-
 // /proc/<pid>/stat's ppid field, or -1 (the process is gone or a zombie).
 pid_t read_ppid(pid_t pid) {
   std::string stat = uk::read_host_file(absl::StrCat("/proc/", pid, "/stat")).value_or("");
@@ -326,7 +317,12 @@ std::vector<std::string> tracker::check(bool read_tasks_files) {
     walked_to_ = -1;
     settle_locked();
     release_zombies_locked(true);
-    std::vector<std::string> again = uk::compare_with_host(kernel_, uk::list_host_threads(), self);
+    host = uk::list_host_threads("/proc", &err);
+    if (err != 0) {
+      warn_locked("--check: the host comparison is skipped, listing /proc", err);
+      return v;
+    }
+    std::vector<std::string> again = uk::compare_with_host(kernel_, host, self);
     for (const std::string& s : first) {
       if (std::find(again.begin(), again.end(), s) != again.end()) v.push_back(s);
     }
@@ -356,7 +352,7 @@ void tracker::scan_forks_locked() {
     walked_to_ = std::max<pid_t>(0, last - kInFlightWindow);
   }
   if (last >= 0 && (last != walked_to_ || !retry_.empty())) {
-    uint64_t now = monotonic_ns();
+    uint64_t now = uk::monotonic_ns();
     // Whether a pid probed with result `r` is probed again at the next settle.
     auto keep = [&](pid_t pid, probe_result r, uint64_t since) {
       if (r == probe_result::settled) return false;
@@ -454,7 +450,7 @@ tracker::probe_result tracker::probe_locked(pid_t pid) {
 // left out (its parent not known yet) is probed again at the next settle.
 void tracker::walk_proc_locked() {
   scans_++;
-  uint64_t now = monotonic_ns();
+  uint64_t now = uk::monotonic_ns();
   absl::flat_hash_set<pid_t> left_out;
   bool found = true;
   while (found) {
@@ -528,8 +524,8 @@ void tracker::update_execs_locked() {
 uk::task_struct* tracker::add_task_locked(uk::task_struct* parent, pid_t tid, unsigned long flags,
                                           bool thread, int pidfd) {
   unsigned long f = CLONE_FILES | CLONE_FS | (thread ? CLONE_THREAD : 0);
-  auto r = kernel_.do_fork(parent, f | (flags & kNamespaceFlags), tid);
-  if (!r.ok() && (flags & kNamespaceFlags)) r = kernel_.do_fork(parent, f, tid);
+  auto r = kernel_.do_fork(parent, f | (flags & uk::kNamespaceFlags), tid);
+  if (!r.ok() && (flags & uk::kNamespaceFlags)) r = kernel_.do_fork(parent, f, tid);
   if (!r.ok()) {
     if (pidfd >= 0) close(pidfd);
     return nullptr;

@@ -39,8 +39,11 @@ void net_subsys::destroy(container* cont) {
 
 Errno net_subsys::populate(container* cont) { return container_add_files(cont, this, files_); }
 
-// A moved task takes its sockets to another container: their shares change.
-void net_subsys::attach(container* cont, container* old_cont, task_struct* tsk) { notify_change(); }
+// A moved task takes its sockets to another container: their shares change (only
+// while some limit exists: the write lifting the last one already unpaced everything).
+void net_subsys::attach(container* cont, container* old_cont, task_struct* tsk) {
+  if (any_limit()) notify_change();
+}
 
 uint64_t net_subsys::rate_of(const container* cont) const {
   const net_cgroup* n = state_of(cont);

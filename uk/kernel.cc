@@ -13,19 +13,7 @@
 
 namespace uk {
 
-namespace {
-
-uint64_t now_ns() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + ts.tv_nsec;
-}
-
-// The namespace flags that make copy_namespaces()/unshare call container_clone.
-constexpr unsigned long kNamespaceFlags =
-    CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
-
-}  // namespace
+namespace {}  // namespace
 
 kernel::kernel(const subsys_registry& registry, kernel_config config)
     : topo_(config.topo), core_(*this) {
@@ -35,7 +23,7 @@ kernel::kernel(const subsys_registry& registry, kernel_config config)
   init->pid = init->tgid = config.init_pid;
   init->comm = config.init_comm.substr(0, TASK_COMM_LEN - 1);
   init->real = config.init_is_real;
-  init->start_time_ns = now_ns();
+  init->start_time_ns = monotonic_ns();
   init->mnt_ns = &vfs_;
   init->fs = std::make_shared<fs_struct>();
   {
@@ -135,7 +123,7 @@ ErrorOr<task_struct*> kernel::do_fork(task_struct* parent, unsigned long clone_f
   t->cpus_allowed = parent->cpus_allowed;
   t->mems_allowed = parent->mems_allowed;
   t->real = pid != 0;
-  t->start_time_ns = now_ns();
+  t->start_time_ns = monotonic_ns();
   t->ppid = (clone_flags & CLONE_THREAD) ? parent->ppid : parent->tgid;
   // Until the pid is allocated the child still carries its parent's (so the ns node
   // is named after the parent, as in 2.6.24).
@@ -165,9 +153,9 @@ ErrorOr<task_struct*> kernel::do_fork(task_struct* parent, unsigned long clone_f
   t->pid = pid;
   t->tgid = (clone_flags & CLONE_THREAD) ? parent->tgid : pid;
   // cgroup_can_fork() (Linux 4.3: after alloc_pid, before the task is visible), e.g.
-  // pids.max -> EAGAIN. Not for a real task: the host has forked it already, and
-  // uk-run's fork trap asked the same pids check before letting that fork happen
-  // (harness/README.md, "pids"); refusing here would only lose track of a process.
+  // pids.max -> EAGAIN. Not for a real task: the host has forked it already (with
+  // --pids, uk-run's fork trap asked the same pids check before letting that fork
+  // happen, harness/README.md "pids"); refusing here would only lose track of a process.
   if (!t->real) {
     Errno err = core_.container_can_fork(t.get());
     if (!err.ok()) {

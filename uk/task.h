@@ -8,6 +8,7 @@
 
 #include <sched.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <cstdint>
 #include <list>
@@ -24,6 +25,16 @@ struct css_group;
 // include/linux/sched.h
 inline constexpr unsigned PF_EXITING = 0x00000004;
 inline constexpr size_t TASK_COMM_LEN = 16;
+// The namespace flags that make copy_namespaces()/unshare call container_clone.
+inline constexpr unsigned long kNamespaceFlags =
+    CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
+
+// CLOCK_MONOTONIC in nanoseconds (start times, timeouts, the harness's durations).
+inline uint64_t monotonic_ns() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1'000'000'000ull + ts.tv_nsec;
+}
 
 struct task_struct : vfs_task {
   pid_t tgid = 0;       // thread group (process) id
