@@ -148,14 +148,25 @@ TEST_F(RealProcessTest, CpuacctChargesTheContainerLeftOnAttach) {
   ASSERT_GT(child.pid(), 0);
   task_struct& t = mirror(child.pid());
   ASSERT_GT(attach("/acct/a", t), 0);
+  // The child runs in a for 100 ms of wall time and at least until it has had some CPU.
+  uint64_t ran_from = host_schedstat_ns(child.pid());
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  for (int i = 0; i < 100 && host_schedstat_ns(child.pid()) == ran_from; i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   ASSERT_GT(attach("/acct/b", t), 0);
   // a was charged at the move, without being read while the child was in it.
   uint64_t a = std::stoull(read("/acct/a/usage"));
   EXPECT_GT(a, 0u);
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // b is charged once the child has run there (on a loaded machine that can take a
+  // while: up to 5 s); a meanwhile stays as it was.
+  uint64_t b = 0;
+  for (int i = 0; i < 100 && b == 0; i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    b = std::stoull(read("/acct/b/usage"));
+  }
+  EXPECT_GT(b, 0u);
   EXPECT_EQ(std::stoull(read("/acct/a/usage")), a);
-  EXPECT_GT(std::stoull(read("/acct/b/usage")), 0u);
   // Exit charges the last stretch and forgets the thread.
   k().do_exit(&t, 0);
 }
