@@ -50,7 +50,7 @@ cat $TMP/recv
 echo 10000000 > \$d/a/rate_bps
 recv 1 4 1.6-2.4
 send c moved 2.5
-sleep 1
+sleep 0.8
 echo \$! > \$d/a/tasks
 wait
 cat $TMP/recv
