@@ -51,14 +51,8 @@ bool send_all(int fd, const std::string& text) {
 // The parent of host process `pid` (its /proc/<pid>/stat), 0 if unknown.
 pid_t parent_of(pid_t pid) {
   auto stat = uk::read_host_file(absl::StrCat("/proc/", pid, "/stat"));
-  if (!stat.has_value()) return 0;
-  // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-  size_t close = stat->rfind(')');
-  char state;
-  int ppid;
-  if (close == std::string::npos || sscanf(stat->c_str() + close + 1, " %c %d", &state, &ppid) != 2)
-    return 0;
-  return ppid;
+  std::optional<uk::proc_stat_head> h = stat ? uk::parse_proc_stat(*stat) : std::nullopt;
+  return h ? h->ppid : 0;
 }
 
 // Connects to the control socket of the uk-run whose outer process is `pid`, as that

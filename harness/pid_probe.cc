@@ -59,22 +59,19 @@ pid_info pid_prober::probe(pid_t pid) {
       close(fd);
       return info;
     }
-    size_t paren = stat.rfind(')');
-    char state = 0;
-    int ppid = 0;
-    if (paren == std::string::npos ||
-        sscanf(stat.c_str() + paren + 1, " %c %d", &state, &ppid) != 2) {
+    std::optional<uk::proc_stat_head> head = uk::parse_proc_stat(stat);
+    if (!head) {
       close(fd);
       return no_task();  // reaped between the two calls
     }
-    if (state == 'Z' || state == 'X') {
+    if (head->state == 'Z' || head->state == 'X') {
       close(fd);
       info.kind = pid_info::zombie;
       return info;
     }
     info.kind = pid_info::process;
     info.tgid = pid;
-    info.ppid = ppid;
+    info.ppid = head->ppid;
     info.pidfd = fd;
     return info;
   }

@@ -39,16 +39,12 @@ constexpr pid_t kRecentPids = 8;
 
 // /proc/<pid>/stat's ppid field, or -1 (the process is gone or a zombie).
 pid_t read_ppid(pid_t pid) {
-  std::string stat = uk::read_host_file(absl::StrCat("/proc/", pid, "/stat")).value_or("");
-  size_t close_paren = stat.rfind(')');
-  if (close_paren == std::string::npos) return -1;
-  char state;
-  int ppid;
-  if (sscanf(stat.c_str() + close_paren + 1, " %c %d", &state, &ppid) != 2) return -1;
+  std::optional<uk::proc_stat_head> h =
+      uk::parse_proc_stat(uk::read_host_file(absl::StrCat("/proc/", pid, "/stat")).value_or(""));
   // A zombie has exited: if uk never saw it alive it never becomes a task (else every
   // settle would add and exit it again until its parent reaps it).
-  if (state == 'Z' || state == 'X') return -1;
-  return ppid;
+  if (!h || h->state == 'Z' || h->state == 'X') return -1;
+  return h->ppid;
 }
 
 std::string read_comm(pid_t tgid, pid_t tid) {

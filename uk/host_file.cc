@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 namespace uk {
 
 std::optional<std::string> read_host_file(const std::string& path) {
@@ -15,6 +17,16 @@ std::optional<std::string> read_host_file(const std::string& path) {
   ::close(fd);
   if (n < 0 || out.empty()) return std::nullopt;
   return out;
+}
+
+std::optional<proc_stat_head> parse_proc_stat(const std::string& stat) {
+  size_t close_paren = stat.rfind(')');
+  if (close_paren == std::string::npos) return std::nullopt;
+  proc_stat_head h;
+  int ppid;
+  if (sscanf(stat.c_str() + close_paren + 1, " %c %d", &h.state, &ppid) != 2) return std::nullopt;
+  h.ppid = ppid;
+  return h;
 }
 
 }  // namespace uk

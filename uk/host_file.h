@@ -2,6 +2,8 @@
 // subsystems, the scheduler and the launcher.
 #pragma once
 
+#include <sys/types.h>
+
 #include <optional>
 #include <string>
 
@@ -9,5 +11,13 @@ namespace uk {
 
 // The whole file, or nullopt if it cannot be opened or read or is empty.
 std::optional<std::string> read_host_file(const std::string& path);
+
+// The state and parent fields of a /proc/<pid>/stat line ("pid (comm) state ppid ...",
+// where comm may hold spaces and parentheses), or nullopt if it does not parse.
+struct proc_stat_head {
+  char state;
+  pid_t ppid;
+};
+std::optional<proc_stat_head> parse_proc_stat(const std::string& stat);
 
 }  // namespace uk
