@@ -117,6 +117,7 @@ Errno pids_subsys::can_fork(task_struct* parent, const std::vector<task_struct*>
 // pids_can_fork() of a simulated fork: the child is in its parent's containers
 // (container_fork ran), not yet in a task list, so current_of() does not count it.
 Errno pids_subsys::can_fork(task_struct* child) {
+  if (!bound_.load()) return kOk;  // no limit anywhere
   container* mine = core_.task_container(child, subsys_id);
   absl::MutexLock l(&core_.container_mutex);
   if (root == core_.rootnode()) return kOk;  // unbound: no limit anywhere
@@ -127,6 +128,10 @@ Errno pids_subsys::can_fork(task_struct* child) {
   nr_forking_++;
   return kOk;
 }
+
+// A new hierarchy's limits are all "max", so a fork admitted just before the bind
+// exceeds nothing.
+void pids_subsys::bind(container* root) { bound_.store(root != core_.dummytop()); }
 
 void pids_subsys::unreserve(task_struct* child) {
   if (nr_forking_.load() == 0) return;

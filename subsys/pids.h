@@ -57,6 +57,7 @@ class pids_subsys final : public container_subsys {
   Errno can_fork(task_struct* child) override;
   void cancel_fork(task_struct* child) override;
   void post_fork(task_struct* child) override;
+  void bind(container* root) override;
   // pids.current of `cont` (tasks in it and below).
   int64_t current_of(const container* cont) ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
 
@@ -84,6 +85,9 @@ class pids_subsys final : public container_subsys {
   absl::Mutex forking_lock_ ABSL_ACQUIRED_AFTER(core_.container_mutex);
   std::vector<task_struct*> forking_ ABSL_GUARDED_BY(forking_lock_);
   std::atomic<size_t> nr_forking_{0};  // forking_.size(), for post_fork's fast path
+  // Bound to a hierarchy (set by bind() under container_mutex): a simulated fork while
+  // pids is unbound takes no lock at all.
+  std::atomic<bool> bound_{false};
 };
 
 }  // namespace uk
