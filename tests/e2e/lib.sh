@@ -56,6 +56,17 @@ expect_no_uk_mounts() {
 # bind-mounts it over /dev/fuse in uk-run's own mount namespace first:
 #   mount --bind $NR_FUSE /dev/fuse
 # Prints a SKIP line and returns 1 without root or setpriv.
+# supervisor_of PID: the supervisor of the uk-run that PID (e.g. `timeout ... uk-run`)
+# started, once it runs (up to 5 s); prints nothing if there is none by then.
+supervisor_of() {
+  local outer sup i
+  for i in $(seq 100); do
+    outer=$(pgrep -P "$1" -x uk-run | head -1) && sup=$(pgrep -P "$outer" -x uk-run | head -1) &&
+      echo "$sup" && return
+    sleep 0.05
+  done
+}
+
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 nonroot_setup() {
   if [[ $(id -u) != 0 ]] || ! command -v setpriv >/dev/null; then

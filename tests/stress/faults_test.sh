@@ -114,12 +114,7 @@ rc=0
 timeout -s KILL 60 "$UKRUN" --check --mount container:cpuacct:$d -- sh $TMP/fds_inner \
   >$TMP/fds.out 2>&1 &
 ukrun=$!
-sup=
-for i in $(seq 100); do
-  outer=$(pgrep -P $ukrun -x uk-run | head -1) && sup=$(pgrep -P "$outer" -x uk-run | head -1) &&
-    break
-  sleep 0.05
-done
+sup=$(supervisor_of $ukrun)
 [[ -n "$sup" ]] || fail "no supervisor"
 sleep 0.5
 used=$(ls /proc/$sup/fd | wc -l)

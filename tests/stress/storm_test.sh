@@ -17,12 +17,7 @@ echo "load before: $(uptime)"
 timeout -s KILL $((secs * 4 + 60)) "$UKRUN" --check --mount container:$subsys:$d -- \
   "$STORM" $d "$secs" "$rate" "$min_rate" >$TMP/out 2>&1 &
 ukrun=$!
-sup=
-for i in $(seq 100); do
-  outer=$(pgrep -P $ukrun -x uk-run | head -1) && sup=$(pgrep -P "$outer" -x uk-run | head -1) &&
-    break
-  sleep 0.05
-done
+sup=$(supervisor_of $ukrun)
 ticks=0
 while [[ -n "$sup" ]] && t=$(awk '{print $14 + $15}' /proc/$sup/stat 2>/dev/null); do
   ticks=$t
