@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "subsys/registry.h"
+#include "tests/util/file_helpers.h"
 #include "uk/containerfs.h"
 #include "uk/kernel.h"
 #include "uk/task.h"
@@ -57,42 +58,12 @@ class CgroupV1Test : public ::testing::Test {
     return sys_mount(init(), "none", dir.c_str(), type, 0, opts);
   }
   long write(const std::string& path, const std::string& data, task_struct* t = nullptr) {
-    task_struct& who = t ? *t : init();
-    long fd = sys_open(who, path.c_str(), O_WRONLY);
-    if (fd < 0) return fd;
-    long n = sys_write(who, fd, data.data(), data.size());
-    sys_close(who, fd);
-    return n;
+    return write_file(t ? *t : init(), path, data);
   }
   std::string read(const std::string& path, task_struct* t = nullptr) {
-    task_struct& who = t ? *t : init();
-    long fd = sys_open(who, path.c_str(), O_RDONLY);
-    if (fd < 0) return "ERR:" + std::to_string(-fd);
-    std::string out;
-    char buf[4096];
-    long n;
-    while ((n = sys_read(who, fd, buf, sizeof buf)) > 0) out.append(buf, n);
-    sys_close(who, fd);
-    return n < 0 ? "ERR:" + std::to_string(-n) : out;
+    return read_file(t ? *t : init(), path);
   }
-  std::vector<std::string> ls(const std::string& dir) {
-    std::vector<std::string> names;
-    long fd = sys_open(init(), dir.c_str(), O_RDONLY | O_DIRECTORY);
-    if (fd < 0) return {"ERR:" + std::to_string(-fd)};
-    alignas(8) char buf[8192];
-    long n;
-    while ((n = sys_getdents64(init(), fd, buf, sizeof buf)) > 0) {
-      for (long off = 0; off < n;) {
-        auto* d = reinterpret_cast<linux_dirent64*>(buf + off);
-        std::string name = d->d_name;
-        if (name != "." && name != "..") names.push_back(name);
-        off += d->d_reclen;
-      }
-    }
-    sys_close(init(), fd);
-    std::sort(names.begin(), names.end());
-    return names;
-  }
+  std::vector<std::string> ls(const std::string& dir) { return testing::ls(init(), dir); }
   mode_t mode(const std::string& path) {
     struct stat st;
     EXPECT_EQ(sys_stat(init(), path.c_str(), &st), 0) << path;
