@@ -17,8 +17,6 @@ namespace {}  // namespace
 
 kernel::kernel(const subsys_registry& registry, kernel_config config)
     : topo_(config.topo), core_(*this) {
-  worker_ = std::thread([this] { worker_loop(); });
-
   auto init = std::make_unique<task_struct>();
   init->pid = init->tgid = config.init_pid;
   init->comm = config.init_comm.substr(0, TASK_COMM_LEN - 1);
@@ -58,11 +56,13 @@ kernel::~kernel() {
   // (and it them) until kill_sb; a kernel going away drops them all at once.
   core_.container_shutdown();
   flush_work();
+  std::thread worker;
   {
     absl::MutexLock l(&work_lock_);
     stopping_ = true;
+    worker = std::move(worker_);
   }
-  worker_.join();
+  if (worker.joinable()) worker.join();
 }
 
 task_struct* kernel::find_task_by_pid(pid_t pid) {
@@ -229,6 +229,9 @@ void kernel::release_task(task_struct* tsk) {
 void kernel::schedule_work(std::function<void()> work) {
   absl::MutexLock l(&work_lock_);
   work_.push_back(std::move(work));
+  // Started by the first work item: most kernels (tests, fuzz inputs) never queue one,
+  // and a thread per boot was a third of a fuzz input's boot time.
+  if (!worker_.joinable()) worker_ = std::thread([this] { worker_loop(); });
 }
 
 void kernel::flush_work() {

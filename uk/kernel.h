@@ -124,7 +124,7 @@ class kernel {
   std::deque<std::function<void()>> work_ ABSL_GUARDED_BY(work_lock_);
   bool work_running_ ABSL_GUARDED_BY(work_lock_) = false;
   bool stopping_ ABSL_GUARDED_BY(work_lock_) = false;
-  std::thread worker_;
+  std::thread worker_ ABSL_GUARDED_BY(work_lock_);  // keventd, started by the first work
 };
 
 }  // namespace uk
