@@ -18,6 +18,8 @@
 
 #include <sys/types.h>
 
+#include <string>
+
 namespace ukrun {
 
 struct pid_info {
@@ -30,10 +32,11 @@ struct pid_info {
     error,      // a probe failed for another reason (`err`: EMFILE, ENOMEM...)
   };
   kind_t kind = gone;
-  pid_t tgid = 0;  // process, thread
-  pid_t ppid = 0;  // process: the parent's tgid
-  int pidfd = -1;  // process only
-  int err = 0;     // error only
+  pid_t tgid = 0;    // process, thread
+  pid_t ppid = 0;    // process: the parent's tgid
+  int pidfd = -1;    // process only
+  std::string comm;  // process: its comm if the probe read it ("": the parent's stands)
+  int err = 0;       // error only
 };
 
 class pid_prober {
@@ -43,16 +46,21 @@ class pid_prober {
   pid_prober(const pid_prober&) = delete;
   pid_prober& operator=(const pid_prober&) = delete;
 
-  // pidfd_open, then /proc/<pid>/stat (a process) or /proc/<pid>/status (a thread),
-  // then F_SETOWN if the pid has no task.
+  // pidfd_open, then PIDFD_GET_INFO (Linux 6.13+; else /proc/<pid>/stat) for a process
+  // or /proc/<pid>/status for a thread, then F_SETOWN if the pid has no task. A process
+  // that has exited is a `process` too when PIDFD_GET_INFO answers (a zombie's pidfd is
+  // readable at once, so the settle that adds it also ends it) and a `zombie` otherwise.
   pid_info probe(pid_t pid);
+  // Tests: probe as on a kernel without PIDFD_GET_INFO.
+  void set_use_pidfd_info(bool on) { use_pidfd_info_ = on; }
 
  private:
   // Whether the struct pid is published in the namespace (F_SETOWN on owner_fd_);
   // -errno on a failure other than ESRCH.
   int published(pid_t pid);
 
-  int owner_fd_ = -1;  // an eventfd whose owner F_SETOWN sets
+  int owner_fd_ = -1;           // an eventfd whose owner F_SETOWN sets
+  bool use_pidfd_info_ = true;  // cleared by the first ENOTTY/EINVAL: an older kernel
 };
 
 }  // namespace ukrun

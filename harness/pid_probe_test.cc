@@ -2,6 +2,7 @@
 // still in copy_process() is held deterministically by tests/stress:race_test).
 #include "harness/pid_probe.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,8 +15,13 @@
 namespace ukrun {
 namespace {
 
-TEST(PidProbe, LiveChildZombieAndReaped) {
+// Both ways of reading a process: PIDFD_GET_INFO (Linux 6.13+) and /proc/<pid>/stat.
+class PidProbeProcess : public ::testing::TestWithParam<bool> {};
+
+TEST_P(PidProbeProcess, LiveChildZombieAndReaped) {
+  const bool pidfd_info = GetParam();
   pid_prober p;
+  p.set_use_pidfd_info(pidfd_info);
   pid_t c = fork();
   if (c == 0) {
     pause();
@@ -31,10 +37,21 @@ TEST(PidProbe, LiveChildZombieAndReaped) {
   kill(c, SIGKILL);
   siginfo_t si;
   ASSERT_EQ(waitid(P_PID, c, &si, WEXITED | WNOWAIT), 0);  // a zombie until reaped
-  EXPECT_EQ(p.probe(c).kind, pid_info::zombie);
+  pid_info zombie = p.probe(c);
+  if (zombie.kind == pid_info::process) {
+    // PIDFD_GET_INFO does not tell a zombie apart; its pidfd is readable at once.
+    EXPECT_TRUE(pidfd_info);
+    struct pollfd pfd = {zombie.pidfd, POLLIN, 0};
+    EXPECT_EQ(poll(&pfd, 1, 0), 1);
+    close(zombie.pidfd);
+  } else {
+    EXPECT_EQ(zombie.kind, pid_info::zombie);
+  }
   ASSERT_EQ(waitpid(c, nullptr, 0), c);
   EXPECT_EQ(p.probe(c).kind, pid_info::gone);
 }
+
+INSTANTIATE_TEST_SUITE_P(PidfdInfoOrProcStat, PidProbeProcess, ::testing::Bool());
 
 TEST(PidProbe, Thread) {
   pid_prober p;

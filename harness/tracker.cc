@@ -425,7 +425,7 @@ tracker::probe_result tracker::probe_locked(pid_t pid) {
         close(info.pidfd);
         return probe_result::later;
       }
-      add_task_locked(parent, pid, flags, false, info.pidfd);
+      add_task_locked(parent, pid, flags, false, info.pidfd, &info.comm);
       return probe_result::settled;
     }
     case pid_info::thread: {
@@ -518,7 +518,7 @@ void tracker::update_execs_locked() {
 }
 
 uk::task_struct* tracker::add_task_locked(uk::task_struct* parent, pid_t tid, unsigned long flags,
-                                          bool thread, int pidfd) {
+                                          bool thread, int pidfd, const std::string* probed_comm) {
   unsigned long f = CLONE_FILES | CLONE_FS | (thread ? CLONE_THREAD : 0);
   auto r = kernel_.do_fork(parent, f | (flags & uk::kNamespaceFlags), tid);
   if (!r.ok() && (flags & uk::kNamespaceFlags)) r = kernel_.do_fork(parent, f, tid);
@@ -547,7 +547,7 @@ uk::task_struct* tracker::add_task_locked(uk::task_struct* parent, pid_t tid, un
   } else if (auto it = procs_.find(t->tgid); it != procs_.end()) {
     it->second.threads.push_back(tid);
   }
-  std::string comm = read_comm(t->tgid, tid);
+  std::string comm = probed_comm ? *probed_comm : read_comm(t->tgid, tid);
   if (!comm.empty() && comm != t->comm) kernel_.do_exec(t, comm);
   if (trace_.enabled()) {
     trace_.event(thread ? "clone" : "fork",

@@ -186,9 +186,11 @@ class tracker {
   // `returned`: `tid`'s unshare is over; an unchanged reading then means it failed or
   // changed nothing. Otherwise only the pending unshares that already show are applied.
   void update_unshares_locked(pid_t tid, bool returned) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // do_fork for a real tid; a new process brings its pidfd (-1: opened here).
+  // do_fork for a real tid; a new process brings its pidfd (-1: opened here) and the
+  // comm a probe read with it (nullptr: read here).
   uk::task_struct* add_task_locked(uk::task_struct* parent, pid_t tid, unsigned long flags,
-                                   bool thread, int pidfd = -1) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+                                   bool thread, int pidfd = -1, const std::string* comm = nullptr)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void exit_task_locked(uk::task_struct* t, int code) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void exit_process_locked(pid_t tgid, int code) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The tasks of `tgid`'s process: its threads, the leader last.

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -45,6 +46,7 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -361,6 +363,15 @@ class supervisor {
   }
 
   absl::Status start_command();
+  // The notification thread: blocked in SECCOMP_IOCTL_NOTIF_RECV itself, so that with
+  // SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP a trap wakes it on the tracee's CPU. Waiting in
+  // epoll (as the main loop once did) loses that: the wake-up reached the epoll waiter
+  // on whatever CPU it slept, which cost 12 us per trap here (a quarter of a trapped
+  // exit), and a trap also waited while the loop reaped or checked, which widened the
+  // window in which a signal fails the trapped call (harness/README.md).
+  void notify_loop();
+  void start_notify_thread();
+  void stop_notify_thread();
   void serve(const seccomp_notif& req);
   void respond_continue(uint64_t id);
   void respond(uint64_t id, long result);
@@ -426,8 +437,11 @@ class supervisor {
   std::unique_ptr<control_server> control_;  // --tree-of's socket
   std::vector<std::string> created_dirs_;    // host mount points uk-run made
   int check_failures_ = 0;
-  seccomp_notif* req_ = nullptr;
+  seccomp_notif* req_ = nullptr;  // the notification thread's
   seccomp_notif_resp* resp_ = nullptr;
+  std::thread notify_thread_;
+  std::atomic<bool> notify_stop_{false};
+  std::atomic<bool> notify_done_{false};
 };
 
 void supervisor::respond_continue(uint64_t id) {
@@ -1124,6 +1138,33 @@ void supervisor::teardown() {
   if (trace_file_) fclose(trace_file_);
 }
 
+void supervisor::notify_loop() {
+  while (!notify_stop_.load()) {
+    memset(req_, 0, sizeof *req_);
+    // EINTR (the stop signal), ENOENT (the tracee died or was interrupted meanwhile).
+    if (seccomp_notify_receive(notify_fd_, req_) != 0) continue;
+    serve(*req_);
+    tracker_.release_zombies();  // an exit just served, unless a FUSE operation pins it
+  }
+  notify_done_.store(true);
+}
+
+void supervisor::start_notify_thread() {
+  notify_thread_ = std::thread([this] { notify_loop(); });
+}
+
+// The receive blocks even once no tracee is left: SIGUSR1 (no SA_RESTART) ends it,
+// sent again until the loop has seen the flag (a signal just before the ioctl is lost).
+void supervisor::stop_notify_thread() {
+  if (!notify_thread_.joinable()) return;
+  notify_stop_.store(true);
+  while (!notify_done_.load()) {
+    pthread_kill(notify_thread_.native_handle(), SIGUSR1);
+    usleep(1000);
+  }
+  notify_thread_.join();
+}
+
 void supervisor::run_check(bool final) {
   for (const std::string& v : tracker_.check(final)) {
     fprintf(stderr, "uk-run: --check: %s\n", v.c_str());
@@ -1174,29 +1215,18 @@ int supervisor::run() {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   epoll_event ev = {};
   ev.events = EPOLLIN;
-  ev.data.u64 = ~0ull;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, notify_fd_, &ev);
   ev.data.u64 = ~1ull;
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, sfd, &ev);
   ev.data.u64 = ~2ull;  // the tracker's pidfds: a process died
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, tracker_.exit_fd(), &ev);
   tracker_.set_event_checks(opts_.check);
-  bool notify_open = true;
+  start_notify_thread();
   while (child_status_ < 0) {
     epoll_event evs[16];
     int n = epoll_wait(epoll_fd_, evs, 16, opts_.check ? 1000 : -1);
     for (int i = 0; i < n; i++) {
       uint64_t tag = evs[i].data.u64;
-      if (tag == ~0ull) {
-        if (evs[i].events & (EPOLLHUP | EPOLLERR)) {
-          if (notify_open) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, notify_fd_, nullptr);
-          notify_open = false;
-          continue;
-        }
-        memset(req_, 0, sizeof *req_);
-        if (seccomp_notify_receive(notify_fd_, req_) != 0) continue;  // interrupted
-        serve(*req_);
-      } else if (tag == ~1ull) {
+      if (tag == ~1ull) {
         signalfd_siginfo si;
         while (read(sfd, &si, sizeof si) == sizeof si) {
           if (si.ssi_signo == SIGCHLD) {
@@ -1209,7 +1239,7 @@ int supervisor::run() {
         tracker_.reap_exited();
       }
     }
-    tracker_.release_zombies();  // the exits above, unless a FUSE operation pins them
+    tracker_.release_zombies();  // the deaths above, unless a FUSE operation pins them
     if (opts_.check) {
       static struct timespec last;
       struct timespec now;
@@ -1220,6 +1250,7 @@ int supervisor::run() {
       }
     }
   }
+  stop_notify_thread();
   cpu_enforcer_.reset();  // resumes whatever it stopped
   net_enforcer_.reset();  // unpaces what it paced
   tracker_.settle();
@@ -1234,7 +1265,7 @@ int supervisor::run() {
   return WEXITSTATUS(child_status_);
 }
 
-void on_sigusr1(int) {}  // wakes a FUSE loop blocked in read (see fuse_bridge)
+void on_sigusr1(int) {}  // interrupts a FUSE loop's read or the notification receive
 
 // Out of memory in the supervisor (RLIMIT_AS, a memory cgroup): the kernel's state can
 // no longer be kept, so the run stops with a message instead of an abort with a core

@@ -102,13 +102,17 @@ void cpuacct_subsys::charge_real(task_struct* tsk) {
   charge(tsk, take_delta(tsk->pid, *now));
 }
 
-// A real task's baseline: what it ran before it was forked in uk is nobody's.
+// A real task's baseline. A task forked in uk was born into the container its fork put
+// it in (a settle mirrors every fork before any move can follow), so all its host CPU
+// time is that container's: the baseline is 0, and no /proc read is needed. Only what
+// the init task ran before the kernel booted is nobody's.
 void cpuacct_subsys::fork(task_struct* task) {
   if (!task->real) return;
-  auto now = host_cputime(task->tgid, task->pid);
+  std::optional<uint64_t> base = 0;
+  if (task == k().init_task()) base = host_cputime(task->tgid, task->pid);
   absl::MutexLock l(&last_lock_);
-  if (now) {
-    last_[task->pid] = *now;
+  if (base) {
+    last_[task->pid] = *base;
   } else {
     last_.erase(task->pid);
   }

@@ -11,18 +11,26 @@ std::optional<std::string> read_host_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   std::string out;
-  char buf[512];
+  char buf[4096];
   ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, n);
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+    out.append(buf, n);
+    if (static_cast<size_t>(n) < sizeof buf) break;
+  }
   ::close(fd);
   if (n < 0 || out.empty()) return std::nullopt;
   return out;
 }
 
 std::optional<proc_stat_head> parse_proc_stat(const std::string& stat) {
+  size_t open_paren = stat.find('(');
   size_t close_paren = stat.rfind(')');
-  if (close_paren == std::string::npos) return std::nullopt;
+  if (open_paren == std::string::npos || close_paren == std::string::npos ||
+      close_paren < open_paren) {
+    return std::nullopt;
+  }
   proc_stat_head h;
+  h.comm = stat.substr(open_paren + 1, close_paren - open_paren - 1);
   int ppid;
   if (sscanf(stat.c_str() + close_paren + 1, " %c %d", &h.state, &ppid) != 2) return std::nullopt;
   h.ppid = ppid;

@@ -9,12 +9,15 @@
 
 namespace uk {
 
-// The whole file, or nullopt if it cannot be opened or read or is empty.
+// The whole file, or nullopt if it cannot be opened or read or is empty. A read that
+// does not fill the buffer is taken as the end: /proc and /sys make a file's whole text
+// at once, and the extra read for EOF was a tenth of the launcher's work per fork.
 std::optional<std::string> read_host_file(const std::string& path);
 
-// The state and parent fields of a /proc/<pid>/stat line ("pid (comm) state ppid ...",
-// where comm may hold spaces and parentheses), or nullopt if it does not parse.
+// The comm, state and parent fields of a /proc/<pid>/stat line ("pid (comm) state ppid
+// ...", where comm may hold spaces and parentheses), or nullopt if it does not parse.
 struct proc_stat_head {
+  std::string comm;
   char state;
   pid_t ppid;
 };

@@ -1,0 +1,60 @@
+// A handled signal (no SA_RESTART) aimed at a process while it execs or exits, over
+// and over: natively neither call ever fails. Under uk-run both calls are trapped, and a
+// signal that lands before the supervisor has received the trap fails the call with
+// EINTR (harness/README.md, "Signals during a trapped call").
+//   trap_signal exec|exit N [restart]  ->  prints "<runs> <failed>"; exits 0.
+// A failed exec makes the child exit 99; a failed exit_group makes glibc try exit(2)
+// and then hlt, so the child dies by SIGSEGV: both count as failed. With `restart` the
+// handler has SA_RESTART: an interrupted trap restarts the call, so nothing may fail.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void on_winch(int sig) { (void)sig; }
+
+int main(int argc, char** argv) {
+  if (argc < 3 || argc > 4 || (strcmp(argv[1], "exec") != 0 && strcmp(argv[1], "exit") != 0) ||
+      (argc == 4 && strcmp(argv[3], "restart") != 0)) {
+    fprintf(stderr, "usage: trap_signal exec|exit N [restart]\n");
+    return 2;
+  }
+  int exec = strcmp(argv[1], "exec") == 0;
+  int restart = argc == 4;
+  int n = atoi(argv[2]), failed = 0;
+  for (int i = 0; i < n; i++) {
+    int ready[2];
+    if (pipe(ready) != 0) return 1;
+    pid_t pid = fork();
+    if (pid < 0) return 1;
+    if (pid == 0) {
+      // SIGWINCH: ignored by default, so a signal after the exec is harmless.
+      struct sigaction sa;
+      memset(&sa, 0, sizeof sa);
+      sa.sa_handler = on_winch;
+      sa.sa_flags = restart ? SA_RESTART : 0;
+      sigaction(SIGWINCH, &sa, NULL);
+      close(ready[0]);
+      close(ready[1]);  // "ready": the parent's read returns 0
+      if (exec) {
+        execl("/bin/true", "true", (char*)NULL);
+        _exit(errno == EINTR ? 99 : 98);
+      }
+      _exit(0);
+    }
+    close(ready[1]);
+    char c;
+    while (read(ready[0], &c, 1) > 0) {
+    }
+    close(ready[0]);
+    int status;
+    while (waitpid(pid, &status, WNOHANG) == 0) kill(pid, SIGWINCH);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) failed++;
+  }
+  printf("%d %d\n", n, failed);
+  return 0;
+}
