@@ -69,6 +69,7 @@
 #include "subsys/registry.h"
 #include "uk/containerfs.h"
 #include "uk/kernel.h"
+#include "uk/task.h"
 #include "vfs/syscalls.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
@@ -264,13 +265,26 @@ absl::StatusOr<std::vector<sock_filter>> build_filter(bool proc, bool forks, boo
   }
   if (forks) {
     // --pids: forks are trapped after all, so that one over pids.max can fail with
-    // EAGAIN (harness/README.md: "pids"). clone3 carries its flags in a struct: libc
-    // falls back to clone.
+    // EAGAIN (harness/README.md: "pids").
     for (int nr : {SCMP_SYS(fork), SCMP_SYS(vfork), SCMP_SYS(clone)}) {
       rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
     }
-    rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+  } else {
+    // A clone that makes namespaces is trapped all the same: the ns subsystem moves the
+    // child into node_<pid> (the patch's copy_namespaces -> ns_container_clone), and a
+    // settle could not tell its namespaces from its parent's without reading six
+    // /proc/<pid>/ns links per fork. Such clones are rare, and so is their EINTR window
+    // (above). One rule per flag: a rule's argument tests are ANDed, rules are ORed.
+    for (unsigned long flag = 1; flag != 0; flag <<= 1) {
+      if (!(uk::kNamespaceFlags & flag)) continue;
+      rc = rc ? rc
+              : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(clone), 1,
+                                 SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
+    }
   }
+  // clone3 carries its flags in a struct the filter cannot read: libc falls back to
+  // clone on ENOSYS.
+  rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
   if (sockets) {
     // --net: pace a new TCP socket before its first byte (harness/net_enforcer.h).
     for (int nr : {SCMP_SYS(connect), SCMP_SYS(accept), SCMP_SYS(accept4)}) {
