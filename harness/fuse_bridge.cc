@@ -80,14 +80,26 @@ using state = fuse_bridge::state;
 
 state& st(fuse_req_t req) { return *static_cast<state*>(fuse_req_userdata(req)); }
 
-// A stat of `path` as `t` into a FUSE entry: no caching anywhere.
+// How long the host may keep a name it looked up. Each lookup is a round trip, two of
+// the five in `cat DIR/tasks`. A name can go stale only through another mount of the
+// same hierarchy: the host updates its dentries for what passes through this mount.
+// A stale name still resolves by path (nodeids name paths), so it reaches the object
+// now at that path, or fails with the kernel's ENOENT, and every operation runs its own
+// path walk as the caller, permissions included. What a stale name can get wrong, for
+// at most this long, is its type: a control file dropped by a remount and a directory
+// made later under the same name, with two mounts of the hierarchy. A name that does
+// not exist is never cached (ENOENT replies carry no entry timeout), so a new
+// directory shows at once.
+constexpr double kEntryTimeoutSeconds = 1.0;
+
+// A stat of `path` as `t` into a FUSE entry: its attributes are never cached.
 long fill_entry(state& s, uk::task_struct& t, const std::string& path, fuse_entry_param* e) {
   memset(e, 0, sizeof *e);
   long r = uk::sys_stat(t, path.c_str(), &e->attr);
   if (r < 0) return r;
   e->ino = s.id(path);
   e->attr_timeout = 0;
-  e->entry_timeout = 0;
+  e->entry_timeout = kEntryTimeoutSeconds;
   return 0;
 }
 
