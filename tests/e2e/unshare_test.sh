@@ -24,8 +24,10 @@ setpriv --reuid=65534 --regid=65534 --clear-groups unshare -u true 2>/dev/null |
 ls $d | grep -c node_
 ")
 echo "$out"
-outer=$(sed -n 's/^outer=\([0-9]*\) .*/\1/p' <<<"$out")
-inner=$(sed -n 's/^inner=\([0-9]*\) .*/\1/p' <<<"$out")
+# pid_of NAME: the pid of the line "NAME=<pid> ..." in $out.
+pid_of() { sed -n "s/^$1=\([0-9]*\) .*/\1/p" <<<"$out"; }
+outer=$(pid_of outer)
+inner=$(pid_of inner)
 [[ -n "$outer" && -n "$inner" ]] || fail "no pids"
 grep -qx "outer=$outer ns:/" <<<"$out" || fail "the outer shell moved"
 grep -qx "inner=$inner ns:/node_$inner" <<<"$out" || fail "the unsharing shell is not in node_$inner"
@@ -47,8 +49,8 @@ if [[ $rc == 77 ]]; then
   echo "clone_ns: skipped (no CAP_SYS_ADMIN)"
 else
   expect_eq "clone_ns status" 0 $rc
-  child=$(sed -n 's/^child=\([0-9]*\) .*/\1/p' <<<"$out")
-  parent=$(sed -n 's/^parent=\([0-9]*\) .*/\1/p' <<<"$out")
+  child=$(pid_of child)
+  parent=$(pid_of parent)
   [[ -n "$child" && -n "$parent" ]] || fail "clone_ns printed no pids"
   grep -qx "child=$child ns:/node_$parent" <<<"$out" || fail "the cloned child is not in node_$parent"
   grep -qx "parent=$parent ns:/" <<<"$out" || fail "the cloning parent moved"
