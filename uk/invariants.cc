@@ -15,7 +15,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <map>
 #include <memory>
 #include <utility>
 
@@ -38,11 +37,13 @@ namespace uk {
 
 namespace {
 
+// What the walk of the trees learns about one container. Its printable name is made
+// only when a violation is reported (where()): under ASan a check after every fuzzed
+// operation spent most of its time formatting names nobody read.
 struct container_info {
   const containerfs_root* root = nullptr;
   int root_index = 0;         // position in core.roots
-  std::string path;           // container_path(), or "?" if it has no name
-  std::string tasks_file;     // absolute path of its `tasks` in the VFS; empty if unmounted
+  std::string tasks_file;     // absolute path of its `tasks` in the VFS; empty if not read
   int contrib = 0;            // (css_group, subsystem) pairs naming this container
   std::vector<pid_t> listed;  // pids its `tasks` file lists (container_iter)
 };
@@ -79,10 +80,17 @@ std::vector<std::string> check_invariants(kernel& k, const invariant_options& op
 
   absl::flat_hash_map<const container*, container_info> conts;
   std::vector<const containerfs_root*> roots;
-  std::map<std::string, std::string> expected_files;  // tasks file -> its expected text
+  std::vector<std::pair<std::string, std::string>> expected_files;  // tasks file, its text
 
   {
     absl::MutexLock cm(&core.container_mutex);
+    // "#<hierarchy>:<path>", for reports only (container_path needs container_mutex).
+    auto where = [&core, &conts](const container* c) {
+      auto p = core.container_path(c);
+      auto ci = conts.find(c);
+      return absl::StrCat("#", ci == conts.end() ? -1 : ci->second.root_index, ":",
+                          p.ok() ? p.value() : std::string("?"));
+    };
 
     // --- Hierarchies and subsystem bindings ---
     for (const auto& r : core.roots) roots.push_back(r.get());
@@ -116,10 +124,14 @@ std::vector<std::string> check_invariants(kernel& k, const invariant_options& op
 
     // --- The container trees ---
     std::vector<std::shared_ptr<vfsmount>> mounts = k.vfs().mounts();
+    // (container, covered): `covered` means a mount sits on this directory or above it
+    // in the hierarchy, so its path names another filesystem's file and its `tasks` is
+    // not read.
+    std::vector<std::pair<const container*, bool>> pending;
     for (const containerfs_root* r : roots) {
       int ri = root_index(r);
       std::string mountpoint;
-      if (r != dummy) {
+      if (r != dummy && opts.read_tasks_files) {
         // A mount whose path reaches it: not covered by a later mount at that point or
         // at one of its ancestors' (then the same path would name another file).
         auto visible = [&k](std::shared_ptr<vfsmount> m) {
@@ -138,71 +150,73 @@ std::vector<std::string> check_invariants(kernel& k, const invariant_options& op
           }
         }
       }
+      if (r->top_container.parent != nullptr) bad("hierarchy #", ri, ": top has a parent");
       int reached = 0;
-      // `covered`: a mount sits on this directory or above it in the hierarchy, so its
-      // path names another filesystem's file and its `tasks` is not read.
-      std::function<void(const container*, bool)> walk = [&](const container* c, bool covered) {
+      conts[&r->top_container];  // an entry from the push on marks it reached
+      pending.assign(1, {&r->top_container, false});
+      while (!pending.empty()) {
+        auto [c, covered] = pending.back();
+        pending.pop_back();
         reached++;
-        container_info& info = conts[c];
+        container_info& info = conts[c];  // not used once children are added below
         info.root = r;
         info.root_index = ri;
-        auto p = core.container_path(c);
-        info.path = absl::StrCat("#", ri, ":", p.ok() ? p.value() : std::string("?"));
         if (c->dentry != nullptr) {
           absl::MutexLock dl(&k.vfs().dcache_lock);
           covered = covered || c->dentry->d_mounted > 0;
         }
-        if (!mountpoint.empty() && p.ok() && !covered) {
-          info.tasks_file = absl::StrCat(mountpoint == "/" ? "" : mountpoint,
-                                         p.value() == "/" ? "" : p.value(), "/tasks");
+        if (!mountpoint.empty() && !covered) {
+          auto p = core.container_path(c);
+          if (p.ok()) {
+            info.tasks_file = absl::StrCat(mountpoint == "/" ? "" : mountpoint,
+                                           p.value() == "/" ? "" : p.value(), "/tasks");
+          }
         }
-        if (c->root != r) bad(info.path, ": root pointer is another hierarchy's");
-        if (c->top_container != &r->top_container) bad(info.path, ": wrong top_container");
-        if (c->removed()) bad(info.path, ": removed but still in the tree");
-        if (r != dummy && c->dentry == nullptr) bad(info.path, ": no dentry");
+        if (c->root != r) bad(where(c), ": root pointer is another hierarchy's");
+        if (c->top_container != &r->top_container) bad(where(c), ": wrong top_container");
+        if (c->removed()) bad(where(c), ": removed but still in the tree");
+        if (r != dummy && c->dentry == nullptr) bad(where(c), ": no dentry");
         for (int i = 0; i < CONTAINER_SUBSYS_COUNT; i++) {
           container_subsys_state* css = c->subsys[i];
           bool bound = core.subsys(i)->root == r;
           if (r == dummy) {
             // dummytop keeps every root state; it is its container only while unbound.
             if (css == nullptr) {
-              bad(info.path, ": dummytop lost subsystem ", i, "'s root state");
+              bad(where(c), ": dummytop lost subsystem ", i, "'s root state");
             } else if (bound != (css->container == c)) {
-              bad(info.path, ": root state of subsystem ", i, " points at the wrong container");
+              bad(where(c), ": root state of subsystem ", i, " points at the wrong container");
             }
           } else if (bound) {
             if (css == nullptr) {
-              bad(info.path, ": bound subsystem ", core.subsys(i)->name, " has no css");
+              bad(where(c), ": bound subsystem ", core.subsys(i)->name, " has no css");
             } else if (css->container != c) {
-              bad(info.path, ": css of ", core.subsys(i)->name, " points at another container");
+              bad(where(c), ": css of ", core.subsys(i)->name, " points at another container");
             }
           } else if (css != nullptr) {
-            bad(info.path, ": css of unbound subsystem ", core.subsys(i)->name);
+            bad(where(c), ": css of unbound subsystem ", core.subsys(i)->name);
           }
           if (css != nullptr && css->refcnt.load() < 0) {
-            bad(info.path, ": css refcnt of subsystem ", i, " is ", css->refcnt.load());
+            bad(where(c), ": css refcnt of subsystem ", i, " is ", css->refcnt.load());
           }
           if (css != nullptr && (css->flags & (1UL << CSS_ROOT)) && css->refcnt.load() != 0) {
-            bad(info.path, ": a root css has refcnt ", css->refcnt.load());
+            bad(where(c), ": a root css has refcnt ", css->refcnt.load());
           }
         }
         // Top containers keep no meaningful count, as in the patch: init_css_group never
         // counted, and root states move between hierarchies without their counts.
-        if (c->parent != nullptr && c->count.load() < 0)
-          bad(info.path, ": count ", c->count.load());
+        if (c->parent != nullptr && c->count.load() < 0) bad(where(c), ": count ", c->count.load());
         for (auto it = c->children.begin(); it != c->children.end(); ++it) {
           const container* ch = *it;
-          if (ch->parent != c) bad(info.path, ": a child's parent pointer is wrong");
-          if (ch->sibling != it) bad(info.path, ": a child's sibling iterator is wrong");
+          if (ch->parent != c) bad(where(c), ": a child's parent pointer is wrong");
+          if (ch->sibling != it) bad(where(c), ": a child's sibling iterator is wrong");
           if (conts.contains(ch)) {
-            bad(info.path, ": a child is reachable twice");
+            bad(where(c), ": a child is reachable twice");
             continue;
           }
-          walk(ch, covered);
+          conts[ch];
+          pending.emplace_back(ch, covered);
         }
-      };
-      if (r->top_container.parent != nullptr) bad("hierarchy #", ri, ": top has a parent");
-      walk(&r->top_container, false);
+      }
       if (r != dummy && reached != r->number_of_containers) {
         bad("hierarchy #", ri, ": number_of_containers ", r->number_of_containers, " but ", reached,
             " reachable");
@@ -217,15 +231,19 @@ std::vector<std::string> check_invariants(kernel& k, const invariant_options& op
         css_group* cg;
         bool linked, zombie, exiting;
         pid_t pid;
+        int on_lists;  // css_group task lists naming it
+        int index;     // its row in `membership`
       };
       absl::flat_hash_map<const task_struct*, task_view> tasks;
+      // css_group -> live tasks pointing at it.
       absl::flat_hash_map<const css_group*, int> pointing;
       k.for_each_task_locked([&](task_struct* t) {
         absl::MutexLock l(&t->alloc_lock);
         bool linked = t->cg_list_linked;
         if (linked && *t->cg_list != t) bad("task ", t->pid, ": cg_list iterator points elsewhere");
         bool exiting = t->flags & PF_EXITING;
-        tasks[t] = {t->containers, linked, t->zombie, exiting, t->pid};
+        int index = static_cast<int>(tasks.size());
+        tasks[t] = {t->containers, linked, t->zombie, exiting, t->pid, 0, index};
         // A zombie points at init_css_group without a reference (container_exit); an
         // exiting task still holds its group's until container_exit puts it.
         if (!exiting && !t->zombie) pointing[t->containers]++;
@@ -236,38 +254,40 @@ std::vector<std::string> check_invariants(kernel& k, const invariant_options& op
           [&](const css_group_key& key, css_group* cg) { groups.insert(cg); });
       if (!groups.contains(core.init_css_group())) bad("init_css_group is not in the table");
 
-      absl::flat_hash_map<const task_struct*, int> on_lists;
-      // (task, hierarchy index) -> containers whose lattice lists the task.
-      absl::flat_hash_map<std::pair<const task_struct*, int>, int> membership;
+      // [task index * hierarchies + hierarchy index] -> containers whose lattice lists it.
+      std::vector<int> membership(tasks.size() * roots.size(), 0);
+      std::vector<const container*> in_root;  // per group: its container in each hierarchy
+      std::vector<int> links_per_root;
       core.for_each_css_group_locked([&](const css_group_key& key, css_group* cg) {
-        std::string name = absl::StrCat("css_group ", absl::Hex(reinterpret_cast<uintptr_t>(cg)));
-        if (!(key == cg->key())) bad(name, ": stored under another key");
-        // The container of each hierarchy this group puts its tasks in.
-        std::vector<const container*> in_root(roots.size(), nullptr);
+        auto name = [cg] {
+          return absl::StrCat("css_group ", absl::Hex(reinterpret_cast<uintptr_t>(cg)));
+        };
+        if (!(key == cg->key())) bad(name(), ": stored under another key");
+        in_root.assign(roots.size(), nullptr);
         for (int i = 0; i < CONTAINER_SUBSYS_COUNT; i++) {
           container_subsys_state* css = cg->subsys[i];
           if (css == nullptr || css->container == nullptr) {
-            bad(name, ": no css for subsystem ", i);
+            bad(name(), ": no css for subsystem ", i);
             continue;
           }
           const container* c = css->container;
           auto ci = conts.find(c);
           if (ci == conts.end()) {
-            bad(name, ": css of subsystem ", i, " belongs to a container not in any tree");
+            bad(name(), ": css of subsystem ", i, " belongs to a container not in any tree");
             continue;
           }
           ci->second.contrib++;
-          if (c->subsys[i] != css) bad(name, ": css of subsystem ", i, " is not its container's");
+          if (c->subsys[i] != css) bad(name(), ": css of subsystem ", i, " is not its container's");
           int want = root_index(core.subsys(i)->root);
           if (ci->second.root_index != want) {
-            bad(name, ": subsystem ", i, " css in hierarchy #", ci->second.root_index,
+            bad(name(), ": subsystem ", i, " css in hierarchy #", ci->second.root_index,
                 " but the subsystem is bound to #", want);
             continue;
           }
           if (want < 0) continue;
           if (in_root[want] != nullptr && in_root[want] != c) {
-            bad(name, ": two containers in hierarchy #", want, " (", conts[in_root[want]].path,
-                " and ", ci->second.path, ")");
+            bad(name(), ": two containers in hierarchy #", want, " (", where(in_root[want]),
+                " and ", where(c), ")");
           }
           in_root[want] = c;
         }
@@ -277,67 +297,70 @@ std::vector<std::string> check_invariants(kernel& k, const invariant_options& op
         for (const container* c : cg->named) {
           auto ci = conts.find(c);
           if (ci == conts.end()) {
-            bad(name, ": names a container not in any tree");
+            bad(name(), ": names a container not in any tree");
             continue;
           }
           ci->second.contrib++;
           int ri = ci->second.root_index;
-          if (c->parent == nullptr) bad(name, ": names the top of hierarchy #", ri);
+          if (c->parent == nullptr) bad(name(), ": names the top of hierarchy #", ri);
           if (!roots[ri]->subsys_list.empty() || roots[ri] == dummy) {
-            bad(name, ": names ", ci->second.path, " of a hierarchy with subsystems");
+            bad(name(), ": names ", where(c), " of a hierarchy with subsystems");
           }
           if (prev_root != nullptr && !std::less<const containerfs_root*>()(prev_root, c->root)) {
-            bad(name, ": `named` not sorted by hierarchy or has two entries for one");
+            bad(name(), ": `named` not sorted by hierarchy or has two entries for one");
           }
           prev_root = c->root;
-          if (in_root[ri] != nullptr) bad(name, ": two containers in hierarchy #", ri);
+          if (in_root[ri] != nullptr) bad(name(), ": two containers in hierarchy #", ri);
           in_root[ri] = c;
         }
         for (size_t ri = 0; ri < roots.size(); ri++) {
           if (in_root[ri] == nullptr) in_root[ri] = &roots[ri]->top_container;
         }
-        std::vector<int> links_per_root(roots.size(), 0);
+        links_per_root.assign(roots.size(), 0);
         for (const auto& link : cg->cg_links) {
-          if (link->cg != cg) bad(name, ": a link names another group");
+          if (link->cg != cg) bad(name(), ": a link names another group");
           auto ci = conts.find(link->cont);
           if (ci == conts.end()) {
-            bad(name, ": linked to a container not in any tree");
+            bad(name(), ": linked to a container not in any tree");
             continue;
           }
           int ri = ci->second.root_index;
           links_per_root[ri]++;
           if (link->cont != in_root[ri]) {
-            bad(name, ": linked to ", ci->second.path, " but its css say ",
-                conts[in_root[ri]].path);
+            bad(name(), ": linked to ", where(link->cont), " but its css say ", where(in_root[ri]));
           }
           if (*link->cont_link_list != link.get()) {
-            bad(name, ": link not at its place on ", ci->second.path, "'s css_groups");
+            bad(name(), ": link not at its place on ", where(link->cont), "'s css_groups");
           }
         }
         for (size_t ri = 0; ri < roots.size(); ri++) {
           if (links_per_root[ri] != 1) {
-            bad(name, ": ", links_per_root[ri], " links into hierarchy #", ri, " (want 1)");
+            bad(name(), ": ", links_per_root[ri], " links into hierarchy #", ri, " (want 1)");
           }
         }
         int refs = cg->ref.load();
-        int want = pointing[cg] + (cg == core.init_css_group() ? 1 : 0);
-        if (refs <= 0) bad(name, ": ref ", refs, " but still in the table");
+        auto pi = pointing.find(cg);
+        int live = pi == pointing.end() ? 0 : pi->second;
+        int want = live + (cg == core.init_css_group() ? 1 : 0);
+        if (refs <= 0) bad(name(), ": ref ", refs, " but still in the table");
         if (opts.quiescent ? refs != want : refs < want) {
-          bad(name, ": ref ", refs, " but ", want, " references exist (", pointing[cg],
+          bad(name(), ": ref ", refs, " but ", want, " references exist (", live,
               " live tasks point at it)");
         }
         for (task_struct* t : cg->tasks) {
           auto ti = tasks.find(t);
           if (ti == tasks.end()) {
-            bad(name, ": lists a task that is not in the task table");
+            bad(name(), ": lists a task that is not in the task table");
             continue;
           }
-          on_lists[t]++;
-          if (ti->second.cg != cg) bad("task ", ti->second.pid, " is on another group's list");
-          if (ti->second.zombie) bad("zombie ", ti->second.pid, " is still on a task list");
+          task_view& tv = ti->second;
+          tv.on_lists++;
+          if (tv.cg != cg) bad("task ", tv.pid, " is on another group's list");
+          if (tv.zombie) bad("zombie ", tv.pid, " is still on a task list");
           for (size_t ri = 0; ri < roots.size(); ri++) {
-            membership[{t, static_cast<int>(ri)}]++;
-            conts[in_root[ri]].listed.push_back(ti->second.pid);
+            membership[tv.index * roots.size() + ri]++;
+            container_info& listing = conts[in_root[ri]];
+            if (!listing.tasks_file.empty()) listing.listed.push_back(tv.pid);
           }
         }
       });
@@ -345,11 +368,11 @@ std::vector<std::string> check_invariants(kernel& k, const invariant_options& op
       // Every css_group on a container's list must be in the table and link back.
       for (auto& [c, info] : conts) {
         for (const cg_container_link* link : c->css_groups) {
-          if (link->cont != c) bad(info.path, ": a link on its css_groups names another container");
-          if (!groups.contains(link->cg)) bad(info.path, ": links a freed css_group");
+          if (link->cont != c) bad(where(c), ": a link on its css_groups names another container");
+          if (!groups.contains(link->cg)) bad(where(c), ": links a freed css_group");
         }
         if (c->parent != nullptr && c->count.load() != info.contrib) {
-          bad(info.path, ": count ", c->count.load(), " but ", info.contrib,
+          bad(where(c), ": count ", c->count.load(), " but ", info.contrib,
               " css_group references exist");
         }
       }
@@ -369,22 +392,24 @@ std::vector<std::string> check_invariants(kernel& k, const invariant_options& op
           if (opts.quiescent) bad("task ", tv.pid, " is on no task list");
           continue;
         }
-        if (on_lists[t] != 1) bad("task ", tv.pid, " is on ", on_lists[t], " task lists");
+        if (tv.on_lists != 1) bad("task ", tv.pid, " is on ", tv.on_lists, " task lists");
         for (size_t ri = 0; ri < roots.size(); ri++) {
-          int n = membership[{t, static_cast<int>(ri)}];
+          int n = membership[tv.index * roots.size() + ri];
           if (n != 1) bad("task ", tv.pid, " is in ", n, " containers of hierarchy #", ri);
         }
       }
     }
 
     for (auto& [c, info] : conts) {
-      if (!info.tasks_file.empty()) expected_files[info.tasks_file] = pids_text(info.listed);
+      if (!info.tasks_file.empty()) {
+        expected_files.emplace_back(std::move(info.tasks_file), pids_text(std::move(info.listed)));
+      }
     }
   }  // container_mutex
 
-  if (!opts.read_tasks_files) return v;
   // --- The `tasks` files, as a reader sees them (without container_mutex: the VFS
   // takes i_mutex, which nests outside it) ---
+  std::sort(expected_files.begin(), expected_files.end());
   for (const auto& [file, want] : expected_files) {
     long err = 0;
     std::string got = read_all(*k.init_task(), file, &err);
