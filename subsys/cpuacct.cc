@@ -1,6 +1,7 @@
 #include "subsys/cpuacct.h"
 
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -19,7 +20,18 @@
 
 namespace uk {
 
-namespace {}  // namespace
+namespace {
+
+// MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED) (include/linux/posix-timers_types.h): the
+// summed runtime of every thread of the process, readable for any process the caller's
+// pid namespace sees (posix_cpu_clock_get(); only thread clocks are confined to the
+// caller's own thread group).
+clockid_t process_sched_clock(pid_t tgid) {
+  constexpr unsigned kCpuclockSched = 2;
+  return static_cast<clockid_t>((~static_cast<unsigned>(tgid) << 3) | kCpuclockSched);
+}
+
+}  // namespace
 
 cpuacct_subsys::cpuacct_subsys(kernel& k)
     : container_subsys(k, "cpuacct", cpuacct_subsys_id),
@@ -45,7 +57,17 @@ void cpuacct_subsys::destroy(container* cont) { cont->free_css(subsys_id); }
 
 Errno cpuacct_subsys::populate(container* cont) { return container_add_files(cont, this, files_); }
 
-std::optional<uint64_t> cpuacct_subsys::host_cputime(pid_t tgid, pid_t tid) const {
+std::optional<uint64_t> cpuacct_subsys::host_cputime(pid_t tgid, pid_t tid) {
+  bool whole_process = false;
+  if (tid == tgid && tgid != k().init_task()->tgid) {  // the supervisor has threads uk does not
+    absl::MutexLock l(&last_lock_);
+    whole_process = !threaded_.contains(tgid);
+  }
+  if (whole_process) {
+    timespec ts;
+    if (::clock_gettime(process_sched_clock(tgid), &ts) != 0) return std::nullopt;  // gone
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+  }
   std::string dir = absl::StrCat("/proc/", tgid, "/task/", tid, "/");
   if (use_schedstat_) {
     // "<ns on cpu> <ns waiting> <timeslices>\n"
@@ -111,6 +133,7 @@ void cpuacct_subsys::fork(task_struct* task) {
   std::optional<uint64_t> base = 0;
   if (task == k().init_task()) base = host_cputime(task->tgid, task->pid);
   absl::MutexLock l(&last_lock_);
+  if (task->pid != task->tgid) threaded_.insert(task->tgid);
   if (base) {
     last_[task->pid] = *base;
   } else {
@@ -125,6 +148,7 @@ void cpuacct_subsys::exit(task_struct* task) {
   charge_real(task);
   absl::MutexLock l(&last_lock_);
   last_.erase(task->pid);
+  if (task->pid == task->tgid) threaded_.erase(task->tgid);
 }
 
 // The time since the last reading belongs to the container being left.

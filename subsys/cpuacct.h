@@ -8,8 +8,13 @@
 // - simulated tasks are charged by whoever simulates them (the scheduler) through
 //   charge(), as update_curr() calls cpuacct_charge();
 // - real tasks (task_struct::real) are charged from the host: charge_real() reads
-//   the thread's on-CPU time (/proc/<tgid>/task/<tid>/schedstat, else the utime +
-//   stime of .../stat) and charges the time since the last reading. Readings are
+//   the thread's on-CPU time and charges the time since the last reading. For the
+//   leader of a process uk never saw a second thread of, that is the process's CPU
+//   clock (clock_gettime of MAKE_PROCESS_CPUCLOCK(tgid, CPUCLOCK_SCHED): one system
+//   call, where a /proc read costs an open, a path walk through procfs, a read and a
+//   close on every exit and attach); otherwise /proc/<tgid>/task/<tid>/schedstat, else
+//   the utime + stime of .../stat. The clock also counts threads that came and went
+//   unseen (their time is otherwise lost), and sees zombies. Readings are
 //   taken at fork (the baseline: time spent before uk knew the thread is not
 //   charged), at attach (the delta goes to the container being left), at exit, and
 //   for every real member when a container's `usage` is read.
@@ -27,6 +32,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "uk/cftype.h"
 #include "uk/container.h"
@@ -57,7 +63,7 @@ class cpuacct_subsys final : public container_subsys {
 
   // The host CPU time of thread `tid` of process `tgid` in ns, or nullopt if it
   // cannot be read (the thread is gone).
-  std::optional<uint64_t> host_cputime(pid_t tgid, pid_t tid) const;
+  std::optional<uint64_t> host_cputime(pid_t tgid, pid_t tid);
 
  private:
   struct cpuacct : container_subsys_state {
@@ -72,6 +78,11 @@ class cpuacct_subsys final : public container_subsys {
   const bool use_schedstat_;  // fixed at boot so one thread's readings never mix sources
   absl::Mutex last_lock_;
   absl::flat_hash_map<pid_t, uint64_t> last_ ABSL_GUARDED_BY(last_lock_);
+  // Processes with a thread other than the leader seen at fork: their leader's own time
+  // is not the process clock's. Dropped when the leader exits. When a process gains
+  // its first thread, the leader's readings switch from the clock to /proc: time the
+  // clock counted for unseen threads then holds back the next delta (never doubles).
+  absl::flat_hash_set<pid_t> threaded_ ABSL_GUARDED_BY(last_lock_);
   std::vector<cftype> files_;
 };
 

@@ -4,10 +4,12 @@
 // (row 107).
 #include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -20,13 +22,19 @@ namespace {
 
 // A forked child that pauses or burns CPU until killed; killed and reaped on scope
 // exit, whatever the test's outcome.
+[[noreturn]] void burn_cpu() {
+  for (unsigned long i = 0;; i++) asm volatile("" : "+r"(i));  // not optimised away
+}
+
 class child_process {
  public:
-  explicit child_process(bool burn) {
+  // With `threads` > 1 the child burns CPU in that many threads.
+  explicit child_process(bool burn, int threads = 1) {
     pid_ = ::fork();
     if (pid_ == 0) {
       if (burn) {
-        for (unsigned long i = 0;; i++) asm volatile("" : "+r"(i));  // not optimised away
+        for (int i = 1; i < threads; i++) std::thread(burn_cpu).detach();
+        burn_cpu();
       }
       for (;;) ::pause();
     }
@@ -54,8 +62,9 @@ cpumask_t host_affinity(pid_t pid) {
   return mask;
 }
 
-uint64_t host_schedstat_ns(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/schedstat");
+uint64_t host_schedstat_ns(pid_t pid, pid_t tid = 0) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid ? tid : pid) +
+                   "/schedstat");
   uint64_t ns = 0;
   in >> ns;
   return ns;
@@ -73,8 +82,8 @@ class RealProcessTest : public SubsysTest {
     usable_ = host_affinity(0) & k().topo().cpu_online();
     ASSERT_TRUE(usable_.any());
   }
-  task_struct& mirror(pid_t pid) {
-    auto t = k().do_fork(&init(), 0, pid);
+  task_struct& mirror(pid_t pid, task_struct* parent = nullptr, unsigned long flags = 0) {
+    auto t = k().do_fork(parent ? parent : &init(), flags, pid);
     EXPECT_TRUE(t.ok());
     return *t.value();
   }
@@ -169,6 +178,66 @@ TEST_F(RealProcessTest, CpuacctChargesTheContainerLeftOnAttach) {
   EXPECT_EQ(std::stoull(read("/acct/a/usage")), a);
   // Exit charges the last stretch and forgets the thread.
   k().do_exit(&t, 0);
+}
+
+// A single-threaded process is read through its process CPU clock, which still answers
+// for a zombie: everything it ran in the container is charged at exit, as much as its
+// parent's wait4 reports.
+TEST_F(RealProcessTest, CpuacctChargesAKilledProcessInFullAtExit) {
+  ASSERT_EQ(mount("/acct", "cpuacct"), 0);
+  ASSERT_EQ(mkdir("/acct/a"), 0);
+  pid_t pid = ::fork();
+  if (pid == 0) burn_cpu();
+  ASSERT_GT(pid, 0);
+  task_struct& t = mirror(pid);
+  ASSERT_GT(attach("/acct/a", t), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ::kill(pid, SIGKILL);
+  siginfo_t info;
+  ASSERT_EQ(::waitid(P_PID, pid, &info, WEXITED | WNOWAIT), 0);  // a zombie now
+  k().do_exit(&t, 0);
+  uint64_t usage = std::stoull(read("/acct/a/usage"));
+  struct rusage ru;
+  ASSERT_EQ(::wait4(pid, nullptr, 0, &ru), pid);
+  double ran = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e9 +
+               (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e3;
+  ASSERT_GT(ran, 0);
+  EXPECT_NEAR(double(usage), ran, 0.05 * ran + 1e6);
+}
+
+// Once uk knows a second thread, each thread is charged its own time: the leader's is
+// no longer the process clock, which would count the other thread twice.
+TEST_F(RealProcessTest, CpuacctChargesEachThreadOnce) {
+  ASSERT_EQ(mount("/acct", "cpuacct"), 0);
+  ASSERT_EQ(mkdir("/acct/a"), 0);
+  child_process child(true, 2);
+  ASSERT_GT(child.pid(), 0);
+  pid_t tid = 0;
+  for (int i = 0; i < 200 && tid == 0; i++) {
+    std::string task_dir = "/proc/" + std::to_string(child.pid()) + "/task";
+    for (const auto& e : std::filesystem::directory_iterator(task_dir)) {
+      pid_t id = std::stoi(e.path().filename().string());
+      if (id != child.pid()) tid = id;
+    }
+    if (tid == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_GT(tid, 0);
+  task_struct& leader = mirror(child.pid());
+  task_struct& thread =
+      mirror(tid, &leader, CLONE_THREAD | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND);
+  ASSERT_GT(attach("/acct/a", leader), 0);
+  ASSERT_GT(attach("/acct/a", thread), 0);
+
+  uint64_t u0 = std::stoull(read("/acct/a/usage"));
+  uint64_t s0 = host_schedstat_ns(child.pid()) + host_schedstat_ns(child.pid(), tid);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  uint64_t u1 = std::stoull(read("/acct/a/usage"));
+  uint64_t s1 = host_schedstat_ns(child.pid()) + host_schedstat_ns(child.pid(), tid);
+  ASSERT_GT(s1, s0);
+  double ran = double(s1 - s0);
+  EXPECT_NEAR(double(u1 - u0), ran, 0.1 * ran);
+  k().do_exit(&thread, 0);
+  k().do_exit(&leader, 0);
 }
 
 }  // namespace
