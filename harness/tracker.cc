@@ -101,7 +101,9 @@ tracker::tracker(uk::kernel& k, trace_log& trace)
 
 tracker::~tracker() {
   absl::MutexLock l(&mu_);
-  for (auto& [tgid, p] : procs_) close(p.pidfd);
+  for (auto& [tgid, p] : procs_) {
+    if (p.pidfd >= 0) close(p.pidfd);
+  }
   if (last_pid_fd_ >= 0) close(last_pid_fd_);
   if (exit_ep_ >= 0) close(exit_ep_);
 }
@@ -231,7 +233,16 @@ void tracker::thread_exit(pid_t tid) {
 
 void tracker::group_exit(pid_t tid, int code) {
   absl::MutexLock l(&mu_);
+  // An exec of the leaving process is not confirmed (a /proc read per exec: `sh -c`
+  // loops exec and exit at once): the new comm would show nowhere, and the threads
+  // an exec ended exit now with the rest.
+  pending_exec_.erase(tid);
+  if (uk::task_struct* t = kernel_.find_task_by_pid(tid)) {
+    for (pid_t thread : threads_locked(t->tgid)) pending_exec_.erase(thread);
+  }
+  exiting_ = tid;
   settle_locked();
+  exiting_ = 0;
   if (pending_unshare_.contains(tid)) update_unshares_locked(tid, true);
   uk::task_struct* t = kernel_.find_task_by_pid(tid);
   if (t) exit_process_locked(t->tgid, code);
@@ -527,7 +538,13 @@ uk::task_struct* tracker::add_task_locked(uk::task_struct* parent, pid_t tid, un
     return nullptr;
   }
   uk::task_struct* t = r.value();
-  if (!thread) {
+  if (!thread && tid == exiting_) {
+    // First seen at its own exit_group trap, whose exit runs before the reply: its
+    // death needs no watching (an epoll_ctl each way saved for every short-lived
+    // process, e.g. each child of a fork loop).
+    if (pidfd >= 0) close(pidfd);
+    procs_[tid].pidfd = -1;
+  } else if (!thread) {
     int fd = pidfd >= 0 ? pidfd : static_cast<int>(syscall(SYS_pidfd_open, tid, 0));
     epoll_event ev = {};
     ev.events = EPOLLIN;
@@ -590,7 +607,7 @@ void tracker::exit_process_locked(pid_t tgid, int code) {
   }
   auto it = procs_.find(tgid);
   if (it != procs_.end()) {
-    close(it->second.pidfd);  // leaves exit_ep_ with it
+    if (it->second.pidfd >= 0) close(it->second.pidfd);  // leaves exit_ep_ with it
     procs_.erase(it);
   }
   std::erase_if(pending_, [tgid](const pending_fork& p) { return p.tgid == tgid && p.done; });

@@ -67,7 +67,8 @@ class tracker {
   using fork_check = std::function<uk::Errno(uk::task_struct* forker,
                                              const std::vector<uk::task_struct*>& in_flight)>;
   uk::Errno admit_fork(pid_t tid, unsigned long clone_flags, const fork_check& check);
-  // A trapped execve: the new comm is read from /proc at the next settle.
+  // A trapped execve: the new comm is read from /proc at the next settle (`filename`,
+  // empty unless traced, only says whether the comm is its truncated base name).
   void note_exec(pid_t tid, const std::string& filename);
   // Any trapped syscall from `tid`: its earlier fork (and unshare) has returned by now.
   void note_syscall(pid_t tid);
@@ -209,6 +210,9 @@ class tracker {
   int exit_ep_ = -1;
   std::vector<pending_fork> pending_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<pid_t, std::string> pending_exec_ ABSL_GUARDED_BY(mu_);
+  // The process whose exit_group trap group_exit() is settling (else 0): if that
+  // settle mirrors it, it gets no pidfd in exit_ep_.
+  pid_t exiting_ ABSL_GUARDED_BY(mu_) = 0;
   struct pending_unshare {
     unsigned long flags;
     host_ns before;

@@ -519,6 +519,12 @@ std::string supervisor::resolve(pid_t pid, const std::string& path) {
 }
 
 void supervisor::on_exec(const seccomp_notif& req, int dirfd, uint64_t path_addr) {
+  // The new comm comes from /proc once the exec is done: the file name is read from
+  // the tracee only for the trace and the rules.
+  if (!trace_.enabled() && opts_.rules.empty()) {
+    tracker_.note_exec(req.pid, "");
+    return respond_continue(req.id);
+  }
   std::string file;
   bool ok = read_string(req.pid, path_addr, &file);
   if (ok && id_valid(req.id)) {
