@@ -218,7 +218,7 @@ void tracker::update_unshares_locked(pid_t only, bool returned) {
 
 void tracker::thread_exit(pid_t tid) {
   absl::MutexLock l(&mu_);
-  settle_locked();
+  settle_locked(/*observation=*/false);
   // An unshare that returned: the patch's node_<pid> outlives the thread.
   if (pending_unshare_.contains(tid)) update_unshares_locked(tid, true);
   uk::task_struct* t = kernel_.find_task_by_pid(tid);
@@ -241,7 +241,7 @@ void tracker::group_exit(pid_t tid, int code) {
     for (pid_t thread : threads_locked(t->tgid)) pending_exec_.erase(thread);
   }
   exiting_ = tid;
-  settle_locked();
+  settle_locked(/*observation=*/false);
   exiting_ = 0;
   if (pending_unshare_.contains(tid)) update_unshares_locked(tid, true);
   uk::task_struct* t = kernel_.find_task_by_pid(tid);
@@ -339,11 +339,11 @@ std::vector<std::string> tracker::check(bool read_tasks_files) {
 
 bool tracker::is_known(pid_t tid) { return kernel_.find_task_by_pid(tid) != nullptr; }
 
-void tracker::settle_locked() {
+void tracker::settle_locked(bool observation) {
   scan_forks_locked();
   if (!pending_exec_.empty()) update_execs_locked();
   if (!pending_unshare_.empty()) update_unshares_locked(0, false);
-  reap_dead_locked();
+  if (observation) reap_dead_locked();
   release_zombies_locked(false);
 }
 

@@ -166,7 +166,10 @@ class tracker {
     uint64_t since_ns;
   };
 
-  void settle_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `observation`: someone is about to look at the table, so processes that died
+  // meanwhile exit first (their pidfds are read). An exit trap's settle only mirrors
+  // new forks before the exiting parent goes; the main loop reaps the dead anyway.
+  void settle_locked(bool observation = true) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void scan_forks_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The old full walk: every pid in /proc and every supervised process's task dir.
   void walk_proc_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
