@@ -4,7 +4,9 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <fuse3/fuse_lowlevel.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -231,12 +233,14 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
 
 void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
   state& s = st(req);
-  std::vector<char> buf(size);
-  long n = uk::sys_pread64(s.caller(req), static_cast<int>(fi->fh), buf.data(), size, off);
+  // Not zeroed: readers ask for 64 KiB or more and get a few bytes (a value-initialised
+  // vector cleared it all on every read).
+  std::unique_ptr<char[]> buf(new char[size]);
+  long n = uk::sys_pread64(s.caller(req), static_cast<int>(fi->fh), buf.get(), size, off);
   if (n < 0) {
     fuse_reply_err(req, static_cast<int>(-n));
   } else {
-    fuse_reply_buf(req, buf.data(), static_cast<size_t>(n));
+    fuse_reply_buf(req, buf.get(), static_cast<size_t>(n));
   }
 }
 
@@ -392,28 +396,70 @@ absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::mount(uk::kernel& k, t
     b->se_ = nullptr;
     return absl::InternalError(absl::StrCat("cannot mount FUSE at ", dir));
   }
-  fuse_session* se = b->se_;
-  fuse_bridge* raw = b.get();
-  b->loop_ = std::thread([se, raw] {
-    fuse_session_loop(se);
-    raw->loop_done_.store(true);
-  });
+  b->start_workers();
   return b;
+}
+
+// One worker per CPU uk-run may use (at most kMaxWorkers), each pinned to its CPU and
+// waiting in poll(2) on the non-blocking /dev/fuse fd. A request wakes every poller
+// (poll waits are not exclusive); the worker on the requester's CPU runs as soon as
+// the requester blocks and takes the request, the others find nothing (EAGAIN) and
+// wait again. With one unpinned reader, the host woke it on the other, idle CPU,
+// and each round trip crossed CPUs twice (cgops, 2 CPUs: tasks write 100 -> 40 us,
+// read 100 -> 65 us, mkdir+rmdir 130 -> 70 us).
+void fuse_bridge::start_workers() {
+  constexpr size_t kMaxWorkers = 8;
+  fuse_session* se = se_;
+  int fd = fuse_session_fd(se);
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  cpu_set_t usable;
+  CPU_ZERO(&usable);
+  if (sched_getaffinity(0, sizeof usable, &usable) != 0) CPU_SET(sched_getcpu(), &usable);
+  for (int cpu = 0; cpu < CPU_SETSIZE && workers_.size() < kMaxWorkers; cpu++) {
+    if (!CPU_ISSET(cpu, &usable)) continue;
+    auto w = std::make_unique<worker>();
+    std::atomic<bool>* done = &w->done;
+    w->thread = std::thread([se, fd, cpu, done] {
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(cpu, &one);
+      sched_setaffinity(0, sizeof one, &one);  // best effort: unpinned still serves
+      fuse_buf buf = {};
+      // As fuse_session_loop(): ends on unmount (ENODEV), fuse_session_exit or an error.
+      while (!fuse_session_exited(se)) {
+        int r = fuse_session_receive_buf(se, &buf);
+        if (r == -EAGAIN) {
+          pollfd p = {fd, POLLIN, 0};
+          if (poll(&p, 1, -1) < 0 && errno != EINTR) break;
+          if (p.revents & (POLLERR | POLLHUP | POLLNVAL)) break;  // aborted: unmounted
+          continue;
+        }
+        if (r == -EINTR) continue;
+        if (r <= 0) break;
+        fuse_session_process_buf(se, &buf);
+      }
+      free(buf.mem);
+      done->store(true);
+    });
+    workers_.push_back(std::move(w));
+  }
 }
 
 fuse_bridge::~fuse_bridge() {
   if (!se_) return;
   fuse_session_exit(se_);
-  // Unmounting aborts the connection: the loop's read returns ENODEV and it ends. A
-  // lazy unmount of a busy mount does not, so the loop is also woken by a signal
-  // (SIGUSR1, caught without SA_RESTART: the read fails with EINTR and the loop sees
-  // the exit flag).
+  // Unmounting aborts the connection: each worker's poll reports an error and it ends.
+  // A lazy unmount of a busy mount does not, so the workers are also woken by a signal
+  // (SIGUSR1: poll fails with EINTR and the loop sees the exit flag), again until each
+  // has ended, as a signal that lands just before poll is lost.
   umount2(dir_.c_str(), MNT_DETACH);
-  while (!loop_done_.load()) {
-    pthread_kill(loop_.native_handle(), SIGUSR1);
-    usleep(2000);
+  for (auto& w : workers_) {
+    while (!w->done.load()) {
+      pthread_kill(w->thread.native_handle(), SIGUSR1);
+      usleep(2000);
+    }
+    w->thread.join();
   }
-  loop_.join();
   fuse_session_unmount(se_);
   fuse_session_destroy(se_);
 }

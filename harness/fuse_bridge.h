@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -30,7 +31,8 @@ namespace ukrun {
 class fuse_bridge {
  public:
   // Mounts FUSE at `dir` (absolute, existing) showing the kernel's tree at the same
-  // path, and starts its request loop on a thread of its own.
+  // path, and starts its request loops, one thread per usable CPU (at most 8): requests
+  // may be served concurrently.
   static absl::StatusOr<std::unique_ptr<fuse_bridge>> mount(uk::kernel& k, tracker& tr,
                                                             const std::string& dir,
                                                             const std::string& fsname);
@@ -50,8 +52,13 @@ class fuse_bridge {
   std::string dir_;
   std::unique_ptr<state> state_;
   fuse_session* se_ = nullptr;
-  std::thread loop_;
-  std::atomic<bool> loop_done_{false};
+  // The request loops (start_workers()).
+  struct worker {
+    std::thread thread;
+    std::atomic<bool> done{false};
+  };
+  void start_workers();
+  std::vector<std::unique_ptr<worker>> workers_;
 };
 
 }  // namespace ukrun
