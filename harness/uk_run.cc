@@ -57,6 +57,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "harness/control_socket.h"
 #include "harness/cpu_enforcer.h"
 #include "harness/freezer_host.h"
@@ -1336,6 +1337,13 @@ void forward(int sig) {
 }
 
 int outer_main(int argc, char** argv) {
+#ifdef NDEBUG
+  // Upstream absl checks lock order (deadlock detection) only without NDEBUG; Debian's
+  // libabsl is built without it, so every build would pay a global graph update per
+  // Mutex::Lock. Optimised builds drop it as upstream's would; the tests (fastbuild,
+  // sanitizers) keep it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+#endif
   options opts = parse_options(argc, argv);
   if (!opts.tree_of.empty()) return tree_of_main(opts.tree_of);
   opts.outer_pid = getpid();  // before the pid namespace: the user's view
