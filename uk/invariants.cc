@@ -27,10 +27,10 @@
 #include "uk/kernel.h"
 #include "uk/task.h"
 #include "vfs/dentry.h"
+#include "vfs/file.h"
 #include "vfs/mount.h"
 #include "vfs/path.h"
 #include "vfs/super.h"
-#include "vfs/syscalls.h"
 #include "vfs/vfs.h"
 
 namespace uk {
@@ -43,7 +43,7 @@ namespace {
 struct container_info {
   const containerfs_root* root = nullptr;
   int root_index = 0;         // position in core.roots
-  std::string tasks_file;     // absolute path of its `tasks` in the VFS; empty if not read
+  path tasks;                 // its `tasks` file (a mount of the hierarchy); empty if not read
   int contrib = 0;            // (css_group, subsystem) pairs naming this container
   std::vector<pid_t> listed;  // pids its `tasks` file lists (container_iter)
 };
@@ -55,18 +55,27 @@ std::string pids_text(std::vector<pid_t> pids) {
   return s;
 }
 
-std::string read_all(task_struct& t, const std::string& file, long* err) {
+// The whole file at `p` as a reader gets it: opened (its open() makes the snapshot a
+// `tasks` file serves), read to the end through its file operations, released.
+std::string read_all(const path& p, long* err) {
   std::string out;
-  long fd = sys_open(t, file.c_str(), O_RDONLY);
-  if (fd < 0) {
-    *err = fd;
+  ErrorOr<std::shared_ptr<file>> f = dentry_open(p, O_RDONLY);
+  if (!f.ok()) {
+    *err = -f.error().code();
     return out;
   }
   char buf[4096];
-  long n;
-  while ((n = sys_read(t, static_cast<int>(fd), buf, sizeof buf)) > 0) out.append(buf, n);
-  sys_close(t, static_cast<int>(fd));
-  *err = n < 0 ? n : 0;
+  loff_t pos = 0;
+  while (true) {
+    ErrorOr<size_t> n = vfs_read(*f.value(), buf, sizeof buf, &pos);
+    if (!n.ok()) {
+      *err = -n.error().code();
+      return out;
+    }
+    if (n.value() == 0) break;
+    out.append(buf, n.value());
+  }
+  *err = 0;
   return out;
 }
 
@@ -80,7 +89,7 @@ std::vector<std::string> check_invariants(kernel& k, const invariant_options& op
 
   absl::flat_hash_map<const container*, container_info> conts;
   std::vector<const containerfs_root*> roots;
-  std::vector<std::pair<std::string, std::string>> expected_files;  // tasks file, its text
+  std::vector<std::pair<path, std::string>> expected_files;  // tasks file, its text
 
   {
     absl::MutexLock cm(&core.container_mutex);
@@ -124,28 +133,16 @@ std::vector<std::string> check_invariants(kernel& k, const invariant_options& op
 
     // --- The container trees ---
     std::vector<std::shared_ptr<vfsmount>> mounts = k.vfs().mounts();
-    // (container, covered): `covered` means a mount sits on this directory or above it
-    // in the hierarchy, so its path names another filesystem's file and its `tasks` is
-    // not read.
-    std::vector<std::pair<const container*, bool>> pending;
+    std::vector<const container*> pending;
     for (const containerfs_root* r : roots) {
       int ri = root_index(r);
-      std::string mountpoint;
+      // Any mount of the hierarchy opens its files: each container's `tasks` is read
+      // through its own dentry, so one under another mount is read too.
+      std::shared_ptr<vfsmount> mnt;
       if (r != dummy && opts.read_tasks_files) {
-        // A mount whose path reaches it: not covered by a later mount at that point or
-        // at one of its ancestors' (then the same path would name another file).
-        auto visible = [&k](std::shared_ptr<vfsmount> m) {
-          for (; m->mnt_parent != nullptr; m = m->mnt_parent) {
-            if (k.vfs().lookup_mnt(m->mnt_parent.get(), m->mnt_mountpoint.get()) != m) {
-              return false;
-            }
-          }
-          return true;
-        };
         for (const auto& m : mounts) {
-          if (m->mnt_sb.get() == r->sb && m->mnt_sb && m->mnt_root == m->mnt_sb->s_root &&
-              visible(m)) {
-            mountpoint = k.vfs().d_path(path{m, m->mnt_root});
+          if (m->mnt_sb != nullptr && m->mnt_sb.get() == r->sb) {
+            mnt = m;
             break;
           }
         }
@@ -153,23 +150,20 @@ std::vector<std::string> check_invariants(kernel& k, const invariant_options& op
       if (r->top_container.parent != nullptr) bad("hierarchy #", ri, ": top has a parent");
       int reached = 0;
       conts[&r->top_container];  // an entry from the push on marks it reached
-      pending.assign(1, {&r->top_container, false});
+      pending.assign(1, &r->top_container);
       while (!pending.empty()) {
-        auto [c, covered] = pending.back();
+        const container* c = pending.back();
         pending.pop_back();
         reached++;
         container_info& info = conts[c];  // not used once children are added below
         info.root = r;
         info.root_index = ri;
-        if (c->dentry != nullptr) {
-          absl::MutexLock dl(&k.vfs().dcache_lock);
-          covered = covered || c->dentry->d_mounted > 0;
-        }
-        if (!mountpoint.empty() && !covered) {
-          auto p = core.container_path(c);
-          if (p.ok()) {
-            info.tasks_file = absl::StrCat(mountpoint == "/" ? "" : mountpoint,
-                                           p.value() == "/" ? "" : p.value(), "/tasks");
+        if (mnt != nullptr && c->dentry != nullptr) {
+          std::shared_ptr<dentry> tasks = d_lookup(*c->dentry, "tasks");
+          if (tasks == nullptr) {
+            bad(where(c), ": no tasks file");
+          } else {
+            info.tasks = path{mnt, std::move(tasks)};
           }
         }
         if (c->root != r) bad(where(c), ": root pointer is another hierarchy's");
@@ -214,7 +208,7 @@ std::vector<std::string> check_invariants(kernel& k, const invariant_options& op
             continue;
           }
           conts[ch];
-          pending.emplace_back(ch, covered);
+          pending.push_back(ch);
         }
       }
       if (r != dummy && reached != r->number_of_containers) {
@@ -360,7 +354,7 @@ std::vector<std::string> check_invariants(kernel& k, const invariant_options& op
           for (size_t ri = 0; ri < roots.size(); ri++) {
             membership[tv.index * roots.size() + ri]++;
             container_info& listing = conts[in_root[ri]];
-            if (!listing.tasks_file.empty()) listing.listed.push_back(tv.pid);
+            if (listing.tasks) listing.listed.push_back(tv.pid);
           }
         }
       });
@@ -401,22 +395,21 @@ std::vector<std::string> check_invariants(kernel& k, const invariant_options& op
     }
 
     for (auto& [c, info] : conts) {
-      if (!info.tasks_file.empty()) {
-        expected_files.emplace_back(std::move(info.tasks_file), pids_text(std::move(info.listed)));
+      if (info.tasks) {
+        expected_files.emplace_back(std::move(info.tasks), pids_text(std::move(info.listed)));
       }
     }
   }  // container_mutex
 
-  // --- The `tasks` files, as a reader sees them (without container_mutex: the VFS
-  // takes i_mutex, which nests outside it) ---
-  std::sort(expected_files.begin(), expected_files.end());
+  // --- The `tasks` files, as a reader sees them (without container_mutex, as a
+  // reader's open and read run) ---
   for (const auto& [file, want] : expected_files) {
     long err = 0;
-    std::string got = read_all(*k.init_task(), file, &err);
+    std::string got = read_all(file, &err);
     if (err != 0) {
-      bad(file, ": read failed with errno ", -err);
+      bad(k.vfs().d_path(file), ": read failed with errno ", -err);
     } else if (got != want) {
-      bad(file, ": lists [", got, "] but the task table says [", want, "]");
+      bad(k.vfs().d_path(file), ": lists [", got, "] but the task table says [", want, "]");
     }
   }
   return v;

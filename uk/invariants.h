@@ -18,7 +18,8 @@
 //     agree;
 //   - the pids a container's `tasks` file lists (container_iter) are exactly the tasks
 //     whose container in that hierarchy it is, and, with read_tasks_files, the file
-//     read through the VFS says the same.
+//     opened and read through the VFS's file operations says the same, for every
+//     container of a mounted hierarchy (also one under another mount).
 // Each violation is one line of text; an empty result means every invariant holds.
 #pragma once
 
@@ -39,9 +40,10 @@ struct invariant_options {
   // child not yet in the table, an exit's old group not yet put), and a task just
   // added to the table may not be on its group's list yet.
   bool quiescent = true;
-  // Also open and read every mounted hierarchy's `tasks` files through the VFS (as the
-  // init task) and compare them with the task table. The locks are dropped for this
-  // phase, so it is only meaningful when nothing attaches concurrently.
+  // Also open and read every mounted hierarchy's `tasks` files through the VFS
+  // (dentry_open and vfs_read on each container's own `tasks` dentry) and compare them
+  // with the task table. The locks are dropped for this phase, so it is only
+  // meaningful when nothing attaches concurrently.
   bool read_tasks_files = true;
 };
 

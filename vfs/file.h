@@ -99,4 +99,9 @@ size_t simple_read_from_buffer(char* to, size_t count, loff_t* pos, std::string_
 // release() (see above).
 ErrorOr<std::shared_ptr<file>> dentry_open(const path& p, unsigned int flags);
 
+// vfs_read(): a read of `f` at *pos by the kernel itself (read(2) and pread64(2) call it
+// after the fd lookup): EBADF unless open for reading, EINVAL for a bad range, else
+// f_op->read. The caller holds f.f_pos_lock if pos is &f.f_pos.
+ErrorOr<size_t> vfs_read(file& f, char* buf, size_t count, loff_t* pos);
+
 }  // namespace uk

@@ -27,16 +27,6 @@ ErrorOr<size_t> rw_verify_area(loff_t pos, size_t count) {
   return count < kMaxRwCount ? count : kMaxRwCount;
 }
 
-// vfs_read(): EBADF unless open for reading; then the checks, then f_op->read.
-ErrorOr<size_t> vfs_read(file& f, char* buf, size_t count, loff_t* pos) {
-  if (!(f.f_mode & file::FMODE_READ)) return Errno(EBADF);
-  UK_ASSIGN_OR_RETURN(count, rw_verify_area(*pos, count));
-  if (buf == nullptr && count != 0) return Errno(EFAULT);  // access_ok()
-  UK_ASSIGN_OR_RETURN(size_t n, f.f_op->read(f, buf, count, pos));
-  UK_CHECK(n <= count);
-  return n;
-}
-
 ErrorOr<size_t> vfs_write(file& f, const char* buf, size_t count, loff_t* pos) {
   if (!(f.f_mode & file::FMODE_WRITE)) return Errno(EBADF);
   UK_ASSIGN_OR_RETURN(count, rw_verify_area(*pos, count));
@@ -84,6 +74,16 @@ ErrorOr<loff_t> do_lseek(vfs_task& t, int fd, loff_t offset, int whence) {
 }
 
 }  // namespace
+
+// vfs_read(): EBADF unless open for reading; then the checks, then f_op->read.
+ErrorOr<size_t> vfs_read(file& f, char* buf, size_t count, loff_t* pos) {
+  if (!(f.f_mode & file::FMODE_READ)) return Errno(EBADF);
+  UK_ASSIGN_OR_RETURN(count, rw_verify_area(*pos, count));
+  if (buf == nullptr && count != 0) return Errno(EFAULT);  // access_ok()
+  UK_ASSIGN_OR_RETURN(size_t n, f.f_op->read(f, buf, count, pos));
+  UK_CHECK(n <= count);
+  return n;
+}
 
 long sys_read(vfs_task& t, int fd, void* buf, size_t count) {
   current_scope s(t);

@@ -10,6 +10,9 @@
 #include "tests/uk/kernel_fixture.h"
 #include "uk/container_core.h"
 #include "uk/css_group.h"
+#include "vfs/dentry.h"
+#include "vfs/file.h"
+#include "vfs/inode.h"
 
 namespace uk::testing {
 namespace {
@@ -123,6 +126,35 @@ TEST_F(InvariantsTest, ReportsATaskInTwoContainersOfOneHierarchy) {
   EXPECT_THAT(check_invariants(k(), {.read_tasks_files = false}),
               Contains(HasSubstr("two containers in hierarchy")));
   cg->subsys[cpu_subsys_id] = saved;
+  EXPECT_THAT(check_invariants(k()), IsEmpty());
+}
+
+// A `tasks` file's read through the VFS is compared with the task table, for every
+// container of a mounted hierarchy: here one under another mount (its path now names
+// the other filesystem's directory), whose file is made to read a wrong pid.
+TEST_F(InvariantsTest, ReadsEveryTasksFileEvenUnderAnotherMount) {
+  ASSERT_EQ(mount("/a", "cpuset"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/a/x", 0755), 0);
+  task_struct& t = spawn(init());
+  ASSERT_EQ(write_file(init(), "/a/x/tasks", std::to_string(t.pid)), 1);
+  ASSERT_EQ(sys_mount(init(), "none", "/a/x", "cgroup", 0, "none,name=over"), 0);
+  EXPECT_THAT(check_invariants(k()), IsEmpty());
+
+  struct wrong_pid : file_operations {
+    ErrorOr<size_t> read(file& f, char* buf, size_t count, loff_t* pos) const override {
+      return simple_read_from_buffer(buf, count, pos, "99999\n");
+    }
+  };
+  static const wrong_pid kWrongPid;
+  container* x = k().containers().subsys(cpuset_subsys_id)->root->top_container.children.front();
+  std::shared_ptr<dentry> tasks = d_lookup(*x->dentry, "tasks");
+  ASSERT_NE(tasks, nullptr);
+  const file_operations* saved = tasks->d_inode->i_fop;
+  tasks->d_inode->i_fop = &kWrongPid;
+  EXPECT_THAT(check_invariants(k()),
+              Contains(HasSubstr("lists [99999\n] but the task table says [" +
+                                 std::to_string(t.pid) + "\n]")));
+  tasks->d_inode->i_fop = saved;
   EXPECT_THAT(check_invariants(k()), IsEmpty());
 }
 
