@@ -372,6 +372,7 @@ void tracker::scan_forks_locked() {
       if (trace_.enabled()) trace_.event("untracked", absl::StrFormat("\"pid\":%d", pid));
       return false;
     };
+    size_t known = kernel_.nr_tasks();
     // Retries first: an older pid may be the parent of a newer one.
     std::vector<retry> again = std::exchange(retry_, {});
     for (const retry& r : again) {
@@ -388,9 +389,12 @@ void tracker::scan_forks_locked() {
       retry_.erase(std::unique(retry_.begin(), retry_.end(),
                                [](const retry& a, const retry& b) { return a.pid == b.pid; }),
                    retry_.end());
-      // A parent probed after its child (pids wrapped, or reparenting): once more.
-      std::erase_if(retry_,
-                    [&](const retry& r) { return probe_locked(r.pid) == probe_result::settled; });
+      // A parent probed after its child (pids wrapped, or reparenting): once more, if
+      // this settle mirrored a task (a retry's parent can only be a new one).
+      if (kernel_.nr_tasks() != known) {
+        std::erase_if(retry_,
+                      [&](const retry& r) { return probe_locked(r.pid) == probe_result::settled; });
+      }
     }
   }
   std::erase_if(pending_, [](const pending_fork& p) { return p.done; });
