@@ -278,6 +278,7 @@ tracker::pinned_task tracker::task_for(pid_t tid) {
 }
 
 void tracker::release_zombies() {
+  if (!have_zombies_.load(std::memory_order_relaxed)) return;  // most traps: no exit
   absl::MutexLock l(&mu_);
   release_zombies_locked(false);
 }
@@ -293,6 +294,7 @@ void tracker::release_zombies_locked(bool wait) {
     uk::task_struct* t = kernel_.find_task_by_pid(pid);
     if (t && t->zombie) kernel_.release_task(t);
   }
+  have_zombies_.store(false, std::memory_order_relaxed);
   gate_.WriterUnlock();
 }
 
@@ -591,6 +593,7 @@ void tracker::exit_task_locked(uk::task_struct* t, int code) {
   }
   kernel_.do_exit(t, code);
   zombies_.push_back(tid);
+  have_zombies_.store(true, std::memory_order_relaxed);
   if (event_checks_) check_event_locked(tid, nullptr);
 }
 

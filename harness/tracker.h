@@ -18,6 +18,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -209,6 +210,10 @@ class tracker {
   absl::Mutex mu_;
   absl::Mutex gate_ ABSL_ACQUIRED_AFTER(mu_);        // readers: pins; writer: release_zombies
   std::vector<pid_t> zombies_ ABSL_GUARDED_BY(mu_);  // exited, not released yet
+  // !zombies_.empty(), readable without mu_: release_zombies() runs after every trap
+  // and main-loop wakeup, and most have nothing to free. Set and cleared under mu_; a
+  // stale false only delays a release to the next settle.
+  std::atomic<bool> have_zombies_{false};
   pid_prober prober_ ABSL_GUARDED_BY(mu_);
   int exit_ep_ = -1;
   std::vector<pending_fork> pending_ ABSL_GUARDED_BY(mu_);
