@@ -188,7 +188,7 @@ void net_enforcer::on_socket_call(pid_t tid, int fd, bool connecting) {
     }
   }
   absl::MutexLock l(&pass_mu_);
-  pass(connecting ? tid : -1, fd);
+  pass(connecting ? tid : -1, fd, /*settled=*/true);  // task_for() above settled
 }
 
 int net_enforcer::grab(pid_t tgid, int fd, uint64_t ino) {
@@ -226,9 +226,9 @@ bool net_enforcer::set_rate(pid_t tgid, int fd, uint64_t ino, uint64_t bytes_per
   return ok;
 }
 
-void net_enforcer::pass(pid_t extra_tid, int extra_fd) {
+void net_enforcer::pass(pid_t extra_tid, int extra_fd, bool settled) {
   const uint64_t start = uk::monotonic_ns();
-  tracker_.settle();
+  if (!settled) tracker_.settle();
   net_split_input in;
   std::vector<member> members;
   {

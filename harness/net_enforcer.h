@@ -89,7 +89,9 @@ class net_enforcer {
 
   void run();
   void kick();
-  void pass(pid_t extra_tid, int extra_fd) ABSL_EXCLUSIVE_LOCKS_REQUIRED(pass_mu_);
+  // `settled`: the caller has just settled the tracker (a trapped connect/accept).
+  void pass(pid_t extra_tid, int extra_fd, bool settled = false)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(pass_mu_);
   // pidfd_getfd of the tracee's `fd`, if it still is socket `ino`; else -1.
   int grab(pid_t tgid, int fd, uint64_t ino);
   bool apply(int dup, pid_t tgid, uint64_t ino, uint64_t bytes_per_s)
