@@ -15,6 +15,7 @@ here="${RUNFILES_DIR:-$0.runfiles}/uk"
 [[ -d "$here" ]] || here="$(cd "$(dirname "$0")/../.." && pwd)"
 ukrun="$here/harness/uk-run"
 work="$here/tests/bench/workloads"
+floor="$here/tests/bench/trap_floor"
 rounds="${ROUNDS:-7}"
 tmp=$(mktemp -d /tmp/uk-run-bench.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -22,23 +23,33 @@ trap 'rm -rf "$tmp"' EXIT
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 minimum() { sort -n | head -1; }
 
-# compare NAME TARGET NATIVE_CMD -- UKRUN_ARGS...  (the command prints ns)
+# compare NAME TARGET NATIVE_CMD [floor:SYSCALL,...] UKRUN_ARGS...  (the command prints
+# ns). With floor:, a third run per round traps just those syscalls and answers at once
+# (trap_floor): the part of the ratio that trapping them costs any supervisor.
 compare() {
-  local name="$1" target="$2" cmd="$3"
+  local name="$1" target="$2" cmd="$3" traps=""
   shift 3
-  local n=() u=()
+  if [[ "${1:-}" == floor:* ]]; then
+    traps="${1#floor:}"
+    shift
+  fi
+  local n=() u=() f=()
   for ((r = 0; r < rounds; r++)); do
     n+=("$(bash -c "$cmd")")
     u+=("$("$ukrun" "$@" -- bash -c "$cmd")")
+    [[ -n "$traps" ]] && f+=("$("$floor" "$traps" bash -c "$cmd")")
   done
-  local mn mu ln lu
+  local mn mu ln lu mf=0
   mn=$(printf '%s\n' "${n[@]}" | median)
   mu=$(printf '%s\n' "${u[@]}" | median)
   ln=$(printf '%s\n' "${n[@]}" | minimum)
   lu=$(printf '%s\n' "${u[@]}" | minimum)
-  awk -v name="$name" -v n="$mn" -v u="$mu" -v ln="$ln" -v lu="$lu" -v t="$target" 'BEGIN {
+  [[ -n "$traps" ]] && mf=$(printf '%s\n' "${f[@]}" | median)
+  awk -v name="$name" -v n="$mn" -v u="$mu" -v ln="$ln" -v lu="$lu" -v t="$target" \
+    -v f="$mf" -v traps="$traps" 'BEGIN {
     printf "  %-44s native %9.2f ms  uk-run %9.2f ms  ratio %5.2f  (min %5.2f; target %s)\n",
-      name, n / 1e6, u / 1e6, u / n, lu / ln, t }' 
+      name, n / 1e6, u / 1e6, u / n, lu / ln, t
+    if (f > 0) printf "  %-44s %s trapped, answered at once: ratio %5.2f\n", "", traps, f / n }'
 }
 
 timed() { echo "s=\$(date +%s%N); $1 >/dev/null 2>&1; echo \$((\$(date +%s%N)-s))"; }
@@ -46,10 +57,10 @@ timed() { echo "s=\$(date +%s%N); $1 >/dev/null 2>&1; echo \$((\$(date +%s%N)-s)
 printf 'int main(void) { return 0; }\n' >"$tmp/small.c"
 echo "uk-run vs native, medians of $rounds alternating runs each:"
 compare "shell fork+exec+exit loop (300 x /bin/true)" "<= 1.10" \
-  "$(timed 'for i in $(seq 300); do /bin/true; done')"
-compare "C fork+exit loop (2000)" "<= 1.35" "$work forkloop 2000"
+  "$(timed 'for i in $(seq 300); do /bin/true; done')" floor:execve,exit_group
+compare "C fork+exit loop (2000)" "<= 1.35" "$work forkloop 2000" floor:exit_group
 compare "syscall loop: dd bs=1 count=200000" "<= 1.03" \
-  "$(timed 'dd if=/dev/zero of=/dev/null bs=1 count=200000')"
+  "$(timed 'dd if=/dev/zero of=/dev/null bs=1 count=200000')" floor:execve,exit_group
 compare "open+close loop (20000), --no-proc" "<= 1.03" "$work openloop 20000" --no-proc
 compare "open+close loop (20000), /proc emulation on" "report" "$work openloop 20000"
 if command -v gcc >/dev/null; then
