@@ -1,0 +1,18 @@
+#!/bin/bash
+# Runs uk_run_bench once round (ROUNDS=1) and checks it prints every comparison, the
+# trap floors, and the shim-vs-host table or why that was skipped. No timing asserted.
+set -euo pipefail
+out=$(ROUNDS=1 RUNFILES_DIR="$TEST_SRCDIR" "$TEST_SRCDIR/uk/tests/bench/uk_run_bench" 2>&1)
+echo "$out"
+want() {
+  local n
+  n=$(grep -c -- "$1" <<<"$out" || true)
+  [[ "$n" -ge "$2" ]] || { echo "FAIL: $2 lines with '$1' wanted, $n found" >&2; exit 1; }
+}
+want "^uk-run vs native, medians of 1 alternating" 1
+want " native .* uk-run .* ratio " 5
+want "trapped, answered at once: ratio " 3
+if ! grep -q "shim vs host comparison skipped" <<<"$out"; then
+  want "(FUSE shim vs host cgroupfs) *host .* ratio " 3
+fi
+echo "uk_run_bench_smoke: ok"
