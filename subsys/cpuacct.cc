@@ -66,7 +66,7 @@ std::optional<uint64_t> cpuacct_subsys::host_cputime(pid_t tgid, pid_t tid) {
   if (whole_process) {
     timespec ts;
     if (::clock_gettime(process_sched_clock(tgid), &ts) != 0) return std::nullopt;  // gone
-    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+    return timespec_ns(ts);
   }
   std::string dir = absl::StrCat("/proc/", tgid, "/task/", tid, "/");
   if (use_schedstat_) {
