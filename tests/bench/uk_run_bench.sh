@@ -16,6 +16,7 @@ here="${RUNFILES_DIR:-$0.runfiles}/uk"
 ukrun="$here/harness/uk-run"
 work="$here/tests/bench/workloads"
 floor="$here/tests/bench/trap_floor"
+fusefloor="$here/tests/bench/fuse_floor"
 rounds="${ROUNDS:-7}"
 tmp=$(mktemp -d /tmp/uk-run-bench.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -71,22 +72,28 @@ fi
 host="$tmp/host"
 mkdir -p "$host"
 if [[ $(id -u) == 0 ]] && mount -t cgroup -o "none,name=ukrunbench$$" none "$host" 2>/dev/null; then
-  hn=() un=()
+  # A third run per round: the same operations on a FUSE filesystem that does no work
+  # (fuse_floor), what FUSE alone costs before the shim does anything.
+  hn=() un=() fn=()
+  mkdir -p "$tmp/ff"
   for ((r = 0; r < rounds; r++)); do
     hn+=("$("$work" cgops "$host" 300)")
     un+=("$("$ukrun" --mount "container:cpuacct:$tmp/uk" -- "$work" cgops "$tmp/uk" 300)")
+    fn+=("$("$fusefloor" "$tmp/ff" "$work" cgops "$tmp/ff" 300)")
   done
   umount "$host"
   for i in 1 2 3; do
     name=("" "write a pid to tasks" "read tasks" "mkdir+rmdir")
     h=$(printf '%s\n' "${hn[@]}" | cut -d' ' -f$i | median)
     u=$(printf '%s\n' "${un[@]}" | cut -d' ' -f$i | median)
+    f=$(printf '%s\n' "${fn[@]}" | cut -d' ' -f$i | median)
     lh=$(printf '%s\n' "${hn[@]}" | cut -d' ' -f$i | minimum)
     lu=$(printf '%s\n' "${un[@]}" | cut -d' ' -f$i | minimum)
     awk -v name="${name[$i]} (FUSE shim vs host cgroupfs)" -v h="$h" -v u="$u" -v lh="$lh" \
-      -v lu="$lu" 'BEGIN {
+      -v lu="$lu" -v f="$f" 'BEGIN {
       printf "  %-44s host %8.1f us  uk-run %8.1f us  ratio %5.2f  (min %5.2f; target <= 3)\n",
-        name, h / 1e3, u / 1e3, u / h, lu / lh }' 
+        name, h / 1e3, u / 1e3, u / h, lu / lh
+      printf "  %-44s FUSE server doing no work: %8.1f us  ratio %5.2f\n", "", f / 1e3, f / h }'
   done
 else
   echo "  (no host cgroup v1 named hierarchy here: shim vs host comparison skipped)"
