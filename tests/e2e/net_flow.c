@@ -9,6 +9,9 @@
 //     listens as recv does, accepts one connection and sends on it (the accepted socket).
 //   net_flow pull PORT MAXSECS FROM-TO...
 //     connects to PORT and measures.
+//   net_flow handoff PORT NAME PIDFILE SECONDS
+//     connects to PORT, forks, closes its own copy of the socket and writes the child's
+//     pid to PIDFILE; the child sends on the socket it inherited.
 //
 // Sending: NAME in 16 bytes, then 64 KiB writes for SECONDS; then prints
 // "NAME pacing=RATE", the socket's SO_MAX_PACING_RATE (bytes/s) as uk-run set it.
@@ -24,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,7 +46,18 @@ static void die(const char* what) {
   exit(1);
 }
 
-// A listening socket on 127.0.0.1, its port written to `portfile` (atomically).
+// Writes "VALUE\n" to `path` atomically: a reader polling for it sees all or nothing.
+static void publish(const char* path, long value) {
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  FILE* f = fopen(tmp, "w");
+  if (!f) die(tmp);
+  fprintf(f, "%ld\n", value);
+  fclose(f);
+  if (rename(tmp, path)) die("rename");
+}
+
+// A listening socket on 127.0.0.1, its port written to `portfile`.
 static int listen_port(const char* portfile, int backlog) {
   int ls = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -50,13 +65,7 @@ static int listen_port(const char* portfile, int backlog) {
   if (ls < 0 || bind(ls, (void*)&a, sizeof a) || listen(ls, backlog) ||
       getsockname(ls, (void*)&a, &len))
     die("listen");
-  char tmp[4096];
-  snprintf(tmp, sizeof tmp, "%s.tmp", portfile);
-  FILE* f = fopen(tmp, "w");
-  if (!f) die(tmp);
-  fprintf(f, "%d\n", ntohs(a.sin_port));
-  fclose(f);
-  if (rename(tmp, portfile)) die("rename");
+  publish(portfile, ntohs(a.sin_port));
   return ls;
 }
 
@@ -145,11 +154,23 @@ int main(int argc, char** argv) {
     }
     return measure(fds, nconn, atof(argv[4]), argc - 5, argv + 5);
   }
-  if (strcmp(mode, "send") == 0 && argc == 5) return blast(connect_port(argv[2]), argv[3], atof(argv[4]));
+  if (strcmp(mode, "send") == 0 && argc == 5)
+    return blast(connect_port(argv[2]), argv[3], atof(argv[4]));
   if (strcmp(mode, "push") == 0 && argc == 5) {
     int s = accept(listen_port(argv[2], 1), NULL, NULL);
     if (s < 0) die("accept");
     return blast(s, argv[3], atof(argv[4]));
+  }
+  if (strcmp(mode, "handoff") == 0 && argc == 6) {
+    int s = connect_port(argv[2]);
+    pid_t child = fork();
+    if (child < 0) die("fork");
+    if (child == 0) return blast(s, argv[3], atof(argv[5]));
+    close(s);
+    publish(argv[4], child);
+    int status;
+    if (waitpid(child, &status, 0) != child) die("waitpid");
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
   }
   if (strcmp(mode, "pull") == 0 && argc >= 5) {
     int s = connect_port(argv[2]);
@@ -159,6 +180,7 @@ int main(int argc, char** argv) {
           "usage: net_flow recv PORTFILE NCONN MAXSECS FROM-TO...\n"
           "       net_flow send PORT NAME SECONDS\n"
           "       net_flow push PORTFILE NAME SECONDS\n"
-          "       net_flow pull PORT MAXSECS FROM-TO...\n");
+          "       net_flow pull PORT MAXSECS FROM-TO...\n"
+          "       net_flow handoff PORT NAME PIDFILE SECONDS\n");
   return 2;
 }

@@ -5,8 +5,9 @@
 # (0.5-2.5 s) each gets its limit within 12% and their ratio is 8:1 within 10%. Then a
 # 40 Mbit/s limit lowered to 10 Mbit/s in the middle of a transfer takes effect; a
 # sender in a container without a limit is not paced, and is paced once moved into a
-# limited one; two connections split their container's rate evenly; a socket accepted
-# in a limited container is paced. 127.0.0.1 only.
+# limited one; two connections split their container's rate evenly; a paced socket
+# left only to a child moved to a container without a limit is set back to unpaced; a
+# socket accepted in a limited container is paced. 127.0.0.1 only.
 source "$TEST_SRCDIR/uk/tests/e2e/lib.sh"
 d=$TMP/n
 cat > "$TMP/inner.sh" <<EOS
@@ -62,6 +63,16 @@ send a one 2
 send a two 2
 wait
 cat $TMP/recv
+# A paced socket whose only holder left is a child moved to c (no limit): its parent
+# closed its copy, so only the child's fd table shows the socket to set back.
+echo 10000000 > \$d/a/rate_bps
+recv 1 3 0.2-0.9
+rm -f $TMP/child
+sh -c "echo \\\$\\\$ > \$d/a/tasks; exec \$flow handoff \$port handed $TMP/child 1.5" &
+while [ ! -s $TMP/child ]; do sleep 0.01; done
+cat $TMP/child > \$d/c/tasks
+wait
+cat $TMP/recv
 # The accepting side: the listener in a is paced before accept, the accepted socket
 # inherits its rate.
 echo 10000000 > \$d/a/rate_bps
@@ -79,6 +90,8 @@ grep -qx "fast pacing=10000000" <<<"$out" || fail "80 Mbit/s is 10000000 bytes/s
 grep -qx "slow pacing=1250000" <<<"$out" || fail "b's limit covers b/x"
 grep -qx "change pacing=1250000" <<<"$out" || fail "the lowered limit reaches the socket"
 grep -qx "free pacing=18446744073709551615" <<<"$out" || fail "an unlimited container is paced"
+grep -qx "handed pacing=18446744073709551615" <<<"$out" ||
+  fail "a socket left to a task of an unlimited container keeps its rate"
 rate() { awk -v n="$1" -v w="$2" '$1 == n && $2 == w { print $3 }' <<<"$out"; }
 # within WHAT ACTUAL EXPECTED PERCENT
 within() {
