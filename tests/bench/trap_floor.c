@@ -2,11 +2,13 @@
 // notifies on the named syscalls, served as uk-run serves them (a listener with
 // SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, a thread blocked in SECCOMP_IOCTL_NOTIF_RECV)
 // but answered CONTINUE at once: what trapping them costs before uk-run does any
-// work. uk_run_bench prints it beside uk-run's ratio.
+// work. uk_run_bench prints it beside uk-run's ratio. `none` traps nothing: the filter
+// then only allows, which is what having any seccomp filter costs every syscall.
 #define _GNU_SOURCE
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <seccomp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,11 +66,19 @@ static int pass_fd(int sock, int fd) {
   return fd;
 }
 
+// The child's exit status, as a shell reports it.
+static int wait_for(pid_t pid) {
+  int status;
+  if (waitpid(pid, &status, 0) != pid) return 1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 int main(int argc, char** argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: trap_floor SYSCALL[,SYSCALL...] CMD [ARGS...]\n");
+    fprintf(stderr, "usage: trap_floor SYSCALL[,SYSCALL...]|none CMD [ARGS...]\n");
     return 2;
   }
+  const bool trap_none = strcmp(argv[1], "none") == 0;
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) return 1;
   pid_t pid = fork();
@@ -76,7 +86,8 @@ int main(int argc, char** argv) {
     // The filter is loaded by the child, which hands its listener to the parent and
     // waits until it is served before it execs.
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-    for (char* name = strtok(argv[1], ","); name != NULL; name = strtok(NULL, ",")) {
+    for (char* name = trap_none ? NULL : strtok(argv[1], ","); name != NULL;
+         name = strtok(NULL, ",")) {
       int nr = seccomp_syscall_resolve_name(name);
       if (nr == __NR_SCMP_ERROR || seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0) != 0) {
         fprintf(stderr, "trap_floor: cannot trap %s\n", name);
@@ -88,11 +99,14 @@ int main(int argc, char** argv) {
       _exit(1);
     }
     char go;
-    if (pass_fd(sv[0], seccomp_notify_fd(ctx)) < 0 || read(sv[0], &go, 1) != 1) _exit(1);
+    if (!trap_none && (pass_fd(sv[0], seccomp_notify_fd(ctx)) < 0 || read(sv[0], &go, 1) != 1)) {
+      _exit(1);
+    }
     execvp(argv[2], argv + 2);
     perror("trap_floor: exec");
     _exit(127);
   }
+  if (trap_none) return wait_for(pid);  // no listener to serve
   listener = pass_fd(sv[1], -1);
   if (listener < 0) return 1;
   if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, 0) != 0) {
@@ -100,7 +114,5 @@ int main(int argc, char** argv) {
   }
   pthread_t t;
   if (pthread_create(&t, NULL, serve, NULL) != 0 || write(sv[1], "g", 1) != 1) return 1;
-  int status;
-  if (waitpid(pid, &status, 0) != pid) return 1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return wait_for(pid);
 }
