@@ -19,8 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
+
+#include "tests/bench/wait_for.h"
 
 enum { kMaxDirs = 64, kMaxLoops = 8 };
 
@@ -181,16 +182,15 @@ int main(int argc, char** argv) {
     pthread_t t;
     if (CPU_ISSET(cpu, &usable) && pthread_create(&t, NULL, serve, (void*)cpu) == 0) loops++;
   }
-  int status = 1;
   pid_t pid = fork();
   if (pid == 0) {
     execvp(argv[2], argv + 2);
     _exit(127);
   }
-  if (pid < 0 || waitpid(pid, &status, 0) != pid) status = 1 << 8;
+  int status = wait_for(pid);
   // Unmounting aborts the connection: every loop's poll reports it and the loop ends.
   fuse_session_exit(se);
   fuse_session_unmount(se);
   fflush(stdout);
-  _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+  _exit(status);
 }

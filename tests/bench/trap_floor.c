@@ -15,8 +15,9 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
+
+#include "tests/bench/wait_for.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
@@ -64,13 +65,6 @@ static int pass_fd(int sock, int fd) {
   if (recvmsg(sock, &m, 0) != 1 || CMSG_FIRSTHDR(&m) == NULL) return -1;
   memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof fd);
   return fd;
-}
-
-// The child's exit status, as a shell reports it.
-static int wait_for(pid_t pid) {
-  int status;
-  if (waitpid(pid, &status, 0) != pid) return 1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 int main(int argc, char** argv) {
