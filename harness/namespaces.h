@@ -1,0 +1,20 @@
+// The namespaces uk-run runs in (harness/README.md, "Processes and namespaces").
+#ifndef UK_HARNESS_NAMESPACES_H_
+#define UK_HARNESS_NAMESPACES_H_
+
+#include "absl/status/status.h"
+
+namespace ukrun {
+
+// The outer uk-run, before it forks the supervisor: a user namespace in which the
+// caller is root (only when not root already), then new mount and pid namespaces;
+// the next child is pid 1 of the latter.
+absl::Status enter_namespaces();
+
+// The supervisor, pid 1 of the new pid namespace: makes every mount private and
+// mounts that namespace's own /proc.
+absl::Status prepare_mount_namespace();
+
+}  // namespace ukrun
+
+#endif  // UK_HARNESS_NAMESPACES_H_

@@ -1,0 +1,40 @@
+// uk-run's command line: the options and their parser (harness/README.md).
+#ifndef UK_HARNESS_OPTIONS_H_
+#define UK_HARNESS_OPTIONS_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "harness/rules.h"
+
+namespace ukrun {
+
+struct options {
+  struct mount_opt {
+    std::string type, data, dir;
+  };
+  std::vector<mount_opt> mounts;
+  std::vector<std::pair<std::string, std::string>> groups;  // (subsystems, path)
+  std::string trace_file;
+  std::vector<placement_rule> rules;
+  bool tree = false;
+  std::string tree_of;  // --tree-of PID: no COMMAND, ask that uk-run
+  pid_t outer_pid = 0;  // the outer uk-run, in its pid namespace (the control socket)
+  ino_t outer_pidns = 0;
+  bool check = false;
+  bool pids = false;  // trap forks for pids.max
+  bool net = false;   // trap connect/accept for net.rate_bps
+  bool proc = true;
+  bool cpu_shares = true;
+  std::vector<std::string> command;
+};
+
+// Parses argv; prints --help and exits 0, or a usage error and exits 2.
+options parse_options(int argc, char** argv);
+
+}  // namespace ukrun
+
+#endif  // UK_HARNESS_OPTIONS_H_

@@ -1,0 +1,132 @@
+// Placing processes in containers from outside the tree: -g at start, --rules at exec.
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "harness/supervisor.h"
+#include "vfs/syscalls.h"
+
+namespace ukrun {
+
+void supervisor::apply_rules(pid_t pid, int dirfd, const std::string& file) {
+  exec_identity who;
+  who.pid = pid;
+  std::string status;
+  {
+    int fd = open(absl::StrCat("/proc/", pid, "/status").c_str(), O_RDONLY | O_CLOEXEC);
+    char buf[4096];
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf);
+    if (fd >= 0) close(fd);
+    if (n <= 0) return;
+    status.assign(buf, static_cast<size_t>(n));
+  }
+  // The effective ids, as cgrulesengd takes them.
+  unsigned r, e;
+  size_t at = status.find("\nUid:");
+  if (at == std::string::npos || sscanf(status.c_str() + at + 5, "%u %u", &r, &e) != 2) return;
+  who.uid = e;
+  at = status.find("\nGid:");
+  if (at == std::string::npos || sscanf(status.c_str() + at + 5, "%u %u", &r, &e) != 2) return;
+  who.gid = e;
+  if (passwd* pw = getpwuid(who.uid)) {
+    who.user_name = pw->pw_name;
+    gid_t groups[256];
+    int ngroups = 256;
+    if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &ngroups) >= 0) {
+      for (int i = 0; i < ngroups; i++) {
+        if (group* gr = getgrgid(groups[i])) who.user_groups.push_back(gr->gr_name);
+      }
+    }
+  }
+  if (group* gr = getgrgid(who.gid)) who.group_name = gr->gr_name;
+  // The file as given, absolute, and with its symlinks resolved.
+  std::string abs = file;
+  if (!file.empty() && file[0] != '/' && dirfd != AT_FDCWD) {
+    char dir[PATH_MAX];
+    ssize_t n = readlink(absl::StrCat("/proc/", pid, "/fd/", dirfd).c_str(), dir, sizeof dir - 1);
+    if (n > 0) abs = absl::StrCat(std::string(dir, n), "/", file);
+  }
+  who.paths = {file, resolve(pid, abs)};
+  if (abs != file) who.paths.push_back(abs);
+  std::vector<placement> where = match_rules(opts_.rules, who);
+  if (where.empty()) return;
+  // Pinned: no task is freed while the placements below look tasks up.
+  tracker::pinned_task pinned = tracker_.task_for(pid);
+  if (!pinned.task) return;
+  // The whole thread group moves (execve ends the other threads anyway).
+  std::vector<pid_t> tids;
+  if (DIR* d = opendir(absl::StrCat("/proc/", pid, "/task").c_str())) {
+    while (dirent* ent = readdir(d)) {
+      if (ent->d_name[0] != '.') tids.push_back(static_cast<pid_t>(atoi(ent->d_name)));
+    }
+    closedir(d);
+  }
+  if (tids.empty()) tids.push_back(pid);
+  for (const placement& p : where) {
+    for (const std::string& c : p.controllers) {
+      for (pid_t tid : tids) {
+        if (!kernel_.find_task_by_pid(tid)) continue;
+        absl::Status s = join_group(tid, c, p.destination);
+        if (!s.ok()) {
+          // As cgrulesengd: the destination must exist; the process stays where it is.
+          fprintf(stderr, "uk-run: --rules line %d: %s (pid %d): %s\n", p.line, file.c_str(), tid,
+                  std::string(s.message()).c_str());
+          break;
+        }
+      }
+    }
+  }
+}
+
+// -g SUBSYS[,SUBSYS]:PATH: the hierarchy whose mount options name SUBSYS (or all).
+absl::Status supervisor::join_group(pid_t pid, const std::string& subsystems,
+                                    const std::string& path) {
+  std::vector<std::string> wanted = absl::StrSplit(subsystems, ',', absl::SkipEmpty());
+  if (wanted.size() == 1 && wanted[0] == "*") {
+    // Every mounted hierarchy (cgrules.conf's `*`).
+    wanted.clear();
+    for (const auto& [d, m] : mounts_) wanted.push_back("*" + d);
+  }
+  for (absl::string_view want : wanted) {
+    const std::string* dir = nullptr;
+    for (const auto& [d, m] : mounts_) {
+      bool all = true, has = false;
+      for (absl::string_view o : absl::StrSplit(m.data, ',', absl::SkipEmpty())) {
+        if (o == "noprefix" || o.rfind("release_agent=", 0) == 0) continue;
+        all = all && o == "all";
+        has = has || o == want || o == "all";
+      }
+      if (has || (all && (m.type == "container" || m.type == "cgroup"))) dir = &d;
+      if (m.type == "cpuset" && want == "cpuset") dir = &d;
+      if (want[0] == '*' && want.substr(1) == d) dir = &d;
+    }
+    if (!dir) return absl::NotFoundError(absl::StrCat("-g: no hierarchy mounted with ", want));
+    std::string tasks = absl::StrCat(*dir, path == "/" ? "" : path, "/tasks");
+    uk::task_struct& init = *kernel_.init_task();
+    long fd = uk::sys_open(init, tasks.c_str(), O_WRONLY);
+    std::string text = std::to_string(pid);
+    long r = fd < 0 ? fd : uk::sys_write(init, static_cast<int>(fd), text.data(), text.size());
+    if (fd >= 0) uk::sys_close(init, static_cast<int>(fd));
+    if (r < 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("-g ", want, ":", path, ": ", strerror(static_cast<int>(-r))));
+    }
+    if (trace_.enabled()) {
+      trace_.event("attach", absl::StrFormat("\"pid\":%d,\"tasks\":\"%s\"", pid, tasks));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ukrun

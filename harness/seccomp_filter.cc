@@ -1,0 +1,146 @@
+#include "harness/seccomp_filter.h"
+
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "uk/task.h"
+
+namespace ukrun {
+
+// Built with libseccomp in the supervisor, loaded by the child with raw seccomp(2):
+// libseccomp 2.5 cannot ask for SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, which keeps
+// a trapped fork from failing with EINTR when a signal arrives after uk-run has
+// received the notification.
+absl::StatusOr<std::vector<sock_filter>> build_filter(const filter_traps& traps) {
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+  if (!ctx) return absl::InternalError("seccomp_init failed");
+  int rc = 0;
+  // Forks are not trapped: a signal arriving before uk-run has received a
+  // notification makes the trapped syscall fail with EINTR (seccomp answers
+  // -ERESTARTSYS), which a real fork never does. They are found in /proc instead
+  // (see tracker.h).
+  // unshare: rare, and the ns subsystem's container_clone follows a namespace change.
+  for (int nr :
+       {SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(mount),
+        SCMP_SYS(umount2), SCMP_SYS(statfs), SCMP_SYS(fstatfs), SCMP_SYS(unshare)}) {
+    rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+  }
+  if (traps.forks) {
+    // --pids: forks are trapped after all, so that one over pids.max can fail with
+    // EAGAIN (harness/README.md: "pids").
+    for (int nr : {SCMP_SYS(fork), SCMP_SYS(vfork), SCMP_SYS(clone)}) {
+      rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+    }
+  } else {
+    // A clone that makes namespaces is trapped all the same: the ns subsystem moves the
+    // child into node_<pid> (the patch's copy_namespaces -> ns_container_clone), and a
+    // settle could not tell its namespaces from its parent's without reading six
+    // /proc/<pid>/ns links per fork. Such clones are rare, and so is their EINTR window
+    // (above). One rule per flag: a rule's argument tests are ANDed, rules are ORed.
+    for (unsigned long flag = 1; flag != 0; flag <<= 1) {
+      if (!(uk::kNamespaceFlags & flag)) continue;
+      rc = rc ? rc
+              : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(clone), 1,
+                                 SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
+    }
+  }
+  // clone3 carries its flags in a struct the filter cannot read: libc falls back to
+  // clone on ENOSYS.
+  rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+  if (traps.sockets) {
+    // --net: pace a new TCP socket before its first byte (harness/net_enforcer.h).
+    for (int nr : {SCMP_SYS(connect), SCMP_SYS(accept), SCMP_SYS(accept4)}) {
+      rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+    }
+  }
+  if (traps.proc) {
+    // Only read-only opens can be emulated (on_open continues every other one), so
+    // the others never trap: the flags are in a register.
+    rc = rc ? rc
+            : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(open), 1,
+                               SCMP_A1(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY));
+    rc = rc ? rc
+            : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(openat), 1,
+                               SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY));
+    // openat2 carries its path in a struct: make libc fall back to openat.
+    rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0);
+  }
+  if (rc) {
+    seccomp_release(ctx);
+    return absl::InternalError(absl::StrCat("seccomp_rule_add: ", strerror(-rc)));
+  }
+  int mfd = memfd_create("uk-run-bpf", MFD_CLOEXEC);
+  rc = mfd < 0 ? -errno : seccomp_export_bpf(ctx, mfd);
+  seccomp_release(ctx);
+  if (rc) return absl::InternalError("seccomp_export_bpf failed");
+  off_t size = lseek(mfd, 0, SEEK_END);
+  std::vector<sock_filter> prog(static_cast<size_t>(size) / sizeof(sock_filter));
+  if (pread(mfd, prog.data(), size, 0) != size) {
+    int err = errno;
+    close(mfd);
+    return absl::ErrnoToStatus(err, "reading the filter");
+  }
+  close(mfd);
+  return prog;
+}
+
+// SPEC_ALLOW: without it the kernel forces Speculative Store Bypass (and, where
+// available, STIBP) mitigations on every process under the filter, a per-syscall and
+// per-context-switch cost native processes do not pay (the filter is not a sandbox
+// against the supervised code: it only reports).
+long install_filter(std::vector<sock_filter>& prog) {
+  sock_fprog fprog = {static_cast<unsigned short>(prog.size()), prog.data()};
+  unsigned long base = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+  long lfd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                     base | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &fprog);
+  // Kernels before 5.19 lack WAIT_KILLABLE_RECV.
+  if (lfd < 0) lfd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, base, &fprog);
+  return lfd;
+}
+
+int send_fd(int sock, int fd) {
+  char byte = 0;
+  iovec iov = {&byte, 1};
+  alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctrl;
+  msg.msg_controllen = sizeof ctrl;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
+}
+
+int recv_fd(int sock) {
+  char byte;
+  iovec iov = {&byte, 1};
+  alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctrl;
+  msg.msg_controllen = sizeof ctrl;
+  if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1) return -1;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  if (!c || c->cmsg_type != SCM_RIGHTS) return -1;
+  int fd;
+  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  return fd;
+}
+
+}  // namespace ukrun

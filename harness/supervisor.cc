@@ -1,0 +1,239 @@
+// The supervisor's run: COMMAND started under the filter, the notification thread,
+// the main loop (signals, deaths, --check) and the end of the run.
+#include "harness/supervisor.h"
+
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "harness/seccomp_filter.h"
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+namespace ukrun {
+
+absl::Status supervisor::start_command() {
+  auto prog = build_filter({.proc = opts_.proc, .forks = opts_.pids, .sockets = opts_.net});
+  if (!prog.ok()) return prog.status();
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    return absl::ErrnoToStatus(errno, "socketpair");
+  }
+  std::vector<char*> argv;
+  for (auto& a : opts_.command) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) return absl::ErrnoToStatus(errno, "fork");
+  if (pid == 0) {
+    // COMMAND: dies with the supervisor, gets the usual signal state back, loads the
+    // filter and hands the listener to the supervisor, then waits to be a task.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    close(sv[0]);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    signal(SIGUSR1, SIG_DFL);
+    long lfd = install_filter(*prog);
+    if (lfd < 0) {
+      fprintf(stderr, "uk-run: seccomp: %s\n", strerror(errno));
+      _exit(126);
+    }
+    if (send_fd(sv[1], static_cast<int>(lfd)) != 0) _exit(126);
+    close(static_cast<int>(lfd));
+    char go;
+    if (read(sv[1], &go, 1) != 1) _exit(126);
+    close(sv[1]);
+    execvp(argv[0], argv.data());
+    int err = errno;
+    fprintf(stderr, "uk-run: %s: %s\n", argv[0], strerror(err));
+    _exit(err == ENOENT ? 127 : 126);
+  }
+  close(sv[1]);
+  child_ = pid;
+  notify_fd_ = recv_fd(sv[0]);
+  if (notify_fd_ < 0) {
+    close(sv[0]);
+    return absl::InternalError("the command did not hand over its seccomp listener");
+  }
+  // Wake this thread on the tracee's CPU (Linux 6.6+; ignored before).
+  ioctl(notify_fd_, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+  tracker_.add_root_process(pid);
+  for (const auto& [ss, path] : opts_.groups) {
+    absl::Status s = join_group(pid, ss, path);
+    if (!s.ok()) {
+      kill(pid, SIGKILL);
+      close(sv[0]);
+      return s;
+    }
+  }
+  char go = 1;
+  if (write(sv[0], &go, 1) != 1) return absl::ErrnoToStatus(errno, "starting the command");
+  close(sv[0]);
+  return absl::OkStatus();
+}
+
+void supervisor::reap_children() {
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
+    if (pid == child_) {
+      child_status_ = status;
+    } else {
+      agents_.reaped(pid, status);
+    }
+  }
+}
+
+void supervisor::teardown() {
+  control_.reset();
+  mounts_.clear();  // unmounts every FUSE filesystem
+  for (const auto& d : created_dirs_) rmdir(d.c_str());
+  if (trace_file_) fclose(trace_file_);
+}
+
+void supervisor::notify_loop() {
+  while (!notify_stop_.load()) {
+    memset(req_, 0, sizeof *req_);
+    // EINTR (the stop signal), ENOENT (the tracee died or was interrupted meanwhile).
+    if (seccomp_notify_receive(notify_fd_, req_) != 0) continue;
+    serve(*req_);
+    tracker_.release_zombies();  // an exit just served, unless a FUSE operation pins it
+  }
+  notify_done_.store(true);
+}
+
+void supervisor::start_notify_thread() {
+  notify_thread_ = std::thread([this] { notify_loop(); });
+}
+
+// The receive blocks even once no tracee is left: SIGUSR1 (no SA_RESTART) ends it,
+// sent again until the loop has seen the flag (a signal just before the ioctl is lost).
+void supervisor::stop_notify_thread() {
+  if (!notify_thread_.joinable()) return;
+  notify_stop_.store(true);
+  while (!notify_done_.load()) {
+    pthread_kill(notify_thread_.native_handle(), SIGUSR1);
+    usleep(1000);
+  }
+  notify_thread_.join();
+}
+
+void supervisor::run_check(bool final) {
+  for (const std::string& v : tracker_.check(final)) {
+    fprintf(stderr, "uk-run: --check: %s\n", v.c_str());
+    check_failures_++;
+  }
+}
+
+int supervisor::run() {
+  req_ = nullptr;
+  resp_ = nullptr;
+  if (seccomp_notify_alloc(&req_, &resp_) != 0) {
+    fprintf(stderr, "uk-run: seccomp_notify_alloc failed\n");
+    return 125;
+  }
+  // Release agents: real processes with uk-run's rights (harness/release_agents.h).
+  kernel_.set_usermode_helper(
+      [this](const std::vector<std::string>& argv, const std::vector<std::string>& envp) {
+        agents_.spawn(argv, envp);
+      });
+  for (const auto& m : opts_.mounts) {
+    const char* data = m.data.empty() ? nullptr : m.data.c_str();
+    long r = container_mount(*kernel_.init_task(), m.type, m.dir, m.type, 0, data);
+    if (r != 0) {
+      fprintf(stderr, "uk-run: --mount %s:%s:%s: %s\n", m.type.c_str(), m.data.c_str(),
+              m.dir.c_str(), strerror(static_cast<int>(-r)));
+      teardown();
+      return 125;
+    }
+  }
+  if (absl::Status s = start_command(); !s.ok()) {
+    fprintf(stderr, "uk-run: %s\n", std::string(s.message()).c_str());
+    reap_children();
+    teardown();
+    return 125;
+  }
+  if (opts_.cpu_shares) {
+    cpu_enforcer_ = std::make_unique<cpu_enforcer>(kernel_, tracker_);
+    cpu_enforcer_->start();
+  }
+  start_control_socket();
+  net_enforcer_ = std::make_unique<net_enforcer>(kernel_, tracker_, trace_);
+  net_enforcer_->start();
+
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP}) sigaddset(&sigs, s);
+  int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  epoll_event ev = {};
+  ev.events = EPOLLIN;
+  ev.data.u64 = ~1ull;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, sfd, &ev);
+  ev.data.u64 = ~2ull;  // the tracker's pidfds: a process died
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, tracker_.exit_fd(), &ev);
+  tracker_.set_event_checks(opts_.check);
+  start_notify_thread();
+  while (child_status_ < 0) {
+    epoll_event evs[16];
+    int n = epoll_wait(epoll_fd_, evs, 16, opts_.check ? 1000 : -1);
+    for (int i = 0; i < n; i++) {
+      uint64_t tag = evs[i].data.u64;
+      if (tag == ~1ull) {
+        signalfd_siginfo si;
+        while (read(sfd, &si, sizeof si) == sizeof si) {
+          if (si.ssi_signo == SIGCHLD) {
+            reap_children();
+          } else {
+            kill(child_, static_cast<int>(si.ssi_signo));  // forwarded to COMMAND
+          }
+        }
+      } else if (tag == ~2ull) {
+        tracker_.reap_exited();
+      }
+    }
+    tracker_.release_zombies();  // the deaths above, unless a FUSE operation pins them
+    if (opts_.check) {
+      static struct timespec last;
+      struct timespec now;
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      if (now.tv_sec > last.tv_sec) {
+        last = now;
+        run_check(false);
+      }
+    }
+  }
+  stop_notify_thread();
+  cpu_enforcer_.reset();  // resumes whatever it stopped
+  net_enforcer_.reset();  // unpaces what it paced
+  tracker_.settle();
+  kernel_.flush_work();  // release agents triggered by the last exits
+  agents_.finish(1000, [this] { reap_children(); });
+  if (opts_.check) run_check(true);
+  if (opts_.tree) print_tree();
+  teardown();
+  seccomp_notify_free(req_, resp_);
+  if (check_failures_ > 0) return 125;
+  if (WIFSIGNALED(child_status_)) return 128 + WTERMSIG(child_status_);
+  return WEXITSTATUS(child_status_);
+}
+
+}  // namespace ukrun
