@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "harness/version.h"
 
 namespace ukrun {
 namespace {
@@ -52,6 +53,7 @@ Options:
   --no-cpu-shares            do not enforce the cpu subsystem's shares (by default
                              processes are duty-cycled with SIGSTOP/SIGCONT so that
                              containers get CPU in proportion to their shares)
+  --version                  print uk-run's version and exit
   -h, --help                 this text
 
 Exit status: COMMAND's, or 128+N if it was killed by signal N.
@@ -79,6 +81,9 @@ options parse_options(int argc, char** argv) {
       break;
     } else if (a == "-h" || a == "--help") {
       fputs(kUsage, stdout);
+      exit(0);
+    } else if (a == "--version") {
+      printf("uk-run %s\n", kVersion);
       exit(0);
     } else if (a == "--mount" || a.rfind("--mount=", 0) == 0) {
       v = a == "--mount" ? value(a) : a.substr(8);

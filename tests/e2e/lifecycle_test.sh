@@ -4,6 +4,7 @@
 # and no mount, and a non-root run.
 source "$TEST_SRCDIR/uk/tests/e2e/lib.sh"
 "$UKRUN" --help | grep -q -- "--mount TYPE:OPTIONS:DIR" || fail "--help"
+[[ $("$UKRUN" --version) =~ ^uk-run\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "--version"
 set +e
 "$UKRUN" -- sh -c 'exit 7'; rc=$?
 expect_eq "exit status" 7 $rc
