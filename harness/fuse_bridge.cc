@@ -404,9 +404,8 @@ absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::mount(uk::kernel& k, t
 // waiting in poll(2) on the non-blocking /dev/fuse fd. A request wakes every poller
 // (poll waits are not exclusive); the worker on the requester's CPU runs as soon as
 // the requester blocks and takes the request, the others find nothing (EAGAIN) and
-// wait again. With one unpinned reader, the host woke it on the other, idle CPU,
-// and each round trip crossed CPUs twice (cgops, 2 CPUs: tasks write 100 -> 40 us,
-// read 100 -> 65 us, mkdir+rmdir 130 -> 70 us).
+// wait again. One unpinned reader is woken on another, idle CPU instead, and each
+// round trip then crosses CPUs twice (measured in harness/README.md).
 void fuse_bridge::start_workers() {
   constexpr size_t kMaxWorkers = 8;
   fuse_session* se = se_;
