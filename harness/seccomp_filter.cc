@@ -18,6 +18,28 @@
 
 namespace ukrun {
 
+namespace {
+
+#ifndef __NR_open_tree_attr
+#define __NR_open_tree_attr 467  // Linux 6.15; the same number on every architecture
+#endif
+
+// The new mount API gets ENOSYS, so libmount (util-linux 2.39+) falls back to mount(2),
+// which uk traps: through fsopen("cgroup") + fsmount + move_mount a `mount -t cgroup`
+// would bypass uk and mount a host hierarchy. open_tree, fspick and mount_setattr make
+// or change mounts by fd as well, and libmount falls back for each of them too.
+int add_mount_api_rules(scmp_filter_ctx ctx) {
+  int rc = 0;
+  for (int nr :
+       {SCMP_SYS(fsopen), SCMP_SYS(fsconfig), SCMP_SYS(fsmount), SCMP_SYS(fspick),
+        SCMP_SYS(move_mount), SCMP_SYS(open_tree), SCMP_SYS(mount_setattr), __NR_open_tree_attr}) {
+    rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+  }
+  return rc;
+}
+
+}  // namespace
+
 // Built with libseccomp in the supervisor, loaded by the child with raw seccomp(2):
 // libseccomp 2.5 cannot ask for SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, which keeps
 // a trapped fork from failing with EINTR when a signal arrives after uk-run has
@@ -76,6 +98,7 @@ absl::StatusOr<std::vector<sock_filter>> build_filter(const filter_traps& traps)
     // openat2 carries its path in a struct: make libc fall back to openat.
     rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0);
   }
+  rc = rc ? rc : add_mount_api_rules(ctx);
   if (rc) {
     seccomp_release(ctx);
     return absl::InternalError(absl::StrCat("seccomp_rule_add: ", strerror(-rc)));
