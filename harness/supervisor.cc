@@ -155,6 +155,13 @@ int supervisor::run() {
       [this](const std::vector<std::string>& argv, const std::vector<std::string>& envp) {
         agents_.spawn(argv, envp);
       });
+  if (opts_.cgroup_v1_layout) {
+    if (absl::Status s = mount_cgroup_v1_layout(); !s.ok()) {
+      fprintf(stderr, "uk-run: %s\n", std::string(s.message()).c_str());
+      teardown();
+      return 125;
+    }
+  }
   for (const auto& m : opts_.mounts) {
     const char* data = m.data.empty() ? nullptr : m.data.c_str();
     long r = container_mount(*kernel_.init_task(), m.type, m.dir, m.type, 0, data);
