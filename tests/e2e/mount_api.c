@@ -3,12 +3,16 @@
 // harmless natively: bad descriptors and a missing path, and fsopen only makes a
 // filesystem context that is never configured (no mount is made). Under uk-run every
 // call must say ENOSYS (the filter's); natively fsopen must not.
+//
+// `mount_api mount DIR OPTIONS`: instead, a raw mount("x", DIR, "cgroup", 0, OPTIONS)
+// (unmounted again if it worked), one line "mount=RESULT".
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -26,7 +30,13 @@ static void report(const char* name, long r) {
   }
 }
 
-int main(void) {
+int main(int argc, char** argv) {
+  if (argc == 4 && strcmp(argv[1], "mount") == 0) {
+    long r = mount("x", argv[2], "cgroup", 0, argv[3]);
+    report("mount", r);
+    if (r == 0) umount2(argv[2], MNT_DETACH);
+    return 0;
+  }
   struct mount_attr attr = {0};
   report("fsopen", syscall(__NR_fsopen, "cgroup", 0));
   report("fsconfig", syscall(__NR_fsconfig, -1, FSCONFIG_CMD_CREATE, NULL, NULL, 0));
