@@ -5,7 +5,8 @@
 # (2) as root, uk-run's tree is in a user namespace of its own that maps every id to
 #     itself (chown to another uid and setuid work), and a cgroup mount that bypasses
 #     uk's trap (made by a process nsenter'd into uk-run's user and mount namespaces,
-#     so not under the filter) is refused by the host kernel;
+#     so not under the filter) is refused by the host kernel, and a cgroup namespace,
+#     with which such a mount would work, cannot be made (EPERM, unlike natively);
 # (3) /sys/fs/cgroup inside is uk-run's empty tmpfs: the host's tasks files are not
 #     there, it cannot be unmounted or moved away, and both mount tables show it alone.
 source "$TEST_SRCDIR/uk/tests/e2e/lib.sh"
@@ -55,6 +56,7 @@ readlink /proc/self/ns/user
 cat /proc/self/uid_map /proc/self/gid_map | tr -s ' ' | sed 's/^ //'
 chown 1234:4321 $TMP/owned && echo chown=done
 setpriv --reuid=65534 --regid=65534 --clear-groups sh -c 'id -u; id -g'
+unshare -C true 2>&1 | sed 's/^.*: //'
 ") || fail "uk-run: $out"
 echo "$out"
 host_userns=$(readlink /proc/self/ns/user)
@@ -65,12 +67,16 @@ expect_eq "maps, chown, setuid" "0 0 4294967295
 0 0 4294967295
 chown=done
 65534
-65534" "$(tail -n +2 <<<"$out")"
+65534
+Operation not permitted" "$(tail -n +2 <<<"$out")"
+unshare -C true || fail "natively, root cannot make a cgroup namespace: the EPERM proves nothing"
 expect_eq "owner on the host" 1234:4321 "$(stat -c %u:%g "$TMP/owned")"
 
 # A mount that bypasses uk: nsenter'd into the supervisor's user and mount namespaces
 # (root there, not under the filter). cgroup v1 wants CAP_SYS_ADMIN over the cgroup
 # namespace's owner, the host's user namespace: EPERM, for a controller and a name=.
+# (In a cgroup namespace of that user namespace's the cpuset mount would work, hence
+# the EPERM above.)
 if ! command -v nsenter >/dev/null; then
   echo "SKIP: nsenter is missing (util-linux)"
   expect_no_uk_mounts
