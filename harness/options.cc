@@ -29,7 +29,7 @@ host's namespaces; started by another user, it maps only that user, to root.
 /sys/fs/cgroup inside is an empty tmpfs of uk-run's, which hides the host's cgroup
 mounts and cannot be unmounted from inside. The new mount API (fsopen, fsmount,
 move_mount, open_tree, mount_setattr, ...) fails with ENOSYS, so mount(8) uses
-mount(2), which uk-run answers.
+mount(2), which uk-run answers; a cgroup namespace cannot be made (EPERM).
 
 Options:
   --mount TYPE:OPTIONS:DIR   mount a hierarchy before COMMAND starts, e.g.
