@@ -1,5 +1,7 @@
 #include "harness/options.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -40,6 +42,10 @@ Options:
                              cpuset, cpu,cpuacct (with cpu and cpuacct links),
                              freezer and pids, all -t cgroup (pids.max is
                              enforced only with --pids)
+  --no-userns                root only: keep the host's user namespace, for what
+                             needs capabilities there (userfaultfd for kernel
+                             faults, real-time scheduling, raising hard rlimits);
+                             /sys/fs/cgroup's tmpfs can then be unmounted inside
   -g SUBSYS[,SUBSYS]:PATH    start COMMAND in container PATH of the hierarchy
                              holding SUBSYS (like cgexec); repeatable
   --rules FILE               exec-time placement, cgrules.conf format (like
@@ -148,6 +154,9 @@ options parse_options(int argc, char** argv) {
       o.proc = true;
     } else if (a == "--no-proc") {
       o.proc = false;
+    } else if (a == "--no-userns") {
+      if (getuid() != 0) usage_error("--no-userns: only root can run without a user namespace");
+      o.userns = false;
     } else if (a == "--cgroup-v1-layout") {
       o.cgroup_v1_layout = true;
     } else if (a == "--no-cpu-shares") {

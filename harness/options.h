@@ -30,6 +30,7 @@ struct options {
   bool proc = true;
   bool cpu_shares = true;
   bool cgroup_v1_layout = false;  // hierarchies under /sys/fs/cgroup
+  bool userns = true;             // false: root keeps the host's user namespace
   std::vector<std::string> command;
 };
 

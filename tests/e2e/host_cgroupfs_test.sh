@@ -7,6 +7,7 @@
 #     uk's trap (made by a process nsenter'd into uk-run's user and mount namespaces,
 #     so not under the filter) is refused by the host kernel, and a cgroup namespace,
 #     with which such a mount would work, cannot be made (EPERM, unlike natively);
+#     --no-userns keeps the host's user namespace;
 # (3) /sys/fs/cgroup inside is uk-run's empty tmpfs: the host's tasks files are not
 #     there, it cannot be unmounted or moved away, and both mount tables show it alone.
 source "$TEST_SRCDIR/uk/tests/e2e/lib.sh"
@@ -71,6 +72,10 @@ chown=done
 Operation not permitted" "$(tail -n +2 <<<"$out")"
 unshare -C true || fail "natively, root cannot make a cgroup namespace: the EPERM proves nothing"
 expect_eq "owner on the host" 1234:4321 "$(stat -c %u:%g "$TMP/owned")"
+# --no-userns, for what needs the host's capabilities: the host's user namespace, and
+# uk-run's tmpfs (then unlocked) all the same.
+expect_eq "--no-userns" "$host_userns ls=[]" \
+  "$("$UKRUN" --no-userns -- sh -c 'echo "$(readlink /proc/self/ns/user) ls=[$(ls -A /sys/fs/cgroup)]"')"
 
 # A mount that bypasses uk: nsenter'd into the supervisor's user and mount namespaces
 # (root there, not under the filter). cgroup v1 wants CAP_SYS_ADMIN over the cgroup
