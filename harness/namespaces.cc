@@ -3,12 +3,16 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "harness/cgroup_root.h"
 
 namespace ukrun {
 namespace {
@@ -21,21 +25,94 @@ bool write_file(const std::string& path, const std::string& text) {
   return ok;
 }
 
+std::string read_file(const std::string& path) {
+  std::string text;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return text;
+}
+
+// Every id this process's user namespace maps, mapped to itself one level down:
+// "0 0 4294967295" for the host's root, "0 0 1" inside a non-root run's first namespace.
+std::string identity_map(const std::string& own_map) {
+  std::string out;
+  for (absl::string_view line : absl::StrSplit(own_map, '\n', absl::SkipEmpty())) {
+    std::vector<absl::string_view> f = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    if (f.size() == 3) absl::StrAppend(&out, f[0], " ", f[0], " ", f[2], "\n");
+  }
+  return out;
+}
+
+// A user namespace below the current one that maps every id this one maps to itself:
+// root stays root with the same files (chown to any uid, setuid programs and su work),
+// but holds its capabilities only over namespaces this one creates, so nothing can
+// mount a host cgroup hierarchy or reveal what is under a mount made before (mounts
+// copied into a less privileged mount namespace are locked: no umount, no MS_MOVE).
+// A map of more than one id needs CAP_SETUID in the parent namespace, which the caller
+// no longer has once inside: a helper forked before the unshare writes the maps.
+absl::Status enter_child_user_namespace() {
+  std::string uid_map = identity_map(read_file("/proc/self/uid_map"));
+  std::string gid_map = identity_map(read_file("/proc/self/gid_map"));
+  int go[2];
+  if (pipe2(go, O_CLOEXEC) != 0) return absl::ErrnoToStatus(errno, "pipe2");
+  pid_t self = getpid();
+  pid_t helper = fork();
+  if (helper < 0) return absl::ErrnoToStatus(errno, "fork");
+  if (helper == 0) {
+    close(go[1]);
+    char c;
+    if (read(go[0], &c, 1) != 1) _exit(0);  // the unshare failed
+    std::string proc = absl::StrCat("/proc/", self, "/");
+    if (!write_file(proc + "uid_map", uid_map) || !write_file(proc + "gid_map", gid_map)) {
+      _exit(errno ? errno : EIO);
+    }
+    _exit(0);
+  }
+  close(go[0]);
+  int err = unshare(CLONE_NEWUSER) == 0 ? 0 : errno;
+  if (err == 0 && write(go[1], "x", 1) != 1) err = errno;
+  close(go[1]);
+  int status = 0;
+  while (waitpid(helper, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (err != 0) return absl::ErrnoToStatus(err, "unshare(CLONE_NEWUSER)");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return absl::ErrnoToStatus(WIFEXITED(status) ? WEXITSTATUS(status) : EIO,
+                               "writing the user namespace maps");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
-absl::Status enter_namespaces() {
+absl::Status enter_namespaces(bool userns) {
   uid_t uid = getuid();
   gid_t gid = getgid();
   if (uid != 0) {
     // An unprivileged user gets a user namespace in which it is root (like
-    // `unshare -r`): enough to own the mount and pid namespaces below and to mount
-    // FUSE there; nothing outside it changes.
+    // `unshare -r`): enough to own the namespaces below and to mount FUSE there;
+    // nothing outside it changes.
     if (unshare(CLONE_NEWUSER) != 0) return absl::ErrnoToStatus(errno, "unshare(CLONE_NEWUSER)");
     if (!write_file("/proc/self/setgroups", "deny") ||
         !write_file("/proc/self/uid_map", absl::StrCat("0 ", uid, " 1")) ||
         !write_file("/proc/self/gid_map", absl::StrCat("0 ", gid, " 1"))) {
       return absl::ErrnoToStatus(errno, "writing the user namespace maps");
     }
+  }
+  // uk's /sys/fs/cgroup, mounted in a mount namespace of this user namespace so that
+  // the tree's (below) gets it locked over the host's cgroup mounts.
+  if (unshare(CLONE_NEWNS) != 0) return absl::ErrnoToStatus(errno, "unshare(CLONE_NEWNS)");
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    return absl::ErrnoToStatus(errno, "making mounts private");
+  }
+  if (absl::Status s = mount_cgroup_root(); !s.ok()) return s;
+  // --no-userns (root only): the tmpfs stays unlocked, root keeps its capabilities.
+  if (userns || uid != 0) {
+    if (absl::Status s = enter_child_user_namespace(); !s.ok()) return s;
   }
   if (unshare(CLONE_NEWNS | CLONE_NEWPID) != 0) {
     return absl::ErrnoToStatus(errno, "unshare(CLONE_NEWNS|CLONE_NEWPID)");

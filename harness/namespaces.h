@@ -7,9 +7,10 @@
 namespace ukrun {
 
 // The outer uk-run, before it forks the supervisor: a user namespace in which the
-// caller is root (only when not root already), then new mount and pid namespaces;
-// the next child is pid 1 of the latter.
-absl::Status enter_namespaces();
+// caller is root (only when not root already), a mount namespace with uk-run's tmpfs
+// over /sys/fs/cgroup, the tree's user namespace (unless root and not `userns`), then
+// new mount and pid namespaces; the next child is pid 1 of the latter.
+absl::Status enter_namespaces(bool userns);
 
 // The supervisor, pid 1 of the new pid namespace: makes every mount private and
 // mounts that namespace's own /proc.

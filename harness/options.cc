@@ -1,5 +1,7 @@
 #include "harness/options.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -18,14 +20,32 @@ constexpr char kUsage[] = R"(usage: uk-run [OPTIONS] -- COMMAND [ARGS...]
 
 Runs COMMAND and every process it creates as tasks of the uk mini kernel (the 2007
 process containers patch). Inside, `mount -t container [-o SUBSYS,...] NAME DIR`
-mounts a container hierarchy at DIR for this process tree only, and
+(or -t cgroup) mounts a container hierarchy at DIR for this process tree only, and
 /proc/<pid>/container, /proc/<pid>/cpuset and /proc/containers show uk's view.
 Nothing on the host changes: no host cgroup, no host mount.
+
+The tree runs as root in user, mount and pid namespaces of its own, whoever starts
+it. Started by root, the user namespace maps every uid and gid to itself (files keep
+their owners, chown and setuid programs work), but root's capabilities stop at the
+host's namespaces; started by another user, it maps only that user, to root.
+/sys/fs/cgroup inside is an empty tmpfs of uk-run's, which hides the host's cgroup
+mounts and cannot be unmounted from inside. The new mount API (fsopen, fsmount,
+move_mount, open_tree, mount_setattr, ...) fails with ENOSYS, so mount(8) uses
+mount(2), which uk-run answers; a cgroup namespace cannot be made (EPERM).
 
 Options:
   --mount TYPE:OPTIONS:DIR   mount a hierarchy before COMMAND starts, e.g.
                              --mount container:cpu,cpuacct:/containers/cpu
                              (DIR is created if missing and removed at exit)
+  --cgroup-v1-layout         mount hierarchies under /sys/fs/cgroup as a cgroup v1
+                             distribution does: systemd (none,name=systemd),
+                             cpuset, cpu,cpuacct (with cpu and cpuacct links),
+                             freezer and pids, all -t cgroup (pids.max is
+                             enforced only with --pids)
+  --no-userns                root only: keep the host's user namespace, for what
+                             needs capabilities there (userfaultfd for kernel
+                             faults, real-time scheduling, raising hard rlimits);
+                             /sys/fs/cgroup's tmpfs can then be unmounted inside
   -g SUBSYS[,SUBSYS]:PATH    start COMMAND in container PATH of the hierarchy
                              holding SUBSYS (like cgexec); repeatable
   --rules FILE               exec-time placement, cgrules.conf format (like
@@ -134,6 +154,11 @@ options parse_options(int argc, char** argv) {
       o.proc = true;
     } else if (a == "--no-proc") {
       o.proc = false;
+    } else if (a == "--no-userns") {
+      if (getuid() != 0) usage_error("--no-userns: only root can run without a user namespace");
+      o.userns = false;
+    } else if (a == "--cgroup-v1-layout") {
+      o.cgroup_v1_layout = true;
     } else if (a == "--no-cpu-shares") {
       o.cpu_shares = false;
     } else if (!a.empty() && a[0] == '-') {

@@ -29,6 +29,8 @@ struct options {
   bool net = false;   // trap connect/accept for net.rate_bps
   bool proc = true;
   bool cpu_shares = true;
+  bool cgroup_v1_layout = false;  // hierarchies under /sys/fs/cgroup
+  bool userns = true;             // false: root keeps the host's user namespace
   std::vector<std::string> command;
 };
 

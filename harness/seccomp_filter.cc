@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -17,6 +18,30 @@
 #include "uk/task.h"
 
 namespace ukrun {
+
+namespace {
+
+#ifndef __NR_open_tree_attr
+#define __NR_open_tree_attr 467  // Linux 6.15; the same number on every architecture
+#endif
+
+// The new mount API gets ENOSYS, so libmount (util-linux 2.39+) falls back to mount(2),
+// which uk traps: through fsopen("cgroup") + fsmount + move_mount a `mount -t cgroup`
+// would bypass uk and mount a host hierarchy. open_tree, fspick and mount_setattr make
+// or change mounts by fd as well, and libmount falls back for each of them too.
+absl::StatusOr<std::vector<sock_filter>> export_filter(scmp_filter_ctx ctx);
+
+int add_mount_api_rules(scmp_filter_ctx ctx) {
+  int rc = 0;
+  for (int nr :
+       {SCMP_SYS(fsopen), SCMP_SYS(fsconfig), SCMP_SYS(fsmount), SCMP_SYS(fspick),
+        SCMP_SYS(move_mount), SCMP_SYS(open_tree), SCMP_SYS(mount_setattr), __NR_open_tree_attr}) {
+    rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+  }
+  return rc;
+}
+
+}  // namespace
 
 // Built with libseccomp in the supervisor, loaded by the child with raw seccomp(2):
 // libseccomp 2.5 cannot ask for SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, which keeps
@@ -76,12 +101,19 @@ absl::StatusOr<std::vector<sock_filter>> build_filter(const filter_traps& traps)
     // openat2 carries its path in a struct: make libc fall back to openat.
     rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0);
   }
+  rc = rc ? rc : add_mount_api_rules(ctx);
   if (rc) {
     seccomp_release(ctx);
     return absl::InternalError(absl::StrCat("seccomp_rule_add: ", strerror(-rc)));
   }
+  return export_filter(ctx);
+}
+
+namespace {
+
+absl::StatusOr<std::vector<sock_filter>> export_filter(scmp_filter_ctx ctx) {
   int mfd = memfd_create("uk-run-bpf", MFD_CLOEXEC);
-  rc = mfd < 0 ? -errno : seccomp_export_bpf(ctx, mfd);
+  int rc = mfd < 0 ? -errno : seccomp_export_bpf(ctx, mfd);
   seccomp_release(ctx);
   if (rc) return absl::InternalError("seccomp_export_bpf failed");
   off_t size = lseek(mfd, 0, SEEK_END);
@@ -93,6 +125,36 @@ absl::StatusOr<std::vector<sock_filter>> build_filter(const filter_traps& traps)
   }
   close(mfd);
   return prog;
+}
+
+}  // namespace
+
+// A filter of its own: across filters the kernel takes the action of highest
+// precedence, and ERRNO beats the main filter's NOTIFY whatever that one traps (within
+// one filter libseccomp lets an unconditional rule for unshare, or the first matching
+// flag rule for clone, win over a conditional one). A cgroup namespace owned by the
+// tree's user namespace would let a cgroup v1 mount that got past uk's trap mount the
+// host's hierarchies (rooted at the caller's host cgroup); the 2007 kernel has no
+// cgroup namespaces. clone3 gets ENOSYS in the main filter.
+absl::StatusOr<std::vector<sock_filter>> build_cgroupns_filter() {
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+  if (!ctx) return absl::InternalError("seccomp_init failed");
+  int rc = 0;
+  for (int nr : {SCMP_SYS(unshare), SCMP_SYS(clone)}) {
+    rc = rc ? rc
+            : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+                               SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWCGROUP, CLONE_NEWCGROUP));
+  }
+  if (rc) {
+    seccomp_release(ctx);
+    return absl::InternalError(absl::StrCat("seccomp_rule_add: ", strerror(-rc)));
+  }
+  return export_filter(ctx);
+}
+
+long install_plain_filter(std::vector<sock_filter>& prog) {
+  sock_fprog fprog = {static_cast<unsigned short>(prog.size()), prog.data()};
+  return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_SPEC_ALLOW, &fprog);
 }
 
 // SPEC_ALLOW: without it the kernel forces Speculative Store Bypass (and, where

@@ -26,6 +26,11 @@ absl::StatusOr<std::vector<sock_filter>> build_filter(const filter_traps& traps)
 // with errno set.
 long install_filter(std::vector<sock_filter>& prog);
 
+// A second filter, without a listener: unshare/clone with CLONE_NEWCGROUP get EPERM.
+absl::StatusOr<std::vector<sock_filter>> build_cgroupns_filter();
+// Loads a filter without a listener: 0, or -1 with errno set.
+long install_plain_filter(std::vector<sock_filter>& prog);
+
 // One fd over a unix socket (SCM_RIGHTS). send_fd returns 0 or -1; recv_fd the fd or -1.
 int send_fd(int sock, int fd);
 int recv_fd(int sock);

@@ -33,6 +33,8 @@ namespace ukrun {
 absl::Status supervisor::start_command() {
   auto prog = build_filter({.proc = opts_.proc, .forks = opts_.pids, .sockets = opts_.net});
   if (!prog.ok()) return prog.status();
+  auto cgroupns = build_cgroupns_filter();
+  if (!cgroupns.ok()) return cgroupns.status();
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
     return absl::ErrnoToStatus(errno, "socketpair");
@@ -51,7 +53,7 @@ absl::Status supervisor::start_command() {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     signal(SIGUSR1, SIG_DFL);
-    long lfd = install_filter(*prog);
+    long lfd = install_plain_filter(*cgroupns) == 0 ? install_filter(*prog) : -1;
     if (lfd < 0) {
       fprintf(stderr, "uk-run: seccomp: %s\n", strerror(errno));
       _exit(126);
@@ -155,6 +157,13 @@ int supervisor::run() {
       [this](const std::vector<std::string>& argv, const std::vector<std::string>& envp) {
         agents_.spawn(argv, envp);
       });
+  if (opts_.cgroup_v1_layout) {
+    if (absl::Status s = mount_cgroup_v1_layout(); !s.ok()) {
+      fprintf(stderr, "uk-run: %s\n", std::string(s.message()).c_str());
+      teardown();
+      return 125;
+    }
+  }
   for (const auto& m : opts_.mounts) {
     const char* data = m.data.empty() ? nullptr : m.data.c_str();
     long r = container_mount(*kernel_.init_task(), m.type, m.dir, m.type, 0, data);

@@ -94,6 +94,9 @@ class supervisor {
                        const std::string& type, unsigned long flags, const char* data);
   long container_umount(uk::task_struct& t, const std::string& dir, int flags);
 
+  // cgroup_layout.cc: --cgroup-v1-layout's hierarchies under /sys/fs/cgroup.
+  absl::Status mount_cgroup_v1_layout();
+
   // trap_proc.cc: /proc emulation and the merged mount table.
   void on_open(const seccomp_notif& req, uint64_t path_addr, int flags);
   std::optional<std::string> merge_mount_table(const std::string& host_path,

@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "harness/cgroup_root.h"
 #include "harness/supervisor.h"
 #include "vfs/syscalls.h"
 
@@ -112,7 +113,12 @@ std::optional<std::string> supervisor::merge_mount_table(const std::string& host
     if (f.size() > mp_field) uk_lines[f[mp_field]] = std::move(f);
   }
   std::string out;
-  for (absl::string_view line : absl::StrSplit(host, '\n', absl::SkipEmpty())) {
+  std::vector<absl::string_view> host_lines = absl::StrSplit(host, '\n', absl::SkipEmpty());
+  // What uk-run's tmpfs covers at /sys/fs/cgroup is out of reach: left out.
+  std::vector<bool> covered = covered_by_cgroup_root(host_lines, mountinfo);
+  for (size_t i = 0; i < host_lines.size(); i++) {
+    if (covered[i]) continue;
+    absl::string_view line = host_lines[i];
     std::vector<std::string> f = absl::StrSplit(line, ' ');
     // The host's own cgroup hierarchies are not this kernel's: tools that look
     // hierarchies up in the table (libcgroup) must find only uk's.

@@ -84,7 +84,7 @@ int outer_main(int argc, char** argv) {
   if (!opts.tree_of.empty()) return tree_of_main(opts.tree_of);
   opts.outer_pid = getpid();  // before the pid namespace: the user's view
   opts.outer_pidns = own_pid_namespace();
-  if (absl::Status s = enter_namespaces(); !s.ok()) {
+  if (absl::Status s = enter_namespaces(opts.userns); !s.ok()) {
     fprintf(stderr, "uk-run: %s\n", std::string(s.message()).c_str());
     return 125;
   }

@@ -28,7 +28,7 @@ cp "$UKRUN" "$box/uk-run"
 chmod 755 "$box/uk-run"
 mknod -m 666 "$box/fuse" c 10 229
 mount --bind "$box/fuse" /dev/fuse
-mkdir -m 777 "$box/work"
+mkdir -m 777 "$box/work" "$box/files"
 nr=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 "${nr[@]}" test -w /dev/fuse || fail "the private /dev/fuse is not writable for uid 65534"
 
@@ -36,6 +36,7 @@ for sh in bash dash; do
   out=$(cd / && "${nr[@]}" "$box/uk-run" -- "$sh" -c "
 id -u
 cat /proc/self/uid_map
+touch $box/files/$sh
 mount -t container -o cpuacct none $box/work
 mkdir $box/work/new_container
 echo \$\$ > $box/work/new_container/tasks
@@ -46,8 +47,10 @@ grep ' $box/work ' /proc/mounts
 umount $box/work") || fail "$sh: uk-run failed: $out"
   echo "$sh: $out"
   expect_eq "$sh: uid inside" 0 "$(head -1 <<<"$out")"
-  # Root only in uk-run's user namespace: uid 0 there is 65534 outside.
-  grep -Eq "^ *0 +65534 +1$" <<<"$out" || fail "$sh: not in a user namespace mapping 65534"
+  # Root only in uk-run's user namespaces, which map one id each (65534 to 0, then 0 to
+  # 0, so the map read inside is one level down): what root makes belongs to 65534.
+  grep -Eq "^ *0 +0 +1$" <<<"$out" || fail "$sh: not in a user namespace mapping one id"
+  expect_eq "$sh: owner on the host" 65534 "$(stat -c %u "$box/files/$sh")"
   shell=$(sed -n 's/^shell=//p' <<<"$out")
   [[ -n "$shell" ]] || fail "$sh: no shell pid"
   grep -qx "$shell" <<<"$out" || fail "$sh: shell pid $shell not in tasks"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Security (harness/README.md, "Security"): a non-root uk-run grants nothing its user
 # does not have. (a) Its release agent runs as the invoking uid: the file the agent
-# writes belongs to uid 65534 on the host and the agent's uid_map maps it there.
+# writes belongs to uid 65534 on the host, and uk-run's user namespaces map that uid
+# alone, to root (seen from the host: 0 65534 1; from inside, one level down: 0 0 1).
 # (b) Mounts inside stay inside: a tmpfs over a host directory, a bind mount over /etc
 # and the FUSE mount are not seen by the host while uk-run runs (checked from outside
 # meanwhile), a block device is not mountable, root's files stay unwritable.
@@ -49,6 +50,11 @@ grep -q " $NR_DIR/h " <<<"$mounts" && fail "the FUSE mount is visible on the hos
 expect_eq "host marker" host "$(cat $NR_DIR/visible/marker)"
 expect_eq "host /etc" "$etc_before" "$(ls -la --time-style=+%s /etc | sha256sum)"
 [[ -e /etc/uk-run-security-probe ]] && fail "uk-run's user wrote into /etc"
+# uk-run's user namespace as the host sees it: the invoking user alone, as root.
+# ($ukrun is the subshell or, exec'd, the outer uk-run: either way its uk-run child is
+# in that namespace.)
+uk=$(pgrep -x uk-run -P $ukrun | head -1)
+host_map=$(tr -s ' ' <"/proc/$uk/uid_map" | sed 's/^ //')
 touch $out/go
 wait $ukrun && rc=0 || rc=$?
 cat $TMP/inside
@@ -69,6 +75,7 @@ cat $out/agent.out
 expect_eq "agent file owner on the host" 65534 "$(stat -c %u $out/agent.out)"
 expect_eq "agent inside" "uid 0 /a" "$(head -1 $out/agent.out)"
 read -r inside host count < <(sed -n 2p $out/agent.out)
-expect_eq "agent uid_map" "0 65534 1" "$inside $host $count"
+expect_eq "agent uid_map" "0 0 1" "$inside $host $count"
+expect_eq "uid_map from the host" "0 65534 1" "$host_map"
 expect_eq "host marker after" host "$(cat $NR_DIR/visible/marker)"
 expect_no_uk_mounts

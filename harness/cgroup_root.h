@@ -1,0 +1,33 @@
+// /sys/fs/cgroup inside uk-run: a tmpfs of uk-run's own over the host's cgroup mounts
+// (harness/README.md, "Processes and namespaces"), and what the mount table shows of it.
+#ifndef UK_HARNESS_CGROUP_ROOT_H_
+#define UK_HARNESS_CGROUP_ROOT_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace ukrun {
+
+inline constexpr char kCgroupRoot[] = "/sys/fs/cgroup";
+// The tmpfs's source in the mount table: how the merged table finds it.
+inline constexpr char kCgroupRootSource[] = "uk-run";
+
+// In the outer uk-run's private mount namespace, before the tree's user namespace:
+// mounts the tmpfs over kCgroupRoot (nothing to do where the host has no such
+// directory). The tree's mount namespace, owned by a less privileged user namespace,
+// gets it locked: it cannot be unmounted or moved to reveal the host's mounts.
+absl::Status mount_cgroup_root();
+
+// For each line of a mount table (/proc/<pid>/mounts, or mountinfo if `mountinfo`):
+// whether it is a mount the tmpfs covers, i.e. at or under kCgroupRoot and listed
+// before the tmpfs (the table lists mounts oldest first). Such mounts cannot be reached
+// by any path, so the merged table leaves them out, as it does the host's cgroup lines.
+std::vector<bool> covered_by_cgroup_root(const std::vector<absl::string_view>& lines,
+                                         bool mountinfo);
+
+}  // namespace ukrun
+
+#endif  // UK_HARNESS_CGROUP_ROOT_H_
