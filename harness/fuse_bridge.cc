@@ -408,8 +408,7 @@ absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::mount(uk::kernel& k, t
   };
   bool ok = fsfd >= 0 && set("source", name) && set("subtype", "container") &&
             set("fd", std::to_string(fd)) && set("rootmode", "40000") &&
-            set("user_id", std::to_string(getuid())) &&
-            set("group_id", std::to_string(getgid())) &&
+            set("user_id", std::to_string(getuid())) && set("group_id", std::to_string(getgid())) &&
             fsconfig(fsfd, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0;
   int err = errno;
   if (!ok) {

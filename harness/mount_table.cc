@@ -50,7 +50,8 @@ std::string unmangle(absl::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); i++) {
     if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3') {
-      out.push_back(static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + s[i + 3] - '0'));
+      out.push_back(
+          static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + s[i + 3] - '0'));
       i += 3;
     } else {
       out.push_back(s[i]);
@@ -135,8 +136,7 @@ void supervisor::reconcile_with(pid_t who, const std::vector<mountinfo_line>& li
     }
     uk::sys_rmdir(init, m.kdir.c_str());
     if (trace_.enabled()) {
-      trace_.event("umount",
-                   absl::StrFormat("\"pid\":%d,\"dir\":\"%s\"", who, json_escape(m.dir)));
+      trace_.event("umount", absl::StrFormat("\"pid\":%d,\"dir\":\"%s\"", who, json_escape(m.dir)));
     }
     gone->push_back(std::move(m.fuse));
     mounts_.erase(mounts_.begin() + static_cast<ptrdiff_t>(i));
@@ -173,8 +173,8 @@ std::vector<std::string> supervisor::check_mounts() {
     struct stat st;
     if (std::find(kmounts.begin(), kmounts.end(), m.kdir) == kmounts.end() ||
         uk::sys_stat(init, m.kdir.c_str(), &st) != 0 || st.st_dev != m.kdev) {
-      v.push_back(absl::StrFormat("mount table: uk's mount at %s has no kernel mount at %s",
-                                  m.dir, m.kdir));
+      v.push_back(absl::StrFormat("mount table: uk's mount at %s has no kernel mount at %s", m.dir,
+                                  m.kdir));
     }
   }
   for (const mountinfo_line& l : *lines) {
@@ -263,9 +263,8 @@ std::optional<std::string> supervisor::merge_mount_table(const std::string& host
     if (type_field < f.size() && (f[type_field] == "cgroup" || f[type_field] == "cgroup2")) {
       continue;
     }
-    auto kdir = i < lines.size() && lines[i].fstype == "fuse.container"
-                    ? kdirs.find(lines[i].dev)
-                    : kdirs.end();
+    auto kdir = i < lines.size() && lines[i].fstype == "fuse.container" ? kdirs.find(lines[i].dev)
+                                                                        : kdirs.end();
     auto it = kdir == kdirs.end() ? uk_lines.end() : uk_lines.find(kdir->second);
     if (it == uk_lines.end() || f.size() <= mp_field) {
       absl::StrAppend(&out, line, "\n");

@@ -2,10 +2,10 @@
 // the main loop (signals, deaths, --check) and the end of the run.
 #include "harness/supervisor.h"
 
+#include <fcntl.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <signal.h>
-#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>

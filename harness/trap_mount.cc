@@ -9,7 +9,6 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -120,8 +119,8 @@ void supervisor::on_umount(const seccomp_notif& req) {
   int flags = static_cast<int>(req.data.args[1]);
   if (!id_valid(req.id)) return;
   tracker_.note_syscall(req.pid);
-  if (ns_inode(std::to_string(req.pid), "mnt") != ns_inode("self", "mnt") ||
-      !may_mount(req.pid) || !ok || own_root_fd_ < 0) {
+  if (ns_inode(std::to_string(req.pid), "mnt") != ns_inode("self", "mnt") || !may_mount(req.pid) ||
+      !ok || own_root_fd_ < 0) {
     return respond_continue(req.id);
   }
   respond(req.id, umount_for(req.pid, req.id, target, flags));
@@ -224,8 +223,8 @@ long supervisor::container_mount(pid_t caller, const std::string& source, const 
       r = -EIO;
     } else {
       dev_t dev = (*fuse)->dev();
-      mounts_.push_back({dir, kdir, type, data ? data : "", std::move(fuse).value(), dev,
-                         kst.st_dev, flags});
+      mounts_.push_back(
+          {dir, kdir, type, data ? data : "", std::move(fuse).value(), dev, kst.st_dev, flags});
       created_dirs_.insert(created_dirs_.end(), made.begin(), made.end());
     }
   }

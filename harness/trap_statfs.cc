@@ -51,8 +51,7 @@ void supervisor::on_statfs(const seccomp_notif& req, bool by_fd) {
   out.f_frsize = 4096;
   out.f_namelen = 255;
   // FUSE adds nosuid and nodev: only those asked for show (ST_* == MS_* for these).
-  out.f_flags =
-      (sfs.f_flags & ~(ST_NOSUID | ST_NODEV)) | (*flags & (MS_NOSUID | MS_NODEV));
+  out.f_flags = (sfs.f_flags & ~(ST_NOSUID | ST_NODEV)) | (*flags & (MS_NOSUID | MS_NODEV));
   uint64_t dev = st.st_dev;
   memcpy(&out.f_fsid, &dev, sizeof out.f_fsid);
   iovec local = {&out, sizeof out};

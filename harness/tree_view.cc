@@ -19,14 +19,13 @@ std::vector<std::pair<std::string, std::string>> supervisor::tree_roots() {
   std::vector<std::pair<std::string, std::string>> roots;
   absl::MutexLock l(&mounts_mu_);
   for (const mount_rec& m : mounts_) {
-    roots.emplace_back(m.kdir, absl::StrCat(m.dir, " (", m.type, m.data.empty() ? "" : " -o ",
-                                            m.data, ")"));
+    roots.emplace_back(
+        m.kdir, absl::StrCat(m.dir, " (", m.type, m.data.empty() ? "" : " -o ", m.data, ")"));
   }
   return roots;
 }
 
-std::string supervisor::render_tree(
-    const std::vector<std::pair<std::string, std::string>>& roots) {
+std::string supervisor::render_tree(const std::vector<std::pair<std::string, std::string>>& roots) {
   std::string out;
   uk::task_struct& init = *kernel_.init_task();
   auto read_all = [&](const std::string& path) {
