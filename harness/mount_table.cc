@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -111,6 +113,8 @@ std::vector<std::string> kernel_mounts_under(uk::task_struct& init, const std::s
 // bind of it, a moved one): its host directory follows its own mount, or else the
 // first other mount of the device.
 void supervisor::reconcile_locked(pid_t who, std::vector<std::unique_ptr<fuse_bridge>>* gone) {
+  // Unreadable (out of fds): the next reconcile (a mount, --check, the next change)
+  // catches up.
   auto lines = own_mountinfo();
   if (lines) reconcile_with(who, *lines, gone);
 }
@@ -156,7 +160,12 @@ std::vector<std::string> supervisor::check_mounts() {
   // One snapshot for both: a change after it is the next check's (the reconcile first
   // takes in what the main loop has not seen yet).
   auto lines = own_mountinfo();
-  if (!lines) return {"mount table: cannot read /proc/self/mountinfo"};
+  if (!lines) {
+    // Out of fds, say: nothing is known to differ; the next pass compares.
+    fprintf(stderr, "uk-run: mount table not compared (--check): /proc/self/mountinfo: %s\n",
+            strerror(errno));
+    return {};
+  }
   reconcile_with(kernel_.init_task()->pid, *lines, &gone);
   std::set<dev_t> devs;
   uk::task_struct& init = *kernel_.init_task();

@@ -25,7 +25,8 @@ Nothing on the host changes: no host cgroup, no host mount.
 Options:
   --mount TYPE:OPTIONS:DIR   mount a hierarchy before COMMAND starts, e.g.
                              --mount container:cpu,cpuacct:/containers/cpu
-                             (DIR is created if missing and removed at exit)
+                             (DIR and its missing parents are created, and
+                             removed at exit)
   -g SUBSYS[,SUBSYS]:PATH    start COMMAND in container PATH of the hierarchy
                              holding SUBSYS (like cgexec); repeatable
   --rules FILE               exec-time placement, cgrules.conf format (like

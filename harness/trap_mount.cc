@@ -3,6 +3,7 @@
 // host's mount table that the supervisor makes, and every umount2 of the tree, happens
 // here under mounts_mu_, so uk's table and the mount namespace change together.
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -112,7 +113,8 @@ void supervisor::on_mount(const seccomp_notif& req) {
 // calls that cannot unmount anything of the supervisor's namespace: from another mount
 // namespace (check_mnt() limits them to their own), or without may_mount() there (the
 // kernel answers EINVAL or EPERM as it would; capabilities are the thread's own and
-// cannot change while it waits here).
+// cannot change while it waits here). (Also continued should this thread lack an
+// fs_struct of its own, i.e. unshare(CLONE_FS) failed, which it does not here.)
 void supervisor::on_umount(const seccomp_notif& req) {
   std::string target;
   bool ok = read_string(req.pid, req.data.args[0], &target);
@@ -120,9 +122,15 @@ void supervisor::on_umount(const seccomp_notif& req) {
   if (!id_valid(req.id)) return;
   tracker_.note_syscall(req.pid);
   if (ns_inode(std::to_string(req.pid), "mnt") != ns_inode("self", "mnt") || !may_mount(req.pid) ||
-      !ok || own_root_fd_ < 0) {
+      own_root_fd_ < 0) {
     return respond_continue(req.id);
   }
+  // Not continued either: another thread could make the string readable meanwhile.
+  // ksys_umount(): the flags first, then the name.
+  if (flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW)) {
+    return respond(req.id, -EINVAL);
+  }
+  if (!ok) return respond(req.id, target.size() >= PATH_MAX ? -ENAMETOOLONG : -EFAULT);
   respond(req.id, umount_for(req.pid, req.id, target, flags));
 }
 
