@@ -34,8 +34,8 @@ absl::Status supervisor::mount_cgroup_v1_layout() {
     if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
       return absl::ErrnoToStatus(errno, absl::StrCat("--cgroup-v1-layout: mkdir ", dir));
     }
-    long r = container_mount(*kernel_.init_task(), "cgroup", dir, "cgroup",
-                             MS_NOSUID | MS_NODEV | MS_NOEXEC, m.options);
+    long r =
+        container_mount(0, "cgroup", dir, "cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC, m.options);
     if (r != 0) {
       return absl::ErrnoToStatus(static_cast<int>(-r),
                                  absl::StrCat("--cgroup-v1-layout: mounting ", dir));

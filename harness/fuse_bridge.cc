@@ -8,6 +8,8 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -369,34 +371,67 @@ const fuse_lowlevel_ops kOps = [] {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::mount(uk::kernel& k, tracker& tr,
+                                                                const std::string& kernel_root,
                                                                 const std::string& dir,
                                                                 const std::string& fsname) {
   std::unique_ptr<fuse_bridge> b(new fuse_bridge());
-  b->dir_ = dir;
   b->state_ = std::make_unique<state>();
   b->state_->kernel = &k;
   b->state_->tr = &tr;
-  b->state_->root = dir;
+  b->state_->root = kernel_root;
   {
     absl::MutexLock l(&b->state_->mu);
-    b->state_->paths[FUSE_ROOT_ID] = dir;
-    b->state_->ids[dir] = FUSE_ROOT_ID;
+    b->state_->paths[FUSE_ROOT_ID] = kernel_root;
+    b->state_->ids[kernel_root] = FUSE_ROOT_ID;
+  }
+  const char* argv[] = {"uk-run"};
+  fuse_args args = FUSE_ARGS_INIT(1, const_cast<char**>(argv));
+  b->se_ = fuse_session_new(&args, &kOps, sizeof kOps, b->state_.get());
+  fuse_opt_free_args(&args);
+  if (!b->se_) return absl::InternalError("fuse_session_new failed");
+  // The mount is made here, not by libfuse, so that its identity (device and mount id)
+  // is known exactly and nothing ever unmounts it by path: /dev/fd/N hands libfuse the
+  // device fd only (fuse_session_unmount then has no mount point to act on).
+  int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+  if (fd < 0) return absl::ErrnoToStatus(errno, "open /dev/fuse");
+  if (fuse_session_mount(b->se_, absl::StrCat("/dev/fd/", fd).c_str()) != 0) {
+    close(fd);
+    return absl::InternalError("fuse_session_mount failed");
   }
   // fsname shows in /proc/mounts; commas would split the option.
   std::string name = fsname.empty() ? "container" : fsname;
   for (char& c : name) c = c == ',' ? '_' : c;
-  std::string opts = absl::StrCat("fsname=", name, ",subtype=container");
-  const char* argv[] = {"uk-run", "-o", opts.c_str()};
-  fuse_args args = FUSE_ARGS_INIT(3, const_cast<char**>(argv));
-  b->se_ = fuse_session_new(&args, &kOps, sizeof kOps, b->state_.get());
-  fuse_opt_free_args(&args);
-  if (!b->se_) return absl::InternalError("fuse_session_new failed");
-  if (fuse_session_mount(b->se_, dir.c_str()) != 0) {
-    fuse_session_destroy(b->se_);
-    b->se_ = nullptr;
-    return absl::InternalError(absl::StrCat("cannot mount FUSE at ", dir));
+  // libfuse's own mount options: fd, rootmode, user_id, group_id, nosuid, nodev.
+  int fsfd = fsopen("fuse", FSOPEN_CLOEXEC);
+  auto set = [fsfd](const char* key, const std::string& value) {
+    return fsconfig(fsfd, FSCONFIG_SET_STRING, key, value.c_str(), 0) == 0;
+  };
+  bool ok = fsfd >= 0 && set("source", name) && set("subtype", "container") &&
+            set("fd", std::to_string(fd)) && set("rootmode", "40000") &&
+            set("user_id", std::to_string(getuid())) && set("group_id", std::to_string(getgid())) &&
+            fsconfig(fsfd, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0;
+  int err = errno;
+  if (!ok) {
+    if (fsfd >= 0) close(fsfd);
+    return absl::ErrnoToStatus(err, absl::StrCat("cannot mount FUSE at ", dir));
   }
+  // The connection exists (the device fd is attached): serve it, INIT first.
   b->start_workers();
+  int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+  err = errno;
+  close(fsfd);
+  if (mfd < 0) return absl::ErrnoToStatus(err, absl::StrCat("cannot mount FUSE at ", dir));
+  // Not attached yet, so nothing else can be mounted on it: its id and device are ours.
+  struct statx stx;
+  if (statx(mfd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID, &stx) != 0 ||
+      move_mount(mfd, "", AT_FDCWD, dir.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+    err = errno;
+    close(mfd);  // a detached mount dies with its last fd
+    return absl::ErrnoToStatus(err, absl::StrCat("cannot mount FUSE at ", dir));
+  }
+  close(mfd);
+  b->dev_ = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+  b->mnt_id_ = stx.stx_mnt_id;
   return b;
 }
 
@@ -447,11 +482,12 @@ void fuse_bridge::start_workers() {
 fuse_bridge::~fuse_bridge() {
   if (!se_) return;
   fuse_session_exit(se_);
-  // Unmounting aborts the connection: each worker's poll reports an error and it ends.
-  // A lazy unmount of a busy mount does not, so the workers are also woken by a signal
-  // (SIGUSR1: poll fails with EINTR and the loop sees the exit flag), again until each
-  // has ended, as a signal that lands just before poll is lost.
-  umount2(dir_.c_str(), MNT_DETACH);
+  // A worker ends when the connection is aborted (the mount is gone) or, woken by a
+  // signal (SIGUSR1: poll fails with EINTR), when it sees the exit flag; again until
+  // each has ended, as a signal that lands just before poll is lost. Nothing is
+  // unmounted here (the supervisor unmounts its mounts itself, by identity, never by a
+  // path that may by now name another mount): closing the device below aborts the
+  // connection, so a mount still attached answers ENOTCONN.
   for (auto& w : workers_) {
     while (!w->done.load()) {
       pthread_kill(w->thread.native_handle(), SIGUSR1);
@@ -459,8 +495,7 @@ fuse_bridge::~fuse_bridge() {
     }
     w->thread.join();
   }
-  fuse_session_unmount(se_);
-  fuse_session_destroy(se_);
+  fuse_session_destroy(se_);  // closes the device fd
 }
 
 }  // namespace ukrun

@@ -13,7 +13,10 @@
 // process stays valid when another process that inherited the real fd uses it.
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
@@ -30,26 +33,32 @@ namespace ukrun {
 
 class fuse_bridge {
  public:
-  // Mounts FUSE at `dir` (absolute, existing) showing the kernel's tree at the same
-  // path, and starts its request loops, one thread per usable CPU (at most 8): requests
-  // may be served concurrently.
+  // Mounts FUSE (type fuse.container, source `fsname`) at `dir` (absolute, existing),
+  // on top of whatever is mounted there, showing the kernel's tree at `kernel_root`,
+  // and starts its request loops, one thread per usable CPU (at most 8): requests may
+  // be served concurrently.
   static absl::StatusOr<std::unique_ptr<fuse_bridge>> mount(uk::kernel& k, tracker& tr,
+                                                            const std::string& kernel_root,
                                                             const std::string& dir,
                                                             const std::string& fsname);
-  // Unmounts (if still mounted) and joins the loop; SIGUSR1 must have a handler
-  // installed without SA_RESTART.
+  // Joins the loops and closes the FUSE device, which aborts the connection; unmounts
+  // nothing. SIGUSR1 must have a handler installed without SA_RESTART.
   ~fuse_bridge();
   fuse_bridge(const fuse_bridge&) = delete;
   fuse_bridge& operator=(const fuse_bridge&) = delete;
 
-  const std::string& dir() const { return dir_; }
+  // The FUSE super_block's device (st_dev; shared by every bind mount of it) and the
+  // mount's id (mountinfo's first field) as it was made.
+  dev_t dev() const { return dev_; }
+  uint64_t mnt_id() const { return mnt_id_; }
 
   struct state;  // the node table and the kernel handles (fuse_bridge.cc)
 
  private:
   fuse_bridge() = default;
 
-  std::string dir_;
+  dev_t dev_ = 0;
+  uint64_t mnt_id_ = 0;
   std::unique_ptr<state> state_;
   fuse_session* se_ = nullptr;
   // The request loops (start_workers()).

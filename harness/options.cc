@@ -36,7 +36,8 @@ mount(2), which uk-run answers; a cgroup namespace cannot be made (EPERM).
 Options:
   --mount TYPE:OPTIONS:DIR   mount a hierarchy before COMMAND starts, e.g.
                              --mount container:cpu,cpuacct:/containers/cpu
-                             (DIR is created if missing and removed at exit)
+                             (DIR and its missing parents are created, and
+                             removed at exit)
   --cgroup-v1-layout         mount hierarchies under /sys/fs/cgroup as a cgroup v1
                              distribution does: systemd (none,name=systemd),
                              cpuset, cpu,cpuacct (with cpu and cpuacct links),

@@ -93,23 +93,31 @@ void supervisor::apply_rules(pid_t pid, int dirfd, const std::string& file) {
 absl::Status supervisor::join_group(pid_t pid, const std::string& subsystems,
                                     const std::string& path) {
   std::vector<std::string> wanted = absl::StrSplit(subsystems, ',', absl::SkipEmpty());
+  struct hierarchy {
+    std::string kdir, type, data;
+  };
+  std::vector<hierarchy> mounted;
+  {
+    absl::MutexLock l(&mounts_mu_);
+    for (const mount_rec& m : mounts_) mounted.push_back({m.kdir, m.type, m.data});
+  }
   if (wanted.size() == 1 && wanted[0] == "*") {
     // Every mounted hierarchy (cgrules.conf's `*`).
     wanted.clear();
-    for (const auto& [d, m] : mounts_) wanted.push_back("*" + d);
+    for (const hierarchy& h : mounted) wanted.push_back("*" + h.kdir);
   }
   for (absl::string_view want : wanted) {
     const std::string* dir = nullptr;
-    for (const auto& [d, m] : mounts_) {
+    for (const hierarchy& m : mounted) {
       bool all = true, has = false;
       for (absl::string_view o : absl::StrSplit(m.data, ',', absl::SkipEmpty())) {
         if (o == "noprefix" || o.rfind("release_agent=", 0) == 0) continue;
         all = all && o == "all";
         has = has || o == want || o == "all";
       }
-      if (has || (all && (m.type == "container" || m.type == "cgroup"))) dir = &d;
-      if (m.type == "cpuset" && want == "cpuset") dir = &d;
-      if (want[0] == '*' && want.substr(1) == d) dir = &d;
+      if (has || (all && (m.type == "container" || m.type == "cgroup"))) dir = &m.kdir;
+      if (m.type == "cpuset" && want == "cpuset") dir = &m.kdir;
+      if (want[0] == '*' && want.substr(1) == m.kdir) dir = &m.kdir;
     }
     if (!dir) return absl::NotFoundError(absl::StrCat("-g: no hierarchy mounted with ", want));
     std::string tasks = absl::StrCat(*dir, path == "/" ? "" : path, "/tasks");

@@ -2,6 +2,7 @@
 // the main loop (signals, deaths, --check) and the end of the run.
 #include "harness/supervisor.h"
 
+#include <fcntl.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -106,12 +107,15 @@ void supervisor::reap_children() {
 
 void supervisor::teardown() {
   control_.reset();
-  mounts_.clear();  // unmounts every FUSE filesystem
-  for (const auto& d : created_dirs_) rmdir(d.c_str());
+  unmount_all();
+  absl::MutexLock l(&mounts_mu_);
+  // Deepest first: --mount may have made a directory's parents too.
+  for (auto d = created_dirs_.rbegin(); d != created_dirs_.rend(); ++d) rmdir(d->c_str());
   if (trace_file_) fclose(trace_file_);
 }
 
 void supervisor::notify_loop() {
+  private_fs();
   while (!notify_stop_.load()) {
     memset(req_, 0, sizeof *req_);
     // EINTR (the stop signal), ENOENT (the tracee died or was interrupted meanwhile).
@@ -139,7 +143,9 @@ void supervisor::stop_notify_thread() {
 }
 
 void supervisor::run_check(bool final) {
-  for (const std::string& v : tracker_.check(final)) {
+  std::vector<std::string> violations = tracker_.check(final);
+  for (std::string& v : check_mounts()) violations.push_back(std::move(v));
+  for (const std::string& v : violations) {
     fprintf(stderr, "uk-run: --check: %s\n", v.c_str());
     check_failures_++;
   }
@@ -166,7 +172,7 @@ int supervisor::run() {
   }
   for (const auto& m : opts_.mounts) {
     const char* data = m.data.empty() ? nullptr : m.data.c_str();
-    long r = container_mount(*kernel_.init_task(), m.type, m.dir, m.type, 0, data);
+    long r = container_mount(0, m.type, m.dir, m.type, 0, data, /*parents=*/true);
     if (r != 0) {
       fprintf(stderr, "uk-run: --mount %s:%s:%s: %s\n", m.type.c_str(), m.data.c_str(),
               m.dir.c_str(), strerror(static_cast<int>(-r)));
@@ -199,6 +205,12 @@ int supervisor::run() {
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, sfd, &ev);
   ev.data.u64 = ~2ull;  // the tracker's pidfds: a process died
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, tracker_.exit_fd(), &ev);
+  // The mount table changed (proc(5): mountinfo polls POLLPRI; mounts_poll): a mount
+  // of uk's may have gone without the trap, e.g. with a parent moved or detached.
+  mountinfo_fd_ = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+  ev.events = EPOLLPRI;
+  ev.data.u64 = ~3ull;
+  if (mountinfo_fd_ >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, mountinfo_fd_, &ev);
   tracker_.set_event_checks(opts_.check);
   start_notify_thread();
   while (child_status_ < 0) {
@@ -217,6 +229,8 @@ int supervisor::run() {
         }
       } else if (tag == ~2ull) {
         tracker_.reap_exited();
+      } else if (tag == ~3ull) {
+        reconcile();
       }
     }
     tracker_.release_zombies();  // the deaths above, unless a FUSE operation pins them

@@ -35,6 +35,8 @@
 
 namespace ukrun {
 
+struct mountinfo_line;  // mount_table.cc
+
 class supervisor {
  public:
   explicit supervisor(options opts)
@@ -89,18 +91,45 @@ class supervisor {
   // trap_mount.cc: mount(2) and umount2(2) of container hierarchies.
   void on_mount(const seccomp_notif& req);
   void on_umount(const seccomp_notif& req);
-  // mount -t container: the kernel's sys_mount as `t`, then FUSE at the same path.
-  long container_mount(uk::task_struct& t, const std::string& source, const std::string& dir,
-                       const std::string& type, unsigned long flags, const char* data);
-  long container_umount(uk::task_struct& t, const std::string& dir, int flags);
+  // mount -t container: the kernel's sys_mount as `t` at a private path, then FUSE at
+  // `dir` (stacked on what is there). `parents`: create every missing component of
+  // `dir` (--mount), not just the last.
+  // The kernel's mount runs as `caller`'s task (0: init).
+  long container_mount(pid_t caller, const std::string& source, const std::string& dir,
+                       const std::string& type, unsigned long flags, const char* data,
+                       bool parents = false);
+  // Thread `tid`'s umount2(target, flags) (notification `id`), made by the supervisor
+  // with the tracee's root and cwd; then the mounts it took leave the table.
+  long umount_for(pid_t tid, uint64_t id, std::string target, int flags);
+  // Gives the notification thread an fs_struct of its own (notify_loop).
+  void private_fs();
 
   // cgroup_layout.cc: --cgroup-v1-layout's hierarchies under /sys/fs/cgroup.
   absl::Status mount_cgroup_v1_layout();
 
-  // trap_proc.cc: /proc emulation and the merged mount table.
-  void on_open(const seccomp_notif& req, uint64_t path_addr, int flags);
+  // mount_table.cc: uk's mount table against the real mount namespace.
+  // Drops every record whose FUSE device no longer shows in /proc/self/mountinfo (and
+  // its kernel mount; `who` is the pid traced) and follows moved mounts; the bridges
+  // dropped go to `gone`, to be destroyed once mounts_mu_ is released (that joins
+  // their FUSE loops).
+  void reconcile_locked(pid_t who, std::vector<std::unique_ptr<fuse_bridge>>* gone)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mounts_mu_);
+  void reconcile_with(pid_t who, const std::vector<mountinfo_line>& lines,
+                      std::vector<std::unique_ptr<fuse_bridge>>* gone)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mounts_mu_);
+  void reconcile();  // on a mountinfo change (POLLPRI)
+  // --check: reconciles, then every record must have its FUSE device mounted and its
+  // kernel mount in place, and every fuse.container mount and kernel hierarchy mount
+  // must be a record's. Returns the violations.
+  std::vector<std::string> check_mounts();
+  // The end of the run: every host mount of a record is detached, the records dropped.
+  void unmount_all();
+  // /proc/<pid>/mounts or mountinfo: the host's, each uk mount as the kernel shows it.
   std::optional<std::string> merge_mount_table(const std::string& host_path,
                                                const std::string& uk_text, bool mountinfo);
+
+  // trap_proc.cc: /proc emulation.
+  void on_open(const seccomp_notif& req, uint64_t path_addr, int flags);
 
   // trap_statfs.cc: statfs/fstatfs on a uk mount: the kernel's magic, not FUSE's.
   void on_statfs(const seccomp_notif& req, bool by_fd);
@@ -111,7 +140,11 @@ class supervisor {
   void apply_rules(pid_t pid, int dirfd, const std::string& file);
 
   // tree_view.cc: the --tree view: every hierarchy with its containers and their tasks.
-  std::string render_tree();
+  // (kernel directory, heading) of every mount, taken under mounts_mu_ before the
+  // tracker's lock (observe): a mount trap may hold mounts_mu_ while FUSE loops wait
+  // for the tracker.
+  std::vector<std::pair<std::string, std::string>> tree_roots();
+  std::string render_tree(const std::vector<std::pair<std::string, std::string>>& roots);
   void print_tree();
   void start_control_socket();
 
@@ -130,18 +163,36 @@ class supervisor {
   pid_t child_ = -1;
   int child_status_ = -1;  // as waitpid gives it, once COMMAND is reaped
 
+  // One container mount. The kernel mounts the hierarchy at a private path of its own
+  // (`kdir`), not at the host's mount point: a mount stacked on another, or one moved
+  // or bind-mounted on the host, still reaches its own hierarchy, and the kernel's
+  // mount table need not follow the host's.
   struct mount_rec {
+    std::string dir;   // the host mount point (mountinfo's, should the mount move)
+    std::string kdir;  // the kernel's mount point, kMountBase/<n>
     std::string type, data;
     std::unique_ptr<fuse_bridge> fuse;
-    dev_t dev = 0;            // st_dev of the FUSE mount
+    dev_t dev = 0;            // st_dev of the FUSE mount (and of every bind of it)
+    dev_t kdev = 0;           // the kernel super_block's s_dev: one per hierarchy
     unsigned long flags = 0;  // the mount(2) flags asked for
   };
-  // By directory. Changed by the main thread only, under mounts_mu_; read there
-  // without it, elsewhere (the control thread) under it.
-  std::map<std::string, mount_rec> mounts_;
+  static constexpr char kMountBase[] = "/.uk-run-mounts";
+  // Every thread that reads or changes the table, or changes the host mounts it
+  // describes (a mount, an umount2 made for a tracee, the reconcile on the main
+  // thread), holds mounts_mu_ throughout, so the two never disagree under the lock.
+  // Lock order: the tracker's lock (task_for, observe) before mounts_mu_.
   absl::Mutex mounts_mu_;
+  std::vector<mount_rec> mounts_ ABSL_GUARDED_BY(mounts_mu_);  // in mount order
+  uint64_t next_kdir_ ABSL_GUARDED_BY(mounts_mu_) = 1;
+  int mountinfo_fd_ = -1;                    // /proc/self/mountinfo, polled for POLLPRI
   std::unique_ptr<control_server> control_;  // --tree-of's socket
-  std::vector<std::string> created_dirs_;    // host mount points uk-run made
+  // Host directories uk-run made (mount points and, for --mount, their missing
+  // parents), in creation order; removed in reverse at exit.
+  std::vector<std::string> created_dirs_ ABSL_GUARDED_BY(mounts_mu_);
+  // The notification thread's own root and cwd (private_fs), to return to after an
+  // umount2 made in a tracee's.
+  int own_root_fd_ = -1;
+  int own_cwd_fd_ = -1;
   int check_failures_ = 0;
   seccomp_notif* req_ = nullptr;  // the notification thread's
   seccomp_notif_resp* resp_ = nullptr;

@@ -1,5 +1,6 @@
 // /proc emulation: /proc/<pid>/container, cpuset, cgroup, /proc/containers,
-// /proc/cgroups and the mount table, answered from the kernel's procfs through a memfd.
+// /proc/cgroups and the mount table (merged in mount_table.cc), answered from the
+// kernel's procfs through a memfd.
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
@@ -91,63 +92,6 @@ void supervisor::on_open(const seccomp_notif& req, uint64_t path_addr, int flags
   addfd.newfd_flags = static_cast<uint32_t>(flags & O_CLOEXEC);
   ioctl(notify_fd_, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);  // also the reply
   close(rfd);
-}
-
-// /proc/<pid>/mounts or mountinfo as the host has it, where each FUSE mount of uk-run
-// shows as the kernel shows that mount (type cgroup or container, its options). In
-// mountinfo the host's mount ids and device numbers stay (they match stat(2)).
-std::optional<std::string> supervisor::merge_mount_table(const std::string& host_path,
-                                                         const std::string& uk_text,
-                                                         bool mountinfo) {
-  int fd = open(host_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string host;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) host.append(buf, static_cast<size_t>(n));
-  close(fd);
-  size_t mp_field = mountinfo ? 4 : 1;
-  std::map<std::string, std::vector<std::string>> uk_lines;  // mount point -> fields
-  for (absl::string_view line : absl::StrSplit(uk_text, '\n', absl::SkipEmpty())) {
-    std::vector<std::string> f = absl::StrSplit(line, ' ');
-    if (f.size() > mp_field) uk_lines[f[mp_field]] = std::move(f);
-  }
-  std::string out;
-  std::vector<absl::string_view> host_lines = absl::StrSplit(host, '\n', absl::SkipEmpty());
-  // What uk-run's tmpfs covers at /sys/fs/cgroup is out of reach: left out.
-  std::vector<bool> covered = covered_by_cgroup_root(host_lines, mountinfo);
-  for (size_t i = 0; i < host_lines.size(); i++) {
-    if (covered[i]) continue;
-    absl::string_view line = host_lines[i];
-    std::vector<std::string> f = absl::StrSplit(line, ' ');
-    // The host's own cgroup hierarchies are not this kernel's: tools that look
-    // hierarchies up in the table (libcgroup) must find only uk's.
-    auto host_dash = std::find(f.begin(), f.end(), "-");
-    size_t type_field = mountinfo ? static_cast<size_t>(host_dash - f.begin()) + 1 : 2;
-    if (type_field < f.size() && (f[type_field] == "cgroup" || f[type_field] == "cgroup2")) {
-      continue;
-    }
-    auto it = f.size() > mp_field ? uk_lines.find(f[mp_field]) : uk_lines.end();
-    if (it == uk_lines.end() || !mounts_.contains(f[mp_field]) ||
-        !absl::StrContains(line, "fuse.container")) {
-      absl::StrAppend(&out, line, "\n");
-      continue;
-    }
-    const std::vector<std::string>& k = it->second;
-    if (!mountinfo) {
-      absl::StrAppend(&out, absl::StrJoin(k, " "), "\n");
-      continue;
-    }
-    // ids, device, root and mount point from the host; options onwards from uk,
-    // with the host's optional fields.
-    auto dash = std::find(k.begin(), k.end(), "-");
-    std::vector<std::string> m(f.begin(), f.begin() + 5);
-    m.push_back(k[5]);
-    if (host_dash != f.end()) m.insert(m.end(), f.begin() + 6, host_dash);
-    m.insert(m.end(), dash, k.end());
-    absl::StrAppend(&out, absl::StrJoin(m, " "), "\n");
-  }
-  return out;
 }
 
 }  // namespace ukrun

@@ -5,8 +5,8 @@
 #include <sys/statvfs.h>
 #include <sys/uio.h>
 
-#include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "harness/supervisor.h"
@@ -20,7 +20,10 @@ namespace ukrun {
 // the FUSE device; everything else continues. The file is looked up through the
 // tracee's own root, cwd or fd table in /proc. Errors are left to the real syscall.
 void supervisor::on_statfs(const seccomp_notif& req, bool by_fd) {
-  if (mounts_.empty()) return respond_continue(req.id);
+  {
+    absl::MutexLock l(&mounts_mu_);
+    if (mounts_.empty()) return respond_continue(req.id);
+  }
   std::string target;
   if (by_fd) {
     target = absl::StrCat("/proc/", req.pid, "/fd/", static_cast<int>(req.data.args[0]));
@@ -34,17 +37,21 @@ void supervisor::on_statfs(const seccomp_notif& req, bool by_fd) {
   struct stat st;
   struct statfs sfs;
   if (!id_valid(req.id) || stat(target.c_str(), &st) != 0) return respond_continue(req.id);
-  auto m = std::find_if(mounts_.begin(), mounts_.end(),
-                        [&](const auto& m) { return m.second.dev == st.st_dev; });
-  if (m == mounts_.end() || statfs(target.c_str(), &sfs) != 0) return respond_continue(req.id);
+  std::optional<unsigned long> flags;
+  {
+    absl::MutexLock l(&mounts_mu_);
+    for (const mount_rec& m : mounts_) {
+      if (m.dev == st.st_dev) flags = m.flags;
+    }
+  }
+  if (!flags || statfs(target.c_str(), &sfs) != 0) return respond_continue(req.id);
   struct statfs out = {};
   out.f_type = static_cast<__fsword_t>(uk::CONTAINER_SUPER_MAGIC);
   out.f_bsize = 4096;
   out.f_frsize = 4096;
   out.f_namelen = 255;
   // FUSE adds nosuid and nodev: only those asked for show (ST_* == MS_* for these).
-  out.f_flags =
-      (sfs.f_flags & ~(ST_NOSUID | ST_NODEV)) | (m->second.flags & (MS_NOSUID | MS_NODEV));
+  out.f_flags = (sfs.f_flags & ~(ST_NOSUID | ST_NODEV)) | (*flags & (MS_NOSUID | MS_NODEV));
   uint64_t dev = st.st_dev;
   memcpy(&out.f_fsid, &dev, sizeof out.f_fsid);
   iovec local = {&out, sizeof out};

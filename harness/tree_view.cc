@@ -15,7 +15,17 @@
 
 namespace ukrun {
 
-std::string supervisor::render_tree() {
+std::vector<std::pair<std::string, std::string>> supervisor::tree_roots() {
+  std::vector<std::pair<std::string, std::string>> roots;
+  absl::MutexLock l(&mounts_mu_);
+  for (const mount_rec& m : mounts_) {
+    roots.emplace_back(
+        m.kdir, absl::StrCat(m.dir, " (", m.type, m.data.empty() ? "" : " -o ", m.data, ")"));
+  }
+  return roots;
+}
+
+std::string supervisor::render_tree(const std::vector<std::pair<std::string, std::string>>& roots) {
   std::string out;
   uk::task_struct& init = *kernel_.init_task();
   auto read_all = [&](const std::string& path) {
@@ -54,15 +64,7 @@ std::string supervisor::render_tree() {
         std::sort(subdirs.begin(), subdirs.end());
         for (const auto& s : subdirs) show(dir + "/" + s, s, depth + 1);
       };
-  std::vector<std::pair<std::string, std::string>> mounted;  // (dir, heading)
-  {
-    absl::MutexLock l(&mounts_mu_);
-    for (const auto& [dir, m] : mounts_) {
-      mounted.emplace_back(
-          dir, absl::StrCat(dir, " (", m.type, m.data.empty() ? "" : " -o ", m.data, ")"));
-    }
-  }
-  for (const auto& [dir, heading] : mounted) {
+  for (const auto& [dir, heading] : roots) {
     absl::StrAppend(&out, heading, "\n");
     show(dir, "/", 1);
   }
@@ -70,7 +72,7 @@ std::string supervisor::render_tree() {
 }
 
 void supervisor::print_tree() {
-  fputs(render_tree().c_str(), stdout);
+  fputs(render_tree(tree_roots()).c_str(), stdout);
   fflush(stdout);
 }
 
@@ -84,7 +86,8 @@ void supervisor::start_control_socket() {
                               if (request != "tree")
                                 return absl::InvalidArgumentError("unknown request");
                               std::string tree;
-                              tracker_.observe([&] { tree = render_tree(); });
+                              auto roots = tree_roots();
+                              tracker_.observe([&] { tree = render_tree(roots); });
                               return tree;
                             });
   if (!server.ok()) {

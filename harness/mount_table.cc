@@ -1,0 +1,305 @@
+// uk's mount table (supervisor::mounts_) against the real mount namespace: the
+// reconcile after every change the supervisor did not make itself, --check's
+// comparison, the end of the run, and the merged /proc/<pid>/mounts and mountinfo.
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "harness/cgroup_root.h"
+#include "harness/supervisor.h"
+#include "vfs/syscalls.h"
+
+namespace ukrun {
+
+// One line of mountinfo (proc(5)).
+struct mountinfo_line {
+  uint64_t id = 0;
+  dev_t dev = 0;
+  std::string mount_point;  // unescaped (show_mountinfo's mangle: \ooo)
+  std::string fstype;
+  std::vector<std::string> fields;  // the whole line, split
+};
+
+namespace {
+
+std::optional<std::string> read_file(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+  close(fd);
+  if (n < 0) return std::nullopt;
+  return text;
+}
+
+std::string unmangle(absl::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); i++) {
+    if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3') {
+      out.push_back(
+          static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + s[i + 3] - '0'));
+      i += 3;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+std::vector<mountinfo_line> parse_mountinfo(const std::string& text) {
+  std::vector<mountinfo_line> out;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    mountinfo_line m;
+    m.fields = absl::StrSplit(line, ' ');
+    auto dash = std::find(m.fields.begin(), m.fields.end(), "-");
+    std::vector<std::string> dev = absl::StrSplit(m.fields.size() > 2 ? m.fields[2] : "", ':');
+    unsigned major = 0, minor = 0;
+    if (m.fields.size() < 5 || dash == m.fields.end() || dash + 1 == m.fields.end() ||
+        dev.size() != 2 || !absl::SimpleAtoi(m.fields[0], &m.id) ||
+        !absl::SimpleAtoi(dev[0], &major) || !absl::SimpleAtoi(dev[1], &minor)) {
+      continue;
+    }
+    m.dev = makedev(major, minor);
+    m.mount_point = unmangle(m.fields[4]);
+    m.fstype = *(dash + 1);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+std::optional<std::vector<mountinfo_line>> own_mountinfo() {
+  auto text = read_file("/proc/self/mountinfo");
+  if (!text) return std::nullopt;
+  return parse_mountinfo(*text);
+}
+
+// The kernel's mount points under `base` (its /proc/self/mounts, as init).
+std::vector<std::string> kernel_mounts_under(uk::task_struct& init, const std::string& base) {
+  std::vector<std::string> out;
+  long fd = uk::sys_open(init, "/proc/self/mounts", O_RDONLY);
+  if (fd < 0) return out;
+  std::string text;
+  char buf[4096];
+  long n;
+  while ((n = uk::sys_read(init, static_cast<int>(fd), buf, sizeof buf)) > 0) text.append(buf, n);
+  uk::sys_close(init, static_cast<int>(fd));
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    std::vector<absl::string_view> f = absl::StrSplit(line, ' ');
+    if (f.size() > 1 && absl::StartsWith(f[1], base + "/")) out.emplace_back(f[1]);
+  }
+  return out;
+}
+
+}  // namespace
+
+// Newest first, so that of two records stacked on one directory the top one goes
+// first in the kernel too. A record lives while any mount of its FUSE device does (a
+// bind of it, a moved one): its host directory follows its own mount, or else the
+// first other mount of the device.
+void supervisor::reconcile_locked(pid_t who, std::vector<std::unique_ptr<fuse_bridge>>* gone) {
+  // Unreadable (out of fds): the next reconcile (a mount, --check, the next change)
+  // catches up.
+  auto lines = own_mountinfo();
+  if (lines) reconcile_with(who, *lines, gone);
+}
+
+void supervisor::reconcile_with(pid_t who, const std::vector<mountinfo_line>& lines,
+                                std::vector<std::unique_ptr<fuse_bridge>>* gone) {
+  uk::task_struct& init = *kernel_.init_task();
+  for (size_t i = mounts_.size(); i-- > 0;) {
+    mount_rec& m = mounts_[i];
+    const mountinfo_line* seen = nullptr;
+    for (const mountinfo_line& l : lines) {
+      if (l.dev != m.dev || l.fstype != "fuse.container") continue;
+      if (!seen || l.id == m.fuse->mnt_id()) seen = &l;
+    }
+    if (seen) {
+      m.dir = seen->mount_point;
+      continue;
+    }
+    // The host's mount is gone: the kernel's goes too (as sys_umount would have, had
+    // the call come through the trap), and the FUSE loops end.
+    if (uk::sys_umount(init, m.kdir.c_str(), 0) != 0) {
+      uk::sys_umount(init, m.kdir.c_str(), MNT_DETACH);
+    }
+    uk::sys_rmdir(init, m.kdir.c_str());
+    if (trace_.enabled()) {
+      trace_.event("umount", absl::StrFormat("\"pid\":%d,\"dir\":\"%s\"", who, json_escape(m.dir)));
+    }
+    gone->push_back(std::move(m.fuse));
+    mounts_.erase(mounts_.begin() + static_cast<ptrdiff_t>(i));
+  }
+}
+
+void supervisor::reconcile() {
+  std::vector<std::unique_ptr<fuse_bridge>> gone;  // destroyed after the lock
+  absl::MutexLock l(&mounts_mu_);
+  reconcile_locked(kernel_.init_task()->pid, &gone);
+}
+
+std::vector<std::string> supervisor::check_mounts() {
+  std::vector<std::string> v;
+  std::vector<std::unique_ptr<fuse_bridge>> gone;  // destroyed after the lock
+  absl::MutexLock l(&mounts_mu_);
+  // One snapshot for both: a change after it is the next check's (the reconcile first
+  // takes in what the main loop has not seen yet).
+  auto lines = own_mountinfo();
+  if (!lines) {
+    // Out of fds, say: nothing is known to differ; the next pass compares.
+    fprintf(stderr, "uk-run: mount table not compared (--check): /proc/self/mountinfo: %s\n",
+            strerror(errno));
+    return {};
+  }
+  reconcile_with(kernel_.init_task()->pid, *lines, &gone);
+  std::set<dev_t> devs;
+  uk::task_struct& init = *kernel_.init_task();
+  std::vector<std::string> kmounts = kernel_mounts_under(init, kMountBase);
+  for (const mount_rec& m : mounts_) {
+    devs.insert(m.dev);
+    bool live = std::any_of(lines->begin(), lines->end(), [&](const mountinfo_line& l) {
+      return l.dev == m.dev && l.fstype == "fuse.container";
+    });
+    if (!live) {
+      v.push_back(absl::StrFormat("mount table: uk's mount at %s (device %u:%u) is not mounted",
+                                  m.dir, major(m.dev), minor(m.dev)));
+    }
+    struct stat st;
+    if (std::find(kmounts.begin(), kmounts.end(), m.kdir) == kmounts.end() ||
+        uk::sys_stat(init, m.kdir.c_str(), &st) != 0 || st.st_dev != m.kdev) {
+      v.push_back(absl::StrFormat("mount table: uk's mount at %s has no kernel mount at %s", m.dir,
+                                  m.kdir));
+    }
+  }
+  for (const mountinfo_line& l : *lines) {
+    if (l.fstype == "fuse.container" && !devs.count(l.dev)) {
+      v.push_back(absl::StrFormat("mount table: %s (fuse.container, device %u:%u) is not uk's",
+                                  l.mount_point, major(l.dev), minor(l.dev)));
+    }
+  }
+  for (const std::string& k : kmounts) {
+    if (std::none_of(mounts_.begin(), mounts_.end(),
+                     [&](const mount_rec& m) { return m.kdir == k; })) {
+      v.push_back(absl::StrCat("mount table: the kernel's mount at ", k, " has no record"));
+    }
+  }
+  return v;
+}
+
+void supervisor::unmount_all() {
+  std::vector<std::unique_ptr<fuse_bridge>> gone;  // destroyed after the lock
+  absl::MutexLock l(&mounts_mu_);
+  auto lines = own_mountinfo();
+  std::set<dev_t> devs;
+  for (const mount_rec& m : mounts_) devs.insert(m.dev);
+  // Newest first (the top of a stack before what it covers), each only while its
+  // path still names that very mount: never someone else's by path.
+  if (lines) std::reverse(lines->begin(), lines->end());
+  for (const mountinfo_line& l : lines ? *lines : std::vector<mountinfo_line>()) {
+    if (l.fstype != "fuse.container" || !devs.count(l.dev)) continue;
+    struct statx stx;
+    if (statx(AT_FDCWD, l.mount_point.c_str(), AT_STATX_DONT_SYNC | AT_SYMLINK_NOFOLLOW,
+              STATX_MNT_ID, &stx) == 0 &&
+        stx.stx_mnt_id == l.id) {
+      umount2(l.mount_point.c_str(), MNT_DETACH);
+    }
+  }
+  for (mount_rec& m : mounts_) gone.push_back(std::move(m.fuse));
+  mounts_.clear();
+}
+
+// /proc/<pid>/mounts or mountinfo as the host has it, where each FUSE mount of uk-run
+// shows as the kernel shows that mount (type cgroup or container, its options) at the
+// host's mount point. In mountinfo the host's mount ids, device numbers and roots stay
+// (they match stat(2)). A uk mount is known by its FUSE device, which mountinfo has and
+// /proc/<pid>/mounts lacks: the latter is read with mountinfo beside it, line for line
+// (both list the namespace's mounts in the same order), again if they differ.
+std::optional<std::string> supervisor::merge_mount_table(const std::string& host_path,
+                                                         const std::string& uk_text,
+                                                         bool mountinfo) {
+  std::map<dev_t, std::string> kdirs;  // FUSE device -> the kernel's mount point
+  {
+    absl::MutexLock l(&mounts_mu_);
+    for (const mount_rec& m : mounts_) kdirs[m.dev] = m.kdir;
+  }
+  size_t mp_field = mountinfo ? 4 : 1;
+  std::map<std::string, std::vector<std::string>> uk_lines;  // kernel mount point -> fields
+  for (absl::string_view line : absl::StrSplit(uk_text, '\n', absl::SkipEmpty())) {
+    std::vector<std::string> f = absl::StrSplit(line, ' ');
+    if (f.size() > mp_field) uk_lines[f[mp_field]] = std::move(f);
+  }
+  std::optional<std::string> host, info;
+  std::vector<mountinfo_line> lines;
+  std::vector<std::string> host_lines;
+  for (int attempt = 0; attempt < 10; attempt++) {
+    host = read_file(host_path);
+    if (!host) return std::nullopt;
+    host_lines = absl::StrSplit(*host, '\n', absl::SkipEmpty());
+    info = mountinfo ? host : read_file(host_path.substr(0, host_path.rfind('/')) + "/mountinfo");
+    if (!info) return std::nullopt;
+    lines = parse_mountinfo(*info);
+    bool same = lines.size() == host_lines.size();
+    for (size_t i = 0; same && i < lines.size(); i++) {
+      std::vector<absl::string_view> f = absl::StrSplit(host_lines[i], ' ');
+      same = f.size() > mp_field && f[mp_field] == lines[i].fields[4];
+    }
+    if (same) break;
+    lines.clear();  // no line is replaced if they never agree
+  }
+  // What uk-run's tmpfs covers at /sys/fs/cgroup is out of reach: left out.
+  std::vector<bool> covered = covered_by_cgroup_root(
+      std::vector<absl::string_view>(host_lines.begin(), host_lines.end()), mountinfo);
+  std::string out;
+  for (size_t i = 0; i < host_lines.size(); i++) {
+    if (covered[i]) continue;
+    const std::string& line = host_lines[i];
+    std::vector<std::string> f = absl::StrSplit(line, ' ');
+    // The host's own cgroup hierarchies are not this kernel's: tools that look
+    // hierarchies up in the table (libcgroup) must find only uk's.
+    auto host_dash = std::find(f.begin(), f.end(), "-");
+    size_t type_field = mountinfo ? static_cast<size_t>(host_dash - f.begin()) + 1 : 2;
+    if (type_field < f.size() && (f[type_field] == "cgroup" || f[type_field] == "cgroup2")) {
+      continue;
+    }
+    auto kdir = i < lines.size() && lines[i].fstype == "fuse.container" ? kdirs.find(lines[i].dev)
+                                                                        : kdirs.end();
+    auto it = kdir == kdirs.end() ? uk_lines.end() : uk_lines.find(kdir->second);
+    if (it == uk_lines.end() || f.size() <= mp_field) {
+      absl::StrAppend(&out, line, "\n");
+      continue;
+    }
+    std::vector<std::string> k = it->second;
+    k[mp_field] = f[mp_field];
+    if (!mountinfo) {
+      absl::StrAppend(&out, absl::StrJoin(k, " "), "\n");
+      continue;
+    }
+    // ids, device, root and mount point from the host; options onwards from uk,
+    // with the host's optional fields.
+    auto dash = std::find(k.begin(), k.end(), "-");
+    std::vector<std::string> m(f.begin(), f.begin() + 5);
+    m.push_back(k[5]);
+    if (host_dash != f.end()) m.insert(m.end(), f.begin() + 6, host_dash);
+    m.insert(m.end(), dash, k.end());
+    absl::StrAppend(&out, absl::StrJoin(m, " "), "\n");
+  }
+  return out;
+}
+
+}  // namespace ukrun
