@@ -29,6 +29,7 @@ struct options {
   bool net = false;   // trap connect/accept for net.rate_bps
   bool proc = true;
   bool cpu_shares = true;
+  bool verbose = false;  // --verbose: how each FUSE mount is served, on stderr
   std::vector<std::string> command;
 };
 

@@ -93,6 +93,9 @@ long supervisor::container_mount(uk::task_struct& t, const std::string& source,
       uk::sys_umount(*kernel_.init_task(), dir.c_str(), 0);
       r = -EIO;
     } else {
+      if (opts_.verbose) {
+        fprintf(stderr, "uk-run: FUSE at %s: %s\n", dir.c_str(), (*fuse)->transport().c_str());
+      }
       struct stat st = {};
       stat(dir.c_str(), &st);
       absl::MutexLock l(&mounts_mu_);
