@@ -1,12 +1,10 @@
-// The VFS shim: one FUSE filesystem (libfuse3 low-level API) per container mount,
-// mounted at the same path in uk-run's private mount namespace as the hierarchy is
-// in the kernel's VFS. Every operation runs in the kernel's syscall API as the task
-// of the calling thread (fuse_req_ctx()->pid; uk-run's init task for processes uk
-// does not know), and replies carry the kernel's errno unchanged.
-//
-// Control files are opened direct_io with zero attribute and entry timeouts: the
-// kernel generates their contents at open/read, so the host's page cache and
-// dentry cache must never answer for it.
+// The VFS shim: one FUSE filesystem per container mount, in uk-run's private mount
+// namespace, showing a hierarchy of the kernel's VFS. uk-run mounts it itself (the new
+// mount API, so that the mount's identity is known before it is attached) and speaks
+// the protocol itself (fuse_ops.h: one handler set) over two transports: FUSE over
+// io_uring (fuse_ring.h) when the host kernel offers it, /dev/fuse otherwise. libfuse
+// 3.14 can neither negotiate the ring (INIT's flags2) nor hand it a request, and its
+// replies go only to /dev/fuse, so it is not used.
 //
 // Kernel file descriptors opened through FUSE live in the fd table every supervised
 // task shares (the tracker forks real tasks with CLONE_FILES), so an fd opened by one
@@ -24,25 +22,28 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "harness/fuse_ops.h"
+#include "harness/fuse_ring.h"
 #include "harness/tracker.h"
 #include "uk/kernel.h"
-
-struct fuse_session;
 
 namespace ukrun {
 
 class fuse_bridge {
  public:
   // Mounts FUSE (type fuse.container, source `fsname`) at `dir` (absolute, existing),
-  // on top of whatever is mounted there, showing the kernel's tree at `kernel_root`,
-  // and starts its request loops, one thread per usable CPU (at most 8): requests may
-  // be served concurrently.
+  // on top of whatever is mounted there, showing the kernel's tree at `kernel_root`;
+  // answers INIT and starts serving: on the ring if the kernel offers it
+  // (/sys/module/fuse/parameters/enable_uring) and io_uring works, else with one
+  // /dev/fuse loop per usable CPU (at most 8). Requests may be served concurrently.
   static absl::StatusOr<std::unique_ptr<fuse_bridge>> mount(uk::kernel& k, tracker& tr,
                                                             const std::string& kernel_root,
                                                             const std::string& dir,
                                                             const std::string& fsname);
   // Joins the loops and closes the FUSE device, which aborts the connection; unmounts
-  // nothing. SIGUSR1 must have a handler installed without SA_RESTART.
+  // nothing (the supervisor unmounts its mounts by identity, never by a path that may
+  // by now name another mount). SIGUSR1 must have a handler installed without
+  // SA_RESTART.
   ~fuse_bridge();
   fuse_bridge(const fuse_bridge&) = delete;
   fuse_bridge& operator=(const fuse_bridge&) = delete;
@@ -51,23 +52,29 @@ class fuse_bridge {
   // mount's id (mountinfo's first field) as it was made.
   dev_t dev() const { return dev_; }
   uint64_t mnt_id() const { return mnt_id_; }
-
-  struct state;  // the node table and the kernel handles (fuse_bridge.cc)
+  // Which transport carries the requests, and if not the ring, why ("/dev/fuse (...)").
+  const std::string& transport() const { return transport_; }
 
  private:
   fuse_bridge() = default;
+  absl::Status init();
+  void start_workers(size_t max_workers);
 
+  std::string dir_;  // where it was mounted, for messages
+  std::string transport_;
   dev_t dev_ = 0;
   uint64_t mnt_id_ = 0;
-  std::unique_ptr<state> state_;
-  fuse_session* se_ = nullptr;
-  // The request loops (start_workers()).
+  std::unique_ptr<fuse_state> state_;
+  int fd_ = -1;  // the /dev/fuse connection, owned
+  std::unique_ptr<fuse_ring> ring_;
+  // The /dev/fuse loops (start_workers()).
   struct worker {
     std::thread thread;
     std::atomic<bool> done{false};
   };
-  void start_workers();
   std::vector<std::unique_ptr<worker>> workers_;
+  // Set by the destructor; read by the loops after poll(2) returns.
+  std::atomic<bool> exiting_{false};
 };
 
 }  // namespace ukrun

@@ -74,6 +74,8 @@ Options:
   --no-cpu-shares            do not enforce the cpu subsystem's shares (by default
                              processes are duty-cycled with SIGSTOP/SIGCONT so that
                              containers get CPU in proportion to their shares)
+  --verbose                  print one line on stderr per FUSE mount naming its
+                             transport (io_uring, or /dev/fuse and why)
   --version                  print uk-run's version and exit
   -h, --help                 this text
 
@@ -162,6 +164,8 @@ options parse_options(int argc, char** argv) {
       o.cgroup_v1_layout = true;
     } else if (a == "--no-cpu-shares") {
       o.cpu_shares = false;
+    } else if (a == "--verbose") {
+      o.verbose = true;
     } else if (!a.empty() && a[0] == '-') {
       usage_error("unknown option " + a);
     } else {

@@ -31,6 +31,7 @@ struct options {
   bool cpu_shares = true;
   bool cgroup_v1_layout = false;  // hierarchies under /sys/fs/cgroup
   bool userns = true;             // false: root keeps the host's user namespace
+  bool verbose = false;           // --verbose: how each FUSE mount is served, on stderr
   std::vector<std::string> command;
 };
 

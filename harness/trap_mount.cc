@@ -230,6 +230,9 @@ long supervisor::container_mount(pid_t caller, const std::string& source, const 
       fprintf(stderr, "uk-run: %s\n", fuse.status().ToString().c_str());
       r = -EIO;
     } else {
+      if (opts_.verbose) {
+        fprintf(stderr, "uk-run: FUSE at %s: %s\n", dir.c_str(), (*fuse)->transport().c_str());
+      }
       dev_t dev = (*fuse)->dev();
       mounts_.push_back(
           {dir, kdir, type, data ? data : "", std::move(fuse).value(), dev, kst.st_dev, flags});

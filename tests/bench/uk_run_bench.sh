@@ -5,6 +5,7 @@
 # minima is printed too: on a shared, loaded machine the medians mostly measure the
 # load (waiting for a CPU), the minima what each side costs.
 #   ROUNDS=N (default 7) alternating pairs per workload.
+#   ONLY=shim: only the shim against the host's cgroupfs.
 set -euo pipefail
 # The host cgroupfs comparison mounts a named hierarchy: in a mount namespace of our own,
 # so the host's mount table never changes.
@@ -57,46 +58,83 @@ compare() {
 
 timed() { echo "s=\$(date +%s%N); $1 >/dev/null 2>&1; echo \$((\$(date +%s%N)-s))"; }
 
-printf 'int main(void) { return 0; }\n' >"$tmp/small.c"
-echo "uk-run vs native, medians of $rounds alternating runs each:"
-compare "shell fork+exec+exit loop (300 x /bin/true)" "<= 1.10" \
-  "$(timed 'for i in $(seq 300); do /bin/true; done')" floor:execve,exit_group
-compare "C fork+exit loop (2000)" "<= 1.35" "$work forkloop 2000" floor:exit_group
-compare "syscall loop: dd bs=1 count=200000" "<= 1.03" \
-  "$(timed 'dd if=/dev/zero of=/dev/null bs=1 count=200000')" floor:none
-compare "open+close loop (20000), --no-proc" "<= 1.03" "$work openloop 20000" floor:none --no-proc
-compare "open+close loop (20000), /proc emulation on" "report" "$work openloop 20000" floor:openat
-if command -v gcc >/dev/null; then
-  compare "gcc -c small.c, /proc emulation on" "<= 1.10" "$(timed "gcc -c -o $tmp/small.o $tmp/small.c")" \
-    floor:execve,exit_group,openat
+if [[ "${ONLY:-}" != shim ]]; then
+  printf 'int main(void) { return 0; }\n' >"$tmp/small.c"
+  echo "uk-run vs native, medians of $rounds alternating runs each:"
+  compare "shell fork+exec+exit loop (300 x /bin/true)" "<= 1.10" \
+    "$(timed 'for i in $(seq 300); do /bin/true; done')" floor:execve,exit_group
+  compare "C fork+exit loop (2000)" "<= 1.35" "$work forkloop 2000" floor:exit_group
+  compare "syscall loop: dd bs=1 count=200000" "<= 1.03" \
+    "$(timed 'dd if=/dev/zero of=/dev/null bs=1 count=200000')" floor:none
+  compare "open+close loop (20000), --no-proc" "<= 1.03" "$work openloop 20000" floor:none --no-proc
+  compare "open+close loop (20000), /proc emulation on" "report" "$work openloop 20000" floor:openat
+  if command -v gcc >/dev/null; then
+    compare "gcc -c small.c, /proc emulation on" "<= 1.10" "$(timed "gcc -c -o $tmp/small.o $tmp/small.c")" \
+      floor:execve,exit_group,openat
+  fi
 fi
 
-# The shim against the host kernel's cgroupfs, on a named hierarchy of our own.
+# The shim against the host kernel's cgroupfs, on a named hierarchy of our own, with
+# --no-proc (the trapped open is the /proc emulation's cost, not the shim's). Both of
+# uk-run's transports where the host allows: as root, the fuse module's enable_uring is
+# turned on for the ring's runs only and restored (also at exit).
 host="$tmp/host"
 mkdir -p "$host"
+uring_param=/sys/module/fuse/parameters/enable_uring
+uring_old=$(cat $uring_param 2>/dev/null || true)
+ring=0
+if [[ $(id -u) == 0 && -w $uring_param ]]; then
+  ring=1
+  trap 'echo "$uring_old" >$uring_param; rm -rf "$tmp"' EXIT
+fi
+# ukrun_cgops devfuse|ring: one uk-run round; says on fd 3 which transport uk-run chose.
+ukrun_cgops() {
+  local err="$tmp/verbose"
+  if ((ring)); then
+    if [[ $1 == ring ]]; then echo Y >$uring_param; else echo N >$uring_param; fi
+  fi
+  "$ukrun" --verbose --no-proc --mount "container:cpuacct:$tmp/uk" -- \
+    "$work" cgops "$tmp/uk" 300 2>"$err"
+  if ((ring)); then echo "$uring_old" >$uring_param; fi
+  sed -n 's/^uk-run: FUSE at [^:]*: //p' "$err" >&3
+}
 if [[ $(id -u) == 0 ]] && mount -t cgroup -o "none,name=ukrunbench$$" none "$host" 2>/dev/null; then
-  # A third run per round: the same operations on a FUSE filesystem that does no work
+  # A last run per round: the same operations on a FUSE filesystem that does no work
   # (fuse_floor), what FUSE alone costs before the shim does anything.
-  hn=() un=() fn=()
+  hn=() dn=() rn=() fn=()
   mkdir -p "$tmp/ff"
   for ((r = 0; r < rounds; r++)); do
     hn+=("$("$work" cgops "$host" 300)")
-    un+=("$("$ukrun" --mount "container:cpuacct:$tmp/uk" -- "$work" cgops "$tmp/uk" 300)")
+    dn+=("$(ukrun_cgops devfuse 3>>"$tmp/chose.devfuse")")
+    if ((ring)); then rn+=("$(ukrun_cgops ring 3>>"$tmp/chose.ring")"); fi
     fn+=("$("$fusefloor" "$tmp/ff" "$work" cgops "$tmp/ff" 300)")
   done
   umount "$host"
+  echo "  uk-run's transport, enable_uring N: $(sort -u "$tmp/chose.devfuse" | paste -sd';')"
+  if ((ring)); then
+    echo "  uk-run's transport, enable_uring Y: $(sort -u "$tmp/chose.ring" | paste -sd';')"
+  fi
+  col() { printf '%s\n' "${@:2}" | cut -d' ' -f"$1"; }
   for i in 1 2 3; do
     name=("" "write a pid to tasks" "read tasks" "mkdir+rmdir")
-    h=$(printf '%s\n' "${hn[@]}" | cut -d' ' -f$i | median)
-    u=$(printf '%s\n' "${un[@]}" | cut -d' ' -f$i | median)
-    f=$(printf '%s\n' "${fn[@]}" | cut -d' ' -f$i | median)
-    lh=$(printf '%s\n' "${hn[@]}" | cut -d' ' -f$i | minimum)
-    lu=$(printf '%s\n' "${un[@]}" | cut -d' ' -f$i | minimum)
-    awk -v name="${name[$i]} (FUSE shim vs host cgroupfs)" -v h="$h" -v u="$u" -v lh="$lh" \
-      -v lu="$lu" -v f="$f" 'BEGIN {
-      printf "  %-44s host %8.1f us  uk-run %8.1f us  ratio %5.2f  (min %5.2f; target <= 3)\n",
-        name, h / 1e3, u / 1e3, u / h, lu / lh
-      printf "  %-44s FUSE server doing no work: %8.1f us  ratio %5.2f\n", "", f / 1e3, f / h }'
+    h=$(col $i "${hn[@]}" | median)
+    f=$(col $i "${fn[@]}" | median)
+    d=$(col $i "${dn[@]}" | median)
+    lh=$(col $i "${hn[@]}" | minimum)
+    ld=$(col $i "${dn[@]}" | minimum)
+    r=0 lr=0
+    if ((ring)); then
+      r=$(col $i "${rn[@]}" | median)
+      lr=$(col $i "${rn[@]}" | minimum)
+    fi
+    awk -v name="${name[$i]} (FUSE shim vs host cgroupfs)" -v h="$h" -v d="$d" -v r="$r" \
+      -v lh="$lh" -v ld="$ld" -v lr="$lr" -v f="$f" 'BEGIN {
+      printf "  %-44s host %8.1f us\n", name, h / 1e3
+      printf "  %-44s /dev/fuse %8.1f us  ratio %5.2f  (min %5.2f)\n", "", d / 1e3, d / h, ld / lh
+      printf "  %-44s FUSE server doing no work: %8.1f us  ratio %5.2f  (shim/floor %4.2f)\n", "",
+        f / 1e3, f / h, d / f
+      if (r > 0) printf "  %-44s io_uring  %8.1f us  ratio %5.2f  (min %5.2f)\n", "", r / 1e3,
+        r / h, lr / lh }'
   done
 else
   echo "  (no host cgroup v1 named hierarchy here: shim vs host comparison skipped)"

@@ -1,6 +1,7 @@
 # Shared helpers of the uk-run end-to-end tests (sourced).
 set -euo pipefail
-UKRUN="$TEST_SRCDIR/uk/harness/uk-run"
+# UK_E2E_UKRUN: another uk-run command (fuse_ring_test runs tests through a wrapper).
+UKRUN="${UK_E2E_UKRUN:-$TEST_SRCDIR/uk/harness/uk-run}"
 HELPERS="$TEST_SRCDIR/uk/tests/e2e"
 TMP=$(mktemp -d "${TEST_TMPDIR:-/tmp}/ukrun.XXXXXX")
 chmod 755 "$TMP"

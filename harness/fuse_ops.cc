@@ -1,0 +1,393 @@
+// The FUSE request handlers: FUSE operations routed into uk's syscall API.
+#include "harness/fuse_ops.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "vfs/syscalls.h"
+
+namespace ukrun {
+
+fuse_state::fuse_state(uk::kernel& k, tracker& tr, const std::string& root) : kernel_(k), tr_(tr) {
+  absl::MutexLock l(&mu_);
+  paths_[FUSE_ROOT_ID] = root;
+  ids_[root] = FUSE_ROOT_ID;
+}
+
+std::string fuse_state::path(uint64_t nodeid) {
+  absl::MutexLock l(&mu_);
+  auto it = paths_.find(nodeid);
+  return it == paths_.end() ? std::string() : it->second;
+}
+
+uint64_t fuse_state::id(const std::string& p) {
+  absl::MutexLock l(&mu_);
+  auto [it, inserted] = ids_.try_emplace(p, next_id_);
+  if (inserted) paths_[next_id_++] = p;
+  return it->second;
+}
+
+void fuse_state::moved(const std::string& from, const std::string& to) {
+  absl::MutexLock l(&mu_);
+  std::vector<std::pair<std::string, uint64_t>> hit;
+  for (const auto& [p, i] : ids_) {
+    if (p == from || absl::StartsWith(p, from + "/")) hit.emplace_back(p, i);
+  }
+  for (const auto& [p, i] : hit) {
+    std::string np = to + p.substr(from.size());
+    ids_.erase(p);
+    ids_[np] = i;
+    paths_[i] = np;
+  }
+}
+
+size_t fuse_request_arg_size(uint32_t opcode) {
+  switch (opcode) {
+    case FUSE_GETATTR:
+      return sizeof(fuse_getattr_in);
+    case FUSE_SETATTR:
+      return sizeof(fuse_setattr_in);
+    case FUSE_MKDIR:
+      return sizeof(fuse_mkdir_in);
+    case FUSE_RENAME:
+      return sizeof(fuse_rename_in);
+    case FUSE_RENAME2:
+      return sizeof(fuse_rename2_in);
+    case FUSE_OPEN:
+    case FUSE_OPENDIR:
+      return sizeof(fuse_open_in);
+    case FUSE_CREATE:
+      return sizeof(fuse_create_in);
+    case FUSE_READ:
+    case FUSE_READDIR:
+      return sizeof(fuse_read_in);
+    case FUSE_WRITE:
+      return sizeof(fuse_write_in);
+    case FUSE_RELEASE:
+    case FUSE_RELEASEDIR:
+      return sizeof(fuse_release_in);
+    case FUSE_FLUSH:
+      return sizeof(fuse_flush_in);
+    case FUSE_FORGET:
+      return sizeof(fuse_forget_in);
+    case FUSE_BATCH_FORGET:
+      return sizeof(fuse_batch_forget_in);
+    case FUSE_INTERRUPT:
+      return sizeof(fuse_interrupt_in);
+    case FUSE_INIT:
+      return sizeof(fuse_init_in);
+    default:  // LOOKUP, UNLINK, RMDIR, STATFS: the name (if any) comes first
+      return 0;
+  }
+}
+
+namespace {
+
+// How long the host may keep a name it looked up. Each lookup is a round trip, two of
+// the five in `cat DIR/tasks`. A name can go stale only through another mount of the
+// same hierarchy: the host updates its dentries for what passes through this mount.
+// A stale name still resolves by path (nodeids name paths), so it reaches the object
+// now at that path, or fails with the kernel's ENOENT, and every operation runs its own
+// path walk as the caller, permissions included. What a stale name can get wrong, for
+// at most this long, is its type: a control file dropped by a remount and a directory
+// made later under the same name, with two mounts of the hierarchy. A name that does
+// not exist is never cached (ENOENT replies carry no entry timeout), so a new
+// directory shows at once.
+constexpr uint64_t kEntryTimeoutSeconds = 1;
+
+// The caller's task, after settling pending forks and exits (an observation); while
+// it lives no task is freed (tracker::pin), so keep it for the whole operation.
+struct caller_task {
+  tracker::pinned_task pinned;
+  uk::task_struct& init;
+  operator uk::task_struct&() { return pinned.task ? *pinned.task : init; }
+};
+caller_task caller(fuse_state& s, const fuse_request& r) {
+  return {s.tr().task_for(static_cast<pid_t>(r.in->pid)), *s.kernel().init_task()};
+}
+
+std::string child(fuse_state& s, uint64_t parent, const char* name) {
+  std::string p = s.path(parent);
+  return p == "/" ? absl::StrCat("/", name) : absl::StrCat(p, "/", name);
+}
+
+// The name argument: NUL-terminated within the request, or nullptr.
+const char* name_arg(const char* data, size_t len) {
+  return len > 0 && memchr(data, '\0', len) != nullptr ? data : nullptr;
+}
+
+void to_fuse_attr(const struct stat& sb, fuse_attr* a) {
+  *a = {};
+  a->ino = sb.st_ino;
+  a->size = sb.st_size;
+  a->blocks = sb.st_blocks;
+  a->atime = sb.st_atim.tv_sec;
+  a->mtime = sb.st_mtim.tv_sec;
+  a->ctime = sb.st_ctim.tv_sec;
+  a->atimensec = sb.st_atim.tv_nsec;
+  a->mtimensec = sb.st_mtim.tv_nsec;
+  a->ctimensec = sb.st_ctim.tv_nsec;
+  a->mode = sb.st_mode;
+  a->nlink = sb.st_nlink;
+  a->uid = sb.st_uid;
+  a->gid = sb.st_gid;
+  a->rdev = sb.st_rdev;
+  a->blksize = sb.st_blksize;
+}
+
+// A stat of `path` as `t` into an entry reply: its attributes are never cached.
+long entry_reply(fuse_state& s, uk::task_struct& t, const std::string& path, char* out) {
+  struct stat sb;
+  long r = uk::sys_stat(t, path.c_str(), &sb);
+  if (r < 0) return r;
+  auto* e = reinterpret_cast<fuse_entry_out*>(out);
+  *e = {};
+  e->nodeid = s.id(path);
+  e->entry_valid = kEntryTimeoutSeconds;
+  to_fuse_attr(sb, &e->attr);
+  return sizeof *e;
+}
+
+// An attribute reply for `nodeid` (its ino is the nodeid, as before).
+long attr_reply(uk::task_struct& t, const std::string& path, uint64_t nodeid, char* out) {
+  struct stat sb;
+  long r = uk::sys_stat(t, path.c_str(), &sb);
+  if (r < 0) return r;
+  sb.st_ino = nodeid;
+  auto* a = reinterpret_cast<fuse_attr_out*>(out);
+  *a = {};
+  to_fuse_attr(sb, &a->attr);
+  return sizeof *a;
+}
+
+// chmod and chown go to the kernel; truncation and times are accepted and ignored
+// (a control file has no size: `echo x > tasks` truncates before it writes).
+long op_setattr(fuse_state& s, const fuse_request& r, char* out) {
+  const auto* in = reinterpret_cast<const fuse_setattr_in*>(r.arg);
+  caller_task pinned = caller(s, r);
+  uk::task_struct& t = pinned;
+  std::string p = s.path(r.in->nodeid);
+  long res = 0;
+  if (in->valid & FATTR_MODE) res = uk::sys_chmod(t, p.c_str(), in->mode & 07777);
+  if (res == 0 && (in->valid & (FATTR_UID | FATTR_GID))) {
+    res = uk::sys_chown(t, p.c_str(), (in->valid & FATTR_UID) ? in->uid : uid_t(-1),
+                        (in->valid & FATTR_GID) ? in->gid : gid_t(-1));
+  }
+  if (res < 0) return res;
+  return attr_reply(t, p, r.in->nodeid, out);
+}
+
+long open_reply(long fd, uint32_t open_flags, char* out) {
+  auto* o = reinterpret_cast<fuse_open_out*>(out);
+  *o = {};
+  o->fh = static_cast<uint64_t>(fd);
+  o->open_flags = open_flags;
+  return sizeof *o;
+}
+
+long op_open(fuse_state& s, const fuse_request& r, char* out) {
+  const auto* in = reinterpret_cast<const fuse_open_in*>(r.arg);
+  int flags = static_cast<int>(in->flags) & (O_ACCMODE | O_APPEND | O_NONBLOCK);
+  long fd = uk::sys_open(caller(s, r), s.path(r.in->nodeid).c_str(), flags);
+  if (fd < 0) return fd;
+  return open_reply(fd, FOPEN_DIRECT_IO, out);
+}
+
+long op_create(fuse_state& s, const fuse_request& r, char* out) {
+  const auto* in = reinterpret_cast<const fuse_create_in*>(r.arg);
+  const char* name = name_arg(r.data, r.data_len);
+  if (!name) return -EINVAL;
+  caller_task pinned = caller(s, r);
+  uk::task_struct& t = pinned;
+  std::string p = child(s, r.in->nodeid, name);
+  int flags = static_cast<int>(in->flags) & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_CREAT | O_EXCL);
+  long fd = uk::sys_open(t, p.c_str(), flags, in->mode);
+  if (fd < 0) return fd;
+  long n = entry_reply(s, t, p, out);
+  if (n < 0) {
+    uk::sys_close(t, static_cast<int>(fd));
+    return n;
+  }
+  return n + open_reply(fd, FOPEN_DIRECT_IO, out + n);
+}
+
+long op_read(fuse_state& s, const fuse_request& r, char* out) {
+  const auto* in = reinterpret_cast<const fuse_read_in*>(r.arg);
+  size_t size = std::min<size_t>(in->size, kFuseMaxWrite);
+  return uk::sys_pread64(caller(s, r), static_cast<int>(in->fh), out, size,
+                         static_cast<off_t>(in->offset));
+}
+
+long op_write(fuse_state& s, const fuse_request& r, char* out) {
+  const auto* in = reinterpret_cast<const fuse_write_in*>(r.arg);
+  if (in->size > r.data_len) return -EINVAL;
+  long n = uk::sys_pwrite64(caller(s, r), static_cast<int>(in->fh), r.data, in->size,
+                            static_cast<off_t>(in->offset));
+  if (n < 0) return n;
+  auto* w = reinterpret_cast<fuse_write_out*>(out);
+  *w = {};
+  w->size = static_cast<uint32_t>(n);
+  return sizeof *w;
+}
+
+long op_release(fuse_state& s, const fuse_request& r) {
+  const auto* in = reinterpret_cast<const fuse_release_in*>(r.arg);
+  uk::sys_close(*s.kernel().init_task(), static_cast<int>(in->fh));
+  return 0;
+}
+
+// A directory is read whole at opendir (the permission check happens there, as the
+// caller) and served from that snapshot.
+struct dir_snapshot {
+  struct entry {
+    std::string name;
+    uint64_t ino;
+    unsigned char type;
+  };
+  std::vector<entry> entries;
+};
+
+long op_opendir(fuse_state& s, const fuse_request& r, char* out) {
+  caller_task pinned = caller(s, r);
+  uk::task_struct& t = pinned;
+  long fd = uk::sys_open(t, s.path(r.in->nodeid).c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return fd;
+  auto snap = std::make_unique<dir_snapshot>();
+  alignas(8) char buf[8192];
+  long n;
+  while ((n = uk::sys_getdents64(t, static_cast<int>(fd), buf, sizeof buf)) > 0) {
+    for (long off = 0; off < n;) {
+      auto* d = reinterpret_cast<uk::linux_dirent64*>(buf + off);
+      snap->entries.push_back({d->d_name, d->d_ino, d->d_type});
+      off += d->d_reclen;
+    }
+  }
+  uk::sys_close(t, static_cast<int>(fd));
+  if (n < 0) return n;
+  return open_reply(reinterpret_cast<long>(snap.release()), 0, out);
+}
+
+long op_readdir(const fuse_request& r, char* out) {
+  const auto* in = reinterpret_cast<const fuse_read_in*>(r.arg);
+  const auto* snap = reinterpret_cast<const dir_snapshot*>(in->fh);
+  size_t size = std::min<size_t>(in->size, kFuseMaxWrite), used = 0;
+  for (size_t i = in->offset; i < snap->entries.size(); i++) {
+    const auto& e = snap->entries[i];
+    size_t len = FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET + e.name.size());
+    if (len > size - used) break;
+    auto* d = reinterpret_cast<fuse_dirent*>(out + used);
+    d->ino = e.ino;
+    d->off = i + 1;
+    d->namelen = static_cast<uint32_t>(e.name.size());
+    d->type = e.type;
+    memcpy(d->name, e.name.data(), e.name.size());
+    memset(d->name + e.name.size(), 0, len - FUSE_NAME_OFFSET - e.name.size());
+    used += len;
+  }
+  return static_cast<long>(used);
+}
+
+long op_statfs(fuse_state& s, const fuse_request& r, char* out) {
+  struct statfs sf;
+  long res = uk::sys_statfs(caller(s, r), s.path(r.in->nodeid).c_str(), &sf);
+  if (res < 0) return res;
+  auto* o = reinterpret_cast<fuse_statfs_out*>(out);
+  *o = {};
+  o->st.blocks = sf.f_blocks;
+  o->st.bfree = sf.f_bfree;
+  o->st.bavail = sf.f_bavail;
+  o->st.files = sf.f_files;
+  o->st.ffree = sf.f_ffree;
+  o->st.bsize = static_cast<uint32_t>(sf.f_bsize);
+  o->st.frsize = static_cast<uint32_t>(sf.f_bsize);
+  o->st.namelen = static_cast<uint32_t>(sf.f_namelen);
+  return sizeof *o;
+}
+
+}  // namespace
+
+long fuse_dispatch(fuse_state& s, const fuse_request& r, char* out) {
+  const uint64_t nodeid = r.in->nodeid;
+  const char* name = name_arg(r.data, r.data_len);
+  switch (r.in->opcode) {
+    case FUSE_LOOKUP:
+      if (!name) return -EINVAL;
+      return entry_reply(s, caller(s, r), child(s, nodeid, name), out);
+    case FUSE_GETATTR:
+      return attr_reply(caller(s, r), s.path(nodeid), nodeid, out);
+    case FUSE_SETATTR:
+      return op_setattr(s, r, out);
+    case FUSE_MKDIR: {
+      const auto* in = reinterpret_cast<const fuse_mkdir_in*>(r.arg);
+      if (!name) return -EINVAL;
+      caller_task pinned = caller(s, r);
+      std::string p = child(s, nodeid, name);
+      long res = uk::sys_mkdir(pinned, p.c_str(), in->mode);
+      return res < 0 ? res : entry_reply(s, pinned, p, out);
+    }
+    case FUSE_RMDIR:
+      if (!name) return -EINVAL;
+      return uk::sys_rmdir(caller(s, r), child(s, nodeid, name).c_str());
+    case FUSE_UNLINK:
+      if (!name) return -EINVAL;
+      return uk::sys_unlink(caller(s, r), child(s, nodeid, name).c_str());
+    case FUSE_RENAME:
+    case FUSE_RENAME2: {
+      uint64_t newdir = reinterpret_cast<const fuse_rename_in*>(r.arg)->newdir;
+      if (r.in->opcode == FUSE_RENAME2) {
+        const auto* in2 = reinterpret_cast<const fuse_rename2_in*>(r.arg);
+        if (in2->flags != 0) return -EINVAL;  // the kernel has plain rename only
+        newdir = in2->newdir;
+      }
+      if (!name) return -EINVAL;
+      size_t len = strlen(name) + 1;
+      const char* newname = name_arg(r.data + len, r.data_len - len);
+      if (!newname) return -EINVAL;
+      std::string from = child(s, nodeid, name), to = child(s, newdir, newname);
+      long res = uk::sys_rename(caller(s, r), from.c_str(), to.c_str());
+      if (res == 0) s.moved(from, to);
+      return res;
+    }
+    case FUSE_OPEN:
+      return op_open(s, r, out);
+    case FUSE_CREATE:
+      return op_create(s, r, out);
+    case FUSE_READ:
+      return op_read(s, r, out);
+    case FUSE_WRITE:
+      return op_write(s, r, out);
+    case FUSE_RELEASE:
+      return op_release(s, r);
+    case FUSE_OPENDIR:
+      return op_opendir(s, r, out);
+    case FUSE_READDIR:
+      return op_readdir(r, out);
+    case FUSE_RELEASEDIR:
+      delete reinterpret_cast<dir_snapshot*>(reinterpret_cast<const fuse_release_in*>(r.arg)->fh);
+      return 0;
+    case FUSE_STATFS:
+      return op_statfs(s, r, out);
+    case FUSE_FORGET:
+    case FUSE_BATCH_FORGET:
+      return kFuseNoReply;  // nodeids name paths and are never reused
+    case FUSE_INTERRUPT:
+      // Ignored: an operation is never cut short, so a tasks write either moved the task
+      // or failed as the kernel said.
+      return kFuseNoReply;
+    default:
+      // FLUSH among them: its ENOSYS makes the host kernel stop sending it
+      // (fs/fuse/file.c fuse_flush sets fc->no_flush), one round trip less per close.
+      return -ENOSYS;
+  }
+}
+
+}  // namespace ukrun
