@@ -3,7 +3,8 @@
 # --trace, --no-proc, a release agent that runs, kill -9 of uk-run leaving no process
 # and no mount, and a non-root run.
 source "$TEST_SRCDIR/uk/tests/e2e/lib.sh"
-"$UKRUN" --help | grep -q -- "--mount TYPE:OPTIONS:DIR" || fail "--help"
+help=$("$UKRUN" --help)
+grep -q -- "--mount TYPE:OPTIONS:DIR" <<<"$help" || fail "--help"
 [[ $("$UKRUN" --version) =~ ^uk-run\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "--version"
 set +e
 "$UKRUN" -- sh -c 'exit 7'; rc=$?
