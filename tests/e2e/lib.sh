@@ -79,7 +79,7 @@ expect_no_uk_mounts() {
 # that only uid 65534 may open (the host's is root's only). A body that wants FUSE
 # bind-mounts it over /dev/fuse in uk-run's own mount namespace first:
 #   mount --bind $NR_FUSE /dev/fuse
-# Prints a SKIP line and returns 1 without root or setpriv.
+# Returns 1 without root or setpriv.
 # supervisor_of PID: the supervisor of the uk-run that PID (e.g. `timeout ... uk-run`)
 # started, once it runs (up to 5 s); prints nothing if there is none by then.
 supervisor_of() {
@@ -94,7 +94,6 @@ supervisor_of() {
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 nonroot_setup() {
   if [[ $(id -u) != 0 ]] || ! command -v setpriv >/dev/null; then
-    echo "SKIP: the non-root part needs root and setpriv"
     return 1
   fi
   NR_DIR=$(mktemp -d "/tmp/$UK_TOKEN-nonroot.XXXXXX")
