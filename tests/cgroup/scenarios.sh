@@ -11,6 +11,7 @@
 # everything made is removed again, also on failure.
 set -u
 SIDE=$1 KIND=$2 WORK=$3
+source "$(dirname "${BASH_SOURCE[0]}")/host_v1.sh"
 # Unique on the host; differential_test.sh passes its own to check for it afterwards.
 NAME="${UKDIFF_NAME:-ukdiff$$}"
 M="$WORK/m"
@@ -71,13 +72,7 @@ cleanup() {
   fi
   if [[ "$KIND" == named ]]; then
     umount "$M" 2>/dev/null
-    # A hierarchy that had children can outlive its umount on the host (dying
-    # children hold it): mount it by name and unmount it again until it is gone.
-    for _ in 1 2 3 4 5 6 7 8 9 10; do
-      grep -q "name=$NAME:" /proc/self/cgroup || break
-      sleep 0.3
-      mount -t cgroup -o "name=$NAME" none "$M" 2>/dev/null && umount "$M"
-    done
+    release_named_hierarchy "$NAME" "$M"
   fi
   rm -f "$ERR"
 }
@@ -174,7 +169,8 @@ if [[ "$KIND" == named ]]; then
   mkdir -p "$D/rel/x"
   r "$D/rel/x/notify_on_release"
   sh -c 'echo $$ > "$1/tasks"; true' _ "$D/rel/x"
-  for _ in $(seq 50); do grep -qx /rel/x "$WORK/agent.out" 2>/dev/null && break; sleep 0.1; done
+  # The host kernel runs the agent from a workqueue: up to a minute on a busy machine.
+  for _ in $(seq 600); do grep -qx /rel/x "$WORK/agent.out" 2>/dev/null && break; sleep 0.1; done
   sleep 0.3
   # Only this part's calls: /a/n (notify inherited above, its child removed) may or may
   # not have been reported before its own rmdir, on the host as in uk.

@@ -32,13 +32,8 @@ sed -i "s|$TMP/host|CG|g" "$TMP/host.out"
 echo $$ >/sys/fs/cgroup/cpuset/tasks 2>/dev/null
 for m in "$TMP/host/cpuset/Charlie" "$TMP/host/tracking/jobs"; do rmdir "$m" 2>/dev/null; done
 umount "$TMP/host/cpuset" "$TMP/host/tracking" 2>/dev/null
-# A named hierarchy that had children outlives its umount for a while on the host:
-# mount it by name and unmount it again until it is gone.
-for _ in $(seq 20); do
-  grep -q "name=v1script:" /proc/self/cgroup || break
-  sleep 0.3
-  mount -t cgroup -o name=v1script none "$TMP/host" 2>/dev/null && umount "$TMP/host"
-done
+source "$TEST_SRCDIR/uk/tests/cgroup/host_v1.sh"
+release_named_hierarchy v1script "$TMP/host"
 status=0
 if diff -u "$TMP/host.out" "$TMP/uk.out"; then
   echo "PASS: $(wc -l <"$TMP/uk.out") lines identical on the host and under uk-run"

@@ -3,30 +3,54 @@ set -euo pipefail
 # UK_E2E_UKRUN: another uk-run command (fuse_ring_test runs tests through a wrapper).
 UKRUN="${UK_E2E_UKRUN:-$TEST_SRCDIR/uk/harness/uk-run}"
 HELPERS="$TEST_SRCDIR/uk/tests/e2e"
-TMP=$(mktemp -d "${TEST_TMPDIR:-/tmp}/ukrun.XXXXXX")
+# This run's token: every name the test creates on the host (its scratch directory and so
+# the mount points in it, NR_DIR, container names that could reach a host hierarchy)
+# carries it, so the exit check can look for this run's traces alone. Other programs
+# (systemd, other tests) creating or removing cgroups and mounts meanwhile cannot
+# change what it finds.
+UK_TOKEN="uktok${RANDOM}${RANDOM}x$$"
+TMP=$(mktemp -d "${TEST_TMPDIR:-/tmp}/$UK_TOKEN.XXXXXX")
 chmod 755 "$TMP"
 UK_CLEANUP=()  # more paths to remove at exit
 
-# What uk-run must never change on the host (harness/README.md, "Security"): the set of
-# mounts (mount point, type, source of each mountinfo line; ids and options aside) and
-# the cgroup directories under /sys/fs/cgroup.
-host_state() {
-  awk '{ i = 7; while ($i != "-") i++; print $5, $(i + 1), $(i + 2) }' /proc/self/mountinfo |
-    sort
-  echo "--- cgroup directories"
-  find /sys/fs/cgroup -type d 2>/dev/null | sort
-}
-HOST_STATE_BEFORE=$(host_state)
+# Mounts on host path $1 (a mount point without the token), one line each.
+mounts_on() { awk -v p="$1" '$5 == p' /proc/self/mountinfo; }
+# uk_fixed_path PATH: the test uses PATH, a fixed host path (e.g. the article's
+# /containers); at exit no more mounts may be on it than now.
+UK_FIXED=()
+uk_fixed_path() { UK_FIXED+=("$(mounts_on "$1" | wc -l):$1"); }
 
-# At exit, after the cleanup: a host that changed fails the test, whatever its status.
+# What uk-run must never leave on the host (harness/README.md, "Security"), one line
+# each: a mount whose mountinfo line names the token (mount point or source), a
+# directory named with it in any cgroup filesystem, a hierarchy named with it in
+# /proc/self/cgroup, a mount added on a uk_fixed_path.
+host_leaks() {
+  grep -F "$UK_TOKEN" /proc/self/mountinfo | sed 's/^/mount: /'
+  local fixed
+  for fixed in "${UK_FIXED[@]}"; do
+    # mountinfo lists mounts in the order they were made: the ones past the count are new.
+    mounts_on "${fixed#*:}" | tail -n +$((${fixed%%:*} + 1)) | sed 's/^/mount: /'
+  done
+  # Every cgroup (v1 or v2) mount of the host, wherever it is mounted. find reports
+  # directories other programs remove meanwhile as errors: those are not ours.
+  awk '{ i = 7; while ($i != "-") i++ } $(i + 1) ~ /^cgroup2?$/ { print $5 }' \
+    /proc/self/mountinfo | sort -u | while read -r dir; do
+    find "$dir" -name "*$UK_TOKEN*" 2>/dev/null | sed 's/^/cgroup directory: /'
+  done
+  grep -F "$UK_TOKEN" /proc/self/cgroup | sed 's/^/hierarchy: /'
+  true
+}
+
+# At exit, after the cleanup: a trace of this run left on the host fails the test,
+# whatever its status (the test's, or $1 for a trap of its own that calls this last).
 on_exit() {
-  local rc=$?
-  rm -rf "$TMP" "${UK_CLEANUP[@]}"
-  local after
-  after=$(host_state)
-  if [[ "$after" != "$HOST_STATE_BEFORE" ]]; then
-    echo "FAIL: the host's mounts or cgroup directories changed during the test:" >&2
-    diff <(echo "$HOST_STATE_BEFORE") <(echo "$after") >&2 || true
+  local rc=${1:-$?}
+  rm -rf "$TMP" "${UK_CLEANUP[@]}" || true  # a mount left in it is named below
+  local leaks
+  leaks=$(host_leaks)
+  if [[ -n "$leaks" ]]; then
+    echo "FAIL: the test left traces on the host (token $UK_TOKEN):" >&2
+    echo "$leaks" >&2
     rc=1
   fi
   exit $rc
@@ -56,7 +80,7 @@ expect_no_uk_mounts() {
 # that only uid 65534 may open (the host's is root's only). A body that wants FUSE
 # bind-mounts it over /dev/fuse in uk-run's own mount namespace first:
 #   mount --bind $NR_FUSE /dev/fuse
-# Prints a SKIP line and returns 1 without root or setpriv.
+# Returns 1 without root or setpriv.
 # supervisor_of PID: the supervisor of the uk-run that PID (e.g. `timeout ... uk-run`)
 # started, once it runs (up to 5 s); prints nothing if there is none by then.
 supervisor_of() {
@@ -71,10 +95,9 @@ supervisor_of() {
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 nonroot_setup() {
   if [[ $(id -u) != 0 ]] || ! command -v setpriv >/dev/null; then
-    echo "SKIP: the non-root part needs root and setpriv"
     return 1
   fi
-  NR_DIR=$(mktemp -d /tmp/ukrun-nonroot.XXXXXX)
+  NR_DIR=$(mktemp -d "/tmp/$UK_TOKEN-nonroot.XXXXXX")
   UK_CLEANUP+=("$NR_DIR")
   chmod 755 "$NR_DIR"
   NR_UKRUN=$NR_DIR/uk-run

@@ -76,12 +76,12 @@ if command -v setpriv >/dev/null && [[ $(id -u) == 0 ]]; then
       grep -qx "cpuacct:/a" <<<"$out" || fail "non-root mount"
     else
       # nonroot_fuse_test covers it with a private /dev/fuse.
-      echo "SKIP: /dev/fuse is not writable for uid 65534 (non-root FUSE part)"
+      echo "SKIP non-root FUSE part: /dev/fuse is not writable for uid 65534"
     fi
   else
-    echo "SKIP: uid 65534 cannot run uk-run from here"
+    echo "SKIP non-root part: uid 65534 cannot run uk-run from here"
   fi
 else
-  echo "SKIP: no setpriv or not root"
+  echo "SKIP non-root part: no setpriv or not root"
 fi
 expect_no_uk_mounts

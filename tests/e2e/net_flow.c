@@ -1,26 +1,35 @@
 // Loopback TCP traffic for the net subsystem's e2e test (127.0.0.1 only).
 //
-//   net_flow recv PORTFILE NCONN MAXSECS FROM-TO...
+//   net_flow recv PORTFILE NCONN
 //     listens on 127.0.0.1 (an ephemeral port, written to PORTFILE), accepts NCONN
-//     connections and measures them (below).
+//     connections and reads them until they close.
 //   net_flow send PORT NAME SECONDS
 //     connects to PORT and sends (below).
 //   net_flow push PORTFILE NAME SECONDS
 //     listens as recv does, accepts one connection and sends on it (the accepted socket).
-//   net_flow pull PORT MAXSECS FROM-TO...
-//     connects to PORT and measures.
+//   net_flow pull PORT
+//     connects to PORT and reads until it closes.
 //   net_flow handoff PORT NAME PIDFILE SECONDS
 //     connects to PORT, forks, closes its own copy of the socket and writes the child's
 //     pid to PIDFILE; the child sends on the socket it inherited.
 //
-// Sending: NAME in 16 bytes, then 64 KiB writes for SECONDS; then prints
-// "NAME pacing=RATE", the socket's SO_MAX_PACING_RATE (bytes/s) as uk-run set it.
-// Measuring: reads each connection's 16-byte name, then everything until the
-// connections close or MAXSECS after they are all established (t0); for each connection
-// and window prints "NAME FROM-TO BITS_PER_S", the bits received between FROM and TO
-// seconds after t0.
+// Sending: NAME in 16 bytes, then 64 KiB writes for SECONDS. Every 10 ms or sooner the
+// sender reads back what the kernel reports: the socket's SO_MAX_PACING_RATE (bytes/s,
+// as uk-run set it) and the bytes the peer acknowledged (TCP_INFO). Each stretch of
+// writes with one pacing rate is a period; at the end it prints, for each period,
+//   NAME period RATE SECONDS STEADY_SECONDS BITS_PER_S
+// (the time from the period's first sample to its last one; its steady part, from its
+// first sample STEADY seconds or more into it to its last one, 0 if it has none; the
+// acknowledged payload per second over the steady part, 0 if it is empty), then
+// "NAME pacing=RATE", the last rate. The steady part leaves out the burst TCP sends unpaced at a
+// connection's start (its initial window: 10 segments of up to 64 KiB on loopback) and bytes sent
+// before a change at the old rate. The acknowledged bytes are what TCP delivered, so a receiver
+// that a busy machine delays does not change them.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/tcp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -32,8 +41,8 @@
 #include <unistd.h>
 
 #define MAXCONN 8
-#define BUCKET 0.01  // seconds
-#define MAXBUCKETS 6000
+#define MAXPERIODS 64
+#define STEADY 0.3  // seconds
 
 static double now(void) {
   struct timespec t;
@@ -78,50 +87,40 @@ static int connect_port(const char* port) {
   return s;
 }
 
-static int measure(int* fds, int nconn, double maxsecs, int nwin, char** windows) {
+// Reads every connection until all of them close.
+static int drain(int* fds, int nconn) {
   struct pollfd p[MAXCONN];
-  char name[MAXCONN][17];
-  static long bytes[MAXCONN][MAXBUCKETS];
-  for (int i = 0; i < nconn; i++) {
-    p[i].fd = fds[i];
-    p[i].events = POLLIN;
-    memset(name[i], 0, sizeof name[i]);
-    for (size_t got = 0; got < 16;) {
-      ssize_t n = read(p[i].fd, name[i] + got, 16 - got);
-      if (n <= 0) die("name");
-      got += n;
-    }
-  }
-  double t0 = now();
+  for (int i = 0; i < nconn; i++) p[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
   static char buf[1 << 20];
-  int open = nconn;
-  while (open > 0 && now() - t0 < maxsecs) {
-    if (poll(p, nconn, 100) < 0) die("poll");
+  for (int open = nconn; open > 0;) {
+    if (poll(p, nconn, -1) < 0) die("poll");
     for (int i = 0; i < nconn; i++) {
       if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      ssize_t n = read(p[i].fd, buf, sizeof buf);
-      if (n <= 0) {
+      if (read(p[i].fd, buf, sizeof buf) <= 0) {
         close(p[i].fd);
         p[i].fd = -1;
         open--;
-        continue;
       }
-      long b = (long)((now() - t0) / BUCKET);
-      if (b < MAXBUCKETS) bytes[i][b] += n;
-    }
-  }
-  for (int i = 0; i < nconn; i++) {
-    for (int w = 0; w < nwin; w++) {
-      double from, to;
-      if (sscanf(windows[w], "%lf-%lf", &from, &to) != 2 || to <= from) return 2;
-      long sum = 0;
-      for (long b = (long)(from / BUCKET + 0.5); b < (long)(to / BUCKET + 0.5) && b < MAXBUCKETS;
-           b++)
-        sum += bytes[i][b];
-      printf("%s %s %.0f\n", name[i], windows[w], sum * 8 / (to - from));
     }
   }
   return 0;
+}
+
+struct sample {
+  double t;
+  unsigned long rate;
+  unsigned long long acked;
+};
+
+static struct sample take(int s) {
+  struct sample x = {.t = now()};
+  socklen_t len = sizeof x.rate;
+  if (getsockopt(s, SOL_SOCKET, SO_MAX_PACING_RATE, &x.rate, &len)) die("getsockopt");
+  struct tcp_info info;
+  len = sizeof info;
+  if (getsockopt(s, IPPROTO_TCP, TCP_INFO, &info, &len)) die("TCP_INFO");
+  x.acked = info.tcpi_bytes_acked;
+  return x;
 }
 
 static int blast(int s, const char* who, double secs) {
@@ -129,14 +128,34 @@ static int blast(int s, const char* who, double secs) {
   strncpy(name, who, sizeof name - 1);
   if (write(s, name, sizeof name) != sizeof name) die("write");
   static char buf[65536];
-  double t0 = now();
-  while (now() - t0 < secs) {
-    if (write(s, buf, sizeof buf) < 0) die("write");
+  // Each period's first sample, the first one of its steady part, and its last one.
+  struct sample first[MAXPERIODS], steady[MAXPERIODS], last[MAXPERIODS];
+  int n = 0;
+  first[0] = steady[0] = last[0] = take(s);
+  // Non-blocking, a sample every 10 ms or sooner: a write blocked while the send buffer
+  // drains (for a second after a limit is lowered) would leave a period unsampled.
+  if (fcntl(s, F_SETFL, O_NONBLOCK)) die("fcntl");
+  for (double t0 = now(); now() - t0 < secs;) {
+    struct pollfd p = {.fd = s, .events = POLLOUT};
+    if (poll(&p, 1, 10) < 0) die("poll");
+    if (p.revents && write(s, buf, sizeof buf) < 0 && errno != EAGAIN) die("write");
+    struct sample x = take(s);
+    if (x.rate == last[n].rate) {
+      if (steady[n].t - first[n].t < STEADY) steady[n] = x;
+      last[n] = x;
+    } else if (n + 1 < MAXPERIODS) {
+      n++;
+      first[n] = steady[n] = last[n] = x;
+    } else {
+      die("too many pacing changes");
+    }
   }
-  unsigned long rate = 0;
-  socklen_t len = sizeof rate;
-  if (getsockopt(s, SOL_SOCKET, SO_MAX_PACING_RATE, &rate, &len)) die("getsockopt");
-  printf("%s pacing=%lu\n", who, rate);
+  for (int i = 0; i <= n; i++) {
+    double d = steady[i].t - first[i].t >= STEADY ? last[i].t - steady[i].t : 0;
+    printf("%s period %lu %.3f %.3f %.0f\n", who, first[i].rate, last[i].t - first[i].t, d,
+           d > 0 ? (last[i].acked - steady[i].acked) * 8 / d : 0.0);
+  }
+  printf("%s pacing=%lu\n", who, last[n].rate);
   fflush(stdout);
   close(s);
   return 0;
@@ -144,7 +163,7 @@ static int blast(int s, const char* who, double secs) {
 
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "";
-  if (strcmp(mode, "recv") == 0 && argc >= 6) {
+  if (strcmp(mode, "recv") == 0 && argc == 4) {
     int nconn = atoi(argv[3]);
     if (nconn < 1 || nconn > MAXCONN) return 2;
     int ls = listen_port(argv[2], nconn);
@@ -152,7 +171,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < nconn; i++) {
       if ((fds[i] = accept(ls, NULL, NULL)) < 0) die("accept");
     }
-    return measure(fds, nconn, atof(argv[4]), argc - 5, argv + 5);
+    return drain(fds, nconn);
   }
   if (strcmp(mode, "send") == 0 && argc == 5)
     return blast(connect_port(argv[2]), argv[3], atof(argv[4]));
@@ -172,15 +191,15 @@ int main(int argc, char** argv) {
     if (waitpid(child, &status, 0) != child) die("waitpid");
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
   }
-  if (strcmp(mode, "pull") == 0 && argc >= 5) {
+  if (strcmp(mode, "pull") == 0 && argc == 3) {
     int s = connect_port(argv[2]);
-    return measure(&s, 1, atof(argv[3]), argc - 4, argv + 4);
+    return drain(&s, 1);
   }
   fprintf(stderr,
-          "usage: net_flow recv PORTFILE NCONN MAXSECS FROM-TO...\n"
+          "usage: net_flow recv PORTFILE NCONN\n"
           "       net_flow send PORT NAME SECONDS\n"
           "       net_flow push PORTFILE NAME SECONDS\n"
-          "       net_flow pull PORT MAXSECS FROM-TO...\n"
+          "       net_flow pull PORT\n"
           "       net_flow handoff PORT NAME PIDFILE SECONDS\n");
   return 2;
 }

@@ -9,7 +9,10 @@
 # (lib.sh then checks, as for every e2e test, that the host's mounts and cgroup
 # directories are unchanged.)
 source "$TEST_SRCDIR/uk/tests/e2e/lib.sh"
-nonroot_setup || exit 0
+nonroot_setup || {
+  echo "SKIP: needs root and setpriv"
+  exit 0
+}
 out=$NR_DIR/out      # written from inside, read from the host
 mkdir -m 755 $out $NR_DIR/h $NR_DIR/visible
 echo host >$NR_DIR/visible/marker
@@ -65,7 +68,7 @@ grep -qx "etc-hostname=fake" $TMP/inside || fail "the /etc bind mount inside"
 if [[ -b $rootdev ]]; then
   grep -qx "block=refused" $TMP/inside || fail "the block device $rootdev was mounted"
 else
-  echo "SKIP: / is not on a block device ($rootdev)"
+  echo "SKIP block device part: / is not on a block device ($rootdev)"
 fi
 grep -qx "etc-write=refused" $TMP/inside || fail "/etc was writable"
 

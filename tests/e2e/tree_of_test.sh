@@ -76,5 +76,7 @@ if nonroot_setup; then
   set -e
   kill $nr
   wait $sub 2>/dev/null || true
+else
+  echo "SKIP non-root part: needs root and setpriv"
 fi
 expect_no_uk_mounts
