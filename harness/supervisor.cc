@@ -106,6 +106,7 @@ void supervisor::teardown() {
   control_.reset();
   mounts_.clear();  // unmounts every FUSE filesystem
   for (const auto& d : created_dirs_) rmdir(d.c_str());
+  if (recorder_) recorder_->close();  // the kernel outlives the file
   if (trace_file_) fclose(trace_file_);
 }
 
