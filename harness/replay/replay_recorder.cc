@@ -33,7 +33,9 @@ void replay_recorder::begin_entry(std::vector<trace_input>* inputs) {
 }
 
 std::deque<std::string> replay_recorder::take_agents() {
+  if (!have_agents_.load(std::memory_order_relaxed)) return {};
   absl::MutexLock l(&agents_mu_);
+  have_agents_.store(false, std::memory_order_relaxed);
   return std::exchange(agents_, {});
 }
 
@@ -47,6 +49,7 @@ void replay_recorder::end(const uk::entry& e) {
   if (e.kind == uk::entry_kind::release_agent) {
     absl::MutexLock l(&agents_mu_);
     agents_.push_back(consequence(e.kind, tid, e.target, e.path, e.data, e.result));
+    have_agents_.store(true, std::memory_order_relaxed);
   }
   if (!on_replay_thread()) return;
   if (--depth_ > 0) {

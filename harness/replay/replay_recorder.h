@@ -7,6 +7,7 @@
 // replay thread's alone (inputs asked on another thread get nothing).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -71,6 +72,10 @@ class replay_recorder : public uk::entry_recorder {
 
   absl::Mutex agents_mu_;
   std::deque<std::string> agents_ ABSL_GUARDED_BY(agents_mu_);
+  // !agents_.empty(), readable without the lock: take_agents() runs after every
+  // entry and almost never finds one. Set and cleared under agents_mu_; a stale false
+  // only delays a comparison to the next entry or the end.
+  std::atomic<bool> have_agents_{false};
 };
 
 }  // namespace ukrun

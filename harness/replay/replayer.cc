@@ -171,10 +171,9 @@ absl::Status replayer::feed(std::string_view line, size_t lineno) {
 absl::Status replayer::execute(const trace_record& r, size_t lineno) {
   uk::kernel& k = *kernel_;
   uk::task_struct* t = k.find_task_by_pid(r.tid);
-  std::string object = object_of(r);
   if (t == nullptr || (t->zombie && r.kind != entry_kind::reap)) {
     nested_.erase(r.tid);
-    diverge(r, lineno, describe(r), object, result_text(r.result),
+    diverge(r, lineno, describe(r), object_of(r), result_text(r.result),
             t == nullptr ? absl::StrCat("no task ", r.tid) : absl::StrCat("task ", r.tid, " exited"));
     return absl::OkStatus();
   }
@@ -227,22 +226,22 @@ absl::Status replayer::execute(const trace_record& r, size_t lineno) {
     // Descriptors are handles: mapped, not compared.
     same = (rep >= 0 && r.result >= 0) || rep == r.result;
   }
-  std::string rec_text = result_text(r.result), rep_text = result_text(rep);
   bool with_data = r.kind == entry_kind::read || r.kind == entry_kind::getdents ||
                    r.kind == entry_kind::getcwd;
-  if (with_data && same && recorder_->data() != r.data) {
-    same = false;
-    absl::StrAppend(&rec_text, " ", quoted(r.data));
-    absl::StrAppend(&rep_text, " ", quoted(recorder_->data()));
-  }
-  if (same && r.kind == entry_kind::exec && !r.comm.empty() && t->comm != r.comm) {
-    same = false;
-    rec_text = absl::StrCat("comm ", quoted(r.comm));
-    rep_text = absl::StrCat("comm ", quoted(t->comm));
-  }
-  if (!same) {
+  bool data_differs = with_data && same && recorder_->data() != r.data;
+  bool comm_differs =
+      same && r.kind == entry_kind::exec && !r.comm.empty() && t->comm != r.comm;
+  if (!same || data_differs || comm_differs) {
+    std::string rec_text = result_text(r.result), rep_text = result_text(rep);
+    if (data_differs) {
+      absl::StrAppend(&rec_text, " ", quoted(r.data));
+      absl::StrAppend(&rep_text, " ", quoted(recorder_->data()));
+    } else if (comm_differs) {
+      rec_text = absl::StrCat("comm ", quoted(r.comm));
+      rep_text = absl::StrCat("comm ", quoted(t->comm));
+    }
     nested_.erase(r.tid);  // its consequences differ too: not reported twice
-    diverge(r, lineno, describe(r), object, rec_text, rep_text);
+    diverge(r, lineno, describe(r), object_of(r), rec_text, rep_text);
   } else {
     compare_nested(r, lineno);
   }
@@ -250,12 +249,12 @@ absl::Status replayer::execute(const trace_record& r, size_t lineno) {
     // Under --verify the inputs must line up too: one the replay asked for and the
     // trace lacks, or one the trace has and the replay never asked for.
     if (!recorder_->missing().empty()) {
-      diverge(r, lineno, describe(r), object, "no such input",
+      diverge(r, lineno, describe(r), object_of(r), "no such input",
               absl::StrCat("input ", recorder_->missing(), " asked"));
     } else {
       for (const trace_input& in : rec_.inputs) {
         if (in.used) continue;
-        diverge(r, lineno, describe(r), object,
+        diverge(r, lineno, describe(r), object_of(r),
                 absl::StrCat("input ", input_kind_name(in.kind), " of ", in.key), "never asked");
         break;
       }
@@ -277,7 +276,10 @@ absl::StatusOr<long> replayer::run_syscall(const trace_record& r, uk::task_struc
         absl::StrCat(entry_kind_name(r.kind), ": count ", r.count, " above ", kMaxBuffer));
   }
   int fd = map_fd(r.fd);
-  std::string path = map_path(r.path);
+  // As recorded unless --flavour renames a control file.
+  std::string mapped;
+  if (names_ != nullptr) mapped = map_path(r.path);
+  const std::string& path = names_ != nullptr ? mapped : r.path;
   switch (r.kind) {
     case entry_kind::mount: {
       std::string type = r.fstype;
@@ -396,7 +398,7 @@ int replayer::map_fd(int recorded) const {
 }
 
 std::string replayer::map_path(const std::string& path) const {
-  if (names_ == nullptr) return path;
+  if (names_ == nullptr || path.empty()) return path;
   const std::pair<const std::string, mount_info>* best = nullptr;
   for (const auto& m : mounts_) {
     const std::string& dir = m.first;

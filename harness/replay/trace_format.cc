@@ -237,60 +237,131 @@ absl::Status parse_inputs(cursor& c, std::vector<trace_input>* out) {
   }
 }
 
-// One known key's value into `r`; unknown keys are skipped (a later version may add
-// fields).
+enum class field {
+  unknown, seq, kind, pid, tid, target, path, path2, type, data, comm, fd, fd2, flags, mode,
+  arg, count, result, nested, in, version, flavour_default, init_comm, init_pid, init_real
+};
+
+// The field a key names: by length first (a replay looks up ten keys a line).
+field field_of(std::string_view k) {
+  auto is = [&](std::string_view name, field f) { return k == name ? f : field::unknown; };
+  switch (k.size()) {
+    case 2:
+      return k == "fd" ? field::fd : is("in", field::in);
+    case 3:
+      if (k == "seq") return field::seq;
+      if (k == "pid") return field::pid;
+      if (k == "tid") return field::tid;
+      if (k == "arg") return field::arg;
+      return is("fd2", field::fd2);
+    case 4:
+      if (k == "kind") return field::kind;
+      if (k == "path") return field::path;
+      if (k == "data") return field::data;
+      if (k == "type") return field::type;
+      if (k == "comm") return field::comm;
+      return is("mode", field::mode);
+    case 5:
+      if (k == "path2") return field::path2;
+      if (k == "flags") return field::flags;
+      return is("count", field::count);
+    case 6:
+      if (k == "target") return field::target;
+      if (k == "result") return field::result;
+      return is("nested", field::nested);
+    case 7:
+      return is("version", field::version);
+    case 8:
+      return is("init_pid", field::init_pid);
+    case 9:
+      if (k == "init_comm") return field::init_comm;
+      return is("init_real", field::init_real);
+    case 15:
+      return is("flavour_default", field::flavour_default);
+    default:
+      return field::unknown;
+  }
+}
+
+// One key's value into `r`; unknown keys are skipped (a later version may add fields).
 absl::Status parse_field(cursor& c, std::string_view key, trace_record* r, bool* have_kind) {
   constexpr long long kIntMax = std::numeric_limits<int>::max();
   constexpr long long kLongMax = std::numeric_limits<long>::max();
   constexpr long long kLongMin = std::numeric_limits<long>::min();
+  constexpr long long kLLMin = std::numeric_limits<long long>::min();
+  constexpr long long kLLMax = std::numeric_limits<long long>::max();
   long long n;
-  auto num = [&](long long lo, long long hi, auto* field) {
+  auto num = [&](long long lo, long long hi, auto* f) {
     absl::Status st = c.integer(lo, hi, &n);
-    if (st.ok()) *field = static_cast<std::remove_pointer_t<decltype(field)>>(n);
+    if (st.ok()) *f = static_cast<std::remove_pointer_t<decltype(f)>>(n);
     return st;
   };
-  if (key == "seq") return c.unsigned64(&r->seq);
-  if (key == "kind") {
-    std::string name;
-    if (absl::Status st = c.string(&name); !st.ok()) return st;
-    *have_kind = true;
-    if (name == "header") {
-      r->what = trace_record::type::header;
-    } else if (name == "input") {
-      r->what = trace_record::type::input;
-    } else if (std::optional<uk::entry_kind> k = entry_kind_from_name(name)) {
-      r->what = trace_record::type::entry;
-      r->kind = *k;
-    } else {
-      return c.error(absl::StrCat("unknown kind \"", name, "\""));
+  switch (field_of(key)) {
+    case field::seq:
+      return c.unsigned64(&r->seq);
+    case field::kind: {
+      std::string name;
+      if (absl::Status st = c.string(&name); !st.ok()) return st;
+      *have_kind = true;
+      if (name == "header") {
+        r->what = trace_record::type::header;
+      } else if (name == "input") {
+        r->what = trace_record::type::input;
+      } else if (std::optional<uk::entry_kind> k = entry_kind_from_name(name)) {
+        r->what = trace_record::type::entry;
+        r->kind = *k;
+      } else {
+        return c.error(absl::StrCat("unknown kind \"", name, "\""));
+      }
+      return absl::OkStatus();
     }
-    return absl::OkStatus();
+    case field::pid:
+      return num(0, kIntMax, &r->pid);
+    case field::tid:
+      return num(0, kIntMax, &r->tid);
+    case field::target:
+      return num(0, kIntMax, &r->target);
+    case field::path:
+      return c.string(&r->path);
+    case field::path2:
+      return c.string(&r->path2);
+    case field::type:
+      return c.string(&r->fstype);
+    case field::data:
+      return c.string(&r->data);
+    case field::comm:
+      return c.string(&r->comm);
+    case field::fd:
+      return num(-1, kIntMax, &r->fd);
+    case field::fd2:
+      return num(-1, kIntMax, &r->fd2);
+    case field::flags:
+      return num(0, kLongMax, &r->flags);
+    case field::mode:
+      return num(0, 07777777, &r->mode);
+    case field::arg:
+      return num(kLLMin, kLLMax, &r->arg);
+    case field::count:
+      return num(0, kLongMax, &r->count);
+    case field::result:
+      return num(kLongMin, kLongMax, &r->result);
+    case field::nested:
+      return c.boolean(&r->nested);
+    case field::in:
+      return parse_inputs(c, &r->inputs);
+    case field::version:
+      return num(0, kIntMax, &r->version);
+    case field::flavour_default:
+      return c.string(&r->flavour_default);
+    case field::init_comm:
+      return c.string(&r->init_comm);
+    case field::init_pid:
+      return num(1, kIntMax, &r->init_pid);
+    case field::init_real:
+      return c.boolean(&r->init_real);
+    case field::unknown:
+      break;
   }
-  if (key == "pid") return num(0, kIntMax, &r->pid);
-  if (key == "tid") return num(0, kIntMax, &r->tid);
-  if (key == "target") return num(0, kIntMax, &r->target);
-  if (key == "path") return c.string(&r->path);
-  if (key == "path2") return c.string(&r->path2);
-  if (key == "type") return c.string(&r->fstype);
-  if (key == "data") return c.string(&r->data);
-  if (key == "comm") return c.string(&r->comm);
-  if (key == "fd") return num(-1, kIntMax, &r->fd);
-  if (key == "fd2") return num(-1, kIntMax, &r->fd2);
-  if (key == "flags") return num(0, kLongMax, &r->flags);
-  if (key == "mode") return num(0, 07777777, &r->mode);
-  if (key == "arg") {
-    return num(std::numeric_limits<long long>::min(), std::numeric_limits<long long>::max(),
-               &r->arg);
-  }
-  if (key == "count") return num(0, kLongMax, &r->count);
-  if (key == "result") return num(kLongMin, kLongMax, &r->result);
-  if (key == "nested") return c.boolean(&r->nested);
-  if (key == "in") return parse_inputs(c, &r->inputs);
-  if (key == "version") return num(0, kIntMax, &r->version);
-  if (key == "flavour_default") return c.string(&r->flavour_default);
-  if (key == "init_comm") return c.string(&r->init_comm);
-  if (key == "init_pid") return num(1, kIntMax, &r->init_pid);
-  if (key == "init_real") return c.boolean(&r->init_real);
   return c.skip_value();
 }
 
