@@ -83,6 +83,11 @@ flavour_map::flavour_map() {
   }
 }
 
+const flavour_map& flavour_map::shared() {
+  static const flavour_map* const names = new flavour_map();  // immutable once built
+  return *names;
+}
+
 std::string flavour_map::map(std::string_view from, std::string_view to,
                              std::string_view name) const {
   if (from == to) return std::string(name);

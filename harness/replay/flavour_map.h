@@ -19,8 +19,9 @@ namespace ukrun {
 
 class flavour_map {
  public:
-  // Boots the scratch kernel once (a few milliseconds).
+  // Boots the scratch kernel (a few milliseconds); shared() does it once per process.
   flavour_map();
+  static const flavour_map& shared();
 
   // `name` (a file name, no '/') of a `from` hierarchy as the `to` flavour names it;
   // `from` and `to` are "container" or "cgroup".

@@ -92,7 +92,7 @@ bool may_release(entry_kind k) {
 
 replayer::replayer(options o)
     : opts_(std::move(o)), recorder_(std::make_unique<replay_recorder>()) {
-  if (!opts_.flavour.empty()) names_ = std::make_unique<flavour_map>();
+  if (!opts_.flavour.empty()) names_ = &flavour_map::shared();
 }
 
 replayer::~replayer() {
@@ -525,6 +525,26 @@ std::string replayer::recorded_flavours() const {
   std::vector<std::string> v(recorded_types_.begin(), recorded_types_.end());
   std::sort(v.begin(), v.end());
   return v.empty() ? header_.flavour_default : absl::StrJoin(v, "+");
+}
+
+absl::Status replay_stream(replayer& r, std::FILE* in) {
+  char* line = nullptr;
+  size_t cap = 0;
+  ssize_t n;
+  size_t lineno = 0;
+  absl::Status st;
+  while (!r.stopped() && (n = getline(&line, &cap, in)) >= 0) {
+    lineno++;
+    std::string_view l(line, static_cast<size_t>(n));
+    if (!l.empty() && l.back() == '\n') l.remove_suffix(1);
+    st = r.feed(l, lineno);
+    if (!st.ok()) {
+      st = absl::InvalidArgumentError(absl::StrCat("line ", lineno, ": ", st.message()));
+      break;
+    }
+  }
+  free(line);
+  return st;
 }
 
 std::string replayer::tree() {

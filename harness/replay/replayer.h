@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <deque>
 #include <map>
 #include <memory>
@@ -106,7 +107,7 @@ class replayer {
   int map_fd(int recorded) const;
 
   const options opts_;
-  std::unique_ptr<flavour_map> names_;  // with --flavour only
+  const flavour_map* names_ = nullptr;  // with --flavour only
   std::unique_ptr<replay_recorder> recorder_;  // outlives kernel_
   class no_host_freezer : public uk::freezer_hooks {
     void freeze(pid_t) override {}
@@ -131,5 +132,10 @@ class replayer {
   bool stopped_ = false;
   replay_stats stats_;
 };
+
+// Feeds every line of `in` to `r` (streamed: one line in memory at a time) until the
+// end or until `r` stops at a divergence; finish() is the caller's. An error names the
+// line: "line N: what".
+absl::Status replay_stream(replayer& r, std::FILE* in);
 
 }  // namespace ukrun

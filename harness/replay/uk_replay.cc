@@ -122,23 +122,11 @@ int main(int argc, char** argv) {
   }
   ukrun::replayer r(opts);
   auto start = std::chrono::steady_clock::now();
-  char* line = nullptr;
-  size_t cap = 0;
-  ssize_t n;
-  size_t lineno = 0;
   int status = 0;
-  while ((n = getline(&line, &cap, in)) >= 0) {
-    lineno++;
-    std::string_view l(line, static_cast<size_t>(n));
-    if (!l.empty() && l.back() == '\n') l.remove_suffix(1);
-    if (absl::Status st = r.feed(l, lineno); !st.ok()) {
-      fprintf(stderr, "uk-replay: %s line %zu: %s\n", file, lineno, std::string(st.message()).c_str());
-      status = 2;
-      break;
-    }
-    if (r.stopped()) break;
+  if (absl::Status st = ukrun::replay_stream(r, in); !st.ok()) {
+    fprintf(stderr, "uk-replay: %s %s\n", file, std::string(st.message()).c_str());
+    status = 2;
   }
-  free(line);
   if (in != stdin) fclose(in);
   if (status == 0) {
     if (absl::Status st = r.finish(); !st.ok()) {
