@@ -24,8 +24,9 @@ topology boot_topology(entry_recorder* rec, const topology& topo) {
                                      [&] { return bitmap_scnlistprintf(topo.node_memory()); });
   auto c = bitmap_parselist<NR_CPUS>(cpus);
   auto m = bitmap_parselist<MAX_NUMNODES>(mems);
-  // A replayed list that does not parse leaves the configured maps.
-  return topology(c.ok() ? c.value() : topo.cpu_online(), m.ok() ? m.value() : topo.node_memory());
+  // A replayed list that does not parse, or is empty, leaves the configured maps.
+  return topology(c.ok() && c.value().any() ? c.value() : topo.cpu_online(),
+                  m.ok() && m.value().any() ? m.value() : topo.node_memory());
 }
 
 }  // namespace
