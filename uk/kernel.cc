@@ -18,10 +18,10 @@ namespace {
 // The maps the kernel boots with, through the recorder (replayed: the recorded ones).
 topology boot_topology(entry_recorder* rec, const topology& topo) {
   if (rec == nullptr) return topo;
-  std::string cpus = rec->input_text(input_kind::cpus,
-                                     [&] { return bitmap_scnlistprintf(topo.cpu_online()); });
-  std::string mems = rec->input_text(input_kind::mems,
-                                     [&] { return bitmap_scnlistprintf(topo.node_memory()); });
+  std::string cpus =
+      rec->input_text(input_kind::cpus, [&] { return bitmap_scnlistprintf(topo.cpu_online()); });
+  std::string mems =
+      rec->input_text(input_kind::mems, [&] { return bitmap_scnlistprintf(topo.node_memory()); });
   auto c = bitmap_parselist<NR_CPUS>(cpus);
   auto m = bitmap_parselist<MAX_NUMNODES>(mems);
   // A replayed list that does not parse, or is empty, leaves the configured maps.

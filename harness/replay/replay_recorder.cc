@@ -53,7 +53,8 @@ void replay_recorder::end(const uk::entry& e) {
   }
   if (!on_replay_thread()) return;
   if (--depth_ > 0) {
-    std::string data = e.kind == uk::entry_kind::getdents ? dirent_names(e.data) : std::string(e.data);
+    std::string data =
+        e.kind == uk::entry_kind::getdents ? dirent_names(e.data) : std::string(e.data);
     nested_.push_back(consequence(e.kind, tid, e.target, e.path, data, e.result));
     return;
   }
@@ -93,7 +94,8 @@ std::optional<uint64_t> replay_recorder::input(uk::input_kind kind, pid_t key,
 }
 
 // A map the trace lacks: the configured one (the replay's, never the host's).
-std::string replay_recorder::input_text(uk::input_kind kind, absl::FunctionRef<std::string()> live) {
+std::string replay_recorder::input_text(uk::input_kind kind,
+                                        absl::FunctionRef<std::string()> live) {
   trace_input* in = find(kind, 0);
   return in != nullptr ? in->text : live();
 }

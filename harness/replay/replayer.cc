@@ -173,8 +173,9 @@ absl::Status replayer::execute(const trace_record& r, size_t lineno) {
   uk::task_struct* t = k.find_task_by_pid(r.tid);
   if (t == nullptr || (t->zombie && r.kind != entry_kind::reap)) {
     nested_.erase(r.tid);
-    diverge(r, lineno, describe(r), object_of(r), result_text(r.result),
-            t == nullptr ? absl::StrCat("no task ", r.tid) : absl::StrCat("task ", r.tid, " exited"));
+    diverge(
+        r, lineno, describe(r), object_of(r), result_text(r.result),
+        t == nullptr ? absl::StrCat("no task ", r.tid) : absl::StrCat("task ", r.tid, " exited"));
     return absl::OkStatus();
   }
   if ((r.kind == entry_kind::exit || r.kind == entry_kind::reap) && t == k.init_task()) {
@@ -226,11 +227,10 @@ absl::Status replayer::execute(const trace_record& r, size_t lineno) {
     // Descriptors are handles: mapped, not compared.
     same = (rep >= 0 && r.result >= 0) || rep == r.result;
   }
-  bool with_data = r.kind == entry_kind::read || r.kind == entry_kind::getdents ||
-                   r.kind == entry_kind::getcwd;
+  bool with_data =
+      r.kind == entry_kind::read || r.kind == entry_kind::getdents || r.kind == entry_kind::getcwd;
   bool data_differs = with_data && same && recorder_->data() != r.data;
-  bool comm_differs =
-      same && r.kind == entry_kind::exec && !r.comm.empty() && t->comm != r.comm;
+  bool comm_differs = same && r.kind == entry_kind::exec && !r.comm.empty() && t->comm != r.comm;
   if (!same || data_differs || comm_differs) {
     std::string rec_text = result_text(r.result), rep_text = result_text(rep);
     if (data_differs) {
@@ -285,8 +285,8 @@ absl::StatusOr<long> replayer::run_syscall(const trace_record& r, uk::task_struc
       std::string type = r.fstype;
       if (!opts_.flavour.empty() && flavour_map::is_flavour(type)) type = opts_.flavour;
       if (flavour_map::is_flavour(r.fstype)) recorded_types_.insert(r.fstype);
-      long rep = uk::sys_mount(t, r.path2.c_str(), r.path.c_str(), type.c_str(), r.flags,
-                               r.data.c_str());
+      long rep =
+          uk::sys_mount(t, r.path2.c_str(), r.path.c_str(), type.c_str(), r.flags, r.data.c_str());
       bool tree = flavour_map::is_flavour(type) || type == "cpuset";
       if (rep == 0 && !(r.flags & MS_REMOUNT) && tree) mounts_[r.path] = {type, r.data, r.fstype};
       return rep;
@@ -384,8 +384,7 @@ absl::StatusOr<long> replayer::run_syscall(const trace_record& r, uk::task_struc
     case entry_kind::chmod:
       return uk::sys_chmod(t, path.c_str(), r.mode);
     case entry_kind::chown:
-      return uk::sys_chown(t, path.c_str(), static_cast<uid_t>(r.flags),
-                           static_cast<gid_t>(r.arg));
+      return uk::sys_chown(t, path.c_str(), static_cast<uid_t>(r.flags), static_cast<gid_t>(r.arg));
     default:
       return absl::InvalidArgumentError(
           absl::StrCat(entry_kind_name(r.kind), " is not a system call"));
@@ -464,7 +463,8 @@ void replayer::diverge(const trace_record& r, size_t lineno, std::string what, s
   } else if (!reported_.insert(std::move(object)).second) {
     return;
   }
-  divergences_.push_back({r.seq, lineno, std::move(what), std::move(recorded), std::move(replayed)});
+  divergences_.push_back(
+      {r.seq, lineno, std::move(what), std::move(recorded), std::move(replayed)});
 }
 
 void replayer::compare_nested(const trace_record& r, size_t lineno) {
@@ -487,7 +487,8 @@ void replayer::compare_agents(size_t lineno) {
   if (!kernel_) return;
   for (std::string& s : recorder_->take_agents()) replayed_agents_.push_back(std::move(s));
   while (!recorded_agents_.empty() && !replayed_agents_.empty()) {
-    std::string rec = std::move(recorded_agents_.front()), rep = std::move(replayed_agents_.front());
+    std::string rec = std::move(recorded_agents_.front()),
+                rep = std::move(replayed_agents_.front());
     recorded_agents_.pop_front();
     replayed_agents_.pop_front();
     if (rec != rep) {
@@ -511,12 +512,10 @@ absl::Status replayer::finish() {
   r.seq = rec_.seq;
   r.kind = entry_kind::release_agent;
   for (const std::string& s : recorded_agents_) {
-    diverge(r, 0, "release_agent (end of trace)", absl::StrCat("release agent ", s), s,
-            "nothing");
+    diverge(r, 0, "release_agent (end of trace)", absl::StrCat("release agent ", s), s, "nothing");
   }
   for (const std::string& s : replayed_agents_) {
-    diverge(r, 0, "release_agent (end of trace)", absl::StrCat("release agent ", s), "nothing",
-            s);
+    diverge(r, 0, "release_agent (end of trace)", absl::StrCat("release agent ", s), "nothing", s);
   }
   return absl::OkStatus();
 }

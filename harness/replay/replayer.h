@@ -107,7 +107,7 @@ class replayer {
   int map_fd(int recorded) const;
 
   const options opts_;
-  const flavour_map* names_ = nullptr;  // with --flavour only
+  const flavour_map* names_ = nullptr;         // with --flavour only
   std::unique_ptr<replay_recorder> recorder_;  // outlives kernel_
   class no_host_freezer : public uk::freezer_hooks {
     void freeze(pid_t) override {}
@@ -119,12 +119,12 @@ class replayer {
   bool have_header_ = false;
   trace_record rec_;  // the line being fed (its buffers are reused)
 
-  absl::flat_hash_map<int, int> fds_;                // recorded fd -> replayed fd
-  absl::flat_hash_map<int, std::string> fd_paths_;   // replayed fd -> path opened
-  std::map<std::string, mount_info> mounts_;         // by directory (the tree's order)
+  absl::flat_hash_map<int, int> fds_;                            // recorded fd -> replayed fd
+  absl::flat_hash_map<int, std::string> fd_paths_;               // replayed fd -> path opened
+  std::map<std::string, mount_info> mounts_;                     // by directory (the tree's order)
   absl::flat_hash_map<pid_t, std::vector<std::string>> nested_;  // recorded, by tid
   std::deque<std::string> recorded_agents_, replayed_agents_;
-  std::vector<char> buf_;  // reads' buffer
+  std::vector<char> buf_;                      // reads' buffer
   absl::flat_hash_set<std::string> reported_;  // objects with a divergence shown
   absl::flat_hash_set<std::string> recorded_types_;
   std::vector<divergence> divergences_;

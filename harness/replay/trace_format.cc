@@ -14,10 +14,10 @@ namespace ukrun {
 namespace {
 
 constexpr const char* kEntryNames[] = {
-    "fork",  "exec",  "exit",   "reap",     "unshare", "attach", "release_agent", "mount",
-    "umount", "mkdir", "rmdir",  "unlink",   "rename",  "open",   "close",         "read",
-    "write", "lseek", "dup",    "dup2",     "getdents", "stat",  "fstat",         "statfs",
-    "fstatfs", "chdir", "fchdir", "getcwd", "chmod",   "chown"};
+    "fork",    "exec",  "exit",   "reap",   "unshare",  "attach", "release_agent", "mount",
+    "umount",  "mkdir", "rmdir",  "unlink", "rename",   "open",   "close",         "read",
+    "write",   "lseek", "dup",    "dup2",   "getdents", "stat",   "fstat",         "statfs",
+    "fstatfs", "chdir", "fchdir", "getcwd", "chmod",    "chown"};
 static_assert(std::size(kEntryNames) == static_cast<size_t>(uk::entry_kind::chown) + 1);
 
 constexpr const char* kInputNames[] = {"clock", "cputime", "stopped", "cpus", "mems"};
@@ -238,8 +238,31 @@ absl::Status parse_inputs(cursor& c, std::vector<trace_input>* out) {
 }
 
 enum class field {
-  unknown, seq, kind, pid, tid, target, path, path2, type, data, comm, fd, fd2, flags, mode,
-  arg, count, result, nested, in, version, flavour_default, init_comm, init_pid, init_real
+  unknown,
+  seq,
+  kind,
+  pid,
+  tid,
+  target,
+  path,
+  path2,
+  type,
+  data,
+  comm,
+  fd,
+  fd2,
+  flags,
+  mode,
+  arg,
+  count,
+  result,
+  nested,
+  in,
+  version,
+  flavour_default,
+  init_comm,
+  init_pid,
+  init_real
 };
 
 // The field a key names: by length first (a replay looks up ten keys a line).
@@ -367,9 +390,7 @@ absl::Status parse_field(cursor& c, std::string_view key, trace_record* r, bool*
 
 }  // namespace
 
-const char* entry_kind_name(uk::entry_kind k) {
-  return kEntryNames[static_cast<size_t>(k)];
-}
+const char* entry_kind_name(uk::entry_kind k) { return kEntryNames[static_cast<size_t>(k)]; }
 
 std::optional<uk::entry_kind> entry_kind_from_name(std::string_view name) {
   for (size_t i = 0; i < std::size(kEntryNames); i++) {

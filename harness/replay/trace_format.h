@@ -51,7 +51,7 @@ struct trace_input {
   uk::input_kind kind;
   pid_t key = 0;
   std::optional<uint64_t> value;
-  std::string text;  // cpus, mems
+  std::string text;   // cpus, mems
   bool used = false;  // taken by the replay
 };
 

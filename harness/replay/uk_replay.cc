@@ -42,15 +42,16 @@ void print_divergence(const ukrun::divergence& d) {
 void print_stats(const ukrun::replay_stats& s, double seconds) {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
-  double cpu = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-               (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  double cpu =
+      ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
   printf("events: %llu in %.3f s (%.0f events/s); %.3f s of CPU (%.0f events per CPU second)\n",
          static_cast<unsigned long long>(s.events), seconds, seconds > 0 ? s.events / seconds : 0.0,
          cpu, cpu > 0 ? s.events / cpu : 0.0);
   std::string mix;
   for (size_t i = 0; i < std::size(s.by_kind); i++) {
     if (s.by_kind[i] == 0) continue;
-    absl::StrAppendFormat(&mix, " %s %.1f%%", ukrun::entry_kind_name(static_cast<uk::entry_kind>(i)),
+    absl::StrAppendFormat(&mix, " %s %.1f%%",
+                          ukrun::entry_kind_name(static_cast<uk::entry_kind>(i)),
                           100.0 * s.by_kind[i] / s.events);
   }
   printf("mix:%s\n", mix.c_str());
