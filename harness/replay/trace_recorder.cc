@@ -180,20 +180,21 @@ void trace_recorder::end(const uk::entry& e) {
   write_line(format_entry(e, nested, inputs));
 }
 
+// Inside an entry: into its "in" list; outside any: a line of its own.
+void trace_recorder::record_input(uk::input_kind kind, pid_t key, std::string_view value) {
+  thread_frames& f = frames_of(this);
+  if (f.depth > 0) return append_input(&f.inputs, kind, key, value);
+  std::string item;
+  append_input(&item, kind, key, value);
+  write_line(absl::StrCat(
+      "\"kind\":\"input\",\"pid\":0,\"tid\":0,\"path\":\"\",\"data\":\"\",\"result\":0,\"in\":[",
+      item, "]}"));
+}
+
 std::optional<uint64_t> trace_recorder::input(uk::input_kind kind, pid_t key,
                                               absl::FunctionRef<std::optional<uint64_t>()> live) {
   std::optional<uint64_t> v = live();
-  std::string text = v ? absl::StrCat(*v) : "null";
-  thread_frames& f = frames_of(this);
-  if (f.depth > 0) {
-    append_input(&f.inputs, kind, key, text);
-  } else {
-    std::string item;
-    append_input(&item, kind, key, text);
-    write_line(absl::StrCat(
-        "\"kind\":\"input\",\"pid\":0,\"tid\":0,\"path\":\"\",\"data\":\"\",\"result\":0,\"in\":[",
-        item, "]}"));
-  }
+  record_input(kind, key, v ? absl::StrCat(*v) : "null");
   return v;
 }
 
@@ -201,16 +202,7 @@ std::string trace_recorder::input_text(uk::input_kind kind, absl::FunctionRef<st
   std::string v = live();
   std::string quoted;
   append_json_string(&quoted, v);
-  thread_frames& f = frames_of(this);
-  if (f.depth > 0) {
-    append_input(&f.inputs, kind, 0, quoted);
-  } else {
-    std::string item;
-    append_input(&item, kind, 0, quoted);
-    write_line(absl::StrCat(
-        "\"kind\":\"input\",\"pid\":0,\"tid\":0,\"path\":\"\",\"data\":\"\",\"result\":0,\"in\":[",
-        item, "]}"));
-  }
+  record_input(kind, 0, quoted);
   return v;
 }
 

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "absl/synchronization/mutex.h"
 #include "vfs/entry_recorder.h"
@@ -47,6 +48,7 @@ class trace_recorder : public uk::entry_recorder {
   void close();
 
  private:
+  void record_input(uk::input_kind kind, pid_t key, std::string_view value);
   // `body` is the line without "{\"seq\":N," at its front.
   void write_line(const std::string& body);
 
