@@ -131,6 +131,9 @@ void supervisor::reconcile_with(pid_t who, const std::vector<mountinfo_line>& li
       if (!seen || l.id == m.fuse->mnt_id()) seen = &l;
     }
     if (seen) {
+      if (m.dir != seen->mount_point && recorder_) {
+        recorder_->mount_point(m.kdir, seen->mount_point);
+      }
       m.dir = seen->mount_point;
       continue;
     }

@@ -108,9 +108,12 @@ void supervisor::reap_children() {
 void supervisor::teardown() {
   control_.reset();
   unmount_all();
-  absl::MutexLock l(&mounts_mu_);
-  // Deepest first: --mount may have made a directory's parents too.
-  for (auto d = created_dirs_.rbegin(); d != created_dirs_.rend(); ++d) rmdir(d->c_str());
+  {
+    absl::MutexLock l(&mounts_mu_);
+    // Deepest first: --mount may have made a directory's parents too.
+    for (auto d = created_dirs_.rbegin(); d != created_dirs_.rend(); ++d) rmdir(d->c_str());
+  }
+  if (recorder_) recorder_->close();  // the kernel outlives the file
   if (trace_file_) fclose(trace_file_);
 }
 

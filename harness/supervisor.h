@@ -29,7 +29,9 @@
 #include "harness/net_enforcer.h"
 #include "harness/options.h"
 #include "harness/release_agents.h"
+#include "harness/replay/trace_recorder.h"
 #include "harness/tracker.h"
+#include "harness/tree_render.h"
 #include "subsys/registry.h"
 #include "uk/kernel.h"
 
@@ -43,19 +45,26 @@ class supervisor {
       : opts_(std::move(opts)),
         trace_file_(opts_.trace_file.empty() ? nullptr : fopen(opts_.trace_file.c_str(), "we")),
         trace_(trace_file_),
-        kernel_(uk::default_subsys_registry(), make_config()),
+        recorder_(make_recorder(trace_file_)),
+        kernel_(uk::default_subsys_registry(), make_config(recorder_.get())),
         tracker_(kernel_, trace_),
         freezer_host_(kernel_) {}
 
   int run();
 
  private:
-  static uk::kernel_config make_config() {
+  static uk::kernel_config make_config(uk::entry_recorder* recorder) {
     uk::kernel_config c;
     c.init_pid = getpid();
     c.init_comm = "uk-run";
     c.init_is_real = true;
+    c.recorder = recorder;
     return c;
+  }
+  // --trace: every kernel entry, as harness/replay/README.md describes.
+  static std::unique_ptr<trace_recorder> make_recorder(FILE* f) {
+    if (f == nullptr) return nullptr;
+    return std::make_unique<trace_recorder>(f, trace_header{getpid(), "uk-run", true});
   }
 
   // supervisor.cc: the run.
@@ -140,11 +149,9 @@ class supervisor {
   void apply_rules(pid_t pid, int dirfd, const std::string& file);
 
   // tree_view.cc: the --tree view: every hierarchy with its containers and their tasks.
-  // (kernel directory, heading) of every mount, taken under mounts_mu_ before the
-  // tracker's lock (observe): a mount trap may hold mounts_mu_ while FUSE loops wait
-  // for the tracker.
-  std::vector<std::pair<std::string, std::string>> tree_roots();
-  std::string render_tree(const std::vector<std::pair<std::string, std::string>>& roots);
+  // Every mount as the tree shows it, taken under mounts_mu_ before the tracker's lock
+  // (observe): a mount trap may hold mounts_mu_ while FUSE loops wait for the tracker.
+  std::vector<tree_mount> tree_roots();
   void print_tree();
   void start_control_socket();
 
@@ -152,6 +159,7 @@ class supervisor {
   FILE* trace_file_;
   trace_log trace_;
   release_agents agents_{trace_};
+  std::unique_ptr<trace_recorder> recorder_;  // outlives kernel_, which reports to it
   uk::kernel kernel_;
   tracker tracker_;
   freezer_host freezer_host_;                   // freezer.state: SIGSTOP / SIGCONT

@@ -237,6 +237,7 @@ long supervisor::container_mount(pid_t caller, const std::string& source, const 
       mounts_.push_back(
           {dir, kdir, type, data ? data : "", std::move(fuse).value(), dev, kst.st_dev, flags});
       created_dirs_.insert(created_dirs_.end(), made.begin(), made.end());
+      if (recorder_) recorder_->mount_point(kdir, dir);
     }
   }
   if (r != 0) {

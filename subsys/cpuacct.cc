@@ -57,7 +57,12 @@ void cpuacct_subsys::destroy(container* cont) { cont->free_css(subsys_id); }
 
 Errno cpuacct_subsys::populate(container* cont) { return container_add_files(cont, this, files_); }
 
+// The reading enters the kernel through the recording seam (replayed: the recorded one).
 std::optional<uint64_t> cpuacct_subsys::host_cputime(pid_t tgid, pid_t tid) {
+  return k().host_input(input_kind::cputime, tid, [&] { return read_host_cputime(tgid, tid); });
+}
+
+std::optional<uint64_t> cpuacct_subsys::read_host_cputime(pid_t tgid, pid_t tid) {
   bool whole_process = false;
   if (tid == tgid && tgid != k().init_task()->tgid) {  // the supervisor has threads uk does not
     absl::MutexLock l(&last_lock_);

@@ -66,6 +66,7 @@ class cpuacct_subsys final : public container_subsys {
   std::optional<uint64_t> host_cputime(pid_t tgid, pid_t tid);
 
  private:
+  std::optional<uint64_t> read_host_cputime(pid_t tgid, pid_t tid);
   struct cpuacct : container_subsys_state {
     std::atomic<uint64_t> usage{0};  // ns
   };

@@ -11,7 +11,27 @@
 
 namespace uk {
 
+// attach_task(), recorded as one entry (vfs/entry_recorder.h) with the container's
+// path and its hierarchy's subsystems.
 Errno container_core::attach_task(container* cont, task_struct* tsk) {
+  entry_scope e(kernel_.recorder(), entry_kind::attach, current_task());
+  if (!e.recording()) return do_attach_task(cont, tsk);
+  auto p = container_path(cont);
+  std::string path = p.ok() ? p.value() : "?";
+  std::string subsystems;
+  for (container_subsys* ss : cont->root->subsys_list) {
+    if (!subsystems.empty()) subsystems += ',';
+    subsystems += ss->name;
+  }
+  e->target = tsk->pid;
+  e->path = path;
+  e->data = subsystems;
+  Errno err = do_attach_task(cont, tsk);
+  e.done(to_syscall_result(err));
+  return err;
+}
+
+Errno container_core::do_attach_task(container* cont, task_struct* tsk) {
   containerfs_root* root = cont->root;
   container* oldcont = task_container_in(tsk, root);
   if (oldcont == cont) return kOk;  // already there: no callbacks

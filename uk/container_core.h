@@ -196,6 +196,9 @@ class container_core {
   absl::Mutex release_list_lock ABSL_ACQUIRED_AFTER(container_mutex);
 
  private:
+  // attach_task's work (attach_task records it as one entry).
+  Errno do_attach_task(container* cont, task_struct* tsk)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(container_mutex);
   void put_css_group_(css_group* cg, bool taskexit);
   void link_css_group(css_group* cg, container* cont) ABSL_EXCLUSIVE_LOCKS_REQUIRED(css_group_lock);
   void free_css_group(css_group* cg) ABSL_EXCLUSIVE_LOCKS_REQUIRED(css_group_lock);

@@ -13,15 +13,37 @@
 
 namespace uk {
 
-namespace {}  // namespace
+namespace {
+
+// The maps the kernel boots with, through the recorder (replayed: the recorded ones).
+topology boot_topology(entry_recorder* rec, const topology& topo) {
+  if (rec == nullptr) return topo;
+  std::string cpus =
+      rec->input_text(input_kind::cpus, [&] { return bitmap_scnlistprintf(topo.cpu_online()); });
+  std::string mems =
+      rec->input_text(input_kind::mems, [&] { return bitmap_scnlistprintf(topo.node_memory()); });
+  auto c = bitmap_parselist<NR_CPUS>(cpus);
+  auto m = bitmap_parselist<MAX_NUMNODES>(mems);
+  // A replayed list that does not parse, or is empty, leaves the configured maps.
+  return topology(c.ok() && c.value().any() ? c.value() : topo.cpu_online(),
+                  m.ok() && m.value().any() ? m.value() : topo.node_memory());
+}
+
+}  // namespace
+
+// CLOCK_MONOTONIC through the seam (a task's start time).
+uint64_t kernel::clock_ns() {
+  return host_input(input_kind::clock, 0, [] { return std::optional<uint64_t>(monotonic_ns()); })
+      .value_or(0);
+}
 
 kernel::kernel(const subsys_registry& registry, kernel_config config)
-    : topo_(config.topo), core_(*this) {
+    : recorder_(config.recorder), topo_(boot_topology(config.recorder, config.topo)), core_(*this) {
   auto init = std::make_unique<task_struct>();
   init->pid = init->tgid = config.init_pid;
   init->comm = config.init_comm.substr(0, TASK_COMM_LEN - 1);
   init->real = config.init_is_real;
-  init->start_time_ns = monotonic_ns();
+  init->start_time_ns = clock_ns();
   init->mnt_ns = &vfs_;
   init->fs = std::make_shared<fs_struct>();
   {
@@ -48,6 +70,9 @@ kernel::kernel(const subsys_registry& registry, kernel_config config)
   UK_CHECK(vfs_.register_filesystem(std::make_unique<procfs_type>(*this)).ok());
   UK_CHECK(sys_mkdir(*init_task_, "/proc", 0555) == 0);
   UK_CHECK(sys_mount(*init_task_, "proc", "/proc", "proc", 0, nullptr) == 0);
+  // From here on the system calls are recorded; the boot's own are the boot, which a
+  // replay repeats by booting.
+  vfs_.set_recorder(recorder_);
 }
 
 kernel::~kernel() {
@@ -108,6 +133,15 @@ pid_t kernel::alloc_pid() {
 // copy_process(): the child shares or copies what the flags say, inherits its
 // parent's containers and runs every fork hook before it becomes visible.
 ErrorOr<task_struct*> kernel::do_fork(task_struct* parent, unsigned long clone_flags, pid_t pid) {
+  entry_scope e(recorder_, entry_kind::fork, parent);
+  if (e.recording()) e->flags = clone_flags, e->arg = pid;
+  ErrorOr<task_struct*> r = copy_process(parent, clone_flags, pid);
+  e.done(r.ok() ? r.value()->pid : -static_cast<long>(r.error().code()));
+  return r;
+}
+
+ErrorOr<task_struct*> kernel::copy_process(task_struct* parent, unsigned long clone_flags,
+                                           pid_t pid) {
   if ((clone_flags & kNamespaceFlags) && !parent->capable()) return Errno(EPERM);
   current_scope as_parent(*parent);  // the fork runs in the parent's context
   auto t = std::make_unique<task_struct>();
@@ -123,7 +157,7 @@ ErrorOr<task_struct*> kernel::do_fork(task_struct* parent, unsigned long clone_f
   t->cpus_allowed = parent->cpus_allowed;
   t->mems_allowed = parent->mems_allowed;
   t->real = pid != 0;
-  t->start_time_ns = monotonic_ns();
+  t->start_time_ns = clock_ns();
   t->ppid = (clone_flags & CLONE_THREAD) ? parent->ppid : parent->tgid;
   // Until the pid is allocated the child still carries its parent's (so the ns node
   // is named after the parent, as in 2.6.24).
@@ -174,13 +208,24 @@ ErrorOr<task_struct*> kernel::do_fork(task_struct* parent, unsigned long clone_f
 }
 
 Errno kernel::sys_unshare(task_struct* tsk, unsigned long flags) {
-  if (!(flags & (kNamespaceFlags & ~CLONE_NEWPID))) return kOk;
-  if (!tsk->capable()) return Errno(EPERM);
-  current_scope as_caller(*tsk);
-  return core_.container_clone(tsk, core_.subsys(ns_subsys_id));
+  entry_scope e(recorder_, entry_kind::unshare, tsk);
+  if (e.recording()) e->flags = flags;
+  Errno err = kOk;
+  if (!(flags & (kNamespaceFlags & ~CLONE_NEWPID))) {
+    err = kOk;
+  } else if (!tsk->capable()) {
+    err = Errno(EPERM);
+  } else {
+    current_scope as_caller(*tsk);
+    err = core_.container_clone(tsk, core_.subsys(ns_subsys_id));
+  }
+  e.done(to_syscall_result(err));
+  return err;
 }
 
 void kernel::do_exec(task_struct* tsk, std::string_view filename) {
+  entry_scope e(recorder_, entry_kind::exec, tsk);
+  if (e.recording()) e->data = filename;
   std::string_view base = filename.substr(filename.rfind('/') + 1);
   tsk->comm = std::string(base.substr(0, TASK_COMM_LEN - 1));
   // flush_old_exec(): unshare_files() first, so a CLONE_FILES table keeps the other sharers'
@@ -202,6 +247,8 @@ void kernel::do_exec(task_struct* tsk, std::string_view filename) {
 }
 
 void kernel::do_exit(task_struct* tsk, int exit_code) {
+  entry_scope e(recorder_, entry_kind::exit, tsk);
+  if (e.recording()) e->arg = exit_code;
   {
     absl::MutexLock l(&tsk->alloc_lock);
     if (tsk->flags & PF_EXITING) return;  // exits once
@@ -216,8 +263,9 @@ void kernel::do_exit(task_struct* tsk, int exit_code) {
 
 void kernel::release_task(task_struct* tsk) {
   UK_CHECK(tsk != init_task_);
+  std::unique_ptr<task_struct> gone;  // freed after the entry is recorded (it names the task)
+  entry_scope e(recorder_, entry_kind::reap, tsk);
   if (!tsk->zombie) do_exit(tsk, 0);
-  std::unique_ptr<task_struct> gone;
   absl::MutexLock l(&tasklist_lock);
   auto it = tasks_.find(tsk->pid);
   if (it != tasks_.end()) {
@@ -266,6 +314,11 @@ void kernel::call_usermodehelper(const std::vector<std::string>& argv,
   {
     absl::MutexLock l(&helper_lock_);
     fn = usermode_helper_;
+  }
+  entry_scope e(recorder_, entry_kind::release_agent, nullptr);
+  if (e.recording()) {
+    e->data = argv.empty() ? std::string_view() : argv[0];
+    e->path = argv.size() > 1 ? std::string_view(argv[1]) : std::string_view();
   }
   if (fn) fn(argv, envp);
 }

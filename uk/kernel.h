@@ -18,6 +18,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -29,6 +30,7 @@
 #include "uk/subsystem.h"
 #include "uk/task.h"
 #include "uk/topology.h"
+#include "vfs/entry_recorder.h"
 #include "vfs/vfs.h"
 
 namespace uk {
@@ -41,6 +43,10 @@ struct kernel_config {
   bool init_is_real = false;
   // CPU/memory-node maps; the host's (sysfs) unless a test sets them.
   topology topo = topology::from_host();
+  // The recording seam (vfs/entry_recorder.h), or null: it sees every entry after boot
+  // and every host input from boot on (the maps above pass through it). Must outlive
+  // the kernel.
+  entry_recorder* recorder = nullptr;
 };
 
 // The usermode helper seam (call_usermodehelper): runs the release agent. Tests
@@ -104,12 +110,26 @@ class kernel {
                            const std::vector<std::string>& envp);
   void set_usermode_helper(usermode_helper_fn fn);
 
+  // --- The recording seam ---
+  entry_recorder* recorder() const { return recorder_; }
+  // A host input (vfs/entry_recorder.h): `live()` without a recorder, else what the
+  // recorder says (the live value recorded, or a replayed one).
+  std::optional<uint64_t> host_input(input_kind kind, pid_t key,
+                                     absl::FunctionRef<std::optional<uint64_t>()> live) {
+    return recorder_ != nullptr ? recorder_->input(kind, key, live) : live();
+  }
+
   absl::Mutex tasklist_lock;
 
  private:
   pid_t alloc_pid() ABSL_EXCLUSIVE_LOCKS_REQUIRED(tasklist_lock);
+  // do_fork's work, recorded as one entry by do_fork.
+  ErrorOr<task_struct*> copy_process(task_struct* parent, unsigned long clone_flags, pid_t pid);
+  uint64_t clock_ns();
   void worker_loop();
 
+  // Set at construction, never changed: read without a lock.
+  entry_recorder* const recorder_;
   uk::vfs vfs_;
   topology topo_;
   container_core core_;

@@ -83,7 +83,13 @@ ErrorOr<long> do_getcwd(vfs_task& t, char* buf, size_t size) {
 
 long sys_getcwd(vfs_task& t, char* buf, size_t size) {
   current_scope s(t);
-  return to_syscall_result(do_getcwd(t, buf, size));
+  entry_scope e(recorder_of(t), entry_kind::getcwd, &t);
+  long r = to_syscall_result(do_getcwd(t, buf, size));
+  if (e.recording()) {
+    e->count = size;
+    if (r > 0) e->data = std::string_view(buf, static_cast<size_t>(r));
+  }
+  return e.done(r);
 }
 
 }  // namespace uk

@@ -252,22 +252,30 @@ ErrorOr<std::shared_ptr<dentry>> vfs_mkdir(const std::shared_ptr<dentry>& dir,
 
 long sys_mkdir(vfs_task& t, const char* pathname, mode_t mode) {
   current_scope s(t);
-  return to_syscall_result(do_mkdir(t, pathname, mode));
+  entry_scope e(recorder_of(t), entry_kind::mkdir, &t);
+  if (e.recording()) e->path = pathname ? pathname : "", e->mode = mode;
+  return e.done(to_syscall_result(do_mkdir(t, pathname, mode)));
 }
 
 long sys_rmdir(vfs_task& t, const char* pathname) {
   current_scope s(t);
-  return to_syscall_result(do_rmdir(t, pathname));
+  entry_scope e(recorder_of(t), entry_kind::rmdir, &t);
+  if (e.recording()) e->path = pathname ? pathname : "";
+  return e.done(to_syscall_result(do_rmdir(t, pathname)));
 }
 
 long sys_unlink(vfs_task& t, const char* pathname) {
   current_scope s(t);
-  return to_syscall_result(do_unlink(t, pathname));
+  entry_scope e(recorder_of(t), entry_kind::unlink, &t);
+  if (e.recording()) e->path = pathname ? pathname : "";
+  return e.done(to_syscall_result(do_unlink(t, pathname)));
 }
 
 long sys_rename(vfs_task& t, const char* oldname, const char* newname) {
   current_scope s(t);
-  return to_syscall_result(do_rename(t, oldname, newname));
+  entry_scope e(recorder_of(t), entry_kind::rename, &t);
+  if (e.recording()) e->path = oldname ? oldname : "", e->path2 = newname ? newname : "";
+  return e.done(to_syscall_result(do_rename(t, oldname, newname)));
 }
 
 }  // namespace uk

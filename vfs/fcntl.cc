@@ -40,12 +40,16 @@ ErrorOr<int> do_dup2(vfs_task& t, int oldfd, int newfd) {
 
 long sys_dup(vfs_task& t, int fd) {
   current_scope s(t);
-  return to_syscall_result(do_dup(t, fd));
+  entry_scope e(recorder_of(t), entry_kind::dup, &t);
+  if (e.recording()) e->fd = fd;
+  return e.done(to_syscall_result(do_dup(t, fd)));
 }
 
 long sys_dup2(vfs_task& t, int oldfd, int newfd) {
   current_scope s(t);
-  return to_syscall_result(do_dup2(t, oldfd, newfd));
+  entry_scope e(recorder_of(t), entry_kind::dup2, &t);
+  if (e.recording()) e->fd = oldfd, e->fd2 = newfd;
+  return e.done(to_syscall_result(do_dup2(t, oldfd, newfd)));
 }
 
 }  // namespace uk

@@ -10,6 +10,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "vfs/dentry.h"
+#include "vfs/entry_recorder.h"
 #include "vfs/errno.h"
 #include "vfs/file.h"
 #include "vfs/inode.h"
@@ -20,6 +21,9 @@
 #include "vfs/vfs_task.h"
 
 namespace uk {
+
+// The recorder the system calls of `t` report to (vfs/entry_recorder.h), or null.
+entry_recorder* recorder_of(const vfs_task& t);
 
 // The page the kernel copies a path or mount option into.
 inline constexpr size_t kPageSize = 4096;

@@ -249,12 +249,23 @@ Errno do_umount(vfs_task& t, const char* name, int flags) {
 long sys_mount(vfs_task& t, const char* dev_name, const char* dir_name, const char* type,
                unsigned long flags, const void* data) {
   current_scope s(t);
-  return to_syscall_result(do_mount(t, dev_name, dir_name, type, flags, data));
+  entry_scope e(recorder_of(t), entry_kind::mount, &t);
+  if (e.recording()) {
+    e->path = dir_name ? dir_name : "";
+    e->path2 = dev_name ? dev_name : "";
+    e->type = type ? type : "";
+    e->flags = flags;
+    // Options are a string for every filesystem type uk has.
+    e->data = data ? static_cast<const char*>(data) : "";
+  }
+  return e.done(to_syscall_result(do_mount(t, dev_name, dir_name, type, flags, data)));
 }
 
 long sys_umount(vfs_task& t, const char* name, int flags) {
   current_scope s(t);
-  return to_syscall_result(do_umount(t, name, flags));
+  entry_scope e(recorder_of(t), entry_kind::umount, &t);
+  if (e.recording()) e->path = name ? name : "", e->flags = static_cast<unsigned>(flags);
+  return e.done(to_syscall_result(do_umount(t, name, flags)));
 }
 
 }  // namespace uk

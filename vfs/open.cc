@@ -212,50 +212,70 @@ Errno do_fstatfs(vfs_task& t, int fd, struct statfs* buf) {
 
 long sys_open(vfs_task& t, const char* filename, int flags, mode_t mode) {
   current_scope s(t);
-  return to_syscall_result(do_sys_open(t, filename, flags, mode));
+  entry_scope e(recorder_of(t), entry_kind::open, &t);
+  if (e.recording()) {
+    e->path = filename ? filename : "";
+    e->flags = static_cast<unsigned>(flags);
+    e->mode = mode;
+  }
+  return e.done(to_syscall_result(do_sys_open(t, filename, flags, mode)));
 }
 
 long sys_close(vfs_task& t, int fd) {
   current_scope s(t);
+  entry_scope e(recorder_of(t), entry_kind::close, &t);
+  if (e.recording()) e->fd = fd;
   check_task(t);
   std::shared_ptr<file> f;
   {
     absl::MutexLock l(&t.files->file_lock);
     f = t.files->fd_remove(fd);
   }
-  if (!f) return -EBADF;
+  if (!f) return e.done(-EBADF);
   f.reset();  // fput(): release() if that was the last reference
-  return 0;
+  return e.done(0);
 }
 
 long sys_chdir(vfs_task& t, const char* filename) {
   current_scope s(t);
-  return to_syscall_result(do_chdir(t, filename));
+  entry_scope e(recorder_of(t), entry_kind::chdir, &t);
+  if (e.recording()) e->path = filename ? filename : "";
+  return e.done(to_syscall_result(do_chdir(t, filename)));
 }
 
 long sys_fchdir(vfs_task& t, int fd) {
   current_scope s(t);
-  return to_syscall_result(do_fchdir(t, fd));
+  entry_scope e(recorder_of(t), entry_kind::fchdir, &t);
+  if (e.recording()) e->fd = fd;
+  return e.done(to_syscall_result(do_fchdir(t, fd)));
 }
 
 long sys_chmod(vfs_task& t, const char* filename, mode_t mode) {
   current_scope s(t);
-  return to_syscall_result(do_chmod(t, filename, mode));
+  entry_scope e(recorder_of(t), entry_kind::chmod, &t);
+  if (e.recording()) e->path = filename ? filename : "", e->mode = mode;
+  return e.done(to_syscall_result(do_chmod(t, filename, mode)));
 }
 
 long sys_chown(vfs_task& t, const char* filename, uid_t user, gid_t group) {
   current_scope s(t);
-  return to_syscall_result(do_chown(t, filename, user, group));
+  entry_scope e(recorder_of(t), entry_kind::chown, &t);
+  if (e.recording()) e->path = filename ? filename : "", e->flags = user, e->arg = group;
+  return e.done(to_syscall_result(do_chown(t, filename, user, group)));
 }
 
 long sys_statfs(vfs_task& t, const char* pathname, struct statfs* buf) {
   current_scope s(t);
-  return to_syscall_result(do_statfs(t, pathname, buf));
+  entry_scope e(recorder_of(t), entry_kind::statfs, &t);
+  if (e.recording()) e->path = pathname ? pathname : "";
+  return e.done(to_syscall_result(do_statfs(t, pathname, buf)));
 }
 
 long sys_fstatfs(vfs_task& t, int fd, struct statfs* buf) {
   current_scope s(t);
-  return to_syscall_result(do_fstatfs(t, fd, buf));
+  entry_scope e(recorder_of(t), entry_kind::fstatfs, &t);
+  if (e.recording()) e->fd = fd;
+  return e.done(to_syscall_result(do_fstatfs(t, fd, buf)));
 }
 
 }  // namespace uk

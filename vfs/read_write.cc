@@ -13,6 +13,21 @@ namespace uk {
 
 namespace {
 
+// The recorded arguments and outcome of a read (the bytes it returned) or a write.
+void record_read(entry& e, int fd, const void* buf, size_t count, loff_t pos, long r) {
+  e.fd = fd;
+  e.count = count;
+  e.arg = pos;
+  if (r > 0) e.data = std::string_view(static_cast<const char*>(buf), static_cast<size_t>(r));
+}
+
+void record_write(entry& e, int fd, const void* buf, size_t count, loff_t pos) {
+  e.fd = fd;
+  e.count = count;
+  e.arg = pos;
+  if (buf != nullptr) e.data = std::string_view(static_cast<const char*>(buf), count);
+}
+
 // MAX_RW_COUNT: one call moves at most INT_MAX rounded down to a page.
 constexpr size_t kMaxRwCount = INT_MAX & ~(kPageSize - 1);
 
@@ -87,27 +102,39 @@ ErrorOr<size_t> vfs_read(file& f, char* buf, size_t count, loff_t* pos) {
 
 long sys_read(vfs_task& t, int fd, void* buf, size_t count) {
   current_scope s(t);
-  return to_syscall_result(do_read(t, fd, buf, count));
+  entry_scope e(recorder_of(t), entry_kind::read, &t);
+  long r = to_syscall_result(do_read(t, fd, buf, count));
+  if (e.recording()) record_read(*e.get(), fd, buf, count, -1, r);
+  return e.done(r);
 }
 
 long sys_write(vfs_task& t, int fd, const void* buf, size_t count) {
   current_scope s(t);
-  return to_syscall_result(do_write(t, fd, buf, count));
+  entry_scope e(recorder_of(t), entry_kind::write, &t);
+  if (e.recording()) record_write(*e.get(), fd, buf, count, -1);
+  return e.done(to_syscall_result(do_write(t, fd, buf, count)));
 }
 
 long sys_pread64(vfs_task& t, int fd, void* buf, size_t count, loff_t pos) {
   current_scope s(t);
-  return to_syscall_result(do_pread(t, fd, buf, count, pos));
+  entry_scope e(recorder_of(t), entry_kind::read, &t);
+  long r = to_syscall_result(do_pread(t, fd, buf, count, pos));
+  if (e.recording()) record_read(*e.get(), fd, buf, count, pos, r);
+  return e.done(r);
 }
 
 long sys_pwrite64(vfs_task& t, int fd, const void* buf, size_t count, loff_t pos) {
   current_scope s(t);
-  return to_syscall_result(do_pwrite(t, fd, buf, count, pos));
+  entry_scope e(recorder_of(t), entry_kind::write, &t);
+  if (e.recording()) record_write(*e.get(), fd, buf, count, pos);
+  return e.done(to_syscall_result(do_pwrite(t, fd, buf, count, pos)));
 }
 
 long sys_lseek(vfs_task& t, int fd, loff_t offset, int whence) {
   current_scope s(t);
-  return to_syscall_result(do_lseek(t, fd, offset, whence));
+  entry_scope e(recorder_of(t), entry_kind::lseek, &t);
+  if (e.recording()) e->fd = fd, e->arg = offset, e->flags = static_cast<unsigned>(whence);
+  return e.done(to_syscall_result(do_lseek(t, fd, offset, whence)));
 }
 
 }  // namespace uk

@@ -80,7 +80,14 @@ ErrorOr<long> do_getdents64(vfs_task& t, int fd, void* dirp, size_t count) {
 
 long sys_getdents64(vfs_task& t, int fd, void* dirp, size_t count) {
   current_scope s(t);
-  return to_syscall_result(do_getdents64(t, fd, dirp, count));
+  entry_scope e(recorder_of(t), entry_kind::getdents, &t);
+  long r = to_syscall_result(do_getdents64(t, fd, dirp, count));
+  if (e.recording()) {
+    e->fd = fd;
+    e->count = count;
+    if (r > 0) e->data = std::string_view(static_cast<const char*>(dirp), static_cast<size_t>(r));
+  }
+  return e.done(r);
 }
 
 }  // namespace uk

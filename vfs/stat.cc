@@ -38,12 +38,16 @@ Errno do_fstat(vfs_task& t, int fd, struct stat* st) {
 
 long sys_stat(vfs_task& t, const char* filename, struct stat* st) {
   current_scope s(t);
-  return to_syscall_result(do_stat(t, filename, st));
+  entry_scope e(recorder_of(t), entry_kind::stat, &t);
+  if (e.recording()) e->path = filename ? filename : "";
+  return e.done(to_syscall_result(do_stat(t, filename, st)));
 }
 
 long sys_fstat(vfs_task& t, int fd, struct stat* st) {
   current_scope s(t);
-  return to_syscall_result(do_fstat(t, fd, st));
+  entry_scope e(recorder_of(t), entry_kind::fstat, &t);
+  if (e.recording()) e->fd = fd;
+  return e.done(to_syscall_result(do_fstat(t, fd, st)));
 }
 
 }  // namespace uk

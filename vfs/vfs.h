@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "vfs/entry_recorder.h"
 #include "vfs/errno.h"
 #include "vfs/path.h"
 #include "vfs/types.h"
@@ -95,6 +96,12 @@ class vfs {
 
   absl::Mutex dcache_lock;
 
+  // The recording seam (vfs/entry_recorder.h) the system calls report to, or null. Set
+  // once by the owner after its own boot-time calls and before any other thread uses
+  // this namespace (uk's kernel constructor), never changed: read without a lock.
+  void set_recorder(entry_recorder* r) { recorder_ = r; }
+  entry_recorder* recorder() const { return recorder_; }
+
  private:
   Errno do_add_mount(const std::shared_ptr<vfsmount>& mnt, const path& mountpoint, int mnt_flags);
   Errno graft_tree(const std::shared_ptr<vfsmount>& mnt, const path& mountpoint)
@@ -109,6 +116,7 @@ class vfs {
   std::map<std::pair<const vfsmount*, const dentry*>, std::vector<std::shared_ptr<vfsmount>>>
       mount_hash_ ABSL_GUARDED_BY(dcache_lock);
   std::vector<std::shared_ptr<vfsmount>> mount_list_ ABSL_GUARDED_BY(dcache_lock);
+  entry_recorder* recorder_ = nullptr;
 
  public:
   absl::Mutex rename_mutex;

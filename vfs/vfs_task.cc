@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "vfs/fs_struct.h"
+#include "vfs/internal.h"
 #include "vfs/vfs.h"
 
 namespace uk {
@@ -17,6 +18,10 @@ thread_local vfs_task* current_task = nullptr;
 }  // namespace
 
 vfs_task* current() { return current_task; }
+
+entry_recorder* recorder_of(const vfs_task& t) {
+  return t.mnt_ns != nullptr ? t.mnt_ns->recorder() : nullptr;
+}
 
 current_scope::current_scope(vfs_task& t) : saved_(current_task) { current_task = &t; }
 

@@ -3,16 +3,17 @@
 # Bazel links with the C driver: clang then leaves out UBSan's C++ half (vptr checks).
 _CLANG_CXX_SANITIZER_RUNTIME = ["-fsanitize-link-c++-runtime"]
 
-def uk_fuzzer(name, runs = 2000, seeds = None):
+def uk_fuzzer(name, runs = 2000, seeds = None, deps = []):
     """<name>: the fuzzer binary; <name>_test: its corpus (tests/fuzz/corpus/<name>) as a test.
 
     Args:
       name: the target; its source is <name>.cc, its seeds corpus/<name>/.
       runs: fixed-seed mutations the regression test adds to the corpus.
       seeds: the corpus directory's name if not <name> without "_fuzzer".
+      deps: libraries beyond fuzz_kernel.
     """
     corpus = "corpus/" + (seeds or (name[:-len("_fuzzer")] if name.endswith("_fuzzer") else name))
-    deps = [":fuzz_kernel"]
+    deps = [":fuzz_kernel"] + deps
     native.cc_binary(
         name = name,
         testonly = True,
