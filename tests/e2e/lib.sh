@@ -8,12 +8,21 @@ UK_CLEANUP=()  # more paths to remove at exit
 
 # What uk-run must never change on the host (harness/README.md, "Security"): the set of
 # mounts (mount point, type, source of each mountinfo line; ids and options aside) and
-# the cgroup directories under /sys/fs/cgroup.
+# the cgroup directories under /sys/fs/cgroup, but for the runs' own subtrees
+# (uk-run.<outer pid>.<8 hex digits>, --cpu-enforcement=host-cgroup): every uk-run on
+# the machine, other tests' included, has one while it runs. Tests that start a run
+# check that its own subtree is gone afterwards (cpu_host_test, host_subtree_gone).
 host_state() {
   awk '{ i = 7; while ($i != "-") i++; print $5, $(i + 1), $(i + 2) }' /proc/self/mountinfo |
     sort
   echo "--- cgroup directories"
-  find /sys/fs/cgroup -type d 2>/dev/null | sort
+  find /sys/fs/cgroup -type d 2>/dev/null | grep -Ev '/uk-run\.[0-9]+\.[0-9a-f]{8}(/|$)' | sort
+}
+
+# host_subtrees OUTER_PID: the host cgroup subtrees of the uk-run whose outer process is
+# OUTER_PID (normally none once it has exited), one per line.
+host_subtrees() {
+  find /sys/fs/cgroup -maxdepth 8 -type d -name "uk-run.$1.*" 2>/dev/null || true
 }
 HOST_STATE_BEFORE=$(host_state)
 
