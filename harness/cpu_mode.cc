@@ -15,11 +15,22 @@ constexpr absl::Duration kRemoveTimeout = absl::Seconds(5);
 int prepare_cpu_enforcement(options& o) {
   using mode = options::cpu_mode;
   if (o.cpu != mode::automatic && o.cpu != mode::host_cgroup) return 0;
-  absl::StatusOr<host_subtree> s = make_host_subtree();
+  const std::string name = subtree_name();
+  absl::StatusOr<host_subtree> s = make_host_subtree(name);
   if (s.ok()) {
+    // The freezer too, where cgroup2 is free for it (not the cpu subtree's hierarchy,
+    // where freezing would move a process out of its cpu group).
+    if (!s->v2) {
+      absl::StatusOr<host_subtree> f = make_freeze_subtree(name);
+      if (f.ok()) o.freeze_subtree = std::move(*f);
+    }
     if (o.cpu == mode::automatic) {
       o.cpu_announce =
           absl::StrCat("uk-run: cpu shares enforced by a host cgroup subtree (", s->host_path, ")");
+      if (o.freeze_subtree) {
+        absl::StrAppend(&o.cpu_announce, "; freezer.state by cgroup2's freeze (",
+                        o.freeze_subtree->host_path, ")");
+      }
     }
     o.cpu = mode::host_cgroup;
     o.cpu_subtree = std::move(*s);
@@ -39,6 +50,7 @@ int prepare_cpu_enforcement(options& o) {
 
 cpu_subtree_guard::~cpu_subtree_guard() {
   if (o_.cpu_subtree) remove_host_subtree(*o_.cpu_subtree, kRemoveTimeout);
+  if (o_.freeze_subtree) remove_host_subtree(*o_.freeze_subtree, kRemoveTimeout);
 }
 
 }  // namespace ukrun

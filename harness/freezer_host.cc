@@ -6,29 +6,70 @@
 
 #include <string>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "uk/container_core.h"
 #include "uk/host_file.h"
 
 namespace ukrun {
 
-freezer_host::freezer_host(uk::kernel& k)
+namespace {
+
+// Moves process `tgid` into `dir` (relative to `fd`) of the freeze subtree. A process
+// gone meanwhile (ESRCH) has nothing left to freeze or thaw.
+void move_to(int fd, const char* procs, pid_t tgid) {
+  int f = openat(fd, procs, O_WRONLY | O_CLOEXEC);
+  if (f < 0) return;
+  std::string text = std::to_string(tgid);
+  ssize_t ignored = write(f, text.data(), text.size());
+  (void)ignored;
+  close(f);
+}
+
+}  // namespace
+
+freezer_host::freezer_host(uk::kernel& k, const host_subtree* subtree)
     : freezer_(static_cast<uk::freezer_subsys*>(k.containers().subsys(uk::freezer_subsys_id))),
-      self_(getpid()) {
+      self_(getpid()),
+      fd_(subtree != nullptr ? subtree->fd : -1),
+      frozen_path_(subtree != nullptr ? subtree->cgroup_path + "/frozen" : "") {
   freezer_->set_hooks(this);
 }
 
 freezer_host::~freezer_host() { freezer_->set_hooks(nullptr); }
 
 void freezer_host::freeze(pid_t tgid) {
-  if (tgid != self_) ::kill(tgid, SIGSTOP);
+  if (tgid == self_) return;
+  if (fd_ >= 0) {
+    move_to(fd_, "frozen/cgroup.procs", tgid);
+  } else {
+    ::kill(tgid, SIGSTOP);
+  }
 }
 
 void freezer_host::thaw(pid_t tgid) {
-  if (tgid != self_) ::kill(tgid, SIGCONT);
+  if (tgid == self_) return;
+  if (fd_ >= 0) {
+    move_to(fd_, "cgroup.procs", tgid);
+  } else {
+    ::kill(tgid, SIGCONT);
+  }
 }
 
 bool freezer_host::stopped(pid_t tgid) {
   if (tgid == self_) return true;
+  if (fd_ >= 0) {
+    auto cg = uk::read_host_file(absl::StrCat("/proc/", tgid, "/cgroup"));
+    if (!cg) return true;  // gone
+    auto own = cgroup_of(*cg, "");
+    if (!own || *own != frozen_path_) return false;
+    int f = openat(fd_, "frozen/cgroup.events", O_RDONLY | O_CLOEXEC);
+    if (f < 0) return false;
+    char buf[256];
+    ssize_t n = read(f, buf, sizeof buf - 1);
+    close(f);
+    return n > 0 && absl::StrContains(absl::string_view(buf, n), "frozen 1");
+  }
   auto text = uk::read_host_file("/proc/" + std::to_string(tgid) + "/stat");
   if (!text) return true;  // gone
   const std::string& stat = *text;

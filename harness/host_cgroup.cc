@@ -71,7 +71,8 @@ std::string rel(const std::string& path) { return path == "/" ? "." : path.subst
 // Makes R for one hierarchy: the outer uk-run's cgroup of `controller` there, opened;
 // R made in it and opened. The caller checks R's controller files.
 absl::StatusOr<host_subtree> make_in(absl::string_view controller, const std::string& proc_cgroup,
-                                     const std::string& mountinfo, const std::string& name) {
+                                     const std::string& mountinfo, const std::string& name,
+                                     bool need_cpu = true) {
   std::string what = controller.empty() ? "cgroup2" : absl::StrCat("cgroup v1 ", controller);
   auto mnt = find_cgroup_mount(mountinfo, controller);
   if (!mnt) return absl::NotFoundError(absl::StrCat(what, ": not mounted"));
@@ -91,7 +92,7 @@ absl::StatusOr<host_subtree> make_in(absl::string_view controller, const std::st
   std::string parent_dir = mnt->dir + (below == "/" ? "" : below);
   s.parent_fd = open(parent_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (s.parent_fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat(what, ": ", parent_dir));
-  if (s.v2 && !has_word(read_at(s.parent_fd, "cgroup.subtree_control"), "cpu")) {
+  if (s.v2 && need_cpu && !has_word(read_at(s.parent_fd, "cgroup.subtree_control"), "cpu")) {
     close(s.parent_fd);
     return absl::NotFoundError(
         absl::StrCat(what, ": ", parent_dir, " does not give cpu to its children"));
@@ -249,15 +250,32 @@ uint64_t shares_to_weight(uint64_t shares) {
   return w < 1 ? 1 : w > 10000 ? 10000 : w;
 }
 
-absl::StatusOr<host_subtree> make_host_subtree() {
-  auto proc_cgroup = uk::read_host_file("/proc/self/cgroup");
-  auto mountinfo = uk::read_host_file("/proc/self/mountinfo");
-  if (!proc_cgroup || !mountinfo) return absl::NotFoundError("cannot read /proc/self");
+std::string subtree_name() {
   uint32_t rnd = 0;
   if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd) rnd = static_cast<uint32_t>(getpid());
   char hex[9];
   snprintf(hex, sizeof hex, "%08x", rnd);
-  std::string name = absl::StrCat("uk-run.", getpid(), ".", hex);
+  return absl::StrCat("uk-run.", getpid(), ".", hex);
+}
+
+absl::StatusOr<host_subtree> make_freeze_subtree(const std::string& name) {
+  auto proc_cgroup = uk::read_host_file("/proc/self/cgroup");
+  auto mountinfo = uk::read_host_file("/proc/self/mountinfo");
+  if (!proc_cgroup || !mountinfo) return absl::NotFoundError("cannot read /proc/self");
+  auto s = make_in("", *proc_cgroup, *mountinfo, name, /*need_cpu=*/false);
+  if (!s.ok()) return s;
+  if (mkdirat(s->fd, "frozen", 0755) == 0 && write_at(s->fd, "frozen/cgroup.freeze", "1") == 0) {
+    return s;
+  }
+  int e = errno;
+  remove_host_subtree(*s, absl::Seconds(1));
+  return absl::ErrnoToStatus(e, "cgroup2: frozen/cgroup.freeze");
+}
+
+absl::StatusOr<host_subtree> make_host_subtree(const std::string& name) {
+  auto proc_cgroup = uk::read_host_file("/proc/self/cgroup");
+  auto mountinfo = uk::read_host_file("/proc/self/mountinfo");
+  if (!proc_cgroup || !mountinfo) return absl::NotFoundError("cannot read /proc/self");
 
   auto v2 = make_in("", *proc_cgroup, *mountinfo, name);
   if (v2.ok()) {

@@ -41,9 +41,19 @@ struct host_subtree {
   std::string cgroup_path;  // R as /proc/<pid>/cgroup shows it
 };
 
-// The outer uk-run, before the namespaces: makes R (v2 first, then v1). An error says
-// why neither is available (no controller, not writable...).
-absl::StatusOr<host_subtree> make_host_subtree();
+// uk-run.<pid>.<8 hex random digits>.
+std::string subtree_name();
+
+// The outer uk-run, before the namespaces: makes R named `name` (v2 first, then v1). An
+// error says why neither is available (no controller, not writable...).
+absl::StatusOr<host_subtree> make_host_subtree(const std::string& name);
+
+// The freezer's subtree, also made by the outer uk-run: R named `name` in cgroup2 (which
+// needs no controller for it) with a child `frozen` whose cgroup.freeze is 1. Freezing a
+// process is moving it there (cgroup.procs), thawing is moving it back to R. cgroup2's,
+// not v1's freezer: a v1-frozen task does not die of SIGKILL until thawed, and the pid
+// namespace's teardown must kill every process of the run however it ended.
+absl::StatusOr<host_subtree> make_freeze_subtree(const std::string& name);
 
 // The outer uk-run, once the supervisor has exited (its pid namespace with it): removes
 // every directory of R, deepest first, retrying while the last tasks drain, for at most

@@ -36,6 +36,7 @@ struct options {
   // Set by the outer uk-run (cpu_mode.cc) before the namespaces: the run's host cgroup
   // subtree when shares go through it, and the line that says which mode was chosen.
   std::optional<host_subtree> cpu_subtree;
+  std::optional<host_subtree> freeze_subtree;  // with host-cgroup: the freezer's (cgroup2)
   std::string cpu_announce;
   std::vector<std::string> command;
 };

@@ -43,7 +43,7 @@ class supervisor {
         trace_(trace_file_),
         kernel_(uk::default_subsys_registry(), make_config()),
         tracker_(kernel_, trace_),
-        freezer_host_(kernel_) {}
+        freezer_host_(kernel_, opts_.freeze_subtree ? &*opts_.freeze_subtree : nullptr) {}
 
   int run();
 
@@ -118,7 +118,7 @@ class supervisor {
   release_agents agents_{trace_};
   uk::kernel kernel_;
   tracker tracker_;
-  freezer_host freezer_host_;                   // freezer.state: SIGSTOP / SIGCONT
+  freezer_host freezer_host_;                   // freezer.state: cgroup2 or SIGSTOP / SIGCONT
   std::unique_ptr<cpu_enforcer> cpu_enforcer_;  // CPU shares; before tracker_ goes
   std::unique_ptr<net_enforcer> net_enforcer_;  // net.rate_bps; before tracker_ goes
 

@@ -11,9 +11,16 @@ if ! probe=$("$UKRUN" --cpu-enforcement=host-cgroup -- true 2>&1); then
   echo "SKIP: no host cgroup with cpu for uk-run here: $probe"
   exit 0
 fi
-# Cleanup even on failure: kill what is still running (the subtree goes with its run).
-runs=()
-cleanup_runs() { for p in "${runs[@]}"; do kill -9 "$p" 2>/dev/null || true; done; }
+# Cleanup even on failure: SIGKILL the supervisor of every run still going (never the
+# outer uk-run, which then removes the run's subtree) and wait for the outer.
+runs=()  # outer uk-run pids
+cleanup_runs() {
+  local o
+  for o in "${runs[@]}"; do
+    kill -9 $(pgrep -P "$o" -x uk-run) 2>/dev/null || true
+    for _ in $(seq 200); do kill -0 "$o" 2>/dev/null || break; sleep 0.05; done
+  done
+}
 trap 'cleanup_runs; on_exit' EXIT
 
 # wait_file FILE: up to 20 s.
@@ -21,10 +28,13 @@ wait_file() {
   for _ in $(seq 400); do [[ -e $1 ]] && return; sleep 0.05; done
   fail "timed out waiting for $1"
 }
-# ns_ids DIR: the pid-namespace ids (NSpid's last field) of the tids in DIR/tasks.
+# ns_ids DIR: the pid-namespace ids (NSpid's last field) of the tids in DIR/tasks (a
+# short-lived process listed there may be gone by the time its status is read).
 ns_ids() {
   local t
-  for t in $(cat "$1/tasks"); do awk '/^NSpid/ { print $NF }' /proc/$t/status; done | sort -n
+  for t in $(cat "$1/tasks"); do
+    awk '/^NSpid/ { print $NF }' /proc/$t/status 2>/dev/null || true
+  done | sort -n
 }
 own_cpu=$(awk -F: '$2 ~ /(^|,)cpu(,|$)/ { print $3 }' /proc/self/cgroup)
 
@@ -68,8 +78,8 @@ wait 2>/dev/null || true
 outer=$!
 runs+=("$outer")
 wait_file "$TMP/placed"
-sub=$(host_subtrees "$outer")
-[[ -n "$sub" && $(wc -l <<<"$sub") == 1 ]] || fail "one subtree uk-run.$outer.*, got [$sub]"
+sub=$(host_subtrees "$outer" | grep "^/sys/fs/cgroup/cpu/" || true)
+[[ -n "$sub" && $(wc -l <<<"$sub") == 1 ]] || fail "one cpu subtree uk-run.$outer.*, got [$sub]"
 echo "subtree: $sub"
 expect_eq "the subtree's place" "/sys/fs/cgroup/cpu${own_cpu%/}/$(basename "$sub")" "$sub"
 # Mirrored (the group mirror works on its own thread: give it a moment).
@@ -89,7 +99,7 @@ for g in System Guests/A Guests/B; do
 done
 expect_eq "threads in Guests (none of its own)" "" "$(ns_ids "$sub/Guests")"
 top=$(awk '$1 == "/" { print $2 }' "$TMP/placed")
-ns_ids "$sub" | grep -qx "$top" || fail "COMMAND ($top) not in the subtree's top: $(ns_ids "$sub")"
+ns_ids "$sub" | grep -x "$top" >/dev/null || fail "COMMAND ($top) not in the subtree's top: $(ns_ids "$sub")"
 # The same, per /proc/<pid>/cgroup read from outside.
 for t in $(cat "$sub/Guests/A/tasks"); do
   expect_eq "/proc/$t/cgroup" "${own_cpu%/}/$(basename "$sub")/Guests/A" \
@@ -103,11 +113,11 @@ wait_file "$TMP/removed"
 for _ in $(seq 100); do [[ -d $sub/System ]] || break; sleep 0.05; done
 [[ -d $sub/System ]] && fail "rmdir System left its host directory"
 s=$(awk '$1 == "System" { print $2 }' "$TMP/placed")
-ns_ids "$sub" | grep -qx "$s" || fail "the moved task ($s) is not in the top: $(ns_ids "$sub")"
+ns_ids "$sub" | grep -x "$s" >/dev/null || fail "the moved task ($s) is not in the top: $(ns_ids "$sub")"
 touch "$TMP/go2"
 wait "$outer" || fail "the run failed: $(cat "$TMP/err")"
 expect_eq "subtree after the run" "" "$(host_subtrees "$outer")"
-grep -qx "uk-run: cpu shares enforced by a host cgroup subtree ($sub)" "$TMP/err" ||
+grep -qE "^uk-run: cpu shares enforced by a host cgroup subtree \($sub\)(; freezer.state by cgroup2's freeze \(/sys/fs/cgroup/[^)]*/$(basename "$sub")\))?$" "$TMP/err" ||
   fail "the mode is not announced: $(cat "$TMP/err")"
 expect_eq "announced once" 1 "$(grep -c "cpu shares enforced" "$TMP/err")"
 
@@ -117,12 +127,12 @@ c='"$c"'2; mkdir -p $c; mount -t container -o cpu cpu $c; mkdir $c/A $c/A/B
 sh -c "echo \$\$ > $c/A/B/tasks; while :; do :; done" &
 sleep 60' &
 tpid=$!
-runs+=("$tpid")
 sup=$(supervisor_of "$tpid")
 [[ -n "$sup" ]] || fail "no supervisor"
 outer=$(pgrep -P "$tpid" -x uk-run)
+runs+=("$outer")
 for _ in $(seq 200); do
-  sub=$(host_subtrees "$outer")
+  sub=$(host_subtrees "$outer" | grep "^/sys/fs/cgroup/cpu/" || true)
   [[ -n "$sub" && -n "$(cat "$sub/A/B/tasks" 2>/dev/null)" ]] && break
   sleep 0.05
 done
@@ -132,6 +142,7 @@ t0=$(date +%s%N)
 for _ in $(seq 100); do [[ -d $sub ]] || break; sleep 0.05; done
 ms=$((($(date +%s%N) - t0) / 1000000))
 [[ -d $sub ]] && fail "$sub is still there 5 s after SIGKILL of the supervisor"
+expect_eq "every subtree (the freezer's too) after SIGKILL" "" "$(host_subtrees "$outer")"
 echo "subtree gone ${ms} ms after SIGKILL of the supervisor"
 wait "$tpid" || true
 expect_eq "subtree after SIGKILL" "" "$(host_subtrees "$outer")"

@@ -8,6 +8,8 @@ Exit status 1 if that end never showed within 60 s.
 import os
 import pty
 import select
+import signal
+import subprocess
 import sys
 import time
 
@@ -45,9 +47,18 @@ while time.monotonic() < deadline:
         deadline = min(deadline, time.monotonic() + 1)
 text = out.decode(errors="replace").replace("\r", "")
 print(text)
-try:
-    os.kill(pid, 9)
-except ProcessLookupError:
-    pass
-os.waitpid(pid, 0)
+# The end of the run: SIGHUP (forwarded to bash, which hangs up its jobs and exits); if
+# that is not enough, SIGKILL of the supervisor, never of the outer uk-run (`pid`), which
+# must live on to remove the run's host cgroup subtree.
+os.kill(pid, signal.SIGHUP)
+for _ in range(100):
+    if os.waitpid(pid, os.WNOHANG)[0] == pid:
+        break
+    time.sleep(0.1)
+else:
+    sups = subprocess.run(["pgrep", "-P", str(pid), "-x", "uk-run"], capture_output=True,
+                          text=True).stdout.split()
+    for sup in sups:
+        os.kill(int(sup), signal.SIGKILL)
+    os.waitpid(pid, 0)
 sys.exit(0 if "JOBDONE" in text else 1)
