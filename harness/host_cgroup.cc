@@ -31,17 +31,6 @@ int write_at(int dirfd, const std::string& file, const std::string& text) {
   return e;
 }
 
-std::optional<std::string> read_at(int dirfd, const std::string& file) {
-  int fd = openat(dirfd, file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-  close(fd);
-  return out;
-}
-
 bool has_word(const std::optional<std::string>& text, absl::string_view word) {
   if (!text) return false;
   for (absl::string_view w : absl::StrSplit(*text, absl::ByAnyChar(" \n"), absl::SkipEmpty())) {
@@ -68,6 +57,14 @@ std::string unescape(absl::string_view s) {
 // "A/B" for "/A/B"; "." for "/".
 std::string rel(const std::string& path) { return path == "/" ? "." : path.substr(1); }
 
+// The group path below the subtree `prefix` (as /proc/<pid>/cgroup shows it) of cgroup
+// `own`: "/" for the subtree itself, nullopt outside it.
+std::optional<std::string> below(const std::string& prefix, absl::string_view own) {
+  if (own == prefix) return "/";
+  if (!absl::StartsWith(own, prefix + "/")) return std::nullopt;
+  return std::string(own.substr(prefix.size()));
+}
+
 // Makes R for one hierarchy: the outer uk-run's cgroup of `controller` there, opened;
 // R made in it and opened. The caller checks R's controller files.
 absl::StatusOr<host_subtree> make_in(absl::string_view controller, const std::string& proc_cgroup,
@@ -79,20 +76,21 @@ absl::StatusOr<host_subtree> make_in(absl::string_view controller, const std::st
   auto own = cgroup_of(proc_cgroup, controller);
   if (!own) return absl::NotFoundError(absl::StrCat(what, ": not in /proc/self/cgroup"));
   // The mount shows the hierarchy from `root` down (a container's view).
-  std::string below = *own;
+  std::string within = *own;
   if (mnt->root != "/") {
-    if (below != mnt->root && !absl::StartsWith(below, mnt->root + "/")) {
+    if (within != mnt->root && !absl::StartsWith(within, mnt->root + "/")) {
       return absl::NotFoundError(absl::StrCat(what, ": our cgroup is not below the mount"));
     }
-    below = below.substr(mnt->root.size());
+    within = within.substr(mnt->root.size());
   }
   host_subtree s;
   s.v2 = controller.empty();
   s.name = name;
-  std::string parent_dir = mnt->dir + (below == "/" ? "" : below);
+  std::string parent_dir = mnt->dir + (within == "/" ? "" : within);
   s.parent_fd = open(parent_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (s.parent_fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat(what, ": ", parent_dir));
-  if (s.v2 && need_cpu && !has_word(read_at(s.parent_fd, "cgroup.subtree_control"), "cpu")) {
+  if (s.v2 && need_cpu &&
+      !has_word(uk::read_host_file(parent_dir + "/cgroup.subtree_control"), "cpu")) {
     close(s.parent_fd);
     return absl::NotFoundError(
         absl::StrCat(what, ": ", parent_dir, " does not give cpu to its children"));
@@ -162,10 +160,7 @@ class groups_v1 final : public uk::sched::host_groups {
     auto text = uk::read_host_file(absl::StrCat("/proc/", tgid, "/task/", tid, "/cgroup"));
     if (!text) return std::nullopt;
     auto own = cgroup_of(*text, "cpu");
-    if (!own) return std::nullopt;
-    if (*own == prefix_) return "/";
-    if (!absl::StartsWith(*own, prefix_ + "/")) return std::nullopt;
-    return own->substr(prefix_.size());
+    return own ? below(prefix_, *own) : std::nullopt;
   }
 
  private:
@@ -199,12 +194,8 @@ class groups_v2 final : public uk::sched::host_groups {
     if (!text) return std::nullopt;
     auto own = cgroup_of(*text, "");
     if (!own) return std::nullopt;
-    absl::string_view leaf = *own;
-    if (!absl::ConsumeSuffix(&leaf, "/tasks")) return std::nullopt;
-    own = std::string(leaf);
-    if (*own == prefix_) return "/";
-    if (!absl::StartsWith(*own, prefix_ + "/")) return std::nullopt;
-    return own->substr(prefix_.size());
+    absl::string_view leaf = *own;  // a container's processes are in its `tasks` leaf
+    return absl::ConsumeSuffix(&leaf, "/tasks") ? below(prefix_, leaf) : std::nullopt;
   }
 
  private:
@@ -280,7 +271,7 @@ absl::StatusOr<host_subtree> make_host_subtree(const std::string& name) {
   auto v2 = make_in("", *proc_cgroup, *mountinfo, name);
   if (v2.ok()) {
     // Ours now: cpu for its children, and the leaf for the top's own processes.
-    if (has_word(read_at(v2->fd, "cgroup.controllers"), "cpu") &&
+    if (has_word(uk::read_host_file(v2->host_path + "/cgroup.controllers"), "cpu") &&
         write_at(v2->fd, "cgroup.subtree_control", "+cpu") == 0 &&
         mkdirat(v2->fd, "tasks", 0755) == 0) {
       return v2;

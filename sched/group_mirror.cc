@@ -13,44 +13,16 @@ group_mirror::group_mirror(source_fn source, host_groups& host, options opts)
 
 group_mirror::~group_mirror() { shutdown(); }
 
+// A hierarchy mounted before the thread started (--mount) is mirrored at once; then
+// nothing is periodic (only a kick changes what to mirror) unless a step failed.
 void group_mirror::start() {
-  if (thread_.joinable()) return;
-  thread_ = std::thread([this] { loop(); });
+  thread_.kick();
+  thread_.start([this] { return sync(); }, absl::Nanoseconds(opts_.retry_ns));
 }
 
-void group_mirror::shutdown() {
-  {
-    absl::MutexLock l(&wake_mu_);
-    stopping_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
-}
+void group_mirror::shutdown() { thread_.shutdown(); }
 
-void group_mirror::kick() {
-  absl::MutexLock l(&wake_mu_);
-  kicked_ = true;
-}
-
-void group_mirror::loop() {
-  // A hierarchy mounted before the thread started (--mount) is mirrored at once.
-  bool retry = sync();
-  while (true) {
-    {
-      absl::MutexLock l(&wake_mu_);
-      auto woken = [this]()
-                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(wake_mu_) { return kicked_ || stopping_; };
-      // Nothing periodic: only a kick changes what to mirror, unless a step failed.
-      if (retry) {
-        wake_mu_.AwaitWithTimeout(absl::Condition(&woken), absl::Nanoseconds(opts_.retry_ns));
-      } else {
-        wake_mu_.Await(absl::Condition(&woken));
-      }
-      if (stopping_) return;
-      kicked_ = false;
-    }
-    retry = sync();
-  }
-}
+void group_mirror::kick() { thread_.kick(); }
 
 bool group_mirror::place(pid_t tgid, pid_t tid, const std::string& path,
                          absl::flat_hash_map<pid_t, placement>& placed) {

@@ -16,9 +16,9 @@
 // Without per-thread groups (host_groups::per_thread() false: cgroup2 without threaded
 // mode) a process goes where its leader's container is; its other threads follow it.
 //
-// Lock order: wake_mu_ is a leaf (kick() may be called with kernel locks held); the
-// mirror state is owned by whichever thread runs sync() (the mirror thread once start()
-// ran); the source takes the kernel's locks itself.
+// Lock order: the thread's wake lock is a leaf (kick() may be called with kernel locks
+// held); the mirror state is owned by whichever thread runs sync() (the mirror thread
+// once start() ran); the source takes the kernel's locks itself.
 #pragma once
 
 #include <sys/types.h>
@@ -28,10 +28,9 @@
 #include <functional>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
+#include "sched/kicked_thread.h"
 #include "sched/snapshot.h"
 
 namespace uk::sched {
@@ -93,7 +92,6 @@ class group_mirror {
     pid_t tgid = 0;
     std::string path;
   };
-  void loop();
   bool place(pid_t tgid, pid_t tid, const std::string& path,
              absl::flat_hash_map<pid_t, placement>& placed);
   bool remove_stale(const absl::flat_hash_map<std::string, uint64_t>& wanted);
@@ -108,11 +106,7 @@ class group_mirror {
   bool mounted_once_ = false;
   // Written by the syncing thread, read by get_stats() from any thread.
   std::atomic<uint64_t> syncs_{0}, moves_{0}, errors_{0};
-
-  absl::Mutex wake_mu_;
-  bool kicked_ ABSL_GUARDED_BY(wake_mu_) = false;
-  bool stopping_ ABSL_GUARDED_BY(wake_mu_) = false;
-  std::thread thread_;
+  kicked_thread thread_;  // last: stopped before the state above goes
 };
 
 }  // namespace uk::sched
