@@ -9,9 +9,12 @@
 namespace ukrun {
 
 // Makes the subtree for host-cgroup (or the automatic choice, which falls back to
-// signals) and sets o.cpu, o.cpu_subtree and o.cpu_announce. 0, or 125 after a message
-// when host-cgroup was asked for and is not available.
+// signals) and sets o.cpu, o.cpu_subtree, o.freeze_subtree and o.cpu_announce. 0, or
+// 125 after a message when host-cgroup was asked for and is not available. With a
+// subtree, also starts the helper that removes it should this process be killed.
 int prepare_cpu_enforcement(options& o);
+// The choice alone.
+int choose_cpu_enforcement(options& o);
 
 // In the outer uk-run: removes the subtree when it goes out of scope, which is after
 // the supervisor has exited (the child side leaves with _exit and never runs it).

@@ -310,6 +310,22 @@ bool remove_host_subtree(host_subtree& s, absl::Duration timeout) {
   return true;
 }
 
+bool remove_host_subtree_at(const std::string& host_path, absl::Duration timeout) {
+  host_subtree s;
+  size_t slash = host_path.rfind('/');
+  if (slash == std::string::npos) return false;
+  s.name = host_path.substr(slash + 1);
+  s.host_path = host_path;
+  s.parent_fd = open(host_path.substr(0, slash).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (s.parent_fd < 0) return errno == ENOENT;
+  s.fd = open(host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (s.fd < 0 && errno == ENOENT) {
+    close(s.parent_fd);
+    return true;
+  }
+  return remove_host_subtree(s, timeout);
+}
+
 std::unique_ptr<uk::sched::host_groups> make_host_groups(const host_subtree& s) {
   if (s.v2) return std::make_unique<groups_v2>(s);
   return std::make_unique<groups_v1>(s);

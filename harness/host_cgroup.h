@@ -59,6 +59,8 @@ absl::StatusOr<host_subtree> make_freeze_subtree(const std::string& name);
 // every directory of R, deepest first, retrying while the last tasks drain, for at most
 // `timeout`. Closes the fds. False (with a message on stderr) if something is left.
 bool remove_host_subtree(host_subtree& s, absl::Duration timeout);
+// The same by the subtree's host path, from outside the namespaces; true if it is gone.
+bool remove_host_subtree_at(const std::string& host_path, absl::Duration timeout);
 
 // The supervisor: group_mirror's host side over R.
 std::unique_ptr<uk::sched::host_groups> make_host_groups(const host_subtree& s);

@@ -4,7 +4,8 @@
 # every thread is in its container's directory (per thread: a process's threads in two
 # containers), the supervisor in none; a container's rmdir removes its directory; the
 # program's own /proc/self/cgroup shows uk's hierarchy, not the host path. The subtree
-# is gone when the run ends, and within 5 s after SIGKILL of the supervisor.
+# is gone when the run ends, within 5 s after SIGKILL of the supervisor, and within 10 s
+# after SIGKILL of the outer uk-run (its cleanup helper).
 # SKIP where the host has no cpu controller uk-run may use (not root, no delegation).
 source "$TEST_SRCDIR/uk/tests/e2e/lib.sh"
 if ! probe=$("$UKRUN" --cpu-enforcement=host-cgroup -- true 2>&1); then
@@ -146,5 +147,25 @@ expect_eq "every subtree (the freezer's too) after SIGKILL" "" "$(host_subtrees 
 echo "subtree gone ${ms} ms after SIGKILL of the supervisor"
 wait "$tpid" || true
 expect_eq "subtree after SIGKILL" "" "$(host_subtrees "$outer")"
+
+# SIGKILL of the outer uk-run itself: its cleanup helper removes the subtree.
+"$UKRUN" -- bash -c '
+c='"$c"'3; mkdir -p $c; mount -t container -o cpu cpu $c; mkdir $c/A
+sh -c "echo \$\$ > $c/A/tasks; while :; do :; done" &
+sleep 60' &
+outer=$!
+for _ in $(seq 200); do
+  sub=$(host_subtrees "$outer" | grep "^/sys/fs/cgroup/cpu/" || true)
+  [[ -n "$sub" && -n "$(cat "$sub/A/tasks" 2>/dev/null)" ]] && break
+  sleep 0.05
+done
+[[ -n "$(cat "$sub/A/tasks")" ]] || fail "the burner never reached $sub/A"
+kill -9 "$outer"
+t0=$(date +%s%N)
+for _ in $(seq 200); do [[ -n "$(host_subtrees "$outer")" ]] || break; sleep 0.05; done
+ms=$((($(date +%s%N) - t0) / 1000000))
+expect_eq "every subtree 10 s after SIGKILL of the outer uk-run" "" "$(host_subtrees "$outer")"
+echo "subtrees gone ${ms} ms after SIGKILL of the outer uk-run"
+wait "$outer" 2>/dev/null || true
 expect_no_uk_mounts
 echo PASS
