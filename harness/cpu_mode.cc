@@ -24,9 +24,10 @@ namespace {
 // Where the outer uk-run cannot remove the subtrees itself (SIGKILL, a test runner's
 // timeout killing its process group), a helper forked before the namespaces does:
 // `uk-run-cleanup` (not `uk-run`: tools that look for the supervisor by name must not
-// find it), not uk-run's child, in a session of its own, holding no fd of its caller but a pipe
-// from the outer uk-run. At EOF (the outer and the supervisor, which inherited the write end, are
-// gone) it removes whatever is left; after a normal run, nothing is.
+// find it), not uk-run's child, in a session of its own, holding no fd of its caller's
+// but a pipe from the outer uk-run. At EOF (the outer and the supervisor, which
+// inherited the write end, are gone) it removes whatever is left; after a normal run,
+// nothing is.
 void start_cleanup_helper(const options& o) {
   std::vector<std::string> paths;
   for (const auto* s : {&o.cpu_subtree, &o.freeze_subtree}) {
