@@ -57,7 +57,8 @@ Options:
                                cgroup subtree of the run's own, mirroring uk's cpu
                                containers (uk-run.<pid>.<random>, removed at exit);
                                a program sees nothing: no signal, no stop, its
-                               /proc/<pid>/cgroup is uk's
+                               /proc/<pid>/cgroup is uk's; freezer.state then
+                               uses cgroup2's freeze where it can (no signal)
                              signals: SIGSTOP/SIGCONT duty cycling; a program sees
                                SIGCONT at each resume, a shell with job control may
                                report its job "Stopped"
