@@ -4,10 +4,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <string>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "uk/container_core.h"
 #include "uk/host_file.h"
 
@@ -31,8 +33,7 @@ void move_to(int fd, const char* procs, pid_t tgid) {
 freezer_host::freezer_host(uk::kernel& k, const host_subtree* subtree)
     : freezer_(static_cast<uk::freezer_subsys*>(k.containers().subsys(uk::freezer_subsys_id))),
       self_(getpid()),
-      fd_(subtree != nullptr ? subtree->fd : -1),
-      frozen_path_(subtree != nullptr ? subtree->cgroup_path + "/frozen" : "") {
+      fd_(subtree != nullptr ? subtree->fd : -1) {
   freezer_->set_hooks(this);
 }
 
@@ -59,16 +60,20 @@ void freezer_host::thaw(pid_t tgid) {
 bool freezer_host::stopped(pid_t tgid) {
   if (tgid == self_) return true;
   if (fd_ >= 0) {
-    auto cg = uk::read_host_file(absl::StrCat("/proc/", tgid, "/cgroup"));
-    if (!cg) return true;  // gone
-    auto own = cgroup_of(*cg, "");
-    if (!own || *own != frozen_path_) return false;
-    int f = openat(fd_, "frozen/cgroup.events", O_RDONLY | O_CLOEXEC);
-    if (f < 0) return false;
-    char buf[256];
-    ssize_t n = read(f, buf, sizeof buf - 1);
-    close(f);
-    return n > 0 && absl::StrContains(absl::string_view(buf, n), "frozen 1");
+    // Read through the fd (the host's /sys/fs/cgroup may be hidden here), in this pid
+    // namespace's numbers: no cgroup path to compare, so a cgroup namespace changes
+    // nothing. An empty cgroup.procs reads as nullopt.
+    std::string dir = absl::StrCat("/proc/self/fd/", fd_, "/frozen/");
+    auto procs = uk::read_host_file(dir + "cgroup.procs");
+    auto events = uk::read_host_file(dir + "cgroup.events");
+    if (!events) return false;
+    const std::string listing = procs.value_or("");
+    bool listed = false;
+    for (absl::string_view line : absl::StrSplit(listing, '\n', absl::SkipEmpty())) {
+      listed |= line == std::to_string(tgid);
+    }
+    if (!listed) return kill(tgid, 0) != 0 && errno == ESRCH;  // gone: nothing to stop
+    return absl::StrContains(*events, "frozen 1");
   }
   auto text = uk::read_host_file("/proc/" + std::to_string(tgid) + "/stat");
   if (!text) return true;  // gone

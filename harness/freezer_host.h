@@ -32,7 +32,8 @@ class freezer_host final : public uk::freezer_hooks {
   void freeze(pid_t tgid) override;
   void thaw(pid_t tgid) override;
   // Signals: /proc/<tgid>/stat's state is T or t (or the process is gone or a zombie).
-  // cgroup2: the process is in `frozen` and that cgroup reports `frozen 1`.
+  // cgroup2: the process is in `frozen/cgroup.procs` (or gone) and that cgroup reports
+  // `frozen 1`.
   bool stopped(pid_t tgid) override;
 
  private:
