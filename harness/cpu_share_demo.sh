@@ -4,12 +4,16 @@
 # Guests at 2:1, each running CPU burners. Prints the split cpuacct measured as a bar
 # chart, then again with System idle (Guests should take the whole CPU).
 #
-#   cpu_share_demo.sh [--seconds N] [--idle-seconds N] [--check POINTS] [--no-cpu-shares]
+#   cpu_share_demo.sh [--seconds N] [--idle-seconds N] [--check POINTS]
+#                     [--cpu-enforcement MODE | --no-cpu-shares]
 #
 # --check POINTS exits 1 unless every share is within POINTS percentage points of
 # 10/60/30 (then 0/67/33) and CPU 0 was idle at most POINTS % of the time while System
 # was idle (work conservation; /proc/stat, so other host load on CPU 0 does not count
-# against it). The benchmark and the e2e test use it. --no-cpu-shares runs the same load without enforcement.
+# against it). The benchmark and the e2e test use it. --cpu-enforcement passes MODE
+# (host-cgroup, signals, none) to uk-run (default: uk-run's choice); --no-cpu-shares is
+# --cpu-enforcement none. Each burner counts the SIGCONTs it receives (a bash trap), and
+# the total is printed: what duty cycling shows a program.
 set -euo pipefail
 seconds=3 idle_seconds=1 check="" ukrun_opts=()
 while (($#)); do
@@ -17,7 +21,8 @@ while (($#)); do
     --seconds) seconds=$2; shift 2 ;;
     --idle-seconds) idle_seconds=$2; shift 2 ;;
     --check) check=$2; shift 2 ;;
-    --no-cpu-shares) ukrun_opts+=(--no-cpu-shares); shift ;;
+    --no-cpu-shares) ukrun_opts+=(--cpu-enforcement=none); shift ;;
+    --cpu-enforcement) ukrun_opts+=(--cpu-enforcement="$2"); shift 2 ;;
     *) echo "cpu_share_demo: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -31,7 +36,12 @@ dir=$(mktemp -d /tmp/uk-cpu.XXXXXX)
 chmod 755 "$dir"
 trap 'rm -rf "$dir"' EXIT
 export C=$dir/c SECONDS_MAIN=$seconds SECONDS_IDLE=$idle_seconds CHECK=$check
-export ENFORCED=$([[ ${#ukrun_opts[@]} -eq 0 ]] && echo "enforced by uk-run" || echo "NOT enforced (--no-cpu-shares)")
+case "${ukrun_opts[*]}" in
+  "") ENFORCED="enforced by uk-run" ;;
+  *=none) ENFORCED="NOT enforced (--cpu-enforcement=none)" ;;
+  *) ENFORCED="enforced by uk-run (${ukrun_opts[*]})" ;;
+esac
+export ENFORCED
 
 "$ukrun" "${ukrun_opts[@]}" -- bash -c '
 set -euo pipefail
@@ -47,7 +57,11 @@ echo 1024 > $C/cpu/System/shares
 echo 9216 > $C/cpu/Guests/shares
 echo 2048 > $C/cpu/Guests/A/shares
 echo 1024 > $C/cpu/Guests/B/shares
-burn() { (echo $BASHPID > $C/cpu/$1/tasks; while :; do :; done) & }
+# A burner counts its SIGCONTs and writes the count when terminated.
+burn() {
+  (c=0; trap "c=\$((c + 1))" CONT; trap "echo \$c > $C/sigcont.\$BASHPID; exit 0" TERM
+   echo $BASHPID > $C/cpu/$1/tasks; while :; do :; done) &
+}
 burn System; sys=$!
 burn Guests/A; burn Guests/A; burn Guests/B
 groups="System Guests/A Guests/B"
@@ -96,5 +110,7 @@ sleep $SECONDS_IDLE
 t1=$(now); u1=$(usage | tr "\n" " "); i1=$(idle_ms)
 chart "System idle, over $SECONDS_IDLE s:" $((t1 - t0)) "0 67 33" "$u0" "$u1" $((i1 - i0)) || rc=1
 kill $(jobs -p) 2>/dev/null || true
+wait 2>/dev/null || true
+echo "  SIGCONT received by the burners: $(cat $C/sigcont.* | awk "{ n += \$1 } END { print n }")"
 exit $rc
 '

@@ -22,7 +22,8 @@ Runs COMMAND and every process it creates as tasks of the uk mini kernel (the 20
 process containers patch). Inside, `mount -t container [-o SUBSYS,...] NAME DIR`
 (or -t cgroup) mounts a container hierarchy at DIR for this process tree only, and
 /proc/<pid>/container, /proc/<pid>/cpuset and /proc/containers show uk's view.
-Nothing on the host changes: no host cgroup, no host mount.
+Nothing on the host changes but the run's own host cgroup subtree (below): no
+other host cgroup, no host mount.
 
 The tree runs as root in user, mount and pid namespaces of its own, whoever starts
 it. Started by root, the user namespace maps every uid and gid to itself (files keep
@@ -71,9 +72,23 @@ Options:
   --proc / --no-proc         emulate (default) or not /proc/<pid>/container,
                              /proc/<pid>/cpuset and /proc/containers; --no-proc
                              stops trapping open(2)
-  --no-cpu-shares            do not enforce the cpu subsystem's shares (by default
-                             processes are duty-cycled with SIGSTOP/SIGCONT so that
-                             containers get CPU in proportion to their shares)
+  --cpu-enforcement=MODE     how containers get CPU in proportion to the cpu
+                             subsystem's shares (harness/README.md, "CPU shares"):
+                             host-cgroup: the host's scheduler, through a host
+                               cgroup subtree of the run's own, mirroring uk's cpu
+                               containers (uk-run.<pid>.<random>, removed at exit);
+                               a program sees nothing: no signal, no stop, its
+                               /proc/<pid>/cgroup is uk's; freezer.state then
+                               uses cgroup2's freeze where it can (no signal)
+                             signals: SIGSTOP/SIGCONT duty cycling; a program sees
+                               SIGCONT at each resume, a shell with job control may
+                               report its job "Stopped"
+                             none: not enforced; the host shares per thread
+                             Default: host-cgroup where the host allows it (root with
+                             the v1 cpu hierarchy, or cgroup2 with cpu delegated),
+                             else signals; which one is said on stderr once, when cpu
+                             is first mounted
+  --no-cpu-shares            --cpu-enforcement=none
   --verbose                  print one line on stderr per FUSE mount naming its
                              transport (io_uring, or /dev/fuse and why)
   --version                  print uk-run's version and exit
@@ -163,7 +178,18 @@ options parse_options(int argc, char** argv) {
     } else if (a == "--cgroup-v1-layout") {
       o.cgroup_v1_layout = true;
     } else if (a == "--no-cpu-shares") {
-      o.cpu_shares = false;
+      o.cpu = options::cpu_mode::none;
+    } else if (a == "--cpu-enforcement" || a.rfind("--cpu-enforcement=", 0) == 0) {
+      v = a == "--cpu-enforcement" ? value(a) : a.substr(18);
+      if (v == "host-cgroup") {
+        o.cpu = options::cpu_mode::host_cgroup;
+      } else if (v == "signals") {
+        o.cpu = options::cpu_mode::signals;
+      } else if (v == "none") {
+        o.cpu = options::cpu_mode::none;
+      } else {
+        usage_error("--cpu-enforcement wants host-cgroup, signals or none, got " + v);
+      }
     } else if (a == "--verbose") {
       o.verbose = true;
     } else if (!a.empty() && a[0] == '-') {

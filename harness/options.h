@@ -4,10 +4,12 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "harness/host_cgroup.h"
 #include "harness/rules.h"
 
 namespace ukrun {
@@ -28,7 +30,14 @@ struct options {
   bool pids = false;  // trap forks for pids.max
   bool net = false;   // trap connect/accept for net.rate_bps
   bool proc = true;
-  bool cpu_shares = true;
+  // --cpu-enforcement: how the cpu subsystem's shares reach the real processes.
+  enum class cpu_mode { automatic, host_cgroup, signals, none };
+  cpu_mode cpu = cpu_mode::automatic;
+  // Set by the outer uk-run (cpu_mode.cc) before the namespaces: the run's host cgroup
+  // subtree when shares go through it, and the line that says which mode was chosen.
+  std::optional<host_subtree> cpu_subtree;
+  std::optional<host_subtree> freeze_subtree;  // with host-cgroup: the freezer's (cgroup2)
+  std::string cpu_announce;
   bool cgroup_v1_layout = false;  // hierarchies under /sys/fs/cgroup
   bool userns = true;             // false: root keeps the host's user namespace
   bool verbose = false;           // --verbose: how each FUSE mount is served, on stderr

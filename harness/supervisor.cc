@@ -189,8 +189,9 @@ int supervisor::run() {
     teardown();
     return 125;
   }
-  if (opts_.cpu_shares) {
-    cpu_enforcer_ = std::make_unique<cpu_enforcer>(kernel_, tracker_);
+  if (opts_.cpu != options::cpu_mode::none) {
+    cpu_enforcer_ = std::make_unique<cpu_enforcer>(
+        kernel_, tracker_, opts_.cpu_subtree ? &*opts_.cpu_subtree : nullptr, opts_.cpu_announce);
     cpu_enforcer_->start();
   }
   start_control_socket();

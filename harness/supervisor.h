@@ -48,7 +48,7 @@ class supervisor {
         recorder_(make_recorder(trace_file_)),
         kernel_(uk::default_subsys_registry(), make_config(recorder_.get())),
         tracker_(kernel_, trace_),
-        freezer_host_(kernel_) {}
+        freezer_host_(kernel_, opts_.freeze_subtree ? &*opts_.freeze_subtree : nullptr) {}
 
   int run();
 
@@ -162,7 +162,7 @@ class supervisor {
   std::unique_ptr<trace_recorder> recorder_;  // outlives kernel_, which reports to it
   uk::kernel kernel_;
   tracker tracker_;
-  freezer_host freezer_host_;                   // freezer.state: SIGSTOP / SIGCONT
+  freezer_host freezer_host_;                   // freezer.state: cgroup2 or SIGSTOP / SIGCONT
   std::unique_ptr<cpu_enforcer> cpu_enforcer_;  // CPU shares; before tracker_ goes
   std::unique_ptr<net_enforcer> net_enforcer_;  // net.rate_bps; before tracker_ goes
 

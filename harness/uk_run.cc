@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "harness/control_socket.h"
+#include "harness/cpu_mode.h"
 #include "harness/namespaces.h"
 #include "harness/options.h"
 #include "harness/supervisor.h"
@@ -84,6 +85,10 @@ int outer_main(int argc, char** argv) {
   if (!opts.tree_of.empty()) return tree_of_main(opts.tree_of);
   opts.outer_pid = getpid();  // before the pid namespace: the user's view
   opts.outer_pidns = own_pid_namespace();
+  // The run's host cgroup subtree: made before the namespaces hide the host's
+  // /sys/fs/cgroup, removed by the guard once the supervisor is gone (harness/cpu_mode.h).
+  if (int rc = prepare_cpu_enforcement(opts); rc != 0) return rc;
+  cpu_subtree_guard subtree_guard(opts);
   if (absl::Status s = enter_namespaces(opts.userns); !s.ok()) {
     fprintf(stderr, "uk-run: %s\n", std::string(s.message()).c_str());
     return 125;

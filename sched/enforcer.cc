@@ -48,46 +48,24 @@ share_enforcer::share_enforcer(source_fn source, host_ops& host, options opts)
 
 share_enforcer::~share_enforcer() { shutdown(); }
 
+// Nothing to share (no cpu hierarchy, or no real task in it): no periodic step, only a
+// kick (the cpu subsystem's bind, attach, fork, exit or shares write) can change that.
+// Saves a wake-up every period for every uk-run without cpu.
 void share_enforcer::start() {
-  if (thread_.joinable()) return;
-  thread_ = std::thread([this] { loop(); });
+  thread_.start(
+      [this] {
+        tick();
+        return !idle_.load();
+      },
+      absl::Nanoseconds(opts_.period_ns));
 }
 
 void share_enforcer::shutdown() {
-  {
-    absl::MutexLock l(&wake_mu_);
-    stopping_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
+  thread_.shutdown();
   resume_all();
 }
 
-void share_enforcer::kick() {
-  absl::MutexLock l(&wake_mu_);
-  kicked_ = true;
-}
-
-void share_enforcer::loop() {
-  const absl::Duration period = absl::Nanoseconds(opts_.period_ns);
-  while (true) {
-    {
-      absl::MutexLock l(&wake_mu_);
-      auto woken = [this]()
-                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(wake_mu_) { return kicked_ || stopping_; };
-      // Nothing to share (no cpu hierarchy, or no real task in it): no periodic step,
-      // only a kick (the cpu subsystem's bind, attach, fork, exit or shares write)
-      // can change that. Saves a wake-up every period for every uk-run without cpu.
-      if (idle_.load()) {
-        wake_mu_.Await(absl::Condition(&woken));
-      } else {
-        wake_mu_.AwaitWithTimeout(absl::Condition(&woken), period);
-      }
-      if (stopping_) return;
-      kicked_ = false;
-    }
-    tick();
-  }
-}
+void share_enforcer::kick() { thread_.kick(); }
 
 void share_enforcer::resume(pid_t tgid) {
   if (frozen(tgid)) return;  // the freezer's stop outlasts ours

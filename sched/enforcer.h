@@ -16,9 +16,9 @@
 // place, and sleeping processes are never stopped. Processes it did not stop (stopped
 // by the user, state 'T') are left alone and do not compete.
 //
-// Lock order: wake_mu_ is a leaf (kick() may be called with kernel locks held); the
-// policy state is owned by whichever thread runs tick() (the control thread once
-// start() ran) and takes no lock; the source takes the kernel's locks itself.
+// Lock order: the thread's wake lock is a leaf (kick() may be called with kernel locks
+// held); the policy state is owned by whichever thread runs tick() (the control thread
+// once start() ran) and takes no lock; the source takes the kernel's locks itself.
 #pragma once
 
 #include <sys/types.h>
@@ -28,12 +28,11 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/synchronization/mutex.h"
 #include "sched/fair_tree.h"
+#include "sched/kicked_thread.h"
 #include "sched/snapshot.h"
 #include "uk/cpumask.h"
 
@@ -102,7 +101,6 @@ class share_enforcer {
     uint64_t last_cputime = 0;
     bool wants = false;
   };
-  void loop();
   void resume_all();
   // SIGCONT `tgid` unless it is frozen.
   void resume(pid_t tgid);
@@ -117,13 +115,10 @@ class share_enforcer {
   absl::flat_hash_map<pid_t, thread_state> threads_;  // by tid
   absl::flat_hash_set<pid_t> stopped_;                // tgids we stopped
   std::atomic<uint64_t> ticks_{0}, stops_{0}, resumes_{0};
-  // The last step had nothing to control: the thread waits for a kick only.
+  // The last step had nothing to control: the thread waits for a kick only. Atomic:
+  // written by whoever calls tick(), read by the control thread's step.
   std::atomic<bool> idle_{false};
-
-  absl::Mutex wake_mu_;
-  bool kicked_ ABSL_GUARDED_BY(wake_mu_) = false;
-  bool stopping_ ABSL_GUARDED_BY(wake_mu_) = false;
-  std::thread thread_;
+  kicked_thread thread_;  // last: stopped before the state above goes
 };
 
 }  // namespace uk::sched

@@ -44,12 +44,17 @@ uint64_t cpu_subsys::shares_of(const container* cont) const {
 
 // cpu_cgroup_create(): the root gets init_task_group; every child a new group with
 // the default share. (2.6.24's depth >= 2 EINVAL is deliberately not ported.)
+// Both notify: a mirror of the hierarchy on the host (harness/) follows mkdir and rmdir.
 Errno cpu_subsys::create(container* cont) {
   cont->install_css(subsys_id, std::make_unique<task_group>());
+  notify_change();
   return kOk;
 }
 
-void cpu_subsys::destroy(container* cont) { cont->free_css(subsys_id); }
+void cpu_subsys::destroy(container* cont) {
+  cont->free_css(subsys_id);
+  notify_change();
+}
 
 // cpu_cgroup_can_attach(): real-time tasks stay in the root group.
 Errno cpu_subsys::can_attach(container* cont, task_struct* tsk) {

@@ -45,7 +45,8 @@ class cpu_subsys final : public container_subsys {
   uint64_t shares_of(const container* cont) const;
 
   // For the share scheduler (sched/, wired by harness/): called after every change it
-  // must follow at once: a shares write, an attach, a fork, an exit. It may run with
+  // must follow at once: a shares write, an attach, a fork, an exit, a bind, a
+  // container's creation or removal. It may run with
   // container_mutex or a task lock held, so it must only wake someone (take nothing
   // but a leaf lock). notifier_lock_ is a leaf of its own.
   void set_change_notifier(std::function<void()> fn);

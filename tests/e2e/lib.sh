@@ -20,6 +20,12 @@ mounts_on() { awk -v p="$1" '$5 == p' /proc/self/mountinfo; }
 UK_FIXED=()
 uk_fixed_path() { UK_FIXED+=("$(mounts_on "$1" | wc -l):$1"); }
 
+# host_subtrees OUTER_PID: the host cgroup subtrees (--cpu-enforcement=host-cgroup) of the
+# uk-run whose outer process is OUTER_PID (normally none once it has exited), one per line.
+host_subtrees() {
+  find /sys/fs/cgroup -maxdepth 8 -type d -name "uk-run.$1.*" 2>/dev/null || true
+}
+
 # What uk-run must never leave on the host (harness/README.md, "Security"), one line
 # each: a mount whose mountinfo line names the token (mount point or source), a
 # directory named with it in any cgroup filesystem, a hierarchy named with it in

@@ -1,0 +1,334 @@
+#include "harness/host_cgroup.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "uk/host_file.h"
+
+namespace ukrun {
+namespace {
+
+// 0 or the errno of writing `text` to `file` under `dirfd`.
+int write_at(int dirfd, const std::string& file, const std::string& text) {
+  int fd = openat(dirfd, file.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int e = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : errno;
+  close(fd);
+  return e;
+}
+
+bool has_word(const std::optional<std::string>& text, absl::string_view word) {
+  if (!text) return false;
+  for (absl::string_view w : absl::StrSplit(*text, absl::ByAnyChar(" \n"), absl::SkipEmpty())) {
+    if (w == word) return true;
+  }
+  return false;
+}
+
+// mountinfo escapes space, tab, newline and backslash as \ooo.
+std::string unescape(absl::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); i++) {
+    if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3') {
+      out.push_back(
+          static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
+      i += 3;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+// "A/B" for "/A/B"; "." for "/".
+std::string rel(const std::string& path) { return path == "/" ? "." : path.substr(1); }
+
+// The group path below the subtree `prefix` (as /proc/<pid>/cgroup shows it) of cgroup
+// `own`: "/" for the subtree itself, nullopt outside it.
+std::optional<std::string> below(const std::string& prefix, absl::string_view own) {
+  if (own == prefix) return "/";
+  if (!absl::StartsWith(own, prefix + "/")) return std::nullopt;
+  return std::string(own.substr(prefix.size()));
+}
+
+// Makes R for one hierarchy: the outer uk-run's cgroup of `controller` there, opened;
+// R made in it and opened. The caller checks R's controller files.
+absl::StatusOr<host_subtree> make_in(absl::string_view controller, const std::string& proc_cgroup,
+                                     const std::string& mountinfo, const std::string& name,
+                                     bool need_cpu = true) {
+  std::string what = controller.empty() ? "cgroup2" : absl::StrCat("cgroup v1 ", controller);
+  auto mnt = find_cgroup_mount(mountinfo, controller);
+  if (!mnt) return absl::NotFoundError(absl::StrCat(what, ": not mounted"));
+  auto own = cgroup_of(proc_cgroup, controller);
+  if (!own) return absl::NotFoundError(absl::StrCat(what, ": not in /proc/self/cgroup"));
+  // The mount shows the hierarchy from `root` down (a container's view).
+  std::string within = *own;
+  if (mnt->root != "/") {
+    if (within != mnt->root && !absl::StartsWith(within, mnt->root + "/")) {
+      return absl::NotFoundError(absl::StrCat(what, ": our cgroup is not below the mount"));
+    }
+    within = within.substr(mnt->root.size());
+  }
+  host_subtree s;
+  s.v2 = controller.empty();
+  s.name = name;
+  std::string parent_dir = mnt->dir + (within == "/" ? "" : within);
+  s.parent_fd = open(parent_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (s.parent_fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat(what, ": ", parent_dir));
+  if (s.v2 && need_cpu &&
+      !has_word(uk::read_host_file(parent_dir + "/cgroup.subtree_control"), "cpu")) {
+    close(s.parent_fd);
+    return absl::NotFoundError(
+        absl::StrCat(what, ": ", parent_dir, " does not give cpu to its children"));
+  }
+  if (mkdirat(s.parent_fd, name.c_str(), 0755) != 0) {
+    int e = errno;
+    close(s.parent_fd);
+    return absl::ErrnoToStatus(e, absl::StrCat(what, ": mkdir in ", parent_dir));
+  }
+  s.fd = openat(s.parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  s.host_path = absl::StrCat(parent_dir, "/", name);
+  s.cgroup_path = absl::StrCat(*own == "/" ? "" : *own, "/", name);
+  return s;
+}
+
+void close_subtree(host_subtree& s) {
+  if (s.fd >= 0) close(s.fd);
+  if (s.parent_fd >= 0) close(s.parent_fd);
+  s.fd = s.parent_fd = -1;
+}
+
+// Removes every directory below `dirfd`, deepest first; false if one is left.
+bool remove_below(int dirfd) {
+  int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return false;
+  DIR* d = fdopendir(fd);
+  if (d == nullptr) {
+    close(fd);
+    return false;
+  }
+  std::vector<std::string> subdirs;
+  while (dirent* e = readdir(d)) {
+    if (e->d_type == DT_DIR && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+      subdirs.push_back(e->d_name);
+    }
+  }
+  bool ok = true;
+  for (const std::string& sub : subdirs) {
+    int subfd = openat(dirfd, sub.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (subfd >= 0) {
+      ok &= remove_below(subfd);
+      close(subfd);
+    }
+    if (unlinkat(dirfd, sub.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) ok = false;
+  }
+  closedir(d);
+  return ok;
+}
+
+class groups_v1 final : public uk::sched::host_groups {
+ public:
+  explicit groups_v1(const host_subtree& s) : fd_(s.fd), prefix_(s.cgroup_path) {}
+  bool per_thread() const override { return true; }
+  int make(const std::string& path) override {
+    return mkdirat(fd_, rel(path).c_str(), 0755) == 0 ? 0 : errno;
+  }
+  int remove(const std::string& path) override {
+    return unlinkat(fd_, rel(path).c_str(), AT_REMOVEDIR) == 0 ? 0 : errno;
+  }
+  int set_shares(const std::string& path, uint64_t shares) override {
+    return write_at(fd_, rel(path) + "/cpu.shares", std::to_string(shares));
+  }
+  int move(pid_t tgid, pid_t tid, const std::string& path) override {
+    return write_at(fd_, rel(path) + "/tasks", std::to_string(tid));
+  }
+  std::optional<std::string> where(pid_t tgid, pid_t tid) override {
+    auto text = uk::read_host_file(absl::StrCat("/proc/", tgid, "/task/", tid, "/cgroup"));
+    if (!text) return std::nullopt;
+    auto own = cgroup_of(*text, "cpu");
+    return own ? below(prefix_, *own) : std::nullopt;
+  }
+
+ private:
+  const int fd_;
+  const std::string prefix_;
+};
+
+class groups_v2 final : public uk::sched::host_groups {
+ public:
+  explicit groups_v2(const host_subtree& s) : fd_(s.fd), prefix_(s.cgroup_path) {}
+  bool per_thread() const override { return false; }
+  int make(const std::string& path) override {
+    std::string r = rel(path);
+    if (mkdirat(fd_, r.c_str(), 0755) != 0) return errno;
+    if (int e = write_at(fd_, r + "/cgroup.subtree_control", "+cpu"); e != 0) return e;
+    return mkdirat(fd_, (r + "/tasks").c_str(), 0755) == 0 ? 0 : errno;
+  }
+  int remove(const std::string& path) override {
+    std::string r = rel(path);
+    if (unlinkat(fd_, (r + "/tasks").c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) return errno;
+    return unlinkat(fd_, r.c_str(), AT_REMOVEDIR) == 0 ? 0 : errno;
+  }
+  int set_shares(const std::string& path, uint64_t shares) override {
+    return write_at(fd_, rel(path) + "/cpu.weight", std::to_string(shares_to_weight(shares)));
+  }
+  int move(pid_t tgid, pid_t tid, const std::string& path) override {
+    return write_at(fd_, rel(path) + "/tasks/cgroup.procs", std::to_string(tgid));
+  }
+  std::optional<std::string> where(pid_t tgid, pid_t tid) override {
+    auto text = uk::read_host_file(absl::StrCat("/proc/", tgid, "/cgroup"));
+    if (!text) return std::nullopt;
+    auto own = cgroup_of(*text, "");
+    if (!own) return std::nullopt;
+    absl::string_view leaf = *own;  // a container's processes are in its `tasks` leaf
+    return absl::ConsumeSuffix(&leaf, "/tasks") ? below(prefix_, leaf) : std::nullopt;
+  }
+
+ private:
+  const int fd_;
+  const std::string prefix_;
+};
+
+}  // namespace
+
+std::optional<std::string> cgroup_of(absl::string_view proc_cgroup, absl::string_view controller) {
+  for (absl::string_view line : absl::StrSplit(proc_cgroup, '\n', absl::SkipEmpty())) {
+    std::vector<absl::string_view> f = absl::StrSplit(line, absl::MaxSplits(':', 2));
+    if (f.size() != 3) continue;
+    if (controller.empty()
+            ? (f[0] == "0" && f[1].empty())
+            : has_word(std::string(absl::StrReplaceAll(f[1], {{",", " "}})), controller)) {
+      return std::string(f[2]);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<cgroup_mount> find_cgroup_mount(absl::string_view mountinfo,
+                                              absl::string_view controller) {
+  for (absl::string_view line : absl::StrSplit(mountinfo, '\n', absl::SkipEmpty())) {
+    std::vector<absl::string_view> f = absl::StrSplit(line, ' ');
+    size_t dash = 6;
+    while (dash < f.size() && f[dash] != "-") dash++;
+    if (dash + 3 >= f.size() || f.size() < 5) continue;
+    absl::string_view type = f[dash + 1], super = f[dash + 3];
+    bool match =
+        controller.empty()
+            ? type == "cgroup2"
+            : type == "cgroup" &&
+                  has_word(std::string(absl::StrReplaceAll(super, {{",", " "}})), controller);
+    if (match) return cgroup_mount{unescape(f[4]), unescape(f[3])};
+  }
+  return std::nullopt;
+}
+
+uint64_t shares_to_weight(uint64_t shares) {
+  uint64_t w = (shares * 100 + 512) / 1024;  // DIV_ROUND_CLOSEST_ULL(shares * 100, 1024)
+  return w < 1 ? 1 : w > 10000 ? 10000 : w;
+}
+
+std::string subtree_name() {
+  uint32_t rnd = 0;
+  if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd) rnd = static_cast<uint32_t>(getpid());
+  char hex[9];
+  snprintf(hex, sizeof hex, "%08x", rnd);
+  return absl::StrCat("uk-run.", getpid(), ".", hex);
+}
+
+absl::StatusOr<host_subtree> make_freeze_subtree(const std::string& name) {
+  auto proc_cgroup = uk::read_host_file("/proc/self/cgroup");
+  auto mountinfo = uk::read_host_file("/proc/self/mountinfo");
+  if (!proc_cgroup || !mountinfo) return absl::NotFoundError("cannot read /proc/self");
+  auto s = make_in("", *proc_cgroup, *mountinfo, name, /*need_cpu=*/false);
+  if (!s.ok()) return s;
+  if (mkdirat(s->fd, "frozen", 0755) == 0 && write_at(s->fd, "frozen/cgroup.freeze", "1") == 0) {
+    return s;
+  }
+  int e = errno;
+  remove_host_subtree(*s, absl::Seconds(1));
+  return absl::ErrnoToStatus(e, "cgroup2: frozen/cgroup.freeze");
+}
+
+absl::StatusOr<host_subtree> make_host_subtree(const std::string& name) {
+  auto proc_cgroup = uk::read_host_file("/proc/self/cgroup");
+  auto mountinfo = uk::read_host_file("/proc/self/mountinfo");
+  if (!proc_cgroup || !mountinfo) return absl::NotFoundError("cannot read /proc/self");
+
+  auto v2 = make_in("", *proc_cgroup, *mountinfo, name);
+  if (v2.ok()) {
+    // Ours now: cpu for its children, and the leaf for the top's own processes.
+    if (has_word(uk::read_host_file(v2->host_path + "/cgroup.controllers"), "cpu") &&
+        write_at(v2->fd, "cgroup.subtree_control", "+cpu") == 0 &&
+        mkdirat(v2->fd, "tasks", 0755) == 0) {
+      return v2;
+    }
+    remove_host_subtree(*v2, absl::Seconds(1));
+    v2 = absl::FailedPreconditionError("cgroup2: cpu not usable in our subtree");
+  }
+  auto v1 = make_in("cpu", *proc_cgroup, *mountinfo, name);
+  if (v1.ok()) {
+    if (faccessat(v1->fd, "cpu.shares", W_OK, 0) == 0) return v1;
+    remove_host_subtree(*v1, absl::Seconds(1));
+    v1 = absl::FailedPreconditionError("cgroup v1 cpu: no writable cpu.shares");
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat(v2.status().message(), "; ", v1.status().message()));
+}
+
+bool remove_host_subtree(host_subtree& s, absl::Duration timeout) {
+  if (s.parent_fd < 0) return true;
+  absl::Time deadline = absl::Now() + timeout;
+  int e = 0;
+  while (true) {
+    if (s.fd >= 0) remove_below(s.fd);
+    if (unlinkat(s.parent_fd, s.name.c_str(), AT_REMOVEDIR) == 0 || errno == ENOENT) break;
+    e = errno;
+    // EBUSY while the last tasks of the run drain from it.
+    if (absl::Now() >= deadline) {
+      fprintf(stderr, "uk-run: could not remove the host cgroup %s: %s\n", s.host_path.c_str(),
+              strerror(e));
+      close_subtree(s);
+      return false;
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  close_subtree(s);
+  return true;
+}
+
+bool remove_host_subtree_at(const std::string& host_path, absl::Duration timeout) {
+  host_subtree s;
+  size_t slash = host_path.rfind('/');
+  if (slash == std::string::npos) return false;
+  s.name = host_path.substr(slash + 1);
+  s.host_path = host_path;
+  s.parent_fd = open(host_path.substr(0, slash).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (s.parent_fd < 0) return errno == ENOENT;
+  s.fd = open(host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (s.fd < 0 && errno == ENOENT) {
+    close(s.parent_fd);
+    return true;
+  }
+  return remove_host_subtree(s, timeout);
+}
+
+std::unique_ptr<uk::sched::host_groups> make_host_groups(const host_subtree& s) {
+  if (s.v2) return std::make_unique<groups_v2>(s);
+  return std::make_unique<groups_v1>(s);
+}
+
+}  // namespace ukrun
