@@ -16,7 +16,7 @@ chmod +x "$TMP/agent"
 record() {
   local type=$1 shares=$2
   mkdir -p "$TMP/$type"
-  "$UKRUN" --trace "$TMP/$type.trace" -- bash -c '
+  "$UKRUN" --cpu-enforcement=none --trace "$TMP/$type.trace" -- bash -c '
 set -u
 C='"$TMP/$type"'
 mount -t '"$type"' -o cpu,release_agent='"$TMP"'/agent cpu $C

@@ -49,7 +49,7 @@ pids:/
 END
 }
 
-out=$(cd / && "$UKRUN" --cgroup-v1-layout -- bash -c "$body" 2>&1) || fail "uk-run: $out"
+out=$(cd / && "$UKRUN" --cgroup-v1-layout --cpu-enforcement=none -- bash -c "$body" 2>&1) || fail "uk-run: $out"
 echo "$out"
 tmpfs_opts="mode=755"
 [[ $(id -u) == 0 ]] || tmpfs_opts="$tmpfs_opts,uid=$(id -u),gid=$(id -g)"
@@ -71,7 +71,7 @@ mount -t tmpfs -o mode=755,size=64m none "$1"
 cp "$2" "$1/uk-run"
 mknod -m 666 "$1/fuse" c 10 229
 mount --bind "$1/fuse" /dev/fuse
-setpriv --reuid=65534 --regid=65534 --clear-groups "$1/uk-run" --cgroup-v1-layout -- bash -c "$3"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$1/uk-run" --cgroup-v1-layout --cpu-enforcement=none -- bash -c "$3"
 ' sh "$box" "$UKRUN" "$body" 2>&1) || fail "non-root uk-run: $out"
 echo "$out"
 expect_eq "layout as uid 65534" "$(expected "mode=755,uid=65534,gid=65534")" "$out"
