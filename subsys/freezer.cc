@@ -3,10 +3,10 @@
 #include <cerrno>
 #include <string>
 
-#include "absl/strings/ascii.h"
 #include "subsys/subsystems.h"
 #include "uk/containerfs.h"
 #include "uk/kernel.h"
+#include "uk/lib.h"
 #include "uk/task.h"
 #include "vfs/file.h"
 
@@ -41,12 +41,12 @@ freezer_subsys::freezer_subsys(kernel& k)
     text = std::string(freezer_state_name(state_of_container(cont))) + "\n";
     return simple_read_from_buffer(buf, nbytes, ppos, text);
   };
-  // freezer_write(): THAWED or FROZEN; FREEZING and anything else are EINVAL.
+  // freezer_write(): strstrip, then THAWED or FROZEN; FREEZING and anything else are
+  // EINVAL.
   files_[0].write = [this](container* cont, const cftype*, file&, const char* buf, size_t nbytes,
                            loff_t*) -> ErrorOr<size_t> {
     if (nbytes >= 64) return Errno(EINVAL);
-    std::string s(buf, nbytes);
-    absl::string_view v = absl::StripAsciiWhitespace(s);
+    std::string v = strstrip(std::string(buf, nbytes).c_str());
     bool frozen;
     if (v == "FROZEN") {
       frozen = true;

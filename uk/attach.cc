@@ -7,6 +7,7 @@
 #include "uk/container_core.h"
 #include "uk/containerfs.h"
 #include "uk/kernel.h"
+#include "uk/lib.h"
 #include "uk/task.h"
 
 namespace uk {
@@ -86,7 +87,8 @@ Errno container_core::attach_task_by_pid(container* cont, std::string_view buf) 
 Errno container_core::attach_task_by_pid_strict(container* cont, std::string_view buf,
                                                 bool threadgroup) {
   int pid;
-  if (!kstrtoint(strstrip(buf), &pid).ok() || pid < 0) return Errno(EINVAL);
+  std::string pidbuf = strstrip(std::string(buf).c_str());
+  if (!kstrtoint(pidbuf.c_str(), 0, &pid).ok() || pid < 0) return Errno(EINVAL);
   task_struct* me = current_task();
   task_struct* tsk = pid != 0 ? kernel_.find_task_by_pid(pid) : me;
   if (tsk == nullptr || tsk->zombie) return Errno(ESRCH);

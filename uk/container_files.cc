@@ -4,7 +4,6 @@
 #include "uk/container_files.h"
 
 #include <algorithm>
-#include <cctype>
 #include <climits>
 #include <cstdio>
 #include <string>
@@ -15,111 +14,13 @@
 #include "uk/containerfs.h"
 #include "uk/containerfs_root.h"
 #include "uk/kernel.h"
+#include "uk/lib.h"
 #include "vfs/dentry.h"
 
 namespace uk {
 
 size_t container_read_string(std::string_view content, char* buf, size_t nbytes, loff_t* ppos) {
   return simple_read_from_buffer(buf, nbytes, ppos, content);
-}
-
-unsigned long long simple_strtoull(const char* cp, const char** end, unsigned base) {
-  auto isxdigit_ = [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-  };
-  if (base == 0) {
-    base = 10;
-    if (*cp == '0') {
-      base = 8;
-      cp++;
-      if ((cp[0] == 'x' || cp[0] == 'X') && isxdigit_(cp[1])) {
-        cp++;
-        base = 16;
-      }
-    }
-  } else if (base == 16 && cp[0] == '0' && (cp[1] == 'x' || cp[1] == 'X')) {
-    cp += 2;
-  }
-  unsigned long long result = 0;
-  while (isxdigit_(*cp)) {
-    unsigned value = (*cp >= '0' && *cp <= '9') ? *cp - '0' : (*cp | 0x20) - 'a' + 10;
-    if (value >= base) break;
-    result = result * base + value;
-    cp++;
-  }
-  if (end != nullptr) *end = cp;
-  return result;
-}
-
-namespace {
-
-// _parse_integer(): digits of `base` from cp; 0 digits is EINVAL, overflow ERANGE.
-Errno parse_integer(const char*& cp, unsigned base, unsigned long long* res) {
-  unsigned long long r = 0;
-  bool overflow = false;
-  const char* start = cp;
-  for (;; cp++) {
-    char c = *cp;
-    unsigned v;
-    if (c >= '0' && c <= '9') {
-      v = c - '0';
-    } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
-      v = (c | 0x20) - 'a' + 10;
-    } else {
-      break;
-    }
-    if (v >= base) break;
-    if (r > (~0ULL - v) / base) overflow = true;
-    r = r * base + v;
-  }
-  if (cp == start) return Errno(EINVAL);
-  if (overflow) return Errno(ERANGE);
-  *res = r;
-  return kOk;
-}
-
-Errno kstrtoull_(const char* cp, unsigned long long* res) {
-  unsigned base = 10;
-  if (cp[0] == '0') {
-    bool hex = (cp[1] | 0x20) == 'x' && std::isxdigit(static_cast<unsigned char>(cp[2]));
-    base = hex ? 16 : 8;
-    if (hex) cp += 2;
-  }
-  UK_TRY(parse_integer(cp, base, res));
-  if (*cp == '\n') cp++;
-  if (*cp != '\0') return Errno(EINVAL);
-  return kOk;
-}
-
-}  // namespace
-
-Errno kstrtoull(const std::string& s, unsigned long long* res) {
-  const char* cp = s.c_str();
-  if (*cp == '+') cp++;
-  return kstrtoull_(cp, res);
-}
-
-Errno kstrtoint(const std::string& s, int* res) {
-  const char* cp = s.c_str();
-  unsigned long long v;
-  if (*cp == '-') {
-    UK_TRY(kstrtoull_(cp + 1, &v));
-    if (v > 1ULL + INT_MAX) return Errno(ERANGE);
-    *res = static_cast<int>(-static_cast<long long>(v));
-    return kOk;
-  }
-  if (*cp == '+') cp++;
-  UK_TRY(kstrtoull_(cp, &v));
-  if (v > INT_MAX) return Errno(ERANGE);
-  *res = static_cast<int>(v);
-  return kOk;
-}
-
-std::string strstrip(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) b++;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) e--;
-  return std::string(s.substr(b, e - b));
 }
 
 namespace {
@@ -142,7 +43,7 @@ ErrorOr<size_t> container_write_uint(container* cont, const cftype* cft, const c
   if (nbytes == 0) return Errno(EINVAL);
   if (cont->root->flavour->strict_integer_writes) {
     unsigned long long val;
-    UK_TRY(kstrtoull(kernel_buffer(buf, nbytes), &val));
+    UK_TRY(kstrtoull(kernel_buffer(buf, nbytes).c_str(), 0, &val));
     UK_TRY(cft->write_uint(cont, cft, val));
     return nbytes;
   }
@@ -227,7 +128,7 @@ ErrorOr<size_t> container_common_file_write(container* cont, const cftype* cft, 
       int bit = cft->private_ == FILE_CLONE_CHILDREN ? CONT_CLONE_CHILDREN : CONT_NOTIFY_ON_RELEASE;
       unsigned long long val;
       if (strict) {
-        UK_TRY(kstrtoull(kernel_buffer(buf, nbytes), &val));
+        UK_TRY(kstrtoull(kernel_buffer(buf, nbytes).c_str(), 0, &val));
       } else {
         val = simple_strtoull(kernel_buffer(buf, nbytes).c_str(), nullptr, 10);
       }
@@ -241,7 +142,7 @@ ErrorOr<size_t> container_common_file_write(container* cont, const cftype* cft, 
     }
     case FILE_RELEASE_AGENT: {
       if (strict) {
-        buffer = strstrip(kernel_buffer(buf, nbytes));  // cgroup_release_agent_write()
+        buffer = strstrip(kernel_buffer(buf, nbytes).c_str());  // cgroup_release_agent_write()
       } else if (!buffer.empty() && buffer.back() == '\n') {
         buffer.pop_back();
       }

@@ -16,6 +16,7 @@
 #include "uk/container_files.h"
 #include "uk/containerfs_root.h"
 #include "uk/kernel.h"
+#include "uk/lib.h"
 #include "uk/task.h"
 #include "vfs/dentry.h"
 #include "vfs/file.h"
@@ -540,17 +541,6 @@ ErrorOr<std::shared_ptr<super_block>> cpuset_fs_type::get_sb(int flags, std::str
   if (cgroup == nullptr) return Errno(ENODEV);
   static constexpr char kOptions[] = "cpuset,noprefix,release_agent=/sbin/cpuset_release_agent";
   return cgroup->get_sb_exact(flags, dev_name, kOptions);
-}
-
-// init_name_hash(NULL), partial_name_hash per byte, end_name_hash (hash_long(h, 32):
-// the top half of h * GOLDEN_RATIO_64), then kernfs's reserved values avoided.
-uint32_t kernfs_name_hash(std::string_view name) {
-  uint64_t hash = 0;
-  for (unsigned char c : name) hash = (hash + (uint64_t{c} << 4) + (c >> 4)) * 11;
-  uint32_t h = static_cast<uint32_t>((hash * 0x61C8864680B583EBull) >> 32) & 0x7fffffffU;
-  if (h < 2) h += 2;
-  if (h >= 0x7fffffffU) h = 0x7fffffffU - 1;
-  return h;
 }
 
 }  // namespace uk

@@ -132,18 +132,4 @@ const cftype* __d_cft(const dentry* d);
 // Serves a read of `content` at *ppos (for cftype::read handlers).
 size_t container_read_string(std::string_view content, char* buf, size_t nbytes, loff_t* ppos);
 
-// simple_strtoul/simple_strtoull of lib/vsprintf.c: base 0 auto-detects 0x / 0; stops
-// at the first character that is not a digit of the base; *end points there.
-unsigned long long simple_strtoull(const char* cp, const char** end, unsigned base);
-// kstrtoull(s, 0) / kstrtoint(s, 0) of lib/kstrtox.c: an optional '+' ('-' too for
-// int), digits of the auto-detected base, one optional trailing '\n', nothing else
-// (EINVAL); overflow ERANGE.
-Errno kstrtoull(const std::string& s, unsigned long long* res);
-Errno kstrtoint(const std::string& s, int* res);
-// fs/kernfs/dir.c kernfs_name_hash(name, NULL): a directory's listing order on Linux
-// 6.x cgroup v1 (2..INT_MAX-1; ties broken by name).
-uint32_t kernfs_name_hash(std::string_view name);
-// strstrip(): leading and trailing white space off.
-std::string strstrip(std::string_view s);
-
 }  // namespace uk

@@ -18,6 +18,7 @@
 #include "tests/util/file_helpers.h"
 #include "uk/containerfs.h"
 #include "uk/kernel.h"
+#include "uk/lib.h"
 #include "uk/task.h"
 #include "vfs/syscalls.h"
 #include "vfs/vfs.h"
