@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "uk/container_core.h"
 #include "uk/containerfs.h"
@@ -12,14 +13,20 @@
 
 namespace uk {
 
+Errno container_core::can_attach_task(container* cont, task_struct* tsk) {
+  for (container_subsys* ss : cont->root->subsys_list) UK_TRY(ss->can_attach(cont, tsk));
+  return kOk;
+}
+
 Errno container_core::attach_task(container* cont, task_struct* tsk) {
-  containerfs_root* root = cont->root;
-  container* oldcont = task_container_in(tsk, root);
+  container* oldcont = task_container_in(tsk, cont->root);
   if (oldcont == cont) return kOk;  // already there: no callbacks
-
   // Validate first: every subsystem may veto before anything changes.
-  for (container_subsys* ss : root->subsys_list) UK_TRY(ss->can_attach(cont, tsk));
+  UK_TRY(can_attach_task(cont, tsk));
+  return attach_task_commit(cont, oldcont, tsk);
+}
 
+Errno container_core::attach_task_commit(container* cont, container* oldcont, task_struct* tsk) {
   css_group* oldcg;
   {
     absl::MutexLock l(&tsk->alloc_lock);
@@ -45,9 +52,43 @@ Errno container_core::attach_task(container* cont, task_struct* tsk) {
     put_css_group(newcg);
     return Errno(ESRCH);
   }
-  for (container_subsys* ss : root->subsys_list) ss->attach(cont, oldcont, tsk);
+  for (container_subsys* ss : cont->root->subsys_list) ss->attach(cont, oldcont, tsk);
   oldcont->set_flag(CONT_RELEASABLE);
   put_css_group(oldcg);  // the task's old reference
+  return kOk;
+}
+
+// cgroup_migrate() of a thread group: the threads to move are collected (the leader
+// first; exiting ones and those already in `cont` skipped, as cgroup_migrate_add_task
+// and the src == dst check do), every one passes every can_attach, and only then does
+// any move (cgroup_migrate_execute: can_attach for the whole set, then the commit).
+// A thread that starts exiting between the two steps is skipped; the leader's ESRCH
+// is the write's (nothing has moved then: it goes first).
+Errno container_core::attach_thread_group(container* cont, task_struct* leader) {
+  struct move {
+    task_struct* tsk;
+    container* oldcont;
+  };
+  std::vector<move> moves;
+  std::vector<task_struct*> threads = {leader};
+  for (pid_t tid : kernel_.thread_group(leader->tgid)) {
+    task_struct* t = kernel_.find_task_by_pid(tid);
+    if (t != nullptr && t != leader) threads.push_back(t);
+  }
+  for (task_struct* t : threads) {
+    {
+      absl::MutexLock l(&t->alloc_lock);
+      if (t != leader && (t->flags & PF_EXITING)) continue;
+    }
+    container* oldcont = task_container_in(t, cont->root);
+    if (oldcont == cont) continue;
+    UK_TRY(can_attach_task(cont, t));
+    moves.push_back({t, oldcont});
+  }
+  for (const move& m : moves) {
+    Errno err = attach_task_commit(cont, m.oldcont, m.tsk);
+    if (!err.ok() && m.tsk == leader) return err;
+  }
   return kOk;
 }
 
@@ -103,16 +144,7 @@ Errno container_core::attach_task_by_pid_strict(container* cont, std::string_vie
   if (me != nullptr && me->euid != 0 && me->euid != tsk->uid && me->euid != tsk->suid) {
     return Errno(EACCES);
   }
-  UK_TRY(attach_task(cont, tsk));
-  if (threadgroup) {
-    for (pid_t tid : kernel_.thread_group(tsk->tgid)) {
-      task_struct* t = kernel_.find_task_by_pid(tid);
-      if (t == nullptr || t == tsk) continue;
-      Errno err = attach_task(cont, t);
-      if (!err.ok() && err.code() != ESRCH) return err;  // a thread that exited meanwhile
-    }
-  }
-  return kOk;
+  return threadgroup ? attach_thread_group(cont, tsk) : attach_task(cont, tsk);
 }
 
 }  // namespace uk

@@ -117,7 +117,7 @@ class container_core {
   // The cgroup flavour's `tasks` / `cgroup.procs` write (__cgroup1_procs_write):
   // kstrtoint(strstrip(buf), 0), EINVAL for junk or a negative pid; ESRCH; 0 = the
   // writer; EACCES as above. `threadgroup` moves every thread of the target's process
-  // (the leader first: a veto stops the move before any thread moved).
+  // (attach_thread_group): all or none, the first can_attach veto is the errno.
   Errno attach_task_by_pid_strict(container* cont, std::string_view buf, bool threadgroup)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(container_mutex);
 
@@ -196,6 +196,16 @@ class container_core {
   absl::Mutex release_list_lock ABSL_ACQUIRED_AFTER(container_mutex);
 
  private:
+  // attach_task()'s halves: every bound subsystem's can_attach (the first veto), and
+  // the move itself with every attach() (ESRCH, nothing changed, if the task started
+  // exiting).
+  Errno can_attach_task(container* cont, task_struct* tsk)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(container_mutex);
+  Errno attach_task_commit(container* cont, container* oldcont, task_struct* tsk)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(container_mutex);
+  // Moves every thread of `leader`'s process into `cont` once all passed can_attach.
+  Errno attach_thread_group(container* cont, task_struct* leader)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(container_mutex);
   void put_css_group_(css_group* cg, bool taskexit);
   void link_css_group(css_group* cg, container* cont) ABSL_EXCLUSIVE_LOCKS_REQUIRED(css_group_lock);
   void free_css_group(css_group* cg) ABSL_EXCLUSIVE_LOCKS_REQUIRED(css_group_lock);

@@ -241,6 +241,37 @@ TEST_F(CgroupV1Test, CgroupProcsMovesTheWholeThreadGroup) {
   EXPECT_THAT(read("/cg/cgroup.procs"), HasSubstr(std::to_string(other.pid) + "\n"));
 }
 
+// cgroup_migrate_execute(): every thread passes can_attach before any moves. The cpu
+// subsystem refuses a real-time thread (cpu_cgroup_can_attach); when the process's third
+// thread is one, the write fails with its EINVAL and no thread has moved.
+TEST_F(CgroupV1Test, CgroupProcsMovesNoThreadWhenALaterOneIsVetoed) {
+  ASSERT_EQ(mount("/cg", "cpu"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/cg/a", 0755), 0);
+  constexpr unsigned long kThread =
+      CLONE_THREAD | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND;
+  task_struct& p = spawn(init());
+  task_struct& th1 = spawn(p, kThread);
+  task_struct& th2 = spawn(p, kThread);
+  th2.policy = SCHED_FIFO;
+  container_core& core = k_->containers();
+  auto path_of = [&core](task_struct& t) {
+    absl::MutexLock l(&core.container_mutex);
+    return core.container_path(core.task_container(&t, cpu_subsys_id)).value();
+  };
+  EXPECT_EQ(write("/cg/a/cgroup.procs", std::to_string(p.pid)), -EINVAL);
+  EXPECT_EQ(path_of(p), "/");
+  EXPECT_EQ(path_of(th1), "/");
+  EXPECT_EQ(path_of(th2), "/");
+  EXPECT_EQ(read("/cg/a/tasks"), "");
+  // Once the third thread is an ordinary one, the whole process moves.
+  th2.policy = SCHED_OTHER;
+  EXPECT_EQ(write("/cg/a/cgroup.procs", std::to_string(th2.pid)),
+            static_cast<long>(std::to_string(th2.pid).size()));
+  EXPECT_EQ(path_of(p), "/a");
+  EXPECT_EQ(path_of(th1), "/a");
+  EXPECT_EQ(path_of(th2), "/a");
+}
+
 // A subsystem-less hierarchy tells its containers apart by the css_group's `named`
 // entries: tasks in different named containers never share a group's membership.
 TEST_F(CgroupV1Test, NamedHierarchiesKeepPerTaskMembership) {
