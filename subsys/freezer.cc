@@ -134,7 +134,11 @@ bool freezer_subsys::task_stopped(task_struct* t) {
 
 void freezer_subsys::sync_subtree(const container* cont) {
   bool freeze = freezing(cont);
-  core_.container_iter(cont, [this, freeze](task_struct* t) { sync_task(t, freeze); });
+  // container_iter calls back at once, on this thread, which holds container_mutex.
+  core_.container_iter(cont, [this, freeze](task_struct* t) {
+    core_.container_mutex.AssertHeld();
+    sync_task(t, freeze);
+  });
   for (const container* child : cont->children) sync_subtree(child);
 }
 
@@ -158,6 +162,7 @@ freezer_subsys::freezer_state freezer_subsys::state_of_container(container* cont
     const container* c = todo.back();
     todo.pop_back();
     core_.container_iter(c, [&](task_struct* t) {
+      core_.container_mutex.AssertHeld();  // called back at once, on this thread
       if (!task_stopped(t)) all = false;
     });
     for (const container* child : c->children) todo.push_back(child);
@@ -167,6 +172,7 @@ freezer_subsys::freezer_state freezer_subsys::state_of_container(container* cont
 
 // Moved into or out of a freezing container: frozen or thawed as its new one says.
 void freezer_subsys::attach(container* cont, container* old_cont, task_struct* tsk) {
+  core_.container_mutex.AssertHeld();  // attach_task_commit() holds it
   sync_task(tsk, freezing(cont));
 }
 

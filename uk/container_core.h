@@ -2,12 +2,24 @@
 // css_groups, attach, fork/exit, clone, release notification. The patch's globals are
 // members here (one instance per kernel), its functions methods with its names.
 //
-// Lock order (outer first), as in 2.6.24 kernel/cgroup.c:
-//   inode::i_mutex of the directory          (taken by the VFS)
+// The kernel's lock tree (outer first), as in 2.6.24 kernel/cgroup.c. Every lock of
+// uk/ is here; a subsystem's own locks are in its header and hang where shown.
+//   inode::i_mutex of the directory          (vfs/inode.h; taken by the VFS)
 //     container_core::container_mutex        (the patch's container_mutex)
-//       container_core::css_group_lock       (css_set_lock)
-//         task_struct::alloc_lock            (task_lock())
-//       container_core::release_list_lock
+//       kernel::tasklist_lock                (read_lock(&tasklist_lock): pid lookups
+//                                             of the tasks write, the invariant check)
+//         cpuset_subsys::callback_mutex_     (subsys/cpuset.h)
+//           container_core::css_group_lock   (css_set_lock)
+//             task_struct::alloc_lock        (task_lock())
+//             container_core::release_list_lock  (check_for_release from a put)
+//       pids_subsys::forking_lock_           (subsys/pids.h)
+//       vfs::dcache_lock                     (container_path, container_add_file)
+//   Leaves, taken under any of the above, taking nothing: kernel::work_lock_
+//   (schedule_work from check_for_release), kernel::helper_lock_, topology::lock_,
+//   files_struct::file_lock, the cpu and net notifier_lock_, cpuacct's last_lock_,
+//   freezer's frozen_mu_.
+// do_fork, do_exit and release_task take tasklist_lock alone, never inside a task's
+// alloc_lock or css_group_lock.
 //
 // container_mutex guards every structural change: mount of a new hierarchy, remount,
 // kill_sb, mkdir, rmdir, attach, writes of notify_on_release/release_agent, reading

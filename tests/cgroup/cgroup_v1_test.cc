@@ -291,10 +291,10 @@ TEST_F(CgroupV1Test, NamedHierarchiesKeepPerTaskMembership) {
   EXPECT_EQ(read("/n/a/tasks"), p1 + "\n");
   EXPECT_EQ(read("/n/b/tasks"), p2 + "\n");
   EXPECT_EQ(read("/m/x/tasks"), p1 + "\n");
-  EXPECT_NE(t1.containers, t2.containers);
+  EXPECT_NE(task_css_group(&t1), task_css_group(&t2));
   // A child inherits every membership, named ones included.
   task_struct& c1 = spawn(t1);
-  EXPECT_EQ(c1.containers, t1.containers);
+  EXPECT_EQ(task_css_group(&c1), task_css_group(&t1));
   EXPECT_THAT(read("/m/x/tasks"), HasSubstr(std::to_string(c1.pid)));
   // /proc/<pid>/cgroup: newest hierarchy first, "id:names:path".
   std::string cg = read("/proc/" + p1 + "/cgroup");
@@ -312,7 +312,7 @@ TEST_F(CgroupV1Test, NamedHierarchiesKeepPerTaskMembership) {
   ASSERT_GT(write("/m/tasks", p1), 0);
   ASSERT_GT(write("/m/tasks", std::to_string(c1.pid)), 0);
   task_struct& fresh = spawn(init());
-  EXPECT_EQ(t1.containers, fresh.containers);
+  EXPECT_EQ(task_css_group(&t1), task_css_group(&fresh));
   // The zombie is at every root.
   k_->do_exit(&t2, 0);
   EXPECT_THAT(k_->containers().proc_container_show(&t2, true), HasSubstr(":name=n:/\n"));
