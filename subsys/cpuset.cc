@@ -2,7 +2,6 @@
 
 #include <sched.h>
 
-#include <cctype>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,6 +9,7 @@
 #include "subsys/subsystems.h"
 #include "uk/containerfs.h"
 #include "uk/kernel.h"
+#include "uk/lib.h"
 #include "uk/task.h"
 #include "uk/topology.h"
 
@@ -30,14 +30,6 @@ enum {
   FILE_SPREAD_PAGE,
   FILE_SPREAD_SLAB,
 };
-
-// strstrip(): leading and trailing white space off.
-std::string strstrip(const std::string& s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) b++;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) e--;
-  return s.substr(b, e - b);
-}
 
 // A real task's host affinity. Errors are ignored: the thread may be gone (ESRCH),
 // and attach cannot fail.
@@ -258,7 +250,7 @@ Errno cpuset_subsys::validate_change(const cpuset* cur, const cpuset_fields& tri
 Errno cpuset_subsys::update_cpumask(cpuset* cs, std::string buf) {
   if (cs == top_cs_) return Errno(EACCES);
   cpuset_fields trial = cs->f;
-  buf = strstrip(buf);
+  buf = strstrip(buf.c_str());
   if (buf.empty()) {
     trial.cpus_allowed.reset();
   } else {
@@ -281,7 +273,7 @@ Errno cpuset_subsys::update_cpumask(cpuset* cs, std::string buf) {
 Errno cpuset_subsys::update_nodemask(cpuset* cs, std::string buf) {
   if (cs == top_cs_) return Errno(EACCES);
   cpuset_fields trial = cs->f;
-  buf = strstrip(buf);
+  buf = strstrip(buf.c_str());
   if (buf.empty()) {
     trial.mems_allowed.reset();
   } else {

@@ -3,10 +3,10 @@
 #include <cerrno>
 #include <string>
 
-#include "absl/strings/ascii.h"
 #include "subsys/subsystems.h"
 #include "uk/containerfs.h"
 #include "uk/kernel.h"
+#include "uk/lib.h"
 #include "uk/task.h"
 #include "vfs/file.h"
 
@@ -41,12 +41,12 @@ freezer_subsys::freezer_subsys(kernel& k)
     text = std::string(freezer_state_name(state_of_container(cont))) + "\n";
     return simple_read_from_buffer(buf, nbytes, ppos, text);
   };
-  // freezer_write(): THAWED or FROZEN; FREEZING and anything else are EINVAL.
+  // freezer_write(): strstrip, then THAWED or FROZEN; FREEZING and anything else are
+  // EINVAL.
   files_[0].write = [this](container* cont, const cftype*, file&, const char* buf, size_t nbytes,
                            loff_t*) -> ErrorOr<size_t> {
     if (nbytes >= 64) return Errno(EINVAL);
-    std::string s(buf, nbytes);
-    absl::string_view v = absl::StripAsciiWhitespace(s);
+    std::string v = strstrip(std::string(buf, nbytes).c_str());
     bool frozen;
     if (v == "FROZEN") {
       frozen = true;
@@ -138,7 +138,11 @@ bool freezer_subsys::task_stopped(task_struct* t) {
 
 void freezer_subsys::sync_subtree(const container* cont) {
   bool freeze = freezing(cont);
-  core_.container_iter(cont, [this, freeze](task_struct* t) { sync_task(t, freeze); });
+  // container_iter calls back at once, on this thread, which holds container_mutex.
+  core_.container_iter(cont, [this, freeze](task_struct* t) {
+    core_.container_mutex.AssertHeld();
+    sync_task(t, freeze);
+  });
   for (const container* child : cont->children) sync_subtree(child);
 }
 
@@ -162,6 +166,7 @@ freezer_subsys::freezer_state freezer_subsys::state_of_container(container* cont
     const container* c = todo.back();
     todo.pop_back();
     core_.container_iter(c, [&](task_struct* t) {
+      core_.container_mutex.AssertHeld();  // called back at once, on this thread
       if (!task_stopped(t)) all = false;
     });
     for (const container* child : c->children) todo.push_back(child);
@@ -171,6 +176,7 @@ freezer_subsys::freezer_state freezer_subsys::state_of_container(container* cont
 
 // Moved into or out of a freezing container: frozen or thawed as its new one says.
 void freezer_subsys::attach(container* cont, container* old_cont, task_struct* tsk) {
+  core_.container_mutex.AssertHeld();  // attach_task_commit() holds it
   sync_task(tsk, freezing(cont));
 }
 

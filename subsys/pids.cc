@@ -6,11 +6,10 @@
 #include <cstring>
 #include <string>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "subsys/subsystems.h"
 #include "uk/containerfs.h"
 #include "uk/kernel.h"
+#include "uk/lib.h"
 #include "uk/task.h"
 #include "vfs/file.h"
 
@@ -34,17 +33,20 @@ pids_subsys::pids_subsys(kernel& k)
     }
     return simple_read_from_buffer(buf, nbytes, ppos, text);
   };
-  // pids_max_write(): "max" or 0..INT_MAX (PID_MAX_LIMIT in Linux), else EINVAL.
+  // pids_max_write(): strstrip, then "max" or kstrtoll(buf, 0) (its EINVAL / ERANGE)
+  // in 0..INT_MAX (PID_MAX_LIMIT in Linux), else EINVAL.
   files_[0].write = [this](container* cont, const cftype*, file&, const char* buf, size_t nbytes,
                            loff_t*) -> ErrorOr<size_t> {
     if (nbytes >= 64) return Errno(E2BIG);
-    std::string s(buf, nbytes);
-    absl::string_view v = absl::StripAsciiWhitespace(s);
+    std::string v = strstrip(std::string(buf, nbytes).c_str());
     int64_t limit;
     if (v == "max") {
       limit = PIDS_MAX;
-    } else if (!absl::SimpleAtoi(v, &limit) || limit < 0 || limit > INT_MAX) {
-      return Errno(EINVAL);
+    } else {
+      long long val;
+      UK_TRY(kstrtoll(v.c_str(), 0, &val));
+      if (val < 0 || val > INT_MAX) return Errno(EINVAL);
+      limit = val;
     }
     absl::MutexLock l(&core_.container_mutex);
     pids_cgroup* p = state_of(cont);

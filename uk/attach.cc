@@ -3,19 +3,20 @@
 #include <cerrno>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "uk/container_core.h"
 #include "uk/containerfs.h"
 #include "uk/kernel.h"
+#include "uk/lib.h"
 #include "uk/task.h"
 
 namespace uk {
 
-// attach_task(), recorded as one entry (vfs/entry_recorder.h) with the container's
-// path and its hierarchy's subsystems.
-Errno container_core::attach_task(container* cont, task_struct* tsk) {
+Errno container_core::recorded_attach(container* cont, task_struct* tsk,
+                                      absl::FunctionRef<Errno()> move) {
   entry_scope e(kernel_.recorder(), entry_kind::attach, current_task());
-  if (!e.recording()) return do_attach_task(cont, tsk);
+  if (!e.recording()) return move();
   auto p = container_path(cont);
   std::string path = p.ok() ? p.value() : "?";
   std::string subsystems;
@@ -26,19 +27,29 @@ Errno container_core::attach_task(container* cont, task_struct* tsk) {
   e->target = tsk->pid;
   e->path = path;
   e->data = subsystems;
-  Errno err = do_attach_task(cont, tsk);
+  Errno err = move();
   e.done(to_syscall_result(err));
   return err;
 }
 
+Errno container_core::can_attach_task(container* cont, task_struct* tsk) {
+  for (container_subsys* ss : cont->root->subsys_list) UK_TRY(ss->can_attach(cont, tsk));
+  return kOk;
+}
+
+Errno container_core::attach_task(container* cont, task_struct* tsk) {
+  return recorded_attach(cont, tsk, [&] { return do_attach_task(cont, tsk); });
+}
+
 Errno container_core::do_attach_task(container* cont, task_struct* tsk) {
-  containerfs_root* root = cont->root;
-  container* oldcont = task_container_in(tsk, root);
+  container* oldcont = task_container_in(tsk, cont->root);
   if (oldcont == cont) return kOk;  // already there: no callbacks
-
   // Validate first: every subsystem may veto before anything changes.
-  for (container_subsys* ss : root->subsys_list) UK_TRY(ss->can_attach(cont, tsk));
+  UK_TRY(can_attach_task(cont, tsk));
+  return attach_task_commit(cont, oldcont, tsk);
+}
 
+Errno container_core::attach_task_commit(container* cont, container* oldcont, task_struct* tsk) {
   css_group* oldcg;
   {
     absl::MutexLock l(&tsk->alloc_lock);
@@ -64,9 +75,44 @@ Errno container_core::do_attach_task(container* cont, task_struct* tsk) {
     put_css_group(newcg);
     return Errno(ESRCH);
   }
-  for (container_subsys* ss : root->subsys_list) ss->attach(cont, oldcont, tsk);
+  for (container_subsys* ss : cont->root->subsys_list) ss->attach(cont, oldcont, tsk);
   oldcont->set_flag(CONT_RELEASABLE);
   put_css_group(oldcg);  // the task's old reference
+  return kOk;
+}
+
+// cgroup_migrate() of a thread group: the threads to move are collected (the leader
+// first; exiting ones and those already in `cont` skipped, as cgroup_migrate_add_task
+// and the src == dst check do), every one passes every can_attach, and only then does
+// any move (cgroup_migrate_execute: can_attach for the whole set, then the commit).
+// A thread that starts exiting between the two steps is skipped; the leader's ESRCH
+// is the write's (nothing has moved then: it goes first).
+Errno container_core::attach_thread_group(container* cont, task_struct* leader) {
+  struct move {
+    task_struct* tsk;
+    container* oldcont;
+  };
+  std::vector<move> moves;
+  std::vector<task_struct*> threads = {leader};
+  for (pid_t tid : kernel_.thread_group(leader->tgid)) {
+    task_struct* t = kernel_.find_task_by_pid(tid);
+    if (t != nullptr && t != leader) threads.push_back(t);
+  }
+  for (task_struct* t : threads) {
+    {
+      absl::MutexLock l(&t->alloc_lock);
+      if (t != leader && (t->flags & PF_EXITING)) continue;
+    }
+    container* oldcont = task_container_in(t, cont->root);
+    if (oldcont == cont) continue;
+    UK_TRY(can_attach_task(cont, t));
+    moves.push_back({t, oldcont});
+  }
+  for (const move& m : moves) {
+    Errno err =
+        recorded_attach(cont, m.tsk, [&] { return attach_task_commit(cont, m.oldcont, m.tsk); });
+    if (!err.ok() && m.tsk == leader) return err;
+  }
   return kOk;
 }
 
@@ -106,7 +152,8 @@ Errno container_core::attach_task_by_pid(container* cont, std::string_view buf) 
 Errno container_core::attach_task_by_pid_strict(container* cont, std::string_view buf,
                                                 bool threadgroup) {
   int pid;
-  if (!kstrtoint(strstrip(buf), &pid).ok() || pid < 0) return Errno(EINVAL);
+  std::string pidbuf = strstrip(std::string(buf).c_str());
+  if (!kstrtoint(pidbuf.c_str(), 0, &pid).ok() || pid < 0) return Errno(EINVAL);
   task_struct* me = current_task();
   task_struct* tsk = pid != 0 ? kernel_.find_task_by_pid(pid) : me;
   if (tsk == nullptr || tsk->zombie) return Errno(ESRCH);
@@ -121,16 +168,7 @@ Errno container_core::attach_task_by_pid_strict(container* cont, std::string_vie
   if (me != nullptr && me->euid != 0 && me->euid != tsk->uid && me->euid != tsk->suid) {
     return Errno(EACCES);
   }
-  UK_TRY(attach_task(cont, tsk));
-  if (threadgroup) {
-    for (pid_t tid : kernel_.thread_group(tsk->tgid)) {
-      task_struct* t = kernel_.find_task_by_pid(tid);
-      if (t == nullptr || t == tsk) continue;
-      Errno err = attach_task(cont, t);
-      if (!err.ok() && err.code() != ESRCH) return err;  // a thread that exited meanwhile
-    }
-  }
-  return kOk;
+  return threadgroup ? attach_thread_group(cont, tsk) : attach_task(cont, tsk);
 }
 
 }  // namespace uk

@@ -22,6 +22,11 @@ struct inode;
 // MAX_CFTYPE_NAME
 inline constexpr size_t MAX_CFTYPE_NAME = 64;
 
+// cftype::flags (Linux's CFTYPE_*): where the core creates a file of its own table.
+enum : unsigned {
+  CFTYPE_ONLY_ON_ROOT = 1U << 0,  // in the top container only
+};
+
 struct cftype {
   // The V10 name: literal, as container_add_file(cont, cft) created it.
   std::string name;
@@ -29,6 +34,7 @@ struct cftype {
   // the cgroup flavour.
   std::string cgroup_name;
   int private_ = 0;
+  unsigned flags = 0;  // CFTYPE_*
 
   std::function<Errno(inode&, file&)> open;
   std::function<ErrorOr<size_t>(container*, const cftype*, file&, char* buf, size_t nbytes,

@@ -36,24 +36,28 @@ Errno container_core::container_clone(task_struct* tsk, container_subsys* ss) {
     container_mutex.Unlock();
 
     auto child_dentry = vfs_mkdir(dir, name, 0755);
-
-    container_mutex.Lock();
-    bool changed = ss->root != root || task_container(tsk, ss->subsys_id) != parent;
-    container_mutex.Unlock();
     put_css_group(cg);
-    deactivate_super(*sb);
+
+    // The check and the move happen under one hold of container_mutex (the patch holds
+    // the parent's i_mutex across the whole clone), so no tasks write, rmdir or
+    // remount can come between them; the pin on the hierarchy is dropped only after.
     container_mutex.Lock();
-    if (!child_dentry.ok()) {
-      container_mutex.Unlock();
-      return child_dentry.error();
+    bool changed =
+        child_dentry.ok() && (ss->root != root || task_container(tsk, ss->subsys_id) != parent ||
+                              __d_cont(child_dentry.value().get())->removed());
+    Errno err;
+    if (child_dentry.ok() && !changed) {
+      container* child = __d_cont(child_dentry.value().get());
+      for (container_subsys* s : root->subsys_list) s->post_clone(child);
+      // Fails like a tasks write would; the empty directory stays behind.
+      err = attach_task(child, tsk);
     }
-    if (changed) continue;  // the patch leaks the new directory and tries again
-    container* child = __d_cont(child_dentry.value().get());
-    for (container_subsys* s : root->subsys_list) s->post_clone(child);
-    // Fails like a tasks write would; the empty directory stays behind.
-    Errno err = attach_task(child, tsk);
     container_mutex.Unlock();
-    return err;
+    deactivate_super(*sb);
+    if (!child_dentry.ok()) return child_dentry.error();
+    if (!changed) return err;
+    // The patch leaks the new directory and tries again.
+    container_mutex.Lock();
   }
 }
 

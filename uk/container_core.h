@@ -2,12 +2,24 @@
 // css_groups, attach, fork/exit, clone, release notification. The patch's globals are
 // members here (one instance per kernel), its functions methods with its names.
 //
-// Lock order (outer first), as in 2.6.24 kernel/cgroup.c:
-//   inode::i_mutex of the directory          (taken by the VFS)
+// The kernel's lock tree (outer first), as in 2.6.24 kernel/cgroup.c. Every lock of
+// uk/ is here; a subsystem's own locks are in its header and hang where shown.
+//   inode::i_mutex of the directory          (vfs/inode.h; taken by the VFS)
 //     container_core::container_mutex        (the patch's container_mutex)
-//       container_core::css_group_lock       (css_set_lock)
-//         task_struct::alloc_lock            (task_lock())
-//       container_core::release_list_lock
+//       kernel::tasklist_lock                (read_lock(&tasklist_lock): pid lookups
+//                                             of the tasks write, the invariant check)
+//         cpuset_subsys::callback_mutex_     (subsys/cpuset.h)
+//           container_core::css_group_lock   (css_set_lock)
+//             task_struct::alloc_lock        (task_lock())
+//             container_core::release_list_lock  (check_for_release from a put)
+//       pids_subsys::forking_lock_           (subsys/pids.h)
+//       vfs::dcache_lock                     (container_path, container_add_file)
+//   Leaves, taken under any of the above, taking nothing: kernel::work_lock_
+//   (schedule_work from check_for_release), kernel::helper_lock_, topology::lock_,
+//   files_struct::file_lock, the cpu and net notifier_lock_, cpuacct's last_lock_,
+//   freezer's frozen_mu_.
+// do_fork, do_exit and release_task take tasklist_lock alone, never inside a task's
+// alloc_lock or css_group_lock.
 //
 // container_mutex guards every structural change: mount of a new hierarchy, remount,
 // kill_sb, mkdir, rmdir, attach, writes of notify_on_release/release_agent, reading
@@ -38,6 +50,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/hash/hash.h"
 #include "absl/synchronization/mutex.h"
 #include "uk/container.h"
@@ -117,7 +130,7 @@ class container_core {
   // The cgroup flavour's `tasks` / `cgroup.procs` write (__cgroup1_procs_write):
   // kstrtoint(strstrip(buf), 0), EINVAL for junk or a negative pid; ESRCH; 0 = the
   // writer; EACCES as above. `threadgroup` moves every thread of the target's process
-  // (the leader first: a veto stops the move before any thread moved).
+  // (attach_thread_group): all or none, the first can_attach veto is the errno.
   Errno attach_task_by_pid_strict(container* cont, std::string_view buf, bool threadgroup)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(container_mutex);
 
@@ -196,8 +209,22 @@ class container_core {
   absl::Mutex release_list_lock ABSL_ACQUIRED_AFTER(container_mutex);
 
  private:
-  // attach_task's work (attach_task records it as one entry).
+  // attach_task's work: the veto, then the move (attach_task records it as one entry).
   Errno do_attach_task(container* cont, task_struct* tsk)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(container_mutex);
+  // Runs `move` (an attach of `tsk` to `cont`) as one recorded attach entry
+  // (vfs/entry_recorder.h) with the container's path and its hierarchy's subsystems.
+  Errno recorded_attach(container* cont, task_struct* tsk, absl::FunctionRef<Errno()> move)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(container_mutex);
+  // attach_task()'s halves: every bound subsystem's can_attach (the first veto), and
+  // the move itself with every attach() (ESRCH, nothing changed, if the task started
+  // exiting).
+  Errno can_attach_task(container* cont, task_struct* tsk)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(container_mutex);
+  Errno attach_task_commit(container* cont, container* oldcont, task_struct* tsk)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(container_mutex);
+  // Moves every thread of `leader`'s process into `cont` once all passed can_attach.
+  Errno attach_thread_group(container* cont, task_struct* leader)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(container_mutex);
   void put_css_group_(css_group* cg, bool taskexit);
   void link_css_group(css_group* cg, container* cont) ABSL_EXCLUSIVE_LOCKS_REQUIRED(css_group_lock);

@@ -1,17 +1,16 @@
 // Control files: the read/write dispatch every container file goes through
-// (container_file_read / container_file_write / container_write_uint) and the core's
-// own files (the patch's files[] and container_common_file_write).
+// (container_file_read / container_file_write / container_write_uint) and the read
+// side of the core's own files, shared by both flavours' tables.
 #include "uk/container_files.h"
 
 #include <algorithm>
-#include <cctype>
-#include <climits>
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "uk/container_core.h"
+#include "uk/container_flavour.h"
 #include "uk/containerfs.h"
 #include "uk/containerfs_root.h"
 #include "uk/kernel.h"
@@ -23,136 +22,17 @@ size_t container_read_string(std::string_view content, char* buf, size_t nbytes,
   return simple_read_from_buffer(buf, nbytes, ppos, content);
 }
 
-unsigned long long simple_strtoull(const char* cp, const char** end, unsigned base) {
-  auto isxdigit_ = [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-  };
-  if (base == 0) {
-    base = 10;
-    if (*cp == '0') {
-      base = 8;
-      cp++;
-      if ((cp[0] == 'x' || cp[0] == 'X') && isxdigit_(cp[1])) {
-        cp++;
-        base = 16;
-      }
-    }
-  } else if (base == 16 && cp[0] == '0' && (cp[1] == 'x' || cp[1] == 'X')) {
-    cp += 2;
-  }
-  unsigned long long result = 0;
-  while (isxdigit_(*cp)) {
-    unsigned value = (*cp >= '0' && *cp <= '9') ? *cp - '0' : (*cp | 0x20) - 'a' + 10;
-    if (value >= base) break;
-    result = result * base + value;
-    cp++;
-  }
-  if (end != nullptr) *end = cp;
-  return result;
-}
-
-namespace {
-
-// _parse_integer(): digits of `base` from cp; 0 digits is EINVAL, overflow ERANGE.
-Errno parse_integer(const char*& cp, unsigned base, unsigned long long* res) {
-  unsigned long long r = 0;
-  bool overflow = false;
-  const char* start = cp;
-  for (;; cp++) {
-    char c = *cp;
-    unsigned v;
-    if (c >= '0' && c <= '9') {
-      v = c - '0';
-    } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
-      v = (c | 0x20) - 'a' + 10;
-    } else {
-      break;
-    }
-    if (v >= base) break;
-    if (r > (~0ULL - v) / base) overflow = true;
-    r = r * base + v;
-  }
-  if (cp == start) return Errno(EINVAL);
-  if (overflow) return Errno(ERANGE);
-  *res = r;
-  return kOk;
-}
-
-Errno kstrtoull_(const char* cp, unsigned long long* res) {
-  unsigned base = 10;
-  if (cp[0] == '0') {
-    bool hex = (cp[1] | 0x20) == 'x' && std::isxdigit(static_cast<unsigned char>(cp[2]));
-    base = hex ? 16 : 8;
-    if (hex) cp += 2;
-  }
-  UK_TRY(parse_integer(cp, base, res));
-  if (*cp == '\n') cp++;
-  if (*cp != '\0') return Errno(EINVAL);
-  return kOk;
-}
-
-}  // namespace
-
-Errno kstrtoull(const std::string& s, unsigned long long* res) {
-  const char* cp = s.c_str();
-  if (*cp == '+') cp++;
-  return kstrtoull_(cp, res);
-}
-
-Errno kstrtoint(const std::string& s, int* res) {
-  const char* cp = s.c_str();
-  unsigned long long v;
-  if (*cp == '-') {
-    UK_TRY(kstrtoull_(cp + 1, &v));
-    if (v > 1ULL + INT_MAX) return Errno(ERANGE);
-    *res = static_cast<int>(-static_cast<long long>(v));
-    return kOk;
-  }
-  if (*cp == '+') cp++;
-  UK_TRY(kstrtoull_(cp, &v));
-  if (v > INT_MAX) return Errno(ERANGE);
-  *res = static_cast<int>(v);
-  return kOk;
-}
-
-std::string strstrip(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) b++;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) e--;
-  return std::string(s.substr(b, e - b));
-}
-
 namespace {
 
 container* file_container(const file& f) { return __d_cont(f.f_path.dentry->d_parent.get()); }
 const cftype* file_cftype(const file& f) { return __d_cft(f.f_path.dentry.get()); }
 
-// The user buffer as the kernel sees it after copy-in: NUL-terminated, so C string
-// functions stop at an embedded NUL.
-std::string kernel_buffer(const char* buf, size_t nbytes) {
-  std::string s(buf, nbytes);
-  return std::string(s.c_str());
-}
-
-// container_write_uint(): empty EINVAL, >= 64 bytes E2BIG, one trailing '\n' stripped,
-// the whole rest must parse (base auto-detected) or EINVAL.
-// The cgroup flavour's (cgroup_file_write): kstrtoull of the whole buffer.
+// container_write_uint(): empty EINVAL, then the mount flavour's parser
+// (container_flavour::parse_write_uint) and the file's write_uint.
 ErrorOr<size_t> container_write_uint(container* cont, const cftype* cft, const char* buf,
                                      size_t nbytes) {
   if (nbytes == 0) return Errno(EINVAL);
-  if (cont->root->flavour->strict_integer_writes) {
-    unsigned long long val;
-    UK_TRY(kstrtoull(kernel_buffer(buf, nbytes), &val));
-    UK_TRY(cft->write_uint(cont, cft, val));
-    return nbytes;
-  }
-  if (nbytes >= 64) return Errno(E2BIG);
-  std::string s(buf, nbytes);
-  if (s.back() == '\n') s.pop_back();
-  s = std::string(s.c_str());
-  const char* end;
-  unsigned long long val = simple_strtoull(s.c_str(), &end, 0);
-  if (*end != '\0') return Errno(EINVAL);
+  UK_ASSIGN_OR_RETURN(unsigned long long val, cont->root->flavour->parse_write_uint(buf, nbytes));
   UK_TRY(cft->write_uint(cont, cft, val));
   return nbytes;
 }
@@ -190,69 +70,16 @@ class container_file_ops final : public file_operations {
 // Control files can be chmod/chowned like any file (simple_setattr).
 class container_file_iops final : public inode_operations {};
 
+}  // namespace
+
+std::string kernel_copy(const char* buf, size_t nbytes) {
+  std::string s(buf, nbytes);
+  return std::string(s.c_str());
+}
+
 // --- The core's files ---
 
-enum container_filetype {
-  FILE_TASKLIST,
-  FILE_NOTIFY_ON_RELEASE,
-  FILE_RELEASABLE,
-  FILE_RELEASE_AGENT,
-  FILE_PROCS,           // cgroup.procs
-  FILE_CLONE_CHILDREN,  // cgroup.clone_children
-  FILE_SANE_BEHAVIOR,   // cgroup.sane_behavior
-};
-
-// container_common_file_write(): E2BIG at PATH_MAX, ENODEV once removed, under
-// container_mutex.
-ErrorOr<size_t> container_common_file_write(container* cont, const cftype* cft, file& f,
-                                            const char* buf, size_t nbytes, loff_t* ppos) {
-  if (nbytes >= PATH_MAX) return Errno(E2BIG);
-  container_core& core = *cont->root->core;
-  std::string buffer(buf, nbytes);
-  absl::MutexLock l(&core.container_mutex);
-  if (cont->removed()) return Errno(ENODEV);
-  bool strict = cont->root->flavour->strict_integer_writes;
-  switch (cft->private_) {
-    case FILE_TASKLIST:
-    case FILE_PROCS:
-      if (strict) {
-        UK_TRY(core.attach_task_by_pid_strict(cont, kernel_buffer(buf, nbytes),
-                                              cft->private_ == FILE_PROCS));
-      } else {
-        UK_TRY(core.attach_task_by_pid(cont, kernel_buffer(buf, nbytes)));
-      }
-      break;
-    case FILE_NOTIFY_ON_RELEASE:
-    case FILE_CLONE_CHILDREN: {
-      int bit = cft->private_ == FILE_CLONE_CHILDREN ? CONT_CLONE_CHILDREN : CONT_NOTIFY_ON_RELEASE;
-      unsigned long long val;
-      if (strict) {
-        UK_TRY(kstrtoull(kernel_buffer(buf, nbytes), &val));
-      } else {
-        val = simple_strtoull(kernel_buffer(buf, nbytes).c_str(), nullptr, 10);
-      }
-      if (bit == CONT_NOTIFY_ON_RELEASE) cont->clear_flag(CONT_RELEASABLE);
-      if (val != 0) {
-        cont->set_flag(bit);
-      } else {
-        cont->clear_flag(bit);
-      }
-      break;
-    }
-    case FILE_RELEASE_AGENT: {
-      if (strict) {
-        buffer = strstrip(kernel_buffer(buf, nbytes));  // cgroup_release_agent_write()
-      } else if (!buffer.empty() && buffer.back() == '\n') {
-        buffer.pop_back();
-      }
-      cont->root->release_agent_path = std::string(buffer.c_str());
-      break;
-    }
-    default:
-      return Errno(EINVAL);
-  }
-  return nbytes;
-}
+namespace {
 
 // The snapshot a reader of `tasks` sees: every thread id, ascending, taken at open.
 struct tasks_snapshot {
@@ -280,6 +107,8 @@ Errno container_pidlist_open(file& f, bool procs) {
   f.private_data = std::make_shared<tasks_snapshot>(tasks_snapshot{std::move(text)});
   return kOk;
 }
+
+}  // namespace
 
 Errno container_tasks_open(inode& i, file& f) { return container_pidlist_open(f, false); }
 Errno container_procs_open(inode& i, file& f) { return container_pidlist_open(f, true); }
@@ -316,71 +145,6 @@ ErrorOr<size_t> container_common_file_read(container* cont, const cftype* cft, f
       return Errno(EINVAL);
   }
   return container_read_string(s, buf, nbytes, ppos);
-}
-
-std::vector<cftype> make_base_files() {
-  std::vector<cftype> files(6);
-  files[0].name = "tasks";
-  files[0].private_ = FILE_TASKLIST;
-  files[0].open = container_tasks_open;
-  files[0].read = container_tasks_read;
-  files[0].write = container_common_file_write;
-  files[1].name = "notify_on_release";
-  files[1].private_ = FILE_NOTIFY_ON_RELEASE;
-  files[1].read = container_common_file_read;
-  files[1].write = container_common_file_write;
-  files[2].name = "releasable";
-  files[2].private_ = FILE_RELEASABLE;
-  files[2].read = container_common_file_read;
-  files[3].name = "cgroup.procs";
-  files[3].private_ = FILE_PROCS;
-  files[3].open = container_procs_open;
-  files[3].read = container_tasks_read;
-  files[3].write = container_common_file_write;
-  files[4].name = "cgroup.clone_children";
-  files[4].private_ = FILE_CLONE_CHILDREN;
-  files[4].read = container_common_file_read;
-  files[4].write = container_common_file_write;
-  files[5].name = "cgroup.sane_behavior";
-  files[5].private_ = FILE_SANE_BEHAVIOR;
-  files[5].read = container_common_file_read;
-  return files;
-}
-
-cftype make_release_agent_file() {
-  cftype cft;
-  cft.name = "release_agent";
-  cft.private_ = FILE_RELEASE_AGENT;
-  cft.read = container_common_file_read;
-  cft.write = container_common_file_write;
-  return cft;
-}
-
-}  // namespace
-
-namespace {
-
-const std::vector<cftype>& core_files() {
-  static const std::vector<cftype> files = make_base_files();
-  return files;
-}
-
-}  // namespace
-
-std::vector<const cftype*> container_base_files(const container_flavour& flavour) {
-  const std::vector<cftype>& f = core_files();
-  std::vector<const cftype*> out = {&f[0], &f[1]};
-  if (flavour.releasable_file) out.push_back(&f[2]);
-  if (flavour.procs_file) out.push_back(&f[3]);
-  if (flavour.clone_children_file) out.push_back(&f[4]);
-  return out;
-}
-
-std::vector<const cftype*> container_root_files(const container_flavour& flavour) {
-  static const cftype release_agent = make_release_agent_file();
-  std::vector<const cftype*> out = {&release_agent};
-  if (flavour.sane_behavior_file) out.push_back(&core_files()[5]);
-  return out;
 }
 
 const file_operations& container_file_operations() {

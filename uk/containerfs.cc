@@ -16,6 +16,7 @@
 #include "uk/container_files.h"
 #include "uk/containerfs_root.h"
 #include "uk/kernel.h"
+#include "uk/lib.h"
 #include "uk/task.h"
 #include "vfs/dentry.h"
 #include "vfs/file.h"
@@ -24,42 +25,6 @@
 #include "vfs/vfs.h"
 
 namespace uk {
-
-// The table of differences (see containerfs.h for each column).
-const container_flavour container_flavour_v10 = {
-    .fs_name = "container",
-    .proc_stats_name = "containers",
-    .proc_pid_name = "container",
-    .hierarchy_ids = false,
-    .prefix_subsys_files = false,
-    .v1_options = false,
-    .releasable_file = true,
-    .procs_file = false,
-    .clone_children_file = false,
-    .sane_behavior_file = false,
-    .inherit_flags = false,
-    .strict_integer_writes = false,
-    .root_mode = 0755,
-    .read_only_mode = false,
-    .kernfs_readdir_order = false,
-};
-const container_flavour container_flavour_cgroup = {
-    .fs_name = "cgroup",
-    .proc_stats_name = "cgroups",
-    .proc_pid_name = "cgroup",
-    .hierarchy_ids = true,
-    .prefix_subsys_files = true,
-    .v1_options = true,
-    .releasable_file = false,
-    .procs_file = true,
-    .clone_children_file = true,
-    .sane_behavior_file = true,
-    .inherit_flags = true,
-    .strict_integer_writes = true,
-    .root_mode = 0555,
-    .read_only_mode = true,
-    .kernfs_readdir_order = true,
-};
 
 namespace {
 
@@ -92,121 +57,13 @@ const cftype* __d_cft(const dentry* d) {
   return static_cast<const cftype*>(d->d_inode->i_private.get());
 }
 
-// --- Mount options ---
-
-namespace {
-
-// MAX_CGROUP_ROOT_NAMELEN
-constexpr size_t kMaxRootNameLen = 64;
-
-// cgroup1_parse_param() + check_cgroupfs_options().
-ErrorOr<containerfs_options> parse_cgroup_v1_options(const container_core& core, const char* data) {
-  containerfs_options opts;
-  bool all = false;
-  absl::string_view spec = data != nullptr ? absl::string_view(data) : "";
-  for (absl::string_view token : absl::StrSplit(spec, ',', absl::SkipEmpty())) {
-    absl::string_view key = token, value;
-    bool has_value = false;
-    if (size_t eq = token.find('='); eq != absl::string_view::npos) {
-      key = token.substr(0, eq);
-      value = token.substr(eq + 1);
-      has_value = true;
-    }
-    if (key == "none" && !has_value) {
-      opts.none = true;
-    } else if (key == "all" && !has_value) {
-      all = true;
-    } else if (key == "noprefix" && !has_value) {
-      opts.flags |= 1UL << ROOT_NOPREFIX;
-    } else if (key == "xattr" && !has_value) {
-      opts.flags |= 1UL << ROOT_XATTR;
-    } else if (key == "cpuset_v2_mode" && !has_value) {
-      opts.flags |= 1UL << ROOT_CPUSET_V2_MODE;
-    } else if (key == "favordynmods" && !has_value) {
-      opts.flags |= 1UL << ROOT_FAVOR_DYNMODS;
-    } else if (key == "clone_children" && !has_value) {
-      opts.clone_children = true;
-    } else if (key == "release_agent") {
-      if (!has_value || opts.release_agent) return Errno(EINVAL);
-      opts.release_agent = std::string(value.substr(0, PATH_MAX - 1));
-    } else if (key == "name") {
-      if (!has_value || opts.name || value.empty() || value.size() >= kMaxRootNameLen) {
-        return Errno(EINVAL);
-      }
-      for (char c : value) {
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') {
-          return Errno(EINVAL);
-        }
-      }
-      opts.name = std::string(value);
-    } else {
-      int i = 0;
-      for (; i < CONTAINER_SUBSYS_COUNT; i++) {
-        if (!has_value && token == core.subsys(i)->name) break;
-      }
-      if (i == CONTAINER_SUBSYS_COUNT) return Errno(EINVAL);
-      opts.subsys_bits |= 1UL << i;
-    }
-  }
-  if (!opts.subsys_bits && !opts.none && !opts.name) all = true;
-  if (all) {
-    if (opts.subsys_bits) return Errno(EINVAL);
-    opts.subsys_bits = (1UL << CONTAINER_SUBSYS_COUNT) - 1;
-  }
-  if (!opts.subsys_bits && !opts.name) return Errno(EINVAL);
-  if ((opts.flags & (1UL << ROOT_NOPREFIX)) && (opts.subsys_bits & ~(1UL << cpuset_subsys_id))) {
-    return Errno(EINVAL);
-  }
-  if (opts.subsys_bits && opts.none) return Errno(EINVAL);
-  return opts;
-}
-
-}  // namespace
-
-ErrorOr<containerfs_options> parse_containerfs_options(const container_core& core, const char* data,
-                                                       const container_flavour& flavour) {
-  if (flavour.v1_options) return parse_cgroup_v1_options(core, data);
-  containerfs_options opts;
-  // Debian's Abseil has its own string_view.
-  absl::string_view spec = data != nullptr ? absl::string_view(data) : "all";
-  for (absl::string_view token : absl::StrSplit(spec, ',')) {
-    if (token.empty()) return Errno(EINVAL);
-    if (token == "all") {
-      opts.subsys_bits = (1UL << CONTAINER_SUBSYS_COUNT) - 1;
-    } else if (token == "noprefix") {
-      opts.flags |= 1UL << ROOT_NOPREFIX;
-    } else if (token.substr(0, 14) == "release_agent=") {
-      if (opts.release_agent) return Errno(EINVAL);
-      // The patch copies at most PATH_MAX - 1 bytes.
-      opts.release_agent = std::string(token.substr(14, PATH_MAX - 1));
-    } else {
-      int i = 0;
-      for (; i < CONTAINER_SUBSYS_COUNT; i++) {
-        if (token == core.subsys(i)->name) break;
-      }
-      if (i == CONTAINER_SUBSYS_COUNT) return Errno(ENOENT);
-      opts.subsys_bits |= 1UL << i;
-    }
-  }
-  if (opts.subsys_bits == 0) return Errno(EINVAL);
-  return opts;
-}
-
 // --- Directory population ---
 
 Errno container_add_file(container* cont, container_subsys* ss, const cftype* cft) {
   dentry* dir = cont->dentry;
   containerfs_root* root = cont->root;
-  std::string name;
-  if (ss != nullptr && root->flavour->prefix_subsys_files &&
-      !(root->flags & (1UL << ROOT_NOPREFIX))) {
-    name = absl::StrCat(ss->name, ".");
-  }
-  name += (!root->flavour->prefix_subsys_files || cft->cgroup_name.empty()) ? cft->name
-                                                                            : cft->cgroup_name;
-  // cgroup_file_mode(): read-only files are 0444 in the cgroup flavour.
-  umode_t mode = root->flavour->read_only_mode && !cft->write && !cft->write_uint ? 0444 : 0644;
-  auto i = container_new_inode(dir->d_sb, S_IFREG | mode);
+  std::string name = root->flavour->file_name(*root, ss, *cft);
+  auto i = container_new_inode(dir->d_sb, S_IFREG | root->flavour->file_mode(*cft));
   i->i_fop = &container_file_operations();
   i->i_op = &container_file_inode_operations();
   // The cftype outlives the file: it belongs to the subsystem or the core.
@@ -225,8 +82,9 @@ Errno container_add_files(container* cont, container_subsys* ss, const std::vect
 }
 
 // container_populate_dir(): clears the files (not the child directories) and adds the
-// core's files, then each bound subsystem's, in subsys_list order. Errors are ignored
-// as in the patch: the directory is then partly filled.
+// core's files (the flavour's table; CFTYPE_ONLY_ON_ROOT ones at the top only), then
+// each bound subsystem's, in subsys_list order. Errors are ignored as in the patch:
+// the directory is then partly filled.
 static void container_populate_dir(container* cont) {
   dentry* dir = cont->dentry;
   {
@@ -240,14 +98,9 @@ static void container_populate_dir(container* cont) {
       }
     }
   }
-  const container_flavour& flavour = *cont->root->flavour;
-  for (const cftype* cft : container_base_files(flavour)) {
-    (void)container_add_file(cont, nullptr, cft);
-  }
-  if (cont->parent == nullptr) {
-    for (const cftype* cft : container_root_files(flavour)) {
-      (void)container_add_file(cont, nullptr, cft);
-    }
+  for (const cftype& cft : cont->root->flavour->files) {
+    if ((cft.flags & CFTYPE_ONLY_ON_ROOT) && cont->parent != nullptr) continue;
+    (void)container_add_file(cont, nullptr, &cft);
   }
   for (container_subsys* ss : cont->root->subsys_list) (void)ss->populate(cont);
 }
@@ -265,16 +118,13 @@ class container_dir_inode_operations final : public inode_operations {
 };
 
 const container_dir_inode_operations container_dir_iops;
-const simple_dir_operations container_dir_fops;
-const simple_dir_operations kernfs_dir_fops(kernfs_name_hash);
 
 std::shared_ptr<inode> container_new_dir_inode(super_block* sb, umode_t mode,
                                                std::shared_ptr<container> cont) {
   auto i = container_new_inode(sb, S_IFDIR | (mode & 07777));
   i->i_nlink = 2;
   i->i_op = &container_dir_iops;
-  bool kernfs = cont->root->flavour && cont->root->flavour->kernfs_readdir_order;
-  i->i_fop = kernfs ? &kernfs_dir_fops : &container_dir_fops;
+  i->i_fop = cont->root->flavour->dir_operations;
   i->i_private = std::move(cont);
   return i;
 }
@@ -285,8 +135,7 @@ Errno container_dir_inode_operations::mkdir(inode& dir, dentry& child, umode_t m
   container* parent = static_cast<container*>(dir.i_private.get());
   containerfs_root* root = parent->root;
   container_core& core = *root->core;
-  // cgroup_mkdir(): a newline in the name would break /proc/<pid>/cgroup.
-  if (root->flavour->v1_options && child.d_name.find('\n') != std::string::npos) {
+  if (root->flavour->reject_newline_in_name && child.d_name.find('\n') != std::string::npos) {
     return Errno(EINVAL);
   }
   auto cont = std::make_shared<container>();
@@ -305,9 +154,10 @@ Errno container_dir_inode_operations::mkdir(inode& dir, dentry& child, umode_t m
     css->container = cont.get();
     created.push_back(ss);
   }
-  if (root->flavour->inherit_flags) {
-    if (parent->notify_on_release()) cont->set_flag(CONT_NOTIFY_ON_RELEASE);
-    if (parent->test_flag(CONT_CLONE_CHILDREN)) cont->set_flag(CONT_CLONE_CHILDREN);
+  for (int bit : {CONT_NOTIFY_ON_RELEASE, CONT_CLONE_CHILDREN}) {
+    if ((root->flavour->inherited_flags & (1UL << bit)) && parent->test_flag(bit)) {
+      cont->set_flag(bit);
+    }
   }
   parent->children.push_front(cont.get());
   cont->sibling = parent->children.begin();
@@ -378,30 +228,16 @@ class container_super_operations final : public super_operations {
 };
 const container_super_operations container_sops;
 
-// container_remount(): same flags (noprefix) or EINVAL; rebind (EBUSY with children
-// or a subsystem bound elsewhere); a given release_agent= is stored even when the
-// rebind failed, as in the patch.
+// container_remount(): same flags (noprefix) or EINVAL, then the flavour's rule
+// (container_flavour::remount); on success the root directory is repopulated.
 Errno container_super_operations::remount_fs(super_block& sb, int* flags, const char* data) const {
   containerfs_root* root = sb_root(sb);
   container_core& core = *root->core;
   absl::MutexLock dl(&sb.s_root->d_inode->i_mutex);
   absl::MutexLock l(&core.container_mutex);
-  UK_ASSIGN_OR_RETURN(containerfs_options opts,
-                      parse_containerfs_options(core, data, *root->flavour));
+  UK_ASSIGN_OR_RETURN(containerfs_options opts, root->flavour->parse_options(core, data));
   if (opts.flags != root->flags) return Errno(EINVAL);
-  if (root->flavour->v1_options) {
-    // cgroup1_reconfigure(): no name change, nothing with children, and the agent
-    // only once the subsystems moved.
-    if (opts.name && *opts.name != root->name) return Errno(EINVAL);
-    if (!root->top_container.children.empty()) return Errno(EBUSY);
-    UK_TRY(core.rebind_subsystems(root, opts.subsys_bits));
-    if (opts.release_agent) root->release_agent_path = *opts.release_agent;
-    container_populate_dir(&root->top_container);
-    return kOk;
-  }
-  Errno err = core.rebind_subsystems(root, opts.subsys_bits);
-  if (opts.release_agent) root->release_agent_path = *opts.release_agent;
-  if (!err.ok()) return err;
+  UK_TRY(root->flavour->remount(core, root, opts));
   container_populate_dir(&root->top_container);
   return kOk;
 }
@@ -409,23 +245,7 @@ Errno container_super_operations::remount_fs(super_block& sb, int* flags, const 
 void container_super_operations::show_options(std::string& out, vfsmount& mnt) const {
   containerfs_root* root = sb_root(*mnt.mnt_sb);
   absl::MutexLock l(&root->core->container_mutex);
-  if (root->flavour->v1_options) {
-    // cgroup1_show_options(): subsystems in id order, then the flags, then name=.
-    for (auto it = root->subsys_list.rbegin(); it != root->subsys_list.rend(); ++it) {
-      absl::StrAppend(&out, ",", (*it)->name);
-    }
-  } else {
-    for (container_subsys* ss : root->subsys_list) absl::StrAppend(&out, ",", ss->name);
-  }
-  if (root->flags & (1UL << ROOT_NOPREFIX)) out += ",noprefix";
-  if (root->flags & (1UL << ROOT_XATTR)) out += ",xattr";
-  if (root->flags & (1UL << ROOT_CPUSET_V2_MODE)) out += ",cpuset_v2_mode";
-  if (root->flags & (1UL << ROOT_FAVOR_DYNMODS)) out += ",favordynmods";
-  if (!root->release_agent_path.empty()) {
-    absl::StrAppend(&out, ",release_agent=", root->release_agent_path);
-  }
-  if (root->top_container.test_flag(CONT_CLONE_CHILDREN)) out += ",clone_children";
-  if (!root->name.empty()) absl::StrAppend(&out, ",name=", root->name);
+  root->flavour->show_options(out, *root);
 }
 
 }  // namespace
@@ -435,12 +255,13 @@ void container_super_operations::show_options(std::string& out, vfsmount& mnt) c
 containerfs_type::containerfs_type(container_core& core, const container_flavour& flavour)
     : file_system_type(flavour.fs_name), core_(core), flavour_(flavour) {}
 
-// container_get_sb(): reuse the hierarchy with the same subsystems and flags, else
-// build one: bind the subsystems (EBUSY if any is bound elsewhere), link every
-// css_group to the new top container (so every task is in it), populate the root.
+// container_get_sb(): reuse the hierarchy the flavour's rule picks
+// (container_flavour::root_to_use), else build one: bind the subsystems (EBUSY if any is bound
+// elsewhere), link every css_group to the new top container (so every task is in it), populate the
+// root.
 ErrorOr<std::shared_ptr<super_block>> containerfs_type::get_sb(int flags, std::string_view dev_name,
                                                                const char* data) {
-  return get_sb_(flags, data, !flavour_.v1_options);
+  return get_sb_(flags, data, false);
 }
 
 ErrorOr<std::shared_ptr<super_block>> containerfs_type::get_sb_exact(int flags,
@@ -451,33 +272,11 @@ ErrorOr<std::shared_ptr<super_block>> containerfs_type::get_sb_exact(int flags,
 
 ErrorOr<std::shared_ptr<super_block>> containerfs_type::get_sb_(int flags, const char* data,
                                                                 bool exact_flags) {
-  UK_ASSIGN_OR_RETURN(containerfs_options opts, parse_containerfs_options(core_, data, flavour_));
+  UK_ASSIGN_OR_RETURN(containerfs_options opts, flavour_.parse_options(core_, data));
   absl::MutexLock l(&core_.container_mutex);
-  for (const auto& r : core_.roots) {
-    if (r.get() == core_.rootnode() || r->flavour != &flavour_) continue;
-    if (!flavour_.v1_options) {
-      // 2.6.24: the same subsystems and flags, else a new hierarchy.
-      if (r->subsys_bits == opts.subsys_bits && r->flags == opts.flags) {
-        return r->sb_owner;  // the new mount's release_agent= is ignored
-      }
-      continue;
-    }
-    // cgroup1_root_to_use(): a name= must match; then the subsystems, if any (or
-    // `none`) were asked for; other options of an existing hierarchy win.
-    bool name_match = false;
-    if (opts.name) {
-      if (*opts.name != r->name) continue;
-      name_match = true;
-    }
-    if ((opts.subsys_bits || opts.none) && opts.subsys_bits != r->subsys_bits) {
-      if (!name_match) continue;
-      return Errno(EBUSY);
-    }
-    if (exact_flags && r->flags != opts.flags) continue;
-    return r->sb_owner;
-  }
-  // A name= alone finds hierarchies but does not make one.
-  if (flavour_.v1_options && !opts.subsys_bits && !opts.none) return Errno(EINVAL);
+  UK_ASSIGN_OR_RETURN(containerfs_root * reuse,
+                      flavour_.root_to_use(core_, flavour_, opts, exact_flags));
+  if (reuse != nullptr) return reuse->sb_owner;
   auto root = std::make_shared<containerfs_root>();
   root->core = &core_;
   root->flags = opts.flags;
@@ -540,17 +339,6 @@ ErrorOr<std::shared_ptr<super_block>> cpuset_fs_type::get_sb(int flags, std::str
   if (cgroup == nullptr) return Errno(ENODEV);
   static constexpr char kOptions[] = "cpuset,noprefix,release_agent=/sbin/cpuset_release_agent";
   return cgroup->get_sb_exact(flags, dev_name, kOptions);
-}
-
-// init_name_hash(NULL), partial_name_hash per byte, end_name_hash (hash_long(h, 32):
-// the top half of h * GOLDEN_RATIO_64), then kernfs's reserved values avoided.
-uint32_t kernfs_name_hash(std::string_view name) {
-  uint64_t hash = 0;
-  for (unsigned char c : name) hash = (hash + (uint64_t{c} << 4) + (c >> 4)) * 11;
-  uint32_t h = static_cast<uint32_t>((hash * 0x61C8864680B583EBull) >> 32) & 0x7fffffffU;
-  if (h < 2) h += 2;
-  if (h >= 0x7fffffffU) h = 0x7fffffffU - 1;
-  return h;
 }
 
 }  // namespace uk

@@ -37,7 +37,8 @@ struct containerfs_root {
   int number_of_containers = 1;
   unsigned long flags = 0;         // ROOT_NOPREFIX
   std::string release_agent_path;  // at most PATH_MAX - 1 bytes; empty by default
-  // Which mount flavour made it: "container" (V10 names) or "cgroup" (prefixed names).
+  // The mount flavour that made it (uk/container_flavour.h), fixed at mount: every
+  // flavour-dependent answer for this hierarchy comes from this table.
   const struct container_flavour* flavour = nullptr;
   // The cgroup v1 flavour's extras: the hierarchy id shown in /proc/cgroups and
   // /proc/<pid>/cgroup (0 for the dummy hierarchy; never reused, as the host's cyclic

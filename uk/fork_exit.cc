@@ -9,9 +9,14 @@ namespace uk {
 
 // The child shares its parent's css_group.
 void container_core::container_fork(task_struct* parent, task_struct* child) {
-  absl::MutexLock l(&parent->alloc_lock);
-  child->containers = parent->containers;
-  get_css_group(child->containers);
+  css_group* cg;
+  {
+    absl::MutexLock l(&parent->alloc_lock);
+    cg = parent->containers;
+    get_css_group(cg);  // under the parent's lock: attach cannot drop it meanwhile
+  }
+  absl::MutexLock l(&child->alloc_lock);
+  child->containers = cg;
   child->cg_list_linked = false;
 }
 

@@ -233,17 +233,7 @@ void kernel::do_exec(task_struct* tsk, std::string_view filename) {
   // uk-run's one table: it stands for the host's open FUSE files, which the host keeps
   // across exec (the bridge never opens close-on-exec), harness/README.md.
   if (tsk->files && !tsk->real && tsk->files.use_count() > 1) tsk->files = tsk->files->copy();
-  if (tsk->files) {
-    absl::MutexLock l(&tsk->files->file_lock);
-    auto& fds = tsk->files->fd;
-    auto& cloexec = tsk->files->close_on_exec;
-    for (size_t fd = 0; fd < fds.size() && fd < cloexec.size(); fd++) {
-      if (cloexec[fd]) {
-        fds[fd].reset();
-        cloexec[fd] = false;
-      }
-    }
-  }
+  if (tsk->files) tsk->files->do_close_on_exec();
 }
 
 void kernel::do_exit(task_struct* tsk, int exit_code) {

@@ -7,9 +7,10 @@
 // do_exit / release_task, which call into the container core as copy_process(),
 // do_execve() and do_exit() do.
 //
-// Lock order: tasklist_lock is taken before container_core's locks only by
-// find_task_by_pid()'s callers that already hold container_mutex (the tasks write);
-// do_fork/do_exit take tasklist_lock alone, briefly.
+// Locks: tasklist_lock guards the task table; it nests inside container_mutex (the
+// tasks write looks pids up under it) and outside css_group_lock (the invariant
+// checker); do_fork and release_task take it alone, briefly. work_lock_ and
+// helper_lock_ are leaves. The whole tree is in uk/container_core.h.
 #pragma once
 
 #include <sys/types.h>

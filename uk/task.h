@@ -2,14 +2,17 @@
 // pid/tid). The fields the patch uses keep its names: containers (the css_group),
 // cg_list, flags (PF_EXITING), uid/euid/suid, cpus_allowed.
 //
-// Locking: alloc_lock (task_lock()) guards writing `containers`; cg_list is guarded
-// by container_core::css_group_lock. See uk/container_core.h for the order.
+// Locking: alloc_lock (task_lock()) guards `containers` and the task's place on its
+// css_group's list (cg_list, cg_list_linked), which are written with
+// container_core::css_group_lock held too; `flags` and `zombie` are atomics written
+// under alloc_lock / once. See uk/container_core.h for the lock order.
 #pragma once
 
 #include <sched.h>
 #include <sys/types.h>
 #include <time.h>
 
+#include <atomic>
 #include <cstdint>
 #include <list>
 #include <string>
@@ -42,12 +45,21 @@ inline uint64_t monotonic_ns() {
 }
 
 struct task_struct : vfs_task {
-  pid_t tgid = 0;       // thread group (process) id
-  pid_t ppid = 0;       // the parent's pid (0 for init); not a pointer:
-                        // a parent may be reaped before its children
-  std::string comm;     // at most TASK_COMM_LEN - 1 bytes
-  unsigned flags = 0;   // PF_*
-  bool zombie = false;  // exited, not yet reaped (release_task)
+  pid_t tgid = 0;    // thread group (process) id
+  pid_t ppid = 0;    // the parent's pid (0 for init); not a pointer:
+                     // a parent may be reaped before its children
+  std::string comm;  // at most TASK_COMM_LEN - 1 bytes
+  // PF_*. Written under alloc_lock: do_exit sets PF_EXITING once under it, so attach's
+  // check and its swap of `containers`, under the same lock, happen wholly before or
+  // after. Atomic so lock-free readers (sched snapshots, uk-run's filters, the
+  // invariant checker) read it without a data race.
+  std::atomic<unsigned> flags = 0;
+  // Exited, not yet reaped (release_task). Set once, by do_exit after PF_EXITING and
+  // the exit hooks; read without a lock by lookups that skip zombies (the tasks write,
+  // thread_group, /proc). A reader that still sees false meets PF_EXITING under
+  // alloc_lock next (attach: ESRCH). Atomic: do_exit runs on uk-run's tracker thread
+  // while a FUSE thread writes `tasks`.
+  std::atomic<bool> zombie = false;
   int exit_code = 0;
   bool real = false;  // mirrors a host thread with this pid
   uint64_t start_time_ns = 0;
@@ -58,16 +70,27 @@ struct task_struct : vfs_task {
   cpumask_t cpus_allowed;
   nodemask_t mems_allowed;
 
-  // Container membership (V10: task_struct.containers / cg_list).
-  css_group* containers = nullptr;
-  std::list<task_struct*>::iterator cg_list;
-  bool cg_list_linked = false;
-
-  // task_lock(): guards writing `containers`.
+  // task_lock() (the patch's task->alloc_lock). Nests inside
+  // container_core::css_group_lock.
   absl::Mutex alloc_lock;
+
+  // Container membership (V10: task_struct.containers / cg_list): the css_group the
+  // task holds a reference on, and its node on that group's task list. Changed only by
+  // attach (under container_mutex) and exit, both also holding css_group_lock.
+  css_group* containers ABSL_GUARDED_BY(alloc_lock) = nullptr;
+  std::list<task_struct*>::iterator cg_list ABSL_GUARDED_BY(alloc_lock);
+  bool cg_list_linked ABSL_GUARDED_BY(alloc_lock) = false;
 
   bool is_thread_group_leader() const { return pid == tgid; }
 };
+
+// task_css_set(): the task's css_group, read under its task_lock. The pointer stays
+// valid only while the caller keeps the task from being attached or exiting (e.g.
+// under container_mutex for attach, or as the task itself).
+inline css_group* task_css_group(task_struct* t) {
+  absl::MutexLock l(&t->alloc_lock);
+  return t->containers;
+}
 
 // The task a system call runs for, as a task_struct.
 inline task_struct* current_task() { return static_cast<task_struct*>(current()); }

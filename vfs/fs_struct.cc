@@ -57,4 +57,14 @@ std::shared_ptr<file> files_struct::fd_remove(int n) {
   return std::move(fd[n]);
 }
 
+void files_struct::do_close_on_exec() {
+  std::vector<std::shared_ptr<file>> closed;
+  {
+    absl::MutexLock l(&file_lock);
+    for (int n = 0; n < static_cast<int>(fd.size()); n++) {
+      if (close_on_exec[n]) closed.push_back(fd_remove(n));
+    }
+  }
+}
+
 }  // namespace uk

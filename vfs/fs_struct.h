@@ -43,6 +43,9 @@ struct files_struct {
   // Empties slot `fd` and returns what it held (null if nothing). The caller drops it
   // after releasing file_lock, so release() never runs under the lock.
   std::shared_ptr<file> fd_remove(int fd) ABSL_EXCLUSIVE_LOCKS_REQUIRED(file_lock);
+  // do_close_on_exec(): closes every close-on-exec slot (exec). The files are dropped
+  // after file_lock is released.
+  void do_close_on_exec() ABSL_LOCKS_EXCLUDED(file_lock);
 };
 
 }  // namespace uk

@@ -18,6 +18,7 @@
 #include "tests/util/file_helpers.h"
 #include "uk/containerfs.h"
 #include "uk/kernel.h"
+#include "uk/lib.h"
 #include "uk/task.h"
 #include "vfs/syscalls.h"
 #include "vfs/vfs.h"
@@ -240,6 +241,37 @@ TEST_F(CgroupV1Test, CgroupProcsMovesTheWholeThreadGroup) {
   EXPECT_THAT(read("/cg/cgroup.procs"), HasSubstr(std::to_string(other.pid) + "\n"));
 }
 
+// cgroup_migrate_execute(): every thread passes can_attach before any moves. The cpu
+// subsystem refuses a real-time thread (cpu_cgroup_can_attach); when the process's third
+// thread is one, the write fails with its EINVAL and no thread has moved.
+TEST_F(CgroupV1Test, CgroupProcsMovesNoThreadWhenALaterOneIsVetoed) {
+  ASSERT_EQ(mount("/cg", "cpu"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/cg/a", 0755), 0);
+  constexpr unsigned long kThread =
+      CLONE_THREAD | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND;
+  task_struct& p = spawn(init());
+  task_struct& th1 = spawn(p, kThread);
+  task_struct& th2 = spawn(p, kThread);
+  th2.policy = SCHED_FIFO;
+  container_core& core = k_->containers();
+  auto path_of = [&core](task_struct& t) {
+    absl::MutexLock l(&core.container_mutex);
+    return core.container_path(core.task_container(&t, cpu_subsys_id)).value();
+  };
+  EXPECT_EQ(write("/cg/a/cgroup.procs", std::to_string(p.pid)), -EINVAL);
+  EXPECT_EQ(path_of(p), "/");
+  EXPECT_EQ(path_of(th1), "/");
+  EXPECT_EQ(path_of(th2), "/");
+  EXPECT_EQ(read("/cg/a/tasks"), "");
+  // Once the third thread is an ordinary one, the whole process moves.
+  th2.policy = SCHED_OTHER;
+  EXPECT_EQ(write("/cg/a/cgroup.procs", std::to_string(th2.pid)),
+            static_cast<long>(std::to_string(th2.pid).size()));
+  EXPECT_EQ(path_of(p), "/a");
+  EXPECT_EQ(path_of(th1), "/a");
+  EXPECT_EQ(path_of(th2), "/a");
+}
+
 // A subsystem-less hierarchy tells its containers apart by the css_group's `named`
 // entries: tasks in different named containers never share a group's membership.
 TEST_F(CgroupV1Test, NamedHierarchiesKeepPerTaskMembership) {
@@ -259,10 +291,10 @@ TEST_F(CgroupV1Test, NamedHierarchiesKeepPerTaskMembership) {
   EXPECT_EQ(read("/n/a/tasks"), p1 + "\n");
   EXPECT_EQ(read("/n/b/tasks"), p2 + "\n");
   EXPECT_EQ(read("/m/x/tasks"), p1 + "\n");
-  EXPECT_NE(t1.containers, t2.containers);
+  EXPECT_NE(task_css_group(&t1), task_css_group(&t2));
   // A child inherits every membership, named ones included.
   task_struct& c1 = spawn(t1);
-  EXPECT_EQ(c1.containers, t1.containers);
+  EXPECT_EQ(task_css_group(&c1), task_css_group(&t1));
   EXPECT_THAT(read("/m/x/tasks"), HasSubstr(std::to_string(c1.pid)));
   // /proc/<pid>/cgroup: newest hierarchy first, "id:names:path".
   std::string cg = read("/proc/" + p1 + "/cgroup");
@@ -280,7 +312,7 @@ TEST_F(CgroupV1Test, NamedHierarchiesKeepPerTaskMembership) {
   ASSERT_GT(write("/m/tasks", p1), 0);
   ASSERT_GT(write("/m/tasks", std::to_string(c1.pid)), 0);
   task_struct& fresh = spawn(init());
-  EXPECT_EQ(t1.containers, fresh.containers);
+  EXPECT_EQ(task_css_group(&t1), task_css_group(&fresh));
   // The zombie is at every root.
   k_->do_exit(&t2, 0);
   EXPECT_THAT(k_->containers().proc_container_show(&t2, true), HasSubstr(":name=n:/\n"));

@@ -47,10 +47,7 @@ TEST_F(DebugTest, Row111_RootTaskcountAtLeastTasksLines) {
 
 TEST_F(DebugTest, CurrentCssGroup) {
   uint64_t addr = std::stoull(read("/d/current_css_group"));
-  {
-    absl::MutexLock l(&init().alloc_lock);
-    EXPECT_EQ(addr, reinterpret_cast<uintptr_t>(init().containers));
-  }
+  EXPECT_EQ(addr, reinterpret_cast<uintptr_t>(task_css_group(&init())));
   // init plus the children sharing its group.
   spawn();
   EXPECT_GE(std::stoull(read("/d/current_css_group_refcount")), 2u);

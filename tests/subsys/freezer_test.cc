@@ -65,6 +65,19 @@ TEST_F(FreezerTest, NotOnRootAndParsing) {
   EXPECT_EQ(read("/f/a/state"), "THAWED\n");
 }
 
+// freezer_write() compares strstrip(buf) of the NUL-terminated copy: the kernel's
+// isspace (0xa0 too) and an embedded NUL end the word.
+TEST_F(FreezerTest, StateIsTheStrippedCString) {
+  ASSERT_EQ(mkdir("/f/a"), 0);
+  EXPECT_EQ(write("/f/a/state",
+                  "\xa0"
+                  "FROZEN\v"),
+            8);
+  EXPECT_EQ(read("/f/a/state"), "FROZEN\n");
+  EXPECT_EQ(write("/f/a/state", std::string("THAWED\0junk", 11)), 11);
+  EXPECT_EQ(read("/f/a/state"), "THAWED\n");
+}
+
 TEST_F(FreezerTest, FreezesTheSubtreeAndThaws) {
   ASSERT_EQ(mkdir("/f/a"), 0);
   ASSERT_EQ(mkdir("/f/a/b"), 0);

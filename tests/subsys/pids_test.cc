@@ -39,6 +39,22 @@ TEST_F(PidsTest, FilesNotOnRootMaxParsing) {
   EXPECT_EQ(read("/p/a/max"), "max\n");
 }
 
+// pids_max_write() parses with kstrtoll(strstrip(buf), 0): the base is detected, the
+// overflow is ERANGE, white space around the number is dropped.
+TEST_F(PidsTest, MaxIsKstrtollOfTheStrippedBuffer) {
+  ASSERT_EQ(mkdir("/p/a"), 0);
+  EXPECT_EQ(write("/p/a/max", "0x10"), 4);
+  EXPECT_EQ(read("/p/a/max"), "16\n");
+  EXPECT_EQ(write("/p/a/max", " 010\t\n"), 6);
+  EXPECT_EQ(read("/p/a/max"), "8\n");
+  EXPECT_EQ(write("/p/a/max", "+3"), 2);
+  EXPECT_EQ(read("/p/a/max"), "3\n");
+  EXPECT_EQ(write("/p/a/max", "99999999999999999999"), -ERANGE);
+  EXPECT_EQ(write("/p/a/max", "08"), -EINVAL);
+  EXPECT_EQ(write("/p/a/max", " max\n"), 5);
+  EXPECT_EQ(read("/p/a/max"), "max\n");
+}
+
 TEST_F(PidsTest, CurrentIsHierarchicalAndForkIsRefusedAtTheLimit) {
   ASSERT_EQ(mkdir("/p/a"), 0);
   ASSERT_EQ(mkdir("/p/a/b"), 0);

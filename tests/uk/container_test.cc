@@ -773,7 +773,7 @@ TEST_F(ContainerTest, ExitAndReapLeaveNoReferenceOnInitCssGroup) {
   for (int i = 0; i < 100; i++) {
     task_struct& t = spawn(init());
     k().do_exit(&t, 0);
-    EXPECT_EQ(t.containers, init_cg);
+    EXPECT_EQ(task_css_group(&t), init_cg);
     k().release_task(&t);
   }
   EXPECT_EQ(init_cg->ref.load(), before);

@@ -81,7 +81,7 @@ TEST_F(InvariantsTest, SubsystemlessHierarchyStaysConsistent) {
 TEST_F(InvariantsTest, ReportsAnExtraCssGroupReference) {
   ASSERT_EQ(mount("/a", "cpuset"), 0);
   task_struct& t = spawn(init());
-  css_group* cg = t.containers;
+  css_group* cg = task_css_group(&t);
   cg->ref++;
   EXPECT_THAT(check_invariants(k()), Contains(HasSubstr("references exist")));
   // A fork in flight may hold one: tolerated unless quiescent.
@@ -105,6 +105,7 @@ TEST_F(InvariantsTest, ReportsATaskMissingFromItsList) {
   task_struct& t = spawn(init());
   {
     absl::MutexLock l(&k().containers().css_group_lock);
+    absl::MutexLock tl(&t.alloc_lock);
     t.containers->tasks.erase(t.cg_list);
     t.cg_list_linked = false;
   }
@@ -120,7 +121,7 @@ TEST_F(InvariantsTest, ReportsATaskInTwoContainersOfOneHierarchy) {
   task_struct& t = spawn(init());
   ASSERT_EQ(write_file(init(), "/a/x/tasks", std::to_string(t.pid)), 1);
   // Forge the group's cpu state back to the root's: cpuset says /x, cpu says /.
-  css_group* cg = t.containers;
+  css_group* cg = task_css_group(&t);
   container_subsys_state* saved = cg->subsys[cpu_subsys_id];
   cg->subsys[cpu_subsys_id] = k().containers().init_css_group()->subsys[cpu_subsys_id];
   EXPECT_THAT(check_invariants(k(), {.read_tasks_files = false}),
@@ -179,6 +180,7 @@ TEST_F(InvariantsTest, CheckTaskReportsATaskMissingFromItsList) {
   task_struct& t = spawn(init());
   {
     absl::MutexLock l(&k().containers().css_group_lock);
+    absl::MutexLock tl(&t.alloc_lock);
     t.containers->tasks.erase(t.cg_list);
     t.cg_list_linked = false;
   }
@@ -192,7 +194,7 @@ TEST_F(InvariantsTest, CheckTaskReportsACssOfAnotherHierarchy) {
   ASSERT_EQ(sys_mkdir(init(), "/a/x", 0755), 0);
   task_struct& t = spawn(init());
   ASSERT_EQ(write_file(init(), "/a/x/tasks", std::to_string(t.pid)), 1);
-  css_group* cg = t.containers;
+  css_group* cg = task_css_group(&t);
   // cpu's css in cpuset's slot: a container of the right hierarchy, the wrong state.
   container_subsys_state* saved = cg->subsys[cpuset_subsys_id];
   cg->subsys[cpuset_subsys_id] = cg->subsys[cpu_subsys_id];
@@ -206,7 +208,7 @@ TEST_F(InvariantsTest, CheckTaskReportsACssOfAnotherHierarchy) {
 TEST_F(InvariantsTest, CheckTaskReportsAMissingLinkAndAZeroRef) {
   ASSERT_EQ(mount("/a", "cpuset"), 0);
   task_struct& t = spawn(init());
-  css_group* cg = t.containers;
+  css_group* cg = task_css_group(&t);
   int ref = cg->ref.load();
   cg->ref = 0;
   EXPECT_THAT(check_task(k(), &t), Contains(HasSubstr("its css_group has ref 0")));

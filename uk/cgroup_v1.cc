@@ -1,0 +1,273 @@
+// The `-t cgroup` flavour: cgroup v1 as Linux 6.x implements it (kernel/cgroup/
+// cgroup-v1.c): its mount options (cgroup1_parse_param + check_cgroupfs_options, the
+// reuse rule of cgroup1_root_to_use, cgroup1_reconfigure, cgroup1_show_options), its
+// cgroup1_base_files[] and their write side, prefixed file names and modes, kstrtoull
+// integer writes and kernfs's readdir order, gathered in container_flavour_cgroup at the
+// bottom.
+#include <cctype>
+#include <climits>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "uk/container_core.h"
+#include "uk/container_files.h"
+#include "uk/container_flavour.h"
+#include "uk/containerfs.h"
+#include "uk/containerfs_root.h"
+#include "uk/lib.h"
+
+namespace uk {
+
+namespace {
+
+// MAX_CGROUP_ROOT_NAMELEN
+constexpr size_t kMaxRootNameLen = 64;
+
+// cgroup1_parse_param() + check_cgroupfs_options(): empty tokens skipped; unknown
+// option or subsystem EINVAL; name= of [A-Za-z0-9_.-], 1..63 bytes, once; no
+// subsystem, no `none` and no name= means all; `all` with a subsystem, `none` with a
+// subsystem, neither subsystem nor name, or noprefix with anything but cpuset: EINVAL.
+ErrorOr<containerfs_options> cgroup1_parse_options(const container_core& core, const char* data) {
+  containerfs_options opts;
+  bool all = false;
+  absl::string_view spec = data != nullptr ? absl::string_view(data) : "";
+  for (absl::string_view token : absl::StrSplit(spec, ',', absl::SkipEmpty())) {
+    absl::string_view key = token, value;
+    bool has_value = false;
+    if (size_t eq = token.find('='); eq != absl::string_view::npos) {
+      key = token.substr(0, eq);
+      value = token.substr(eq + 1);
+      has_value = true;
+    }
+    if (key == "none" && !has_value) {
+      opts.none = true;
+    } else if (key == "all" && !has_value) {
+      all = true;
+    } else if (key == "noprefix" && !has_value) {
+      opts.flags |= 1UL << ROOT_NOPREFIX;
+    } else if (key == "xattr" && !has_value) {
+      opts.flags |= 1UL << ROOT_XATTR;
+    } else if (key == "cpuset_v2_mode" && !has_value) {
+      opts.flags |= 1UL << ROOT_CPUSET_V2_MODE;
+    } else if (key == "favordynmods" && !has_value) {
+      opts.flags |= 1UL << ROOT_FAVOR_DYNMODS;
+    } else if (key == "clone_children" && !has_value) {
+      opts.clone_children = true;
+    } else if (key == "release_agent") {
+      if (!has_value || opts.release_agent) return Errno(EINVAL);
+      opts.release_agent = std::string(value.substr(0, PATH_MAX - 1));
+    } else if (key == "name") {
+      if (!has_value || opts.name || value.empty() || value.size() >= kMaxRootNameLen) {
+        return Errno(EINVAL);
+      }
+      for (char c : value) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') {
+          return Errno(EINVAL);
+        }
+      }
+      opts.name = std::string(value);
+    } else {
+      int i = 0;
+      for (; i < CONTAINER_SUBSYS_COUNT; i++) {
+        if (!has_value && token == core.subsys(i)->name) break;
+      }
+      if (i == CONTAINER_SUBSYS_COUNT) return Errno(EINVAL);
+      opts.subsys_bits |= 1UL << i;
+    }
+  }
+  if (!opts.subsys_bits && !opts.none && !opts.name) all = true;
+  if (all) {
+    if (opts.subsys_bits) return Errno(EINVAL);
+    opts.subsys_bits = (1UL << CONTAINER_SUBSYS_COUNT) - 1;
+  }
+  if (!opts.subsys_bits && !opts.name) return Errno(EINVAL);
+  if ((opts.flags & (1UL << ROOT_NOPREFIX)) && (opts.subsys_bits & ~(1UL << cpuset_subsys_id))) {
+    return Errno(EINVAL);
+  }
+  if (opts.subsys_bits && opts.none) return Errno(EINVAL);
+  return opts;
+}
+
+// cgroup1_root_to_use(): a name= must match; then the subsystems, if any (or `none`)
+// were asked for; other options of an existing hierarchy win (the legacy cpuset type
+// asks for exactly its flags). A name match with other subsystems is EBUSY; a name=
+// alone finds hierarchies but does not make one (EINVAL).
+ErrorOr<containerfs_root*> cgroup1_root_to_use(container_core& core,
+                                               const container_flavour& flavour,
+                                               const containerfs_options& opts, bool exact_flags)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(core.container_mutex) {
+  for (const auto& r : core.roots) {
+    if (r->flavour != &flavour) continue;
+    bool name_match = false;
+    if (opts.name) {
+      if (*opts.name != r->name) continue;
+      name_match = true;
+    }
+    if ((opts.subsys_bits || opts.none) && opts.subsys_bits != r->subsys_bits) {
+      if (!name_match) continue;
+      return Errno(EBUSY);
+    }
+    if (exact_flags && r->flags != opts.flags) continue;
+    return r.get();
+  }
+  if (!opts.subsys_bits && !opts.none) return Errno(EINVAL);
+  return nullptr;
+}
+
+// cgroup1_reconfigure(): no name change, nothing with children, and the agent only
+// once the subsystems moved.
+Errno cgroup1_reconfigure(container_core& core, containerfs_root* root,
+                          const containerfs_options& opts)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(core.container_mutex) {
+  if (opts.name && *opts.name != root->name) return Errno(EINVAL);
+  if (!root->top_container.children.empty()) return Errno(EBUSY);
+  UK_TRY(core.rebind_subsystems(root, opts.subsys_bits));
+  if (opts.release_agent) root->release_agent_path = *opts.release_agent;
+  return kOk;
+}
+
+// cgroup1_show_options(): subsystems in id order, then the flags, release_agent=,
+// clone_children and name=.
+void cgroup1_show_options(std::string& out, const containerfs_root& root) {
+  for (auto it = root.subsys_list.rbegin(); it != root.subsys_list.rend(); ++it) {
+    absl::StrAppend(&out, ",", (*it)->name);
+  }
+  if (root.flags & (1UL << ROOT_NOPREFIX)) out += ",noprefix";
+  if (root.flags & (1UL << ROOT_XATTR)) out += ",xattr";
+  if (root.flags & (1UL << ROOT_CPUSET_V2_MODE)) out += ",cpuset_v2_mode";
+  if (root.flags & (1UL << ROOT_FAVOR_DYNMODS)) out += ",favordynmods";
+  if (!root.release_agent_path.empty()) {
+    absl::StrAppend(&out, ",release_agent=", root.release_agent_path);
+  }
+  if (root.top_container.test_flag(CONT_CLONE_CHILDREN)) out += ",clone_children";
+  if (!root.name.empty()) absl::StrAppend(&out, ",name=", root.name);
+}
+
+// cgroup_file_name(): "<subsys>.<name>" unless mounted noprefix; the 2.6.24 name where
+// it differs from V10's (cftype::cgroup_name).
+std::string cgroup_file_name(const containerfs_root& root, const container_subsys* ss,
+                             const cftype& cft) {
+  std::string name;
+  if (ss != nullptr && !(root.flags & (1UL << ROOT_NOPREFIX))) name = absl::StrCat(ss->name, ".");
+  return name + (cft.cgroup_name.empty() ? cft.name : cft.cgroup_name);
+}
+
+// cgroup_file_mode(): a file without a write handler is read-only.
+umode_t cgroup_file_mode(const cftype& cft) { return !cft.write && !cft.write_uint ? 0444 : 0644; }
+
+// cgroup_file_write() of a write_u64 file: kstrtoull(buf, 0).
+ErrorOr<unsigned long long> cgroup_parse_write_uint(const char* buf, size_t nbytes) {
+  unsigned long long val;
+  UK_TRY(kstrtoull(kernel_copy(buf, nbytes).c_str(), 0, &val));
+  return val;
+}
+
+// The core's writes: E2BIG at PATH_MAX, ENODEV once removed, under container_mutex.
+// tasks / cgroup.procs: cgroup1_tasks_write / cgroup1_procs_write (kstrtoint of the
+// stripped buffer); notify_on_release / cgroup.clone_children: write_u64 (kstrtoull);
+// release_agent: cgroup_release_agent_write (strstrip).
+ErrorOr<size_t> cgroup1_common_file_write(container* cont, const cftype* cft, file& f,
+                                          const char* buf, size_t nbytes, loff_t* ppos) {
+  if (nbytes >= PATH_MAX) return Errno(E2BIG);
+  std::string buffer = kernel_copy(buf, nbytes);
+  container_core& core = *cont->root->core;
+  absl::MutexLock l(&core.container_mutex);
+  if (cont->removed()) return Errno(ENODEV);
+  switch (cft->private_) {
+    case FILE_TASKLIST:
+    case FILE_PROCS:
+      UK_TRY(core.attach_task_by_pid_strict(cont, buffer, cft->private_ == FILE_PROCS));
+      break;
+    case FILE_NOTIFY_ON_RELEASE:
+    case FILE_CLONE_CHILDREN: {
+      int bit = cft->private_ == FILE_CLONE_CHILDREN ? CONT_CLONE_CHILDREN : CONT_NOTIFY_ON_RELEASE;
+      unsigned long long val;
+      UK_TRY(kstrtoull(buffer.c_str(), 0, &val));
+      if (bit == CONT_NOTIFY_ON_RELEASE) cont->clear_flag(CONT_RELEASABLE);
+      if (val != 0) {
+        cont->set_flag(bit);
+      } else {
+        cont->clear_flag(bit);
+      }
+      break;
+    }
+    case FILE_RELEASE_AGENT:
+      cont->root->release_agent_path = strstrip(buffer.c_str());
+      break;
+    default:
+      return Errno(EINVAL);
+  }
+  return nbytes;
+}
+
+// cgroup1_base_files[].
+const cftype cgroup1_base_files[] = {
+    {
+        .name = "cgroup.procs",
+        .private_ = FILE_PROCS,
+        .open = container_procs_open,
+        .read = container_tasks_read,
+        .write = cgroup1_common_file_write,
+    },
+    {
+        .name = "cgroup.clone_children",
+        .private_ = FILE_CLONE_CHILDREN,
+        .read = container_common_file_read,
+        .write = cgroup1_common_file_write,
+    },
+    {
+        .name = "cgroup.sane_behavior",
+        .private_ = FILE_SANE_BEHAVIOR,
+        .flags = CFTYPE_ONLY_ON_ROOT,
+        .read = container_common_file_read,
+    },
+    {
+        .name = "tasks",
+        .private_ = FILE_TASKLIST,
+        .open = container_tasks_open,
+        .read = container_tasks_read,
+        .write = cgroup1_common_file_write,
+    },
+    {
+        .name = "notify_on_release",
+        .private_ = FILE_NOTIFY_ON_RELEASE,
+        .read = container_common_file_read,
+        .write = cgroup1_common_file_write,
+    },
+    {
+        .name = "release_agent",
+        .private_ = FILE_RELEASE_AGENT,
+        .flags = CFTYPE_ONLY_ON_ROOT,
+        .read = container_common_file_read,
+        .write = cgroup1_common_file_write,
+    },
+};
+
+// Tools depend on kernfs's order (libcgroup's cgget keeps the result of the last
+// entry).
+const simple_dir_operations kernfs_dir_operations(kernfs_name_hash);
+
+}  // namespace
+
+const container_flavour container_flavour_cgroup = {
+    .fs_name = "cgroup",
+    .proc_stats_name = "cgroups",
+    .proc_pid_name = "cgroup",
+    .hierarchy_ids = true,
+    .parse_options = cgroup1_parse_options,
+    .root_to_use = cgroup1_root_to_use,
+    .remount = cgroup1_reconfigure,
+    .show_options = cgroup1_show_options,
+    .root_mode = 0555,  // kernfs makes a hierarchy's root 0555
+    .dir_operations = &kernfs_dir_operations,
+    .reject_newline_in_name = true,  // it would break /proc/<pid>/cgroup
+    // cgroup_create() copies notify_on_release and clone_children (2.6.26+).
+    .inherited_flags = (1UL << CONT_NOTIFY_ON_RELEASE) | (1UL << CONT_CLONE_CHILDREN),
+    .files = cgroup1_base_files,
+    .file_name = cgroup_file_name,
+    .file_mode = cgroup_file_mode,
+    .parse_write_uint = cgroup_parse_write_uint,
+};
+
+}  // namespace uk

@@ -1,0 +1,78 @@
+// A mount flavour of the container filesystem: everything that differs between
+// `-t container` (the patch, with 2.6.24 answers where V10 is unknown; uk/container_v10.cc)
+// and `-t cgroup` (cgroup v1 as Linux 6.x implements it; uk/cgroup_v1.cc).
+//
+// containerfs_type holds one flavour; a mount stores it in containerfs_root::flavour
+// and every later call goes through that table, so the code shared by both flavours
+// never asks which one it serves. Each flavour's file defines its table with every
+// entry named, beside the functions it points to: one flavour's behaviour is read in
+// one file.
+#pragma once
+
+#include <span>
+#include <string>
+
+#include "uk/cftype.h"
+#include "vfs/errno.h"
+#include "vfs/file.h"
+#include "vfs/types.h"
+
+namespace uk {
+
+class container_core;
+class container_subsys;
+struct containerfs_options;
+struct containerfs_root;
+
+struct container_flavour {
+  // --- Names ---
+  // The file_system_type name.
+  const char* fs_name;
+  // /proc/<proc_stats_name> and /proc/<pid>/<proc_pid_name>; `hierarchy_ids` picks
+  // their format: "id:names:path" and the four-column /proc/cgroups, or the 2.6.24
+  // "names:path" and three columns.
+  const char* proc_stats_name;
+  const char* proc_pid_name;
+  bool hierarchy_ids;
+
+  // --- Mount options ---
+  // Parses -o. A null `data` is "no options".
+  ErrorOr<containerfs_options> (*parse_options)(const container_core& core, const char* data);
+  // The live hierarchy of this flavour a mount with `opts` joins; null: make a new one;
+  // an errno fails the mount. `exact_flags` (the legacy cpuset type) reuses only a
+  // hierarchy with exactly opts.flags. Called with core.container_mutex held.
+  ErrorOr<containerfs_root*> (*root_to_use)(container_core& core, const container_flavour& flavour,
+                                            const containerfs_options& opts, bool exact_flags);
+  // A remount whose flags equal the root's (checked before): rebinds the subsystems and
+  // stores release_agent= as the flavour's rule says. Called with container_mutex
+  // held; the caller repopulates the root directory on success.
+  Errno (*remount)(container_core& core, containerfs_root* root, const containerfs_options& opts);
+  // The options /proc/mounts shows after the type, each with a leading ','. Called with
+  // container_mutex held.
+  void (*show_options)(std::string& out, const containerfs_root& root);
+
+  // --- Directories ---
+  // Mode of a hierarchy's root directory.
+  umode_t root_mode;
+  // The directories' file operations (their readdir order).
+  const file_operations* dir_operations;
+  // mkdir refuses a name with a newline (EINVAL).
+  bool reject_newline_in_name;
+  // CONT_* flags a new container copies from its parent.
+  unsigned long inherited_flags;
+
+  // --- Control files ---
+  // The core's own files (CFTYPE_ONLY_ON_ROOT ones in the top container only).
+  std::span<const cftype> files;
+  // The name and mode of a control file of subsystem `ss` (null for the core's).
+  std::string (*file_name)(const containerfs_root& root, const container_subsys* ss,
+                           const cftype& cft);
+  umode_t (*file_mode)(const cftype& cft);
+  // Parses the buffer of a write to a `write_uint` file (nbytes > 0).
+  ErrorOr<unsigned long long> (*parse_write_uint)(const char* buf, size_t nbytes);
+};
+
+extern const container_flavour container_flavour_v10;
+extern const container_flavour container_flavour_cgroup;
+
+}  // namespace uk
