@@ -128,6 +128,8 @@ options parse_options(int argc, char** argv) {
       o.pids = true;
     } else if (a == "--net") {
       o.net = true;
+    } else if (a == "--exact-exits") {
+      o.exact_exits = true;
     } else if (a == "--check") {
       o.check = true;
     } else if (a == "--proc") {

@@ -25,8 +25,9 @@ struct options {
   pid_t outer_pid = 0;  // the outer uk-run, in its pid namespace (the control socket)
   ino_t outer_pidns = 0;
   bool check = false;
-  bool pids = false;  // trap forks for pids.max
-  bool net = false;   // trap connect/accept for net.rate_bps
+  bool pids = false;         // trap forks for pids.max
+  bool net = false;          // trap connect/accept for net.rate_bps
+  bool exact_exits = false;  // trap exit/exit_group (else observed through pidfds)
   bool proc = true;
   bool cpu_shares = true;
   std::vector<std::string> command;

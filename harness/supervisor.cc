@@ -31,7 +31,11 @@
 namespace ukrun {
 
 absl::Status supervisor::start_command() {
-  auto prog = build_filter({.proc = opts_.proc, .forks = opts_.pids, .sockets = opts_.net});
+  auto prog = build_filter({.proc = opts_.proc,
+                            .forks = opts_.pids,
+                            .sockets = opts_.net,
+                            .execs = !opts_.rules.empty(),
+                            .exits = opts_.exact_exits});
   if (!prog.ok()) return prog.status();
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
@@ -165,6 +169,7 @@ int supervisor::run() {
       return 125;
     }
   }
+  tracker_.set_execs_trapped(!opts_.rules.empty());
   if (absl::Status s = start_command(); !s.ok()) {
     fprintf(stderr, "uk-run: %s\n", std::string(s.message()).c_str());
     reap_children();

@@ -70,7 +70,9 @@ std::string supervisor::render_tree() {
 }
 
 void supervisor::print_tree() {
-  fputs(render_tree().c_str(), stdout);
+  std::string tree;
+  tracker_.observe([&] { tree = render_tree(); });
+  fputs(tree.c_str(), stdout);
   fflush(stdout);
 }
 

@@ -1,5 +1,6 @@
 // Starts 4 threads (and, built static, forks with raw syscalls), then checks that
-// every tid of the process is listed in the tasks file given as argv[1].
+// every tid of the process is listed in the tasks file given as argv[1], and that the
+// threads leave it once they have exited.
 #include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -10,8 +11,10 @@
 #include <unistd.h>
 
 static pthread_barrier_t barrier;
+static long tids[4];
 
 static void* worker(void* arg) {
+  tids[(long)arg] = syscall(SYS_gettid);
   pthread_barrier_wait(&barrier);  // all threads exist
   pthread_barrier_wait(&barrier);  // the main thread has checked
   return arg;
@@ -31,7 +34,7 @@ int main(int argc, char** argv) {
   if (argc != 2) return 2;
   pthread_t t[4];
   pthread_barrier_init(&barrier, NULL, 5);
-  for (int i = 0; i < 4; i++) pthread_create(&t[i], NULL, worker, NULL);
+  for (long i = 0; i < 4; i++) pthread_create(&t[i], NULL, worker, (void*)i);
   pthread_barrier_wait(&barrier);
   int n = 0, bad = 0;
   DIR* d = opendir("/proc/self/task");
@@ -44,6 +47,16 @@ int main(int argc, char** argv) {
   closedir(d);
   pthread_barrier_wait(&barrier);
   for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
+  // A joined thread has left exit_mm (which wakes the joiner) but maybe not yet
+  // exit_notify, after which it is dead: allow it 2 s to get there.
+  for (int i = 0; i < 4; i++) {
+    int tries = 0;
+    while (listed(argv[1], tids[i]) && tries++ < 2000) usleep(1000);
+    if (tries > 2000) {
+      printf("threads: exited thread %ld still listed\n", tids[i]);
+      bad++;
+    }
+  }
   // A raw fork (no libc wrapper): the child is listed, then gone after it exits.
   int pfd[2];
   if (pipe(pfd) != 0) return 1;
@@ -58,7 +71,7 @@ int main(int argc, char** argv) {
   waitpid((pid_t)child, NULL, 0);
   if (listed(argv[1], child)) bad++;
   if (bad || n != 5) {
-    printf("threads: %d of %d tids missing\n", bad, n);
+    printf("threads: %d failed checks, %d tids\n", bad, n);
     return 1;
   }
   printf("threads: all %d tids listed\n", n);
