@@ -159,6 +159,7 @@ int supervisor::run() {
       [this](const std::vector<std::string>& argv, const std::vector<std::string>& envp) {
         agents_.spawn(argv, envp);
       });
+  set_fork_admission();
   for (const auto& m : opts_.mounts) {
     const char* data = m.data.empty() ? nullptr : m.data.c_str();
     long r = container_mount(*kernel_.init_task(), m.type, m.dir, m.type, 0, data);

@@ -85,6 +85,9 @@ class supervisor {
   void on_exec(const seccomp_notif& req, int dirfd, uint64_t path_addr);
   // --pids: a trapped fork, refused with EAGAIN over the forker's pids.max.
   void on_fork(const seccomp_notif& req, unsigned long clone_flags);
+  // Without --pids no fork can be refused: tells the pids subsystem (a limit written
+  // then fails with EOPNOTSUPP, and uk-run says once why).
+  void set_fork_admission();
 
   // trap_mount.cc: mount(2) and umount2(2) of container hierarchies.
   void on_mount(const seccomp_notif& req);
