@@ -20,6 +20,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "harness/seccomp_filter.h"
+#include "subsys/cpuacct.h"
+#include "subsys/subsystems.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
@@ -160,6 +162,8 @@ int supervisor::run() {
         agents_.spawn(argv, envp);
       });
   set_fork_admission();
+  static_cast<uk::cpuacct_subsys*>(kernel_.containers().subsys(uk::cpuacct_subsys_id))
+      ->set_reaped_time_hooks(&reaped_time_);
   for (const auto& m : opts_.mounts) {
     const char* data = m.data.empty() ? nullptr : m.data.c_str();
     long r = container_mount(*kernel_.init_task(), m.type, m.dir, m.type, 0, data);

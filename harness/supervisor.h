@@ -28,6 +28,7 @@
 #include "harness/fuse_bridge.h"
 #include "harness/net_enforcer.h"
 #include "harness/options.h"
+#include "harness/reaped_time.h"
 #include "harness/release_agents.h"
 #include "harness/tracker.h"
 #include "subsys/registry.h"
@@ -119,6 +120,8 @@ class supervisor {
   FILE* trace_file_;
   trace_log trace_;
   release_agents agents_{trace_};
+  // cpuacct's time of processes that were never tasks; outlives the kernel's hooks.
+  reaped_time reaped_time_{getpid()};
   uk::kernel kernel_;
   tracker tracker_;
   freezer_host freezer_host_;                   // freezer.state: SIGSTOP / SIGCONT
