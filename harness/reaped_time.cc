@@ -1,29 +1,23 @@
 // cpuacct's reaped time (see harness/reaped_time.h).
 #include "harness/reaped_time.h"
 
-#include <time.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "uk/host_file.h"
 
 namespace ukrun {
 
 namespace {
 
-// Whether process `tgid` has been reaped: its process CPU clock
-// (MAKE_PROCESS_CPUCLOCK, subsys/cpuacct.cc) reads while it lives or is a zombie.
-// A pid reused meanwhile reads as not reaped, which only delays the subtraction.
-bool reaped(pid_t tgid) {
-  constexpr unsigned kCpuclockSched = 2;
-  timespec ts;
-  return clock_gettime(static_cast<clockid_t>((~static_cast<unsigned>(tgid) << 3) | kCpuclockSched),
-                       &ts) != 0;
-}
+// Whether process `tgid` has been reaped: kill(0) succeeds while it lives or is a
+// zombie. A pid reused meanwhile reads as not reaped, which only delays the subtraction.
+bool reaped(pid_t tgid) { return kill(tgid, 0) != 0 && errno == ESRCH; }
 
 }  // namespace
 
@@ -36,12 +30,12 @@ std::optional<uint64_t> reaped_time::read_reaped_ns(pid_t pid) {
   std::optional<std::string> text = uk::read_host_file(absl::StrCat("/proc/", pid, "/stat"));
   if (!text) return std::nullopt;
   size_t close = text->rfind(')');
-  if (close == std::string::npos) return std::nullopt;
+  unsigned long long cutime, cstime;
   // Field 3 (state) is the first after ")": cutime and cstime are fields 16 and 17.
-  std::vector<absl::string_view> f =
-      absl::StrSplit(absl::string_view(*text).substr(close + 1), ' ', absl::SkipEmpty());
-  uint64_t cutime, cstime;
-  if (f.size() < 15 || !absl::SimpleAtoi(f[13], &cutime) || !absl::SimpleAtoi(f[14], &cstime)) {
+  if (close == std::string::npos ||
+      sscanf(text->c_str() + close + 1,
+             " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %llu %llu", &cutime,
+             &cstime) != 2) {
     return std::nullopt;
   }
   static const long hz = sysconf(_SC_CLK_TCK);

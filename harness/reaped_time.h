@@ -39,8 +39,8 @@ class reaped_time final : public uk::reaped_time_hooks {
     // Charged for it and its reaped descendants (by cpuacct for tasks, by this for the
     // others): what its reaper's cutime must not count again.
     uint64_t accounted = 0;
-    uint64_t seen = 0;       // cutime + cstime at the last reading, ns
-    uint64_t debt = 0;       // tasks' time subtracted before the cutime showed it
+    uint64_t seen = 0;  // cutime + cstime at the last reading, ns
+    uint64_t debt = 0;  // tasks' time subtracted before the cutime showed it
     // Its children that were tasks and have exited, with what was charged for them:
     // subtracted once they are reaped (their time then shows in this one's cutime).
     std::vector<std::pair<pid_t, uint64_t>> dead;
