@@ -370,8 +370,12 @@ void tracker::scan_forks_locked() {
       // A parent probed after its child (pids wrapped, or reparenting): once more, if
       // this settle mirrored a task (a retry's parent can only be a new one).
       if (kernel_.nr_tasks() != known) {
-        std::erase_if(retry_,
-                      [&](const retry& r) { return probe_locked(r.pid) == probe_result::settled; });
+        // A loop, not erase_if: a lambda is not known to hold mu_ (clang's analysis).
+        std::vector<retry> left;
+        for (const retry& r : retry_) {
+          if (probe_locked(r.pid) != probe_result::settled) left.push_back(r);
+        }
+        retry_ = std::move(left);
       }
     }
   }

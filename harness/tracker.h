@@ -50,8 +50,8 @@ class trace_log {
   bool enabled() const { return f_ != nullptr; }
 
  private:
-  absl::Mutex mu_;
-  FILE* f_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex mu_;  // serializes the writes to f_
+  FILE* const f_;   // never changes: enabled() reads it without mu_
 };
 
 class tracker {
