@@ -86,6 +86,11 @@ class tracker {
   void group_exit(pid_t tid, int code);
   // exit_fd() is readable: a supervised process died (signal or exit); settles.
   void reap_exited();
+  // A trap's reply is about to let its caller run on, and maybe exit: what the serving
+  // thread did with the caller's task happens before that exit is processed on the
+  // main thread. The host orders the two (an exit follows the reply), but C++ and TSan
+  // see no edge without this: a release here, an acquire in every exit pass.
+  void note_answer() { answered_.fetch_add(1, std::memory_order_release); }
 
   // Brings the task table up to date: pending forks become tasks (in their parent's
   // containers), exited processes and threads exit (do_exit), pending execs update comm.
@@ -233,6 +238,7 @@ class tracker {
   // and main-loop wakeup, and most have nothing to free. Set and cleared under mu_; a
   // stale false only delays a release to the next settle.
   std::atomic<bool> have_zombies_{false};
+  std::atomic<uint64_t> answered_{0};  // note_answer()'s: only its ordering matters
   pid_prober prober_ ABSL_GUARDED_BY(mu_);
   int exit_ep_ = -1;
   std::vector<pending_fork> pending_ ABSL_GUARDED_BY(mu_);

@@ -74,6 +74,7 @@ bool tracker::watch_locked(uk::task_struct* t, int pidfd) {
 // thread's once that thread has.
 void tracker::reap_dead_locked() {
   if (exit_ep_ < 0) return;
+  answered_.load(std::memory_order_acquire);  // after the dead's answered traps
   epoll_event evs[64];
   int n;
   while ((n = epoll_wait(exit_ep_, evs, 64, 0)) > 0) {
