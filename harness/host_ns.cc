@@ -3,7 +3,10 @@
 #include <sched.h>
 #include <sys/stat.h>
 
+#include <cstdlib>
+
 #include "absl/strings/str_cat.h"
+#include "uk/host_file.h"
 #include "uk/task.h"
 
 namespace ukrun {
@@ -39,6 +42,22 @@ host_ns read_host_ns(pid_t tid, unsigned long flags) {
     }
   }
   return ns;
+}
+
+bool unshare_allowed(pid_t tid, unsigned long flags) {
+  if (flags & CLONE_NEWUSER) return true;  // the new user namespace grants the rest
+  std::string status = uk::read_host_file(absl::StrCat("/proc/", tid, "/status")).value_or("");
+  size_t at = status.find("\nCapEff:");
+  if (at == std::string::npos) return false;
+  constexpr int kCapSysAdmin = 21;
+  return (strtoull(status.c_str() + at + 8, nullptr, 16) >> kCapSysAdmin) & 1;
+}
+
+bool host_ns_unread(const host_ns& ns) {
+  for (ino_t i : ns.ino) {
+    if (i != 0) return false;
+  }
+  return true;
 }
 
 unsigned long changed_host_ns(const host_ns& before, const host_ns& after) {

@@ -21,6 +21,14 @@ extern const unsigned long kHostNsFlags;
 // The namespaces of `flags` that thread `tid` is in now.
 host_ns read_host_ns(pid_t tid, unsigned long flags);
 
+// Whether thread `tid`'s unshare(`flags`) should succeed, by the capability check the
+// host makes (CAP_SYS_ADMIN in its user namespace, unless it makes a new one): for an
+// unshare whose caller died before its namespaces were read (harness/README.md).
+bool unshare_allowed(pid_t tid, unsigned long flags);
+
+// Whether a reading found none of the namespaces (the thread is gone or has exited).
+bool host_ns_unread(const host_ns& ns);
+
 // The flags whose namespace differs between two readings of the same thread (both
 // read). CLONE_NEWPID compares pid_for_children: unshare(CLONE_NEWPID) moves only the
 // children.

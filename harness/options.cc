@@ -52,15 +52,27 @@ Options:
                              holding SUBSYS (like cgexec); repeatable
   --rules FILE               exec-time placement, cgrules.conf format (like
                              cgrulesengd): a traced process that execs a matching
-                             program is moved before the new image runs
+                             program is moved before the new image runs. Traps
+                             execve: under a signal handler without SA_RESTART an
+                             exec can then fail with EINTR (measured under a
+                             signal barrage: 22-43 execs in 2000)
   --pids                     trap forks so that the pids subsystem's pids.max is
                              enforced (a fork over the limit fails with EAGAIN);
-                             implied by a --mount that binds pids. See
+                             implied by a --mount that binds pids (without it,
+                             writing a limit fails with EOPNOTSUPP). See
                              harness/README.md for the cost (a rare EINTR)
   --net                      trap connect/accept/accept4 so that a new TCP socket in
                              a container with net.rate_bps is paced from its first
                              byte (without it, within 100 ms); implied by a --mount
                              that binds net
+  --exact-exits              trap exit/exit_group, so that every exit reaches uk
+                             before the process can be reaped (by default exits
+                             are observed through pidfds, and a process whose
+                             parent exits before anyone looked joins init's
+                             containers). Under a signal handler without
+                             SA_RESTART an exit can then fail and the process
+                             die by SIGSEGV (measured under a signal barrage:
+                             0-15 exits in 2000)
   --trace FILE               write one JSON line per fork/exec/exit/attach/mount
   --tree                     print every hierarchy with its tasks when COMMAND ends
   --tree-of PID              print that view now for the running uk-run PID, or
@@ -166,6 +178,8 @@ options parse_options(int argc, char** argv) {
       o.pids = true;
     } else if (a == "--net") {
       o.net = true;
+    } else if (a == "--exact-exits") {
+      o.exact_exits = true;
     } else if (a == "--check") {
       o.check = true;
     } else if (a == "--proc") {

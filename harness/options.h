@@ -27,8 +27,9 @@ struct options {
   pid_t outer_pid = 0;  // the outer uk-run, in its pid namespace (the control socket)
   ino_t outer_pidns = 0;
   bool check = false;
-  bool pids = false;  // trap forks for pids.max
-  bool net = false;   // trap connect/accept for net.rate_bps
+  bool pids = false;         // trap forks for pids.max
+  bool net = false;          // trap connect/accept for net.rate_bps
+  bool exact_exits = false;  // trap exit/exit_group (else observed through pidfds)
   bool proc = true;
   // --cpu-enforcement: how the cpu subsystem's shares reach the real processes.
   enum class cpu_mode { automatic, host_cgroup, signals, none };

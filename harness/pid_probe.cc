@@ -35,6 +35,13 @@ constexpr uint64_t kPidfdInfoPid = 1;
 
 }  // namespace
 
+std::string read_comm(pid_t tgid, pid_t tid) {
+  std::string comm =
+      uk::read_host_file(absl::StrCat("/proc/", tgid, "/task/", tid, "/comm")).value_or("");
+  if (!comm.empty() && comm.back() == '\n') comm.pop_back();
+  return comm;
+}
+
 pid_prober::pid_prober() { owner_fd_ = eventfd(0, EFD_CLOEXEC); }
 
 pid_prober::~pid_prober() {

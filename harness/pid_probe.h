@@ -39,6 +39,9 @@ struct pid_info {
   int err = 0;       // error only
 };
 
+// /proc/<tgid>/task/<tid>/comm without its newline, or "" (gone).
+std::string read_comm(pid_t tgid, pid_t tid);
+
 class pid_prober {
  public:
   pid_prober();

@@ -51,15 +51,26 @@ absl::StatusOr<std::vector<sock_filter>> build_filter(const filter_traps& traps)
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
   if (!ctx) return absl::InternalError("seccomp_init failed");
   int rc = 0;
-  // Forks are not trapped: a signal arriving before uk-run has received a
-  // notification makes the trapped syscall fail with EINTR (seccomp answers
-  // -ERESTARTSYS), which a real fork never does. They are found in /proc instead
-  // (see tracker.h).
+  // Forks, execs and exits are not trapped by default: a signal arriving before uk-run
+  // has received a notification makes the trapped syscall fail with EINTR (seccomp
+  // answers -ERESTARTSYS), which a real fork, exec or exit never does. They are
+  // observed instead (tracker.h): new pids at every settle, deaths through pidfds.
   // unshare: rare, and the ns subsystem's container_clone follows a namespace change.
-  for (int nr :
-       {SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(mount),
-        SCMP_SYS(umount2), SCMP_SYS(statfs), SCMP_SYS(fstatfs), SCMP_SYS(unshare)}) {
+  for (int nr : {SCMP_SYS(mount), SCMP_SYS(umount2), SCMP_SYS(statfs), SCMP_SYS(fstatfs),
+                 SCMP_SYS(unshare)}) {
     rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+  }
+  if (traps.execs) {
+    // --rules: the move must precede the new image's first instruction.
+    for (int nr : {SCMP_SYS(execve), SCMP_SYS(execveat)}) {
+      rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+    }
+  }
+  if (traps.exits) {
+    // --exact-exits: each exit runs in uk before the process can be reaped.
+    for (int nr : {SCMP_SYS(exit), SCMP_SYS(exit_group)}) {
+      rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+    }
   }
   if (traps.forks) {
     // --pids: forks are trapped after all, so that one over pids.max can fail with

@@ -11,12 +11,14 @@
 
 namespace ukrun {
 
-// Which syscall families notify the supervisor besides the lifecycle, mount, statfs
-// and unshare traps every run has.
+// Which syscall families notify the supervisor besides the mount, statfs, unshare and
+// namespace-clone traps every run has.
 struct filter_traps {
   bool proc = true;      // read-only open/openat: /proc emulation
   bool forks = false;    // fork/vfork/clone: --pids
   bool sockets = false;  // connect/accept/accept4: --net
+  bool execs = false;    // execve/execveat: --rules
+  bool exits = false;    // exit/exit_group: --exact-exits
 };
 
 // The filter's BPF, built with libseccomp in the supervisor.

@@ -21,6 +21,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "harness/seccomp_filter.h"
+#include "subsys/cpuacct.h"
+#include "subsys/subsystems.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
@@ -32,7 +34,11 @@
 namespace ukrun {
 
 absl::Status supervisor::start_command() {
-  auto prog = build_filter({.proc = opts_.proc, .forks = opts_.pids, .sockets = opts_.net});
+  auto prog = build_filter({.proc = opts_.proc,
+                            .forks = opts_.pids,
+                            .sockets = opts_.net,
+                            .execs = !opts_.rules.empty(),
+                            .exits = opts_.exact_exits});
   if (!prog.ok()) return prog.status();
   auto cgroupns = build_cgroupns_filter();
   if (!cgroupns.ok()) return cgroupns.status();
@@ -173,6 +179,9 @@ int supervisor::run() {
       return 125;
     }
   }
+  set_fork_admission();
+  static_cast<uk::cpuacct_subsys*>(kernel_.containers().subsys(uk::cpuacct_subsys_id))
+      ->set_reaped_time_hooks(&reaped_time_);
   for (const auto& m : opts_.mounts) {
     const char* data = m.data.empty() ? nullptr : m.data.c_str();
     long r = container_mount(0, m.type, m.dir, m.type, 0, data, /*parents=*/true);
@@ -183,6 +192,7 @@ int supervisor::run() {
       return 125;
     }
   }
+  tracker_.set_execs_trapped(!opts_.rules.empty());
   if (absl::Status s = start_command(); !s.ok()) {
     fprintf(stderr, "uk-run: %s\n", std::string(s.message()).c_str());
     reap_children();

@@ -28,6 +28,7 @@
 #include "harness/fuse_bridge.h"
 #include "harness/net_enforcer.h"
 #include "harness/options.h"
+#include "harness/reaped_time.h"
 #include "harness/release_agents.h"
 #include "harness/replay/trace_recorder.h"
 #include "harness/tracker.h"
@@ -96,6 +97,9 @@ class supervisor {
   void on_exec(const seccomp_notif& req, int dirfd, uint64_t path_addr);
   // --pids: a trapped fork, refused with EAGAIN over the forker's pids.max.
   void on_fork(const seccomp_notif& req, unsigned long clone_flags);
+  // Without --pids no fork can be refused: tells the pids subsystem (a limit written
+  // then fails with EOPNOTSUPP, and uk-run says once why).
+  void set_fork_admission();
 
   // trap_mount.cc: mount(2) and umount2(2) of container hierarchies.
   void on_mount(const seccomp_notif& req);
@@ -160,6 +164,8 @@ class supervisor {
   trace_log trace_;
   release_agents agents_{trace_};
   std::unique_ptr<trace_recorder> recorder_;  // outlives kernel_, which reports to it
+  // cpuacct's time of processes that were never tasks; outlives the kernel's hooks.
+  reaped_time reaped_time_{getpid()};
   uk::kernel kernel_;
   tracker tracker_;
   freezer_host freezer_host_;                   // freezer.state: cgroup2 or SIGSTOP / SIGCONT

@@ -1,4 +1,4 @@
-// The task tracker: pending forks settled from /proc, exits from traps and pidfds.
+// The task tracker: pending forks settled from /proc (exits: tracker_exits.cc).
 #include "harness/tracker.h"
 
 #include <dirent.h>
@@ -45,13 +45,6 @@ pid_t read_ppid(pid_t pid) {
   // settle would add and exit it again until its parent reaps it).
   if (!h || h->state == 'Z' || h->state == 'X') return -1;
   return h->ppid;
-}
-
-std::string read_comm(pid_t tgid, pid_t tid) {
-  std::string comm =
-      uk::read_host_file(absl::StrCat("/proc/", tgid, "/task/", tid, "/comm")).value_or("");
-  if (!comm.empty() && comm.back() == '\n') comm.pop_back();
-  return comm;
 }
 
 // Numeric entries of a /proc directory, ascending.
@@ -104,6 +97,7 @@ tracker::~tracker() {
   for (auto& [tgid, p] : procs_) {
     if (p.pidfd >= 0) close(p.pidfd);
   }
+  for (auto& [tid, fd] : thread_fds_) close(fd);
   if (last_pid_fd_ >= 0) close(last_pid_fd_);
   if (exit_ep_ >= 0) close(exit_ep_);
 }
@@ -190,7 +184,7 @@ void tracker::note_unshare(pid_t tid, unsigned long flags) {
   if (pending_unshare_.contains(tid)) update_unshares_locked(tid, true);
   flags &= kHostNsFlags;
   if (flags == 0 || !kernel_.find_task_by_pid(tid)) return;
-  pending_unshare_[tid] = {flags, read_host_ns(tid, flags)};
+  pending_unshare_[tid] = {flags, read_host_ns(tid, flags), unshare_allowed(tid, flags)};
 }
 
 void tracker::update_unshares_locked(pid_t only, bool returned) {
@@ -205,52 +199,29 @@ void tracker::update_unshares_locked(pid_t only, bool returned) {
     unsigned long changed =
         changed_host_ns(cur->second.before, read_host_ns(t->pid, cur->second.flags));
     if (changed == 0 && !returned) continue;  // not yet (or failed: seen at its next trap)
-    if (changed != 0) {
-      uk::Errno e = kernel_.sys_unshare(t, changed);
-      if (trace_.enabled()) {
-        trace_.event("unshare", absl::StrFormat("\"pid\":%d,\"flags\":\"0x%x\",\"errno\":%d",
-                                                t->pid, changed, e.code()));
-      }
-    }
+    apply_unshare_locked(t, changed);
     pending_unshare_.erase(cur);
   }
 }
 
-void tracker::thread_exit(pid_t tid) {
-  absl::MutexLock l(&mu_);
-  settle_locked(/*observation=*/false);
-  // An unshare that returned: the patch's node_<pid> outlives the thread.
-  if (pending_unshare_.contains(tid)) update_unshares_locked(tid, true);
+void tracker::unshare_at_exit_locked(pid_t tid) {
+  auto it = pending_unshare_.find(tid);
   uk::task_struct* t = kernel_.find_task_by_pid(tid);
-  if (!t || t->zombie) return;
-  if (t->is_thread_group_leader() && threads_locked(t->tgid).size() == 1) {
-    exit_process_locked(t->tgid, 0);  // the last thread: the process is gone
-  } else if (!t->is_thread_group_leader()) {
-    exit_task_locked(t, 0);
-  }
-  // A leader leaving while other threads run stays a task until the group exits.
+  if (it == pending_unshare_.end() || !t || t->zombie) return;
+  host_ns now = read_host_ns(tid, it->second.flags);
+  unsigned long changed = changed_host_ns(it->second.before, now);
+  if (host_ns_unread(now) && it->second.allowed) changed = it->second.flags;
+  apply_unshare_locked(t, changed);
+  pending_unshare_.erase(it);
 }
 
-void tracker::group_exit(pid_t tid, int code) {
-  absl::MutexLock l(&mu_);
-  // An exec of the leaving process is not confirmed (a /proc read per exec: `sh -c`
-  // loops exec and exit at once): the new comm would show nowhere, and the threads
-  // an exec ended exit now with the rest.
-  pending_exec_.erase(tid);
-  if (uk::task_struct* t = kernel_.find_task_by_pid(tid)) {
-    for (pid_t thread : threads_locked(t->tgid)) pending_exec_.erase(thread);
+void tracker::apply_unshare_locked(uk::task_struct* t, unsigned long changed) {
+  if (changed == 0) return;
+  uk::Errno e = kernel_.sys_unshare(t, changed);
+  if (trace_.enabled()) {
+    trace_.event("unshare", absl::StrFormat("\"pid\":%d,\"flags\":\"0x%x\",\"errno\":%d", t->pid,
+                                            changed, e.code()));
   }
-  exiting_ = tid;
-  settle_locked(/*observation=*/false);
-  exiting_ = 0;
-  if (pending_unshare_.contains(tid)) update_unshares_locked(tid, true);
-  uk::task_struct* t = kernel_.find_task_by_pid(tid);
-  if (t) exit_process_locked(t->tgid, code);
-}
-
-void tracker::reap_exited() {
-  absl::MutexLock l(&mu_);
-  settle_locked();  // new children first, while they are still the dead one's own
 }
 
 void tracker::set_event_checks(bool on) {
@@ -266,6 +237,7 @@ void tracker::settle() {
 void tracker::observe(const std::function<void()>& fn) {
   absl::MutexLock l(&mu_);
   settle_locked();
+  if (!execs_trapped_) refresh_comms_locked();  // the tree shows each task's comm
   fn();
 }
 
@@ -345,7 +317,11 @@ void tracker::settle_locked(bool observation) {
   scan_forks_locked();
   if (!pending_exec_.empty()) update_execs_locked();
   if (!pending_unshare_.empty()) update_unshares_locked(0, false);
-  if (observation) reap_dead_locked();
+  if (observation) {
+    reap_dead_locked();
+    // Execs are not trapped: the trace shows each one an observation finds.
+    if (!execs_trapped_ && trace_.enabled()) refresh_comms_locked();
+  }
   release_zombies_locked(false);
 }
 
@@ -394,8 +370,12 @@ void tracker::scan_forks_locked() {
       // A parent probed after its child (pids wrapped, or reparenting): once more, if
       // this settle mirrored a task (a retry's parent can only be a new one).
       if (kernel_.nr_tasks() != known) {
-        std::erase_if(retry_,
-                      [&](const retry& r) { return probe_locked(r.pid) == probe_result::settled; });
+        // A loop, not erase_if: a lambda is not known to hold mu_ (clang's analysis).
+        std::vector<retry> left;
+        for (const retry& r : retry_) {
+          if (probe_locked(r.pid) != probe_result::settled) left.push_back(r);
+        }
+        retry_ = std::move(left);
       }
     }
   }
@@ -499,17 +479,6 @@ void tracker::walk_proc_locked() {
   }
 }
 
-// The pidfds of dead processes are readable in exit_ep_: O(dead ones), not O(all).
-void tracker::reap_dead_locked() {
-  if (exit_ep_ < 0) return;
-  epoll_event evs[64];
-  int n;
-  while ((n = epoll_wait(exit_ep_, evs, 64, 0)) > 0) {
-    for (int i = 0; i < n; i++) exit_process_locked(static_cast<pid_t>(evs[i].data.u64), 0);
-    if (n < 64) break;
-  }
-}
-
 void tracker::update_execs_locked() {
   for (auto it = pending_exec_.begin(); it != pending_exec_.end();) {
     auto cur = it++;
@@ -544,32 +513,7 @@ uk::task_struct* tracker::add_task_locked(uk::task_struct* parent, pid_t tid, un
     return nullptr;
   }
   uk::task_struct* t = r.value();
-  if (!thread && tid == exiting_) {
-    // First seen at its own exit_group trap, whose exit runs before the reply: its
-    // death needs no watching (an epoll_ctl each way saved for every short-lived
-    // process, e.g. each child of a fork loop).
-    if (pidfd >= 0) close(pidfd);
-    procs_[tid].pidfd = -1;
-  } else if (!thread) {
-    int fd = pidfd >= 0 ? pidfd : static_cast<int>(syscall(SYS_pidfd_open, tid, 0));
-    epoll_event ev = {};
-    ev.events = EPOLLIN;
-    ev.data.u64 = static_cast<uint64_t>(tid);
-    if (fd < 0 || epoll_ctl(exit_ep_, EPOLL_CTL_ADD, fd, &ev) != 0) {
-      // Reaped between the look and now (ESRCH), or out of fds: without a pidfd its
-      // death by signal would go unseen, so it is not a task (the next check says so).
-      if (fd < 0 && errno != ESRCH) warn_locked(absl::StrCat("pidfd_open(", tid, ")"), errno);
-      if (fd >= 0) {
-        warn_locked(absl::StrCat("epoll_ctl(pidfd of ", tid, ")"), errno);
-        close(fd);
-      }
-      exit_task_locked(t, 0);
-      return nullptr;
-    }
-    procs_[tid].pidfd = fd;
-  } else if (auto it = procs_.find(t->tgid); it != procs_.end()) {
-    it->second.threads.push_back(tid);
-  }
+  if (!watch_locked(t, pidfd)) return nullptr;
   std::string comm = probed_comm ? *probed_comm : read_comm(t->tgid, tid);
   if (!comm.empty() && comm != t->comm) kernel_.do_exec(t, comm);
   if (trace_.enabled()) {
@@ -580,44 +524,6 @@ uk::task_struct* tracker::add_task_locked(uk::task_struct* parent, pid_t tid, un
   if (event_checks_) check_event_locked(tid, t);
   last_warned_errno_ = 0;  // recovered: the next failure is reported again
   return t;
-}
-
-void tracker::exit_task_locked(uk::task_struct* t, int code) {
-  if (!t || t->zombie) return;
-  pid_t tid = t->pid;
-  if (trace_.enabled()) {
-    trace_.event("exit", absl::StrFormat("\"pid\":%d,\"tgid\":%d,\"code\":%d", tid, t->tgid, code));
-  }
-  if (!t->is_thread_group_leader()) {
-    if (auto it = procs_.find(t->tgid); it != procs_.end()) std::erase(it->second.threads, tid);
-  }
-  kernel_.do_exit(t, code);
-  zombies_.push_back(tid);
-  have_zombies_.store(true, std::memory_order_relaxed);
-  if (event_checks_) check_event_locked(tid, nullptr);
-}
-
-std::vector<pid_t> tracker::threads_locked(pid_t tgid) {
-  std::vector<pid_t> out;
-  if (auto it = procs_.find(tgid); it != procs_.end()) out = it->second.threads;
-  uk::task_struct* leader = kernel_.find_task_by_pid(tgid);
-  if (leader && !leader->zombie) out.push_back(tgid);
-  return out;
-}
-
-void tracker::exit_process_locked(pid_t tgid, int code) {
-  // Threads first, the leader last (threads_locked's order), as the group empties. A
-  // leader that left early (pthread_exit) is still in the table until now.
-  for (pid_t tid : threads_locked(tgid)) {
-    uk::task_struct* t = kernel_.find_task_by_pid(tid);
-    if (t && t != kernel_.init_task()) exit_task_locked(t, code);
-  }
-  auto it = procs_.find(tgid);
-  if (it != procs_.end()) {
-    if (it->second.pidfd >= 0) close(it->second.pidfd);  // leaves exit_ep_ with it
-    procs_.erase(it);
-  }
-  std::erase_if(pending_, [tgid](const pending_fork& p) { return p.tgid == tgid && p.done; });
 }
 
 // After a fork (t: the new task) or an exit (t null: the pid must be a zombie or gone).

@@ -6,8 +6,10 @@
 // only at the pids allocated since its last look (ns_last_pid moved), one probe each
 // (harness/pid_probe.h), and walks /proc only at the start, after a wrap or a long
 // gap; a pid allocated but not attached yet (a fork in copy_process) is probed again
-// at every settle until it is a task or gone. Exits are trapped (exit, exit_group) or
-// seen through a pidfd per process (death by signal), gathered in one epoll set.
+// at every settle until it is a task or gone. Deaths are seen through a pidfd per
+// process and a PIDFD_THREAD pidfd per other thread, gathered in one epoll set that
+// every observation reads first (with --exact-exits, exit and exit_group are trapped
+// too); execs through /proc comm (with --rules, execve is trapped).
 // Every observation (a read of `tasks`, an attach, a /proc/<pid>/container read, a
 // mount) calls settle() first. A settle with nothing new costs a pread of ns_last_pid
 // and an epoll_wait; an exit costs O(threads of the process).
@@ -48,8 +50,8 @@ class trace_log {
   bool enabled() const { return f_ != nullptr; }
 
  private:
-  absl::Mutex mu_;
-  FILE* f_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex mu_;  // serializes the writes to f_
+  FILE* const f_;   // never changes: enabled() reads it without mu_
 };
 
 class tracker {
@@ -78,16 +80,27 @@ class tracker {
   // thread's next trapped syscall), the replaced ones go to the kernel's sys_unshare:
   // the ns subsystem's container_clone, as unshare_nsproxy_namespaces() calls it.
   void note_unshare(pid_t tid, unsigned long flags);
-  // A trapped exit(2): the thread's exit runs now, before it can be reaped.
+  // --exact-exits: a trapped exit(2): the thread's exit runs now, before it can be reaped.
   void thread_exit(pid_t tid);
-  // A trapped exit_group(2): every thread of the process exits now.
+  // --exact-exits: a trapped exit_group(2): every thread of the process exits now.
   void group_exit(pid_t tid, int code);
   // exit_fd() is readable: a supervised process died (signal or exit); settles.
   void reap_exited();
+  // A trap's reply is about to let its caller run on, and maybe exit: what the serving
+  // thread did with the caller's task happens before that exit is processed on the
+  // main thread. The host orders the two (an exit follows the reply), but C++ and TSan
+  // see no edge without this: a release here, an acquire in every exit pass.
+  void note_answer() { answered_.fetch_add(1, std::memory_order_release); }
 
   // Brings the task table up to date: pending forks become tasks (in their parent's
-  // containers), exited processes exit (do_exit), pending execs update comm.
+  // containers), exited processes and threads exit (do_exit), pending execs update comm.
   void settle();
+  // Whether execs are trapped (--rules: note_exec). If not, comms are read from /proc
+  // by observe() and, with a trace, by every observation (which logs each change).
+  void set_execs_trapped(bool on) {
+    absl::MutexLock l(&mu_);
+    execs_trapped_ = on;
+  }
 
   // Task lifetime. An exit runs do_exit at once (the task leaves its containers and
   // every tasks file), but the task_struct is freed (release_task) only while no pin
@@ -119,8 +132,9 @@ class tracker {
     uk::task_struct* task;
   };
   pinned_task task_for(pid_t tid);
-  // settle(), then `fn` under the tracker's lock: no real task forks, execs, exits or
-  // is released meanwhile (another thread's view of the tree, e.g. --tree-of).
+  // settle() (and, unless execs are trapped, every process's comm read again), then
+  // `fn` under the tracker's lock: no real task forks, execs, exits or is released
+  // meanwhile (another thread's view of the tree, e.g. --tree-of).
   void observe(const std::function<void()>& fn);
   // Frees the tasks that exited, unless a pin exists.
   void release_zombies();
@@ -186,11 +200,21 @@ class tracker {
   uk::task_struct* parent_locked(pid_t tgid_or_ppid, bool thread, unsigned long* flags)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void reap_dead_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Watches the death of new task `t` (a process: its pidfd, -1 to open one here; a
+  // thread: a PIDFD_THREAD pidfd). False if it cannot be watched: `t` has exited then.
+  bool watch_locked(uk::task_struct* t, int pidfd) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Untrapped execs: every live process's comm from /proc.
+  void refresh_comms_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   pid_t read_ns_last_pid_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void update_execs_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // `returned`: `tid`'s unshare is over; an unchanged reading then means it failed or
   // changed nothing. Otherwise only the pending unshares that already show are applied.
   void update_unshares_locked(pid_t tid, bool returned) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `tid`'s pending unshare as it exits: read once more, else (dead, namespaces gone)
+  // taken as done if it was allowed.
+  void unshare_at_exit_locked(pid_t tid) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void apply_unshare_locked(uk::task_struct* t, unsigned long changed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // do_fork for a real tid; a new process brings its pidfd (-1: opened here) and the
   // comm a probe read with it (nullptr: read here).
   uk::task_struct* add_task_locked(uk::task_struct* parent, pid_t tid, unsigned long flags,
@@ -214,6 +238,7 @@ class tracker {
   // and main-loop wakeup, and most have nothing to free. Set and cleared under mu_; a
   // stale false only delays a release to the next settle.
   std::atomic<bool> have_zombies_{false};
+  std::atomic<uint64_t> answered_{0};  // note_answer()'s: only its ordering matters
   pid_prober prober_ ABSL_GUARDED_BY(mu_);
   int exit_ep_ = -1;
   std::vector<pending_fork> pending_ ABSL_GUARDED_BY(mu_);
@@ -224,9 +249,16 @@ class tracker {
   struct pending_unshare {
     unsigned long flags;
     host_ns before;
+    bool allowed;  // unshare_allowed() at the trap: what counts if the caller dies unseen
   };
   absl::flat_hash_map<pid_t, pending_unshare> pending_unshare_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<pid_t, proc> procs_ ABSL_GUARDED_BY(mu_);  // by tgid
+  // Non-leader threads' PIDFD_THREAD pidfds (in exit_ep_), by tid.
+  absl::flat_hash_map<pid_t, int> thread_fds_ ABSL_GUARDED_BY(mu_);
+  // Before Linux 6.9 (no PIDFD_THREAD): threads looked up in /proc at every observation.
+  bool thread_pidfds_ ABSL_GUARDED_BY(mu_) = true;
+  std::vector<pid_t> unwatched_threads_ ABSL_GUARDED_BY(mu_);
+  bool execs_trapped_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<retry> retry_ ABSL_GUARDED_BY(mu_);
   size_t scans_ = 0;
   size_t probes_ = 0;

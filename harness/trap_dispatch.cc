@@ -58,6 +58,7 @@ void supervisor::serve(const seccomp_notif& req) {
 }
 
 void supervisor::respond_continue(uint64_t id) {
+  tracker_.note_answer();
   memset(resp_, 0, sizeof *resp_);
   resp_->id = id;
   resp_->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
@@ -65,6 +66,7 @@ void supervisor::respond_continue(uint64_t id) {
 }
 
 void supervisor::respond(uint64_t id, long result) {
+  tracker_.note_answer();
   memset(resp_, 0, sizeof *resp_);
   resp_->id = id;
   if (result < 0) {

@@ -90,6 +90,7 @@ void supervisor::on_open(const seccomp_notif& req, uint64_t path_addr, int flags
   addfd.flags = SECCOMP_ADDFD_FLAG_SEND;
   addfd.srcfd = static_cast<uint32_t>(rfd);
   addfd.newfd_flags = static_cast<uint32_t>(flags & O_CLOEXEC);
+  tracker_.note_answer();
   ioctl(notify_fd_, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);  // also the reply
   close(rfd);
 }

@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <seccomp.h>
 
+#include <cstdio>
+#include <mutex>
+
 #include "absl/strings/str_format.h"
 #include "harness/supervisor.h"
 #include "subsys/pids.h"
@@ -30,6 +33,20 @@ void supervisor::on_exec(const seccomp_notif& req, int dirfd, uint64_t path_addr
     if (!opts_.rules.empty()) apply_rules(req.pid, dirfd, file);
   }
   respond_continue(req.id);
+}
+
+void supervisor::set_fork_admission() {
+  if (opts_.pids) return;
+  auto* pids = static_cast<uk::pids_subsys*>(kernel_.containers().subsys(uk::pids_subsys_id));
+  pids->set_fork_admission(false, [] {
+    static std::once_flag once;
+    std::call_once(once, [] {
+      fputs(
+          "uk-run: pids.max: a limit is enforced only with --pids (forks are trapped then); "
+          "without it, writing one fails with EOPNOTSUPP\n",
+          stderr);
+    });
+  });
 }
 
 void supervisor::on_fork(const seccomp_notif& req, unsigned long clone_flags) {

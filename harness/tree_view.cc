@@ -17,7 +17,11 @@ std::vector<tree_mount> supervisor::tree_roots() {
 }
 
 void supervisor::print_tree() {
-  fputs(render_tree(kernel_, tree_roots()).c_str(), stdout);
+  std::vector<tree_mount> roots = tree_roots();
+  std::string tree;
+  // An observation: comms are read from /proc for the tree (execs are not trapped).
+  tracker_.observe([&] { tree = render_tree(kernel_, roots); });
+  fputs(tree.c_str(), stdout);
   fflush(stdout);
 }
 

@@ -102,15 +102,25 @@ std::optional<uint64_t> cpuacct_subsys::read_host_cputime(pid_t tgid, pid_t tid)
   return (utime + stime) * (1000000000ull / static_cast<uint64_t>(hz > 0 ? hz : 100));
 }
 
-uint64_t cpuacct_subsys::take_delta(pid_t tid, uint64_t now) {
-  absl::MutexLock l(&last_lock_);
-  // No baseline: the thread was never seen at fork, or it has exited meanwhile (the
-  // exit hook dropped it; a new entry would be stale).
-  auto it = last_.find(tid);
-  if (it == last_.end()) return 0;
-  uint64_t delta = now > it->second ? now - it->second : 0;
-  it->second = now;
+uint64_t cpuacct_subsys::take_delta(pid_t tgid, pid_t tid, uint64_t now) {
+  uint64_t delta;
+  {
+    absl::MutexLock l(&last_lock_);
+    // No baseline: the thread was never seen at fork, or it has exited meanwhile (the
+    // exit hook dropped it; a new entry would be stale).
+    auto it = last_.find(tid);
+    if (it == last_.end()) return 0;
+    delta = now > it->second ? now - it->second : 0;
+    it->second = now;
+  }
+  if (reaped_time_hooks* h = reaped_.load(); h && delta) h->charged(tgid, delta);
   return delta;
+}
+
+uint64_t cpuacct_subsys::take_reaped(pid_t tgid, pid_t tid, bool exiting) {
+  reaped_time_hooks* h = reaped_.load();
+  if (!h || tid != tgid) return 0;
+  return h->take_reaped(tgid, exiting);
 }
 
 void cpuacct_subsys::charge(task_struct* tsk, uint64_t ns) {
@@ -126,7 +136,7 @@ void cpuacct_subsys::charge_real(task_struct* tsk) {
   if (!tsk->real) return;
   auto now = host_cputime(tsk->tgid, tsk->pid);
   if (!now) return;
-  charge(tsk, take_delta(tsk->pid, *now));
+  charge(tsk, take_delta(tsk->tgid, tsk->pid, *now));
 }
 
 // A real task's baseline. A task forked in uk was born into the container its fork put
@@ -137,6 +147,9 @@ void cpuacct_subsys::fork(task_struct* task) {
   if (!task->real) return;
   std::optional<uint64_t> base = 0;
   if (task == k().init_task()) base = host_cputime(task->tgid, task->pid);
+  if (reaped_time_hooks* h = reaped_.load(); h && task->is_thread_group_leader()) {
+    h->forked(task->tgid, task->ppid);
+  }
   absl::MutexLock l(&last_lock_);
   if (task->pid != task->tgid) threaded_.insert(task->tgid);
   if (base) {
@@ -151,6 +164,7 @@ void cpuacct_subsys::fork(task_struct* task) {
 void cpuacct_subsys::exit(task_struct* task) {
   if (!task->real) return;
   charge_real(task);
+  charge(task, take_reaped(task->tgid, task->pid, /*exiting=*/true));
   absl::MutexLock l(&last_lock_);
   last_.erase(task->pid);
   if (task->pid == task->tgid) threaded_.erase(task->tgid);
@@ -162,7 +176,7 @@ void cpuacct_subsys::attach(container* cont, container* old_cont, task_struct* t
   if (!tsk->real) return;
   auto now = host_cputime(tsk->tgid, tsk->pid);
   if (!now) return;
-  ca_of(old_cont)->usage.fetch_add(take_delta(tsk->pid, *now));
+  ca_of(old_cont)->usage.fetch_add(take_delta(tsk->tgid, tsk->pid, *now));
 }
 
 // cpuacct_cgroup_read_uint(), after bringing the real members' time up to date.
@@ -178,7 +192,8 @@ uint64_t cpuacct_subsys::usage_read(container* cont) {
   });
   for (auto [tgid, tid] : real) {
     auto now = host_cputime(tgid, tid);
-    if (now) ca->usage.fetch_add(take_delta(tid, *now));
+    if (now) ca->usage.fetch_add(take_delta(tgid, tid, *now));
+    ca->usage.fetch_add(take_reaped(tgid, tid, /*exiting=*/false));
   }
   return ca->usage.load();
 }

@@ -19,6 +19,13 @@
 //   charged), at attach (the delta goes to the container being left), at exit, and
 //   for every real member when a container's `usage` is read.
 //
+// Reaped time: uk-run observes forks and exits, so a process that starts and ends between
+// two observations is never a task, and its CPU time shows only in its reaper's
+// cutime/cstime. uk-run installs reaped_time_hooks (subsys/ may not depend on
+// harness/): cpuacct reports what it charges per process and, at every reading of a
+// process's leader (its usage read, its exit), charges what the hooks say that process
+// reaped and no task was charged for, to the leader's container.
+//
 // Lock order: last_lock_ is a leaf; it may be taken under container_mutex,
 // css_group_lock or a task's alloc_lock.
 #pragma once
@@ -43,6 +50,19 @@ namespace uk {
 
 class kernel;
 
+class reaped_time_hooks {
+ public:
+  virtual ~reaped_time_hooks() = default;
+  // Real process `tgid` (child of `ppid`) is a task now.
+  virtual void forked(pid_t tgid, pid_t ppid) = 0;
+  // `ns` of real process `tgid`'s own time was charged.
+  virtual void charged(pid_t tgid, uint64_t ns) = 0;
+  // The CPU time `tgid` reaped since the last call that no task was charged for, in
+  // ns (0: none or unknown); `exiting`: the last call, at its exit. Takes only leaf
+  // locks: called with container_mutex held.
+  virtual uint64_t take_reaped(pid_t tgid, bool exiting) = 0;
+};
+
 class cpuacct_subsys final : public container_subsys {
  public:
   explicit cpuacct_subsys(kernel& k);
@@ -65,14 +85,20 @@ class cpuacct_subsys final : public container_subsys {
   // cannot be read (the thread is gone).
   std::optional<uint64_t> host_cputime(pid_t tgid, pid_t tid);
 
+  // uk-run's (see the top of this file). Set before any real task exists.
+  void set_reaped_time_hooks(reaped_time_hooks* h) { reaped_.store(h); }
+
  private:
   std::optional<uint64_t> read_host_cputime(pid_t tgid, pid_t tid);
   struct cpuacct : container_subsys_state {
     std::atomic<uint64_t> usage{0};  // ns
   };
   cpuacct* ca_of(const container* cont) const;
-  // The time since the last reading of `tid`, recording `now`; 0 without a baseline.
-  uint64_t take_delta(pid_t tid, uint64_t now);
+  // The time since the last reading of `tid` (of process `tgid`), recording `now`; 0
+  // without a baseline. Reported to the reaped-time hooks.
+  uint64_t take_delta(pid_t tgid, pid_t tid, uint64_t now);
+  // A real leader's reaped time not charged yet (the hooks'), 0 for other threads.
+  uint64_t take_reaped(pid_t tgid, pid_t tid, bool exiting);
   uint64_t usage_read(container* cont);
 
   container_core& core_;
@@ -85,6 +111,8 @@ class cpuacct_subsys final : public container_subsys {
   // clock counted for unseen threads then holds back the next delta (never doubles).
   absl::flat_hash_set<pid_t> threaded_ ABSL_GUARDED_BY(last_lock_);
   std::vector<cftype> files_;
+  // Atomic: set once at boot by uk-run, read by every charge on any thread.
+  std::atomic<reaped_time_hooks*> reaped_{nullptr};
 };
 
 }  // namespace uk

@@ -5,6 +5,7 @@
 #include <climits>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "subsys/subsystems.h"
 #include "uk/containerfs.h"
@@ -47,6 +48,20 @@ pids_subsys::pids_subsys(kernel& k)
       UK_TRY(kstrtoll(v.c_str(), 0, &val));
       if (val < 0 || val > INT_MAX) return Errno(EINVAL);
       limit = val;
+      // No fork admission: a limit that nothing would enforce. EOPNOTSUPP, as a kernel
+      // answers a write its configuration cannot honour (not EPERM: no privilege
+      // would help, and not EINVAL: the value is valid).
+      bool refuse;
+      std::function<void()> notice;
+      {
+        absl::MutexLock l(&admission_lock_);
+        refuse = !fork_admission_;
+        notice = on_refused_;
+      }
+      if (refuse) {
+        if (notice) notice();
+        return Errno(EOPNOTSUPP);
+      }
     }
     absl::MutexLock l(&core_.container_mutex);
     pids_cgroup* p = state_of(cont);
@@ -129,6 +144,12 @@ Errno pids_subsys::can_fork(task_struct* child) {
   forking_.push_back(child);
   nr_forking_++;
   return kOk;
+}
+
+void pids_subsys::set_fork_admission(bool available, std::function<void()> on_refused) {
+  absl::MutexLock l(&admission_lock_);
+  fork_admission_ = available;
+  on_refused_ = std::move(on_refused);
 }
 
 // A new hierarchy's limits are all "max", so a fork admitted just before the bind

@@ -15,6 +15,11 @@
 // container it forks into, so concurrent forks cannot overshoot; for an instant after
 // the child joined and before post_fork it counts twice (conservative, never over).
 //
+// Fork admission: uk-run traps real forks only with --pids (a trap can fail with
+// EINTR). Without it a limit could never refuse a real fork, so the harness says so
+// (set_fork_admission(false, ...)) and a write of a limit (anything but "max") fails
+// with EOPNOTSUPP instead of being accepted and ignored.
+//
 // Lock order (outer first):
 //   container_core::container_mutex
 //     pids_subsys::forking_lock_
@@ -23,6 +28,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -58,6 +64,10 @@ class pids_subsys final : public container_subsys {
   void cancel_fork(task_struct* child) override;
   void post_fork(task_struct* child) override;
   void bind(container* root) override;
+  // Whether forks can be refused (default: yes, the kernel's own do_fork asks). When
+  // not, writing a limit fails with EOPNOTSUPP and `on_refused` runs (it must take no
+  // lock but a leaf: it runs with none of the subsystem's held). Set before any write.
+  void set_fork_admission(bool available, std::function<void()> on_refused = nullptr);
   // pids.current of `cont` (tasks in it and below).
   int64_t current_of(const container* cont) ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
 
@@ -88,6 +98,10 @@ class pids_subsys final : public container_subsys {
   // Bound to a hierarchy (set by bind() under container_mutex): a simulated fork while
   // pids is unbound takes no lock at all.
   std::atomic<bool> bound_{false};
+  // set_fork_admission()'s. A leaf lock: read by every limit write.
+  absl::Mutex admission_lock_;
+  bool fork_admission_ ABSL_GUARDED_BY(admission_lock_) = true;
+  std::function<void()> on_refused_ ABSL_GUARDED_BY(admission_lock_);
 };
 
 }  // namespace uk

@@ -12,8 +12,8 @@ want() {
 }
 want "^uk-run vs native, medians of 1 alternating" 1
 want " native .* uk-run .* ratio " 5
-want "trapped, answered at once: ratio " 3
-want "a seccomp filter that traps nothing: ratio " 2
+want "trapped, answered at once: ratio " 2
+want "a seccomp filter that traps nothing: ratio " 3
 if ! grep -q "shim vs host comparison skipped" <<<"$out"; then
   want "(FUSE shim vs host cgroupfs) *host " 3
   want " /dev/fuse .* ratio " 3

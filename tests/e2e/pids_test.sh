@@ -2,7 +2,7 @@
 # pids (uk-run --pids, implied by a --mount that binds pids): with pids.max=5, a process
 # in the container forking 10 sleeps (and staying) gets EAGAIN for every fork past the limit, exactly
 # 5 tasks are in the container (itself + 4 sleeps) and pids.current says 5; the limit
-# counts descendants; "max" lifts it.
+# counts descendants; "max" lifts it. Without --pids, a limit is refused (below).
 source "$TEST_SRCDIR/uk/tests/e2e/lib.sh"
 d=$TMP/p
 out=$("$UKRUN" --mount container:pids:$d -- bash -c '
@@ -31,4 +31,29 @@ grep -qx "tasks=5" <<<"$out" || fail "exactly 5 tasks"
 grep -qx "current=5" <<<"$out" || fail "pids.current"
 grep -qx "sub=refused" <<<"$out" || fail "a full parent must refuse forks in a child container"
 grep -qx "sub2=forked" <<<"$out" || fail "max lifts the limit"
+expect_no_uk_mounts
+
+# Without --pids forks are not trapped, so no limit could be enforced: a pids hierarchy
+# mounted from inside refuses a limit with EOPNOTSUPP (uk-run says once, on stderr, that
+# --pids enables it), accepts "max", and three forks all succeed.
+d2=$TMP/nopids
+mkdir $d2
+"$UKRUN" -- bash -c '
+d='"$d2"'
+mount -t cgroup -o pids none $d || exit 9
+mkdir $d/l
+echo $$ > $d/l/tasks
+echo 2 > $d/l/pids.max
+echo 3 > $d/l/pids.max
+echo max > $d/l/pids.max && echo max=accepted
+echo limit=$(cat $d/l/pids.max)
+n=0; for i in 1 2 3; do (sleep 0.1) && n=$((n+1)); done; echo forks=$n
+' >$TMP/nopids.out 2>$TMP/nopids.err
+cat $TMP/nopids.out $TMP/nopids.err
+expect_eq "without --pids: stdout" "max=accepted
+limit=max
+forks=3" "$(cat $TMP/nopids.out)"
+expect_eq "without --pids: stderr" "uk-run: pids.max: a limit is enforced only with --pids (forks are trapped then); without it, writing one fails with EOPNOTSUPP
+bash: line 6: echo: write error: Operation not supported
+bash: line 7: echo: write error: Operation not supported" "$(cat $TMP/nopids.err)"
 expect_no_uk_mounts

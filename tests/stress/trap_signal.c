@@ -1,7 +1,8 @@
 // A handled signal (no SA_RESTART) aimed at a process while it execs or exits, over
-// and over: natively neither call ever fails. Under uk-run both calls are trapped, and a
+// and over: natively neither call ever fails, nor under uk-run by default (neither is
+// trapped). Under `uk-run --exact-exits` (exits) or `--rules` (execs) they are, and a
 // signal that lands before the supervisor has received the trap fails the call with
-// EINTR (harness/README.md, "Signals during a trapped call").
+// EINTR (harness/README.md, "Known gaps").
 //   trap_signal exec|exit N [restart]  ->  prints "<runs> <failed>"; exits 0.
 // A failed exec makes the child exit 99; a failed exit_group makes glibc try exit(2)
 // and then hlt, so the child dies by SIGSEGV: both count as failed. With `restart` the

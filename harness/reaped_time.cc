@@ -1,0 +1,92 @@
+// cpuacct's reaped time (see harness/reaped_time.h).
+#include "harness/reaped_time.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "uk/host_file.h"
+
+namespace ukrun {
+
+namespace {
+
+// Whether process `tgid` has been reaped: kill(0) succeeds while it lives or is a
+// zombie. A pid reused meanwhile reads as not reaped, which only delays the subtraction.
+bool reaped(pid_t tgid) { return kill(tgid, 0) != 0 && errno == ESRCH; }
+
+}  // namespace
+
+reaped_time::reaped_time(pid_t init) : init_(init) {
+  absl::MutexLock l(&mu_);
+  procs_[init_].seen = read_reaped_ns(init_).value_or(0);  // before the run: nobody's
+}
+
+std::optional<uint64_t> reaped_time::read_reaped_ns(pid_t pid) {
+  std::optional<std::string> text = uk::read_host_file(absl::StrCat("/proc/", pid, "/stat"));
+  if (!text) return std::nullopt;
+  size_t close = text->rfind(')');
+  unsigned long long cutime, cstime;
+  // Field 3 (state) is the first after ")": cutime and cstime are fields 16 and 17.
+  if (close == std::string::npos ||
+      sscanf(text->c_str() + close + 1,
+             " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %llu %llu", &cutime,
+             &cstime) != 2) {
+    return std::nullopt;
+  }
+  static const long hz = sysconf(_SC_CLK_TCK);
+  return (cutime + cstime) * (1000000000ull / static_cast<uint64_t>(hz > 0 ? hz : 100));
+}
+
+// A new process's cutime is 0 (copy_signal), so no reading is needed.
+void reaped_time::forked(pid_t tgid, pid_t ppid) {
+  absl::MutexLock l(&mu_);
+  procs_[tgid] = proc{.ppid = ppid};
+}
+
+void reaped_time::charged(pid_t tgid, uint64_t ns) {
+  absl::MutexLock l(&mu_);
+  if (auto it = procs_.find(tgid); it != procs_.end()) it->second.accounted += ns;
+}
+
+uint64_t reaped_time::take_reaped(pid_t tgid, bool exiting) {
+  // Read before the reaped checks below: a child reaped in between is then subtracted
+  // before its time shows (a debt, paid by the next reading), never counted twice.
+  std::optional<uint64_t> now = read_reaped_ns(tgid);
+  absl::MutexLock l(&mu_);
+  auto it = procs_.find(tgid);
+  if (it == procs_.end()) return 0;
+  proc& p = it->second;
+  // A reaped child's charged time is subtracted from the cutime that now shows it, and
+  // stays part of this process's own accounted total (its reaper's cutime has it too).
+  std::erase_if(p.dead, [&p](const std::pair<pid_t, uint64_t>& d) {
+    if (!reaped(d.first)) return false;
+    p.debt += d.second;
+    p.accounted += d.second;
+    return true;
+  });
+  uint64_t got = now && *now > p.seen ? *now - p.seen : 0;
+  if (now) p.seen = std::max(p.seen, *now);
+  uint64_t paid = std::min(got, p.debt);
+  p.debt -= paid;
+  uint64_t net = got - paid;
+  p.accounted += net;
+  if (exiting && tgid != init_) {
+    // What was charged for it is subtracted from its reaper once that has reaped it;
+    // its own dead children not reaped yet are reparented to init, which reaps them.
+    std::vector<std::pair<pid_t, uint64_t>> orphans = std::move(p.dead);
+    std::pair<pid_t, uint64_t> self{tgid, p.accounted};
+    pid_t reaper = procs_.contains(p.ppid) ? p.ppid : init_;
+    procs_.erase(it);
+    procs_[reaper].dead.push_back(self);
+    auto& init_dead = procs_[init_].dead;
+    init_dead.insert(init_dead.end(), orphans.begin(), orphans.end());
+  }
+  return net;
+}
+
+}  // namespace ukrun
