@@ -100,6 +100,7 @@ void walk(uk::container_core& core, uk::net_subsys& net, const uk::container* co
           net_split_input& in, std::vector<member>& members)
     ABSL_EXCLUSIVE_LOCKS_REQUIRED(core.container_mutex) {
   int index = static_cast<int>(in.groups.size());
+  net.assert_container_mutex_held();
   in.groups.push_back({parent, net.rate_of(cont)});
   core.container_iter(cont, [&](uk::task_struct* t) {
     absl::MutexLock l(&t->alloc_lock);
@@ -184,6 +185,7 @@ void net_enforcer::on_socket_call(pid_t tid, int fd, bool connecting) {
       // Under container_mutex from the read on: no attach or rmdir frees `c` meanwhile.
       absl::MutexLock l(&core.container_mutex);
       uk::container* c = core.task_container(pinned.task, uk::net_subsys_id);
+      net_->assert_container_mutex_held();
       if (net_->effective_rate_bps(c) == 0) return;
     }
   }

@@ -127,9 +127,10 @@ void freezer_subsys::sync_task(task_struct* t, bool freeze) {
 
 bool freezer_subsys::task_stopped(task_struct* t) {
   if (!t->real || hooks_ == nullptr) return true;
+  freezer_hooks* hooks = hooks_;  // read under container_mutex, for the lambda below
   // A process state: a host input, through the recording seam.
   auto stopped = k().host_input(input_kind::stopped, t->tgid, [&] {
-    return std::optional<uint64_t>(hooks_->stopped(t->tgid) ? 1 : 0);
+    return std::optional<uint64_t>(hooks->stopped(t->tgid) ? 1 : 0);
   });
   if (stopped.value_or(0) != 0) return true;
   hooks_->freeze(t->tgid);  // resumed by someone else meanwhile: again

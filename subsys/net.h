@@ -40,6 +40,12 @@ class net_subsys final : public container_subsys {
   Errno populate(container* cont) override;
   void attach(container* cont, container* old_cont, task_struct* tsk) override;
 
+  // For callers that hold the core's container_mutex under another name (uk-run's net
+  // enforcer locks kernel.containers().container_mutex): checks it is held and tells
+  // the thread-safety analysis that it is this subsystem's.
+  void assert_container_mutex_held() const ABSL_ASSERT_EXCLUSIVE_LOCK(core_.container_mutex) {
+    core_.container_mutex.AssertHeld();
+  }
   // rate_bps of `cont` itself (0: no limit of its own, or no net state).
   uint64_t rate_of(const container* cont) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);

@@ -38,7 +38,11 @@ Errno container_core::can_attach_task(container* cont, task_struct* tsk) {
 }
 
 Errno container_core::attach_task(container* cont, task_struct* tsk) {
-  return recorded_attach(cont, tsk, [&] { return do_attach_task(cont, tsk); });
+  // The lambda runs inside recorded_attach, under the caller's container_mutex.
+  return recorded_attach(cont, tsk, [&] {
+    container_mutex.AssertHeld();
+    return do_attach_task(cont, tsk);
+  });
 }
 
 Errno container_core::do_attach_task(container* cont, task_struct* tsk) {
@@ -109,8 +113,10 @@ Errno container_core::attach_thread_group(container* cont, task_struct* leader) 
     moves.push_back({t, oldcont});
   }
   for (const move& m : moves) {
-    Errno err =
-        recorded_attach(cont, m.tsk, [&] { return attach_task_commit(cont, m.oldcont, m.tsk); });
+    Errno err = recorded_attach(cont, m.tsk, [&] {
+      container_mutex.AssertHeld();
+      return attach_task_commit(cont, m.oldcont, m.tsk);
+    });
     if (!err.ok() && m.tsk == leader) return err;
   }
   return kOk;

@@ -18,7 +18,7 @@ calls="fsopen fsconfig fsmount fspick move_mount open_tree mount_setattr open_tr
 native=$("$MOUNT_API")
 echo "native: $(tr '\n' ' ' <<<"$native")"
 if [[ "$(sed -n 's/^fsopen=//p' <<<"$native")" == ENOSYS ]]; then
-  echo "SKIP: this kernel has no fsopen; the ENOSYS under uk-run proves nothing"
+  echo "SKIP mount-API part: this kernel has no fsopen; the ENOSYS under uk-run proves nothing"
 else
   expected=$(for c in $calls; do echo "$c=ENOSYS"; done)
   expect_eq "the mount API under uk-run" "$expected" "$("$UKRUN" -- "$MOUNT_API")"
@@ -46,7 +46,7 @@ uk-run /sys/fs/cgroup tmpfs rw,nosuid,nodev,noexec,relatime,$opts 0 0" "$out"
 
 # (2) Root's user namespace.
 if [[ $(id -u) != 0 ]]; then
-  echo "SKIP: the root part needs root"
+  echo "SKIP root part: needs root"
   expect_no_uk_mounts
   exit 0
 fi
@@ -83,7 +83,7 @@ expect_eq "--no-userns" "$host_userns ls=[]" \
 # (In a cgroup namespace of that user namespace's the cpuset mount would work, hence
 # the EPERM above.)
 if ! command -v nsenter >/dev/null; then
-  echo "SKIP: nsenter is missing (util-linux)"
+  echo "SKIP bypass part: nsenter is missing (util-linux)"
   expect_no_uk_mounts
   exit 0
 fi
@@ -100,7 +100,7 @@ if grep -qE '^[^ ]+ [^ ]+ cgroup [^ ]*cpuset' /proc/self/mounts; then
   control=$(nsenter -t "$sup" -m -- "$MOUNT_API" mount "$TMP/raw" cpuset) || fail "$control"
   expect_eq "the control: host root's cpuset mount" "mount=ok" "$control"
 else
-  echo "SKIP: no host cgroup v1 cpuset hierarchy for the control mount"
+  echo "SKIP control part: no host cgroup v1 cpuset hierarchy for the control mount"
 fi
 kill $runner
 wait $runner || true

@@ -58,7 +58,7 @@ expect_no_uk_mounts
 
 if [[ $(id -u) != 0 ]] || ! command -v setpriv >/dev/null || ! command -v unshare >/dev/null ||
   [[ ! -c /dev/fuse ]] || ! unshare -m --propagation private true 2>/dev/null; then
-  echo "SKIP: the non-root part needs root, setpriv, unshare, /dev/fuse and mount namespaces"
+  echo "SKIP non-root part: needs root, setpriv, unshare, /dev/fuse and mount namespaces"
   exit 0
 fi
 # uid 65534 cannot search bazel's directories: uk-run is copied to a tmpfs under /tmp,

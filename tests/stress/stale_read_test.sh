@@ -15,7 +15,7 @@ if [[ $(id -u) == 0 && -w $param ]]; then
   trap 'echo "$old" >$param; on_exit' EXIT
   transports+=(ring)
 else
-  echo "SKIP: the io_uring run (needs root and $param)"
+  echo "SKIP io_uring part: needs root and $param"
 fi
 for tr in "${transports[@]}"; do
   if [[ -w $param ]]; then
@@ -29,7 +29,7 @@ for tr in "${transports[@]}"; do
   [[ -w $param ]] && echo "$old" >$param
   echo "$tr: $out" | grep -v '^ *$' | tail -12
   if [[ $tr == ring ]] && ! grep -q "FUSE at $d: io_uring" <<<"$out"; then
-    echo "SKIP: the io_uring run: $(grep "FUSE at" <<<"$out")"
+    echo "SKIP io_uring part: $(grep "FUSE at" <<<"$out")"
     continue
   fi
   expect_eq "$tr: uk-run status" 0 $rc
