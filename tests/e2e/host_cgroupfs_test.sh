@@ -91,13 +91,16 @@ timeout 30 "$UKRUN" -- sleep 20 &
 runner=$!
 sup=$(supervisor_of $runner)
 [[ -n "$sup" ]] || fail "no supervisor"
-out=$(nsenter -t "$sup" -U -m -- "$MOUNT_API" mount "$TMP/raw" cpuset &&
-  nsenter -t "$sup" -U -m -- "$MOUNT_API" mount "$TMP/raw" none,name=ukbypass) || fail "$out"
+# The helper joins the run's pid namespace too (-p): that mount namespace's /proc is the
+# run's, and a process it does not list cannot read /proc/self (an ASan build's
+# LeakSanitizer then aborts at exit).
+out=$(nsenter -t "$sup" -U -m -p -- "$MOUNT_API" mount "$TMP/raw" cpuset &&
+  nsenter -t "$sup" -U -m -p -- "$MOUNT_API" mount "$TMP/raw" none,name=ukbypass) || fail "$out"
 # The control: the same cpuset mount with the host root's own credentials, in uk-run's
 # mount namespace only (where it vanishes; mount_api unmounts it at once), works. Only
 # where the host has a v1 cpuset hierarchy, which it then mounts again: nothing is made.
 if grep -qE '^[^ ]+ [^ ]+ cgroup [^ ]*cpuset' /proc/self/mounts; then
-  control=$(nsenter -t "$sup" -m -- "$MOUNT_API" mount "$TMP/raw" cpuset) || fail "$control"
+  control=$(nsenter -t "$sup" -m -p -- "$MOUNT_API" mount "$TMP/raw" cpuset) || fail "$control"
   expect_eq "the control: host root's cpuset mount" "mount=ok" "$control"
 else
   echo "SKIP control part: no host cgroup v1 cpuset hierarchy for the control mount"
