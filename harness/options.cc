@@ -106,6 +106,14 @@ Options:
   --version                  print uk-run's version and exit
   -h, --help                 this text
 
+What COMMAND can still tell (README.md, "What a program can still tell"): uk's
+/proc/<pid>/cgroup, /proc/cgroups, mount tables and /sys/fs/cgroup; ENOSYS for the new
+mount API, clone3 and (with /proc emulation) openat2; EPERM for a cgroup namespace and,
+as root, for what needs the host's user namespace (unless --no-userns); EOPNOTSUPP for
+a pids.max limit without --pids; a double-forked child starts in the root containers;
+trapped calls take microseconds more. --exact-exits, --rules and --pids add their
+EINTR windows; --cpu-enforcement=signals adds SIGSTOP/SIGCONT.
+
 Exit status: COMMAND's, or 128+N if it was killed by signal N.
 )";
 
