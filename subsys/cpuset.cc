@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "subsys/subsystems.h"
+#include "uk/container_flavour.h"
 #include "uk/containerfs.h"
+#include "uk/containerfs_root.h"
 #include "uk/kernel.h"
 #include "uk/lib.h"
 #include "uk/task.h"
@@ -293,8 +295,7 @@ Errno cpuset_subsys::update_nodemask(cpuset* cs, std::string buf) {
 
 // update_flag(): any flag, validated like a set change (so exclusivity follows the
 // nesting rules, and clearing a parent's flag that a child has is EBUSY).
-Errno cpuset_subsys::update_flag(int bit, cpuset* cs, const std::string& buf) {
-  bool turning_on = simple_strtoull(buf.c_str(), nullptr, 10) != 0;
+Errno cpuset_subsys::update_flag(int bit, cpuset* cs, bool turning_on) {
   cpuset_fields trial = cs->f;
   if (turning_on) {
     trial.flags |= 1UL << bit;
@@ -317,6 +318,16 @@ ErrorOr<size_t> cpuset_subsys::file_write(container* cont, const cftype* cft, co
   // The kernel's copy is NUL-terminated: C string functions stop at an embedded NUL.
   std::string buffer(buf, nbytes);
   buffer = std::string(buffer.c_str());
+  // A flag's value, parsed as the mount's flavour parses it (before any lock, as
+  // cgroup_file_write parses a write_u64 file before cpuset_write_u64 runs).
+  bool flag_on = simple_strtoull(buffer.c_str(), nullptr, 10) != 0;
+  const container_flavour& flavour = *cont->root->flavour;
+  bool flag_file = cft->private_ != FILE_CPULIST && cft->private_ != FILE_MEMLIST &&
+                   cft->private_ != FILE_MEMORY_PRESSURE;
+  if (flavour.subsys_writes_parse_uint && flag_file && nbytes > 0) {
+    UK_ASSIGN_OR_RETURN(unsigned long long v, flavour.parse_write_uint(buf, nbytes));
+    flag_on = v != 0;
+  }
   absl::MutexLock l(&core_.container_mutex);
   if (cont->removed()) return Errno(ENODEV);
   cpuset* cs = cs_of(cont);
@@ -330,19 +341,19 @@ ErrorOr<size_t> cpuset_subsys::file_write(container* cont, const cftype* cft, co
       err = update_nodemask(cs, buffer);
       break;
     case FILE_CPU_EXCLUSIVE:
-      err = update_flag(CS_CPU_EXCLUSIVE, cs, buffer);
+      err = update_flag(CS_CPU_EXCLUSIVE, cs, flag_on);
       break;
     case FILE_MEM_EXCLUSIVE:
-      err = update_flag(CS_MEM_EXCLUSIVE, cs, buffer);
+      err = update_flag(CS_MEM_EXCLUSIVE, cs, flag_on);
       break;
     case FILE_MEMORY_MIGRATE:
-      err = update_flag(CS_MEMORY_MIGRATE, cs, buffer);
+      err = update_flag(CS_MEMORY_MIGRATE, cs, flag_on);
       break;
     case FILE_SCHED_LOAD_BALANCE:
-      err = update_flag(CS_SCHED_LOAD_BALANCE, cs, buffer);
+      err = update_flag(CS_SCHED_LOAD_BALANCE, cs, flag_on);
       break;
     case FILE_MEMORY_PRESSURE_ENABLED:
-      memory_pressure_enabled_ = simple_strtoull(buffer.c_str(), nullptr, 10) != 0;
+      memory_pressure_enabled_ = flag_on;
       break;
     case FILE_MEMORY_PRESSURE:
       err = Errno(EACCES);
@@ -350,7 +361,7 @@ ErrorOr<size_t> cpuset_subsys::file_write(container* cont, const cftype* cft, co
     case FILE_SPREAD_PAGE:
     case FILE_SPREAD_SLAB:
       err = update_flag(cft->private_ == FILE_SPREAD_PAGE ? CS_SPREAD_PAGE : CS_SPREAD_SLAB, cs,
-                        buffer);
+                        flag_on);
       if (err.ok()) {
         absl::MutexLock cl(&callback_mutex_);
         cs->mems_generation = mems_generation_.fetch_add(1);

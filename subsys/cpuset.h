@@ -115,7 +115,7 @@ class cpuset_subsys final : public container_subsys {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
   Errno update_nodemask(cpuset* cs, std::string buf)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
-  Errno update_flag(int bit, cpuset* cs, const std::string& buf)
+  Errno update_flag(int bit, cpuset* cs, bool turning_on)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
   // Gives every member task of `cs` the placement attach would give it.
   void update_tasks(cpuset* cs) ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);

@@ -70,6 +70,11 @@ struct container_flavour {
   umode_t (*file_mode)(const cftype& cft);
   // Parses the buffer of a write to a `write_uint` file (nbytes > 0).
   ErrorOr<unsigned long long> (*parse_write_uint)(const char* buf, size_t nbytes);
+  // Whether a subsystem's integer and flag files are parsed that way too: today's
+  // kernel declares them write_u64, so cgroup_file_write parses the text (kstrtoull)
+  // before the subsystem sees a value; 2.6.24's subsystems parse their own text
+  // (cpuset_common_file_write: simple_strtoul, junk is 0).
+  bool subsys_writes_parse_uint;
 };
 
 extern const container_flavour container_flavour_v10;

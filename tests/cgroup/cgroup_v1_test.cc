@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
@@ -406,6 +407,47 @@ TEST_F(CgroupV1Test, RemountRules) {
             -EBUSY);
   // Unlike 2.6.24 (row 27), the failed remount leaves the agent alone.
   EXPECT_EQ(read("/cg/release_agent"), "\n");
+}
+
+// Today's cpuset flag files are write_u64: cgroup_file_write parses the text with
+// kstrtoull(buf, 0) (base detection, one trailing newline, no blanks, no sign but '+')
+// before cpuset_write_u64 sees it; any non-zero value sets the flag. The cases and
+// their answers are the host's (Linux 6.18, a child of its v1 cpuset hierarchy).
+TEST_F(CgroupV1Test, CpusetFlagFilesParseAsWriteU64) {
+  ASSERT_EQ(mount("/cs", "cpuset"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/cs/a", 0755), 0);
+  struct flag_case {
+    std::string text;
+    long result;        // the write's
+    const char* reads;  // the file afterwards
+  };
+  const flag_case cases[] = {
+      {"A", -EINVAL, "0\n"},
+      {"-1", -EINVAL, "0\n"},
+      {"-0", -EINVAL, "0\n"},
+      {" 1", -EINVAL, "0\n"},
+      {"1 ", -EINVAL, "0\n"},
+      {"0x", -EINVAL, "0\n"},
+      {"18446744073709551616", -ERANGE, "0\n"},
+      {"0x1", 3, "1\n"},
+      {"+1", 2, "1\n"},
+      {"1\n", 2, "1\n"},
+      {"010", 3, "1\n"},
+      {"2", 1, "1\n"},
+  };
+  for (const char* flag : {"cpu_exclusive", "mem_exclusive", "memory_migrate", "sched_load_balance",
+                           "memory_spread_page", "memory_spread_slab"}) {
+    std::string file = absl::StrCat("/cs/a/cpuset.", flag);
+    for (const flag_case& c : cases) {
+      ASSERT_EQ(write(file, "0"), 1) << file;
+      EXPECT_EQ(write(file, c.text), c.result) << file << " <- " << c.text;
+      EXPECT_EQ(read(file), c.reads) << file << " <- " << c.text;
+    }
+  }
+  EXPECT_EQ(write("/cs/cpuset.memory_pressure_enabled", "A"), -EINVAL);
+  EXPECT_EQ(write("/cs/cpuset.memory_pressure_enabled", "0x1"), 3);
+  EXPECT_EQ(read("/cs/cpuset.memory_pressure_enabled"), "1\n");
+  EXPECT_EQ(write("/cs/cpuset.memory_pressure_enabled", "0"), 1);
 }
 
 }  // namespace
