@@ -19,20 +19,6 @@ namespace uk {
 
 namespace {
 
-// The files' `private` kinds (cpuset_filetype_t).
-enum {
-  FILE_CPULIST,
-  FILE_MEMLIST,
-  FILE_CPU_EXCLUSIVE,
-  FILE_MEM_EXCLUSIVE,
-  FILE_MEMORY_MIGRATE,
-  FILE_SCHED_LOAD_BALANCE,
-  FILE_MEMORY_PRESSURE_ENABLED,
-  FILE_MEMORY_PRESSURE,
-  FILE_SPREAD_PAGE,
-  FILE_SPREAD_SLAB,
-};
-
 // A real task's host affinity. Errors are ignored: the thread may be gone (ESRCH),
 // and attach cannot fail.
 void set_host_affinity(pid_t pid, const cpumask_t& mask) {
@@ -61,20 +47,24 @@ cpuset_subsys::cpuset_subsys(kernel& k)
       {"memory_spread_page", FILE_SPREAD_PAGE},
       {"memory_spread_slab", FILE_SPREAD_SLAB},
   };
-  auto make = [this](const char* name, int kind) {
-    cftype cft;
-    cft.name = name;
-    cft.private_ = kind;
-    cft.read = [this](container* cont, const cftype* cft, file&, char* buf, size_t nbytes,
-                      loff_t* ppos) { return file_read(cont, cft, buf, nbytes, ppos); };
-    cft.write = [this](container* cont, const cftype* cft, file&, const char* buf, size_t nbytes,
-                       loff_t*) { return file_write(cont, cft, buf, nbytes); };
-    return cft;
-  };
-  for (const auto& [name, kind] : names) files_.push_back(make(name, kind));
-  root_files_.push_back(make("memory_pressure_enabled", FILE_MEMORY_PRESSURE_ENABLED));
+  cpuset_cftypes& v10 = cftypes_[CFTYPES_V10];
+  for (const auto& [name, kind] : names) v10.files.push_back(make_file(name, kind));
+  v10.root_files.push_back(make_file("memory_pressure_enabled", FILE_MEMORY_PRESSURE_ENABLED));
+  v10.hotplug_update_tasks = &cpuset_subsys::hotplug_update_tasks;
+  cftypes_[CFTYPES_LEGACY] = cpuset1_files();
 
   k.topo().register_hotplug_notifier([this] { hotplug(); });
+}
+
+cftype cpuset_subsys::make_file(const char* name, int kind) {
+  cftype cft;
+  cft.name = name;
+  cft.private_ = kind;
+  cft.read = [this](container* cont, const cftype* cft, file&, char* buf, size_t nbytes,
+                    loff_t* ppos) { return file_read(cont, cft, buf, nbytes, ppos); };
+  cft.write = [this](container* cont, const cftype* cft, file&, const char* buf, size_t nbytes,
+                     loff_t*) { return file_write(cont, cft, buf, nbytes); };
+  return cft;
 }
 
 // --- Callbacks ---
@@ -108,8 +98,9 @@ void cpuset_subsys::destroy(container* cont) {
 }
 
 Errno cpuset_subsys::populate(container* cont) {
-  UK_TRY(container_add_files(cont, this, files_));
-  if (cont->parent == nullptr) UK_TRY(container_add_files(cont, this, root_files_));
+  const cpuset_cftypes& cfts = cftypes_[cont->root->flavour->subsys_cftypes];
+  UK_TRY(container_add_files(cont, this, cfts.files));
+  if (cont->parent == nullptr) UK_TRY(container_add_files(cont, this, cfts.root_files));
   return kOk;
 }
 
@@ -312,6 +303,11 @@ Errno cpuset_subsys::update_flag(int bit, cpuset* cs, bool turning_on) {
 
 // --- Files ---
 
+cpuset_subsys::cpuset* cpuset_subsys::live_cs(container* cont) {
+  if (cont->removed()) return nullptr;
+  return cs_of(cont);  // null once unbound by a remount while open
+}
+
 ErrorOr<size_t> cpuset_subsys::file_write(container* cont, const cftype* cft, const char* buf,
                                           size_t nbytes) {
   if (nbytes > CPUSET_MAX_WRITE) return Errno(E2BIG);
@@ -329,9 +325,8 @@ ErrorOr<size_t> cpuset_subsys::file_write(container* cont, const cftype* cft, co
     flag_on = v != 0;
   }
   absl::MutexLock l(&core_.container_mutex);
-  if (cont->removed()) return Errno(ENODEV);
-  cpuset* cs = cs_of(cont);
-  if (cs == nullptr) return Errno(ENODEV);  // unbound by a remount while open
+  cpuset* cs = live_cs(cont);
+  if (cs == nullptr) return Errno(ENODEV);
   Errno err;
   switch (cft->private_) {
     case FILE_CPULIST:
@@ -345,6 +340,9 @@ ErrorOr<size_t> cpuset_subsys::file_write(container* cont, const cftype* cft, co
       break;
     case FILE_MEM_EXCLUSIVE:
       err = update_flag(CS_MEM_EXCLUSIVE, cs, flag_on);
+      break;
+    case FILE_MEM_HARDWALL:
+      err = update_flag(CS_MEM_HARDWALL, cs, flag_on);
       break;
     case FILE_MEMORY_MIGRATE:
       err = update_flag(CS_MEMORY_MIGRATE, cs, flag_on);
@@ -389,6 +387,17 @@ ErrorOr<size_t> cpuset_subsys::file_read(container* cont, const cftype* cft, cha
       case FILE_MEMLIST:
         s = bitmap_scnlistprintf(cs->f.mems_allowed);
         break;
+      // v1 keeps the effective sets equal to the configured ones (update_cpumasks_hier
+      // warns otherwise); hotplug changes both (cpuset1_hotplug_update_tasks).
+      case FILE_EFFECTIVE_CPULIST:
+        s = bitmap_scnlistprintf(cs->f.cpus_allowed);
+        break;
+      case FILE_EFFECTIVE_MEMLIST:
+        s = bitmap_scnlistprintf(cs->f.mems_allowed);
+        break;
+      case FILE_MEM_HARDWALL:
+        s = cs->f.test(CS_MEM_HARDWALL) ? "1" : "0";
+        break;
       case FILE_CPU_EXCLUSIVE:
         s = cs->f.test(CS_CPU_EXCLUSIVE) ? "1" : "0";
         break;
@@ -424,30 +433,36 @@ ErrorOr<size_t> cpuset_subsys::file_read(container* cont, const cftype* cft, cha
 
 // --- Hotplug ---
 
-// common_cpu_mem_hotplug_unplug() + guarantee_online_cpus_mems_in_subtree(): the top
-// cpuset becomes the online maps; below it, children before parents, every non-empty
-// set shrinks to its online part or takes the nearest ancestor's. Empty ones stay
-// empty; tasks are not moved.
+// common_cpu_mem_hotplug_unplug(): the top cpuset becomes the online maps; below it,
+// parents first, each cpuset follows the rule of the hierarchy cpuset is bound to (the
+// patch's when unbound).
 void cpuset_subsys::hotplug() {
   absl::MutexLock l(&core_.container_mutex);
-  absl::MutexLock cl(&callback_mutex_);
-  top_cs_->f.cpus_allowed = k().topo().cpu_online();
-  top_cs_->f.mems_allowed = k().topo().node_memory();
-  // Post-order walk without recursion: containers nest arbitrarily deep.
-  std::vector<std::pair<container*, bool>> stack = {{top_cs_->container, false}};
-  while (!stack.empty()) {
-    auto [cont, expanded] = stack.back();
-    if (!expanded) {
-      stack.back().second = true;
-      for (container* child : cont->children) stack.emplace_back(child, false);
-      continue;
-    }
-    stack.pop_back();
-    if (cont->parent == nullptr) continue;
-    cpuset* c = cs_of(cont);
-    if (c->f.cpus_allowed.any()) c->f.cpus_allowed = guarantee_online_cpus(c);
-    if (c->f.mems_allowed.any()) c->f.mems_allowed = guarantee_online_mems(c);
+  {
+    absl::MutexLock cl(&callback_mutex_);
+    top_cs_->f.cpus_allowed = k().topo().cpu_online();
+    top_cs_->f.mems_allowed = k().topo().node_memory();
   }
+  const container_flavour* flavour = root->flavour;
+  auto update =
+      cftypes_[flavour != nullptr ? flavour->subsys_cftypes : CFTYPES_V10].hotplug_update_tasks;
+  // Pre-order walk without recursion: containers nest arbitrarily deep.
+  std::vector<container*> stack(top_cs_->container->children.begin(),
+                                top_cs_->container->children.end());
+  while (!stack.empty()) {
+    container* cont = stack.back();
+    stack.pop_back();
+    (this->*update)(cs_of(cont));
+    stack.insert(stack.end(), cont->children.begin(), cont->children.end());
+  }
+}
+
+// guarantee_online_cpus_mems_in_subtree(): a non-empty set shrinks to its online part,
+// or takes its nearest ancestor's; an empty one stays empty; tasks are not moved.
+void cpuset_subsys::hotplug_update_tasks(cpuset* c) {
+  absl::MutexLock cl(&callback_mutex_);
+  if (c->f.cpus_allowed.any()) c->f.cpus_allowed = guarantee_online_cpus(c);
+  if (c->f.mems_allowed.any()) c->f.mems_allowed = guarantee_online_mems(c);
 }
 
 std::unique_ptr<container_subsys> cpuset_subsys_create(kernel& k) {

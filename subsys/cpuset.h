@@ -10,6 +10,9 @@
 //   memory_pressure            "%d\n" (always 0: nothing reclaims in user mode); any
 //                              write EACCES
 //   memory_pressure_enabled    top cpuset only; the global metering switch
+// The cgroup flavour's directories get today's cpuset1_files[] instead
+// (subsys/cpuset_v1.cc): the same files, with memory_pressure read-only, and
+// effective_cpus, effective_mems, mem_hardwall and sched_relax_domain_level.
 //
 // Every write: more than 100 + 6 * max(NR_CPUS, MAX_NUMNODES) bytes is E2BIG; then
 // under container_mutex, ENODEV once the container is removed. The top cpuset's cpus
@@ -23,7 +26,10 @@
 // affinity follows (sched_setaffinity). A cpus write re-applies this to every member.
 // CPU/memory hotplug (2.6.24 rule): every non-empty cpuset shrinks to its online
 // part, or takes its nearest ancestor's online part if none is left; the top cpuset
-// becomes the online maps; tasks are not moved.
+// becomes the online maps; tasks are not moved. Bound to a cgroup-flavour hierarchy,
+// today's v1 rule instead: every cpuset keeps its part within its parent's, even an
+// empty one, and an emptied cpuset's tasks move to the nearest ancestor with CPUs and
+// memory (subsys/cpuset_v1.cc).
 //
 // Lock order (outer first):
 //   container_core::container_mutex   every change, every file access
@@ -34,6 +40,7 @@
 //         task_struct::alloc_lock        a task's cpus_allowed / mems_allowed
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <memory>
@@ -79,9 +86,29 @@ class cpuset_subsys final : public container_subsys {
     CS_SCHED_LOAD_BALANCE,
     CS_SPREAD_PAGE,
     CS_SPREAD_SLAB,
+    CS_MEM_HARDWALL,  // today's kernel (cpuset.mem_hardwall, cgroup flavour only)
   };
 
  private:
+  // The files' `private` kinds (cpuset_filetype_t); the last four are today's
+  // (cgroup flavour only).
+  enum {
+    FILE_CPULIST,
+    FILE_MEMLIST,
+    FILE_CPU_EXCLUSIVE,
+    FILE_MEM_EXCLUSIVE,
+    FILE_MEMORY_MIGRATE,
+    FILE_SCHED_LOAD_BALANCE,
+    FILE_MEMORY_PRESSURE_ENABLED,
+    FILE_MEMORY_PRESSURE,
+    FILE_SPREAD_PAGE,
+    FILE_SPREAD_SLAB,
+    FILE_EFFECTIVE_CPULIST,
+    FILE_EFFECTIVE_MEMLIST,
+    FILE_MEM_HARDWALL,
+    FILE_SCHED_RELAX_DOMAIN_LEVEL,
+  };
+
   // What validate_change() compares: a cpuset's settings (the patch copies the
   // whole struct cpuset into `trialcs`).
   struct cpuset_fields {
@@ -94,6 +121,14 @@ class cpuset_subsys final : public container_subsys {
   struct cpuset : container_subsys_state {
     cpuset_fields f;
     int mems_generation = 0;
+    int relax_domain_level = -1;  // cpuset1_init(): -1 in every new cpuset
+  };
+  // What a hierarchy's cftype_set decides for cpuset: the files of every cpuset and of
+  // the top one, and what CPU/memory hotplug does to a cpuset below the top.
+  struct cpuset_cftypes {
+    std::vector<cftype> files;
+    std::vector<cftype> root_files;
+    void (cpuset_subsys::*hotplug_update_tasks)(cpuset* cs);
   };
 
   cpuset* cs_of(const container* cont) const {
@@ -103,6 +138,14 @@ class cpuset_subsys final : public container_subsys {
     return cs->container->parent == nullptr ? nullptr : cs_of(cs->container->parent);
   }
   static bool is_cpuset_subset(const cpuset_fields& p, const cpuset_fields& q);
+
+  // A control file of kind `kind` (cpuset_filetype_t) served by file_read/file_write.
+  cftype make_file(const char* name, int kind);
+  // The cgroup flavour's table (cpuset1_files[], subsys/cpuset_v1.cc).
+  cpuset_cftypes cpuset1_files();
+  // The cpuset of a container whose file is written, or null once it is removed (or
+  // cpuset was unbound from its hierarchy while the file was open).
+  cpuset* live_cs(container* cont) ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
 
   // The control file handlers (cpuset_common_file_read / _write).
   ErrorOr<size_t> file_read(container* cont, const cftype* cft, char* buf, size_t nbytes,
@@ -125,16 +168,27 @@ class cpuset_subsys final : public container_subsys {
   cpumask_t guarantee_online_cpus(const cpuset* cs) ABSL_EXCLUSIVE_LOCKS_REQUIRED(callback_mutex_);
   nodemask_t guarantee_online_mems(const cpuset* cs) ABSL_EXCLUSIVE_LOCKS_REQUIRED(callback_mutex_);
 
-  // The hotplug notifier (common_cpu_mem_hotplug_unplug).
+  // The hotplug notifier (common_cpu_mem_hotplug_unplug): the top cpuset, then every
+  // other, parents first, by the rule of the hierarchy cpuset is bound to.
   void hotplug();
+  // 2.6.24's rule for one cpuset (guarantee_online_cpus_mems_in_subtree).
+  void hotplug_update_tasks(cpuset* cs) ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
+
+  // --- Today's v1 only (subsys/cpuset_v1.cc) ---
+  // cpuset.sched_relax_domain_level: cgroup_file_write's write_s64 parse, then
+  // cpuset_write_s64() / update_relax_domain_level().
+  ErrorOr<size_t> cpuset1_write_s64(container* cont, const char* buf, size_t nbytes);
+  ErrorOr<size_t> cpuset1_read_s64(container* cont, char* buf, size_t nbytes, loff_t* ppos);
+  // cpuset1_hotplug_update_tasks(): today's v1 rule for one cpuset.
+  void cpuset1_hotplug_update_tasks(cpuset* cs)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
 
   container_core& core_;
   absl::Mutex callback_mutex_;
   cpuset* top_cs_ = nullptr;             // the root state, made at boot; never freed before us
   std::atomic<int> mems_generation_{0};  // cpuset_mems_generation
-  std::atomic<bool> memory_pressure_enabled_{false};  // cpuset_memory_pressure_enabled
-  std::vector<cftype> files_;                         // in every cpuset
-  std::vector<cftype> root_files_;                    // memory_pressure_enabled
+  std::atomic<bool> memory_pressure_enabled_{false};      // cpuset_memory_pressure_enabled
+  std::array<cpuset_cftypes, CFTYPE_SET_COUNT> cftypes_;  // by the hierarchy's cftype_set
 };
 
 }  // namespace uk

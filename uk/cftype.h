@@ -27,6 +27,16 @@ enum : unsigned {
   CFTYPE_ONLY_ON_ROOT = 1U << 0,  // in the top container only
 };
 
+// Which of a subsystem's control-file tables a hierarchy's directories get. The mount
+// flavour chooses (container_flavour::subsys_cftypes), as Linux adds a subsystem's
+// legacy_cftypes or dfl_cftypes by the hierarchy it is bound to: the patch's files, or
+// today's cgroup v1 ones (cpuset-v1.c's cpuset1_files[]).
+enum cftype_set {
+  CFTYPES_V10,
+  CFTYPES_LEGACY,
+  CFTYPE_SET_COUNT,
+};
+
 struct cftype {
   // The V10 name: literal, as container_add_file(cont, cft) created it.
   std::string name;

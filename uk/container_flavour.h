@@ -75,6 +75,9 @@ struct container_flavour {
   // before the subsystem sees a value; 2.6.24's subsystems parse their own text
   // (cpuset_common_file_write: simple_strtoul, junk is 0).
   bool subsys_writes_parse_uint;
+  // Which of its file tables a subsystem adds to this flavour's directories (and whose
+  // rules it applies there, e.g. cpuset's hotplug).
+  cftype_set subsys_cftypes;
 };
 
 extern const container_flavour container_flavour_v10;

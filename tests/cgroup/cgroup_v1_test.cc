@@ -71,6 +71,24 @@ class CgroupV1Test : public ::testing::Test {
     EXPECT_EQ(sys_stat(init(), path.c_str(), &st), 0) << path;
     return st.st_mode & 07777;
   }
+  // The names getdents64 gives, in its order; a small buffer makes the listing continue
+  // across calls.
+  std::vector<std::string> readdir(const std::string& dir) {
+    std::vector<std::string> names;
+    long fd = sys_open(init(), dir.c_str(), O_RDONLY | O_DIRECTORY);
+    EXPECT_GE(fd, 0) << dir;
+    alignas(8) char buf[64];
+    long n;
+    while ((n = sys_getdents64(init(), fd, buf, sizeof buf)) > 0) {
+      for (long off = 0; off < n;) {
+        auto* d = reinterpret_cast<linux_dirent64*>(buf + off);
+        names.push_back(d->d_name);
+        off += d->d_reclen;
+      }
+    }
+    sys_close(init(), fd);
+    return names;
+  }
   // The /proc/mounts line of the mount at `dir`.
   std::string mounts_line(const std::string& dir) {
     std::string all = read("/proc/mounts");
@@ -376,24 +394,11 @@ TEST_F(CgroupV1Test, XattrCpusetV2ModeFavordynmodsAreAcceptedAndShown) {
 TEST_F(CgroupV1Test, ReaddirIsInKernfsHashOrder) {
   ASSERT_EQ(mount("/cg", "cpu,cpuacct"), 0);
   ASSERT_EQ(sys_mkdir(init(), "/cg/a", 0755), 0);
-  std::vector<std::string> names;
-  long fd = sys_open(init(), "/cg", O_RDONLY | O_DIRECTORY);
-  ASSERT_GE(fd, 0);
-  // A small buffer: the listing continues across getdents64 calls.
-  alignas(8) char buf[64];
-  long n;
-  while ((n = sys_getdents64(init(), fd, buf, sizeof buf)) > 0) {
-    for (long off = 0; off < n;) {
-      auto* d = reinterpret_cast<linux_dirent64*>(buf + off);
-      names.push_back(d->d_name);
-      off += d->d_reclen;
-    }
-  }
-  sys_close(init(), fd);
   // As `ls -f` lists the same names on Linux 6.x.
-  EXPECT_THAT(names, ElementsAre(".", "..", "cgroup.procs", "cgroup.sane_behavior", "a",
-                                 "cpu.shares", "cpuacct.usage", "tasks", "notify_on_release",
-                                 "release_agent", "cgroup.clone_children"));
+  EXPECT_THAT(readdir("/cg"),
+              ElementsAre(".", "..", "cgroup.procs", "cgroup.sane_behavior", "a", "cpu.shares",
+                          "cpuacct.usage", "tasks", "notify_on_release", "release_agent",
+                          "cgroup.clone_children"));
   EXPECT_EQ(kernfs_name_hash("tasks"), 1245728267u);
 }
 
@@ -435,8 +440,8 @@ TEST_F(CgroupV1Test, CpusetFlagFilesParseAsWriteU64) {
       {"010", 3, "1\n"},
       {"2", 1, "1\n"},
   };
-  for (const char* flag : {"cpu_exclusive", "mem_exclusive", "memory_migrate", "sched_load_balance",
-                           "memory_spread_page", "memory_spread_slab"}) {
+  for (const char* flag : {"cpu_exclusive", "mem_exclusive", "mem_hardwall", "memory_migrate",
+                           "sched_load_balance", "memory_spread_page", "memory_spread_slab"}) {
     std::string file = absl::StrCat("/cs/a/cpuset.", flag);
     for (const flag_case& c : cases) {
       ASSERT_EQ(write(file, "0"), 1) << file;
@@ -448,6 +453,178 @@ TEST_F(CgroupV1Test, CpusetFlagFilesParseAsWriteU64) {
   EXPECT_EQ(write("/cs/cpuset.memory_pressure_enabled", "0x1"), 3);
   EXPECT_EQ(read("/cs/cpuset.memory_pressure_enabled"), "1\n");
   EXPECT_EQ(write("/cs/cpuset.memory_pressure_enabled", "0"), 1);
+}
+
+// --- Today's cpuset1_files[] (subsys/cpuset_v1.cc) ---
+// Every answer below is the host's (Linux 6.18, 2 CPUs, 1 node, a child of its v1
+// cpuset hierarchy), except the hotplug ones, which the host cannot be made to show.
+
+TEST_F(CgroupV1Test, CpusetV1FilesOrderModesAndDefaults) {
+  ASSERT_EQ(mount("/cs", "cpuset"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/cs/a", 0755), 0);
+  // `ls -f` of a new child.
+  EXPECT_THAT(
+      readdir("/cs/a"),
+      ElementsAre(".", "..", "cgroup.procs", "cpuset.memory_pressure", "cpuset.memory_migrate",
+                  "cpuset.mem_exclusive", "cpuset.memory_spread_slab", "cpuset.cpu_exclusive",
+                  "tasks", "cpuset.effective_mems", "cpuset.effective_cpus", "notify_on_release",
+                  "cpuset.sched_load_balance", "cpuset.mems", "cpuset.mem_hardwall",
+                  "cpuset.sched_relax_domain_level", "cpuset.cpus", "cgroup.clone_children",
+                  "cpuset.memory_spread_page"));
+  for (const char* ro : {"effective_cpus", "effective_mems", "memory_pressure"}) {
+    std::string file = absl::StrCat("/cs/a/cpuset.", ro);
+    EXPECT_EQ(mode(file), 0444) << file;
+    EXPECT_EQ(write(file, "0"), -EINVAL) << file;
+  }
+  for (const char* rw :
+       {"cpus", "mems", "cpu_exclusive", "mem_exclusive", "mem_hardwall", "sched_load_balance",
+        "sched_relax_domain_level", "memory_migrate", "memory_spread_page", "memory_spread_slab"}) {
+    EXPECT_EQ(mode(absl::StrCat("/cs/a/cpuset.", rw)), 0644) << rw;
+  }
+  EXPECT_EQ(read("/cs/a/cpuset.effective_cpus"), "\n");
+  EXPECT_EQ(read("/cs/a/cpuset.effective_mems"), "\n");
+  EXPECT_EQ(read("/cs/a/cpuset.mem_hardwall"), "0\n");
+  EXPECT_EQ(read("/cs/a/cpuset.sched_relax_domain_level"), "-1\n");
+  EXPECT_EQ(read("/cs/cpuset.sched_relax_domain_level"), "-1\n");
+  EXPECT_EQ(read("/cs/cpuset.effective_cpus"), "0-3\n");
+  EXPECT_EQ(read("/cs/cpuset.effective_mems"), "0\n");
+  ASSERT_EQ(write("/cs/a/cpuset.cpus", "1"), 1);
+  ASSERT_EQ(write("/cs/a/cpuset.mems", "0"), 1);
+  EXPECT_EQ(read("/cs/a/cpuset.effective_cpus"), "1\n");
+  EXPECT_EQ(read("/cs/a/cpuset.effective_mems"), "0\n");
+}
+
+// cgroup_file_write's write_s64 parse (kstrtoll(buf, 0)), then the range -1 ..
+// sched_domain_level_max + 1, which is 2 on the host.
+TEST_F(CgroupV1Test, SchedRelaxDomainLevelParsesAsWriteS64) {
+  ASSERT_EQ(mount("/cs", "cpuset"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/cs/a", 0755), 0);
+  const std::string file = "/cs/a/cpuset.sched_relax_domain_level";
+  struct s64_case {
+    std::string text;
+    long result;
+    const char* reads;
+  };
+  const s64_case cases[] = {
+      {"-1", 2, "-1\n"},
+      {"0", 1, "0\n"},
+      {"2", 1, "2\n"},
+      {"-0x1", 4, "-1\n"},
+      {"1\n", 2, "1\n"},
+      {"-01", 3, "-1\n"},
+      {"+1", 2, "1\n"},
+      {"-0", 2, "0\n"},
+      {"0X1", 3, "1\n"},
+      {std::string("1\0"
+                   "2",
+                   3),
+       3, "1\n"},
+      {"-2", -EINVAL, "1\n"},
+      {"3", -EINVAL, "1\n"},
+      {"010", -EINVAL, "1\n"},
+      {"08", -EINVAL, "1\n"},
+      {" 1", -EINVAL, "1\n"},
+      {"1 ", -EINVAL, "1\n"},
+      {"\t1", -EINVAL, "1\n"},
+      {"A", -EINVAL, "1\n"},
+      {"1a", -EINVAL, "1\n"},
+      {"0x", -EINVAL, "1\n"},
+      {"+-1", -EINVAL, "1\n"},
+      {"\n", -EINVAL, "1\n"},
+      {"1\n\n", -EINVAL, "1\n"},
+      {"9223372036854775807", -EINVAL, "1\n"},
+      {"-9223372036854775808", -EINVAL, "1\n"},
+      {"9223372036854775808", -ERANGE, "1\n"},
+      {"-9223372036854775809", -ERANGE, "1\n"},
+      {"99999999999999999999", -ERANGE, "1\n"},
+  };
+  for (const s64_case& c : cases) {
+    ASSERT_EQ(write(file, "1"), 1);
+    EXPECT_EQ(write(file, c.text), c.result) << c.text;
+    EXPECT_EQ(read(file), c.reads) << c.text;
+  }
+}
+
+// cpuset1_online_css(): with clone_children a new cpuset copies its parent's cpus and
+// mems (and so its effective sets) unless a sibling is cpu_ or mem_exclusive; the
+// spread flags are inherited, mem_hardwall and sched_relax_domain_level are not.
+TEST_F(CgroupV1Test, CloneChildrenCopiesUnlessASiblingIsExclusive) {
+  ASSERT_EQ(mount("/cs", "cpuset"), 0);
+  for (const char* excl : {"cpuset.cpu_exclusive", "cpuset.mem_exclusive"}) {
+    ASSERT_EQ(sys_mkdir(init(), "/cs/p", 0755), 0);
+    ASSERT_EQ(write("/cs/p/cpuset.cpus", "1"), 1);
+    ASSERT_EQ(write("/cs/p/cpuset.mems", "0"), 1);
+    ASSERT_EQ(write(absl::StrCat("/cs/p/", excl), "1"), 1);
+    ASSERT_EQ(write("/cs/p/cgroup.clone_children", "1"), 1);
+    ASSERT_EQ(write("/cs/p/cpuset.mem_hardwall", "1"), 1);
+    ASSERT_EQ(write("/cs/p/cpuset.memory_spread_page", "1"), 1);
+    ASSERT_EQ(write("/cs/p/cpuset.sched_relax_domain_level", "2"), 1);
+    ASSERT_EQ(sys_mkdir(init(), "/cs/p/a", 0755), 0);
+    EXPECT_EQ(read("/cs/p/a/cgroup.clone_children"), "1\n");
+    EXPECT_EQ(read("/cs/p/a/cpuset.cpus"), "1\n");
+    EXPECT_EQ(read("/cs/p/a/cpuset.mems"), "0\n");
+    EXPECT_EQ(read("/cs/p/a/cpuset.effective_cpus"), "1\n");
+    EXPECT_EQ(read("/cs/p/a/cpuset.effective_mems"), "0\n");
+    EXPECT_EQ(read("/cs/p/a/cpuset.mem_hardwall"), "0\n");
+    EXPECT_EQ(read("/cs/p/a/cpuset.memory_spread_page"), "1\n");
+    EXPECT_EQ(read("/cs/p/a/cpuset.sched_relax_domain_level"), "-1\n");
+    // An exclusive sibling: the next child starts empty, and a task cannot enter.
+    ASSERT_EQ(write(absl::StrCat("/cs/p/a/", excl), "1"), 1) << excl;
+    ASSERT_EQ(sys_mkdir(init(), "/cs/p/b", 0755), 0);
+    EXPECT_EQ(read("/cs/p/b/cpuset.cpus"), "\n") << excl;
+    EXPECT_EQ(read("/cs/p/b/cpuset.mems"), "\n") << excl;
+    EXPECT_EQ(read("/cs/p/b/cpuset.effective_cpus"), "\n") << excl;
+    EXPECT_EQ(read("/cs/p/b/cpuset.effective_mems"), "\n") << excl;
+    task_struct& t = spawn(init());
+    EXPECT_EQ(write("/cs/p/b/tasks", std::to_string(t.pid)), -ENOSPC);
+    k_->do_exit(&t, 0);
+    for (const char* d : {"/cs/p/b", "/cs/p/a", "/cs/p"}) ASSERT_EQ(sys_rmdir(init(), d), 0);
+  }
+}
+
+// Hotplug in v1 (cpuset_hotplug_update_tasks + cpuset1_hotplug_update_tasks, from the
+// source): each cpuset keeps its part within its parent's, even an empty one, the
+// effective sets with it; the tasks of an emptied cpuset move to the nearest ancestor
+// with CPUs and memory and run there.
+TEST_F(CgroupV1Test, CpusetV1HotplugEmptiesAndMovesTasksUp) {
+  ASSERT_EQ(mount("/cs", "cpuset"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/cs/p", 0755), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/cs/p/a", 0755), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/cs/p/b", 0755), 0);
+  ASSERT_EQ(write("/cs/p/cpuset.cpus", "2-3"), 3);
+  ASSERT_EQ(write("/cs/p/cpuset.mems", "0"), 1);
+  ASSERT_EQ(write("/cs/p/a/cpuset.cpus", "3"), 1);
+  ASSERT_EQ(write("/cs/p/a/cpuset.mems", "0"), 1);
+  ASSERT_EQ(write("/cs/p/b/cpuset.cpus", "2-3"), 3);
+  ASSERT_EQ(write("/cs/p/b/cpuset.mems", "0"), 1);
+  task_struct& t = spawn(init());
+  std::string pid = std::to_string(t.pid);
+  ASSERT_GT(write("/cs/p/a/tasks", pid), 0);
+  cpumask_t online;
+  for (int cpu : {0, 1, 2}) online.set(cpu);
+  k_->topo().set_cpu_online(online);
+  EXPECT_EQ(read("/cs/cpuset.cpus"), "0-2\n");
+  EXPECT_EQ(read("/cs/cpuset.effective_cpus"), "0-2\n");
+  EXPECT_EQ(read("/cs/p/cpuset.effective_cpus"), "2\n");
+  EXPECT_EQ(read("/cs/p/a/cpuset.cpus"), "\n");
+  EXPECT_EQ(read("/cs/p/a/cpuset.effective_cpus"), "\n");
+  EXPECT_EQ(read("/cs/p/a/cpuset.effective_mems"), "0\n");
+  EXPECT_EQ(read("/cs/p/b/cpuset.cpus"), "2\n");
+  EXPECT_EQ(read("/cs/p/b/cpuset.effective_cpus"), "2\n");
+  EXPECT_EQ(read("/cs/p/a/tasks"), "");
+  EXPECT_EQ(read("/cs/p/tasks"), pid + "\n");
+  cpumask_t cpu2;
+  cpu2.set(2);
+  {
+    absl::MutexLock l(&t.alloc_lock);
+    EXPECT_EQ(t.cpus_allowed, cpu2);
+  }
+  // CPU 3 back: v1 gives nothing back below the top cpuset.
+  online.set(3);
+  k_->topo().set_cpu_online(online);
+  EXPECT_EQ(read("/cs/cpuset.effective_cpus"), "0-3\n");
+  EXPECT_EQ(read("/cs/p/cpuset.cpus"), "2\n");
+  EXPECT_EQ(read("/cs/p/b/cpuset.effective_cpus"), "2\n");
 }
 
 }  // namespace
