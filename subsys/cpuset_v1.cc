@@ -70,8 +70,7 @@ cpuset_subsys::cpuset_cftypes cpuset_subsys::cpuset1_files() {
 // cpuset_write_s64(): ENODEV once removed; update_relax_domain_level(): EINVAL outside
 // -1 .. sched_domain_level_max + 1. (Rebuilding the sched domains has nothing to do
 // here.)
-ErrorOr<size_t> cpuset_subsys::cpuset1_write_s64(container* cont, const char* buf,
-                                                 size_t nbytes) {
+ErrorOr<size_t> cpuset_subsys::cpuset1_write_s64(container* cont, const char* buf, size_t nbytes) {
   long long val;
   UK_TRY(kstrtoll(kernel_copy(buf, nbytes).c_str(), 0, &val));
   absl::MutexLock l(&core_.container_mutex);
