@@ -87,32 +87,50 @@ if [[ $(id -u) == 0 && -w $uring_param ]]; then
   ring=1
   trap 'echo "$uring_old" >$uring_param; rm -rf "$tmp"' EXIT
 fi
+# with_transport devfuse|ring CMD...: runs CMD with enable_uring N or Y (as root).
+with_transport() {
+  local t=$1
+  shift
+  if ((ring)); then
+    if [[ $t == ring ]]; then echo Y >$uring_param; else echo N >$uring_param; fi
+  fi
+  "$@"
+  if ((ring)); then echo "$uring_old" >$uring_param; fi
+}
 # ukrun_cgops devfuse|ring: one uk-run round; says on fd 3 which transport uk-run chose.
 ukrun_cgops() {
   local err="$tmp/verbose"
-  if ((ring)); then
-    if [[ $1 == ring ]]; then echo Y >$uring_param; else echo N >$uring_param; fi
-  fi
-  "$ukrun" --verbose --no-proc --mount "container:cpuacct:$tmp/uk" -- \
+  with_transport "$1" "$ukrun" --verbose --no-proc --mount "container:cpuacct:$tmp/uk" -- \
     "$work" cgops "$tmp/uk" 300 2>"$err"
-  if ((ring)); then echo "$uring_old" >$uring_param; fi
   sed -n 's/^uk-run: FUSE at [^:]*: //p' "$err" >&3
 }
+# floor_cgops devfuse|ring: the same round on fuse_floor; its transport on fd 3.
+floor_cgops() {
+  local err="$tmp/verbose"
+  with_transport "$1" "$fusefloor" -v "$tmp/ff" "$work" cgops "$tmp/ff" 300 2>"$err"
+  sed -n 's/^fuse_floor: FUSE at [^:]*: //p' "$err" >&3
+}
 if [[ $(id -u) == 0 ]] && mount -t cgroup -o "none,name=ukrunbench$$" none "$host" 2>/dev/null; then
-  # A last run per round: the same operations on a FUSE filesystem that does no work
-  # (fuse_floor), what FUSE alone costs before the shim does anything.
-  hn=() dn=() rn=() fn=()
+  # A run per transport and round: the same operations on a FUSE filesystem that does
+  # no work, served by the shim's transports (fuse_floor): what they cost before the
+  # shim does anything.
+  hn=() dn=() rn=() fn=() fr=()
   mkdir -p "$tmp/ff"
   for ((r = 0; r < rounds; r++)); do
     hn+=("$("$work" cgops "$host" 300)")
     dn+=("$(ukrun_cgops devfuse 3>>"$tmp/chose.devfuse")")
-    if ((ring)); then rn+=("$(ukrun_cgops ring 3>>"$tmp/chose.ring")"); fi
-    fn+=("$("$fusefloor" "$tmp/ff" "$work" cgops "$tmp/ff" 300)")
+    fn+=("$(floor_cgops devfuse 3>>"$tmp/floor.devfuse")")
+    if ((ring)); then
+      rn+=("$(ukrun_cgops ring 3>>"$tmp/chose.ring")")
+      fr+=("$(floor_cgops ring 3>>"$tmp/floor.ring")")
+    fi
   done
   umount "$host"
-  echo "  uk-run's transport, enable_uring N: $(sort -u "$tmp/chose.devfuse" | paste -sd';')"
+  echo "  uk-run's transport, enable_uring N: $(sort -u "$tmp/chose.devfuse" | paste -sd';')" \
+    "(floor: $(sort -u "$tmp/floor.devfuse" | paste -sd';'))"
   if ((ring)); then
-    echo "  uk-run's transport, enable_uring Y: $(sort -u "$tmp/chose.ring" | paste -sd';')"
+    echo "  uk-run's transport, enable_uring Y: $(sort -u "$tmp/chose.ring" | paste -sd';')" \
+      "(floor: $(sort -u "$tmp/floor.ring" | paste -sd';'))"
   fi
   col() { printf '%s\n' "${@:2}" | cut -d' ' -f"$1"; }
   for i in 1 2 3; do
@@ -122,19 +140,22 @@ if [[ $(id -u) == 0 ]] && mount -t cgroup -o "none,name=ukrunbench$$" none "$hos
     d=$(col $i "${dn[@]}" | median)
     lh=$(col $i "${hn[@]}" | minimum)
     ld=$(col $i "${dn[@]}" | minimum)
-    r=0 lr=0
+    r=0 lr=0 g=0
     if ((ring)); then
       r=$(col $i "${rn[@]}" | median)
       lr=$(col $i "${rn[@]}" | minimum)
+      g=$(col $i "${fr[@]}" | median)
     fi
     awk -v name="${name[$i]} (FUSE shim vs host cgroupfs)" -v h="$h" -v d="$d" -v r="$r" \
-      -v lh="$lh" -v ld="$ld" -v lr="$lr" -v f="$f" 'BEGIN {
+      -v lh="$lh" -v ld="$ld" -v lr="$lr" -v f="$f" -v g="$g" 'BEGIN {
       printf "  %-44s host %8.1f us\n", name, h / 1e3
       printf "  %-44s /dev/fuse %8.1f us  ratio %5.2f  (min %5.2f)\n", "", d / 1e3, d / h, ld / lh
       printf "  %-44s FUSE server doing no work: %8.1f us  ratio %5.2f  (shim/floor %4.2f)\n", "",
         f / 1e3, f / h, d / f
       if (r > 0) printf "  %-44s io_uring  %8.1f us  ratio %5.2f  (min %5.2f)\n", "", r / 1e3,
-        r / h, lr / lh }'
+        r / h, lr / lh
+      if (g > 0) printf "  %-44s FUSE server doing no work: %8.1f us  ratio %5.2f  (shim/floor %4.2f)\n",
+        "", g / 1e3, g / h, r / g }'
   done
 else
   echo "  (no host cgroup v1 named hierarchy here: shim vs host comparison skipped)"
