@@ -19,9 +19,12 @@ if ! grep -q "shim vs host comparison skipped" <<<"$out"; then
   want "(FUSE shim vs host cgroupfs) *host " 3
   want " /dev/fuse .* ratio " 3
   want "FUSE server doing no work: .* ratio " 3
+  want "a pipe round trip between two processes: " 1
+  want "^  \(READ\|OPEN\): .* host .* shim/floor /dev/fuse .* pipe round trips)" 2
   if grep -q "enable_uring Y: " <<<"$out"; then  # both transports, each with its floor
     want " io_uring .* ratio " 3
     want "FUSE server doing no work: .* ratio " 6
+    want "^  \(READ\|OPEN\): .*, io_uring .* pipe round trips)" 2
   fi
 fi
 echo "uk_run_bench_smoke: ok"
