@@ -34,8 +34,9 @@ class fuse_bridge {
   // answers INIT and starts serving: on the ring if the kernel offers it
   // (/sys/module/fuse/parameters/enable_uring) and io_uring works, else with one
   // /dev/fuse loop per usable CPU (at most 8). Requests may be served concurrently.
-  static absl::StatusOr<std::unique_ptr<fuse_bridge>> mount(
-      std::unique_ptr<fuse_handler> handler, const std::string& dir, const std::string& fsname);
+  static absl::StatusOr<std::unique_ptr<fuse_bridge>> mount(std::unique_ptr<fuse_handler> handler,
+                                                            const std::string& dir,
+                                                            const std::string& fsname);
   // Joins the loops and closes the FUSE device, which aborts the connection; unmounts
   // nothing (the supervisor unmounts its mounts by identity, never by a path that may
   // by now name another mount). SIGUSR1 must have a handler installed without

@@ -226,7 +226,8 @@ long supervisor::container_mount(pid_t caller, const std::string& source, const 
     }
   }
   if (r == 0) {
-    auto fuse = fuse_bridge::mount(std::make_unique<fuse_state>(kernel_, tracker_, kdir), dir, source);
+    auto fuse =
+        fuse_bridge::mount(std::make_unique<fuse_state>(kernel_, tracker_, kdir), dir, source);
     if (!fuse.ok()) {
       fprintf(stderr, "uk-run: %s\n", fuse.status().ToString().c_str());
       r = -EIO;
