@@ -46,7 +46,7 @@ void write_reply(int fd, uint64_t unique, long n, const char* args) {
 }
 
 // Serves one request read from /dev/fuse into `buf` (n bytes), replying into `out`.
-void serve(fuse_state& s, int fd, const char* buf, size_t n, char* out) {
+void serve(fuse_handler& handler, int fd, const char* buf, size_t n, char* out) {
   const auto* in = reinterpret_cast<const fuse_in_header*>(buf);
   if (n < sizeof *in || in->len != n) return;
   size_t arg = fuse_request_arg_size(in->opcode);
@@ -56,19 +56,17 @@ void serve(fuse_state& s, int fd, const char* buf, size_t n, char* out) {
   }
   const char* data = buf + sizeof *in + arg;
   fuse_request r = {in, buf + sizeof *in, data, n - sizeof *in - arg};
-  long res = fuse_dispatch(s, r, out);
+  long res = handler.serve(r, out);
   if (res != kFuseNoReply) write_reply(fd, in->unique, res, out);
 }
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::mount(uk::kernel& k, tracker& tr,
-                                                                const std::string& kernel_root,
-                                                                const std::string& dir,
-                                                                const std::string& fsname) {
+absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::mount(
+    std::unique_ptr<fuse_handler> handler, const std::string& dir, const std::string& fsname) {
   std::unique_ptr<fuse_bridge> b(new fuse_bridge());
   b->dir_ = dir;
-  b->state_ = std::make_unique<fuse_state>(k, tr, kernel_root);
+  b->handler_ = std::move(handler);
   b->fd_ = open("/dev/fuse", O_RDWR | O_CLOEXEC);
   if (b->fd_ < 0) return absl::ErrnoToStatus(errno, "open /dev/fuse");
   // fsname shows in /proc/mounts; commas would split the option.
@@ -144,7 +142,7 @@ absl::Status fuse_bridge::init() {
                   FUSE_BIG_WRITES | FUSE_MAX_PAGES | FUSE_INIT_EXT;
   transport_ = "/dev/fuse";
   if (offered & fuse_abi::kOverIoUring) {
-    auto ring = fuse_ring::create(*state_, fd_);
+    auto ring = fuse_ring::create(*handler_, fd_);
     if (ring.ok()) {
       ring_ = std::move(ring).value();
       want |= fuse_abi::kOverIoUring;
@@ -189,14 +187,14 @@ void fuse_bridge::start_workers(size_t max_workers) {
   cpu_set_t usable;
   CPU_ZERO(&usable);
   if (sched_getaffinity(0, sizeof usable, &usable) != 0) CPU_SET(sched_getcpu(), &usable);
-  fuse_state* s = state_.get();
+  fuse_handler* h = handler_.get();
   std::atomic<bool>* exiting = &exiting_;
   for (int cpu = 0; cpu < CPU_SETSIZE && workers_.size() < max_workers; cpu++) {
     if (!CPU_ISSET(cpu, &usable)) continue;
     auto w = std::make_unique<worker>();
     std::atomic<bool>* done = &w->done;
     bool pin = max_workers > 1;
-    w->thread = std::thread([s, fd, cpu, pin, done, exiting] {
+    w->thread = std::thread([h, fd, cpu, pin, done, exiting] {
       if (pin) {
         cpu_set_t one;
         CPU_ZERO(&one);
@@ -216,7 +214,7 @@ void fuse_bridge::start_workers(size_t max_workers) {
         }
         if (n == -EINTR) continue;
         if (n <= 0) break;
-        serve(*s, fd, buf.get(), static_cast<size_t>(n), out.get());
+        serve(*h, fd, buf.get(), static_cast<size_t>(n), out.get());
       }
       done->store(true);
     });

@@ -1,7 +1,7 @@
 // The VFS shim: one FUSE filesystem per container mount, in uk-run's private mount
 // namespace, showing a hierarchy of the kernel's VFS. uk-run mounts it itself (the new
 // mount API, so that the mount's identity is known before it is attached) and speaks
-// the protocol itself (fuse_ops.h: one handler set) over two transports: FUSE over
+// the protocol itself (fuse_handler.h: one handler set) over two transports: FUSE over
 // io_uring (fuse_ring.h) when the host kernel offers it, /dev/fuse otherwise. libfuse
 // 3.14 can neither negotiate the ring (INIT's flags2) nor hand it a request, and its
 // replies go only to /dev/fuse, so it is not used.
@@ -22,22 +22,19 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "harness/fuse_ops.h"
+#include "harness/fuse_handler.h"
 #include "harness/fuse_ring.h"
-#include "harness/tracker.h"
-#include "uk/kernel.h"
 
 namespace ukrun {
 
 class fuse_bridge {
  public:
   // Mounts FUSE (type fuse.container, source `fsname`) at `dir` (absolute, existing),
-  // on top of whatever is mounted there, showing the kernel's tree at `kernel_root`;
+  // on top of whatever is mounted there, served by `handler` (uk-run's: fuse_ops.h);
   // answers INIT and starts serving: on the ring if the kernel offers it
   // (/sys/module/fuse/parameters/enable_uring) and io_uring works, else with one
   // /dev/fuse loop per usable CPU (at most 8). Requests may be served concurrently.
-  static absl::StatusOr<std::unique_ptr<fuse_bridge>> mount(uk::kernel& k, tracker& tr,
-                                                            const std::string& kernel_root,
+  static absl::StatusOr<std::unique_ptr<fuse_bridge>> mount(std::unique_ptr<fuse_handler> handler,
                                                             const std::string& dir,
                                                             const std::string& fsname);
   // Joins the loops and closes the FUSE device, which aborts the connection; unmounts
@@ -64,7 +61,7 @@ class fuse_bridge {
   std::string transport_;
   dev_t dev_ = 0;
   uint64_t mnt_id_ = 0;
-  std::unique_ptr<fuse_state> state_;
+  std::unique_ptr<fuse_handler> handler_;
   int fd_ = -1;  // the /dev/fuse connection, owned
   std::unique_ptr<fuse_ring> ring_;
   // The /dev/fuse loops (start_workers()).

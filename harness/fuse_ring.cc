@@ -141,14 +141,14 @@ class uring {
 };
 
 // Serves the request in `e` and writes the reply into it.
-void serve(fuse_state& s, entry* e) {
+void serve(fuse_handler& handler, entry* e) {
   auto* in = reinterpret_cast<const fuse_in_header*>(e->header.in_out);
   fuse_in_header h = *in;  // the reply header overwrites it
   fuse_request r = {&h, e->header.op_in, e->payload.get(),
                     std::min<size_t>(e->header.ring_ent_in_out.payload_sz, kFuseMaxWrite)};
   // The reply goes to the payload the request came in: every handler reads its data
-  // (names, write data) before it writes the reply (fuse_ops.h).
-  long n = fuse_dispatch(s, r, e->payload.get());
+  // (names, write data) before it writes the reply (fuse_handler.h).
+  long n = handler.serve(r, e->payload.get());
   if (n == kFuseNoReply) n = -EINVAL;  // FORGET and INTERRUPT never come by the ring
   fuse_out_header out = {};
   out.unique = h.unique;
@@ -167,9 +167,9 @@ struct fuse_ring::worker {
   std::atomic<bool> done{false};
 };
 
-absl::StatusOr<std::unique_ptr<fuse_ring>> fuse_ring::create(fuse_state& s, int fuse_fd) {
+absl::StatusOr<std::unique_ptr<fuse_ring>> fuse_ring::create(fuse_handler& h, int fuse_fd) {
   std::unique_ptr<fuse_ring> ring(new fuse_ring());
-  ring->state_ = &s;
+  ring->handler_ = &h;
   ring->fuse_fd_ = fuse_fd;
   cpu_set_t usable;
   CPU_ZERO(&usable);
@@ -273,7 +273,7 @@ void fuse_ring::run(worker* w) {
       live--;
       return;
     }
-    serve(*state_, e);
+    serve(*handler_, e);
     ring.queue_cmd(fuse_fd_, fuse_abi::kUringCmdCommitAndFetch, e,
                    e->header.ring_ent_in_out.commit_id);
   };

@@ -3,7 +3,7 @@
 // it to the io_uring task that registered that queue's entries, here a thread pinned to
 // the same CPU: the requester blocks and the thread runs where it ran, without the
 // cross-CPU wake-up a /dev/fuse reader costs. The same handlers serve both transports
-// (fuse_ops.h); /dev/fuse still carries INIT, FORGET and INTERRUPT (fuse_bridge.cc).
+// (fuse_handler.h); /dev/fuse still carries INIT, FORGET and INTERRUPT (fuse_bridge.cc).
 //
 // The order the kernel requires: the INIT reply sets FUSE_OVER_IO_URING, then every
 // possible CPU's queue gets an entry (FUSE_IO_URING_CMD_REGISTER, which fails with
@@ -24,7 +24,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "harness/fuse_ops.h"
+#include "harness/fuse_handler.h"
 
 namespace ukrun {
 
@@ -34,7 +34,7 @@ class fuse_ring {
   // CPU; every possible CPU's queue is assigned to one of them (its own CPU's thread, or
   // the first thread for a CPU uk-run may not use). Fails, leaving no thread, if a ring
   // cannot be made.
-  static absl::StatusOr<std::unique_ptr<fuse_ring>> create(fuse_state& s, int fuse_fd);
+  static absl::StatusOr<std::unique_ptr<fuse_ring>> create(fuse_handler& h, int fuse_fd);
   // After the INIT reply with FUSE_OVER_IO_URING: registers every queue's entries and
   // returns once each thread has, or with the first refusal.
   absl::Status start();
@@ -54,7 +54,7 @@ class fuse_ring {
   fuse_ring() = default;
   void run(worker* w);
 
-  fuse_state* state_ = nullptr;
+  fuse_handler* handler_ = nullptr;
   int fuse_fd_ = -1;
   std::vector<std::unique_ptr<worker>> workers_;
 

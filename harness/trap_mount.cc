@@ -20,6 +20,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "harness/fuse_ops.h"
 #include "harness/supervisor.h"
 #include "vfs/syscalls.h"
 
@@ -225,7 +226,8 @@ long supervisor::container_mount(pid_t caller, const std::string& source, const 
     }
   }
   if (r == 0) {
-    auto fuse = fuse_bridge::mount(kernel_, tracker_, kdir, dir, source);
+    auto fuse =
+        fuse_bridge::mount(std::make_unique<fuse_state>(kernel_, tracker_, kdir), dir, source);
     if (!fuse.ok()) {
       fprintf(stderr, "uk-run: %s\n", fuse.status().ToString().c_str());
       r = -EIO;

@@ -87,32 +87,64 @@ if [[ $(id -u) == 0 && -w $uring_param ]]; then
   ring=1
   trap 'echo "$uring_old" >$uring_param; rm -rf "$tmp"' EXIT
 fi
-# ukrun_cgops devfuse|ring: one uk-run round; says on fd 3 which transport uk-run chose.
-ukrun_cgops() {
-  local err="$tmp/verbose"
+# with_transport devfuse|ring CMD...: runs CMD with enable_uring N or Y (as root).
+with_transport() {
+  local t=$1
+  shift
   if ((ring)); then
-    if [[ $1 == ring ]]; then echo Y >$uring_param; else echo N >$uring_param; fi
+    if [[ $t == ring ]]; then echo Y >$uring_param; else echo N >$uring_param; fi
   fi
-  "$ukrun" --verbose --no-proc --mount "container:cpuacct:$tmp/uk" -- \
-    "$work" cgops "$tmp/uk" 300 2>"$err"
+  "$@"
   if ((ring)); then echo "$uring_old" >$uring_param; fi
-  sed -n 's/^uk-run: FUSE at [^:]*: //p' "$err" >&3
+}
+# ukrun_on devfuse|ring CMD...: CMD under uk-run with the hierarchy at $tmp/uk; says on
+# fd 3 which transport uk-run chose.
+ukrun_on() {
+  local t=$1
+  shift
+  with_transport "$t" "$ukrun" --verbose --no-proc --mount "container:cpuacct:$tmp/uk" -- "$@" \
+    2>"$tmp/verbose"
+  sed -n 's/^uk-run: FUSE at [^:]*: //p' "$tmp/verbose" >&3
+}
+# floor_on devfuse|ring CMD...: CMD beside fuse_floor at $tmp/ff; its transport on fd 3.
+floor_on() {
+  local t=$1
+  shift
+  with_transport "$t" "$fusefloor" -v "$tmp/ff" "$@" 2>"$tmp/verbose"
+  sed -n 's/^fuse_floor: FUSE at [^:]*: //p' "$tmp/verbose" >&3
 }
 if [[ $(id -u) == 0 ]] && mount -t cgroup -o "none,name=ukrunbench$$" none "$host" 2>/dev/null; then
-  # A last run per round: the same operations on a FUSE filesystem that does no work
-  # (fuse_floor), what FUSE alone costs before the shim does anything.
-  hn=() dn=() rn=() fn=()
+  # A run per transport and round: the same operations on a FUSE filesystem that does
+  # no work, served by the shim's transports (fuse_floor): what they cost before the
+  # shim does anything.
+  # Then one request at a time (`workloads requests`: a READ, an OPEN), beside a pipe
+  # round trip between two processes: the two context switches any FUSE round trip
+  # served on the requester's CPU makes.
+  hn=() dn=() rn=() fn=() fr=() hq=() pq=() dq=() rq=() fq=() gq=()
   mkdir -p "$tmp/ff"
   for ((r = 0; r < rounds; r++)); do
     hn+=("$("$work" cgops "$host" 300)")
-    dn+=("$(ukrun_cgops devfuse 3>>"$tmp/chose.devfuse")")
-    if ((ring)); then rn+=("$(ukrun_cgops ring 3>>"$tmp/chose.ring")"); fi
-    fn+=("$("$fusefloor" "$tmp/ff" "$work" cgops "$tmp/ff" 300)")
+    dn+=("$(ukrun_on devfuse "$work" cgops "$tmp/uk" 300 3>>"$tmp/chose.devfuse")")
+    fn+=("$(floor_on devfuse "$work" cgops "$tmp/ff" 300 3>>"$tmp/floor.devfuse")")
+    if ((ring)); then
+      rn+=("$(ukrun_on ring "$work" cgops "$tmp/uk" 300 3>>"$tmp/chose.ring")")
+      fr+=("$(floor_on ring "$work" cgops "$tmp/ff" 300 3>>"$tmp/floor.ring")")
+    fi
+    hq+=("$("$work" requests "$host" 2000)")
+    pq+=("$("$work" pingpong 2000)")
+    dq+=("$(ukrun_on devfuse "$work" requests "$tmp/uk" 2000 3>/dev/null)")
+    fq+=("$(floor_on devfuse "$work" requests "$tmp/ff" 2000 3>/dev/null)")
+    if ((ring)); then
+      rq+=("$(ukrun_on ring "$work" requests "$tmp/uk" 2000 3>/dev/null)")
+      gq+=("$(floor_on ring "$work" requests "$tmp/ff" 2000 3>/dev/null)")
+    fi
   done
   umount "$host"
-  echo "  uk-run's transport, enable_uring N: $(sort -u "$tmp/chose.devfuse" | paste -sd';')"
+  echo "  uk-run's transport, enable_uring N: $(sort -u "$tmp/chose.devfuse" | paste -sd';')" \
+    "(floor: $(sort -u "$tmp/floor.devfuse" | paste -sd';'))"
   if ((ring)); then
-    echo "  uk-run's transport, enable_uring Y: $(sort -u "$tmp/chose.ring" | paste -sd';')"
+    echo "  uk-run's transport, enable_uring Y: $(sort -u "$tmp/chose.ring" | paste -sd';')" \
+      "(floor: $(sort -u "$tmp/floor.ring" | paste -sd';'))"
   fi
   col() { printf '%s\n' "${@:2}" | cut -d' ' -f"$1"; }
   for i in 1 2 3; do
@@ -122,19 +154,42 @@ if [[ $(id -u) == 0 ]] && mount -t cgroup -o "none,name=ukrunbench$$" none "$hos
     d=$(col $i "${dn[@]}" | median)
     lh=$(col $i "${hn[@]}" | minimum)
     ld=$(col $i "${dn[@]}" | minimum)
-    r=0 lr=0
+    r=0 lr=0 g=0
     if ((ring)); then
       r=$(col $i "${rn[@]}" | median)
       lr=$(col $i "${rn[@]}" | minimum)
+      g=$(col $i "${fr[@]}" | median)
     fi
     awk -v name="${name[$i]} (FUSE shim vs host cgroupfs)" -v h="$h" -v d="$d" -v r="$r" \
-      -v lh="$lh" -v ld="$ld" -v lr="$lr" -v f="$f" 'BEGIN {
+      -v lh="$lh" -v ld="$ld" -v lr="$lr" -v f="$f" -v g="$g" 'BEGIN {
       printf "  %-44s host %8.1f us\n", name, h / 1e3
       printf "  %-44s /dev/fuse %8.1f us  ratio %5.2f  (min %5.2f)\n", "", d / 1e3, d / h, ld / lh
       printf "  %-44s FUSE server doing no work: %8.1f us  ratio %5.2f  (shim/floor %4.2f)\n", "",
         f / 1e3, f / h, d / f
       if (r > 0) printf "  %-44s io_uring  %8.1f us  ratio %5.2f  (min %5.2f)\n", "", r / 1e3,
-        r / h, lr / lh }'
+        r / h, lr / lh
+      if (g > 0) printf "  %-44s FUSE server doing no work: %8.1f us  ratio %5.2f  (shim/floor %4.2f)\n",
+        "", g / 1e3, g / h, r / g }'
+  done
+  p=$(printf '%s\n' "${pq[@]}" | median)
+  echo "  one request at a time, medians; a pipe round trip between two processes: $(awk -v p="$p" 'BEGIN { printf "%.1f us", p / 1e3 }')"
+  for i in 1 2; do
+    name=("" "READ: pread(fd, 0) of an empty tasks" "OPEN: open(O_WRONLY) + close")
+    h=$(col $i "${hq[@]}" | median)
+    d=$(col $i "${dq[@]}" | median)
+    f=$(col $i "${fq[@]}" | median)
+    r=0 g=0
+    if ((ring)); then
+      r=$(col $i "${rq[@]}" | median)
+      g=$(col $i "${gq[@]}" | median)
+    fi
+    awk -v name="${name[$i]}" -v h="$h" -v d="$d" -v f="$f" -v r="$r" -v g="$g" -v p="$p" 'BEGIN {
+      printf "  %-44s host %6.1f us; shim/floor /dev/fuse %6.1f / %6.1f us", name, h / 1e3, d / 1e3,
+        f / 1e3
+      if (r > 0) printf ", io_uring %6.1f / %6.1f us", r / 1e3, g / 1e3
+      printf "  (floor - host: /dev/fuse %4.2f", (f - h) / p
+      if (r > 0) printf ", io_uring %4.2f", (g - h) / p
+      printf " pipe round trips)\n" }'
   done
 else
   echo "  (no host cgroup v1 named hierarchy here: shim vs host comparison skipped)"

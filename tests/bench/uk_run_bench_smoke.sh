@@ -1,6 +1,7 @@
 #!/bin/bash
 # Runs uk_run_bench once round (ROUNDS=1) and checks it prints every comparison, the
-# trap floors, and the shim-vs-host table with its FUSE floor (or why that was skipped).
+# trap floors, and the shim-vs-host table with its FUSE floor per transport (or why that
+# was skipped).
 # No timing asserted.
 set -euo pipefail
 out=$(ROUNDS=1 RUNFILES_DIR="$TEST_SRCDIR" "$TEST_SRCDIR/uk/tests/bench/uk_run_bench" 2>&1)
@@ -18,5 +19,12 @@ if ! grep -q "shim vs host comparison skipped" <<<"$out"; then
   want "(FUSE shim vs host cgroupfs) *host " 3
   want " /dev/fuse .* ratio " 3
   want "FUSE server doing no work: .* ratio " 3
+  want "a pipe round trip between two processes: " 1
+  want "^  \(READ\|OPEN\): .* host .* shim/floor /dev/fuse .* pipe round trips)" 2
+  if grep -q "enable_uring Y: " <<<"$out"; then  # both transports, each with its floor
+    want " io_uring .* ratio " 3
+    want "FUSE server doing no work: .* ratio " 6
+    want "^  \(READ\|OPEN\): .*, io_uring .* pipe round trips)" 2
+  fi
 fi
 echo "uk_run_bench_smoke: ok"

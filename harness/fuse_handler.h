@@ -1,0 +1,46 @@
+// What a FUSE transport (/dev/fuse in fuse_bridge.cc, FUSE over io_uring in fuse_ring.cc)
+// hands the filesystem it serves: one request in, the reply's arguments or an errno
+// out. uk-run's handlers are fuse_ops.h; tests/bench:fuse_floor's do no work, so the
+// floor measures the transports uk-run uses and nothing else.
+#pragma once
+
+#include <linux/fuse.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ukrun {
+
+// One request as a transport received it: the header, the opcode's fixed-size first
+// argument (`arg`, fuse_request_arg_size(opcode) bytes; the ring carries it apart from
+// the rest, /dev/fuse right after the header), and what follows (names, write data).
+struct fuse_request {
+  const fuse_in_header* in;
+  const char* arg;
+  const char* data;
+  size_t data_len;
+};
+
+// The size of `opcode`'s first argument as the kernel sends it at protocol 7.38 (what
+// the ring puts in fuse_uring_req_header.op_in; 0 for opcodes whose first argument is
+// the name: fs/fuse/dir.c fuse_set_zero_arg0).
+size_t fuse_request_arg_size(uint32_t opcode);
+
+// The largest reply argument: a READ of max_write bytes (the INIT reply's max_write and
+// max_pages bound reads to it) or a READDIR page.
+constexpr size_t kFuseMaxWrite = 128 * 1024;
+
+// No reply is sent (FORGET, BATCH_FORGET, INTERRUPT).
+constexpr long kFuseNoReply = 1L << 40;
+
+class fuse_handler {
+ public:
+  virtual ~fuse_handler() = default;
+  // Serves `r`, writing the reply's arguments to out (room for kFuseMaxWrite bytes;
+  // the ring's `out` is the buffer `r.data` points into, so read the data first).
+  // Returns their size, -errno for an error reply, or kFuseNoReply. Called from several
+  // threads at once.
+  virtual long serve(const fuse_request& r, char* out) = 0;
+};
+
+}  // namespace ukrun
