@@ -269,6 +269,7 @@ const container_flavour container_flavour_cgroup = {
     .file_mode = cgroup_file_mode,
     .parse_write_uint = cgroup_parse_write_uint,
     .subsys_writes_parse_uint = true,
+    .keeps_user_cpus = true,
 };
 
 }  // namespace uk

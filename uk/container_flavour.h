@@ -75,6 +75,13 @@ struct container_flavour {
   // before the subsystem sees a value; 2.6.24's subsystems parse their own text
   // (cpuset_common_file_write: simple_strtoul, junk is 0).
   bool subsys_writes_parse_uint;
+
+  // --- Subsystems ---
+  // Whether a cpuset's change of a task's CPUs (attach, a cpus write) keeps within
+  // the mask the task asked for (task_struct::user_cpus_ptr) when the two intersect:
+  // today's __set_cpus_allowed_ptr() does; 2.6.24's set_cpus_allowed() replaces the
+  // mask, so a narrowed and widened cpuset gives back all its CPUs.
+  bool keeps_user_cpus;
 };
 
 extern const container_flavour container_flavour_v10;

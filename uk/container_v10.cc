@@ -184,6 +184,7 @@ const container_flavour container_flavour_v10 = {
     .file_mode = container_file_mode,
     .parse_write_uint = container_parse_write_uint,
     .subsys_writes_parse_uint = false,
+    .keeps_user_cpus = false,
 };
 
 }  // namespace uk
