@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "subsys/cpu.h"
+#include "subsys/cpuset.h"
 #include "subsys/freezer.h"
 #include "uk/container_core.h"
 
@@ -30,6 +31,11 @@ cpu_enforcer::cpu_enforcer(uk::kernel& k, tracker& tr, const host_subtree* subtr
     cpu_of(k)->set_change_notifier([m = mirror_.get()] { m->kick(); });
     return;
   }
+  // The duty cycler places each thread on the CPUs of its real mask (taskset), which
+  // the tracker's observations read then even while cpuset is not mounted. The host's
+  // scheduler needs no such view.
+  static_cast<uk::cpuset_subsys*>(k.containers().subsys(uk::cpuset_subsys_id))
+      ->set_track_masks(true);
   host_ = uk::sched::make_linux_host_ops();
   uk::sched::share_enforcer::options o;
   o.cpus = k.topo().cpu_online();

@@ -34,6 +34,13 @@ mounts and cannot be unmounted from inside. The new mount API (fsopen, fsmount,
 move_mount, open_tree, mount_setattr, ...) fails with ENOSYS, so mount(8) uses
 mount(2), which uk-run answers; a cgroup namespace cannot be made (EPERM).
 
+A cpuset's cpus set the real CPU affinity of its processes. A mask a program sets
+itself (taskset, sched_setaffinity) is bounded by its cpuset when uk-run next looks
+(any access to a container file, a trapped call, --tree): until then the task runs on
+what it asked for, and a mask with no CPU of its cpuset succeeds (the kernel says
+EINVAL) and is then undone. A cpuset's mems are bookkeeping only: a process's memory
+policy cannot be set from another process.
+
 Options:
   --mount TYPE:OPTIONS:DIR   mount a hierarchy before COMMAND starts, e.g.
                              --mount container:cpu,cpuacct:/containers/cpu
@@ -111,6 +118,7 @@ What COMMAND can still tell (README.md, "What a program can still tell"): uk's
 mount API, clone3 and (with /proc emulation) openat2; EPERM for a cgroup namespace and,
 as root, for what needs the host's user namespace (unless --no-userns); EOPNOTSUPP for
 a pids.max limit without --pids; a double-forked child starts in the root containers;
+a CPU mask outside its cpuset holds until uk-run next looks (above);
 trapped calls take microseconds more. --exact-exits, --rules and --pids add their
 EINTR windows; --cpu-enforcement=signals adds SIGSTOP/SIGCONT.
 

@@ -193,6 +193,7 @@ int supervisor::run() {
     }
   }
   tracker_.set_execs_trapped(!opts_.rules.empty());
+  tracker_.set_observer([this] { affinity_host_.observe(); });
   if (absl::Status s = start_command(); !s.ok()) {
     fprintf(stderr, "uk-run: %s\n", std::string(s.message()).c_str());
     reap_children();

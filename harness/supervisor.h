@@ -22,6 +22,7 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "harness/affinity_host.h"
 #include "harness/control_socket.h"
 #include "harness/cpu_enforcer.h"
 #include "harness/freezer_host.h"
@@ -48,6 +49,7 @@ class supervisor {
         trace_(trace_file_),
         recorder_(make_recorder(trace_file_)),
         kernel_(uk::default_subsys_registry(), make_config(recorder_.get())),
+        affinity_host_(kernel_),
         tracker_(kernel_, trace_),
         freezer_host_(kernel_, opts_.freeze_subtree ? &*opts_.freeze_subtree : nullptr) {}
 
@@ -167,6 +169,7 @@ class supervisor {
   // cpuacct's time of processes that were never tasks; outlives the kernel's hooks.
   reaped_time reaped_time_{getpid()};
   uk::kernel kernel_;
+  affinity_host affinity_host_;  // cpuset on real tasks; the tracker's observer, outlives it
   tracker tracker_;
   freezer_host freezer_host_;                   // freezer.state: cgroup2 or SIGSTOP / SIGCONT
   std::unique_ptr<cpu_enforcer> cpu_enforcer_;  // CPU shares; before tracker_ goes

@@ -321,6 +321,7 @@ void tracker::settle_locked(bool observation) {
     reap_dead_locked();
     // Execs are not trapped: the trace shows each one an observation finds.
     if (!execs_trapped_ && trace_.enabled()) refresh_comms_locked();
+    if (observer_) observer_();
   }
   release_zombies_locked(false);
 }

@@ -95,6 +95,13 @@ class tracker {
   // Brings the task table up to date: pending forks become tasks (in their parent's
   // containers), exited processes and threads exit (do_exit), pending execs update comm.
   void settle();
+  // Called at every observation, after the forks and deaths are mirrored, under the
+  // tracker's lock (no task is released meanwhile): what else uk reads from the host
+  // then (affinity_host::observe, the programs' own CPU masks). Set before the tree runs.
+  void set_observer(std::function<void()> fn) {
+    absl::MutexLock l(&mu_);
+    observer_ = std::move(fn);
+  }
   // Whether execs are trapped (--rules: note_exec). If not, comms are read from /proc
   // by observe() and, with a trace, by every observation (which logs each change).
   void set_execs_trapped(bool on) {
@@ -259,6 +266,7 @@ class tracker {
   bool thread_pidfds_ ABSL_GUARDED_BY(mu_) = true;
   std::vector<pid_t> unwatched_threads_ ABSL_GUARDED_BY(mu_);
   bool execs_trapped_ ABSL_GUARDED_BY(mu_) = false;
+  std::function<void()> observer_ ABSL_GUARDED_BY(mu_);
   std::vector<retry> retry_ ABSL_GUARDED_BY(mu_);
   size_t scans_ = 0;
   size_t probes_ = 0;

@@ -1,7 +1,5 @@
 #include "subsys/cpuset.h"
 
-#include <sched.h>
-
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,20 +15,7 @@
 
 namespace uk {
 
-namespace {
-
-// A real task's host affinity. Errors are ignored: the thread may be gone (ESRCH),
-// and attach cannot fail.
-void set_host_affinity(pid_t pid, const cpumask_t& mask) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  for (int cpu = 0; cpu < NR_CPUS && cpu < CPU_SETSIZE; cpu++) {
-    if (mask.test(cpu)) CPU_SET(cpu, &set);
-  }
-  (void)sched_setaffinity(pid, sizeof set, &set);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 cpuset_subsys::cpuset_subsys(kernel& k)
     : container_subsys(k, "cpuset", cpuset_subsys_id), core_(k.containers()) {
@@ -115,6 +100,7 @@ Errno cpuset_subsys::can_attach(container* cont, task_struct* tsk) {
 // cpuset_attach(): the task's placement follows its new cpuset.
 void cpuset_subsys::attach(container* cont, container* old_cont, task_struct* tsk) {
   core_.container_mutex.AssertHeld();
+  observe_task(tsk, cs_of(old_cont));  // a request made in the old cpuset counts
   cpumask_t cpus;
   nodemask_t mems;
   {
@@ -122,12 +108,7 @@ void cpuset_subsys::attach(container* cont, container* old_cont, task_struct* ts
     cpus = guarantee_online_cpus(cs_of(cont));
     mems = guarantee_online_mems(cs_of(cont));
   }
-  {
-    absl::MutexLock l(&tsk->alloc_lock);
-    tsk->cpus_allowed = cpus;
-    tsk->mems_allowed = mems;
-  }
-  if (tsk->real) set_host_affinity(tsk->pid, cpus);
+  apply_host(tsk, set_cpus_allowed(cs_of(cont), tsk, cpus, mems));
 }
 
 // cpuset_post_clone(): a node made by container_clone gets its parent's sets, unless
@@ -185,15 +166,103 @@ void cpuset_subsys::update_tasks(cpuset* cs) {
     cpus = guarantee_online_cpus(cs);
     mems = guarantee_online_mems(cs);
   }
-  std::vector<pid_t> real;
+  // The members' own requests first: the change keeps within them (cgroup flavour).
+  std::vector<task_struct*> members;
   core_.container_iter(cs->container, [&](task_struct* t) {
-    absl::MutexLock l(&t->alloc_lock);
-    t->cpus_allowed = cpus;
-    t->mems_allowed = mems;
-    if (t->real) real.push_back(t->pid);
+    if (t->real) members.push_back(t);
+  });
+  for (task_struct* t : members) observe_task(t, cs);
+  std::vector<std::pair<const task_struct*, cpumask_t>> real;
+  core_.container_iter(cs->container, [&](task_struct* t) {
+    core_.container_mutex.AssertHeld();  // ours, held across the walk
+    cpumask_t set = set_cpus_allowed(cs, t, cpus, mems);
+    if (t->real) real.emplace_back(t, set);
   });
   // Still under container_mutex, so concurrent writers apply their masks in order.
-  for (pid_t pid : real) set_host_affinity(pid, cpus);
+  for (const auto& [t, mask] : real) apply_host(t, mask);
+}
+
+cpumask_t cpuset_subsys::set_cpus_allowed(const cpuset* cs, task_struct* tsk, const cpumask_t& cpus,
+                                          const nodemask_t& mems) {
+  const container_flavour* flavour = cs->container->root->flavour;
+  absl::MutexLock l(&tsk->alloc_lock);
+  cpumask_t set = cpus;
+  // __set_cpus_allowed_ptr(): within the request (user_cpus_ptr) if one CPU is left.
+  if (flavour != nullptr && flavour->keeps_user_cpus && tsk->user_cpus_ptr &&
+      (cpus & *tsk->user_cpus_ptr).any()) {
+    set &= *tsk->user_cpus_ptr;
+  }
+  tsk->cpus_allowed = set;
+  tsk->mems_allowed = mems;
+  return set;
+}
+
+void cpuset_subsys::apply_host(const task_struct* tsk, const cpumask_t& mask) {
+  if (tsk->real && hooks_ != nullptr) hooks_->set_affinity(tsk->pid, mask);
+}
+
+// --- sched_setaffinity ---
+
+void cpuset_subsys::set_affinity_hooks(affinity_hooks* hooks) {
+  absl::MutexLock l(&core_.container_mutex);
+  hooks_ = hooks;
+}
+
+Errno cpuset_subsys::sched_setaffinity(task_struct* tsk, const cpumask_t& new_mask) {
+  absl::MutexLock l(&core_.container_mutex);
+  return sched_setaffinity_locked(tsk, new_mask, nullptr, false);
+}
+
+// 2.6.24 sched_setaffinity(): cpus_and(new_mask, new_mask, cpuset_cpus_allowed(p)),
+// then set_cpus_allowed(), EINVAL without an online CPU. Today's __sched_setaffinity()
+// answers the same and keeps the request as user_cpus_ptr, only once it succeeded.
+Errno cpuset_subsys::sched_setaffinity_locked(task_struct* tsk, const cpumask_t& new_mask,
+                                              const cpuset* cs, bool on_host) {
+  cpumask_t allowed;
+  if (cs == nullptr) {
+    allowed = cpuset_cpus_allowed(tsk);
+  } else {
+    absl::MutexLock l(&callback_mutex_);
+    allowed = guarantee_online_cpus(cs);
+  }
+  cpumask_t mask = new_mask & allowed;
+  if (mask.none()) return Errno(EINVAL);
+  {
+    absl::MutexLock l(&tsk->alloc_lock);
+    tsk->cpus_allowed = mask;
+    tsk->user_cpus_ptr = new_mask;
+  }
+  if (!on_host || mask != new_mask) apply_host(tsk, mask);
+  return kOk;
+}
+
+void cpuset_subsys::observe_affinity() {
+  absl::MutexLock l(&core_.container_mutex);
+  if (hooks_ == nullptr || (root == core_.rootnode() && !track_masks_.load())) return;
+  std::vector<task_struct*> real;
+  {
+    absl::ReaderMutexLock tl(&k().tasklist_lock);
+    k().for_each_task_locked([&](task_struct* t) {
+      if (t->real && !t->zombie) real.push_back(t);
+    });
+  }
+  for (task_struct* t : real) observe_task(t, nullptr);
+}
+
+void cpuset_subsys::observe_task(task_struct* t, const cpuset* cs) {
+  if (hooks_ == nullptr || !t->real) return;
+  std::optional<cpumask_t> host = hooks_->get_affinity(t->pid);
+  if (!host) return;  // gone: its exit is observed next
+  cpumask_t mine;
+  {
+    absl::MutexLock l(&t->alloc_lock);
+    mine = t->cpus_allowed;
+  }
+  if (*host == mine) return;
+  // The host let the program have its mask; uk's cpuset answers now. With no CPU of
+  // the cpuset in it, the program was told 0 where the kernel says EINVAL: the
+  // previous mask comes back (harness/README.md, "cpuset: affinity").
+  if (!sched_setaffinity_locked(t, *host, cs, true).ok()) hooks_->set_affinity(t->pid, mine);
 }
 
 // --- Validation and updates ---

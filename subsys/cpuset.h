@@ -23,7 +23,13 @@
 //
 // Tasks: attach sets the task's cpus_allowed to the cpuset's online CPUs (the nearest
 // ancestor's if it has none) and its mems_allowed likewise; a real task's host
-// affinity follows (sched_setaffinity). A cpus write re-applies this to every member.
+// affinity follows (affinity_hooks). A cpus write re-applies this to every member.
+// The cgroup flavour keeps within the task's own request where that leaves a CPU
+// (today's user_cpus_ptr); the container flavour replaces the mask (2.6.24).
+// sched_setaffinity (spec row 106): the request intersected with the task's cpuset,
+// EINVAL when nothing is left. Real tasks call the host's, so uk learns their masks
+// by observation (observe_affinity) and bounds them then. mems_allowed is bookkeeping
+// only for real tasks: a process's memory policy cannot be set from another process.
 // CPU/memory hotplug (2.6.24 rule): every non-empty cpuset shrinks to its online
 // part, or takes its nearest ancestor's online part if none is left; the top cpuset
 // becomes the online maps; tasks are not moved. Bound to a cgroup-flavour hierarchy,
@@ -44,6 +50,7 @@
 #include <atomic>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -61,6 +68,19 @@ class kernel;
 inline constexpr size_t CPUSET_MAX_WRITE =
     100 + 6 * (NR_CPUS > MAX_NUMNODES ? NR_CPUS : MAX_NUMNODES);
 
+// How a real task's CPU affinity is read and set on the host (sched_getaffinity and
+// sched_setaffinity of another thread): subsys/ makes no host call. uk-run installs
+// harness/affinity_host; tests install a fake. Called with container_mutex held: must
+// not call into the kernel.
+class affinity_hooks {
+ public:
+  virtual ~affinity_hooks() = default;
+  // The thread's mask on the host; nullopt if the thread is gone.
+  virtual std::optional<cpumask_t> get_affinity(pid_t tid) = 0;
+  // Sets it; a thread gone meanwhile is ignored (attach cannot fail).
+  virtual void set_affinity(pid_t tid, const cpumask_t& mask) = 0;
+};
+
 class cpuset_subsys final : public container_subsys {
  public:
   explicit cpuset_subsys(kernel& k);
@@ -77,6 +97,25 @@ class cpuset_subsys final : public container_subsys {
   // scheduler and sched_setaffinity's masking. The caller holds no container lock.
   cpumask_t cpuset_cpus_allowed(task_struct* tsk);
   nodemask_t cpuset_mems_allowed(task_struct* tsk);
+
+  // Installs (or, with nullptr, removes) the host side of real tasks' affinity. The
+  // hooks must outlive their installation.
+  void set_affinity_hooks(affinity_hooks* hooks);
+  // sched_setaffinity()'s cpuset part (2.6.24 kernel/sched.c; today's
+  // __sched_setaffinity): the task's CPUs become `new_mask` within its cpuset;
+  // EINVAL, changing nothing, when no CPU is left. `new_mask` is kept as the task's
+  // request (user_cpus_ptr). A real task's host mask follows.
+  Errno sched_setaffinity(task_struct* tsk, const cpumask_t& new_mask);
+  // An observation of the real tasks (uk-run's tracker, which keeps them from being
+  // released meanwhile): each one's host mask is read, and one that differs from its
+  // cpus_allowed was set by the program (sched_setaffinity, taskset) and is taken as
+  // sched_setaffinity takes it: bounded by the cpuset, or, when no CPU of the cpuset
+  // is left, the previous mask put back. Reads nothing while cpuset is not mounted,
+  // unless set_track_masks(true): the CPU-share enforcer places tasks by their masks.
+  // An attach and a cpus write observe the tasks they change first, whatever the
+  // caller's pace of observations.
+  void observe_affinity();
+  void set_track_masks(bool on) { track_masks_ = on; }
 
   // Flag bits (cpuset_flagbits_t).
   enum {
@@ -162,6 +201,22 @@ class cpuset_subsys final : public container_subsys {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
   // Gives every member task of `cs` the placement attach would give it.
   void update_tasks(cpuset* cs) ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
+  // set_cpus_allowed() of `tsk` to its cpuset's `cpus`, as the flavour of `cs`'s
+  // hierarchy does it (keeps_user_cpus); returns the mask set.
+  cpumask_t set_cpus_allowed(const cpuset* cs, task_struct* tsk, const cpumask_t& cpus,
+                             const nodemask_t& mems)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
+  // Bounded by `cs`'s CPUs (null: the task's cpuset's). `on_host`: the host already
+  // has `new_mask` (an observation found it there).
+  Errno sched_setaffinity_locked(task_struct* tsk, const cpumask_t& new_mask, const cpuset* cs,
+                                 bool on_host) ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
+  // One real task's host mask against uk's, as observe_affinity() takes it; bounded by
+  // `cs` (null: the task's cpuset). Before a change that keeps within the request.
+  void observe_task(task_struct* t, const cpuset* cs)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
+  // A real task's host mask follows uk's.
+  void apply_host(const task_struct* tsk, const cpumask_t& mask)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
 
   // guarantee_online_cpus() / guarantee_online_mems(): the online part of the
   // nearest cpuset, starting at cs, that has one; the online maps if none has.
@@ -187,7 +242,10 @@ class cpuset_subsys final : public container_subsys {
   absl::Mutex callback_mutex_;
   cpuset* top_cs_ = nullptr;             // the root state, made at boot; never freed before us
   std::atomic<int> mems_generation_{0};  // cpuset_mems_generation
-  std::atomic<bool> memory_pressure_enabled_{false};      // cpuset_memory_pressure_enabled
+  std::atomic<bool> memory_pressure_enabled_{false};  // cpuset_memory_pressure_enabled
+  affinity_hooks* hooks_ ABSL_GUARDED_BY(core_.container_mutex) = nullptr;
+  // Set once by uk-run before the tree runs, read at every observation: atomic.
+  std::atomic<bool> track_masks_{false};
   std::array<cpuset_cftypes, CFTYPE_SET_COUNT> cftypes_;  // by the hierarchy's cftype_set
 };
 

@@ -270,6 +270,7 @@ const container_flavour container_flavour_cgroup = {
     .parse_write_uint = cgroup_parse_write_uint,
     .subsys_writes_parse_uint = true,
     .subsys_cftypes = CFTYPES_LEGACY,
+    .keeps_user_cpus = true,
 };
 
 }  // namespace uk

@@ -78,6 +78,13 @@ struct container_flavour {
   // Which of its file tables a subsystem adds to this flavour's directories (and whose
   // rules it applies there, e.g. cpuset's hotplug).
   cftype_set subsys_cftypes;
+
+  // --- Subsystems ---
+  // Whether a cpuset's change of a task's CPUs (attach, a cpus write) keeps within
+  // the mask the task asked for (task_struct::user_cpus_ptr) when the two intersect:
+  // today's __set_cpus_allowed_ptr() does; 2.6.24's set_cpus_allowed() replaces the
+  // mask, so a narrowed and widened cpuset gives back all its CPUs.
+  bool keeps_user_cpus;
 };
 
 extern const container_flavour container_flavour_v10;

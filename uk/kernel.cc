@@ -156,6 +156,12 @@ ErrorOr<task_struct*> kernel::copy_process(task_struct* parent, unsigned long cl
   t->policy = parent->policy;
   t->cpus_allowed = parent->cpus_allowed;
   t->mems_allowed = parent->mems_allowed;
+  {
+    // dup_user_cpus_ptr(). The child is not shared yet; its lock is for the analysis.
+    absl::MutexLock pl(&parent->alloc_lock);
+    absl::MutexLock cl(&t->alloc_lock);
+    t->user_cpus_ptr = parent->user_cpus_ptr;
+  }
   t->real = pid != 0;
   t->start_time_ns = clock_ns();
   t->ppid = (clone_flags & CLONE_THREAD) ? parent->ppid : parent->tgid;

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <list>
+#include <optional>
 #include <string>
 
 #include "absl/synchronization/mutex.h"
@@ -73,6 +74,12 @@ struct task_struct : vfs_task {
   // task_lock() (the patch's task->alloc_lock). Nests inside
   // container_core::css_group_lock.
   absl::Mutex alloc_lock;
+
+  // The mask the task last asked for with sched_setaffinity (today's user_cpus_ptr,
+  // kept since Linux 6.2 and copied at fork); nullopt if it never asked. Whether a
+  // cpuset change honours it is the mount flavour's (container_flavour::
+  // keeps_user_cpus): 2.6.24's set_cpus_allowed has no such mask.
+  std::optional<cpumask_t> user_cpus_ptr ABSL_GUARDED_BY(alloc_lock);
 
   // Container membership (V10: task_struct.containers / cg_list): the css_group the
   // task holds a reference on, and its node on that group's task list. Changed only by

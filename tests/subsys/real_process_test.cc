@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "harness/affinity_host.h"
 #include "tests/subsys/subsys_fixture.h"
 
 namespace uk::testing {
@@ -54,12 +55,8 @@ class child_process {
 cpumask_t host_affinity(pid_t pid) {
   cpu_set_t set;
   CPU_ZERO(&set);
-  cpumask_t mask;
-  if (::sched_getaffinity(pid, sizeof set, &set) != 0) return mask;
-  for (int cpu = 0; cpu < NR_CPUS && cpu < CPU_SETSIZE; cpu++) {
-    if (CPU_ISSET(cpu, &set)) mask.set(cpu);
-  }
-  return mask;
+  if (::sched_getaffinity(pid, sizeof set, &set) != 0) return cpumask_t();
+  return ukrun::from_cpu_set(set);
 }
 
 uint64_t host_schedstat_ns(pid_t pid, pid_t tid = 0) {
@@ -78,6 +75,8 @@ class RealProcessTest : public SubsysTest {
     kernel_config cfg;
     cfg.topo = topology::from_host();
     k_ = std::make_unique<kernel>(default_subsys_registry(), cfg);
+    // uk-run's host side of the cpuset: the affinity of real tasks.
+    affinity_ = std::make_unique<ukrun::affinity_host>(*k_);
     // The CPUs this test may use: online and in our own affinity.
     usable_ = host_affinity(0) & k().topo().cpu_online();
     ASSERT_TRUE(usable_.any());
@@ -101,6 +100,12 @@ class RealProcessTest : public SubsysTest {
     return "0";
   }
 
+  void TearDown() override {
+    affinity_.reset();
+    SubsysTest::TearDown();
+  }
+
+  std::unique_ptr<ukrun::affinity_host> affinity_;
   cpumask_t usable_;
 };
 

@@ -1,0 +1,276 @@
+// sched_setaffinity against the cpuset (spec row 106), per mount flavour, with the
+// host behind a fake affinity_hooks: the intersection, EINVAL when it is empty, cpus
+// writes re-applied to real tasks, and the requested mask, which today's kernel keeps
+// across cpuset changes (user_cpus_ptr) and 2.6.24 did not. The flavours' answers are
+// the ones the host's 6.18 gives in a child of its v1 cpuset hierarchy
+// (tests/e2e/taskset_test.sh checks the same steps there).
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "gtest/gtest.h"
+#include "sched/enforcer.h"
+#include "sched/snapshot.h"
+#include "subsys/cpu.h"
+#include "subsys/cpuset.h"
+#include "tests/subsys/subsys_fixture.h"
+#include "uk/container_core.h"
+
+namespace uk::testing {
+namespace {
+
+// The host: each thread's mask, every set recorded.
+class fake_affinity final : public affinity_hooks {
+ public:
+  std::optional<cpumask_t> get_affinity(pid_t tid) override {
+    gets++;
+    auto it = host.find(tid);
+    if (it == host.end()) return std::nullopt;
+    return it->second;
+  }
+  void set_affinity(pid_t tid, const cpumask_t& mask) override {
+    sets.emplace_back(tid, mask);
+    if (host.contains(tid)) host[tid] = mask;
+  }
+
+  absl::flat_hash_map<pid_t, cpumask_t> host;
+  std::vector<std::pair<pid_t, cpumask_t>> sets;
+  int gets = 0;
+};
+
+struct flavour_case {
+  const char* fs;      // the mount's type
+  const char* prefix;  // of the cpuset files
+  bool keeps_request;  // today's user_cpus_ptr
+};
+
+class AffinityTest : public SubsysTest, public ::testing::WithParamInterface<flavour_case> {
+ protected:
+  void SetUp() override {
+    SubsysTest::SetUp();
+    cpuset_ = static_cast<cpuset_subsys*>(k().containers().subsys(cpuset_subsys_id));
+    cpuset_->set_affinity_hooks(&host_);
+  }
+  void TearDown() override {
+    cpuset_->set_affinity_hooks(nullptr);
+    SubsysTest::TearDown();
+  }
+  void mount_cpuset() {
+    ASSERT_EQ(sys_mkdir(init(), "/cs", 0755), 0);
+    ASSERT_EQ(sys_mount(init(), "none", "/cs", GetParam().fs, 0, "cpuset"), 0);
+    mounts_.push_back("/cs");
+  }
+  // mkdir /cs/NAME with these cpus and mems 0.
+  void cpuset(const std::string& name, const std::string& list) {
+    ASSERT_EQ(mkdir("/cs/" + name), 0);
+    set_cpus(name, list);
+    std::string mems = "/cs/" + name + "/" + GetParam().prefix + "mems";
+    ASSERT_EQ(write(mems, "0"), 1);
+  }
+  void set_cpus(const std::string& name, const std::string& list) {
+    std::string file = "/cs/" + name + "/" + GetParam().prefix + "cpus";
+    ASSERT_EQ(write(file, list), long(list.size())) << file;
+  }
+  // `t` in a new cpuset /cs/a of these CPUs.
+  task_struct& in_cpuset(const std::string& list, task_struct& t) {
+    mount_cpuset();
+    cpuset("a", list);
+    EXPECT_GT(attach("/cs/a", t), 0);
+    return t;
+  }
+  // A real task (the host thread is the fake's), in the top cpuset.
+  task_struct& real(pid_t pid) {
+    host_.host[pid] = k().topo().cpu_online();
+    auto t = k().do_fork(&init(), 0, pid);
+    EXPECT_TRUE(t.ok());
+    return *t.value();
+  }
+  cpumask_t allowed(task_struct& t) {
+    absl::MutexLock l(&t.alloc_lock);
+    return t.cpus_allowed;
+  }
+
+  fake_affinity host_;
+  cpuset_subsys* cpuset_ = nullptr;
+};
+
+TEST_P(AffinityTest, Row106_MaskIsIntersectedWithTheCpuset) {
+  task_struct& t = in_cpuset("1-2", spawn());
+  EXPECT_TRUE(cpuset_->sched_setaffinity(&t, cpus("0-1")).ok());
+  EXPECT_EQ(allowed(t), cpus("1"));
+}
+
+TEST_P(AffinityTest, Row106_EmptyIntersectionIsEinvalAndChangesNothing) {
+  task_struct& t = in_cpuset("1-2", spawn());
+  ASSERT_TRUE(cpuset_->sched_setaffinity(&t, cpus("2")).ok());
+  EXPECT_EQ(cpuset_->sched_setaffinity(&t, cpus("0,3")), Errno(EINVAL));
+  EXPECT_EQ(allowed(t), cpus("2"));
+  // The refused mask was not kept as the request either: narrowing and widening
+  // comes back to the earlier request (today) or the whole cpuset (2.6.24).
+  set_cpus("a", "1");
+  set_cpus("a", "1-3");
+  EXPECT_EQ(allowed(t), GetParam().keeps_request ? cpus("2") : cpus("1-3"));
+}
+
+TEST_P(AffinityTest, CpusWritesReachRealTasksOnTheHost) {
+  task_struct& t = in_cpuset("0-1", real(4242));
+  EXPECT_EQ(host_.host[4242], cpus("0-1"));
+  set_cpus("a", "1");
+  EXPECT_EQ(host_.host[4242], cpus("1"));
+  EXPECT_EQ(allowed(t), cpus("1"));
+  // A simulated task never reaches the hooks.
+  host_.sets.clear();
+  task_struct& sim = spawn();
+  ASSERT_GT(attach("/cs/a", sim), 0);
+  EXPECT_TRUE(host_.sets.empty());
+}
+
+// The native steps: `taskset -c 1` in a cpuset of 0-1, the cpuset narrowed to 0 and
+// widened again; a task without a request beside it.
+TEST_P(AffinityTest, RequestedMaskAcrossCpusChanges) {
+  mount_cpuset();
+  cpuset("a", "0-1");
+  task_struct& pinned = real(4242);
+  task_struct& plain = real(4243);
+  ASSERT_GT(attach("/cs/a", pinned), 0);
+  ASSERT_GT(attach("/cs/a", plain), 0);
+  ASSERT_TRUE(cpuset_->sched_setaffinity(&pinned, cpus("1")).ok());
+  EXPECT_EQ(host_.host[4242], cpus("1"));
+  set_cpus("a", "0");
+  EXPECT_EQ(allowed(pinned), cpus("0"));
+  EXPECT_EQ(allowed(plain), cpus("0"));
+  set_cpus("a", "0-1");
+  EXPECT_EQ(allowed(pinned), GetParam().keeps_request ? cpus("1") : cpus("0-1"));
+  EXPECT_EQ(host_.host[4242], allowed(pinned));
+  EXPECT_EQ(allowed(plain), cpus("0-1"));
+}
+
+// `taskset -c 0-1` in a cpuset of 0: the task runs on 0; widening gives it its request
+// (today) or the whole cpuset (2.6.24).
+TEST_P(AffinityTest, RequestWiderThanTheCpusetReturnsWhenItWidens) {
+  task_struct& t = in_cpuset("0-3", spawn());
+  set_cpus("a", "0");
+  ASSERT_TRUE(cpuset_->sched_setaffinity(&t, cpus("0-1")).ok());
+  EXPECT_EQ(allowed(t), cpus("0"));
+  set_cpus("a", "0-3");
+  EXPECT_EQ(allowed(t), GetParam().keeps_request ? cpus("0-1") : cpus("0-3"));
+}
+
+TEST_P(AffinityTest, AttachKeepsTheRequestAndForkCopiesIt) {
+  mount_cpuset();
+  cpuset("a", "1-2");
+  task_struct& t = spawn();
+  ASSERT_TRUE(cpuset_->sched_setaffinity(&t, cpus("2-3")).ok());
+  ASSERT_GT(attach("/cs/a", t), 0);
+  EXPECT_EQ(allowed(t), GetParam().keeps_request ? cpus("2") : cpus("1-2"));
+  task_struct& child = spawn(&t);
+  ASSERT_GT(attach("/cs", child), 0);
+  EXPECT_EQ(allowed(child), GetParam().keeps_request ? cpus("2-3") : cpus("0-3"));
+}
+
+// An observation finds the masks real programs set themselves on the host.
+TEST_P(AffinityTest, ObservationBoundsAMaskOutsideTheCpuset) {
+  task_struct& t = in_cpuset("1-2", real(4242));
+  // Within the cpuset: taken as it is.
+  host_.host[4242] = cpus("2");
+  host_.sets.clear();
+  cpuset_->observe_affinity();
+  EXPECT_EQ(allowed(t), cpus("2"));
+  EXPECT_TRUE(host_.sets.empty());
+  // Partly outside: the intersection, on the host too.
+  host_.host[4242] = cpus("0-1");
+  cpuset_->observe_affinity();
+  EXPECT_EQ(allowed(t), cpus("1"));
+  EXPECT_EQ(host_.host[4242], cpus("1"));
+  // Wholly outside (the kernel says EINVAL): the previous mask comes back.
+  host_.host[4242] = cpus("3");
+  cpuset_->observe_affinity();
+  EXPECT_EQ(allowed(t), cpus("1"));
+  EXPECT_EQ(host_.host[4242], cpus("1"));
+  // The request kept was 0-1 (the host's), not the refused 3.
+  set_cpus("a", "2");
+  set_cpus("a", "1-2");
+  EXPECT_EQ(allowed(t), GetParam().keeps_request ? cpus("1") : cpus("1-2"));
+}
+
+TEST_P(AffinityTest, ObservationReadsNothingWhileCpusetIsNotMountedUnlessAsked) {
+  task_struct& t = real(4242);
+  host_.host[4242] = cpus("0");
+  cpuset_->observe_affinity();
+  EXPECT_EQ(host_.gets, 0);
+  EXPECT_EQ(allowed(t), cpus("0-3"));
+  // The signals enforcer places threads by their masks.
+  cpuset_->set_track_masks(true);
+  cpuset_->observe_affinity();
+  EXPECT_EQ(allowed(t), cpus("0"));
+  cpuset_->set_track_masks(false);
+}
+
+// The SIGSTOP/SIGCONT enforcer places each thread on the CPUs of its mask. Two
+// processes pinned to CPU 0 (`taskset -c 0`) in containers of shares 100 and 900 on a
+// two-CPU machine compete for CPU 0 only once uk has observed their real masks; before,
+// each seemed to have a CPU of its own and neither was ever stopped.
+class no_signals final : public sched::host_ops {
+ public:
+  std::optional<sample> read_thread(pid_t, pid_t) override { return sample{0, 'R'}; }
+  void stop(pid_t tgid) override { stopped.insert(tgid); }
+  void resume(pid_t tgid) override { stopped.erase(tgid); }
+  absl::flat_hash_set<pid_t> stopped;
+};
+
+class EnforcerAffinityTest : public AffinityTest {};
+
+TEST_P(EnforcerAffinityTest, PinnedProcessesCompeteForTheirCpu) {
+  boot("0-1", "0");
+  cpuset_ = static_cast<cpuset_subsys*>(k().containers().subsys(cpuset_subsys_id));
+  cpuset_->set_affinity_hooks(&host_);
+  ASSERT_EQ(sys_mkdir(init(), "/cpu", 0755), 0);
+  ASSERT_EQ(sys_mount(init(), "none", "/cpu", GetParam().fs, 0, "cpu"), 0);
+  mounts_.push_back("/cpu");
+  std::string shares = std::string("/") + (GetParam().keeps_request ? "cpu." : "") + "shares";
+  for (const char* name : {"light", "heavy"}) ASSERT_EQ(mkdir(std::string("/cpu/") + name), 0);
+  ASSERT_EQ(write("/cpu/light" + shares, "100"), 3);
+  ASSERT_EQ(write("/cpu/heavy" + shares, "900"), 3);
+  task_struct& light = real(4242);
+  task_struct& heavy = real(4243);
+  ASSERT_GT(write("/cpu/light/tasks", "4242"), 0);
+  ASSERT_GT(write("/cpu/heavy/tasks", "4243"), 0);
+  host_.host[4242] = cpus("0");
+  host_.host[4243] = cpus("0");
+
+  auto* cpu = static_cast<cpu_subsys*>(k().containers().subsys(cpu_subsys_id));
+  auto source = [&] {
+    return sched::take_snapshot(
+        k(), [cpu](const container* c) { return cpu->shares_of(c); }, sched::task_kind::real);
+  };
+  no_signals signals;
+  sched::share_enforcer::options o;
+  o.cpus = cpus("0-1");
+  o.exempt_tgid = init().pid;
+  sched::share_enforcer e(source, signals, o);
+  e.tick();
+  EXPECT_TRUE(signals.stopped.empty());  // uk's view: CPUs 0-1 each
+  cpuset_->set_track_masks(true);        // as uk-run's signals mode does
+  cpuset_->observe_affinity();
+  EXPECT_EQ(allowed(light), cpus("0"));
+  EXPECT_EQ(allowed(heavy), cpus("0"));
+  e.tick();
+  EXPECT_EQ(signals.stopped.size(), 1u);  // one CPU for the two
+  e.shutdown();
+  EXPECT_TRUE(signals.stopped.empty());
+  cpuset_->set_track_masks(false);
+}
+
+INSTANTIATE_TEST_SUITE_P(Flavours, EnforcerAffinityTest,
+                         ::testing::Values(flavour_case{"container", "", false},
+                                           flavour_case{"cgroup", "cpuset.", true}),
+                         [](const auto& info) { return std::string(info.param.fs); });
+
+INSTANTIATE_TEST_SUITE_P(Flavours, AffinityTest,
+                         ::testing::Values(flavour_case{"container", "", false},
+                                           flavour_case{"cgroup", "cpuset.", true}),
+                         [](const auto& info) { return std::string(info.param.fs); });
+
+}  // namespace
+}  // namespace uk::testing
