@@ -87,8 +87,8 @@ Errno cpuset_subsys::create(container* cont) {
   if (cont->parent == nullptr) {
     cs->f.flags =
         (1UL << CS_CPU_EXCLUSIVE) | (1UL << CS_MEM_EXCLUSIVE) | (1UL << CS_SCHED_LOAD_BALANCE);
-    cs->f.cpus_allowed = k().topo().cpu_online();
-    cs->f.mems_allowed = k().topo().node_memory();
+    cs->f.cpus_allowed = k().topo().cpu_online_mask();
+    cs->f.mems_allowed = k().topo().node_states(N_MEMORY);
     top_cs_ = cont->install_css(subsys_id, std::move(cs));
     return kOk;
   }
@@ -159,7 +159,7 @@ void cpuset_subsys::post_clone(container* cont) {
 // --- Placement ---
 
 cpumask_t cpuset_subsys::guarantee_online_cpus(const cpuset* cs) {
-  cpumask_t online = k().topo().cpu_online();
+  cpumask_t online = k().topo().cpu_online_mask();
   for (; cs != nullptr; cs = parent_of(cs)) {
     if ((cs->f.cpus_allowed & online).any()) return cs->f.cpus_allowed & online;
   }
@@ -167,7 +167,7 @@ cpumask_t cpuset_subsys::guarantee_online_cpus(const cpuset* cs) {
 }
 
 nodemask_t cpuset_subsys::guarantee_online_mems(const cpuset* cs) {
-  nodemask_t online = k().topo().node_memory();
+  nodemask_t online = k().topo().node_states(N_MEMORY);
   for (; cs != nullptr; cs = parent_of(cs)) {
     if ((cs->f.mems_allowed & online).any()) return cs->f.mems_allowed & online;
   }
@@ -258,7 +258,7 @@ Errno cpuset_subsys::update_cpumask(cpuset* cs, std::string buf) {
   } else {
     UK_ASSIGN_OR_RETURN(trial.cpus_allowed, bitmap_parselist<NR_CPUS>(buf));
   }
-  trial.cpus_allowed &= k().topo().cpu_online();
+  trial.cpus_allowed &= k().topo().cpu_online_mask();
   UK_TRY(validate_change(cs, trial));
   if (trial.cpus_allowed == cs->f.cpus_allowed) return kOk;
   {
@@ -281,7 +281,7 @@ Errno cpuset_subsys::update_nodemask(cpuset* cs, std::string buf) {
   } else {
     UK_ASSIGN_OR_RETURN(trial.mems_allowed, bitmap_parselist<MAX_NUMNODES>(buf));
   }
-  trial.mems_allowed &= k().topo().node_memory();
+  trial.mems_allowed &= k().topo().node_states(N_MEMORY);
   if (trial.mems_allowed == cs->f.mems_allowed) return kOk;
   UK_TRY(validate_change(cs, trial));
   {
@@ -431,8 +431,8 @@ ErrorOr<size_t> cpuset_subsys::file_read(container* cont, const cftype* cft, cha
 void cpuset_subsys::hotplug() {
   absl::MutexLock l(&core_.container_mutex);
   absl::MutexLock cl(&callback_mutex_);
-  top_cs_->f.cpus_allowed = k().topo().cpu_online();
-  top_cs_->f.mems_allowed = k().topo().node_memory();
+  top_cs_->f.cpus_allowed = k().topo().cpu_online_mask();
+  top_cs_->f.mems_allowed = k().topo().node_states(N_MEMORY);
   // Post-order walk without recursion: containers nest arbitrarily deep.
   std::vector<std::pair<container*, bool>> stack = {{top_cs_->container, false}};
   while (!stack.empty()) {

@@ -25,6 +25,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string cpus = uk::fuzz::read_file(init, "/m/a/cpus");
   if (cpus.empty() || cpus.back() != '\n') abort();
   auto m = uk::bitmap_parselist<uk::NR_CPUS>(std::string_view(cpus).substr(0, cpus.size() - 1));
-  if (!m.ok() || (m.value() & ~k->topo().cpu_online()).any()) abort();
+  if (!m.ok() || (m.value() & ~k->topo().cpu_online_mask()).any()) abort();
   return 0;
 }

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "harness/host_topology.h"
 #include "tests/subsys/subsys_fixture.h"
 
 namespace uk::testing {
@@ -76,10 +77,10 @@ class RealProcessTest : public SubsysTest {
     // The host's own maps: affinity must name CPUs that exist.
     k_.reset();
     kernel_config cfg;
-    cfg.topo = topology::from_host();
+    cfg.topo = topology(ukrun::read_host_topology());
     k_ = std::make_unique<kernel>(default_subsys_registry(), cfg);
     // The CPUs this test may use: online and in our own affinity.
-    usable_ = host_affinity(0) & k().topo().cpu_online();
+    usable_ = host_affinity(0) & k().topo().cpu_online_mask();
     ASSERT_TRUE(usable_.any());
   }
   task_struct& mirror(pid_t pid, task_struct* parent = nullptr, unsigned long flags = 0) {
@@ -94,7 +95,7 @@ class RealProcessTest : public SubsysTest {
     return -1;
   }
   std::string first_node() {
-    nodemask_t mems = k().topo().node_memory();
+    nodemask_t mems = k().topo().node_states(N_MEMORY);
     for (int n = 0; n < MAX_NUMNODES; n++) {
       if (mems.test(n)) return std::to_string(n);
     }
