@@ -38,7 +38,7 @@ cpu_enforcer::cpu_enforcer(uk::kernel& k, tracker& tr, const host_subtree* subtr
       ->set_track_masks(true);
   host_ = uk::sched::make_linux_host_ops();
   uk::sched::share_enforcer::options o;
-  o.cpus = k.topo().cpu_online();
+  o.cpus = k.topo().cpu_online_mask();
   o.exempt_tgid = getpid();
   // Never SIGCONT what the freezer stopped (a leaf lock: safe from the control thread).
   auto* freezer = static_cast<uk::freezer_subsys*>(k.containers().subsys(uk::freezer_subsys_id));

@@ -27,6 +27,7 @@
 #include "harness/cpu_enforcer.h"
 #include "harness/freezer_host.h"
 #include "harness/fuse_bridge.h"
+#include "harness/host_topology.h"
 #include "harness/net_enforcer.h"
 #include "harness/options.h"
 #include "harness/reaped_time.h"
@@ -61,6 +62,7 @@ class supervisor {
     c.init_pid = getpid();
     c.init_comm = "uk-run";
     c.init_is_real = true;
+    c.topo = uk::topology(read_host_topology());
     c.recorder = recorder;
     return c;
   }

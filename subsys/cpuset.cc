@@ -62,8 +62,8 @@ Errno cpuset_subsys::create(container* cont) {
   if (cont->parent == nullptr) {
     cs->f.flags =
         (1UL << CS_CPU_EXCLUSIVE) | (1UL << CS_MEM_EXCLUSIVE) | (1UL << CS_SCHED_LOAD_BALANCE);
-    cs->f.cpus_allowed = k().topo().cpu_online();
-    cs->f.mems_allowed = k().topo().node_memory();
+    cs->f.cpus_allowed = k().topo().cpu_online_mask();
+    cs->f.mems_allowed = k().topo().node_states(N_MEMORY);
     top_cs_ = cont->install_css(subsys_id, std::move(cs));
     return kOk;
   }
@@ -131,7 +131,7 @@ void cpuset_subsys::post_clone(container* cont) {
 // --- Placement ---
 
 cpumask_t cpuset_subsys::guarantee_online_cpus(const cpuset* cs) {
-  cpumask_t online = k().topo().cpu_online();
+  cpumask_t online = k().topo().cpu_online_mask();
   for (; cs != nullptr; cs = parent_of(cs)) {
     if ((cs->f.cpus_allowed & online).any()) return cs->f.cpus_allowed & online;
   }
@@ -139,7 +139,7 @@ cpumask_t cpuset_subsys::guarantee_online_cpus(const cpuset* cs) {
 }
 
 nodemask_t cpuset_subsys::guarantee_online_mems(const cpuset* cs) {
-  nodemask_t online = k().topo().node_memory();
+  nodemask_t online = k().topo().node_states(N_MEMORY);
   for (; cs != nullptr; cs = parent_of(cs)) {
     if ((cs->f.mems_allowed & online).any()) return cs->f.mems_allowed & online;
   }
@@ -307,18 +307,19 @@ Errno cpuset_subsys::validate_change(const cpuset* cur, const cpuset_fields& tri
 }
 
 // update_cpumask(): the top cpuset tracks the online CPUs and is read-only; an empty
-// list is allowed (validate_change refuses it for a cpuset with tasks); offline CPUs
-// are dropped silently; the members follow.
-Errno cpuset_subsys::update_cpumask(cpuset* cs, std::string buf) {
+// list is allowed (validate_change refuses it for a cpuset with tasks); the flavour
+// parses the list and says what a CPU outside the top cpuset gets (2.6.24: dropped;
+// today: EINVAL); the members follow.
+Errno cpuset_subsys::update_cpumask(cpuset* cs, std::string buf, const cpuset_list_ops& lists) {
   if (cs == top_cs_) return Errno(EACCES);
   cpuset_fields trial = cs->f;
   buf = strstrip(buf.c_str());
   if (buf.empty()) {
     trial.cpus_allowed.reset();
   } else {
-    UK_ASSIGN_OR_RETURN(trial.cpus_allowed, bitmap_parselist<NR_CPUS>(buf));
+    UK_ASSIGN_OR_RETURN(trial.cpus_allowed,
+                        lists.parse_cpulist(buf, top_cs_->f.cpus_allowed, k().topo().nr_cpu_ids()));
   }
-  trial.cpus_allowed &= k().topo().cpu_online();
   UK_TRY(validate_change(cs, trial));
   if (trial.cpus_allowed == cs->f.cpus_allowed) return kOk;
   {
@@ -332,16 +333,15 @@ Errno cpuset_subsys::update_cpumask(cpuset* cs, std::string buf) {
 // update_nodemask(): as cpus, but "unchanged" is tested before validation (as the
 // patch does). Members' mems_allowed follow at once (2.6.24 refreshes it lazily on
 // the next allocation, which nothing here makes).
-Errno cpuset_subsys::update_nodemask(cpuset* cs, std::string buf) {
+Errno cpuset_subsys::update_nodemask(cpuset* cs, std::string buf, const cpuset_list_ops& lists) {
   if (cs == top_cs_) return Errno(EACCES);
   cpuset_fields trial = cs->f;
   buf = strstrip(buf.c_str());
   if (buf.empty()) {
     trial.mems_allowed.reset();
   } else {
-    UK_ASSIGN_OR_RETURN(trial.mems_allowed, bitmap_parselist<MAX_NUMNODES>(buf));
+    UK_ASSIGN_OR_RETURN(trial.mems_allowed, lists.parse_nodelist(buf, top_cs_->f.mems_allowed));
   }
-  trial.mems_allowed &= k().topo().node_memory();
   if (trial.mems_allowed == cs->f.mems_allowed) return kOk;
   UK_TRY(validate_change(cs, trial));
   {
@@ -379,14 +379,17 @@ cpuset_subsys::cpuset* cpuset_subsys::live_cs(container* cont) {
 
 ErrorOr<size_t> cpuset_subsys::file_write(container* cont, const cftype* cft, const char* buf,
                                           size_t nbytes) {
-  if (nbytes > CPUSET_MAX_WRITE) return Errno(E2BIG);
+  const container_flavour& flavour = *cont->root->flavour;
+  const cpuset_list_ops& lists = *flavour.cpuset_lists;
+  if (nbytes > (cft->private_ == FILE_MEMLIST ? lists.mems_max_write : lists.max_write)) {
+    return Errno(E2BIG);
+  }
   // The kernel's copy is NUL-terminated: C string functions stop at an embedded NUL.
   std::string buffer(buf, nbytes);
   buffer = std::string(buffer.c_str());
   // A flag's value, parsed as the mount's flavour parses it (before any lock, as
   // cgroup_file_write parses a write_u64 file before cpuset_write_u64 runs).
   bool flag_on = simple_strtoull(buffer.c_str(), nullptr, 10) != 0;
-  const container_flavour& flavour = *cont->root->flavour;
   bool flag_file = cft->private_ != FILE_CPULIST && cft->private_ != FILE_MEMLIST &&
                    cft->private_ != FILE_MEMORY_PRESSURE;
   if (flavour.subsys_writes_parse_uint && flag_file && nbytes > 0) {
@@ -399,10 +402,10 @@ ErrorOr<size_t> cpuset_subsys::file_write(container* cont, const cftype* cft, co
   Errno err;
   switch (cft->private_) {
     case FILE_CPULIST:
-      err = update_cpumask(cs, buffer);
+      err = update_cpumask(cs, buffer, lists);
       break;
     case FILE_MEMLIST:
-      err = update_nodemask(cs, buffer);
+      err = update_nodemask(cs, buffer, lists);
       break;
     case FILE_CPU_EXCLUSIVE:
       err = update_flag(CS_CPU_EXCLUSIVE, cs, flag_on);
@@ -509,8 +512,8 @@ void cpuset_subsys::hotplug() {
   absl::MutexLock l(&core_.container_mutex);
   {
     absl::MutexLock cl(&callback_mutex_);
-    top_cs_->f.cpus_allowed = k().topo().cpu_online();
-    top_cs_->f.mems_allowed = k().topo().node_memory();
+    top_cs_->f.cpus_allowed = k().topo().cpu_online_mask();
+    top_cs_->f.mems_allowed = k().topo().node_states(N_MEMORY);
   }
   const container_flavour* flavour = root->flavour;
   auto update =

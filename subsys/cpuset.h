@@ -2,7 +2,13 @@
 // CPUs and memory nodes, nested so that a child's sets lie within its parent's.
 //
 // Files (V10 literal names; the cgroup flavour prefixes "cpuset."):
-//   cpus, mems                 list form "0-3,6\n" ("\n" when empty); validated writes
+//   cpus, mems                 list form "0-3,6\n" ("\n" when empty); validated writes,
+//                              parsed as the mount's flavour parses lists
+//                              (container_flavour::cpuset_lists: 2.6.24's
+//                              bitmap_parselist with NR_CPUS / 64 bits, CPUs or nodes
+//                              outside the top cpuset dropped; today's with
+//                              nr_cpu_ids / MAX_NUMNODES bits, ERANGE beyond them,
+//                              EINVAL outside the top cpuset)
 //   cpu_exclusive, mem_exclusive, memory_migrate, sched_load_balance,
 //   memory_spread_page, memory_spread_slab
 //                              "0\n"/"1\n"; a write sets the flag iff
@@ -14,12 +20,13 @@
 // (subsys/cpuset_v1.cc): the same files, with memory_pressure read-only, and
 // effective_cpus, effective_mems, mem_hardwall and sched_relax_domain_level.
 //
-// Every write: more than 100 + 6 * max(NR_CPUS, MAX_NUMNODES) bytes is E2BIG; then
-// under container_mutex, ENODEV once the container is removed. The top cpuset's cpus
-// and mems track the online maps and are read-only (EACCES). validate_change() keeps
-// the nesting rules, errno in the patch's order: a child no longer a subset EBUSY;
-// not a subset of the parent (exclusive flags included) EACCES; an exclusive overlap
-// with a sibling EINVAL; empty cpus or mems while tasks are in it ENOSPC.
+// Every write: longer than the flavour's limit is E2BIG (2.6.24: 100 + 6 *
+// max(NR_CPUS, MAX_NUMNODES) for every file; today: mems 100 + 6 * MAX_NUMNODES, the
+// others 100 + 6 * NR_CPUS); then under container_mutex, ENODEV once the container is removed. The
+// top cpuset's cpus and mems track the online maps and are read-only (EACCES). validate_change()
+// keeps the nesting rules, errno in the patch's order: a child no longer a subset EBUSY; not a
+// subset of the parent (exclusive flags included) EACCES; an exclusive overlap with a sibling
+// EINVAL; empty cpus or mems while tasks are in it ENOSPC.
 //
 // Tasks: attach sets the task's cpus_allowed to the cpuset's online CPUs (the nearest
 // ancestor's if it has none) and its mems_allowed likewise; a real task's host
@@ -57,16 +64,13 @@
 #include "uk/cftype.h"
 #include "uk/container.h"
 #include "uk/container_core.h"
+#include "uk/container_flavour.h"
 #include "uk/cpumask.h"
 #include "uk/subsystem.h"
 
 namespace uk {
 
 class kernel;
-
-// The longest write a cpuset file accepts.
-inline constexpr size_t CPUSET_MAX_WRITE =
-    100 + 6 * (NR_CPUS > MAX_NUMNODES ? NR_CPUS : MAX_NUMNODES);
 
 // How a real task's CPU affinity is read and set on the host (sched_getaffinity and
 // sched_setaffinity of another thread): subsys/ makes no host call. uk-run installs
@@ -193,9 +197,9 @@ class cpuset_subsys final : public container_subsys {
 
   Errno validate_change(const cpuset* cur, const cpuset_fields& trial)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
-  Errno update_cpumask(cpuset* cs, std::string buf)
+  Errno update_cpumask(cpuset* cs, std::string buf, const cpuset_list_ops& lists)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
-  Errno update_nodemask(cpuset* cs, std::string buf)
+  Errno update_nodemask(cpuset* cs, std::string buf, const cpuset_list_ops& lists)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
   Errno update_flag(int bit, cpuset* cs, bool turning_on)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);

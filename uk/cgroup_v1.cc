@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "uk/bitmap_str.h"
 #include "uk/container_core.h"
 #include "uk/container_files.h"
 #include "uk/container_flavour.h"
@@ -248,6 +249,39 @@ const cftype cgroup1_base_files[] = {
 // entry).
 const simple_dir_operations kernfs_dir_operations(kernfs_name_hash);
 
+// A list of today's syntax (lib/bitmap-str.c) with `nbits` bits, within `top`: a bit
+// outside it is EINVAL.
+template <size_t N>
+ErrorOr<std::bitset<N>> parse_list_within(std::string_view buf, const std::bitset<N>& top,
+                                          size_t nbits) {
+  UK_ASSIGN_OR_RETURN(std::bitset<N> mask, bitmap_str::bitmap_parselist<N>(buf, nbits));
+  if ((mask & ~top).any()) return Errno(EINVAL);
+  return mask;
+}
+
+// parse_cpuset_cpulist() (kernel/cgroup/cpuset.c): cpulist_parse() with nr_cpu_ids
+// bits (a CPU that cannot exist is ERANGE), then a CPU not in the top cpuset (possible
+// but offline) is EINVAL.
+ErrorOr<cpumask_t> parse_cpuset_cpulist(std::string_view buf, const cpumask_t& top,
+                                        size_t nr_cpu_ids) {
+  return parse_list_within(buf, top, nr_cpu_ids);
+}
+// update_nodemask(): nodelist_parse() with MAX_NUMNODES bits, then a node not in the top
+// cpuset (without memory) is EINVAL.
+ErrorOr<nodemask_t> parse_cpuset_nodelist(std::string_view buf, const nodemask_t& top) {
+  return parse_list_within(buf, top, MAX_NUMNODES);
+}
+
+// legacy_files[] (kernel/cgroup/cpuset-v1.c): cpus and mems have max_write_len
+// 100 + 6 * NR_CPUS and 100 + 6 * MAX_NUMNODES. The flag files have none (kernfs takes
+// a page of a longer write); here they keep cpus' limit.
+const cpuset_list_ops cpuset_lists_v1 = {
+    .max_write = 100 + 6 * NR_CPUS,
+    .mems_max_write = 100 + 6 * MAX_NUMNODES,
+    .parse_cpulist = parse_cpuset_cpulist,
+    .parse_nodelist = parse_cpuset_nodelist,
+};
+
 }  // namespace
 
 const container_flavour container_flavour_cgroup = {
@@ -271,6 +305,7 @@ const container_flavour container_flavour_cgroup = {
     .subsys_writes_parse_uint = true,
     .subsys_cftypes = CFTYPES_LEGACY,
     .keeps_user_cpus = true,
+    .cpuset_lists = &cpuset_lists_v1,
 };
 
 }  // namespace uk

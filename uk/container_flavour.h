@@ -11,8 +11,10 @@
 
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "uk/cftype.h"
+#include "uk/cpumask.h"
 #include "vfs/errno.h"
 #include "vfs/file.h"
 #include "vfs/types.h"
@@ -23,6 +25,19 @@ class container_core;
 class container_subsys;
 struct containerfs_options;
 struct containerfs_root;
+
+// How cpuset's cpus and mems files take a list: the flavour's cpulist_parse() /
+// nodelist_parse() (lib/bitmap.c's in 2.6.24, lib/bitmap-str.c's today) with its bit
+// counts, and what a CPU or node outside the top cpuset's mask `top` gets.
+struct cpuset_list_ops {
+  // A write of more bytes is E2BIG (cpus and the other cpuset files / mems).
+  size_t max_write;
+  size_t mems_max_write;
+  // The mask a cpus / mems write (strstrip'ed, not empty) asks for, or its errno.
+  ErrorOr<cpumask_t> (*parse_cpulist)(std::string_view buf, const cpumask_t& top,
+                                      size_t nr_cpu_ids);
+  ErrorOr<nodemask_t> (*parse_nodelist)(std::string_view buf, const nodemask_t& top);
+};
 
 struct container_flavour {
   // --- Names ---
@@ -85,6 +100,8 @@ struct container_flavour {
   // today's __set_cpus_allowed_ptr() does; 2.6.24's set_cpus_allowed() replaces the
   // mask, so a narrowed and widened cpuset gives back all its CPUs.
   bool keeps_user_cpus;
+  // cpuset's list files.
+  const cpuset_list_ops* cpuset_lists;
 };
 
 extern const container_flavour container_flavour_v10;

@@ -164,6 +164,32 @@ const cftype files[] = {
 
 const simple_dir_operations container_dir_operations;
 
+// 2.6.24's MAX_NUMNODES (x86_64's default CONFIG_NODES_SHIFT, 6): a mems list's bits.
+constexpr size_t kMaxNumnodes2624 = 64;
+
+// update_cpumask() / update_nodemask() of 2.6.24's kernel/cpuset.c: cpulist_parse()
+// with NR_CPUS bits, nodelist_parse() with MAX_NUMNODES, then what is not online (not
+// in node_states[N_HIGH_MEMORY]) is dropped silently: the top cpuset tracks those maps.
+ErrorOr<cpumask_t> cpuset_parse_cpulist(std::string_view buf, const cpumask_t& top, size_t) {
+  UK_ASSIGN_OR_RETURN(cpumask_t cpus, bitmap_parselist<NR_CPUS>(buf));
+  return cpus & top;
+}
+ErrorOr<nodemask_t> cpuset_parse_nodelist(std::string_view buf, const nodemask_t& top) {
+  UK_ASSIGN_OR_RETURN(nodemask_t mems, bitmap_parselist<MAX_NUMNODES>(buf, kMaxNumnodes2624));
+  return mems & top;
+}
+
+// cpuset_common_file_write(): one limit for every file,
+// 100 + 6 * max(NR_CPUS, MAX_NUMNODES).
+constexpr size_t kCpusetMaxWrite2624 =
+    100 + 6 * (NR_CPUS > kMaxNumnodes2624 ? NR_CPUS : kMaxNumnodes2624);
+const cpuset_list_ops cpuset_lists_2624 = {
+    .max_write = kCpusetMaxWrite2624,
+    .mems_max_write = kCpusetMaxWrite2624,
+    .parse_cpulist = cpuset_parse_cpulist,
+    .parse_nodelist = cpuset_parse_nodelist,
+};
+
 }  // namespace
 
 const container_flavour container_flavour_v10 = {
@@ -186,6 +212,7 @@ const container_flavour container_flavour_v10 = {
     .subsys_writes_parse_uint = false,
     .subsys_cftypes = CFTYPES_V10,
     .keeps_user_cpus = false,
+    .cpuset_lists = &cpuset_lists_2624,
 };
 
 }  // namespace uk

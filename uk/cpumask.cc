@@ -1,7 +1,10 @@
 // The list format of CPU and node masks (lib/bitmap.c).
 #include "uk/cpumask.h"
 
+#include <cstdint>
+
 #include "absl/strings/str_cat.h"
+#include "uk/lib.h"
 
 namespace uk {
 
@@ -24,44 +27,35 @@ std::string bitmap_scnlistprintf(const std::bitset<N>& mask) {
   return out;
 }
 
-// bitmap_parselist(): "a" or "a-b" items separated by commas, no blanks; a > b or a
-// missing number is EINVAL, a bit past the mask ERANGE.
+// bitmap_parselist() of 2.6.24's lib/bitmap.c.
 template <size_t N>
-ErrorOr<std::bitset<N>> bitmap_parselist(std::string_view list) {
+ErrorOr<std::bitset<N>> bitmap_parselist(std::string_view list, size_t nmaskbits) {
+  // The kernel reads a C string.
+  const std::string buf(list.substr(0, list.find('\0')));
+  const char* bp = buf.c_str();
+  auto isdigit = [](char c) { return c >= '0' && c <= '9'; };
   std::bitset<N> mask;
-  size_t i = 0;
-  auto number = [&](unsigned long* out) -> bool {
-    if (i >= list.size() || list[i] < '0' || list[i] > '9') return false;
-    unsigned long v = 0;
-    while (i < list.size() && list[i] >= '0' && list[i] <= '9') {
-      v = v * 10 + (list[i] - '0');
-      if (v > (1UL << 40)) v = 1UL << 40;  // saturate: any such bit is ERANGE anyway
-      i++;
+  do {
+    if (!isdigit(*bp)) return Errno(EINVAL);
+    uint32_t a = static_cast<uint32_t>(simple_strtoull(bp, &bp, 10));
+    uint32_t b = a;
+    if (*bp == '-') {
+      bp++;
+      if (!isdigit(*bp)) return Errno(EINVAL);
+      b = static_cast<uint32_t>(simple_strtoull(bp, &bp, 10));
     }
-    *out = v;
-    return true;
-  };
-  if (list.empty()) return mask;
-  while (true) {
-    unsigned long a, b;
-    if (!number(&a)) return Errno(EINVAL);
-    b = a;
-    if (i < list.size() && list[i] == '-') {
-      i++;
-      if (!number(&b)) return Errno(EINVAL);
-      if (a > b) return Errno(EINVAL);
-    }
-    if (b >= N) return Errno(ERANGE);
-    for (unsigned long bit = a; bit <= b; bit++) mask.set(bit);
-    if (i == list.size()) return mask;
-    if (list[i] != ',') return Errno(EINVAL);
-    i++;
-  }
+    if (!(a <= b)) return Errno(EINVAL);
+    if (b >= nmaskbits) return Errno(ERANGE);
+    for (uint64_t bit = a; bit <= b; bit++) mask.set(bit);
+    if (*bp == ',') bp++;
+  } while (*bp != '\0' && *bp != '\n');
+  return mask;
 }
 
 template std::string bitmap_scnlistprintf<NR_CPUS>(const std::bitset<NR_CPUS>&);
-template ErrorOr<std::bitset<NR_CPUS>> bitmap_parselist<NR_CPUS>(std::string_view);
+template ErrorOr<std::bitset<NR_CPUS>> bitmap_parselist<NR_CPUS>(std::string_view, size_t);
 template std::string bitmap_scnlistprintf<MAX_NUMNODES>(const std::bitset<MAX_NUMNODES>&);
-template ErrorOr<std::bitset<MAX_NUMNODES>> bitmap_parselist<MAX_NUMNODES>(std::string_view);
+template ErrorOr<std::bitset<MAX_NUMNODES>> bitmap_parselist<MAX_NUMNODES>(std::string_view,
+                                                                           size_t);
 
 }  // namespace uk

@@ -10,10 +10,11 @@
 
 namespace uk {
 
-// Compile-time limits, as CONFIG_NR_CPUS / MAX_NUMNODES: a CPU number >= NR_CPUS in a
-// list is ERANGE.
+// Compile-time limits, as CONFIG_NR_CPUS / MAX_NUMNODES (1 << CONFIG_NODES_SHIFT):
+// this host's (6.18: cpu/kernel_max 255; a mems write of 1023 is EINVAL, 1024 ERANGE).
+// The container flavour keeps 2.6.24's node count (uk/container_v10.cc).
 inline constexpr int NR_CPUS = 256;
-inline constexpr int MAX_NUMNODES = 64;
+inline constexpr int MAX_NUMNODES = 1024;
 
 using cpumask_t = std::bitset<NR_CPUS>;
 using nodemask_t = std::bitset<MAX_NUMNODES>;
@@ -22,10 +23,13 @@ using nodemask_t = std::bitset<MAX_NUMNODES>;
 template <size_t N>
 std::string bitmap_scnlistprintf(const std::bitset<N>& mask);
 
-// Parses "0-3,6" into a mask. EINVAL for a non-digit where a number is expected, a
-// missing range end or a > b (spaces after commas are errors too); ERANGE for a bit
-// >= N. An empty string is the empty mask.
+// 2.6.24's bitmap_parselist() (lib/bitmap.c), nmaskbits <= N: "a" or "a-b" items,
+// each followed by at most one ',', until NUL or '\n'. An item must start with a digit
+// and a '-' be followed by one (EINVAL); a > b is EINVAL, b >= nmaskbits ERANGE; a
+// trailing comma is accepted. Numbers are simple_strtoul's (wrapping) cut to 32 bits,
+// as the kernel's `unsigned a, b`. An empty list is EINVAL (the callers special-case
+// it). Today's parser is uk/bitmap_str.h's.
 template <size_t N>
-ErrorOr<std::bitset<N>> bitmap_parselist(std::string_view list);
+ErrorOr<std::bitset<N>> bitmap_parselist(std::string_view list, size_t nmaskbits = N);
 
 }  // namespace uk

@@ -16,17 +16,29 @@ namespace uk {
 namespace {
 
 // The maps the kernel boots with, through the recorder (replayed: the recorded ones).
+// The trace holds the online CPUs and the nodes with memory; a replayed map widens the
+// configured ones that must contain it.
 topology boot_topology(entry_recorder* rec, const topology& topo) {
   if (rec == nullptr) return topo;
+  topology_maps maps = topo.maps();
   std::string cpus =
-      rec->input_text(input_kind::cpus, [&] { return bitmap_scnlistprintf(topo.cpu_online()); });
-  std::string mems =
-      rec->input_text(input_kind::mems, [&] { return bitmap_scnlistprintf(topo.node_memory()); });
+      rec->input_text(input_kind::cpus, [&] { return bitmap_scnlistprintf(maps.cpu_online_mask); });
+  std::string mems = rec->input_text(
+      input_kind::mems, [&] { return bitmap_scnlistprintf(maps.node_states[N_MEMORY]); });
   auto c = bitmap_parselist<NR_CPUS>(cpus);
   auto m = bitmap_parselist<MAX_NUMNODES>(mems);
   // A replayed list that does not parse, or is empty, leaves the configured maps.
-  return topology(c.ok() && c.value().any() ? c.value() : topo.cpu_online(),
-                  m.ok() && m.value().any() ? m.value() : topo.node_memory());
+  if (c.ok() && c.value().any()) {
+    maps.cpu_online_mask = c.value();
+    maps.cpu_present_mask |= c.value();
+    maps.cpu_possible_mask |= c.value();
+  }
+  if (m.ok() && m.value().any()) {
+    maps.node_states[N_MEMORY] = maps.node_states[N_NORMAL_MEMORY] = m.value();
+    maps.node_states[N_ONLINE] |= m.value();
+    maps.node_states[N_POSSIBLE] |= m.value();
+  }
+  return topology(maps);
 }
 
 }  // namespace
@@ -51,8 +63,8 @@ kernel::kernel(const subsys_registry& registry, kernel_config config)
     init->fs->root = init->fs->pwd = vfs_.root();
   }
   init->files = std::make_shared<files_struct>();
-  init->cpus_allowed = topo_.cpu_online();
-  init->mems_allowed = topo_.node_memory();
+  init->cpus_allowed = topo_.cpu_online_mask();
+  init->mems_allowed = topo_.node_states(N_MEMORY);
   init_task_ = init.get();
   {
     absl::MutexLock l(&tasklist_lock);

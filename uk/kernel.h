@@ -42,8 +42,9 @@ struct kernel_config {
   pid_t init_pid = 1;
   std::string init_comm = "init";
   bool init_is_real = false;
-  // CPU/memory-node maps; the host's (sysfs) unless a test sets them.
-  topology topo = topology::from_host();
+  // The CPU and memory-node maps: one CPU and one node unless set (uk-run passes the
+  // host's, harness/host_topology.h).
+  topology topo;
   // The recording seam (vfs/entry_recorder.h), or null: it sees every entry after boot
   // and every host input from boot on (the maps above pass through it). Must outlive
   // the kernel.

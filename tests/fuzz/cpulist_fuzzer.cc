@@ -1,6 +1,7 @@
-// CPU and node lists (uk/cpumask.h): bitmap_parselist never crashes, its errors are
-// EINVAL/ERANGE, and what it accepts prints back to a list that parses to the same
-// mask. The same bytes then go to a cpuset's `cpus` and `mems` files.
+// CPU and node lists (uk/cpumask.h, uk/bitmap_str.h): each bitmap_parselist never
+// crashes, its errors are its documented ones, and what it accepts prints back to a
+// list that parses to the same mask. The same bytes then go to a cpuset's `cpus` and
+// `mems` files.
 #include "tests/fuzz/cpulist_roundtrip.h"
 #include "tests/fuzz/fuzz_kernel.h"
 
@@ -24,7 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // What was stored reads back as a list of online CPUs / nodes.
   std::string cpus = uk::fuzz::read_file(init, "/m/a/cpus");
   if (cpus.empty() || cpus.back() != '\n') abort();
-  auto m = uk::bitmap_parselist<uk::NR_CPUS>(std::string_view(cpus).substr(0, cpus.size() - 1));
-  if (!m.ok() || (m.value() & ~k->topo().cpu_online()).any()) abort();
+  auto m = uk::bitmap_str::bitmap_parselist<uk::NR_CPUS>(
+      std::string_view(cpus).substr(0, cpus.size() - 1), uk::NR_CPUS);
+  if (!m.ok() || (m.value() & ~k->topo().cpu_online_mask()).any()) abort();
   return 0;
 }

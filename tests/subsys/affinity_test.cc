@@ -81,7 +81,7 @@ class AffinityTest : public SubsysTest, public ::testing::WithParamInterface<fla
   }
   // A real task (the host thread is the fake's), in the top cpuset.
   task_struct& real(pid_t pid) {
-    host_.host[pid] = k().topo().cpu_online();
+    host_.host[pid] = k().topo().cpu_online_mask();
     auto t = k().do_fork(&init(), 0, pid);
     EXPECT_TRUE(t.ok());
     return *t.value();

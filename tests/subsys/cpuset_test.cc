@@ -4,11 +4,16 @@
 
 #include <sched.h>
 
+#include <span>
 #include <string>
+#include <tuple>
+#include <utility>
 
+#include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/subsys/subsys_fixture.h"
+#include "uk/container_flavour.h"
 
 namespace uk::testing {
 namespace {
@@ -87,7 +92,7 @@ TEST_F(CpusetTest, Row90_BadListsAreEinvalOrErange) {
   EXPECT_EQ(write("/cs/a/cpus", "1-"), -EINVAL);
   EXPECT_EQ(write("/cs/a/cpus", "0, 1"), -EINVAL);
   EXPECT_EQ(write("/cs/a/cpus", std::to_string(NR_CPUS)), -ERANGE);
-  EXPECT_EQ(write("/cs/a/mems", std::to_string(MAX_NUMNODES)), -ERANGE);
+  EXPECT_EQ(write("/cs/a/mems", "64"), -ERANGE);  // 2.6.24's MAX_NUMNODES
   EXPECT_EQ(read("/cs/a/cpus"), "\n");
 }
 
@@ -242,10 +247,12 @@ TEST_F(CpusetTest, Row103_SpreadFlagsInheritedAtMkdirOnly) {
 
 TEST_F(CpusetTest, Row104_OverlongWriteIsE2big) {
   ASSERT_EQ(mkdir("/cs/a"), 0);
-  const size_t limit = 100 + 6 * NR_CPUS;
-  ASSERT_EQ(limit, CPUSET_MAX_WRITE);
+  // 2.6.24: 100 + 6 * max(NR_CPUS, MAX_NUMNODES), NR_CPUS 256 and MAX_NUMNODES 64.
+  const size_t limit = 100 + 6 * 256;
+  ASSERT_EQ(limit, container_flavour_v10.cpuset_lists->max_write);
   EXPECT_EQ(write("/cs/a/cpus", "1" + std::string(limit, ' ')), -E2BIG);
   EXPECT_EQ(write("/cs/a/cpu_exclusive", std::string(limit + 1, '0')), -E2BIG);
+  EXPECT_EQ(write("/cs/a/mems", "0" + std::string(limit, ' ')), -E2BIG);
   // At the limit it is accepted (white space stripped).
   EXPECT_EQ(write("/cs/a/cpus", "1" + std::string(limit - 1, ' ')), long(limit));
   EXPECT_EQ(read("/cs/a/cpus"), "1\n");
@@ -325,6 +332,214 @@ TEST_F(CpusetCpuTest, UnboundCpusetStillTracksHotplug) {
   k().topo().set_cpu_online(cpus("0-2"));
   ASSERT_EQ(mount("/cs", "cpuset"), 0);
   EXPECT_EQ(read("/cs/cpus"), "0-2\n");
+}
+
+// --- The list files: 2.6.24's parse (the container flavour), today's (the cgroup one) ---
+
+// What a write to cpus and to mems returns (bytes, or -errno) and what the file reads
+// after it.
+struct list_answers {
+  long cpus_result;
+  const char* cpus_reads;
+  long mems_result;
+  const char* mems_reads;
+};
+// A write's text and the answers of each flavour.
+struct list_case {
+  std::string text;
+  list_answers container;
+  list_answers cgroup;
+};
+
+class CpusetListTest : public SubsysTest {
+ protected:
+  // For each flavour in turn (one cpuset hierarchy at a time): mounts its cpuset with
+  // a child `a`, writes each case to a's cpus and mems after an empty list ("\n", as
+  // the host probe did), and checks the write's result and the file's content after it.
+  void expect_cases(std::span<const list_case> cases) {
+    expect_flavour("/cs", "container", "", &list_case::container, cases);
+    expect_flavour("/cg", "cgroup", "cpuset.", &list_case::cgroup, cases);
+  }
+
+ private:
+  void expect_flavour(const std::string& dir, const char* type, const std::string& prefix,
+                      list_answers list_case::*answers, std::span<const list_case> cases) {
+    sys_mkdir(init(), dir.c_str(), 0755);
+    ASSERT_EQ(sys_mount(init(), "none", dir.c_str(), type, 0, "cpuset"), 0) << type;
+    ASSERT_EQ(mkdir(dir + "/a"), 0);
+    for (const list_case& c : cases) {
+      const list_answers& want = c.*answers;
+      for (const auto& [file, result, reads] :
+           {std::tuple(dir + "/a/" + prefix + "cpus", want.cpus_result, want.cpus_reads),
+            std::tuple(dir + "/a/" + prefix + "mems", want.mems_result, want.mems_reads)}) {
+        ASSERT_EQ(write(file, "\n"), 1) << file;
+        EXPECT_EQ(write(file, c.text), result) << file << " <- \"" << absl::CEscape(c.text) << '"';
+        EXPECT_EQ(read(file), reads) << file << " <- \"" << absl::CEscape(c.text) << '"';
+      }
+    }
+    ASSERT_EQ(sys_rmdir(init(), (dir + "/a").c_str()), 0);
+    ASSERT_EQ(sys_umount(init(), dir.c_str(), 0), 0);
+  }
+};
+
+// On a machine as this host (2 possible CPUs, all online; node 0).
+// Container: 2.6.24's update_cpumask / update_nodemask: strstrip(), then lib/bitmap.c's
+// bitmap_parselist() with NR_CPUS (256) bits for CPUs and MAX_NUMNODES (64) for nodes
+// (items "a" or "a-b", each followed by at most one ',', until NUL or '\n'; numbers are
+// simple_strtoul's cut to 32 bits), then what is not online is dropped: answers read
+// from 2.6.24's source.
+// Cgroup: cpuset_write_resmask: strstrip(), then lib/bitmap-str.c's bitmap_parselist()
+// with nr_cpu_ids bits for CPUs and MAX_NUMNODES (1024 here) for nodes (regions split by
+// commas or blanks, "N", "all", a-b:used/group; ERANGE past the bit count, EOVERFLOW
+// past 32 bits), then EINVAL for a CPU or node the top cpuset lacks; read back as
+// "%*pbl\n". Every answer is the host's (Linux 6.18, a child of its v1 cpuset
+// hierarchy).
+TEST_F(CpusetListTest, ListsParseAsEachFlavoursKernel) {
+  boot("0-1", "0");
+  const list_case cases[] = {
+      {"2", {1, "\n", 1, "\n"}, {-ERANGE, "\n", -EINVAL, "\n"}},
+      {"0,12", {4, "0\n", 4, "0\n"}, {-ERANGE, "\n", -EINVAL, "\n"}},
+      {"0-2", {3, "0-1\n", 3, "0\n"}, {-ERANGE, "\n", -EINVAL, "\n"}},
+      {"0-", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"0--1", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"0AAA", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"AAA", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"0,", {2, "0\n", 2, "0\n"}, {2, "0\n", 2, "0\n"}},
+      {"0,0", {3, "0\n", 3, "0\n"}, {3, "0\n", 3, "0\n"}},
+      {"0-1:1/2", {-EINVAL, "\n", -EINVAL, "\n"}, {7, "0\n", 7, "0\n"}},
+      {"1-0", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {" ", {1, "\n", 1, "\n"}, {1, "\n", 1, "\n"}},
+      {"0 ", {2, "0\n", 2, "0\n"}, {2, "0\n", 2, "0\n"}},
+      {"0-1:2/1", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"0-1:0/2", {-EINVAL, "\n", -EINVAL, "\n"}, {7, "\n", 7, "\n"}},
+      {"0\n", {2, "0\n", 2, "0\n"}, {2, "0\n", 2, "0\n"}},
+      {"1", {1, "1\n", 1, "\n"}, {1, "1\n", -EINVAL, "\n"}},
+      {"0-1", {3, "0-1\n", 3, "0\n"}, {3, "0-1\n", -EINVAL, "\n"}},
+      {"1,0", {3, "0-1\n", 3, "0\n"}, {3, "0-1\n", -EINVAL, "\n"}},
+      {",0", {-EINVAL, "\n", -EINVAL, "\n"}, {2, "0\n", 2, "0\n"}},
+      {",", {-EINVAL, "\n", -EINVAL, "\n"}, {1, "\n", 1, "\n"}},
+      {"0,,1", {-EINVAL, "\n", -EINVAL, "\n"}, {4, "0-1\n", -EINVAL, "\n"}},
+      {"0 1", {-EINVAL, "\n", -EINVAL, "\n"}, {3, "0-1\n", -EINVAL, "\n"}},
+      {"0\n1", {3, "0\n", 3, "0\n"}, {3, "0\n", 3, "0\n"}},
+      {"\n1", {2, "1\n", 2, "\n"}, {2, "1\n", -EINVAL, "\n"}},
+      {"N", {-EINVAL, "\n", -EINVAL, "\n"}, {1, "1\n", -EINVAL, "\n"}},
+      {"0-N", {-EINVAL, "\n", -EINVAL, "\n"}, {3, "0-1\n", -EINVAL, "\n"}},
+      {"all", {-EINVAL, "\n", -EINVAL, "\n"}, {3, "0-1\n", -EINVAL, "\n"}},
+      {"ALL", {-EINVAL, "\n", -EINVAL, "\n"}, {3, "0-1\n", -EINVAL, "\n"}},
+      {"all:1/2", {-EINVAL, "\n", -EINVAL, "\n"}, {7, "0\n", -EINVAL, "\n"}},
+      {"0-1:1/0", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"0-1:3/2", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"0:1/2", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"0-1:1", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"0-1:1/", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"4294967296", {10, "0\n", 10, "0\n"}, {-EOVERFLOW, "\n", -EOVERFLOW, "\n"}},
+      {"4294967295", {-ERANGE, "\n", -ERANGE, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"99999999999999999999999",
+       {-ERANGE, "\n", -ERANGE, "\n"},
+       {-EOVERFLOW, "\n", -EOVERFLOW, "\n"}},
+      {"-1", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"+1", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"0x1", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"01", {2, "1\n", 2, "\n"}, {2, "1\n", -EINVAL, "\n"}},
+      {"0-01", {4, "0-1\n", 4, "0\n"}, {4, "0-1\n", -EINVAL, "\n"}},
+      {"1-1", {3, "1\n", 3, "\n"}, {3, "1\n", -EINVAL, "\n"}},
+      {"5-2", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"0-9:2/1", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"0-9:1/2", {-EINVAL, "\n", -EINVAL, "\n"}, {-ERANGE, "\n", -EINVAL, "\n"}},
+      {"0\t", {2, "0\n", 2, "0\n"}, {2, "0\n", 2, "0\n"}},
+      {"\t0", {2, "0\n", 2, "0\n"}, {2, "0\n", 2, "0\n"}},
+      {"0 ,1", {-EINVAL, "\n", -EINVAL, "\n"}, {4, "0-1\n", -EINVAL, "\n"}},
+      {"0, 1", {-EINVAL, "\n", -EINVAL, "\n"}, {4, "0-1\n", -EINVAL, "\n"}},
+      {"0-1,", {4, "0-1\n", 4, "0\n"}, {4, "0-1\n", -EINVAL, "\n"}},
+      {"0-1 ", {4, "0-1\n", 4, "0\n"}, {4, "0-1\n", -EINVAL, "\n"}},
+      {"0 -1", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"0- 1", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {std::string("0\0"
+                   "1",
+                   3),
+       {3, "0\n", 3, "0\n"},
+       {3, "0\n", 3, "0\n"}},
+      {"\n", {1, "\n", 1, "\n"}, {1, "\n", 1, "\n"}},
+      {"1023", {-ERANGE, "\n", -ERANGE, "\n"}, {-ERANGE, "\n", -EINVAL, "\n"}},
+      {"1024", {-ERANGE, "\n", -ERANGE, "\n"}, {-ERANGE, "\n", -ERANGE, "\n"}},
+      {"1025", {-ERANGE, "\n", -ERANGE, "\n"}, {-ERANGE, "\n", -ERANGE, "\n"}},
+      {"63", {2, "\n", 2, "\n"}, {-ERANGE, "\n", -EINVAL, "\n"}},
+      {"64", {2, "\n", -ERANGE, "\n"}, {-ERANGE, "\n", -EINVAL, "\n"}},
+      {"255", {3, "\n", -ERANGE, "\n"}, {-ERANGE, "\n", -EINVAL, "\n"}},
+      {"256", {-ERANGE, "\n", -ERANGE, "\n"}, {-ERANGE, "\n", -EINVAL, "\n"}},
+      {"0-1:1/2,1", {-EINVAL, "\n", -EINVAL, "\n"}, {9, "0-1\n", -EINVAL, "\n"}},
+      {"1-1:1/1", {-EINVAL, "\n", -EINVAL, "\n"}, {7, "1\n", -EINVAL, "\n"}},
+      {"0-1:2/2", {-EINVAL, "\n", -EINVAL, "\n"}, {7, "0-1\n", -EINVAL, "\n"}},
+      {"allx", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"0-1:1/2x", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"0-1:1/2 1", {-EINVAL, "\n", -EINVAL, "\n"}, {9, "0-1\n", -EINVAL, "\n"}},
+      {"N-0", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"0,N", {-EINVAL, "\n", -EINVAL, "\n"}, {3, "0-1\n", -EINVAL, "\n"}},
+      {"0-1:1/2:1", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"n", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"0-1:01/02", {-EINVAL, "\n", -EINVAL, "\n"}, {9, "0\n", 9, "0\n"}},
+      {"0-1:1/4294967296", {-EINVAL, "\n", -EINVAL, "\n"}, {-EOVERFLOW, "\n", -EOVERFLOW, "\n"}},
+      {"4294967295-4294967295", {-ERANGE, "\n", -ERANGE, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"0-4294967295:1/4294967295", {-ERANGE, "\n", -ERANGE, "\n"}, {-ERANGE, "\n", -ERANGE, "\n"}},
+      {"0.5", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"0 \n", {3, "0\n", 3, "0\n"}, {3, "0\n", 3, "0\n"}},
+      {"0\xa0", {2, "0\n", 2, "0\n"}, {2, "0\n", 2, "0\n"}},
+      {"\xa0"
+       "0",
+       {2, "0\n", 2, "0\n"},
+       {2, "0\n", 2, "0\n"}},
+      {"0\xa0"
+       "1",
+       {-EINVAL, "\n", -EINVAL, "\n"},
+       {3, "0-1\n", -EINVAL, "\n"}},
+      {"0\v1", {-EINVAL, "\n", -EINVAL, "\n"}, {3, "0-1\n", -EINVAL, "\n"}},
+      {"0\f", {2, "0\n", 2, "0\n"}, {2, "0\n", 2, "0\n"}},
+      {"0\r", {2, "0\n", 2, "0\n"}, {2, "0\n", 2, "0\n"}},
+      {"1\xa0", {2, "1\n", 2, "\n"}, {2, "1\n", -EINVAL, "\n"}},
+  };
+  expect_cases(cases);
+}
+
+// CPUs 0-3 possible, 0-1 online; nodes 0-1 possible, 0 with memory. Today's kernel
+// refuses a CPU that can exist but is not online with EINVAL and one past nr_cpu_ids
+// with ERANGE (parse_cpuset_cpulist: cpulist_parse with nr_cpu_ids bits, then the
+// subset check against the top cpuset, which tracks the active CPUs); a possible node
+// without memory is EINVAL. 2.6.24 has no such distinction: what is not online is
+// dropped below NR_CPUS. From the sources: the host has no offline CPU.
+TEST_F(CpusetListTest, PossibleButOfflineCpus) {
+  topology_maps m = topology_maps::uniform(cpus("0-1"), nodes("0"));
+  m.cpu_possible_mask = m.cpu_present_mask = cpus("0-3");
+  m.node_states[N_POSSIBLE] = m.node_states[N_ONLINE] = nodes("0-1");
+  boot(m);
+  const list_case cases[] = {
+      {"2", {1, "\n", 1, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"3", {1, "\n", 1, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"4", {1, "\n", 1, "\n"}, {-ERANGE, "\n", -EINVAL, "\n"}},
+      {"1-3", {3, "1\n", 3, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"0-4", {3, "0-1\n", 3, "0\n"}, {-ERANGE, "\n", -EINVAL, "\n"}},
+      {"N", {-EINVAL, "\n", -EINVAL, "\n"}, {-EINVAL, "\n", -EINVAL, "\n"}},
+      {"0-N:1/4", {-EINVAL, "\n", -EINVAL, "\n"}, {7, "0\n", -EINVAL, "\n"}},
+      {"0-1", {3, "0-1\n", 3, "0\n"}, {3, "0-1\n", -EINVAL, "\n"}},
+      {"255", {3, "\n", -ERANGE, "\n"}, {-ERANGE, "\n", -EINVAL, "\n"}},
+      {"1024", {-ERANGE, "\n", -ERANGE, "\n"}, {-ERANGE, "\n", -ERANGE, "\n"}},
+  };
+  expect_cases(cases);
+}
+
+// The longest write (2.6.24's, the same in every file, is Row104's): today's
+// legacy_files give cpus 100 + 6 * NR_CPUS and mems 100 + 6 * MAX_NUMNODES (the host: 1637 and 6245
+// bytes are E2BIG, 1636 and 6244 are taken).
+TEST_F(CpusetListTest, MemsTakeLongerWritesInTheCgroupFlavour) {
+  sys_mkdir(init(), "/cg", 0755);
+  ASSERT_EQ(sys_mount(init(), "none", "/cg", "cgroup", 0, "cpuset"), 0);
+  mounts_.push_back("/cg");
+  ASSERT_EQ(mkdir("/cg/a"), 0);
+  for (const auto& [file, limit] :
+       {std::pair("/cg/a/cpuset.cpus", 1636), std::pair("/cg/a/cpuset.mems", 6244)}) {
+    EXPECT_EQ(write(file, "0" + std::string(limit - 1, ' ')), limit) << file;
+    EXPECT_EQ(write(file, "0" + std::string(limit, ' ')), -E2BIG) << file;
+    EXPECT_EQ(read(file), "0\n") << file;
+  }
 }
 
 }  // namespace

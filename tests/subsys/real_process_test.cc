@@ -16,6 +16,7 @@
 
 #include "gtest/gtest.h"
 #include "harness/affinity_host.h"
+#include "harness/host_topology.h"
 #include "tests/subsys/subsys_fixture.h"
 
 namespace uk::testing {
@@ -73,12 +74,12 @@ class RealProcessTest : public SubsysTest {
     // The host's own maps: affinity must name CPUs that exist.
     k_.reset();
     kernel_config cfg;
-    cfg.topo = topology::from_host();
+    cfg.topo = topology(ukrun::read_host_topology());
     k_ = std::make_unique<kernel>(default_subsys_registry(), cfg);
     // uk-run's host side of the cpuset: the affinity of real tasks.
     affinity_ = std::make_unique<ukrun::affinity_host>(*k_);
     // The CPUs this test may use: online and in our own affinity.
-    usable_ = host_affinity(0) & k().topo().cpu_online();
+    usable_ = host_affinity(0) & k().topo().cpu_online_mask();
     ASSERT_TRUE(usable_.any());
   }
   task_struct& mirror(pid_t pid, task_struct* parent = nullptr, unsigned long flags = 0) {
@@ -93,7 +94,7 @@ class RealProcessTest : public SubsysTest {
     return -1;
   }
   std::string first_node() {
-    nodemask_t mems = k().topo().node_memory();
+    nodemask_t mems = k().topo().node_states(N_MEMORY);
     for (int n = 0; n < MAX_NUMNODES; n++) {
       if (mems.test(n)) return std::to_string(n);
     }

@@ -36,9 +36,12 @@ class SubsysTest : public ::testing::Test {
   void TearDown() override { shutdown(); }
 
   void boot(const std::string& cpu_list, const std::string& node_list) {
+    boot(topology_maps::uniform(cpus(cpu_list), nodes(node_list)));
+  }
+  void boot(const topology_maps& maps) {
     k_.reset();
     kernel_config cfg;
-    cfg.topo = topology(cpus(cpu_list), nodes(node_list));
+    cfg.topo = topology(maps);
     k_ = std::make_unique<kernel>(default_subsys_registry(), cfg);
   }
 
