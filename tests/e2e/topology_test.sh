@@ -2,7 +2,7 @@
 # uk-run --nodes 2 --cpus 0 (harness/README.md, "Presented topology"): the /sys files,
 # the real affinity (nproc, taskset), uk's top cpuset under mount -t cgroup -o cpuset, a
 # child with mems 1 and 0-1, the host's own EINVAL for a real set_mempolicy to node 1,
-# and the trace's record of the topology. Bad --nodes and --cpus
+# and the trace's record of the topology, which uk-replay boots with. Bad --nodes and --cpus
 # values stop uk-run with status 2 before COMMAND runs.
 source "$TEST_SRCDIR/uk/tests/e2e/lib.sh"
 MEMPOLICY="$HELPERS/mempolicy_call"
@@ -93,9 +93,12 @@ set_mempolicy node 0: ok
 set_mempolicy node 1: EINVAL"
 expect_eq "the run's view" "$want" "$out"
 
-# The trace records the topology the kernel booted with: the presented one.
+# The trace records the topology the kernel booted with, the presented one, and a replay
+# boots with it: mems 1 is accepted there too.
 expect_eq "traced cpus" '["cpus",0,"0"]' "$(grep -o '\["cpus",0,"[^"]*"\]' "$TMP/trace")"
 expect_eq "traced mems" '["mems",0,"0-1"]' "$(grep -o '\["mems",0,"[^"]*"\]' "$TMP/trace")"
+out=$("$TEST_SRCDIR/uk/harness/replay/uk-replay" --verify "$TMP/trace") || fail "replay: $out"
+grep -Eqx "uk-replay: [0-9]+ events replayed, every result matches" <<<"$out" || fail "replay: $out"
 
 # Without the options the run sees the host's files.
 out=$("$UKRUN" --cpu-enforcement=none -- cat $sysdir/cpu/online $sysdir/node/online)
