@@ -85,8 +85,7 @@ absl::Status mount_files(const std::vector<std::pair<std::string, std::string>>&
 
 absl::StatusOr<int> parse_nodes(absl::string_view value) {
   int n = 0;
-  bool digits = !value.empty() && value.size() <= 3 &&
-                value.find_first_not_of("0123456789") == absl::string_view::npos;
+  bool digits = !value.empty() && value.find_first_not_of("0123456789") == absl::string_view::npos;
   if (!digits || !absl::SimpleAtoi(value, &n) || n < 1 || n > uk::MAX_NUMNODES) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--nodes wants a number of memory nodes from 1 to ", uk::MAX_NUMNODES, ", got ", value));
