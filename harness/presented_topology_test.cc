@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "harness/host_topology.h"
 
@@ -9,14 +10,19 @@ namespace ukrun {
 namespace {
 
 TEST(ParseNodes, DecimalCountFromOneToMaxNumnodes) {
-  for (const char* ok : {"1", "2", "64"}) {
+  for (std::string ok : {std::string("1"), std::string("2"), std::to_string(uk::MAX_NUMNODES)}) {
     auto n = parse_nodes(ok);
     ASSERT_TRUE(n.ok()) << ok;
     EXPECT_EQ(std::to_string(*n), ok);
   }
-  for (const char* bad : {"", "0", "65", "x", "2x", " 2", "2 ", "+2", "-1", "0x2", "1000"}) {
+  for (std::string bad : {"", "0", "x", "2x", " 2", "2 ", "+2", "-1", "0x2", "99999999999"}) {
     EXPECT_FALSE(parse_nodes(bad).ok()) << "[" << bad << "]";
   }
+  auto over = parse_nodes(std::to_string(uk::MAX_NUMNODES + 1));
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.status().message(),
+            absl::StrCat("--nodes wants a number of memory nodes from 1 to ", uk::MAX_NUMNODES,
+                         ", got ", uk::MAX_NUMNODES + 1));
 }
 
 // Syntax and emptiness; which CPUs the host has online decides the rest (the e2e test).
