@@ -63,11 +63,13 @@ topology_maps machine() {
 TEST(BootTopology, RecordsEveryMap) {
   boot_recorder rec({});
   boot(rec, machine());
-  std::map<input_kind, std::string> want = {
-      {input_kind::cpu_possible, "0-3"},  {input_kind::cpu_present, "0-2"},
-      {input_kind::cpus, "0-1"},          {input_kind::node_possible, "0-3"},
-      {input_kind::node_online, "0-2"},   {input_kind::mems, "0-1"},
-      {input_kind::node_normal_memory, "0"}};
+  std::map<input_kind, std::string> want = {{input_kind::cpu_possible, "0-3"},
+                                            {input_kind::cpu_present, "0-2"},
+                                            {input_kind::cpus, "0-1"},
+                                            {input_kind::node_possible, "0-3"},
+                                            {input_kind::node_online, "0-2"},
+                                            {input_kind::mems, "0-1"},
+                                            {input_kind::node_normal_memory, "0"}};
   EXPECT_EQ(rec.seen, want);
 }
 
