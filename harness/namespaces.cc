@@ -89,7 +89,7 @@ absl::Status enter_child_user_namespace() {
 
 }  // namespace
 
-absl::Status enter_namespaces(bool userns) {
+absl::Status enter_namespaces(bool userns, const presented_topology& topology) {
   uid_t uid = getuid();
   gid_t gid = getgid();
   if (uid != 0) {
@@ -110,6 +110,7 @@ absl::Status enter_namespaces(bool userns) {
     return absl::ErrnoToStatus(errno, "making mounts private");
   }
   if (absl::Status s = mount_cgroup_root(); !s.ok()) return s;
+  if (absl::Status s = mount_presented_topology(topology); !s.ok()) return s;
   // --no-userns (root only): the tmpfs stays unlocked, root keeps its capabilities.
   if (userns || uid != 0) {
     if (absl::Status s = enter_child_user_namespace(); !s.ok()) return s;

@@ -3,14 +3,16 @@
 #define UK_HARNESS_NAMESPACES_H_
 
 #include "absl/status/status.h"
+#include "harness/presented_topology.h"
 
 namespace ukrun {
 
 // The outer uk-run, before it forks the supervisor: a user namespace in which the
 // caller is root (only when not root already), a mount namespace with uk-run's tmpfs
-// over /sys/fs/cgroup, the tree's user namespace (unless root and not `userns`), then
+// over /sys/fs/cgroup and the files of the presented topology over /sys, the tree's
+// user namespace (unless root and not `userns`), then
 // new mount and pid namespaces; the next child is pid 1 of the latter.
-absl::Status enter_namespaces(bool userns);
+absl::Status enter_namespaces(bool userns, const presented_topology& topology);
 
 // The supervisor, pid 1 of the new pid namespace: makes every mount private and
 // mounts that namespace's own /proc.

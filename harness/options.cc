@@ -108,6 +108,19 @@ Options:
                              else signals; which one is said on stderr once, when cpu
                              is first mounted
   --no-cpu-shares            --cpu-enforcement=none
+  --nodes N                  present N memory nodes (0 to N-1) to the tree: uk's
+                             cpuset (the top cpuset's mems) and, read-only,
+                             /sys/devices/system/node/{possible,online,has_memory,
+                             has_normal_memory}. Bookkeeping only: the host still
+                             has its own nodes, so a real mbind or set_mempolicy
+                             to a node it lacks fails (EINVAL)
+  --cpus LIST                present only these of the host's online CPUs (e.g. 0
+                             or 0-1,3): every process of the run gets them as its
+                             affinity (nproc, taskset), uk's top cpuset has them,
+                             and /sys/devices/system/cpu/{online,offline} (and
+                             cpuN/online) show the others hot-unplugged (still
+                             possible and present). A CPU the host does not have
+                             online is an error
   --verbose                  print one line on stderr per FUSE mount naming its
                              transport (io_uring, or /dev/fuse and why)
   --version                  print uk-run's version and exit
@@ -220,6 +233,14 @@ options parse_options(int argc, char** argv) {
       } else {
         usage_error("--cpu-enforcement wants host-cgroup, signals or none, got " + v);
       }
+    } else if (a == "--nodes" || a.rfind("--nodes=", 0) == 0) {
+      auto n = parse_nodes(a == "--nodes" ? value(a) : a.substr(8));
+      if (!n.ok()) usage_error(std::string(n.status().message()));
+      o.topology.nodes = *n;
+    } else if (a == "--cpus" || a.rfind("--cpus=", 0) == 0) {
+      auto cpus = parse_cpus(a == "--cpus" ? value(a) : a.substr(7));
+      if (!cpus.ok()) usage_error(std::string(cpus.status().message()));
+      o.topology.cpus = *cpus;
     } else if (a == "--verbose") {
       o.verbose = true;
     } else if (!a.empty() && a[0] == '-') {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "harness/host_cgroup.h"
+#include "harness/presented_topology.h"
 #include "harness/rules.h"
 
 namespace ukrun {
@@ -42,6 +43,7 @@ struct options {
   bool cgroup_v1_layout = false;  // hierarchies under /sys/fs/cgroup
   bool userns = true;             // false: root keeps the host's user namespace
   bool verbose = false;           // --verbose: how each FUSE mount is served, on stderr
+  presented_topology topology;    // --nodes, --cpus
   std::vector<std::string> command;
 };
 

@@ -27,7 +27,6 @@
 #include "harness/cpu_enforcer.h"
 #include "harness/freezer_host.h"
 #include "harness/fuse_bridge.h"
-#include "harness/host_topology.h"
 #include "harness/net_enforcer.h"
 #include "harness/options.h"
 #include "harness/reaped_time.h"
@@ -49,7 +48,7 @@ class supervisor {
         trace_file_(opts_.trace_file.empty() ? nullptr : fopen(opts_.trace_file.c_str(), "we")),
         trace_(trace_file_),
         recorder_(make_recorder(trace_file_)),
-        kernel_(uk::default_subsys_registry(), make_config(recorder_.get())),
+        kernel_(uk::default_subsys_registry(), make_config(recorder_.get(), opts_.topology)),
         affinity_host_(kernel_),
         tracker_(kernel_, trace_),
         freezer_host_(kernel_, opts_.freeze_subtree ? &*opts_.freeze_subtree : nullptr) {}
@@ -57,12 +56,13 @@ class supervisor {
   int run();
 
  private:
-  static uk::kernel_config make_config(uk::entry_recorder* recorder) {
+  static uk::kernel_config make_config(uk::entry_recorder* recorder,
+                                       const presented_topology& topology) {
     uk::kernel_config c;
+    c.topo = kernel_topology(topology);
     c.init_pid = getpid();
     c.init_comm = "uk-run";
     c.init_is_real = true;
-    c.topo = uk::topology(read_host_topology());
     c.recorder = recorder;
     return c;
   }

@@ -83,13 +83,19 @@ int outer_main(int argc, char** argv) {
 #endif
   options opts = parse_options(argc, argv);
   if (!opts.tree_of.empty()) return tree_of_main(opts.tree_of);
+  // --cpus: before anything starts, so every process of the run inherits it; refused
+  // like a bad option (the caller's own cpuset may lack a CPU the host has online).
+  if (absl::Status s = apply_cpus(opts.topology); !s.ok()) {
+    fprintf(stderr, "uk-run: %s\n", std::string(s.message()).c_str());
+    return 2;
+  }
   opts.outer_pid = getpid();  // before the pid namespace: the user's view
   opts.outer_pidns = own_pid_namespace();
   // The run's host cgroup subtree: made before the namespaces hide the host's
   // /sys/fs/cgroup, removed by the guard once the supervisor is gone (harness/cpu_mode.h).
   if (int rc = prepare_cpu_enforcement(opts); rc != 0) return rc;
   cpu_subtree_guard subtree_guard(opts);
-  if (absl::Status s = enter_namespaces(opts.userns); !s.ok()) {
+  if (absl::Status s = enter_namespaces(opts.userns, opts.topology); !s.ok()) {
     fprintf(stderr, "uk-run: %s\n", std::string(s.message()).c_str());
     return 125;
   }

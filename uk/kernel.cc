@@ -15,29 +15,34 @@ namespace uk {
 
 namespace {
 
+// One map through the recorder: the recorded list when replaying, unless it does not
+// parse or is empty (then the configured one).
+template <size_t N>
+std::bitset<N> boot_map(entry_recorder* rec, input_kind kind, const std::bitset<N>& configured) {
+  std::string text = rec->input_text(kind, [&] { return bitmap_scnlistprintf(configured); });
+  auto m = bitmap_parselist<N>(text);
+  return m.ok() && m.value().any() ? m.value() : configured;
+}
+
 // The maps the kernel boots with, through the recorder (replayed: the recorded ones).
-// The trace holds the online CPUs and the nodes with memory; a replayed map widens the
-// configured ones that must contain it.
+// A trace of before the possible, present, online-node and normal-memory maps were
+// recorded holds only cpus and mems: the configured maps are widened to hold them.
 topology boot_topology(entry_recorder* rec, const topology& topo) {
   if (rec == nullptr) return topo;
   topology_maps maps = topo.maps();
-  std::string cpus =
-      rec->input_text(input_kind::cpus, [&] { return bitmap_scnlistprintf(maps.cpu_online_mask); });
-  std::string mems = rec->input_text(
-      input_kind::mems, [&] { return bitmap_scnlistprintf(maps.node_states[N_MEMORY]); });
-  auto c = bitmap_parselist<NR_CPUS>(cpus);
-  auto m = bitmap_parselist<MAX_NUMNODES>(mems);
-  // A replayed list that does not parse, or is empty, leaves the configured maps.
-  if (c.ok() && c.value().any()) {
-    maps.cpu_online_mask = c.value();
-    maps.cpu_present_mask |= c.value();
-    maps.cpu_possible_mask |= c.value();
-  }
-  if (m.ok() && m.value().any()) {
-    maps.node_states[N_MEMORY] = maps.node_states[N_NORMAL_MEMORY] = m.value();
-    maps.node_states[N_ONLINE] |= m.value();
-    maps.node_states[N_POSSIBLE] |= m.value();
-  }
+  maps.cpu_possible_mask = boot_map(rec, input_kind::cpu_possible, maps.cpu_possible_mask);
+  maps.cpu_present_mask = boot_map(rec, input_kind::cpu_present, maps.cpu_present_mask);
+  maps.cpu_online_mask = boot_map(rec, input_kind::cpus, maps.cpu_online_mask);
+  maps.cpu_present_mask |= maps.cpu_online_mask;
+  maps.cpu_possible_mask |= maps.cpu_present_mask;
+  auto& ns = maps.node_states;
+  ns[N_POSSIBLE] = boot_map(rec, input_kind::node_possible, ns[N_POSSIBLE]);
+  ns[N_ONLINE] = boot_map(rec, input_kind::node_online, ns[N_ONLINE]);
+  ns[N_MEMORY] = boot_map(rec, input_kind::mems, ns[N_MEMORY]);
+  ns[N_NORMAL_MEMORY] = boot_map(rec, input_kind::node_normal_memory, ns[N_NORMAL_MEMORY]);
+  ns[N_NORMAL_MEMORY] &= ns[N_MEMORY];
+  ns[N_ONLINE] |= ns[N_MEMORY];
+  ns[N_POSSIBLE] |= ns[N_ONLINE];
   return topology(maps);
 }
 

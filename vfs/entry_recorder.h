@@ -81,6 +81,12 @@ enum class input_kind : uint8_t {
   stopped,  // 1 if a process is stopped (subsys/freezer.cc, freezer_hooks); key: tgid
   cpus,     // the online CPUs at boot, a cpulist (uk/kernel.cc); key 0
   mems,     // the memory nodes at boot, a nodelist; key 0
+  // The other maps the kernel boots with, lists like cpus and mems; key 0.
+  cpu_possible,
+  cpu_present,
+  node_possible,
+  node_online,
+  node_normal_memory,
 };
 
 class entry_recorder {
