@@ -12,6 +12,7 @@
 set -u
 SIDE=$1 KIND=$2 WORK=$3
 source "$(dirname "${BASH_SOURCE[0]}")/host_v1.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/steps.sh"
 # Unique on the host; differential_test.sh passes its own to check for it afterwards.
 NAME="${UKDIFF_NAME:-ukdiff$$}"
 M="$WORK/m"
@@ -20,33 +21,6 @@ ERR="$WORK/err.$$"
 
 # Pids this script started, replaced by "pidN" in the output.
 PIDS=""
-norm() {
-  local s=$1 i=0 p
-  for p in $PIDS; do
-    i=$((i + 1))
-    s=${s//$p/pid$i}
-  done
-  s=${s//$WORK/W}
-  echo "$s"
-}
-# w FILE VALUE: write VALUE (printf %s) to FILE, print the result as "ok" or errno text.
-w() {
-  if printf '%s' "$2" >"$1" 2>"$ERR"; then
-    norm "write ${1#"$D"/} <- '$2': ok"
-  else
-    norm "write ${1#"$D"/} <- '$2': $(sed 's/.*: //' "$ERR")"
-  fi
-}
-# t CMD...: run CMD, print "ok" or its errno text (the part after the last ": ").
-t() {
-  if "$@" 2>"$ERR" >/dev/null; then
-    echo "$(echo "$*" | sed "s|$D/||g; s|$D|D|g"): ok"
-  else
-    echo "$(echo "$*" | sed "s|$D/||g; s|$D|D|g"): $(sed 's/.*: //' "$ERR" | head -1)"
-  fi
-}
-# r FILE: print FILE's content on one line.
-r() { norm "read ${1#"$D"/}: [$(tr '\n' '|' <"$1")]"; }
 # The hierarchy's line of /proc/$1/cgroup, normalised ("N:" for the id).
 cg_line() {
   grep -E "^[0-9]+:($WANT):" "/proc/$1/cgroup" | sed -E "s/^[0-9]+:/N:/; s/$NAME/NAME/"

@@ -1,0 +1,366 @@
+# The conformance table (issue 17 §6), sourced by conform_run.sh: one row per case,
+#   NAME KIND WHERE [DEPENDS]
+# and a function case_NAME with its steps (steps.sh: w writes, r reads, t runs a command;
+# each prints its answer on one line). conformance_test.sh runs every row on the host
+# kernel and under uk-run and compares the answers case by case.
+#
+# KIND says what D is when the steps start (conform_run.sh makes it, removes it after):
+#   cpuset  a fresh cpuset with its parent's cpus and mems: on the host a child of the
+#           host's v1 cpuset hierarchy; under uk-run of a `-o cpuset` mount.
+#   named   a fresh group in a `none,name=` hierarchy of the run's own.
+#   mount   an empty directory; the steps mount a hierarchy named $HNAME there (a name
+#           unique to the case) and leave it mounted or not; the runner unmounts it.
+# WHERE says who answers for the kernel:
+#   host            the host kernel, live.
+#   golden:OPTIONS  conform_goldens/NAME.out, checked in (make_goldens.sh); uk runs the
+#                   case under `uk-run OPTIONS` (e.g. --nodes=2), a topology this host lacks.
+# DEPENDS: the host's /sys/devices/system files (cpu/possible, cpu/online,
+# node/has_memory, comma-separated) that a golden's answers depend on; make_goldens.sh
+# records their content, and the test compares with the golden only on a host that has it.
+# A step that only sets the stage runs through `require`: on the host, when it fails (e.g.
+# another program's cpuset overlaps an exclusive one), the host cannot run the case, and
+# the case is compared with its golden instead.
+#
+# On the host, D is a child of the host's root cpuset: a case never writes a root file
+# (cpuset.memory_pressure_enabled is root-only, cgroup_v1_test covers it), and puts
+# scheduler-domain knobs (sched_load_balance, sched_relax_domain_level) only on a cpuset
+# without CPUs, where the kernel does not rebuild the host's scheduler domains
+# (update_flag, update_relax_domain_level).
+CONFORM_CASES=(
+  "flag_files_parse cpuset host"
+  "exclusive_flags_parse cpuset host"
+  "cpus_out_of_range cpuset host"
+  "mems_out_of_range cpuset host"
+  "list_syntax cpuset host"
+  "cpuset_files cpuset host"
+  "mem_hardwall cpuset host"
+  "relax_domain_level cpuset host"
+  "effective_masks cpuset host"
+  "clone_children cpuset host"
+  "clone_children_exclusive_sibling cpuset host cpu/online,node/has_memory"
+  "remount_held_child mount host"
+  "move_tasks named host"
+  "rename named host"
+  "rmdir_busy named host"
+  "notify_on_release named host"
+  "mems_two_nodes cpuset golden:--nodes=2"
+  "cpus_offline cpuset golden:--cpus=0 cpu/possible"
+  "remount_changes_subsystems mount golden:"
+)
+
+# Values every flag file gets (kstrtoull(buf, 0): junk, signs, blanks, overflow, bases).
+FLAG_VALUES=(A -1 -0 " 1" "1 " 0x 18446744073709551616 0x1 +1 $'1\n' 010 2 0)
+
+# §2: flag files of today's cpuset: an unsigned integer with base detection; non-zero
+# sets. On a cpuset without CPUs (see above).
+case_flag_files_parse() {
+  local f v
+  mkdir "$D/a"
+  for f in mem_hardwall memory_migrate memory_spread_page memory_spread_slab sched_load_balance; do
+    for v in "${FLAG_VALUES[@]}"; do
+      w "$D/a/cpuset.$f" "$v"
+      r "$D/a/cpuset.$f"
+    done
+  done
+}
+
+# §2: cpu_exclusive and mem_exclusive parse first; a set flag then fails validation (the
+# parent is not exclusive), a clear one passes.
+case_exclusive_flags_parse() {
+  local f v
+  mkdir "$D/a"
+  for f in cpu_exclusive mem_exclusive; do
+    for v in "${FLAG_VALUES[@]}"; do
+      w "$D/a/cpuset.$f" "$v"
+      r "$D/a/cpuset.$f"
+    done
+  done
+}
+
+# §2: a CPU that cannot exist (>= nr_cpu_ids) is ERANGE, one outside the top cpuset
+# EINVAL, one outside the parent's EACCES; nothing is trimmed.
+case_cpus_out_of_range() {
+  local v
+  mkdir "$D/a"
+  for v in 2 0,12 0-2 12 4096 0-1 1 0; do
+    w "$D/a/cpuset.cpus" "$v"
+    r "$D/a/cpuset.cpus"
+  done
+  w "$D/cpuset.cpus" 0
+  w "$D/a/cpuset.cpus" 1
+  w "$D/a/cpuset.cpus" 0-1
+  r "$D/a/cpuset.cpus"
+}
+
+# §2: mems by their own bit count (MAX_NUMNODES) and the top cpuset's nodes.
+case_mems_out_of_range() {
+  local v
+  mkdir "$D/a"
+  for v in 1 0-1 2 63 64 1023 1024 0,1024 0; do
+    w "$D/a/cpuset.mems" "$v"
+    r "$D/a/cpuset.mems"
+  done
+}
+
+# §2: bitmap_parselist's syntax, and "%*pbl" output.
+case_list_syntax() {
+  local v
+  mkdir "$D/a"
+  for v in 0- 0--1 0AAA AAA 1-0 -1 "0," 0,0 1,0 0-1 0-1:1/2 0-1:2/1 0-1:0/2 0-1:1/0 " " "0 " \
+    $'0\n' "" ",0" "0,,1" "0 ,1" "0-0"; do
+    w "$D/a/cpuset.cpus" "$v"
+    r "$D/a/cpuset.cpus"
+  done
+  for v in 0- AAA "0," 0,0 0-0:1/2 " " "" $'0\n'; do
+    w "$D/a/cpuset.mems" "$v"
+    r "$D/a/cpuset.mems"
+  done
+}
+
+# §3: the files of a new cpuset, in the order readdir gives them, with their modes.
+case_cpuset_files() {
+  mkdir "$D/a"
+  (cd "$D/a" && ls -f | grep -v '^\.\.\?$' | while read -r f; do stat -c '%a %n' "$f"; done)
+}
+
+# §3: mem_hardwall exists, is 0 in a new cpuset and not inherited.
+case_mem_hardwall() {
+  mkdir "$D/a"
+  r "$D/a/cpuset.mem_hardwall"
+  w "$D/a/cpuset.mem_hardwall" 1
+  mkdir "$D/a/b"
+  r "$D/a/b/cpuset.mem_hardwall"
+  r "$D/a/cpuset.mem_hardwall"
+}
+
+# §3: sched_relax_domain_level: -1 in every new cpuset, not inherited, a range that the
+# topology bounds, parsed as a signed integer. On a cpuset without CPUs (see above).
+case_relax_domain_level() {
+  local v
+  mkdir "$D/a"
+  r "$D/a/cpuset.sched_relax_domain_level"
+  for v in -2 -1 0 1 2 3 4 5 6 7 8 100 abc " 1" "1 " $'1\n' 0x1 +1 -0 010 \
+    9223372036854775808 -9223372036854775809 ""; do
+    w "$D/a/cpuset.sched_relax_domain_level" "$v"
+    r "$D/a/cpuset.sched_relax_domain_level"
+  done
+  w "$D/a/cpuset.sched_relax_domain_level" 1
+  mkdir "$D/a/b"
+  r "$D/a/b/cpuset.sched_relax_domain_level"
+}
+
+# §3: effective_cpus and effective_mems follow cpus and mems on the legacy hierarchy;
+# a parent cannot shrink below a child (EBUSY).
+case_effective_masks() {
+  r "$D/cpuset.effective_cpus"
+  r "$D/cpuset.effective_mems"
+  mkdir "$D/a"
+  r "$D/a/cpuset.effective_cpus"
+  r "$D/a/cpuset.effective_mems"
+  w "$D/a/cpuset.cpus" 0
+  w "$D/a/cpuset.mems" 0
+  r "$D/a/cpuset.effective_cpus"
+  r "$D/a/cpuset.effective_mems"
+  w "$D/cpuset.cpus" 1
+  w "$D/cpuset.mems" " "
+  r "$D/cpuset.effective_cpus"
+  w "$D/a/cpuset.cpus" " "
+  w "$D/cpuset.cpus" 1
+  r "$D/cpuset.effective_cpus"
+  r "$D/a/cpuset.effective_cpus"
+  w "$D/a/cpuset.effective_cpus" 1
+}
+
+# §3: clone_children: a new cpuset copies its parent's cpus and mems when set; the flag
+# is inherited and parsed as notify_on_release is.
+case_clone_children() {
+  local v
+  r "$D/cgroup.clone_children"
+  mkdir "$D/a"
+  r "$D/a/cpuset.cpus"
+  r "$D/a/cpuset.mems"
+  r "$D/a/cgroup.clone_children"
+  w "$D/cgroup.clone_children" 1
+  mkdir "$D/b"
+  r "$D/b/cpuset.cpus"
+  r "$D/b/cpuset.mems"
+  r "$D/b/cgroup.clone_children"
+  w "$D/b/cpuset.cpus" 0
+  mkdir "$D/b/c"
+  r "$D/b/c/cpuset.cpus"
+  for v in yes " 1" -1 2 0x1 $'1\n' 0; do
+    w "$D/b/cgroup.clone_children" "$v"
+    r "$D/b/cgroup.clone_children"
+  done
+  mkdir "$D/b/d"
+  r "$D/b/d/cpuset.cpus"
+}
+
+# §3: no copy while a sibling is cpu_exclusive or mem_exclusive (cpuset_css_online).
+# A child may be exclusive only when its parent is: D is made exclusive first, which on
+# the host fails if another program's cpuset overlaps it (then the golden answers).
+case_clone_children_exclusive_sibling() {
+  require w "$D/cpuset.cpu_exclusive" 1
+  require w "$D/cpuset.mem_exclusive" 1
+  w "$D/cgroup.clone_children" 1
+  mkdir "$D/x"
+  r "$D/x/cpuset.cpus"
+  r "$D/x/cpuset.mems"
+  w "$D/x/cpuset.cpu_exclusive" 2
+  r "$D/x/cpuset.cpu_exclusive"
+  t mkdir "$D/y"
+  r "$D/y/cpuset.cpus"
+  r "$D/y/cpuset.mems"
+  w "$D/x/cpuset.cpu_exclusive" 0
+  w "$D/x/cpuset.mem_exclusive" 1
+  t mkdir "$D/z"
+  r "$D/z/cpuset.cpus"
+  r "$D/z/cpuset.mems"
+  w "$D/x/cpuset.mem_exclusive" 0
+  t mkdir "$D/v"
+  r "$D/v/cpuset.cpus"
+  r "$D/v/cpuset.mems"
+  w "$D/y/cpuset.cpus" 0
+  w "$D/y/cpuset.cpu_exclusive" 1
+  w "$D/v/cpuset.cpu_exclusive" 1
+}
+
+# Mounts a named hierarchy at D, makes a child, holds it open (fd 3) and removes it.
+mount_holding_a_removed_child() {
+  mnt "mount" mount none "$D" cgroup 0 "none,name=$HNAME"
+  mkdir "$D/a"
+  exec 3<"$D/a"
+  t rmdir "$D/a"
+}
+
+# §4: a remount while a removed child is held open. The kernel lets go of a removed
+# group asynchronously (RCU, then a workqueue), and the open directory does not hold it:
+# a remount may be EBUSY for a moment (cgroup1_reconfigure: populated), then passes.
+# cpuset is bound to another hierarchy on both sides (conform_run.sh): EBUSY.
+case_remount_held_child() {
+  mount_holding_a_removed_child
+  mnt_retry "remount, same set, the removed child held open" mount none "$D" cgroup remount "none,name=$HNAME"
+  mnt "remount, adding a busy cpuset" mount none "$D" cgroup remount "cpuset,name=$HNAME"
+  mkdir "$D/b"
+  mnt "remount with a child" mount none "$D" cgroup remount "none,name=$HNAME"
+  rmdir "$D/b"
+  exec 3<&-
+  mnt "umount" umount "$D" 0
+}
+
+# What must keep holding: moving tasks (tasks moves one thread, cgroup.procs a process;
+# 0 is the writer), and the errors of a bad pid.
+case_move_tasks() {
+  local s1 s2
+  mkdir -p "$D/a/b"
+  sleeper s1
+  sleeper s2
+  w "$D/a/tasks" "$s1"
+  w "$D/a/b/cgroup.procs" "$s2"
+  members "$D/a/tasks"
+  members "$D/a/b/tasks"
+  members "$D/a/b/cgroup.procs"
+  cgroup_of "$s1"
+  cgroup_of "$s2"
+  w "$D/a/b/tasks" "$s1"
+  members "$D/a/tasks"
+  members "$D/a/b/tasks"
+  sh -c 'echo 0 >"$1/tasks" && grep -c . "$1/tasks"' _ "$D/a"
+  w "$D/a/tasks" 4194304
+  w "$D/a/tasks" abc
+  w "$D/a/tasks" ""
+}
+
+# What must keep holding: rename within a parent only (cgroup1_rename).
+case_rename() {
+  mkdir -p "$D/a/b" "$D/c"
+  t mv "$D/a/b" "$D/a/b2"
+  t mv "$D/a/b2" "$D/c/b2"
+  t mv "$D/a" "$D/a2"
+  t mv "$D/a2/tasks" "$D/a2/t"
+  t mkdir "$D/a2/b3"
+  t mv "$D/a2/b3" "$D/a2/b2"
+  find "$D/a2" -mindepth 1 -type d -printf 'dir %P\n' | sort
+}
+
+# What must keep holding: rmdir of a group with a task or a child is EBUSY.
+case_rmdir_busy() {
+  local s1
+  mkdir -p "$D/a/b" "$D/c"
+  sleeper s1
+  w "$D/c/tasks" "$s1"
+  t rmdir "$D/a"
+  t rmdir "$D/c"
+  t rmdir "$D/c/tasks"
+  w "$D/tasks" "$s1"
+  t rmdir "$D/c"
+  t rmdir "$D/a/b"
+  t rmdir "$D/a"
+  t rmdir "$D/nope"
+}
+
+# What must keep holding: notify_on_release is 0 by default, inherited, parsed strictly.
+case_notify_on_release() {
+  local v
+  r "$D/notify_on_release"
+  for v in foo " 1" -1 99999999999999999999999 2x 0x1 +1 $'1\n' 7 0 1; do
+    w "$D/notify_on_release" "$v"
+    r "$D/notify_on_release"
+  done
+  mkdir "$D/a"
+  r "$D/a/notify_on_release"
+  w "$D/notify_on_release" 0
+  mkdir "$D/b"
+  r "$D/b/notify_on_release"
+  r "$D/a/notify_on_release"
+}
+
+# Two memory nodes (issue 17 §5): mems of a child, the top cpuset's nodes, the clone.
+case_mems_two_nodes() {
+  r "$D/cpuset.mems"
+  r "$D/cpuset.effective_mems"
+  mkdir "$D/a"
+  w "$D/a/cpuset.mems" 1
+  r "$D/a/cpuset.mems"
+  r "$D/a/cpuset.effective_mems"
+  w "$D/a/cpuset.mems" 1,0
+  r "$D/a/cpuset.mems"
+  w "$D/a/cpuset.mems" 2
+  w "$D/a/cpuset.mems" 0-2
+  w "$D/a/cpuset.mems" 1024
+  r "$D/a/cpuset.mems"
+  w "$D/cgroup.clone_children" 1
+  mkdir "$D/b"
+  r "$D/b/cpuset.mems"
+  w "$D/cpuset.mems" 0
+  w "$D/a/cpuset.mems" 0
+  w "$D/b/cpuset.mems" 1
+  w "$D/cpuset.mems" 1
+  r "$D/cpuset.mems"
+}
+
+# A CPU that is possible but offline (uk-run --cpus 0 on a host with CPUs 0-1): EINVAL,
+# not ERANGE; the top cpuset has only the online CPU.
+case_cpus_offline() {
+  echo "possible $(cat /sys/devices/system/cpu/possible) online $(cat /sys/devices/system/cpu/online)"
+  r "$D/cpuset.cpus"
+  mkdir "$D/a"
+  for v in 1 0-1 2 0; do
+    w "$D/a/cpuset.cpus" "$v"
+    r "$D/a/cpuset.cpus"
+  done
+}
+
+# §4: a remount that changes the subsystem set (adds cpu, free here) while a removed
+# child is held open: as above, it passes once the kernel has let go of the child, and
+# the set changes. The host binds every subsystem uk has to a hierarchy of its own, so
+# only a host without a v1 cpu hierarchy can answer.
+case_remount_changes_subsystems() {
+  mount_holding_a_removed_child
+  mnt_retry "remount, adding cpu, the removed child held open" mount none "$D" cgroup remount "cpu,name=$HNAME"
+  t ls "$D/cpu.shares"
+  mnt "remount, dropping cpu" mount none "$D" cgroup remount "none,name=$HNAME"
+  t ls "$D/cpu.shares"
+  exec 3<&-
+  mnt "umount" umount "$D" 0
+}
