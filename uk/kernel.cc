@@ -246,8 +246,11 @@ void kernel::do_exit(task_struct* tsk, int exit_code) {
   }
   core_.container_exit(tsk, true);
   tsk->exit_code = exit_code;
-  tsk->files.reset();
-  tsk->fs.reset();
+  // exit_files() and exit_fs() are left to release_task, which frees the task_struct
+  // and with it these references: uk-run's FUSE and trap threads act as a task whose
+  // host process can die mid-operation (the tracker then runs this on its own thread),
+  // and their pin keeps the task_struct, fs and files included, until release. In the
+  // kernel do_exit runs in the task itself, so none of its system calls is in flight.
   tsk->zombie = true;
 }
 
