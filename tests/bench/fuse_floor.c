@@ -126,6 +126,8 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
 }
 
 static struct fuse_session* se;
+// Readable once the loops are to stop: they end before the fd they read is closed.
+static int stop_pipe[2];
 
 // As uk-run's per-CPU request loop: pinned to its CPU, polling the non-blocking fd.
 static void* serve(void* arg) {
@@ -138,9 +140,9 @@ static void* serve(void* arg) {
   while (!fuse_session_exited(se)) {
     int r = fuse_session_receive_buf(se, &buf);
     if (r == -EAGAIN) {
-      struct pollfd p = {fd, POLLIN, 0};
-      if (poll(&p, 1, -1) < 0 && errno != EINTR) break;
-      if (p.revents & (POLLERR | POLLHUP | POLLNVAL)) break;
+      struct pollfd p[2] = {{fd, POLLIN, 0}, {stop_pipe[0], POLLIN, 0}};
+      if (poll(p, 2, -1) < 0 && errno != EINTR) break;
+      if ((p[0].revents & (POLLERR | POLLHUP | POLLNVAL)) || p[1].revents) break;
       continue;
     }
     if (r == -EINTR) continue;
@@ -174,13 +176,19 @@ int main(int argc, char** argv) {
   }
   int fd = fuse_session_fd(se);
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  if (pipe(stop_pipe) != 0) {
+    perror("fuse_floor: pipe");
+    return 1;
+  }
   cpu_set_t usable;
   CPU_ZERO(&usable);
   if (sched_getaffinity(0, sizeof usable, &usable) != 0) CPU_SET(sched_getcpu(), &usable);
+  pthread_t loop[kMaxLoops];
   int loops = 0;
   for (long cpu = 0; cpu < CPU_SETSIZE && loops < kMaxLoops; cpu++) {
-    pthread_t t;
-    if (CPU_ISSET(cpu, &usable) && pthread_create(&t, NULL, serve, (void*)cpu) == 0) loops++;
+    if (CPU_ISSET(cpu, &usable) && pthread_create(&loop[loops], NULL, serve, (void*)cpu) == 0) {
+      loops++;
+    }
   }
   pid_t pid = fork();
   if (pid == 0) {
@@ -188,8 +196,11 @@ int main(int argc, char** argv) {
     _exit(127);
   }
   int status = wait_for(pid);
-  // Unmounting aborts the connection: every loop's poll reports it and the loop ends.
+  // The loops end and are joined before the unmount closes the fd they poll (closing
+  // it under them was a data race, and it could be reused meanwhile).
   fuse_session_exit(se);
+  if (write(stop_pipe[1], "x", 1) != 1) perror("fuse_floor: write");
+  for (int i = 0; i < loops; i++) pthread_join(loop[i], NULL);
   fuse_session_unmount(se);
   fflush(stdout);
   _exit(status);
