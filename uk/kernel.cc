@@ -154,8 +154,13 @@ ErrorOr<task_struct*> kernel::copy_process(task_struct* parent, unsigned long cl
   t->mnt_ns = parent->mnt_ns;
   t->comm = parent->comm;
   t->policy = parent->policy;
-  t->cpus_allowed = parent->cpus_allowed;
-  t->mems_allowed = parent->mems_allowed;
+  {
+    // cpuset's attach sets them under the parent's task_lock, from another thread in
+    // uk-run (a FUSE write to `tasks`) while the tracker mirrors a fork.
+    absl::MutexLock l(&parent->alloc_lock);
+    t->cpus_allowed = parent->cpus_allowed;
+    t->mems_allowed = parent->mems_allowed;
+  }
   t->real = pid != 0;
   t->start_time_ns = clock_ns();
   t->ppid = (clone_flags & CLONE_THREAD) ? parent->ppid : parent->tgid;
