@@ -171,12 +171,14 @@ ErrorOr<task_struct*> kernel::copy_process(task_struct* parent, unsigned long cl
   t->mnt_ns = parent->mnt_ns;
   t->comm = parent->comm;
   t->policy = parent->policy;
-  t->cpus_allowed = parent->cpus_allowed;
-  t->mems_allowed = parent->mems_allowed;
   {
-    // dup_user_cpus_ptr(). The child is not shared yet; its lock is for the analysis.
+    // cpuset's attach sets them under the parent's task_lock, from another thread in
+    // uk-run (a FUSE write to `tasks`) while the tracker mirrors a fork; the child is
+    // not shared yet, its lock is for the analysis (dup_user_cpus_ptr()).
     absl::MutexLock pl(&parent->alloc_lock);
     absl::MutexLock cl(&t->alloc_lock);
+    t->cpus_allowed = parent->cpus_allowed;
+    t->mems_allowed = parent->mems_allowed;
     t->user_cpus_ptr = parent->user_cpus_ptr;
   }
   t->real = pid != 0;
@@ -269,8 +271,11 @@ void kernel::do_exit(task_struct* tsk, int exit_code) {
   }
   core_.container_exit(tsk, true);
   tsk->exit_code = exit_code;
-  tsk->files.reset();
-  tsk->fs.reset();
+  // exit_files() and exit_fs() are left to release_task, which frees the task_struct
+  // and with it these references: uk-run's FUSE and trap threads act as a task whose
+  // host process can die mid-operation (the tracker then runs this on its own thread),
+  // and their pin keeps the task_struct, fs and files included, until release. In the
+  // kernel do_exit runs in the task itself, so none of its system calls is in flight.
   tsk->zombie = true;
 }
 

@@ -96,8 +96,9 @@ class kernel {
   // do_execve(): a new program image: comm from the file name's base, close-on-exec fds.
   void do_exec(task_struct* tsk, std::string_view filename);
   // do_exit(): exit hooks, membership dropped; the task stays a zombie until reaped.
+  // Its fs and files stay until then: another thread may still be acting as it.
   void do_exit(task_struct* tsk, int exit_code);
-  // release_task(): reaps a zombie; the pid is free again.
+  // release_task(): reaps a zombie, dropping its fs and files; the pid is free again.
   void release_task(task_struct* tsk);
 
   // --- Work queue (keventd) ---

@@ -4,8 +4,11 @@
 # was skipped).
 # No timing asserted.
 set -euo pipefail
-out=$(ROUNDS=1 RUNFILES_DIR="$TEST_SRCDIR" "$TEST_SRCDIR/uk/tests/bench/uk_run_bench" 2>&1)
+# The bench's output is shown whatever its status (set -e would end the script silently).
+rc=0
+out=$(ROUNDS=1 RUNFILES_DIR="$TEST_SRCDIR" "$TEST_SRCDIR/uk/tests/bench/uk_run_bench" 2>&1) || rc=$?
 echo "$out"
+[[ $rc == 0 ]] || { echo "FAIL: uk_run_bench exited with status $rc" >&2; exit 1; }
 want() {
   local n
   n=$(grep -c -- "$1" <<<"$out" || true)

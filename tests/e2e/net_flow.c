@@ -10,8 +10,8 @@
 //   net_flow pull PORT
 //     connects to PORT and reads until it closes.
 //   net_flow handoff PORT NAME PIDFILE SECONDS
-//     connects to PORT, forks, closes its own copy of the socket and writes the child's
-//     pid to PIDFILE; the child sends on the socket it inherited.
+//     connects to PORT, forks and closes its own copy of the socket; then the child
+//     writes its pid to PIDFILE and sends on the socket it inherited.
 //
 // Sending: NAME in 16 bytes, then 64 KiB writes for SECONDS. Every 10 ms or sooner the
 // sender reads back what the kernel reports: the socket's SO_MAX_PACING_RATE (bytes/s,
@@ -182,11 +182,23 @@ int main(int argc, char** argv) {
   }
   if (strcmp(mode, "handoff") == 0 && argc == 6) {
     int s = connect_port(argv[2]);
+    int closed[2];
+    if (pipe(closed)) die("pipe");
     pid_t child = fork();
     if (child < 0) die("fork");
-    if (child == 0) return blast(s, argv[3], atof(argv[5]));
+    if (child == 0) {
+      // Named once the parent has closed its copy, and by the child itself: a thread
+      // that a runtime starts in a forked child (TSan's) exists by then, and holds the
+      // socket too (a shared fd table), so the test moves every thread listed.
+      char c;
+      close(closed[1]);
+      if (read(closed[0], &c, 1) != 1) die("read");
+      publish(argv[4], getpid());
+      return blast(s, argv[3], atof(argv[5]));
+    }
     close(s);
-    publish(argv[4], child);
+    close(closed[0]);
+    if (write(closed[1], "x", 1) != 1) die("write");
     int status;
     if (waitpid(child, &status, 0) != child) die("waitpid");
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;

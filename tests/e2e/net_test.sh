@@ -73,7 +73,8 @@ recv 1
 rm -f $TMP/child
 sh -c "echo \\\$\\\$ > \$d/a/tasks; exec \$flow handoff \$port handed $TMP/child 1.5" &
 while [ ! -s $TMP/child ]; do sleep 0.01; done
-cat $TMP/child > \$d/c/tasks
+# Each of its threads (a runtime's own share the fd table: TSan starts one at a fork).
+for t in /proc/\$(cat $TMP/child)/task/*; do echo \${t##*/} > \$d/c/tasks; done
 wait
 # The accepting side: the listener in a is paced before accept, the accepted socket
 # inherits its rate.
