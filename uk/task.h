@@ -65,15 +65,17 @@ struct task_struct : vfs_task {
   bool real = false;  // mirrors a host thread with this pid
   uint64_t start_time_ns = 0;
 
-  // Scheduling: the policy the cpu subsystem's can_attach checks, the affinity
-  // cpuset maintains (set_cpus_allowed), the memory nodes.
-  int policy = SCHED_OTHER;
-  cpumask_t cpus_allowed;
-  nodemask_t mems_allowed;
-
   // task_lock() (the patch's task->alloc_lock). Nests inside
   // container_core::css_group_lock.
   absl::Mutex alloc_lock;
+
+  // Scheduling: the policy the cpu subsystem's can_attach checks, the affinity
+  // cpuset maintains (set_cpus_allowed), the memory nodes. The masks are written by
+  // cpuset's attach on a FUSE thread and read by fork's mirror and the scheduler's
+  // snapshot on others: task_lock, as cpuset.c's set_cpus_allowed callers hold it.
+  int policy = SCHED_OTHER;
+  cpumask_t cpus_allowed ABSL_GUARDED_BY(alloc_lock);
+  nodemask_t mems_allowed ABSL_GUARDED_BY(alloc_lock);
 
   // The mask the task last asked for with sched_setaffinity (today's user_cpus_ptr,
   // kept since Linux 6.2 and copied at fork); nullopt if it never asked. Whether a

@@ -171,20 +171,20 @@ TEST_F(CpusetTest, Row53_CanAttachVetoLeavesTaskInPlace) {
   EXPECT_EQ(attach("/cs/a", t), -ENOSPC);
   EXPECT_EQ(read("/cs/a/tasks"), "");
   EXPECT_EQ(read("/proc/" + std::to_string(t.pid) + "/cpuset"), "/\n");
-  EXPECT_EQ(t.cpus_allowed, cpus("0-3"));
+  EXPECT_EQ(cpus_allowed_of(t), cpus("0-3"));
 }
 
 TEST_F(CpusetTest, Row98_AttachSetsAffinityToOnlineCpus) {
   make_cpuset("/cs/a", "2-3", "1");
   task_struct& t = spawn();
   ASSERT_GT(attach("/cs/a", t), 0);
-  EXPECT_EQ(t.cpus_allowed, cpus("2-3"));
-  EXPECT_EQ(t.mems_allowed, nodes("1"));
+  EXPECT_EQ(cpus_allowed_of(t), cpus("2-3"));
+  EXPECT_EQ(mems_allowed_of(t), nodes("1"));
   EXPECT_EQ(read("/proc/" + std::to_string(t.pid) + "/cpuset"), "/a\n");
   // Back to the top: every online CPU.
   ASSERT_GT(attach("/cs", t), 0);
-  EXPECT_EQ(t.cpus_allowed, cpus("0-3"));
-  EXPECT_EQ(t.mems_allowed, nodes("0-1"));
+  EXPECT_EQ(cpus_allowed_of(t), cpus("0-3"));
+  EXPECT_EQ(mems_allowed_of(t), nodes("0-1"));
 }
 
 TEST_F(CpusetTest, Row99_ChangingCpusUpdatesMembers) {
@@ -195,14 +195,14 @@ TEST_F(CpusetTest, Row99_ChangingCpusUpdatesMembers) {
   ASSERT_GT(attach("/cs/a", t1), 0);
   ASSERT_GT(attach("/cs/a", t2), 0);
   ASSERT_EQ(write("/cs/a/cpus", "1"), 1);
-  EXPECT_EQ(t1.cpus_allowed, cpus("1"));
-  EXPECT_EQ(t2.cpus_allowed, cpus("1"));
-  EXPECT_EQ(outside.cpus_allowed, cpus("0-3"));
+  EXPECT_EQ(cpus_allowed_of(t1), cpus("1"));
+  EXPECT_EQ(cpus_allowed_of(t2), cpus("1"));
+  EXPECT_EQ(cpus_allowed_of(outside), cpus("0-3"));
   ASSERT_EQ(write("/cs/a/mems", "1"), 1);
-  EXPECT_EQ(t1.mems_allowed, nodes("1"));
+  EXPECT_EQ(mems_allowed_of(t1), nodes("1"));
   // A child forked afterwards inherits the placement.
   task_struct& child = spawn(&t1);
-  EXPECT_EQ(child.cpus_allowed, cpus("1"));
+  EXPECT_EQ(cpus_allowed_of(child), cpus("1"));
 }
 
 TEST_F(CpusetTest, Row100_MemoryPressureIsReadOnly) {

@@ -121,7 +121,7 @@ TEST_F(RealProcessTest, Row98_Row99_CpusetMovesHostAffinity) {
   cpumask_t want;
   want.set(a);
   EXPECT_EQ(host_affinity(child.pid()), want);
-  EXPECT_EQ(t.cpus_allowed, want);
+  EXPECT_EQ(cpus_allowed_of(t), want);
 
   if (usable_.count() < 2) GTEST_SKIP() << "one usable CPU: cannot widen";
   int b = nth_usable(1);
@@ -129,7 +129,7 @@ TEST_F(RealProcessTest, Row98_Row99_CpusetMovesHostAffinity) {
   ASSERT_EQ(write("/cs/a/cpus", list), long(list.size()));
   want.set(b);
   EXPECT_EQ(host_affinity(child.pid()), want);
-  EXPECT_EQ(t.cpus_allowed, want);
+  EXPECT_EQ(cpus_allowed_of(t), want);
 }
 
 TEST_F(RealProcessTest, Row107_CpuacctChargesHostCpuTime) {

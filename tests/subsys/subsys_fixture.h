@@ -30,6 +30,16 @@ std::bitset<N> mask_of(const std::string& list) {
 inline cpumask_t cpus(const std::string& list) { return mask_of<NR_CPUS>(list); }
 inline nodemask_t nodes(const std::string& list) { return mask_of<MAX_NUMNODES>(list); }
 
+// A task's masks as cpuset left them (read under its task_lock, as the kernel's readers do).
+inline cpumask_t cpus_allowed_of(task_struct& t) {
+  absl::MutexLock l(&t.alloc_lock);
+  return t.cpus_allowed;
+}
+inline nodemask_t mems_allowed_of(task_struct& t) {
+  absl::MutexLock l(&t.alloc_lock);
+  return t.mems_allowed;
+}
+
 class SubsysTest : public ::testing::Test {
  protected:
   void SetUp() override { boot("0-3", "0-1"); }
