@@ -489,7 +489,7 @@ void tracker::update_execs_locked() {
       continue;
     }
     std::string comm = read_comm(t->tgid, t->pid);
-    if (comm.empty() || comm == t->comm) continue;  // not yet, or failed: next time
+    if (comm.empty() || comm == t->get_task_comm()) continue;  // not yet, or failed: next time
     std::string_view file = cur->second;
     std::string_view base = file.substr(file.rfind('/') + 1);
     kernel_.do_exec(t, base.substr(0, uk::TASK_COMM_LEN - 1) == comm ? file : comm);
@@ -516,11 +516,11 @@ uk::task_struct* tracker::add_task_locked(uk::task_struct* parent, pid_t tid, un
   uk::task_struct* t = r.value();
   if (!watch_locked(t, pidfd)) return nullptr;
   std::string comm = probed_comm ? *probed_comm : read_comm(t->tgid, tid);
-  if (!comm.empty() && comm != t->comm) kernel_.do_exec(t, comm);
+  if (!comm.empty() && comm != t->get_task_comm()) kernel_.do_exec(t, comm);
   if (trace_.enabled()) {
     trace_.event(thread ? "clone" : "fork",
                  absl::StrFormat("\"pid\":%d,\"tgid\":%d,\"parent\":%d,\"comm\":\"%s\"", tid,
-                                 t->tgid, parent->pid, json_escape(t->comm)));
+                                 t->tgid, parent->pid, json_escape(t->get_task_comm())));
   }
   if (event_checks_) check_event_locked(tid, t);
   last_warned_errno_ = 0;  // recovered: the next failure is reported again

@@ -109,7 +109,7 @@ void tracker::refresh_comms_locked() {
     uk::task_struct* t = kernel_.find_task_by_pid(tgid);
     if (!t || t->zombie) continue;
     std::string comm = read_comm(tgid, tgid);
-    if (comm.empty() || comm == t->comm) continue;
+    if (comm.empty() || comm == t->get_task_comm()) continue;
     kernel_.do_exec(t, comm);
     if (trace_.enabled()) {
       trace_.event("exec", absl::StrFormat("\"pid\":%d,\"comm\":\"%s\"", tgid, json_escape(comm)));

@@ -33,7 +33,7 @@ std::string render_tree(uk::kernel& k, const std::vector<tree_mount>& mounts) {
         for (absl::string_view p :
              absl::StrSplit(read_all(dir + "/tasks"), '\n', absl::SkipEmpty())) {
           uk::task_struct* t = k.find_task_by_pid(std::stoi(std::string(p)));
-          absl::StrAppend(&line, " ", p, t ? absl::StrCat("(", t->comm, ")") : "");
+          absl::StrAppend(&line, " ", p, t ? absl::StrCat("(", t->get_task_comm(), ")") : "");
         }
         absl::StrAppend(&out, line, "\n");
         long fd = uk::sys_open(init, dir.c_str(), O_RDONLY | O_DIRECTORY);

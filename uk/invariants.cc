@@ -518,7 +518,7 @@ std::vector<std::string> compare_with_host(kernel& k, const std::vector<host_thr
       if (!t->zombie) live_tasks.insert(t->pid);
       auto it = by_tid.find(t->pid);
       if (it == by_tid.end()) {
-        v.push_back(absl::StrCat("task ", t->pid, " (", t->comm, ") has no host thread",
+        v.push_back(absl::StrCat("task ", t->pid, " (", t->get_task_comm(), ") has no host thread",
                                  t->zombie ? " (zombie)" : ""));
       } else if (it->second->tgid != t->tgid) {
         v.push_back(absl::StrCat("task ", t->pid, " is in thread group ", t->tgid,

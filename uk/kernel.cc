@@ -58,7 +58,7 @@ kernel::kernel(const subsys_registry& registry, kernel_config config)
     : recorder_(config.recorder), topo_(boot_topology(config.recorder, config.topo)), core_(*this) {
   auto init = std::make_unique<task_struct>();
   init->pid = init->tgid = config.init_pid;
-  init->comm = config.init_comm.substr(0, TASK_COMM_LEN - 1);
+  init->set_task_comm(config.init_comm);
   init->real = config.init_is_real;
   init->start_time_ns = clock_ns();
   init->mnt_ns = &vfs_;
@@ -169,7 +169,7 @@ ErrorOr<task_struct*> kernel::copy_process(task_struct* parent, unsigned long cl
   t->fs = (clone_flags & CLONE_FS) ? parent->fs : parent->fs->copy();
   t->files = (clone_flags & CLONE_FILES) ? parent->files : parent->files->copy();
   t->mnt_ns = parent->mnt_ns;
-  t->comm = parent->comm;
+  t->set_task_comm(parent->get_task_comm());
   t->policy = parent->policy;
   {
     // cpuset's attach sets them under the parent's task_lock, from another thread in
@@ -252,7 +252,7 @@ void kernel::do_exec(task_struct* tsk, std::string_view filename) {
   entry_scope e(recorder_, entry_kind::exec, tsk);
   if (e.recording()) e->data = filename;
   std::string_view base = filename.substr(filename.rfind('/') + 1);
-  tsk->comm = std::string(base.substr(0, TASK_COMM_LEN - 1));
+  tsk->set_task_comm(base);
   // flush_old_exec(): unshare_files() first, so a CLONE_FILES table keeps the other sharers'
   // descriptors; then the close-on-exec ones go with the old image. Real tasks keep
   // uk-run's one table: it stands for the host's open FUSE files, which the host keeps
@@ -268,9 +268,9 @@ void kernel::do_exit(task_struct* tsk, int exit_code) {
     absl::MutexLock l(&tsk->alloc_lock);
     if (tsk->flags & PF_EXITING) return;  // exits once
     tsk->flags |= PF_EXITING;
+    tsk->exit_code = exit_code;
   }
   core_.container_exit(tsk, true);
-  tsk->exit_code = exit_code;
   // exit_files() and exit_fs() are left to release_task, which frees the task_struct
   // and with it these references: uk-run's FUSE and trap threads act as a task whose
   // host process can die mid-operation (the tracker then runs this on its own thread),

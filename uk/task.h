@@ -17,6 +17,7 @@
 #include <list>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "absl/synchronization/mutex.h"
 #include "uk/cpumask.h"
@@ -46,10 +47,21 @@ inline uint64_t monotonic_ns() {
 }
 
 struct task_struct : vfs_task {
-  pid_t tgid = 0;    // thread group (process) id
-  pid_t ppid = 0;    // the parent's pid (0 for init); not a pointer:
-                     // a parent may be reaped before its children
-  std::string comm;  // at most TASK_COMM_LEN - 1 bytes
+  pid_t tgid = 0;  // thread group (process) id
+  pid_t ppid = 0;  // the parent's pid (0 for init); not a pointer:
+                   // a parent may be reaped before its children
+  // At most TASK_COMM_LEN - 1 bytes. Exec's observer (uk-run's tracker) writes it while
+  // FUSE threads, --tree and the recorder read it: task_lock, as 2.6.24's
+  // get_task_comm() / set_task_comm() take it.
+  std::string comm ABSL_GUARDED_BY(alloc_lock);
+  std::string get_task_comm() const ABSL_LOCKS_EXCLUDED(alloc_lock) {
+    absl::MutexLock l(&alloc_lock);
+    return comm;
+  }
+  void set_task_comm(std::string_view name) ABSL_LOCKS_EXCLUDED(alloc_lock) {
+    absl::MutexLock l(&alloc_lock);
+    comm = std::string(name.substr(0, TASK_COMM_LEN - 1));
+  }
   // PF_*. Written under alloc_lock: do_exit sets PF_EXITING once under it, so attach's
   // check and its swap of `containers`, under the same lock, happen wholly before or
   // after. Atomic so lock-free readers (sched snapshots, uk-run's filters, the
@@ -61,13 +73,13 @@ struct task_struct : vfs_task {
   // alloc_lock next (attach: ESRCH). Atomic: do_exit runs on uk-run's tracker thread
   // while a FUSE thread writes `tasks`.
   std::atomic<bool> zombie = false;
-  int exit_code = 0;
+  int exit_code ABSL_GUARDED_BY(alloc_lock) = 0;
   bool real = false;  // mirrors a host thread with this pid
   uint64_t start_time_ns = 0;
 
   // task_lock() (the patch's task->alloc_lock). Nests inside
   // container_core::css_group_lock.
-  absl::Mutex alloc_lock;
+  mutable absl::Mutex alloc_lock;  // mutable: get_task_comm() reads a const task
 
   // Scheduling: the policy the cpu subsystem's can_attach checks, the affinity
   // cpuset maintains (set_cpus_allowed), the memory nodes. The masks are written by

@@ -234,7 +234,8 @@ absl::Status replayer::execute(const trace_record& r, size_t lineno) {
   bool with_data =
       r.kind == entry_kind::read || r.kind == entry_kind::getdents || r.kind == entry_kind::getcwd;
   bool data_differs = with_data && same && recorder_->data() != r.data;
-  bool comm_differs = same && r.kind == entry_kind::exec && !r.comm.empty() && t->comm != r.comm;
+  bool comm_differs =
+      same && r.kind == entry_kind::exec && !r.comm.empty() && t->get_task_comm() != r.comm;
   if (!same || data_differs || comm_differs) {
     std::string rec_text = result_text(r.result), rep_text = result_text(rep);
     if (data_differs) {
@@ -242,7 +243,7 @@ absl::Status replayer::execute(const trace_record& r, size_t lineno) {
       absl::StrAppend(&rep_text, " ", quoted(recorder_->data()));
     } else if (comm_differs) {
       rec_text = absl::StrCat("comm ", quoted(r.comm));
-      rep_text = absl::StrCat("comm ", quoted(t->comm));
+      rep_text = absl::StrCat("comm ", quoted(t->get_task_comm()));
     }
     nested_.erase(r.tid);  // its consequences differ too: not reported twice
     diverge(r, lineno, describe(r), object_of(r), rec_text, rep_text);

@@ -66,7 +66,7 @@ std::string format_entry(const uk::entry& e, bool nested, const std::string& inp
       append_field(&out, "arg", e.arg);
       break;
     case entry_kind::exec:
-      if (t) append_field(&out, "comm", t->comm);
+      if (t) append_field(&out, "comm", t->get_task_comm());
       break;
     case entry_kind::exit:
       append_field(&out, "arg", e.arg);

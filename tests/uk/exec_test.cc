@@ -8,7 +8,7 @@ namespace {
 TEST_F(KernelTest, ExecSetsCommToTheBaseNameCutToFifteenBytes) {
   task_struct& t = spawn(init());
   k().do_exec(&t, "/usr/bin/a-program-with-a-long-name");
-  EXPECT_EQ(t.comm, "a-program-with-");
+  EXPECT_EQ(t.get_task_comm(), "a-program-with-");
 }
 
 TEST_F(KernelTest, ExecClosesCloseOnExecDescriptorsOnly) {
