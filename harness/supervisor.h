@@ -25,6 +25,7 @@
 #include "harness/affinity_host.h"
 #include "harness/control_socket.h"
 #include "harness/cpu_enforcer.h"
+#include "harness/cputime_host.h"
 #include "harness/freezer_host.h"
 #include "harness/fuse_bridge.h"
 #include "harness/net_enforcer.h"
@@ -51,7 +52,8 @@ class supervisor {
         kernel_(uk::default_subsys_registry(), make_config(recorder_.get(), opts_.topology)),
         affinity_host_(kernel_),
         tracker_(kernel_, trace_),
-        freezer_host_(kernel_, opts_.freeze_subtree ? &*opts_.freeze_subtree : nullptr) {}
+        freezer_host_(kernel_, opts_.freeze_subtree ? &*opts_.freeze_subtree : nullptr),
+        cputime_host_(kernel_) {}
 
   int run();
 
@@ -174,6 +176,7 @@ class supervisor {
   affinity_host affinity_host_;  // cpuset on real tasks; the tracker's observer, outlives it
   tracker tracker_;
   freezer_host freezer_host_;                   // freezer.state: cgroup2 or SIGSTOP / SIGCONT
+  cputime_host cputime_host_;                   // cpuacct's readings of real tasks
   std::unique_ptr<cpu_enforcer> cpu_enforcer_;  // CPU shares; before tracker_ goes
   std::unique_ptr<net_enforcer> net_enforcer_;  // net.rate_bps; before tracker_ goes
 

@@ -116,6 +116,8 @@ absl::Status replayer::boot() {
   // from the trace, so hooks that touch nothing are enough.
   static_cast<uk::freezer_subsys*>(kernel_->containers().subsys(uk::freezer_subsys_id))
       ->set_hooks(&freezer_hooks_);
+  static_cast<uk::cpuacct_subsys*>(kernel_->containers().subsys(uk::cpuacct_subsys_id))
+      ->set_cputime_hooks(&cputime_hooks_);
   stats_.live_tasks = stats_.peak_tasks = 1;
   return absl::OkStatus();
 }
