@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "harness/host_threads.h"
 #include "uk/host_file.h"
 #include "uk/invariants.h"
 
@@ -283,7 +284,7 @@ std::vector<std::string> tracker::check(bool read_tasks_files) {
   }
   pid_t self = kernel_.init_task()->pid;
   int err = 0;
-  std::vector<uk::host_thread> host = uk::list_host_threads("/proc", &err);
+  std::vector<uk::host_thread> host = list_host_threads("/proc", &err);
   if (err != 0) {
     // Not a violation: the comparison cannot be made (the fds test runs out on purpose).
     warn_locked("--check: the host comparison is skipped, listing /proc", err);
@@ -298,7 +299,7 @@ std::vector<std::string> tracker::check(bool read_tasks_files) {
     walked_to_ = -1;
     settle_locked();
     release_zombies_locked(true);
-    host = uk::list_host_threads("/proc", &err);
+    host = list_host_threads("/proc", &err);
     if (err != 0) {
       warn_locked("--check: the host comparison is skipped, listing /proc", err);
       return v;
