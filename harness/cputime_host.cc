@@ -10,8 +10,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "harness/host_file.h"
 #include "uk/container_core.h"
-#include "uk/host_file.h"
 #include "uk/task.h"
 
 namespace ukrun {
@@ -31,7 +31,7 @@ clockid_t process_sched_clock(pid_t tgid) {
 
 // "<ns on cpu> <ns waiting> <timeslices>\n"
 std::optional<uint64_t> read_schedstat_ns(pid_t tgid, pid_t tid) {
-  auto text = uk::read_host_file(absl::StrCat("/proc/", tgid, "/task/", tid, "/schedstat"));
+  auto text = read_host_file(absl::StrCat("/proc/", tgid, "/task/", tid, "/schedstat"));
   if (!text) return std::nullopt;
   uint64_t ns;
   std::string_view first = std::string_view(*text).substr(0, text->find(' '));
@@ -56,7 +56,7 @@ std::optional<uint64_t> cputime_host::cputime(pid_t tgid, pid_t tid, bool whole_
   if (use_schedstat_) return read_schedstat_ns(tgid, tid);
   // stat: fields after the ")" closing comm start at field 3; utime and stime are
   // fields 14 and 15, in clock ticks.
-  auto text = uk::read_host_file(absl::StrCat("/proc/", tgid, "/task/", tid, "/stat"));
+  auto text = read_host_file(absl::StrCat("/proc/", tgid, "/task/", tid, "/stat"));
   if (!text) return std::nullopt;
   size_t close = text->rfind(')');
   if (close == std::string::npos) return std::nullopt;

@@ -6,12 +6,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "harness/cputime_host.h"
-#include "uk/host_file.h"
+#include "harness/host_file.h"
 
 namespace ukrun {
 
 std::optional<uk::sched::host_ops::sample> enforcer_host::read_thread(pid_t tgid, pid_t tid) {
-  auto stat = uk::read_host_file(absl::StrCat("/proc/", tgid, "/task/", tid, "/stat"));
+  auto stat = read_host_file(absl::StrCat("/proc/", tgid, "/task/", tid, "/stat"));
   if (!stat) return std::nullopt;
   size_t close = stat->rfind(')');
   if (close == std::string::npos || close + 2 >= stat->size()) return std::nullopt;

@@ -14,8 +14,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "harness/host_file.h"
 #include "harness/host_threads.h"
-#include "uk/host_file.h"
 #include "uk/invariants.h"
 
 namespace ukrun {
@@ -40,8 +40,8 @@ constexpr pid_t kRecentPids = 8;
 
 // /proc/<pid>/stat's ppid field, or -1 (the process is gone or a zombie).
 pid_t read_ppid(pid_t pid) {
-  std::optional<uk::proc_stat_head> h =
-      uk::parse_proc_stat(uk::read_host_file(absl::StrCat("/proc/", pid, "/stat")).value_or(""));
+  std::optional<proc_stat_head> h =
+      parse_proc_stat(read_host_file(absl::StrCat("/proc/", pid, "/stat")).value_or(""));
   // A zombie has exited: if uk never saw it alive it never becomes a task (else every
   // settle would add and exit it again until its parent reaps it).
   if (!h || h->state == 'Z' || h->state == 'X') return -1;
