@@ -12,7 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "harness/host_file.h"
 #include "uk/container_core.h"
-#include "uk/task.h"
+#include "vfs/clock.h"
 
 namespace ukrun {
 

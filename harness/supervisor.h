@@ -28,6 +28,7 @@
 #include "harness/cputime_host.h"
 #include "harness/freezer_host.h"
 #include "harness/fuse_bridge.h"
+#include "harness/host_clock.h"
 #include "harness/net_enforcer.h"
 #include "harness/options.h"
 #include "harness/reaped_time.h"
@@ -65,6 +66,7 @@ class supervisor {
     c.init_pid = getpid();
     c.init_comm = "uk-run";
     c.init_is_real = true;
+    c.clock = &host_clock();
     c.recorder = recorder;
     return c;
   }

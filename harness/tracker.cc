@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "harness/host_clock.h"
 #include "harness/host_file.h"
 #include "harness/host_threads.h"
 #include "uk/invariants.h"
@@ -339,7 +340,7 @@ void tracker::scan_forks_locked() {
     walked_to_ = std::max<pid_t>(0, last - kInFlightWindow);
   }
   if (last >= 0 && (last != walked_to_ || !retry_.empty())) {
-    uint64_t now = uk::monotonic_ns();
+    uint64_t now = monotonic_ns();
     // Whether a pid probed with result `r` is probed again at the next settle.
     auto keep = [&](pid_t pid, probe_result r, uint64_t since) {
       if (r == probe_result::settled) return false;
@@ -445,7 +446,7 @@ tracker::probe_result tracker::probe_locked(pid_t pid) {
 // left out (its parent not known yet) is probed again at the next settle.
 void tracker::walk_proc_locked() {
   scans_++;
-  uint64_t now = uk::monotonic_ns();
+  uint64_t now = monotonic_ns();
   absl::flat_hash_set<pid_t> left_out;
   bool found = true;
   while (found) {
