@@ -4,6 +4,7 @@
 #include "vfs/vfs.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "vfs/dentry.h"
 #include "vfs/internal.h"
@@ -64,8 +65,14 @@ Errno vfs::register_filesystem(std::unique_ptr<file_system_type> fs) {
   return kOk;
 }
 
+// Through the recording seam once the owner set one (replayed: the recorded reading).
 struct timespec vfs::current_time() {
-  return ns_timespec(clock_ != nullptr ? clock_->realtime_ns() : 0);
+  auto live = [this] {
+    return std::optional<uint64_t>(clock_ != nullptr ? clock_->realtime_ns() : 0);
+  };
+  std::optional<uint64_t> ns =
+      recorder_ != nullptr ? recorder_->input(input_kind::realtime, 0, live) : live();
+  return ns_timespec(ns.value_or(0));
 }
 
 file_system_type* vfs::get_fs_type(std::string_view name) {

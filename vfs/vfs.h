@@ -104,7 +104,8 @@ class vfs {
   void set_recorder(entry_recorder* r) { recorder_ = r; }
   entry_recorder* recorder() const { return recorder_; }
 
-  // CURRENT_TIME: the clock's realtime (current_fs_time() of vfs/inode.h).
+  // CURRENT_TIME: the clock's realtime (current_fs_time() of vfs/inode.h), through the
+  // recorder (input_kind::realtime) when there is one.
   struct timespec current_time();
 
  private:

@@ -133,11 +133,13 @@ absl::Status replayer::feed(std::string_view line, size_t lineno) {
       return absl::OkStatus();
     case trace_record::type::header:
       if (have_header_) return absl::InvalidArgumentError("a second header");
-      if (rec_.version != kTraceVersion) {
+      if (rec_.version < kOldestTraceVersion || rec_.version > kTraceVersion) {
         return absl::InvalidArgumentError(absl::StrCat("trace format version ", rec_.version,
-                                                       "; this uk-replay reads version ",
-                                                       kTraceVersion));
+                                                       "; this uk-replay reads versions ",
+                                                       kOldestTraceVersion, " to ", kTraceVersion));
       }
+      // Version 1 recorded no inode times: the replay's clock (0) dates them.
+      if (rec_.version < 2) recorder_->set_unrecorded(uk::input_kind::realtime);
       if (rec_.init_pid <= 0 || rec_.init_pid >= kPidMax) {
         return absl::InvalidArgumentError("the header has no valid init_pid");
       }
