@@ -2,6 +2,7 @@
 
 #include <sched.h>
 
+#include "harness/host_clock.h"
 #include "uk/container_core.h"
 #include "uk/task.h"
 
@@ -43,7 +44,7 @@ void affinity_host::set_affinity(pid_t tid, const uk::cpumask_t& mask) {
 }
 
 void affinity_host::observe() {
-  uint64_t now = uk::monotonic_ns();
+  uint64_t now = monotonic_ns();
   if (last_observed_ns_ != 0 && now - last_observed_ns_ < kObservePeriodNs) return;
   last_observed_ns_ = now;
   cpuset_->observe_affinity();

@@ -15,7 +15,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "uk/host_file.h"
+#include "harness/host_file.h"
 
 namespace ukrun {
 
@@ -50,8 +50,8 @@ bool send_all(int fd, const std::string& text) {
 
 // The parent of host process `pid` (its /proc/<pid>/stat), 0 if unknown.
 pid_t parent_of(pid_t pid) {
-  auto stat = uk::read_host_file(absl::StrCat("/proc/", pid, "/stat"));
-  std::optional<uk::proc_stat_head> h = stat ? uk::parse_proc_stat(*stat) : std::nullopt;
+  auto stat = read_host_file(absl::StrCat("/proc/", pid, "/stat"));
+  std::optional<proc_stat_head> h = stat ? parse_proc_stat(*stat) : std::nullopt;
   return h ? h->ppid : 0;
 }
 

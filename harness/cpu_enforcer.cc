@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "harness/enforcer_host.h"
 #include "subsys/cpu.h"
 #include "subsys/cpuset.h"
 #include "subsys/freezer.h"
@@ -36,7 +37,7 @@ cpu_enforcer::cpu_enforcer(uk::kernel& k, tracker& tr, const host_subtree* subtr
   // scheduler needs no such view.
   static_cast<uk::cpuset_subsys*>(k.containers().subsys(uk::cpuset_subsys_id))
       ->set_track_masks(true);
-  host_ = uk::sched::make_linux_host_ops();
+  host_ = std::make_unique<enforcer_host>();
   uk::sched::share_enforcer::options o;
   o.cpus = k.topo().cpu_online_mask();
   o.exempt_tgid = getpid();

@@ -10,8 +10,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "harness/host_file.h"
 #include "uk/container_core.h"
-#include "uk/host_file.h"
 
 namespace ukrun {
 
@@ -64,8 +64,8 @@ bool freezer_host::stopped(pid_t tgid) {
     // namespace's numbers: no cgroup path to compare, so a cgroup namespace changes
     // nothing. An empty cgroup.procs reads as nullopt.
     std::string dir = absl::StrCat("/proc/self/fd/", fd_, "/frozen/");
-    auto procs = uk::read_host_file(dir + "cgroup.procs");
-    auto events = uk::read_host_file(dir + "cgroup.events");
+    auto procs = read_host_file(dir + "cgroup.procs");
+    auto events = read_host_file(dir + "cgroup.events");
     if (!events) return false;
     const std::string listing = procs.value_or("");
     bool listed = false;
@@ -75,7 +75,7 @@ bool freezer_host::stopped(pid_t tgid) {
     if (!listed) return kill(tgid, 0) != 0 && errno == ESRCH;  // gone: nothing to stop
     return absl::StrContains(*events, "frozen 1");
   }
-  auto text = uk::read_host_file("/proc/" + std::to_string(tgid) + "/stat");
+  auto text = read_host_file("/proc/" + std::to_string(tgid) + "/stat");
   if (!text) return true;  // gone
   const std::string& stat = *text;
   size_t close = stat.rfind(')');

@@ -17,7 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
-#include "uk/host_file.h"
+#include "harness/host_file.h"
 
 namespace ukrun {
 namespace {
@@ -90,7 +90,7 @@ absl::StatusOr<host_subtree> make_in(absl::string_view controller, const std::st
   s.parent_fd = open(parent_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (s.parent_fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat(what, ": ", parent_dir));
   if (s.v2 && need_cpu &&
-      !has_word(uk::read_host_file(parent_dir + "/cgroup.subtree_control"), "cpu")) {
+      !has_word(read_host_file(parent_dir + "/cgroup.subtree_control"), "cpu")) {
     close(s.parent_fd);
     return absl::NotFoundError(
         absl::StrCat(what, ": ", parent_dir, " does not give cpu to its children"));
@@ -157,7 +157,7 @@ class groups_v1 final : public uk::sched::host_groups {
     return write_at(fd_, rel(path) + "/tasks", std::to_string(tid));
   }
   std::optional<std::string> where(pid_t tgid, pid_t tid) override {
-    auto text = uk::read_host_file(absl::StrCat("/proc/", tgid, "/task/", tid, "/cgroup"));
+    auto text = read_host_file(absl::StrCat("/proc/", tgid, "/task/", tid, "/cgroup"));
     if (!text) return std::nullopt;
     auto own = cgroup_of(*text, "cpu");
     return own ? below(prefix_, *own) : std::nullopt;
@@ -190,7 +190,7 @@ class groups_v2 final : public uk::sched::host_groups {
     return write_at(fd_, rel(path) + "/tasks/cgroup.procs", std::to_string(tgid));
   }
   std::optional<std::string> where(pid_t tgid, pid_t tid) override {
-    auto text = uk::read_host_file(absl::StrCat("/proc/", tgid, "/cgroup"));
+    auto text = read_host_file(absl::StrCat("/proc/", tgid, "/cgroup"));
     if (!text) return std::nullopt;
     auto own = cgroup_of(*text, "");
     if (!own) return std::nullopt;
@@ -250,8 +250,8 @@ std::string subtree_name() {
 }
 
 absl::StatusOr<host_subtree> make_freeze_subtree(const std::string& name) {
-  auto proc_cgroup = uk::read_host_file("/proc/self/cgroup");
-  auto mountinfo = uk::read_host_file("/proc/self/mountinfo");
+  auto proc_cgroup = read_host_file("/proc/self/cgroup");
+  auto mountinfo = read_host_file("/proc/self/mountinfo");
   if (!proc_cgroup || !mountinfo) return absl::NotFoundError("cannot read /proc/self");
   auto s = make_in("", *proc_cgroup, *mountinfo, name, /*need_cpu=*/false);
   if (!s.ok()) return s;
@@ -264,14 +264,14 @@ absl::StatusOr<host_subtree> make_freeze_subtree(const std::string& name) {
 }
 
 absl::StatusOr<host_subtree> make_host_subtree(const std::string& name) {
-  auto proc_cgroup = uk::read_host_file("/proc/self/cgroup");
-  auto mountinfo = uk::read_host_file("/proc/self/mountinfo");
+  auto proc_cgroup = read_host_file("/proc/self/cgroup");
+  auto mountinfo = read_host_file("/proc/self/mountinfo");
   if (!proc_cgroup || !mountinfo) return absl::NotFoundError("cannot read /proc/self");
 
   auto v2 = make_in("", *proc_cgroup, *mountinfo, name);
   if (v2.ok()) {
     // Ours now: cpu for its children, and the leaf for the top's own processes.
-    if (has_word(uk::read_host_file(v2->host_path + "/cgroup.controllers"), "cpu") &&
+    if (has_word(read_host_file(v2->host_path + "/cgroup.controllers"), "cpu") &&
         write_at(v2->fd, "cgroup.subtree_control", "+cpu") == 0 &&
         mkdirat(v2->fd, "tasks", 0755) == 0) {
       return v2;

@@ -6,7 +6,7 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
-#include "uk/host_file.h"
+#include "harness/host_file.h"
 #include "uk/task.h"
 
 namespace ukrun {
@@ -46,7 +46,7 @@ host_ns read_host_ns(pid_t tid, unsigned long flags) {
 
 bool unshare_allowed(pid_t tid, unsigned long flags) {
   if (flags & CLONE_NEWUSER) return true;  // the new user namespace grants the rest
-  std::string status = uk::read_host_file(absl::StrCat("/proc/", tid, "/status")).value_or("");
+  std::string status = read_host_file(absl::StrCat("/proc/", tid, "/status")).value_or("");
   size_t at = status.find("\nCapEff:");
   if (at == std::string::npos) return false;
   constexpr int kCapSysAdmin = 21;

@@ -17,6 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "harness/host_clock.h"
 #include "uk/container_core.h"
 #include "uk/containerfs_root.h"
 #include "uk/task.h"
@@ -229,7 +230,7 @@ bool net_enforcer::set_rate(pid_t tgid, int fd, uint64_t ino, uint64_t bytes_per
 }
 
 void net_enforcer::pass(pid_t extra_tid, int extra_fd, bool settled) {
-  const uint64_t start = uk::monotonic_ns();
+  const uint64_t start = monotonic_ns();
   if (!settled) tracker_.settle();
   net_split_input in;
   std::vector<member> members;
@@ -360,7 +361,7 @@ void net_enforcer::pass(pid_t extra_tid, int extra_fd, bool settled) {
     absl::MutexLock l(&wake_mu_);
     active_ = limited || !paced_.empty();
   }
-  uint64_t took = uk::monotonic_ns() - start;
+  uint64_t took = monotonic_ns() - start;
   stats_.passes++;
   stats_.pass_ns += took;
   stats_.max_pass_ns = std::max(stats_.max_pass_ns, took);

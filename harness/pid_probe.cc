@@ -13,7 +13,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "uk/host_file.h"
+#include "harness/host_file.h"
 
 namespace ukrun {
 
@@ -37,7 +37,7 @@ constexpr uint64_t kPidfdInfoPid = 1;
 
 std::string read_comm(pid_t tgid, pid_t tid) {
   std::string comm =
-      uk::read_host_file(absl::StrCat("/proc/", tgid, "/task/", tid, "/comm")).value_or("");
+      read_host_file(absl::StrCat("/proc/", tgid, "/task/", tid, "/comm")).value_or("");
   if (!comm.empty() && comm.back() == '\n') comm.pop_back();
   return comm;
 }
@@ -69,7 +69,7 @@ pid_info pid_prober::probe(pid_t pid) {
   // A /proc file, or "" (errno kept from a failed open: out of fds is not "gone").
   auto read_proc = [&](const char* file, std::string* out) {
     errno = 0;
-    *out = uk::read_host_file(absl::StrCat("/proc/", pid, "/", file)).value_or("");
+    *out = read_host_file(absl::StrCat("/proc/", pid, "/", file)).value_or("");
     if (out->empty() && (errno == EMFILE || errno == ENFILE || errno == ENOMEM)) {
       info.kind = pid_info::error;
       info.err = errno;
@@ -108,7 +108,7 @@ pid_info pid_prober::probe(pid_t pid) {
       close(fd);
       return info;
     }
-    std::optional<uk::proc_stat_head> head = uk::parse_proc_stat(stat);
+    std::optional<proc_stat_head> head = parse_proc_stat(stat);
     if (!head) {
       close(fd);
       return no_task();  // reaped between the two calls

@@ -9,7 +9,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
-#include "uk/host_file.h"
+#include "harness/host_file.h"
 
 namespace ukrun {
 
@@ -27,7 +27,7 @@ reaped_time::reaped_time(pid_t init) : init_(init) {
 }
 
 std::optional<uint64_t> reaped_time::read_reaped_ns(pid_t pid) {
-  std::optional<std::string> text = uk::read_host_file(absl::StrCat("/proc/", pid, "/stat"));
+  std::optional<std::string> text = read_host_file(absl::StrCat("/proc/", pid, "/stat"));
   if (!text) return std::nullopt;
   size_t close = text->rfind(')');
   unsigned long long cutime, cstime;

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "harness/host_clock.h"
 #include "uk/task.h"
 
 namespace ukrun {
@@ -48,7 +49,7 @@ void release_agents::spawn(const std::vector<std::string>& argv,
     }
     return;
   }
-  running_[pid] = {command, uk::monotonic_ns()};
+  running_[pid] = {command, monotonic_ns()};
   if (trace_.enabled()) {
     trace_.event("release_agent",
                  absl::StrFormat("\"command\":\"%s\",\"pid\":%d", json_escape(command), pid));
@@ -59,7 +60,7 @@ bool release_agents::reaped(pid_t pid, int status) {
   absl::MutexLock l(&mu_);
   auto it = running_.find(pid);
   if (it == running_.end()) return false;
-  double ms = (uk::monotonic_ns() - it->second.start_ns) / 1e6;
+  double ms = (monotonic_ns() - it->second.start_ns) / 1e6;
   if (WIFSIGNALED(status)) {
     fprintf(stderr, "uk-run: release agent %s (pid %d): killed by signal %d after %.0f ms\n",
             it->second.command.c_str(), pid, WTERMSIG(status), ms);
@@ -81,8 +82,8 @@ size_t release_agents::running() {
 }
 
 void release_agents::finish(int grace_ms, const std::function<void()>& reap) {
-  uint64_t deadline = uk::monotonic_ns() + uint64_t(grace_ms) * 1'000'000;
-  while (running() > 0 && uk::monotonic_ns() < deadline) {
+  uint64_t deadline = monotonic_ns() + uint64_t(grace_ms) * 1'000'000;
+  while (running() > 0 && monotonic_ns() < deadline) {
     reap();
     usleep(5000);
   }
@@ -92,7 +93,7 @@ void release_agents::finish(int grace_ms, const std::function<void()>& reap) {
     fprintf(stderr,
             "uk-run: release agent %s (pid %d): still running after %.0f ms at exit; killed "
             "with the pid namespace\n",
-            a.command.c_str(), pid, (uk::monotonic_ns() - a.start_ns) / 1e6);
+            a.command.c_str(), pid, (monotonic_ns() - a.start_ns) / 1e6);
   }
 }
 

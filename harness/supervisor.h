@@ -25,8 +25,10 @@
 #include "harness/affinity_host.h"
 #include "harness/control_socket.h"
 #include "harness/cpu_enforcer.h"
+#include "harness/cputime_host.h"
 #include "harness/freezer_host.h"
 #include "harness/fuse_bridge.h"
+#include "harness/host_clock.h"
 #include "harness/net_enforcer.h"
 #include "harness/options.h"
 #include "harness/reaped_time.h"
@@ -51,7 +53,8 @@ class supervisor {
         kernel_(uk::default_subsys_registry(), make_config(recorder_.get(), opts_.topology)),
         affinity_host_(kernel_),
         tracker_(kernel_, trace_),
-        freezer_host_(kernel_, opts_.freeze_subtree ? &*opts_.freeze_subtree : nullptr) {}
+        freezer_host_(kernel_, opts_.freeze_subtree ? &*opts_.freeze_subtree : nullptr),
+        cputime_host_(kernel_) {}
 
   int run();
 
@@ -63,6 +66,7 @@ class supervisor {
     c.init_pid = getpid();
     c.init_comm = "uk-run";
     c.init_is_real = true;
+    c.clock = &host_clock();
     c.recorder = recorder;
     return c;
   }
@@ -174,6 +178,7 @@ class supervisor {
   affinity_host affinity_host_;  // cpuset on real tasks; the tracker's observer, outlives it
   tracker tracker_;
   freezer_host freezer_host_;                   // freezer.state: cgroup2 or SIGSTOP / SIGCONT
+  cputime_host cputime_host_;                   // cpuacct's readings of real tasks
   std::unique_ptr<cpu_enforcer> cpu_enforcer_;  // CPU shares; before tracker_ goes
   std::unique_ptr<net_enforcer> net_enforcer_;  // net.rate_bps; before tracker_ goes
 

@@ -14,7 +14,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "uk/host_file.h"
+#include "harness/host_clock.h"
+#include "harness/host_file.h"
+#include "harness/host_threads.h"
 #include "uk/invariants.h"
 
 namespace ukrun {
@@ -39,8 +41,8 @@ constexpr pid_t kRecentPids = 8;
 
 // /proc/<pid>/stat's ppid field, or -1 (the process is gone or a zombie).
 pid_t read_ppid(pid_t pid) {
-  std::optional<uk::proc_stat_head> h =
-      uk::parse_proc_stat(uk::read_host_file(absl::StrCat("/proc/", pid, "/stat")).value_or(""));
+  std::optional<proc_stat_head> h =
+      parse_proc_stat(read_host_file(absl::StrCat("/proc/", pid, "/stat")).value_or(""));
   // A zombie has exited: if uk never saw it alive it never becomes a task (else every
   // settle would add and exit it again until its parent reaps it).
   if (!h || h->state == 'Z' || h->state == 'X') return -1;
@@ -283,7 +285,7 @@ std::vector<std::string> tracker::check(bool read_tasks_files) {
   }
   pid_t self = kernel_.init_task()->pid;
   int err = 0;
-  std::vector<uk::host_thread> host = uk::list_host_threads("/proc", &err);
+  std::vector<uk::host_thread> host = list_host_threads("/proc", &err);
   if (err != 0) {
     // Not a violation: the comparison cannot be made (the fds test runs out on purpose).
     warn_locked("--check: the host comparison is skipped, listing /proc", err);
@@ -298,7 +300,7 @@ std::vector<std::string> tracker::check(bool read_tasks_files) {
     walked_to_ = -1;
     settle_locked();
     release_zombies_locked(true);
-    host = uk::list_host_threads("/proc", &err);
+    host = list_host_threads("/proc", &err);
     if (err != 0) {
       warn_locked("--check: the host comparison is skipped, listing /proc", err);
       return v;
@@ -338,7 +340,7 @@ void tracker::scan_forks_locked() {
     walked_to_ = std::max<pid_t>(0, last - kInFlightWindow);
   }
   if (last >= 0 && (last != walked_to_ || !retry_.empty())) {
-    uint64_t now = uk::monotonic_ns();
+    uint64_t now = monotonic_ns();
     // Whether a pid probed with result `r` is probed again at the next settle.
     auto keep = [&](pid_t pid, probe_result r, uint64_t since) {
       if (r == probe_result::settled) return false;
@@ -444,7 +446,7 @@ tracker::probe_result tracker::probe_locked(pid_t pid) {
 // left out (its parent not known yet) is probed again at the next settle.
 void tracker::walk_proc_locked() {
   scans_++;
-  uint64_t now = uk::monotonic_ns();
+  uint64_t now = monotonic_ns();
   absl::flat_hash_set<pid_t> left_out;
   bool found = true;
   while (found) {

@@ -1,47 +1,11 @@
 #include "sched/enforcer.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <unistd.h>
-
-#include <string>
+#include <utility>
 #include <vector>
 
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "uk/host_file.h"
 
 namespace uk::sched {
-
-namespace {
-
-class linux_host_ops final : public host_ops {
- public:
-  std::optional<sample> read_thread(pid_t tgid, pid_t tid) override {
-    std::string dir = absl::StrCat("/proc/", tgid, "/task/", tid, "/");
-    auto stat = uk::read_host_file(dir + "stat");
-    if (!stat) return std::nullopt;
-    size_t close = stat->rfind(')');
-    if (close == std::string::npos || close + 2 >= stat->size()) return std::nullopt;
-    sample s;
-    s.state = (*stat)[close + 2];
-    // "<ns on cpu> <ns waiting> <timeslices>": the same clock cpuacct charges from.
-    auto sched = uk::read_host_file(dir + "schedstat");
-    if (!sched) return std::nullopt;
-    std::string_view first = std::string_view(*sched).substr(0, sched->find(' '));
-    if (!absl::SimpleAtoi(absl::string_view(first.data(), first.size()), &s.cputime_ns)) {
-      return std::nullopt;
-    }
-    return s;
-  }
-  void stop(pid_t tgid) override { ::kill(tgid, SIGSTOP); }
-  void resume(pid_t tgid) override { ::kill(tgid, SIGCONT); }
-};
-
-}  // namespace
-
-std::unique_ptr<host_ops> make_linux_host_ops() { return std::make_unique<linux_host_ops>(); }
 
 share_enforcer::share_enforcer(source_fn source, host_ops& host, options opts)
     : source_(std::move(source)), host_(host), opts_(opts) {}

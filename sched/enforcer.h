@@ -38,7 +38,8 @@
 
 namespace uk::sched {
 
-// The host, behind an interface so that the policy is tested without real processes.
+// The host, behind an interface so that the policy is tested without real processes:
+// uk-run's is harness/enforcer_host.h (/proc and kill(2)), the tests' a fake.
 class host_ops {
  public:
   struct sample {
@@ -51,9 +52,6 @@ class host_ops {
   virtual void stop(pid_t tgid) = 0;    // SIGSTOP the process
   virtual void resume(pid_t tgid) = 0;  // SIGCONT the process
 };
-
-// /proc/<tgid>/task/<tid>/{schedstat,stat}, kill(2).
-std::unique_ptr<host_ops> make_linux_host_ops();
 
 class share_enforcer {
  public:

@@ -1,42 +1,17 @@
 #include "subsys/cpuacct.h"
 
-#include <fcntl.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <cstdlib>
-#include <string>
 #include <utility>
 
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "subsys/subsystems.h"
 #include "uk/containerfs.h"
 #include "uk/css_group.h"
-#include "uk/host_file.h"
 #include "uk/kernel.h"
 #include "uk/task.h"
 
 namespace uk {
 
-namespace {
-
-// MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED) (include/linux/posix-timers_types.h): the
-// summed runtime of every thread of the process, readable for any process the caller's
-// pid namespace sees (posix_cpu_clock_get(); only thread clocks are confined to the
-// caller's own thread group).
-clockid_t process_sched_clock(pid_t tgid) {
-  constexpr unsigned kCpuclockSched = 2;
-  return static_cast<clockid_t>((~static_cast<unsigned>(tgid) << 3) | kCpuclockSched);
-}
-
-}  // namespace
-
 cpuacct_subsys::cpuacct_subsys(kernel& k)
-    : container_subsys(k, "cpuacct", cpuacct_subsys_id),
-      core_(k.containers()),
-      use_schedstat_(::access("/proc/self/schedstat", R_OK) == 0) {
+    : container_subsys(k, "cpuacct", cpuacct_subsys_id), core_(k.containers()) {
   has_fork_callback = true;
   has_exit_callback = true;
   files_.resize(1);
@@ -59,47 +34,25 @@ Errno cpuacct_subsys::populate(container* cont) { return container_add_files(con
 
 // The reading enters the kernel through the recording seam (replayed: the recorded one).
 std::optional<uint64_t> cpuacct_subsys::host_cputime(pid_t tgid, pid_t tid) {
-  return k().host_input(input_kind::cputime, tid, [&] { return read_host_cputime(tgid, tid); });
+  return k().host_input(input_kind::cputime, tid, [&]() -> std::optional<uint64_t> {
+    cputime_hooks* h = cputime_.load();
+    if (h == nullptr) return std::nullopt;
+    bool whole_process = false;
+    if (tid == tgid && tgid != k().init_task()->tgid) {  // the supervisor has threads uk does not
+      absl::MutexLock l(&last_lock_);
+      whole_process = !threaded_.contains(tgid);
+    }
+    return h->cputime(tgid, tid, whole_process);
+  });
 }
 
-std::optional<uint64_t> cpuacct_subsys::read_host_cputime(pid_t tgid, pid_t tid) {
-  bool whole_process = false;
-  if (tid == tgid && tgid != k().init_task()->tgid) {  // the supervisor has threads uk does not
-    absl::MutexLock l(&last_lock_);
-    whole_process = !threaded_.contains(tgid);
-  }
-  if (whole_process) {
-    timespec ts;
-    if (::clock_gettime(process_sched_clock(tgid), &ts) != 0) return std::nullopt;  // gone
-    return timespec_ns(ts);
-  }
-  std::string dir = absl::StrCat("/proc/", tgid, "/task/", tid, "/");
-  if (use_schedstat_) {
-    // "<ns on cpu> <ns waiting> <timeslices>\n"
-    auto text = read_host_file(dir + "schedstat");
-    if (!text) return std::nullopt;
-    uint64_t ns;
-    std::string_view first = std::string_view(*text).substr(0, text->find(' '));
-    if (!absl::SimpleAtoi(absl::string_view(first.data(), first.size()), &ns)) {
-      return std::nullopt;
-    }
-    return ns;
-  }
-  // stat: fields after the ")" closing comm start at field 3; utime and stime are
-  // fields 14 and 15, in clock ticks.
-  auto text = read_host_file(dir + "stat");
-  if (!text) return std::nullopt;
-  size_t close = text->rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::vector<absl::string_view> fields =
-      absl::StrSplit(absl::string_view(*text).substr(close + 1), ' ', absl::SkipEmpty());
-  uint64_t utime, stime;
-  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &utime) ||
-      !absl::SimpleAtoi(fields[12], &stime)) {
-    return std::nullopt;
-  }
-  static const long hz = ::sysconf(_SC_CLK_TCK);
-  return (utime + stime) * (1000000000ull / static_cast<uint64_t>(hz > 0 ? hz : 100));
+void cpuacct_subsys::set_cputime_hooks(cputime_hooks* h) {
+  cputime_.store(h);
+  task_struct* init = k().init_task();
+  if (h == nullptr || !init->real) return;
+  std::optional<uint64_t> base = host_cputime(init->tgid, init->pid);
+  absl::MutexLock l(&last_lock_);
+  if (base) last_[init->pid] = *base;
 }
 
 uint64_t cpuacct_subsys::take_delta(pid_t tgid, pid_t tid, uint64_t now) {
@@ -141,12 +94,13 @@ void cpuacct_subsys::charge_real(task_struct* tsk) {
 
 // A real task's baseline. A task forked in uk was born into the container its fork put
 // it in (a settle mirrors every fork before any move can follow), so all its host CPU
-// time is that container's: the baseline is 0, and no /proc read is needed. Only what
-// the init task ran before the kernel booted is nobody's.
+// time is that container's: the baseline is 0, and no reading is needed. Only what
+// the init task ran before the kernel booted is nobody's: its baseline is taken when
+// the hooks are installed (set_cputime_hooks), after the boot.
 void cpuacct_subsys::fork(task_struct* task) {
   if (!task->real) return;
-  std::optional<uint64_t> base = 0;
-  if (task == k().init_task()) base = host_cputime(task->tgid, task->pid);
+  std::optional<uint64_t> base;
+  if (task != k().init_task()) base = 0;
   if (reaped_time_hooks* h = reaped_.load(); h && task->is_thread_group_leader()) {
     h->forked(task->tgid, task->ppid);
   }

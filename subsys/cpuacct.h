@@ -8,16 +8,15 @@
 // - simulated tasks are charged by whoever simulates them (the scheduler) through
 //   charge(), as update_curr() calls cpuacct_charge();
 // - real tasks (task_struct::real) are charged from the host: charge_real() reads
-//   the thread's on-CPU time and charges the time since the last reading. For the
-//   leader of a process uk never saw a second thread of, that is the process's CPU
-//   clock (clock_gettime of MAKE_PROCESS_CPUCLOCK(tgid, CPUCLOCK_SCHED): one system
-//   call, where a /proc read costs an open, a path walk through procfs, a read and a
-//   close on every exit and attach); otherwise /proc/<tgid>/task/<tid>/schedstat, else
-//   the utime + stime of .../stat. The clock also counts threads that came and went
-//   unseen (their time is otherwise lost), and sees zombies. Readings are
-//   taken at fork (the baseline: time spent before uk knew the thread is not
-//   charged), at attach (the delta goes to the container being left), at exit, and
-//   for every real member when a container's `usage` is read.
+//   the thread's on-CPU time through the cputime_hooks uk-run installs (subsys/ makes
+//   no host call; harness/cputime_host.h) and charges the time since the last reading.
+//   For the leader of a process uk never saw a second thread of, the reading is the
+//   whole process's: it also counts threads that came and went unseen (their time is
+//   otherwise lost), and sees zombies. Readings are taken at fork (the baseline: time
+//   spent before uk knew the thread is not charged), at attach (the delta goes to the
+//   container being left), at exit, and for every real member when a container's
+//   `usage` is read. Every reading passes the recording seam (input_kind::cputime).
+//   Without hooks nothing real is charged.
 //
 // Reaped time: uk-run observes forks and exits, so a process that starts and ends between
 // two observations is never a task, and its CPU time shows only in its reaper's
@@ -63,6 +62,18 @@ class reaped_time_hooks {
   virtual uint64_t take_reaped(pid_t tgid, bool exiting) = 0;
 };
 
+// The host's CPU clocks, for real tasks. uk-run's reads the process clock or /proc
+// (harness/cputime_host.h); tests install fakes.
+class cputime_hooks {
+ public:
+  virtual ~cputime_hooks() = default;
+  // The on-CPU time of thread `tid` of process `tgid` so far, in ns, or nullopt if it
+  // cannot be read (the thread is gone). `whole_process`: the leader of a process with
+  // no other thread uk knows of; the reading is then the whole process's time.
+  // Called with container_mutex and other kernel locks held: takes none of them.
+  virtual std::optional<uint64_t> cputime(pid_t tgid, pid_t tid, bool whole_process) = 0;
+};
+
 class cpuacct_subsys final : public container_subsys {
  public:
   explicit cpuacct_subsys(kernel& k);
@@ -81,15 +92,16 @@ class cpuacct_subsys final : public container_subsys {
   // No-op for simulated tasks and for threads the host no longer has.
   void charge_real(task_struct* tsk);
 
-  // The host CPU time of thread `tid` of process `tgid` in ns, or nullopt if it
-  // cannot be read (the thread is gone).
+  // The host CPU time of thread `tid` of process `tgid` in ns, through the hooks and
+  // the recording seam, or nullopt if it cannot be read (the thread is gone, no hooks).
   std::optional<uint64_t> host_cputime(pid_t tgid, pid_t tid);
 
-  // uk-run's (see the top of this file). Set before any real task exists.
+  // uk-run's (see the top of this file). Set before any real task but init exists:
+  // installing hooks takes a real init task's baseline (at boot there were none).
+  void set_cputime_hooks(cputime_hooks* h);
   void set_reaped_time_hooks(reaped_time_hooks* h) { reaped_.store(h); }
 
  private:
-  std::optional<uint64_t> read_host_cputime(pid_t tgid, pid_t tid);
   struct cpuacct : container_subsys_state {
     std::atomic<uint64_t> usage{0};  // ns
   };
@@ -102,7 +114,6 @@ class cpuacct_subsys final : public container_subsys {
   uint64_t usage_read(container* cont);
 
   container_core& core_;
-  const bool use_schedstat_;  // fixed at boot so one thread's readings never mix sources
   absl::Mutex last_lock_;
   absl::flat_hash_map<pid_t, uint64_t> last_ ABSL_GUARDED_BY(last_lock_);
   // Processes with a thread other than the leader seen at fork: their leader's own time
@@ -112,6 +123,7 @@ class cpuacct_subsys final : public container_subsys {
   absl::flat_hash_set<pid_t> threaded_ ABSL_GUARDED_BY(last_lock_);
   std::vector<cftype> files_;
   // Atomic: set once at boot by uk-run, read by every charge on any thread.
+  std::atomic<cputime_hooks*> cputime_{nullptr};
   std::atomic<reaped_time_hooks*> reaped_{nullptr};
 };
 

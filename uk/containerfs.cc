@@ -40,8 +40,7 @@ std::shared_ptr<inode> container_new_inode(super_block* sb, umode_t mode) {
   i->i_uid = t != nullptr ? t->fsuid : 0;
   i->i_gid = t != nullptr ? t->fsgid : 0;
   i->i_sb = sb;
-  clock_gettime(CLOCK_REALTIME, &i->i_mtime);
-  i->i_atime = i->i_ctime = i->i_mtime;
+  i->i_atime = i->i_mtime = i->i_ctime = current_fs_time(sb);
   return i;
 }
 

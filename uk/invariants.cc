@@ -5,15 +5,7 @@
 // and dcache_lock (a leaf) only under container_mutex alone.
 #include "uk/invariants.h"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <functional>
 #include <memory>
 #include <utility>
@@ -458,50 +450,6 @@ std::vector<std::string> check_task(kernel& k, task_struct* t) {
     if (links != 1) bad(" is in ", links, " containers of a hierarchy (want 1)");
   }
   return v;
-}
-
-std::vector<host_thread> list_host_threads(const std::string& proc_dir, int* err) {
-  std::vector<host_thread> out;
-  auto failed = [err](int e) {
-    if (err != nullptr && e != ENOENT && e != ESRCH) *err = e;
-  };
-  auto numeric_entries = [&failed](const std::string& dir) {
-    std::vector<pid_t> ids;
-    DIR* d = opendir(dir.c_str());
-    if (!d) {
-      failed(errno);
-      return ids;
-    }
-    while (struct dirent* e = readdir(d)) {
-      char* end;
-      long id = strtol(e->d_name, &end, 10);
-      if (*end == 0 && id > 0) ids.push_back(static_cast<pid_t>(id));
-    }
-    closedir(d);
-    return ids;
-  };
-  for (pid_t tgid : numeric_entries(proc_dir)) {
-    std::string task_dir = absl::StrCat(proc_dir, "/", tgid, "/task");
-    for (pid_t tid : numeric_entries(task_dir)) {
-      host_thread h{tid, tgid, '?'};
-      int fd = open(absl::StrCat(task_dir, "/", tid, "/stat").c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) {
-        failed(errno);  // ENOENT: gone meanwhile
-        continue;
-      }
-      char buf[512];
-      ssize_t n = read(fd, buf, sizeof buf - 1);
-      close(fd);
-      if (n <= 0) continue;
-      buf[n] = 0;
-      const char* paren = strrchr(buf, ')');
-      if (paren != nullptr && paren[1] == ' ') h.state = paren[2];
-      out.push_back(h);
-    }
-  }
-  std::sort(out.begin(), out.end(),
-            [](const host_thread& a, const host_thread& b) { return a.tid < b.tid; });
-  return out;
 }
 
 std::vector<std::string> compare_with_host(kernel& k, const std::vector<host_thread>& host,

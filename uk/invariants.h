@@ -57,18 +57,12 @@ std::vector<std::string> check_invariants(kernel& k, const invariant_options& op
 // hierarchy the subsystem is bound to, and one link into every hierarchy.
 std::vector<std::string> check_task(kernel& k, task_struct* t);
 
-// One thread of the host, from /proc/<tgid>/task/<tid>/stat.
+// One thread of the host (uk-run lists them from /proc: harness/host_threads.h).
 struct host_thread {
   pid_t tid = 0;
   pid_t tgid = 0;
   char state = '?';  // R, S, D, Z, X, ...
 };
-
-// Every thread under `proc_dir` (a procfs mount), ascending by tid. A directory or file
-// that could not be opened for another reason than its process being gone (EMFILE,
-// ENFILE, ENOMEM...) sets `*err` to that errno: the list is then incomplete.
-std::vector<host_thread> list_host_threads(const std::string& proc_dir = "/proc",
-                                           int* err = nullptr);
 
 // Under uk-run: the task table against the real threads. Every task other than the
 // init task must be a host thread of the same thread group; every host thread that is

@@ -50,12 +50,20 @@ topology boot_topology(entry_recorder* rec, const topology& topo) {
 
 // CLOCK_MONOTONIC through the seam (a task's start time).
 uint64_t kernel::clock_ns() {
-  return host_input(input_kind::clock, 0, [] { return std::optional<uint64_t>(monotonic_ns()); })
+  return host_input(
+             input_kind::clock, 0,
+             [this] {
+               return std::optional<uint64_t>(clock_ != nullptr ? clock_->monotonic_ns() : 0);
+             })
       .value_or(0);
 }
 
 kernel::kernel(const subsys_registry& registry, kernel_config config)
-    : recorder_(config.recorder), topo_(boot_topology(config.recorder, config.topo)), core_(*this) {
+    : recorder_(config.recorder),
+      clock_(config.clock),
+      vfs_(config.clock),
+      topo_(boot_topology(config.recorder, config.topo)),
+      core_(*this) {
   auto init = std::make_unique<task_struct>();
   init->pid = init->tgid = config.init_pid;
   init->set_task_comm(config.init_comm);

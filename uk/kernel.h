@@ -45,6 +45,9 @@ struct kernel_config {
   // The CPU and memory-node maps: one CPU and one node unless set (uk-run passes the
   // host's, harness/host_topology.h).
   topology topo;
+  // The kernel's clocks (vfs/clock.h): inode times, task start times. uk-run's reads
+  // the host's; null: both stand at 0. Must outlive the kernel.
+  clock_source* clock = nullptr;
   // The recording seam (vfs/entry_recorder.h), or null: it sees every entry after boot
   // and every host input from boot on (the maps above pass through it). Must outlive
   // the kernel.
@@ -133,6 +136,7 @@ class kernel {
 
   // Set at construction, never changed: read without a lock.
   entry_recorder* const recorder_;
+  clock_source* const clock_;
   uk::vfs vfs_;
   topology topo_;
   container_core core_;

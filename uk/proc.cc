@@ -157,8 +157,7 @@ std::shared_ptr<inode> proc_inode(super_block* sb, proc_entry e) {
       i->i_gid = t->egid;
     }
   }
-  clock_gettime(CLOCK_REALTIME, &i->i_mtime);
-  i->i_atime = i->i_ctime = i->i_mtime;
+  i->i_atime = i->i_mtime = i->i_ctime = current_fs_time(sb);
   i->i_private = std::make_shared<proc_entry>(e);
   return i;
 }

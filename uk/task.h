@@ -34,18 +34,6 @@ inline constexpr size_t TASK_COMM_LEN = 16;
 inline constexpr unsigned long kNamespaceFlags =
     CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
 
-// A clock reading in nanoseconds.
-inline uint64_t timespec_ns(const struct timespec& ts) {
-  return uint64_t(ts.tv_sec) * 1'000'000'000ull + ts.tv_nsec;
-}
-
-// CLOCK_MONOTONIC in nanoseconds (start times, timeouts, the harness's durations).
-inline uint64_t monotonic_ns() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return timespec_ns(ts);
-}
-
 struct task_struct : vfs_task {
   pid_t tgid = 0;  // thread group (process) id
   pid_t ppid = 0;  // the parent's pid (0 for init); not a pointer:

@@ -1,6 +1,6 @@
 // The recording seam: every entry into the kernel (a system call of vfs/syscalls.h, a
 // fork, exec, exit, reap or unshare of uk/kernel.h, an attach, a release-agent run) and
-// every host input the kernel consumes (clock, CPU time, process state, topology) passes
+// every host input the kernel consumes (clocks, CPU time, process state, topology) passes
 // through one entry_recorder if the kernel was booted with one. uk-run's writes the
 // trace (harness/replay/trace_recorder.h); uk-replay's feeds the recorded inputs back
 // and collects what the replayed kernel did.
@@ -87,6 +87,7 @@ enum class input_kind : uint8_t {
   node_possible,
   node_online,
   node_normal_memory,
+  realtime,  // CLOCK_REALTIME (vfs/vfs.cc current_time: inode times); key 0
 };
 
 class entry_recorder {

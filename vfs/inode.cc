@@ -5,7 +5,6 @@
 
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <chrono>
 #include <cstring>
@@ -14,6 +13,7 @@
 #include "vfs/dentry.h"
 #include "vfs/internal.h"
 #include "vfs/super.h"
+#include "vfs/vfs.h"
 #include "vfs/vfs_task.h"
 
 namespace uk {
@@ -58,10 +58,9 @@ const inode_operations& i_op_of(const inode& i) {
   return i.i_op ? *i.i_op : defaults;
 }
 
-struct timespec current_fs_time() {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return ts;
+struct timespec current_fs_time(const super_block* sb) {
+  vfs* v = sb != nullptr && sb->s_type != nullptr ? sb->s_type->fs_vfs() : nullptr;
+  return v != nullptr ? v->current_time() : timespec{};
 }
 
 void inode_setattr(inode& i, const iattr& attr) {
@@ -72,7 +71,7 @@ void inode_setattr(inode& i, const iattr& attr) {
     i.i_mode = (i.i_mode & S_IFMT) | (attr.ia_mode & S_IALLUGO);
   }
   if (attr.ia_valid & (iattr::ATTR_MTIME | iattr::ATTR_CTIME)) {
-    struct timespec now = current_fs_time();
+    struct timespec now = current_fs_time(i.i_sb);
     if (attr.ia_valid & iattr::ATTR_MTIME) i.i_mtime = now;
     if (attr.ia_valid & iattr::ATTR_CTIME) i.i_ctime = now;
   }

@@ -117,8 +117,9 @@ void inode_setattr(inode& i, const iattr& attr);
 // non-root caller outside the file's group drops S_ISGID (in `attr`).
 Errno inode_change_ok(const inode& i, iattr& attr, const vfs_task& t);
 
-// CURRENT_TIME: the wall clock, for i_atime/i_mtime/i_ctime.
-struct timespec current_fs_time();
+// current_fs_time(sb) (2.6.24 kernel/time.c): CURRENT_TIME, for i_atime/i_mtime/i_ctime,
+// from the clock of the vfs `sb`'s type is registered with (vfs/clock.h; 0 without).
+struct timespec current_fs_time(const super_block* sb);
 
 // Fills a struct stat from an inode (generic_fillattr).
 void generic_fillattr(const inode& i, struct stat* st);

@@ -58,6 +58,9 @@ class file_system_type {
   explicit file_system_type(std::string name) : name_(std::move(name)) {}
   virtual ~file_system_type() = default;
   const std::string& name() const { return name_; }
+  // The vfs this type is registered with (its clock dates the inodes), or null before
+  // registration. Set once by register_filesystem, before any get_sb.
+  vfs* fs_vfs() const { return fs_vfs_; }
 
   // get_sb: `data` is the -o string or null. Returns a super_block with s_root set;
   // the VFS takes one s_active reference for the new mount. `flags` are the MS_*
@@ -69,7 +72,9 @@ class file_system_type {
   virtual void kill_sb(super_block& sb);
 
  private:
+  friend class vfs;
   std::string name_;
+  vfs* fs_vfs_ = nullptr;
 };
 
 // Drops one s_active reference; at zero calls s_type->kill_sb (deactivate_super).

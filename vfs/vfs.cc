@@ -4,6 +4,7 @@
 #include "vfs/vfs.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "vfs/dentry.h"
 #include "vfs/internal.h"
@@ -13,7 +14,7 @@
 
 namespace uk {
 
-vfs::vfs() {
+vfs::vfs(clock_source* clock) : clock_(clock) {
   UK_CHECK(register_filesystem(std::make_unique<ramfs_type>("rootfs")).ok());
   UK_CHECK(register_filesystem(std::make_unique<ramfs_type>("ramfs")).ok());
   // init_mount_tree(): do_kern_mount("rootfs", 0, "rootfs", NULL) becomes the
@@ -59,8 +60,19 @@ Errno vfs::register_filesystem(std::unique_ptr<file_system_type> fs) {
   UK_CHECK(fs != nullptr);
   absl::MutexLock l(&fs_types_lock_);
   std::string name = fs->name();
+  fs->fs_vfs_ = this;
   if (!fs_types_.try_emplace(std::move(name), std::move(fs)).second) return Errno(EBUSY);
   return kOk;
+}
+
+// Through the recording seam once the owner set one (replayed: the recorded reading).
+struct timespec vfs::current_time() {
+  auto live = [this] {
+    return std::optional<uint64_t>(clock_ != nullptr ? clock_->realtime_ns() : 0);
+  };
+  std::optional<uint64_t> ns =
+      recorder_ != nullptr ? recorder_->input(input_kind::realtime, 0, live) : live();
+  return ns_timespec(ns.value_or(0));
 }
 
 file_system_type* vfs::get_fs_type(std::string_view name) {

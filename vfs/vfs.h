@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "vfs/clock.h"
 #include "vfs/entry_recorder.h"
 #include "vfs/errno.h"
 #include "vfs/path.h"
@@ -35,8 +36,9 @@ namespace uk {
 class vfs {
  public:
   // Creates the namespace with an in-memory root filesystem ("rootfs") mounted at "/",
-  // and registers the "rootfs" and "ramfs" types.
-  vfs();
+  // and registers the "rootfs" and "ramfs" types. `clock` (which must outlive this;
+  // null: time stands at 0) dates the inodes of every filesystem registered here.
+  explicit vfs(clock_source* clock = nullptr);
   // Unmounts everything without calling any driver (the owner of a filesystem's state,
   // the kernel, may have torn it down before): drops the dcache pins of every mounted
   // tree (kill_litter_super), newest mount first, so no dentry cycle outlives the
@@ -102,6 +104,10 @@ class vfs {
   void set_recorder(entry_recorder* r) { recorder_ = r; }
   entry_recorder* recorder() const { return recorder_; }
 
+  // CURRENT_TIME: the clock's realtime (current_fs_time() of vfs/inode.h), through the
+  // recorder (input_kind::realtime) when there is one.
+  struct timespec current_time();
+
  private:
   Errno do_add_mount(const std::shared_ptr<vfsmount>& mnt, const path& mountpoint, int mnt_flags);
   Errno graft_tree(const std::shared_ptr<vfsmount>& mnt, const path& mountpoint)
@@ -117,6 +123,7 @@ class vfs {
       mount_hash_ ABSL_GUARDED_BY(dcache_lock);
   std::vector<std::shared_ptr<vfsmount>> mount_list_ ABSL_GUARDED_BY(dcache_lock);
   entry_recorder* recorder_ = nullptr;
+  clock_source* const clock_;  // set at construction, never changed: read without a lock
 
  public:
   absl::Mutex rename_mutex;

@@ -88,7 +88,8 @@ trace_input* replay_recorder::find(uk::input_kind kind, pid_t key) {
 }
 
 std::optional<uint64_t> replay_recorder::input(uk::input_kind kind, pid_t key,
-                                               absl::FunctionRef<std::optional<uint64_t>()>) {
+                                               absl::FunctionRef<std::optional<uint64_t>()> live) {
+  if (unrecorded_ & (1u << static_cast<unsigned>(kind))) return live();
   trace_input* in = find(kind, key);
   return in != nullptr ? in->value : std::nullopt;
 }

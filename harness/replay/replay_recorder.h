@@ -1,6 +1,7 @@
 // The replayed kernel's entry_recorder (vfs/entry_recorder.h): it feeds the recorded
 // host inputs back and collects what the replayed kernel did, for the replayer to
-// compare. Nothing here touches the host: a `live` reading is never taken.
+// compare. Nothing here touches the host: a `live` reading is taken only for an input
+// an older trace lacks (set_unrecorded), and the replayed kernel has no host clock.
 //
 // Threads: the replay thread runs every entry; the kernel's worker only runs release
 // agents, whose entries are handed over under agents_mu_. Everything else is the
@@ -33,6 +34,9 @@ class replay_recorder : public uk::entry_recorder {
   // An input line of its own (the boot's topology, a worker's reading): kept until a
   // reading outside the entry's own inputs asks for it. At most kMaxLoose are kept.
   void add_loose(trace_input in);
+  // Inputs of `kind` are not in the trace (an older version): the replay's own reading
+  // (`live`: the replayed kernel's clock, never the host's) serves, and none is missing.
+  void set_unrecorded(uk::input_kind kind) { unrecorded_ |= 1u << static_cast<unsigned>(kind); }
   // The outermost entry about to run, with its recorded inputs (marked used as they are
   // fed back); end_entry() after it.
   void begin_entry(std::vector<trace_input>* inputs);
@@ -60,6 +64,7 @@ class replay_recorder : public uk::entry_recorder {
   trace_input* find(uk::input_kind kind, pid_t key);
 
   const std::thread::id replay_thread_;
+  unsigned unrecorded_ = 0;  // bits of input_kind; set before the replay starts
   // The replay thread's (see above).
   int depth_ = 0;
   std::vector<trace_input>* current_ = nullptr;

@@ -116,6 +116,8 @@ absl::Status replayer::boot() {
   // from the trace, so hooks that touch nothing are enough.
   static_cast<uk::freezer_subsys*>(kernel_->containers().subsys(uk::freezer_subsys_id))
       ->set_hooks(&freezer_hooks_);
+  static_cast<uk::cpuacct_subsys*>(kernel_->containers().subsys(uk::cpuacct_subsys_id))
+      ->set_cputime_hooks(&cputime_hooks_);
   stats_.live_tasks = stats_.peak_tasks = 1;
   return absl::OkStatus();
 }
@@ -131,11 +133,13 @@ absl::Status replayer::feed(std::string_view line, size_t lineno) {
       return absl::OkStatus();
     case trace_record::type::header:
       if (have_header_) return absl::InvalidArgumentError("a second header");
-      if (rec_.version != kTraceVersion) {
+      if (rec_.version < kOldestTraceVersion || rec_.version > kTraceVersion) {
         return absl::InvalidArgumentError(absl::StrCat("trace format version ", rec_.version,
-                                                       "; this uk-replay reads version ",
-                                                       kTraceVersion));
+                                                       "; this uk-replay reads versions ",
+                                                       kOldestTraceVersion, " to ", kTraceVersion));
       }
+      // Version 1 recorded no inode times: the replay's clock (0) dates them.
+      if (rec_.version < 2) recorder_->set_unrecorded(uk::input_kind::realtime);
       if (rec_.init_pid <= 0 || rec_.init_pid >= kPidMax) {
         return absl::InvalidArgumentError("the header has no valid init_pid");
       }

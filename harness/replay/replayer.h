@@ -32,6 +32,7 @@
 #include "harness/replay/flavour_map.h"
 #include "harness/replay/replay_recorder.h"
 #include "harness/replay/trace_format.h"
+#include "subsys/cpuacct.h"
 #include "subsys/freezer.h"
 #include "uk/kernel.h"
 
@@ -115,6 +116,11 @@ class replayer {
     void thaw(pid_t) override {}
     bool stopped(pid_t) override { return false; }  // never asked: the seam answers
   } freezer_hooks_;
+  // Installed as uk-run installs its own (cpuacct then takes init's baseline); the seam
+  // answers every reading.
+  class no_host_cputime : public uk::cputime_hooks {
+    std::optional<uint64_t> cputime(pid_t, pid_t, bool) override { return std::nullopt; }
+  } cputime_hooks_;
   std::unique_ptr<uk::kernel> kernel_;
   trace_record header_;
   bool have_header_ = false;

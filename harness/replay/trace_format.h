@@ -1,7 +1,8 @@
-// The trace's line format, version 1 (harness/replay/README.md): one JSON object per
-// line, written by trace_recorder (uk-run --trace) and read by uk-replay.
+// The trace's line format, version 2 (harness/replay/README.md): one JSON object per
+// line, written by trace_recorder (uk-run --trace) and read by uk-replay, which also
+// reads version 1 (the same lines without "realtime" inputs).
 //
-//   {"seq":0,"kind":"header","version":1,"flavour_default":"container",
+//   {"seq":0,"kind":"header","version":2,"flavour_default":"container",
 //    "init_pid":1,"init_comm":"uk-run","init_real":true}
 //   {"seq":1,"kind":"input","pid":0,"tid":0,"path":"","data":"","result":0,
 //    "in":[["cpus",0,"0-1"]]}
@@ -28,7 +29,10 @@
 
 namespace ukrun {
 
-inline constexpr int kTraceVersion = 1;
+// Written; read: kOldestTraceVersion to kTraceVersion. Version 2 records inode times
+// (input "realtime").
+inline constexpr int kTraceVersion = 2;
+inline constexpr int kOldestTraceVersion = 1;
 
 // Debian's absl has its own string_view (not std's): for absl::StrCat.
 inline absl::string_view asv(std::string_view s) { return absl::string_view(s.data(), s.size()); }

@@ -1,7 +1,7 @@
 // Real host processes under the cpuset and cpuacct subsystems: a forked child is
 // mirrored as a real task (kernel::do_fork with its pid); cpuset moves its host
 // affinity (checklist rows 98, 99 on the host) and cpuacct charges its host CPU time
-// (row 107).
+// (row 107), read by uk-run's cputime_host.
 #include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -16,6 +16,7 @@
 
 #include "gtest/gtest.h"
 #include "harness/affinity_host.h"
+#include "harness/cputime_host.h"
 #include "harness/host_topology.h"
 #include "tests/subsys/subsys_fixture.h"
 
@@ -78,6 +79,8 @@ class RealProcessTest : public SubsysTest {
     k_ = std::make_unique<kernel>(default_subsys_registry(), cfg);
     // uk-run's host side of the cpuset: the affinity of real tasks.
     affinity_ = std::make_unique<ukrun::affinity_host>(*k_);
+    // cpuacct reads the host's CPU clocks through uk-run's hooks.
+    cputime_ = std::make_unique<ukrun::cputime_host>(k());
     // The CPUs this test may use: online and in our own affinity.
     usable_ = host_affinity(0) & k().topo().cpu_online_mask();
     ASSERT_TRUE(usable_.any());
@@ -102,12 +105,14 @@ class RealProcessTest : public SubsysTest {
   }
 
   void TearDown() override {
+    cputime_.reset();
     affinity_.reset();
     SubsysTest::TearDown();
   }
 
   std::unique_ptr<ukrun::affinity_host> affinity_;
   cpumask_t usable_;
+  std::unique_ptr<ukrun::cputime_host> cputime_;
 };
 
 TEST_F(RealProcessTest, Row98_Row99_CpusetMovesHostAffinity) {

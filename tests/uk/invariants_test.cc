@@ -20,7 +20,6 @@ namespace {
 using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using ::testing::Not;
 
 using InvariantsTest = KernelTest;
 
@@ -238,7 +237,6 @@ TEST_F(InvariantsTest, HostComparison) {
   host.push_back({4243, 4243, 'Z'});  // a zombie the tracker already released
   v = compare_with_host(k(), host, 1);
   EXPECT_THAT(v, ::testing::ElementsAre(HasSubstr("host thread 4242")));
-  EXPECT_THAT(list_host_threads("/proc"), Not(IsEmpty()));
 }
 
 }  // namespace

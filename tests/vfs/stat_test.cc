@@ -33,15 +33,18 @@ TEST_F(StatTest, Fields) {
   EXPECT_EQ(f.st_dev, d.st_dev);
   EXPECT_NE(f.st_ino, d.st_ino);
   EXPECT_EQ(stat_of(root(), "/").st_ino, 1u);
-  EXPECT_GT(f.st_mtim.tv_sec, 0);
+  EXPECT_EQ(f.st_mtim.tv_sec, 1);  // the fixture's clock
+  EXPECT_EQ(f.st_mtim.tv_nsec, 0);
   // A write moves mtime and size; fstat sees the same.
+  clock_.realtime = 2'000'000'005;
   long fd = open(root(), "/d/f", O_WRONLY | O_APPEND);
   ASSERT_EQ(sys_write(root(), fd, "678", 3), 3);
   struct stat viafd;
   ASSERT_EQ(sys_fstat(root(), fd, &viafd), 0);
   EXPECT_EQ(viafd.st_size, 8);
   EXPECT_EQ(viafd.st_ino, f.st_ino);
-  EXPECT_GE(viafd.st_mtim.tv_sec, f.st_mtim.tv_sec);
+  EXPECT_EQ(viafd.st_mtim.tv_sec, 2);
+  EXPECT_EQ(viafd.st_mtim.tv_nsec, 5);
   EXPECT_EQ(sys_close(root(), fd), 0);
 }
 

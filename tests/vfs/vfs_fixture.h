@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/util/errno_matchers.h"
+#include "vfs/clock.h"
 #include "vfs/dentry.h"
 #include "vfs/file.h"
 #include "vfs/fs_struct.h"
@@ -241,8 +242,10 @@ class VfsTest : public ::testing::Test {
     return r.ok() ? r.value() : path{};
   }
 
+  // The vfs's clock: inode times are what a test sets here (1 s after the epoch first).
+  fixed_clock clock_{1'000'000'000};
   // Members die in reverse: tasks (and their files) before the vfs.
-  vfs vfs_;
+  vfs vfs_{&clock_};
   std::unique_ptr<vfs_task> root_ = make_init_vfs_task(vfs_);
   std::vector<std::unique_ptr<vfs_task>> tasks_;
 };

@@ -29,7 +29,7 @@ ramfs_file_data& data_of(const inode& i) {
   return *static_cast<ramfs_file_data*>(i.i_private.get());
 }
 
-void touch_dir(inode& dir) { dir.i_mtime = dir.i_ctime = current_fs_time(); }
+void touch_dir(inode& dir) { dir.i_mtime = dir.i_ctime = current_fs_time(dir.i_sb); }
 
 class ramfs_dir_inode_operations final : public simple_dir_inode_operations {
  public:
@@ -96,7 +96,7 @@ Errno ramfs_dir_inode_operations::create(inode& dir, dentry& child, umode_t mode
 // simple_unlink(): one link less (the pin goes in the VFS's d_delete).
 Errno ramfs_dir_inode_operations::unlink(inode& dir, dentry& child) const {
   inode& i = *child.d_inode;
-  i.i_ctime = current_fs_time();
+  i.i_ctime = current_fs_time(i.i_sb);
   touch_dir(dir);
   if (i.i_nlink > 0) i.i_nlink--;
   return kOk;
@@ -129,7 +129,7 @@ Errno ramfs_dir_inode_operations::rename(inode& old_dir, dentry& old_dentry, ino
   }
   touch_dir(old_dir);
   touch_dir(new_dir);
-  old_dentry.d_inode->i_ctime = current_fs_time();
+  old_dentry.d_inode->i_ctime = current_fs_time(old_dentry.d_inode->i_sb);
   return kOk;
 }
 
@@ -170,7 +170,7 @@ ErrorOr<size_t> ramfs_file_operations::write(file& f, const char* buf, size_t co
   std::memcpy(bytes.data() + p, buf, count);
   *pos = static_cast<loff_t>(end);
   i.i_size = static_cast<loff_t>(bytes.size());
-  i.i_mtime = i.i_ctime = current_fs_time();
+  i.i_mtime = i.i_ctime = current_fs_time(i.i_sb);
   return count;
 }
 
@@ -185,7 +185,7 @@ std::shared_ptr<inode> ramfs_get_inode(super_block& sb, umode_t mode) {
     i->i_uid = t->fsuid;
     i->i_gid = t->fsgid;
   }
-  i->i_atime = i->i_mtime = i->i_ctime = current_fs_time();
+  i->i_atime = i->i_mtime = i->i_ctime = current_fs_time(&sb);
   switch (mode & S_IFMT) {
     case S_IFDIR:
       i->i_op = &dir_iops();

@@ -1,5 +1,6 @@
-// Reads of small host files (/proc, /sys): the one place that does it, for the
-// subsystems, the scheduler and the launcher.
+// Reads of small host files (/proc, /sys) for the launcher: the kernel's layers (uk/,
+// vfs/, subsys/, sched/) read none; what they need of the host comes through the
+// seams uk-run installs (cputime_host.h, freezer_host.h, enforcer_host.h).
 #pragma once
 
 #include <sys/types.h>
@@ -7,7 +8,7 @@
 #include <optional>
 #include <string>
 
-namespace uk {
+namespace ukrun {
 
 // The whole file, or nullopt if it cannot be opened or read or is empty. A read that
 // does not fill the buffer is taken as the end: /proc and /sys make a file's whole text
@@ -23,4 +24,4 @@ struct proc_stat_head {
 };
 std::optional<proc_stat_head> parse_proc_stat(const std::string& stat);
 
-}  // namespace uk
+}  // namespace ukrun

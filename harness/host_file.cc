@@ -1,11 +1,11 @@
-#include "uk/host_file.h"
+#include "harness/host_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdio>
 
-namespace uk {
+namespace ukrun {
 
 std::optional<std::string> read_host_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -37,4 +37,4 @@ std::optional<proc_stat_head> parse_proc_stat(const std::string& stat) {
   return h;
 }
 
-}  // namespace uk
+}  // namespace ukrun
