@@ -38,9 +38,9 @@ void start_cleanup_helper(const options& o) {
   // Twice, so that it is not uk-run's child: tools that take uk-run's first child for
   // the supervisor (pgrep -P) must not find it.
   pid_t mid = fork();
+  if (mid == 0) prctl(PR_SET_NAME, "uk-run-cleanup");
   if (mid == 0 && fork() != 0) _exit(0);
   if (mid == 0) {
-    prctl(PR_SET_NAME, "uk-run-cleanup");
     setsid();
     dup2(p[0], 3);  // without O_CLOEXEC: the helper never execs
     close_range(4, ~0U, 0);

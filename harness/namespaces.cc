@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +64,9 @@ absl::Status enter_child_user_namespace() {
   pid_t helper = fork();
   if (helper < 0) return absl::ErrnoToStatus(errno, "fork");
   if (helper == 0) {
+    // Not "uk-run": tools that take uk-run's uk-run child for the supervisor (pgrep -P)
+    // must not find it.
+    prctl(PR_SET_NAME, "uk-run-idmap");
     close(go[1]);
     char c;
     if (read(go[0], &c, 1) != 1) _exit(0);  // the unshare failed

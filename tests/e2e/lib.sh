@@ -88,12 +88,18 @@ expect_no_uk_mounts() {
 #   mount --bind $NR_FUSE /dev/fuse
 # Returns 1 without root or setpriv.
 # supervisor_of PID: the supervisor of the uk-run that PID (e.g. `timeout ... uk-run`)
-# started, once it runs (up to 5 s); prints nothing if there is none by then.
+# started, once it runs (up to 5 s); prints nothing if there is none by then. The same
+# pid twice, 50 ms apart: a helper the outer uk-run forks briefly before the supervisor
+# (it renames itself at once) is gone by then.
 supervisor_of() {
-  local outer sup i
+  local outer sup seen="" i
   for i in $(seq 100); do
-    outer=$(pgrep -P "$1" -x uk-run | head -1) && sup=$(pgrep -P "$outer" -x uk-run | head -1) &&
-      echo "$sup" && return
+    if outer=$(pgrep -P "$1" -x uk-run | head -1) && sup=$(pgrep -P "$outer" -x uk-run | head -1); then
+      [[ "$sup" == "$seen" ]] && echo "$sup" && return
+      seen=$sup
+    else
+      seen=""
+    fi
     sleep 0.05
   done
 }
