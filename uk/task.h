@@ -34,6 +34,10 @@ inline constexpr size_t TASK_COMM_LEN = 16;
 inline constexpr unsigned long kNamespaceFlags =
     CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
 
+// Fields without a lock annotation (tgid, ppid, real, start_time_ns, policy) are set
+// by copy_process before the task is published in the pid table and never written
+// after, so every thread reads them without a lock. Tests may set policy on a task no
+// other thread sees yet.
 struct task_struct : vfs_task {
   pid_t tgid = 0;  // thread group (process) id
   pid_t ppid = 0;  // the parent's pid (0 for init); not a pointer:
