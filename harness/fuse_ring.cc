@@ -27,6 +27,23 @@ namespace ukrun {
 
 namespace {
 
+// What orders one ring thread's reply before another ring thread's next request (an
+// OPENDIR's handle before the READDIR that uses it, served on another CPU's queue) is
+// the kernel: the reply is committed by io_uring_enter, the requester wakes, and its
+// next request reaches the other ring's buffer through the kernel. ThreadSanitizer sees
+// no system call's ordering but a file descriptor's (as over /dev/fuse), so every
+// io_uring_enter is modelled as a release before and an acquire after on one object.
+#if defined(__SANITIZE_THREAD__)
+extern "C" void __tsan_acquire(void* addr);
+extern "C" void __tsan_release(void* addr);
+char kernel_order;
+void kernel_order_release() { __tsan_release(&kernel_order); }
+void kernel_order_acquire() { __tsan_acquire(&kernel_order); }
+#else
+void kernel_order_release() {}
+void kernel_order_acquire() {}
+#endif
+
 // The number of possible CPUs: the kernel makes one queue per possible CPU
 // (fuse_uring_create: nr_queues = num_possible_cpus()) and uses the ring only once each
 // has an entry (is_ring_ready).
@@ -113,8 +130,10 @@ class uring {
   }
   // Submits what is queued and waits for `wait` completions; -errno (EINTR: a signal).
   int enter(unsigned wait) {
+    kernel_order_release();
     long r =
         syscall(__NR_io_uring_enter, fd_, to_submit_, wait, IORING_ENTER_GETEVENTS, nullptr, 0);
+    kernel_order_acquire();
     if (r < 0) return -errno;
     to_submit_ -= static_cast<unsigned>(r);
     return 0;
