@@ -86,10 +86,6 @@ class AffinityTest : public SubsysTest, public ::testing::WithParamInterface<fla
     EXPECT_TRUE(t.ok());
     return *t.value();
   }
-  cpumask_t allowed(task_struct& t) {
-    absl::MutexLock l(&t.alloc_lock);
-    return t.cpus_allowed;
-  }
 
   fake_affinity host_;
   cpuset_subsys* cpuset_ = nullptr;
@@ -98,19 +94,19 @@ class AffinityTest : public SubsysTest, public ::testing::WithParamInterface<fla
 TEST_P(AffinityTest, Row106_MaskIsIntersectedWithTheCpuset) {
   task_struct& t = in_cpuset("1-2", spawn());
   EXPECT_TRUE(cpuset_->sched_setaffinity(&t, cpus("0-1")).ok());
-  EXPECT_EQ(allowed(t), cpus("1"));
+  EXPECT_EQ(cpus_allowed_of(t), cpus("1"));
 }
 
 TEST_P(AffinityTest, Row106_EmptyIntersectionIsEinvalAndChangesNothing) {
   task_struct& t = in_cpuset("1-2", spawn());
   ASSERT_TRUE(cpuset_->sched_setaffinity(&t, cpus("2")).ok());
   EXPECT_EQ(cpuset_->sched_setaffinity(&t, cpus("0,3")), Errno(EINVAL));
-  EXPECT_EQ(allowed(t), cpus("2"));
+  EXPECT_EQ(cpus_allowed_of(t), cpus("2"));
   // The refused mask was not kept as the request either: narrowing and widening
   // comes back to the earlier request (today) or the whole cpuset (2.6.24).
   set_cpus("a", "1");
   set_cpus("a", "1-3");
-  EXPECT_EQ(allowed(t), GetParam().keeps_request ? cpus("2") : cpus("1-3"));
+  EXPECT_EQ(cpus_allowed_of(t), GetParam().keeps_request ? cpus("2") : cpus("1-3"));
 }
 
 TEST_P(AffinityTest, CpusWritesReachRealTasksOnTheHost) {
@@ -118,7 +114,7 @@ TEST_P(AffinityTest, CpusWritesReachRealTasksOnTheHost) {
   EXPECT_EQ(host_.host[4242], cpus("0-1"));
   set_cpus("a", "1");
   EXPECT_EQ(host_.host[4242], cpus("1"));
-  EXPECT_EQ(allowed(t), cpus("1"));
+  EXPECT_EQ(cpus_allowed_of(t), cpus("1"));
   // A simulated task never reaches the hooks.
   host_.sets.clear();
   task_struct& sim = spawn();
@@ -138,12 +134,12 @@ TEST_P(AffinityTest, RequestedMaskAcrossCpusChanges) {
   ASSERT_TRUE(cpuset_->sched_setaffinity(&pinned, cpus("1")).ok());
   EXPECT_EQ(host_.host[4242], cpus("1"));
   set_cpus("a", "0");
-  EXPECT_EQ(allowed(pinned), cpus("0"));
-  EXPECT_EQ(allowed(plain), cpus("0"));
+  EXPECT_EQ(cpus_allowed_of(pinned), cpus("0"));
+  EXPECT_EQ(cpus_allowed_of(plain), cpus("0"));
   set_cpus("a", "0-1");
-  EXPECT_EQ(allowed(pinned), GetParam().keeps_request ? cpus("1") : cpus("0-1"));
-  EXPECT_EQ(host_.host[4242], allowed(pinned));
-  EXPECT_EQ(allowed(plain), cpus("0-1"));
+  EXPECT_EQ(cpus_allowed_of(pinned), GetParam().keeps_request ? cpus("1") : cpus("0-1"));
+  EXPECT_EQ(host_.host[4242], cpus_allowed_of(pinned));
+  EXPECT_EQ(cpus_allowed_of(plain), cpus("0-1"));
 }
 
 // `taskset -c 0-1` in a cpuset of 0: the task runs on 0; widening gives it its request
@@ -152,9 +148,9 @@ TEST_P(AffinityTest, RequestWiderThanTheCpusetReturnsWhenItWidens) {
   task_struct& t = in_cpuset("0-3", spawn());
   set_cpus("a", "0");
   ASSERT_TRUE(cpuset_->sched_setaffinity(&t, cpus("0-1")).ok());
-  EXPECT_EQ(allowed(t), cpus("0"));
+  EXPECT_EQ(cpus_allowed_of(t), cpus("0"));
   set_cpus("a", "0-3");
-  EXPECT_EQ(allowed(t), GetParam().keeps_request ? cpus("0-1") : cpus("0-3"));
+  EXPECT_EQ(cpus_allowed_of(t), GetParam().keeps_request ? cpus("0-1") : cpus("0-3"));
 }
 
 TEST_P(AffinityTest, AttachKeepsTheRequestAndForkCopiesIt) {
@@ -163,10 +159,10 @@ TEST_P(AffinityTest, AttachKeepsTheRequestAndForkCopiesIt) {
   task_struct& t = spawn();
   ASSERT_TRUE(cpuset_->sched_setaffinity(&t, cpus("2-3")).ok());
   ASSERT_GT(attach("/cs/a", t), 0);
-  EXPECT_EQ(allowed(t), GetParam().keeps_request ? cpus("2") : cpus("1-2"));
+  EXPECT_EQ(cpus_allowed_of(t), GetParam().keeps_request ? cpus("2") : cpus("1-2"));
   task_struct& child = spawn(&t);
   ASSERT_GT(attach("/cs", child), 0);
-  EXPECT_EQ(allowed(child), GetParam().keeps_request ? cpus("2-3") : cpus("0-3"));
+  EXPECT_EQ(cpus_allowed_of(child), GetParam().keeps_request ? cpus("2-3") : cpus("0-3"));
 }
 
 // An observation finds the masks real programs set themselves on the host.
@@ -176,22 +172,22 @@ TEST_P(AffinityTest, ObservationBoundsAMaskOutsideTheCpuset) {
   host_.host[4242] = cpus("2");
   host_.sets.clear();
   cpuset_->observe_affinity();
-  EXPECT_EQ(allowed(t), cpus("2"));
+  EXPECT_EQ(cpus_allowed_of(t), cpus("2"));
   EXPECT_TRUE(host_.sets.empty());
   // Partly outside: the intersection, on the host too.
   host_.host[4242] = cpus("0-1");
   cpuset_->observe_affinity();
-  EXPECT_EQ(allowed(t), cpus("1"));
+  EXPECT_EQ(cpus_allowed_of(t), cpus("1"));
   EXPECT_EQ(host_.host[4242], cpus("1"));
   // Wholly outside (the kernel says EINVAL): the previous mask comes back.
   host_.host[4242] = cpus("3");
   cpuset_->observe_affinity();
-  EXPECT_EQ(allowed(t), cpus("1"));
+  EXPECT_EQ(cpus_allowed_of(t), cpus("1"));
   EXPECT_EQ(host_.host[4242], cpus("1"));
   // The request kept was 0-1 (the host's), not the refused 3.
   set_cpus("a", "2");
   set_cpus("a", "1-2");
-  EXPECT_EQ(allowed(t), GetParam().keeps_request ? cpus("1") : cpus("1-2"));
+  EXPECT_EQ(cpus_allowed_of(t), GetParam().keeps_request ? cpus("1") : cpus("1-2"));
 }
 
 TEST_P(AffinityTest, ObservationReadsNothingWhileCpusetIsNotMountedUnlessAsked) {
@@ -199,11 +195,11 @@ TEST_P(AffinityTest, ObservationReadsNothingWhileCpusetIsNotMountedUnlessAsked) 
   host_.host[4242] = cpus("0");
   cpuset_->observe_affinity();
   EXPECT_EQ(host_.gets, 0);
-  EXPECT_EQ(allowed(t), cpus("0-3"));
+  EXPECT_EQ(cpus_allowed_of(t), cpus("0-3"));
   // The signals enforcer places threads by their masks.
   cpuset_->set_track_masks(true);
   cpuset_->observe_affinity();
-  EXPECT_EQ(allowed(t), cpus("0"));
+  EXPECT_EQ(cpus_allowed_of(t), cpus("0"));
   cpuset_->set_track_masks(false);
 }
 
@@ -253,8 +249,8 @@ TEST_P(EnforcerAffinityTest, PinnedProcessesCompeteForTheirCpu) {
   EXPECT_TRUE(signals.stopped.empty());  // uk's view: CPUs 0-1 each
   cpuset_->set_track_masks(true);        // as uk-run's signals mode does
   cpuset_->observe_affinity();
-  EXPECT_EQ(allowed(light), cpus("0"));
-  EXPECT_EQ(allowed(heavy), cpus("0"));
+  EXPECT_EQ(cpus_allowed_of(light), cpus("0"));
+  EXPECT_EQ(cpus_allowed_of(heavy), cpus("0"));
   e.tick();
   EXPECT_EQ(signals.stopped.size(), 1u);  // one CPU for the two
   e.shutdown();
