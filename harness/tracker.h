@@ -12,7 +12,8 @@
 // too); execs through /proc comm (with --rules, execve is trapped).
 // Every observation (a read of `tasks`, an attach, a /proc/<pid>/container read, a
 // mount) calls settle() first. A settle with nothing new costs a pread of ns_last_pid
-// and an epoll_wait; an exit costs O(threads of the process).
+// and an epoll_wait; an exit costs O(threads of the process). A FUSE request whose
+// answer no new process can change checks only for exits (task_for's `depends`).
 //
 // Lock order: tracker::mu_ is taken before any kernel lock (it is held across
 // do_fork / do_exit / release_task, which take tasklist_lock and container locks).
