@@ -13,6 +13,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "uk/container_files.h"
+#include "vfs/fs_struct.h"
 #include "vfs/syscalls.h"
 
 namespace ukrun {
@@ -64,16 +66,37 @@ namespace {
 // directory shows at once.
 constexpr uint64_t kEntryTimeoutSeconds = 1;
 
-// The caller's task, after settling pending forks and exits (an observation); while
-// it lives no task is freed (tracker::pin), so keep it for the whole operation.
+// The caller's task, after settling what the answer depends on (an observation:
+// tracker::depends); while it lives no task is freed (tracker::pin), so keep it for
+// the whole operation.
+//
+// Which request depends on what (harness/README.md, "Which requests settle"):
+// - forks and exits: an OPEN for reading (`tasks` and `cgroup.procs` take their
+//   snapshot there), a READ of any other file (generated at the read: cpuacct.usage,
+//   freezer.state...), every WRITE (an attach must mirror the target's children first,
+//   where they were forked; cpuset.cpus applies to every task of the cpuset).
+// - exits only: the requests that answer about names, attributes and directories
+//   (LOOKUP, GETATTR, SETATTR, MKDIR, RMDIR, UNLINK, RENAME, OPENDIR, STATFS, CREATE)
+//   and an OPEN for writing only (it takes no snapshot). A new process would join
+//   containers that hold its live parent already, so only an exit can empty one
+//   (RMDIR's EBUSY); a settle makes a directory only for a trapped clone or unshare,
+//   which the tracker knows is pending.
+// - the caller only: a READ of a snapshot taken at open (its fh carries kSnapshot).
+// RELEASE and READDIR need no task.
+using depends = tracker::depends;
 struct caller_task {
   tracker::pinned_task pinned;
   uk::task_struct& init;
   operator uk::task_struct&() { return pinned.task ? *pinned.task : init; }
 };
-caller_task caller(fuse_state& s, const fuse_request& r) {
-  return {s.tr().task_for(static_cast<pid_t>(r.in->pid)), *s.kernel().init_task()};
+caller_task caller(fuse_state& s, const fuse_request& r, depends on) {
+  return {s.tr().task_for(static_cast<pid_t>(r.in->pid), on), *s.kernel().init_task()};
 }
+
+// An OPEN's fh is uk's fd, with this bit set when the file's reads come from a
+// snapshot taken at open (uk::container_file_is_snapshot).
+constexpr uint64_t kSnapshot = 1ull << 32;
+int fh_fd(uint64_t fh) { return static_cast<int>(fh & (kSnapshot - 1)); }
 
 std::string child(fuse_state& s, uint64_t parent, const char* name) {
   std::string p = s.path(parent);
@@ -133,7 +156,7 @@ long attr_reply(uk::task_struct& t, const std::string& path, uint64_t nodeid, ch
 // (a control file has no size: `echo x > tasks` truncates before it writes).
 long op_setattr(fuse_state& s, const fuse_request& r, char* out) {
   const auto* in = reinterpret_cast<const fuse_setattr_in*>(r.arg);
-  caller_task pinned = caller(s, r);
+  caller_task pinned = caller(s, r, depends::exits);
   uk::task_struct& t = pinned;
   std::string p = s.path(r.in->nodeid);
   long res = 0;
@@ -157,16 +180,24 @@ long open_reply(long fd, uint32_t open_flags, char* out) {
 long op_open(fuse_state& s, const fuse_request& r, char* out) {
   const auto* in = reinterpret_cast<const fuse_open_in*>(r.arg);
   int flags = static_cast<int>(in->flags) & (O_ACCMODE | O_APPEND | O_NONBLOCK);
-  long fd = uk::sys_open(caller(s, r), s.path(r.in->nodeid).c_str(), flags);
+  bool reads = (flags & O_ACCMODE) != O_WRONLY;
+  caller_task pinned = caller(s, r, reads ? depends::forks_and_exits : depends::exits);
+  uk::task_struct& t = pinned;
+  long fd = uk::sys_open(t, s.path(r.in->nodeid).c_str(), flags);
   if (fd < 0) return fd;
-  return open_reply(fd, FOPEN_DIRECT_IO, out);
+  uint64_t fh = static_cast<uint64_t>(fd);
+  if (reads) {
+    auto f = t.files->fget(static_cast<int>(fd));
+    if (f.ok() && uk::container_file_is_snapshot(**f)) fh |= kSnapshot;
+  }
+  return open_reply(static_cast<long>(fh), FOPEN_DIRECT_IO, out);
 }
 
 long op_create(fuse_state& s, const fuse_request& r, char* out) {
   const auto* in = reinterpret_cast<const fuse_create_in*>(r.arg);
   const char* name = name_arg(r.data, r.data_len);
   if (!name) return -EINVAL;
-  caller_task pinned = caller(s, r);
+  caller_task pinned = caller(s, r, depends::exits);
   uk::task_struct& t = pinned;
   std::string p = child(s, r.in->nodeid, name);
   int flags = static_cast<int>(in->flags) & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_CREAT | O_EXCL);
@@ -183,14 +214,15 @@ long op_create(fuse_state& s, const fuse_request& r, char* out) {
 long op_read(fuse_state& s, const fuse_request& r, char* out) {
   const auto* in = reinterpret_cast<const fuse_read_in*>(r.arg);
   size_t size = std::min<size_t>(in->size, kFuseMaxWrite);
-  return uk::sys_pread64(caller(s, r), static_cast<int>(in->fh), out, size,
+  depends on = (in->fh & kSnapshot) ? depends::caller_only : depends::forks_and_exits;
+  return uk::sys_pread64(caller(s, r, on), fh_fd(in->fh), out, size,
                          static_cast<off_t>(in->offset));
 }
 
 long op_write(fuse_state& s, const fuse_request& r, char* out) {
   const auto* in = reinterpret_cast<const fuse_write_in*>(r.arg);
   if (in->size > r.data_len) return -EINVAL;
-  long n = uk::sys_pwrite64(caller(s, r), static_cast<int>(in->fh), r.data, in->size,
+  long n = uk::sys_pwrite64(caller(s, r, depends::forks_and_exits), fh_fd(in->fh), r.data, in->size,
                             static_cast<off_t>(in->offset));
   if (n < 0) return n;
   auto* w = reinterpret_cast<fuse_write_out*>(out);
@@ -201,7 +233,7 @@ long op_write(fuse_state& s, const fuse_request& r, char* out) {
 
 long op_release(fuse_state& s, const fuse_request& r) {
   const auto* in = reinterpret_cast<const fuse_release_in*>(r.arg);
-  uk::sys_close(*s.kernel().init_task(), static_cast<int>(in->fh));
+  uk::sys_close(*s.kernel().init_task(), fh_fd(in->fh));
   return 0;
 }
 
@@ -217,7 +249,7 @@ struct dir_snapshot {
 };
 
 long op_opendir(fuse_state& s, const fuse_request& r, char* out) {
-  caller_task pinned = caller(s, r);
+  caller_task pinned = caller(s, r, depends::exits);
   uk::task_struct& t = pinned;
   long fd = uk::sys_open(t, s.path(r.in->nodeid).c_str(), O_RDONLY | O_DIRECTORY);
   if (fd < 0) return fd;
@@ -258,7 +290,7 @@ long op_readdir(const fuse_request& r, char* out) {
 
 long op_statfs(fuse_state& s, const fuse_request& r, char* out) {
   struct statfs sf;
-  long res = uk::sys_statfs(caller(s, r), s.path(r.in->nodeid).c_str(), &sf);
+  long res = uk::sys_statfs(caller(s, r, depends::exits), s.path(r.in->nodeid).c_str(), &sf);
   if (res < 0) return res;
   auto* o = reinterpret_cast<fuse_statfs_out*>(out);
   *o = {};
@@ -282,25 +314,25 @@ long fuse_state::serve(const fuse_request& r, char* out) {
   switch (r.in->opcode) {
     case FUSE_LOOKUP:
       if (!name) return -EINVAL;
-      return entry_reply(s, caller(s, r), child(s, nodeid, name), out);
+      return entry_reply(s, caller(s, r, depends::exits), child(s, nodeid, name), out);
     case FUSE_GETATTR:
-      return attr_reply(caller(s, r), s.path(nodeid), nodeid, out);
+      return attr_reply(caller(s, r, depends::exits), s.path(nodeid), nodeid, out);
     case FUSE_SETATTR:
       return op_setattr(s, r, out);
     case FUSE_MKDIR: {
       const auto* in = reinterpret_cast<const fuse_mkdir_in*>(r.arg);
       if (!name) return -EINVAL;
-      caller_task pinned = caller(s, r);
+      caller_task pinned = caller(s, r, depends::exits);
       std::string p = child(s, nodeid, name);
       long res = uk::sys_mkdir(pinned, p.c_str(), in->mode);
       return res < 0 ? res : entry_reply(s, pinned, p, out);
     }
     case FUSE_RMDIR:
       if (!name) return -EINVAL;
-      return uk::sys_rmdir(caller(s, r), child(s, nodeid, name).c_str());
+      return uk::sys_rmdir(caller(s, r, depends::exits), child(s, nodeid, name).c_str());
     case FUSE_UNLINK:
       if (!name) return -EINVAL;
-      return uk::sys_unlink(caller(s, r), child(s, nodeid, name).c_str());
+      return uk::sys_unlink(caller(s, r, depends::exits), child(s, nodeid, name).c_str());
     case FUSE_RENAME:
     case FUSE_RENAME2: {
       uint64_t newdir = reinterpret_cast<const fuse_rename_in*>(r.arg)->newdir;
@@ -314,7 +346,7 @@ long fuse_state::serve(const fuse_request& r, char* out) {
       const char* newname = name_arg(r.data + len, r.data_len - len);
       if (!newname) return -EINVAL;
       std::string from = child(s, nodeid, name), to = child(s, newdir, newname);
-      long res = uk::sys_rename(caller(s, r), from.c_str(), to.c_str());
+      long res = uk::sys_rename(caller(s, r, depends::exits), from.c_str(), to.c_str());
       if (res == 0) s.moved(from, to);
       return res;
     }

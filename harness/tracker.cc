@@ -243,8 +243,11 @@ void tracker::observe(const std::function<void()>& fn) {
   fn();
 }
 
-tracker::pinned_task tracker::task_for(pid_t tid) {
-  settle();
+tracker::pinned_task tracker::task_for(pid_t tid, depends on) {
+  {
+    absl::MutexLock l(&mu_);
+    if (on == depends::forks_and_exits || !settled_enough_locked(tid, on)) settle_locked();
+  }
   // Pinned after the settle: the lookup below sees whatever exited in between.
   pinned_task r{hold(), kernel_.find_task_by_pid(tid)};
   if (r.task && r.task->zombie) r.task = nullptr;

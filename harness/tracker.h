@@ -12,7 +12,8 @@
 // too); execs through /proc comm (with --rules, execve is trapped).
 // Every observation (a read of `tasks`, an attach, a /proc/<pid>/container read, a
 // mount) calls settle() first. A settle with nothing new costs a pread of ns_last_pid
-// and an epoll_wait; an exit costs O(threads of the process).
+// and an epoll_wait; an exit costs O(threads of the process). A FUSE request whose
+// answer no new process can change checks only for exits (task_for's `depends`).
 //
 // Lock order: tracker::mu_ is taken before any kernel lock (it is held across
 // do_fork / do_exit / release_task, which take tasklist_lock and container locks).
@@ -138,7 +139,22 @@ class tracker {
     pin p;
     uk::task_struct* task;
   };
-  pinned_task task_for(pid_t tid);
+  // What the answer to a request of `tid` depends on, i.e. how much task_for settles
+  // (harness/README.md, "Which requests settle"; fuse_ops.cc says which needs which).
+  enum class depends {
+    // Every fork and exit that happened before the request: a full settle().
+    forks_and_exits,
+    // No new process: an answer that a settle could change only by an exit (a
+    // settle puts a new task only beside its parent, so only into containers that hold
+    // a live task already) or by a node a trapped clone or unshare makes. Settles
+    // fully if a watched task has died (its unseen children go first, as its own), such
+    // a clone or unshare is pending, or `tid` is not a live task; else one epoll_wait.
+    exits,
+    // Nothing but the caller's task (the answer was fixed by an earlier settle, e.g. a
+    // `tasks` snapshot taken at open). Settles fully only if `tid` is not a live task.
+    caller_only,
+  };
+  pinned_task task_for(pid_t tid, depends on = depends::forks_and_exits);
   // settle() (and, unless execs are trapped, every process's comm read again), then
   // `fn` under the tracker's lock: no real task forks, execs, exits or is released
   // meanwhile (another thread's view of the tree, e.g. --tree-of).
@@ -207,6 +223,9 @@ class tracker {
   uk::task_struct* parent_locked(pid_t tgid_or_ppid, bool thread, unsigned long* flags)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void reap_dead_locked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether an answer that `on` (not forks_and_exits) describes can be given to `tid`
+  // without a settle (task_for).
+  bool settled_enough_locked(pid_t tid, depends on) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Watches the death of new task `t` (a process: its pidfd, -1 to open one here; a
   // thread: a PIDFD_THREAD pidfd). False if it cannot be watched: `t` has exited then.
   bool watch_locked(uk::task_struct* t, int pidfd) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -104,6 +104,25 @@ void tracker::reap_dead_locked() {
   }
 }
 
+bool tracker::settled_enough_locked(pid_t tid, depends on) {
+  // With a trace every observation logs the execs it finds; before Linux 6.9 the
+  // threads' exits are looked up in /proc, not in exit_ep_.
+  if (trace_.enabled() || !unwatched_threads_.empty()) return false;
+  uk::task_struct* t = kernel_.find_task_by_pid(tid);
+  if (!t || t->zombie) return false;
+  if (on == depends::caller_only) return true;
+  // A node of the ns subsystem (node_<pid>) is made when such a fork is mirrored or
+  // such an unshare seen, by a settle.
+  if (!pending_unshare_.empty()) return false;
+  for (const pending_fork& p : pending_) {
+    if (p.flags & uk::kNamespaceFlags) return false;
+  }
+  // No pidfd readable: no watched task has died, so none leaves a container, and `t`
+  // is the live caller (its pid cannot have been reused).
+  epoll_event ev;
+  return exit_ep_ >= 0 && epoll_wait(exit_ep_, &ev, 1, 0) == 0;
+}
+
 void tracker::refresh_comms_locked() {
   for (const auto& [tgid, p] : procs_) {
     uk::task_struct* t = kernel_.find_task_by_pid(tgid);

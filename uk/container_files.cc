@@ -113,6 +113,11 @@ Errno container_pidlist_open(file& f, bool procs) {
 Errno container_tasks_open(inode& i, file& f) { return container_pidlist_open(f, false); }
 Errno container_procs_open(inode& i, file& f) { return container_pidlist_open(f, true); }
 
+bool container_file_is_snapshot(const file& f) {
+  return f.f_op == &container_file_operations() &&
+         std::any_cast<std::shared_ptr<tasks_snapshot>>(&f.private_data) != nullptr;
+}
+
 ErrorOr<size_t> container_tasks_read(container* cont, const cftype* cft, file& f, char* buf,
                                      size_t nbytes, loff_t* ppos) {
   auto* snap = std::any_cast<std::shared_ptr<tasks_snapshot>>(&f.private_data);

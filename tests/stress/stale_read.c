@@ -6,7 +6,11 @@
 //   - preads offset 0 of a tasks fd it opened before the fork: uk's tasks is a
 //     snapshot taken at open (uk/container_files.cc), so the fd must show the same;
 //   - moves the child to its other container: listed there, not in the first;
-//   - kills and reaps it: listed nowhere (an exit must show);
+//   - kills and reaps it: listed nowhere (an exit must show), and its other container,
+//     emptied so, is removed at once (rmdir) and made again;
+//   - a child attaches itself there, forks, moves itself back and exits: that
+//     container's rmdir is EBUSY (the grandchild, forked there before the move, must
+//     count); once the grandchild is killed and its pidfd readable, the rmdir succeeds;
 //   - writes 0 or 1 to notify_on_release and preads offset 0 of an fd kept open since
 //     the start: the value just written (a control-file reader against a writer).
 // Meanwhile a forker (in DIR/fork) forks and reaps children as fast as it can.
@@ -19,7 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,6 +71,14 @@ static int listed(const char* text, pid_t pid) {
     p = nl + 1;
   }
   return 0;
+}
+
+// rmdir of `path` must fail with `err` (0: succeed, then it is made again).
+static void rmdir_check(const char* path, int err, long* checks, long* stale) {
+  int r = rmdir(path), got = r == 0 ? 0 : errno;
+  ++*checks;
+  if (got != err) ++*stale, fprintf(stderr, "rmdir %s: %s, not %s\n", path, strerror(got), strerror(err));
+  if (r == 0 && mkdir(path, 0755)) die("mkdir");
 }
 
 static void checker(int k, double end, long* counts) {
@@ -115,6 +129,36 @@ static void checker(int k, double end, long* counts) {
     slurp(bt, text, sizeof text);
     checks++;
     if (listed(text, child)) stale++, fprintf(stderr, "exited %d still in %s\n", child, bt);
+    rmdir_check(b, 0, &checks, &stale);
+    int p[2];
+    if (pipe(p)) die("pipe");
+    pid_t mid = fork();
+    if (mid < 0) die("fork");
+    if (mid == 0) {
+      char m[32];
+      snprintf(m, sizeof m, "%d", getpid());
+      put(bt, m);
+      pid_t g = fork();
+      if (g == 0) {
+        pause();
+        _exit(0);
+      }
+      put(at, m);
+      _exit(write(p[1], &g, sizeof g) == sizeof g ? 0 : 1);
+    }
+    pid_t g;
+    if (read(p[0], &g, sizeof g) != sizeof g || g <= 0) die("grandchild");
+    close(p[0]);
+    close(p[1]);
+    if (waitpid(mid, NULL, 0) != mid) die("waitpid");
+    int gfd = (int)syscall(SYS_pidfd_open, g, 0);
+    if (gfd < 0) die("pidfd_open");
+    rmdir_check(b, EBUSY, &checks, &stale);
+    kill(g, SIGKILL);
+    struct pollfd pfd = {gfd, POLLIN, 0};
+    if (poll(&pfd, 1, -1) != 1) die("poll");
+    close(gfd);
+    rmdir_check(b, 0, &checks, &stale);
     const char* v = round % 2 ? "1" : "0";
     put(nor, v);
     char got[8] = {0};
