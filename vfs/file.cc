@@ -119,8 +119,17 @@ Errno simple_dir_operations::readdir(file& f, const filldir_t& filldir) const {
   if (!f.private_data.has_value()) f.private_data = dcache_cursor{};
   cursor = std::any_cast<dcache_cursor>(&f.private_data);  // null if the driver uses it
 
-  // Snapshot the entries still to list, so filldir runs without the dcache lock.
+  // Entries are copied out under the dcache lock, so that filldir runs without it.
   std::vector<std::pair<std::string, std::shared_ptr<inode>>> entries;
+  // Lists `entries` from f_pos on; false once filldir has no room.
+  auto emit = [&] {
+    for (const auto& [name, i] : entries) {
+      if (!filldir(name, i->i_ino, dt_type(*i))) return false;
+      ++f.f_pos;
+      if (cursor) *cursor = dcache_cursor{f.f_pos, name};
+    }
+    return true;
+  };
   if (order_key_) {
     {
       dcache_guard g(dir);
@@ -141,26 +150,34 @@ Errno simple_dir_operations::readdir(file& f, const filldir_t& filldir) const {
       start += std::min<loff_t>(f.f_pos - 2, static_cast<loff_t>(entries.size()));
     }
     entries.erase(entries.begin(), start);
-  } else {
-    dcache_guard g(dir);
-    auto it = dir.d_subdirs.begin();
-    if (cursor && cursor->pos == f.f_pos && f.f_pos > 2) {
-      it = dir.d_subdirs.upper_bound(cursor->last);
-    } else {
-      for (loff_t skip = f.f_pos - 2; skip > 0 && it != dir.d_subdirs.end(); ++it) {
-        if (it->second->d_inode) --skip;
+    emit();
+    return kOk;
+  }
+  // Name order: dcache_readdir() drops dcache_lock around each filldir and goes on from
+  // its cursor. Here a batch at a time is taken under the lock, each after the last name
+  // listed, so that a call costs what it lists, not what the directory holds.
+  constexpr size_t kBatch = 64;
+  bool resume = cursor && cursor->pos == f.f_pos && f.f_pos > 2;
+  std::string last = resume ? cursor->last : std::string();
+  for (bool first = true;; first = false) {
+    entries.clear();
+    {
+      dcache_guard g(dir);
+      auto it = dir.d_subdirs.begin();
+      if (resume || !first) {
+        it = dir.d_subdirs.upper_bound(last);
+      } else {
+        for (loff_t skip = f.f_pos - 2; skip > 0 && it != dir.d_subdirs.end(); ++it) {
+          if (it->second->d_inode) --skip;
+        }
+      }
+      for (; it != dir.d_subdirs.end() && entries.size() < kBatch; ++it) {
+        if (it->second->d_inode) entries.emplace_back(it->first, it->second->d_inode);
       }
     }
-    for (; it != dir.d_subdirs.end(); ++it) {
-      if (it->second->d_inode) entries.emplace_back(it->first, it->second->d_inode);
-    }
+    if (entries.empty() || !emit()) return kOk;
+    last = entries.back().first;
   }
-  for (const auto& [name, i] : entries) {
-    if (!filldir(name, i->i_ino, dt_type(*i))) break;
-    ++f.f_pos;
-    if (cursor) *cursor = dcache_cursor{f.f_pos, name};
-  }
-  return kOk;
 }
 
 size_t simple_read_from_buffer(char* to, size_t count, loff_t* pos, std::string_view from) {

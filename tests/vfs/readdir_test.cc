@@ -180,5 +180,30 @@ TEST_F(ReaddirTest, LongNamesAndManyEntries) {
   EXPECT_EQ(ls(root(), "/d/b").size(), 503u);
 }
 
+// More entries than one call returns, and more in one call than readdir takes from the
+// dcache at a time: each listed once, in name order, d_off counting up by one.
+TEST_F(ReaddirTest, ManyEntriesAcrossCallsInOrder) {
+  std::set<std::string> names;
+  for (int i = 0; i < 700; ++i) names.insert("n" + std::to_string(i));
+  for (const std::string& name : names) ASSERT_EQ(mkdir(root(), "/d/b/" + name), 0);
+  std::vector<std::string> want = {".", ".."};
+  want.insert(want.end(), names.begin(), names.end());
+  long fd = open(root(), "/d/b", O_RDONLY);
+  alignas(8) char buf[4096];  // 170 records of these names
+  std::vector<std::string> got;
+  long n, calls = 0;
+  while ((n = sys_getdents64(root(), fd, buf, sizeof buf)) > 0) {
+    ++calls;
+    for (const entry& x : parse(buf, n)) {
+      got.push_back(x.name);
+      EXPECT_EQ(x.off, static_cast<int64_t>(got.size())) << x.name;
+    }
+  }
+  EXPECT_EQ(n, 0);
+  EXPECT_EQ(calls, 5);
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(sys_close(root(), fd), 0);
+}
+
 }  // namespace
 }  // namespace uk::testing
