@@ -22,15 +22,6 @@
 namespace ukrun {
 namespace {
 
-// 0 or the errno of writing `text` to `file` under `dirfd`.
-int write_at(int dirfd, const std::string& file, const std::string& text) {
-  int fd = openat(dirfd, file.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  int e = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : errno;
-  close(fd);
-  return e;
-}
-
 bool has_word(const std::optional<std::string>& text, absl::string_view word) {
   if (!text) return false;
   for (absl::string_view w : absl::StrSplit(*text, absl::ByAnyChar(" \n"), absl::SkipEmpty())) {
@@ -151,10 +142,10 @@ class groups_v1 final : public uk::sched::host_groups {
     return unlinkat(fd_, rel(path).c_str(), AT_REMOVEDIR) == 0 ? 0 : errno;
   }
   int set_shares(const std::string& path, uint64_t shares) override {
-    return write_at(fd_, rel(path) + "/cpu.shares", std::to_string(shares));
+    return write_cgroup_file(fd_, rel(path) + "/cpu.shares", std::to_string(shares));
   }
   int move(pid_t tgid, pid_t tid, const std::string& path) override {
-    return write_at(fd_, rel(path) + "/tasks", std::to_string(tid));
+    return write_cgroup_file(fd_, rel(path) + "/tasks", std::to_string(tid));
   }
   std::optional<std::string> where(pid_t tgid, pid_t tid) override {
     auto text = read_host_file(absl::StrCat("/proc/", tgid, "/task/", tid, "/cgroup"));
@@ -175,7 +166,7 @@ class groups_v2 final : public uk::sched::host_groups {
   int make(const std::string& path) override {
     std::string r = rel(path);
     if (mkdirat(fd_, r.c_str(), 0755) != 0) return errno;
-    if (int e = write_at(fd_, r + "/cgroup.subtree_control", "+cpu"); e != 0) return e;
+    if (int e = write_cgroup_file(fd_, r + "/cgroup.subtree_control", "+cpu"); e != 0) return e;
     return mkdirat(fd_, (r + "/tasks").c_str(), 0755) == 0 ? 0 : errno;
   }
   int remove(const std::string& path) override {
@@ -184,10 +175,11 @@ class groups_v2 final : public uk::sched::host_groups {
     return unlinkat(fd_, r.c_str(), AT_REMOVEDIR) == 0 ? 0 : errno;
   }
   int set_shares(const std::string& path, uint64_t shares) override {
-    return write_at(fd_, rel(path) + "/cpu.weight", std::to_string(shares_to_weight(shares)));
+    return write_cgroup_file(fd_, rel(path) + "/cpu.weight",
+                             std::to_string(shares_to_weight(shares)));
   }
   int move(pid_t tgid, pid_t tid, const std::string& path) override {
-    return write_at(fd_, rel(path) + "/tasks/cgroup.procs", std::to_string(tgid));
+    return write_cgroup_file(fd_, rel(path) + "/tasks/cgroup.procs", std::to_string(tgid));
   }
   std::optional<std::string> where(pid_t tgid, pid_t tid) override {
     auto text = read_host_file(absl::StrCat("/proc/", tgid, "/cgroup"));
@@ -236,6 +228,22 @@ std::optional<cgroup_mount> find_cgroup_mount(absl::string_view mountinfo,
   return std::nullopt;
 }
 
+int write_cgroup_file(int dirfd, const std::string& file, const std::string& text) {
+  int fd = openat(dirfd, file.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int e = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : errno;
+  close(fd);
+  return e;
+}
+
+absl::StatusOr<host_subtree> make_subtree_in(absl::string_view controller,
+                                             const std::string& name) {
+  auto proc_cgroup = read_host_file("/proc/self/cgroup");
+  auto mountinfo = read_host_file("/proc/self/mountinfo");
+  if (!proc_cgroup || !mountinfo) return absl::NotFoundError("cannot read /proc/self");
+  return make_in(controller, *proc_cgroup, *mountinfo, name, /*need_cpu=*/false);
+}
+
 uint64_t shares_to_weight(uint64_t shares) {
   uint64_t w = (shares * 100 + 512) / 1024;  // DIV_ROUND_CLOSEST_ULL(shares * 100, 1024)
   return w < 1 ? 1 : w > 10000 ? 10000 : w;
@@ -255,7 +263,8 @@ absl::StatusOr<host_subtree> make_freeze_subtree(const std::string& name) {
   if (!proc_cgroup || !mountinfo) return absl::NotFoundError("cannot read /proc/self");
   auto s = make_in("", *proc_cgroup, *mountinfo, name, /*need_cpu=*/false);
   if (!s.ok()) return s;
-  if (mkdirat(s->fd, "frozen", 0755) == 0 && write_at(s->fd, "frozen/cgroup.freeze", "1") == 0) {
+  if (mkdirat(s->fd, "frozen", 0755) == 0 &&
+      write_cgroup_file(s->fd, "frozen/cgroup.freeze", "1") == 0) {
     return s;
   }
   int e = errno;
@@ -272,7 +281,7 @@ absl::StatusOr<host_subtree> make_host_subtree(const std::string& name) {
   if (v2.ok()) {
     // Ours now: cpu for its children, and the leaf for the top's own processes.
     if (has_word(read_host_file(v2->host_path + "/cgroup.controllers"), "cpu") &&
-        write_at(v2->fd, "cgroup.subtree_control", "+cpu") == 0 &&
+        write_cgroup_file(v2->fd, "cgroup.subtree_control", "+cpu") == 0 &&
         mkdirat(v2->fd, "tasks", 0755) == 0) {
       return v2;
     }

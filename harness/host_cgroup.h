@@ -55,6 +55,13 @@ absl::StatusOr<host_subtree> make_host_subtree(const std::string& name);
 // namespace's teardown must kill every process of the run however it ended.
 absl::StatusOr<host_subtree> make_freeze_subtree(const std::string& name);
 
+// R named `name` below the outer uk-run's cgroup of v1 `controller`, made and opened;
+// nothing written in it yet (the cpuset subtree, host_cpuset.h).
+absl::StatusOr<host_subtree> make_subtree_in(absl::string_view controller, const std::string& name);
+
+// 0 or the errno of writing `text` to `file` (a path below the directory `dirfd`).
+int write_cgroup_file(int dirfd, const std::string& file, const std::string& text);
+
 // The outer uk-run, once the supervisor has exited (its pid namespace with it): removes
 // every directory of R, deepest first, retrying while the last tasks drain, for at most
 // `timeout`. Closes the fds. False (with a message on stderr) if something is left.
