@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "harness/host_file.h"
@@ -38,6 +39,7 @@ absl::StatusOr<host_subtree> make_cpuset_subtree(const std::string& name,
 host_cpuset_tree::host_cpuset_tree(const host_subtree& s, pid_t exempt_tgid)
     : fd_(s.fd),
       exempt_tgid_(exempt_tgid),
+      prefix_(s.cgroup_path),
       // Through the fd: inside the run, /sys/fs/cgroup is uk-run's tmpfs.
       mems_(read_list(absl::StrCat("/proc/self/fd/", s.fd, "/cpuset.mems")) + "\n") {}
 
@@ -73,6 +75,18 @@ void host_cpuset_tree::rmdir_or_keep(uint64_t id) {
 int host_cpuset_tree::move(pid_t tgid, pid_t tid, uint64_t id) {
   if (tgid == exempt_tgid_) return EPERM;
   return write_cgroup_file(fd_, id == 0 ? "tasks" : dir(id) + "/tasks", std::to_string(tid));
+}
+
+std::optional<uint64_t> host_cpuset_tree::where(pid_t tgid, pid_t tid) {
+  auto text = read_host_file(absl::StrCat("/proc/", tgid, "/task/", tid, "/cpuset"));
+  if (!text) return std::nullopt;
+  absl::string_view path = absl::StripTrailingAsciiWhitespace(*text);
+  if (path == prefix_) return 0;
+  uint64_t id;
+  if (!absl::ConsumePrefix(&path, prefix_ + "/cs") || !absl::SimpleAtoi(path, &id)) {
+    return std::nullopt;
+  }
+  return id;
 }
 
 void host_cpuset_tree::retry_removals() {

@@ -10,6 +10,8 @@
 //       CPUs (--cpus, else its parent's), cpuset.mems its parent's: uk's top cpuset.
 //   R/cs<id> for every other uk cpuset, side by side (not nested: see subsys/cpuset.h
 //       host_cpusets), cpuset.mems R's (the real nodes; --nodes' are bookkeeping).
+// A thread's place is read from /proc/<pid>/task/<tid>/cpuset (where()), which shows R
+// as cgroup_path: the supervisor makes no cgroup namespace.
 #pragma once
 
 #include <sys/types.h>
@@ -40,6 +42,7 @@ class host_cpuset_tree final : public uk::host_cpusets {
   int set_cpus(uint64_t id, const uk::cpumask_t& cpus) override;
   void remove(uint64_t id) override;
   int move(pid_t tgid, pid_t tid, uint64_t id) override;
+  std::optional<uint64_t> where(pid_t tgid, pid_t tid) override;
 
  private:
   static std::string dir(uint64_t id);
@@ -49,7 +52,8 @@ class host_cpuset_tree final : public uk::host_cpusets {
 
   const int fd_;  // R
   const pid_t exempt_tgid_;
-  std::string mems_;  // R's cpuset.mems, every cpuset's
+  const std::string prefix_;  // R as /proc/<pid>/cpuset shows it
+  std::string mems_;          // R's cpuset.mems, every cpuset's
   // Called under uk's container_mutex only (subsys/cpuset.h), which serializes them.
   std::vector<uint64_t> busy_;
 };

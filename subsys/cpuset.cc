@@ -20,6 +20,7 @@ namespace {}  // namespace
 cpuset_subsys::cpuset_subsys(kernel& k)
     : container_subsys(k, "cpuset", cpuset_subsys_id), core_(k.containers()) {
   early_init = 1;
+  has_fork_callback = true;  // real children into their host cpuset
   // cpuset_populate()'s order.
   const std::pair<const char*, int> names[] = {
       {"cpus", FILE_CPULIST},
@@ -141,6 +142,27 @@ void cpuset_subsys::post_clone(container* cont) {
   absl::MutexLock l(&callback_mutex_);
   cs->f.mems_allowed = parent_cs->f.mems_allowed;
   cs->f.cpus_allowed = parent_cs->f.cpus_allowed;
+}
+
+// cpuset_fork() copies nothing uk keeps elsewhere (do_fork copies the masks). A real
+// child uk-run observed after its parent's attach (forked in between) is still in the
+// parent's old host cpuset: it joins its own, as the host's fork would have put it.
+void cpuset_subsys::fork(task_struct* task) {
+  if (!task->real) return;
+  container* cont = core_.task_container(task, subsys_id);
+  absl::MutexLock l(&core_.container_mutex);
+  if (host_cpusets_ == nullptr || root == core_.rootnode() || cont == nullptr) return;
+  const cpuset* cs = cs_of(cont);
+  if (!cs->on_host) return;
+  std::optional<uint64_t> now = host_cpusets_->where(task->tgid, task->pid);
+  if (now == cs->host_id || (!now && cs == top_cs_)) return;  // the top: where it started
+  if (host_cpusets_->move(task->tgid, task->pid, cs->host_id) != 0) return;  // observed
+  cpumask_t inherited;
+  {
+    absl::MutexLock tl(&task->alloc_lock);
+    inherited = task->cpus_allowed;
+  }
+  follow_host(cs, task, inherited);
 }
 
 // --- Placement ---

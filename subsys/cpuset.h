@@ -106,6 +106,9 @@ class host_cpusets {
   // Moves thread `tid` of process `tgid` into cpuset `id`: 0, ESRCH (gone) or an errno
   // (the thread is then bounded by observation, as without host cpusets).
   virtual int move(pid_t tgid, pid_t tid, uint64_t id) = 0;
+  // The cpuset the thread is in now; nullopt if it is gone or outside the run's cpusets
+  // (still where uk-run was started).
+  virtual std::optional<uint64_t> where(pid_t tgid, pid_t tid) = 0;
 };
 
 class cpuset_subsys final : public container_subsys {
@@ -118,6 +121,7 @@ class cpuset_subsys final : public container_subsys {
   void attach(container* cont, container* old_cont, task_struct* tsk) override;
   Errno populate(container* cont) override;
   void post_clone(container* cont) override;
+  void fork(task_struct* task) override;
 
   // cpuset_cpus_allowed() / cpuset_mems_allowed(): the online CPUs / memory nodes
   // of the task's cpuset (the nearest ancestor's if it has none online). For the

@@ -301,6 +301,11 @@ class fake_host_cpusets final : public host_cpusets {
     place(tid);
     return 0;
   }
+  std::optional<uint64_t> where(pid_t tgid, pid_t tid) override {
+    auto it = cpuset_of.find(tid);
+    if (it == cpuset_of.end()) return std::nullopt;
+    return it->second;
+  }
   // sched_setaffinity(), the program's or the supervisor's: the intersection with the
   // thread's cpuset (EINVAL when empty), the request kept (__sched_setaffinity).
   int setaffinity(pid_t tid, const cpumask_t& mask) {
@@ -375,6 +380,21 @@ TEST_P(HostCpusetTest, AttachMovesRealThreadsIntoTheirHostCpuset) {
   EXPECT_EQ(fake_.log,
             (std::vector<std::string>{"make 1", "cpus 1 1-2", "move 4242 1", "move 4242 0"}));
   EXPECT_EQ(cpus_allowed_of(t), cpus("0-3"));
+}
+
+// A child forked on the host just before its parent's attach, seen by uk after it: the
+// host left it in the parent's old cpuset, uk counts it in the new one, so it is moved.
+// One the host's fork already put in the right cpuset is not.
+TEST_P(HostCpusetTest, AChildSeenAfterItsParentsAttachJoinsItsHostCpuset) {
+  task_struct& parent = in_cpuset("1-2", real(4242));
+  host_.host[4300] = cpus("0-3");  // forked while the parent was still in the top
+  ASSERT_TRUE(k().do_fork(&parent, 0, 4300).ok());
+  fake_.cpuset_of[4301] = 1;  // forked after the attach
+  host_.host[4301] = cpus("1-2");
+  ASSERT_TRUE(k().do_fork(&parent, 0, 4301).ok());
+  EXPECT_EQ(fake_.log,
+            (std::vector<std::string>{"make 1", "cpus 1 1-2", "move 4242 1", "move 4300 1"}));
+  EXPECT_EQ(host_.host[4300], cpus("1-2"));
 }
 
 // The supervisor is not moved: its mask is set as without host cpusets.
