@@ -25,12 +25,16 @@ uk::cpumask_t from_cpu_set(const cpu_set_t& set) {
   return mask;
 }
 
-affinity_host::affinity_host(uk::kernel& k)
+affinity_host::affinity_host(uk::kernel& k, uk::host_cpusets* host)
     : cpuset_(static_cast<uk::cpuset_subsys*>(k.containers().subsys(uk::cpuset_subsys_id))) {
   cpuset_->set_affinity_hooks(this);
+  if (host != nullptr) cpuset_->set_host_cpusets(host);
 }
 
-affinity_host::~affinity_host() { cpuset_->set_affinity_hooks(nullptr); }
+affinity_host::~affinity_host() {
+  cpuset_->set_host_cpusets(nullptr);
+  cpuset_->set_affinity_hooks(nullptr);
+}
 
 std::optional<uk::cpumask_t> affinity_host::get_affinity(pid_t tid) {
   cpu_set_t set;

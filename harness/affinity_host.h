@@ -23,9 +23,10 @@ uk::cpumask_t from_cpu_set(const cpu_set_t& set);
 
 class affinity_host final : public uk::affinity_hooks {
  public:
-  // Installs itself in the kernel's cpuset subsystem.
-  explicit affinity_host(uk::kernel& k);
-  // Uninstalls itself.
+  // Installs itself in the kernel's cpuset subsystem, with the run's host cpusets
+  // where there are any (`host`, which must outlive this).
+  affinity_host(uk::kernel& k, uk::host_cpusets* host);
+  // Uninstalls both.
   ~affinity_host() override;
   affinity_host(const affinity_host&) = delete;
   affinity_host& operator=(const affinity_host&) = delete;

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "harness/host_cpuset.h"
 
 namespace ukrun {
 
@@ -30,7 +31,7 @@ namespace {
 // nothing is.
 void start_cleanup_helper(const options& o) {
   std::vector<std::string> paths;
-  for (const auto* s : {&o.cpu_subtree, &o.freeze_subtree}) {
+  for (const auto* s : {&o.cpu_subtree, &o.freeze_subtree, &o.cpuset_subtree}) {
     if (*s) paths.push_back((*s)->host_path);
   }
   int p[2];
@@ -61,8 +62,12 @@ void start_cleanup_helper(const options& o) {
 
 int prepare_cpu_enforcement(options& o) {
   int rc = choose_cpu_enforcement(o);
-  if (rc == 0) start_cleanup_helper(o);
-  return rc;
+  if (rc != 0) return rc;
+  // Where it cannot be made (not root, no v1 cpuset), masks are bounded by observation.
+  absl::StatusOr<host_subtree> cs = make_cpuset_subtree(subtree_name(), o.topology.cpus);
+  if (cs.ok()) o.cpuset_subtree = std::move(*cs);
+  start_cleanup_helper(o);
+  return 0;
 }
 
 int choose_cpu_enforcement(options& o) {
@@ -104,6 +109,7 @@ int choose_cpu_enforcement(options& o) {
 cpu_subtree_guard::~cpu_subtree_guard() {
   if (o_.cpu_subtree) remove_host_subtree(*o_.cpu_subtree, kRemoveTimeout);
   if (o_.freeze_subtree) remove_host_subtree(*o_.freeze_subtree, kRemoveTimeout);
+  if (o_.cpuset_subtree) remove_host_subtree(*o_.cpuset_subtree, kRemoveTimeout);
 }
 
 }  // namespace ukrun

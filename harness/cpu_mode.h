@@ -9,9 +9,10 @@
 namespace ukrun {
 
 // Makes the subtree for host-cgroup (or the automatic choice, which falls back to
-// signals) and sets o.cpu, o.cpu_subtree, o.freeze_subtree and o.cpu_announce. 0, or
+// signals) and sets o.cpu, o.cpu_subtree, o.freeze_subtree and o.cpu_announce; also the
+// cpuset subtree where the host allows it (o.cpuset_subtree, host_cpuset.h). 0, or
 // 125 after a message when host-cgroup was asked for and is not available. With a
-// subtree, also starts the helper that removes it should this process be killed.
+// subtree, also starts the helper that removes them should this process be killed.
 int prepare_cpu_enforcement(options& o);
 // The choice alone.
 int choose_cpu_enforcement(options& o);

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -21,15 +22,6 @@
 
 namespace ukrun {
 namespace {
-
-// 0 or the errno of writing `text` to `file` under `dirfd`.
-int write_at(int dirfd, const std::string& file, const std::string& text) {
-  int fd = openat(dirfd, file.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  int e = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : errno;
-  close(fd);
-  return e;
-}
 
 bool has_word(const std::optional<std::string>& text, absl::string_view word) {
   if (!text) return false;
@@ -65,11 +57,38 @@ std::optional<std::string> below(const std::string& prefix, absl::string_view ow
   return std::string(own.substr(prefix.size()));
 }
 
-// Makes R for one hierarchy: the outer uk-run's cgroup of `controller` there, opened;
-// R made in it and opened. The caller checks R's controller files.
-absl::StatusOr<host_subtree> make_in(absl::string_view controller, const std::string& proc_cgroup,
-                                     const std::string& mountinfo, const std::string& name,
-                                     bool need_cpu = true) {
+// Makes R below the cgroup at `parent_dir` (`own` in /proc/<pid>/cgroup), opened, and
+// opens both. The caller checks R's controller files.
+absl::StatusOr<host_subtree> make_at(bool v2, const std::string& parent_dir, const std::string& own,
+                                     const std::string& name, bool need_cpu,
+                                     const cgroupfs_ops& fs) {
+  std::string what = v2 ? "cgroup2" : "cgroup v1";
+  host_subtree s;
+  s.v2 = v2;
+  s.fs = &fs;
+  s.name = name;
+  s.parent_fd = open(parent_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (s.parent_fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat(what, ": ", parent_dir));
+  if (v2 && need_cpu && !has_word(read_host_file(parent_dir + "/cgroup.subtree_control"), "cpu")) {
+    close(s.parent_fd);
+    return absl::NotFoundError(
+        absl::StrCat(what, ": ", parent_dir, " does not give cpu to its children"));
+  }
+  if (int e = fs.mkdir(s.parent_fd, name); e != 0) {
+    close(s.parent_fd);
+    return absl::ErrnoToStatus(e, absl::StrCat(what, ": mkdir in ", parent_dir));
+  }
+  s.fd = openat(s.parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  s.host_path = absl::StrCat(parent_dir, "/", name);
+  s.cgroup_path = absl::StrCat(own == "/" ? "" : own, "/", name);
+  return s;
+}
+
+// The outer uk-run's cgroup of `controller` ("" for cgroup2) as a directory, and as
+// /proc/self/cgroup shows it.
+absl::StatusOr<std::pair<std::string, std::string>> own_cgroup(absl::string_view controller,
+                                                               const std::string& proc_cgroup,
+                                                               const std::string& mountinfo) {
   std::string what = controller.empty() ? "cgroup2" : absl::StrCat("cgroup v1 ", controller);
   auto mnt = find_cgroup_mount(mountinfo, controller);
   if (!mnt) return absl::NotFoundError(absl::StrCat(what, ": not mounted"));
@@ -83,27 +102,7 @@ absl::StatusOr<host_subtree> make_in(absl::string_view controller, const std::st
     }
     within = within.substr(mnt->root.size());
   }
-  host_subtree s;
-  s.v2 = controller.empty();
-  s.name = name;
-  std::string parent_dir = mnt->dir + (within == "/" ? "" : within);
-  s.parent_fd = open(parent_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (s.parent_fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat(what, ": ", parent_dir));
-  if (s.v2 && need_cpu &&
-      !has_word(read_host_file(parent_dir + "/cgroup.subtree_control"), "cpu")) {
-    close(s.parent_fd);
-    return absl::NotFoundError(
-        absl::StrCat(what, ": ", parent_dir, " does not give cpu to its children"));
-  }
-  if (mkdirat(s.parent_fd, name.c_str(), 0755) != 0) {
-    int e = errno;
-    close(s.parent_fd);
-    return absl::ErrnoToStatus(e, absl::StrCat(what, ": mkdir in ", parent_dir));
-  }
-  s.fd = openat(s.parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  s.host_path = absl::StrCat(parent_dir, "/", name);
-  s.cgroup_path = absl::StrCat(*own == "/" ? "" : *own, "/", name);
-  return s;
+  return std::make_pair(mnt->dir + (within == "/" ? "" : within), *own);
 }
 
 void close_subtree(host_subtree& s) {
@@ -113,7 +112,7 @@ void close_subtree(host_subtree& s) {
 }
 
 // Removes every directory below `dirfd`, deepest first; false if one is left.
-bool remove_below(int dirfd) {
+bool remove_below(int dirfd, const cgroupfs_ops& fs) {
   int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return false;
   DIR* d = fdopendir(fd);
@@ -131,10 +130,10 @@ bool remove_below(int dirfd) {
   for (const std::string& sub : subdirs) {
     int subfd = openat(dirfd, sub.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (subfd >= 0) {
-      ok &= remove_below(subfd);
+      ok &= remove_below(subfd, fs);
       close(subfd);
     }
-    if (unlinkat(dirfd, sub.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) ok = false;
+    if (int e = fs.rmdir(dirfd, sub); e != 0 && e != ENOENT) ok = false;
   }
   closedir(d);
   return ok;
@@ -142,19 +141,15 @@ bool remove_below(int dirfd) {
 
 class groups_v1 final : public uk::sched::host_groups {
  public:
-  explicit groups_v1(const host_subtree& s) : fd_(s.fd), prefix_(s.cgroup_path) {}
+  explicit groups_v1(const host_subtree& s) : fs_(*s.fs), fd_(s.fd), prefix_(s.cgroup_path) {}
   bool per_thread() const override { return true; }
-  int make(const std::string& path) override {
-    return mkdirat(fd_, rel(path).c_str(), 0755) == 0 ? 0 : errno;
-  }
-  int remove(const std::string& path) override {
-    return unlinkat(fd_, rel(path).c_str(), AT_REMOVEDIR) == 0 ? 0 : errno;
-  }
+  int make(const std::string& path) override { return fs_.mkdir(fd_, rel(path)); }
+  int remove(const std::string& path) override { return fs_.rmdir(fd_, rel(path)); }
   int set_shares(const std::string& path, uint64_t shares) override {
-    return write_at(fd_, rel(path) + "/cpu.shares", std::to_string(shares));
+    return fs_.write(fd_, rel(path) + "/cpu.shares", std::to_string(shares));
   }
   int move(pid_t tgid, pid_t tid, const std::string& path) override {
-    return write_at(fd_, rel(path) + "/tasks", std::to_string(tid));
+    return fs_.write(fd_, rel(path) + "/tasks", std::to_string(tid));
   }
   std::optional<std::string> where(pid_t tgid, pid_t tid) override {
     auto text = read_host_file(absl::StrCat("/proc/", tgid, "/task/", tid, "/cgroup"));
@@ -164,30 +159,31 @@ class groups_v1 final : public uk::sched::host_groups {
   }
 
  private:
+  const cgroupfs_ops& fs_;
   const int fd_;
   const std::string prefix_;
 };
 
 class groups_v2 final : public uk::sched::host_groups {
  public:
-  explicit groups_v2(const host_subtree& s) : fd_(s.fd), prefix_(s.cgroup_path) {}
+  explicit groups_v2(const host_subtree& s) : fs_(*s.fs), fd_(s.fd), prefix_(s.cgroup_path) {}
   bool per_thread() const override { return false; }
   int make(const std::string& path) override {
     std::string r = rel(path);
-    if (mkdirat(fd_, r.c_str(), 0755) != 0) return errno;
-    if (int e = write_at(fd_, r + "/cgroup.subtree_control", "+cpu"); e != 0) return e;
-    return mkdirat(fd_, (r + "/tasks").c_str(), 0755) == 0 ? 0 : errno;
+    if (int e = fs_.mkdir(fd_, r); e != 0) return e;
+    if (int e = fs_.write(fd_, r + "/cgroup.subtree_control", "+cpu"); e != 0) return e;
+    return fs_.mkdir(fd_, r + "/tasks");
   }
   int remove(const std::string& path) override {
     std::string r = rel(path);
-    if (unlinkat(fd_, (r + "/tasks").c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) return errno;
-    return unlinkat(fd_, r.c_str(), AT_REMOVEDIR) == 0 ? 0 : errno;
+    if (int e = fs_.rmdir(fd_, r + "/tasks"); e != 0 && e != ENOENT) return e;
+    return fs_.rmdir(fd_, r);
   }
   int set_shares(const std::string& path, uint64_t shares) override {
-    return write_at(fd_, rel(path) + "/cpu.weight", std::to_string(shares_to_weight(shares)));
+    return fs_.write(fd_, rel(path) + "/cpu.weight", std::to_string(shares_to_weight(shares)));
   }
   int move(pid_t tgid, pid_t tid, const std::string& path) override {
-    return write_at(fd_, rel(path) + "/tasks/cgroup.procs", std::to_string(tgid));
+    return fs_.write(fd_, rel(path) + "/tasks/cgroup.procs", std::to_string(tgid));
   }
   std::optional<std::string> where(pid_t tgid, pid_t tid) override {
     auto text = read_host_file(absl::StrCat("/proc/", tgid, "/cgroup"));
@@ -199,6 +195,7 @@ class groups_v2 final : public uk::sched::host_groups {
   }
 
  private:
+  const cgroupfs_ops& fs_;
   const int fd_;
   const std::string prefix_;
 };
@@ -236,6 +233,44 @@ std::optional<cgroup_mount> find_cgroup_mount(absl::string_view mountinfo,
   return std::nullopt;
 }
 
+int write_cgroup_file(int dirfd, const std::string& file, const std::string& text) {
+  int fd = openat(dirfd, file.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int e = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : errno;
+  close(fd);
+  return e;
+}
+
+// The host's cgroupfs: the kernel makes and drops the control files.
+class host_fs final : public cgroupfs_ops {
+ public:
+  int mkdir(int dirfd, const std::string& path) const override {
+    return mkdirat(dirfd, path.c_str(), 0755) == 0 ? 0 : errno;
+  }
+  int rmdir(int dirfd, const std::string& path) const override {
+    return unlinkat(dirfd, path.c_str(), AT_REMOVEDIR) == 0 ? 0 : errno;
+  }
+  int write(int dirfd, const std::string& file, const std::string& text) const override {
+    return write_cgroup_file(dirfd, file, text);
+  }
+};
+
+const cgroupfs_ops& host_cgroupfs() {
+  static const host_fs fs;
+  return fs;
+}
+
+absl::StatusOr<host_subtree> make_subtree_in(absl::string_view controller,
+                                             const std::string& name) {
+  auto proc_cgroup = read_host_file("/proc/self/cgroup");
+  auto mountinfo = read_host_file("/proc/self/mountinfo");
+  if (!proc_cgroup || !mountinfo) return absl::NotFoundError("cannot read /proc/self");
+  auto parent = own_cgroup(controller, *proc_cgroup, *mountinfo);
+  if (!parent.ok()) return parent.status();
+  return make_at(controller.empty(), parent->first, parent->second, name, /*need_cpu=*/false,
+                 host_cgroupfs());
+}
+
 uint64_t shares_to_weight(uint64_t shares) {
   uint64_t w = (shares * 100 + 512) / 1024;  // DIV_ROUND_CLOSEST_ULL(shares * 100, 1024)
   return w < 1 ? 1 : w > 10000 ? 10000 : w;
@@ -250,43 +285,44 @@ std::string subtree_name() {
 }
 
 absl::StatusOr<host_subtree> make_freeze_subtree(const std::string& name) {
-  auto proc_cgroup = read_host_file("/proc/self/cgroup");
-  auto mountinfo = read_host_file("/proc/self/mountinfo");
-  if (!proc_cgroup || !mountinfo) return absl::NotFoundError("cannot read /proc/self");
-  auto s = make_in("", *proc_cgroup, *mountinfo, name, /*need_cpu=*/false);
+  auto s = make_subtree_in("", name);
   if (!s.ok()) return s;
-  if (mkdirat(s->fd, "frozen", 0755) == 0 && write_at(s->fd, "frozen/cgroup.freeze", "1") == 0) {
-    return s;
-  }
-  int e = errno;
+  int e = mkdirat(s->fd, "frozen", 0755) == 0 ? 0 : errno;
+  if (e == 0) e = write_cgroup_file(s->fd, "frozen/cgroup.freeze", "1");
+  if (e == 0) return s;
   remove_host_subtree(*s, absl::Seconds(1));
   return absl::ErrnoToStatus(e, "cgroup2: frozen/cgroup.freeze");
+}
+
+absl::StatusOr<host_subtree> make_host_subtree_at(bool v2, const std::string& parent_dir,
+                                                  const std::string& parent_cgroup,
+                                                  const std::string& name, const cgroupfs_ops& fs) {
+  auto s = make_at(v2, parent_dir, parent_cgroup, name, /*need_cpu=*/true, fs);
+  if (!s.ok()) return s;
+  // Ours now. v2: cpu for its children, and the leaf for the top's own processes.
+  bool usable = v2 ? has_word(read_host_file(s->host_path + "/cgroup.controllers"), "cpu") &&
+                         fs.write(s->fd, "cgroup.subtree_control", "+cpu") == 0 &&
+                         fs.mkdir(s->fd, "tasks") == 0
+                   : faccessat(s->fd, "cpu.shares", W_OK, 0) == 0;
+  if (usable) return s;
+  remove_host_subtree(*s, absl::Seconds(1));
+  return absl::FailedPreconditionError(v2 ? "cgroup2: cpu not usable in our subtree"
+                                          : "cgroup v1 cpu: no writable cpu.shares");
 }
 
 absl::StatusOr<host_subtree> make_host_subtree(const std::string& name) {
   auto proc_cgroup = read_host_file("/proc/self/cgroup");
   auto mountinfo = read_host_file("/proc/self/mountinfo");
   if (!proc_cgroup || !mountinfo) return absl::NotFoundError("cannot read /proc/self");
-
-  auto v2 = make_in("", *proc_cgroup, *mountinfo, name);
-  if (v2.ok()) {
-    // Ours now: cpu for its children, and the leaf for the top's own processes.
-    if (has_word(read_host_file(v2->host_path + "/cgroup.controllers"), "cpu") &&
-        write_at(v2->fd, "cgroup.subtree_control", "+cpu") == 0 &&
-        mkdirat(v2->fd, "tasks", 0755) == 0) {
-      return v2;
-    }
-    remove_host_subtree(*v2, absl::Seconds(1));
-    v2 = absl::FailedPreconditionError("cgroup2: cpu not usable in our subtree");
+  absl::Status why[2];
+  for (bool v2 : {true, false}) {
+    auto parent = own_cgroup(v2 ? "" : "cpu", *proc_cgroup, *mountinfo);
+    auto s = parent.ok() ? make_host_subtree_at(v2, parent->first, parent->second, name)
+                         : absl::StatusOr<host_subtree>(parent.status());
+    if (s.ok()) return s;
+    why[v2] = s.status();
   }
-  auto v1 = make_in("cpu", *proc_cgroup, *mountinfo, name);
-  if (v1.ok()) {
-    if (faccessat(v1->fd, "cpu.shares", W_OK, 0) == 0) return v1;
-    remove_host_subtree(*v1, absl::Seconds(1));
-    v1 = absl::FailedPreconditionError("cgroup v1 cpu: no writable cpu.shares");
-  }
-  return absl::FailedPreconditionError(
-      absl::StrCat(v2.status().message(), "; ", v1.status().message()));
+  return absl::FailedPreconditionError(absl::StrCat(why[1].message(), "; ", why[0].message()));
 }
 
 bool remove_host_subtree(host_subtree& s, absl::Duration timeout) {
@@ -294,9 +330,9 @@ bool remove_host_subtree(host_subtree& s, absl::Duration timeout) {
   absl::Time deadline = absl::Now() + timeout;
   int e = 0;
   while (true) {
-    if (s.fd >= 0) remove_below(s.fd);
-    if (unlinkat(s.parent_fd, s.name.c_str(), AT_REMOVEDIR) == 0 || errno == ENOENT) break;
-    e = errno;
+    if (s.fd >= 0) remove_below(s.fd, *s.fs);
+    e = s.fs->rmdir(s.parent_fd, s.name);
+    if (e == 0 || e == ENOENT) break;
     // EBUSY while the last tasks of the run drain from it.
     if (absl::Now() >= deadline) {
       fprintf(stderr, "uk-run: could not remove the host cgroup %s: %s\n", s.host_path.c_str(),

@@ -32,8 +32,23 @@
 
 namespace ukrun {
 
+// What the subtree's code does to a cgroupfs besides reading it: on the host
+// (host_cgroupfs()), mkdirat, unlinkat(AT_REMOVEDIR) and one write(2) of the whole text
+// to a control file, the kernel making and dropping the control files itself. A test
+// lays a temporary directory out as a cgroupfs instead (host_cgroup_test).
+class cgroupfs_ops {
+ public:
+  virtual ~cgroupfs_ops() = default;
+  // 0 or an errno; `path` is below the directory `dirfd`.
+  virtual int mkdir(int dirfd, const std::string& path) const = 0;
+  virtual int rmdir(int dirfd, const std::string& path) const = 0;
+  virtual int write(int dirfd, const std::string& file, const std::string& text) const = 0;
+};
+const cgroupfs_ops& host_cgroupfs();
+
 struct host_subtree {
   bool v2 = false;
+  const cgroupfs_ops* fs = &host_cgroupfs();  // never null
   int parent_fd = -1;       // the cgroup the outer uk-run is in (only R is made there)
   int fd = -1;              // R
   std::string name;         // uk-run.<outer pid>.<random>
@@ -48,12 +63,28 @@ std::string subtree_name();
 // error says why neither is available (no controller, not writable...).
 absl::StatusOr<host_subtree> make_host_subtree(const std::string& name);
 
+// make_host_subtree's work in one hierarchy, below the cgroup at `parent_dir` (shown as
+// `parent_cgroup` in /proc/<pid>/cgroup): in cgroup2 (`v2`) it must give cpu to its
+// children; R then gives cpu to its own and holds the leaf R/tasks. In v1, R's
+// cpu.shares must be writable. Tests pass a temporary directory and their `fs`.
+absl::StatusOr<host_subtree> make_host_subtree_at(bool v2, const std::string& parent_dir,
+                                                  const std::string& parent_cgroup,
+                                                  const std::string& name,
+                                                  const cgroupfs_ops& fs = host_cgroupfs());
+
 // The freezer's subtree, also made by the outer uk-run: R named `name` in cgroup2 (which
 // needs no controller for it) with a child `frozen` whose cgroup.freeze is 1. Freezing a
 // process is moving it there (cgroup.procs), thawing is moving it back to R. cgroup2's,
 // not v1's freezer: a v1-frozen task does not die of SIGKILL until thawed, and the pid
 // namespace's teardown must kill every process of the run however it ended.
 absl::StatusOr<host_subtree> make_freeze_subtree(const std::string& name);
+
+// R named `name` below the outer uk-run's cgroup of `controller` ("" for cgroup2), made
+// and opened; nothing written in it yet (the freezer's, the cpuset subtree).
+absl::StatusOr<host_subtree> make_subtree_in(absl::string_view controller, const std::string& name);
+
+// 0 or the errno of writing `text` to `file` (a path below the directory `dirfd`).
+int write_cgroup_file(int dirfd, const std::string& file, const std::string& text);
 
 // The outer uk-run, once the supervisor has exited (its pid namespace with it): removes
 // every directory of R, deepest first, retrying while the last tasks drain, for at most
@@ -77,8 +108,9 @@ struct cgroup_mount {
 std::optional<cgroup_mount> find_cgroup_mount(absl::string_view mountinfo,
                                               absl::string_view controller);
 // The kernel's conversion (kernel/sched/sched.h sched_weight_to_cgroup(): the v2 weight
-// that the scheduler turns back into this share): round(shares * 100 / 1024) within
-// [1, 10000], so shares 1024 is weight 100, both defaults.
+// that the scheduler turns back into this share, sched_weight_from_cgroup()):
+// round(shares * 100 / 1024) within [1, 10000], so shares 1024 is weight 100, both
+// defaults.
 uint64_t shares_to_weight(uint64_t shares);
 
 }  // namespace ukrun

@@ -22,7 +22,7 @@ Runs COMMAND and every process it creates as tasks of the uk mini kernel (the 20
 process containers patch). Inside, `mount -t container [-o SUBSYS,...] NAME DIR`
 (or -t cgroup) mounts a container hierarchy at DIR for this process tree only, and
 /proc/<pid>/container, /proc/<pid>/cpuset and /proc/containers show uk's view.
-Nothing on the host changes but the run's own host cgroup subtree (below): no
+Nothing on the host changes but the run's own host cgroup subtrees (below): no
 other host cgroup, no host mount.
 
 The tree runs as root in user, mount and pid namespaces of its own, whoever starts
@@ -34,12 +34,16 @@ mounts and cannot be unmounted from inside. The new mount API (fsopen, fsmount,
 move_mount, open_tree, mount_setattr, ...) fails with ENOSYS, so mount(8) uses
 mount(2), which uk-run answers; a cgroup namespace cannot be made (EPERM).
 
-A cpuset's cpus set the real CPU affinity of its processes. A mask a program sets
-itself (taskset, sched_setaffinity) is bounded by its cpuset when uk-run next looks
-(any access to a container file, a trapped call, --tree): until then the task runs on
-what it asked for, and a mask with no CPU of its cpuset succeeds (the kernel says
-EINVAL) and is then undone. A cpuset's mems are bookkeeping only: a process's memory
-policy cannot be set from another process.
+A cpuset's cpus set the real CPU affinity of its processes. Started by root on a host
+with the v1 cpuset hierarchy, uk-run mirrors its cpusets into host cpusets of the
+run's own (uk-run.PID.RANDOM below its cpuset, removed at exit, SIGKILL included) and
+moves processes there, so the host's kernel answers a program's own sched_setaffinity
+(taskset) exactly: the intersection with its cpuset, EINVAL when that is empty.
+Elsewhere (not root, no v1 cpuset) a mask a program sets itself is bounded by its
+cpuset when uk-run next looks (any access to a container file, a trapped call,
+--tree): until then the task runs on what it asked for, and a mask with no CPU of its
+cpuset succeeds (the kernel says EINVAL) and is then undone. A cpuset's mems are
+bookkeeping only: a process's memory policy cannot be set from another process.
 
 Options:
   --mount TYPE:OPTIONS:DIR   mount a hierarchy before COMMAND starts, e.g.
@@ -131,7 +135,8 @@ What COMMAND can still tell (README.md, "What a program can still tell"): uk's
 mount API, clone3 and (with /proc emulation) openat2; EPERM for a cgroup namespace and,
 as root, for what needs the host's user namespace (unless --no-userns); EOPNOTSUPP for
 a pids.max limit without --pids; a double-forked child starts in the root containers;
-a CPU mask outside its cpuset holds until uk-run next looks (above);
+without host cpusets, a CPU mask outside its cpuset holds until uk-run next looks
+(above);
 trapped calls take microseconds more. --exact-exits, --rules and --pids add their
 EINTR windows; --cpu-enforcement=signals adds SIGSTOP/SIGCONT.
 

@@ -39,6 +39,8 @@ struct options {
   // subtree when shares go through it, and the line that says which mode was chosen.
   std::optional<host_subtree> cpu_subtree;
   std::optional<host_subtree> freeze_subtree;  // with host-cgroup: the freezer's (cgroup2)
+  // Root with the host's v1 cpuset hierarchy: the run's cpusets there (host_cpuset.h).
+  std::optional<host_subtree> cpuset_subtree;
   std::string cpu_announce;
   bool cgroup_v1_layout = false;  // hierarchies under /sys/fs/cgroup
   bool userns = true;             // false: root keeps the host's user namespace

@@ -29,6 +29,7 @@
 #include "harness/freezer_host.h"
 #include "harness/fuse_bridge.h"
 #include "harness/host_clock.h"
+#include "harness/host_cpuset.h"
 #include "harness/net_enforcer.h"
 #include "harness/options.h"
 #include "harness/reaped_time.h"
@@ -51,7 +52,10 @@ class supervisor {
         trace_(trace_file_),
         recorder_(make_recorder(trace_file_)),
         kernel_(uk::default_subsys_registry(), make_config(recorder_.get(), opts_.topology)),
-        affinity_host_(kernel_),
+        host_cpusets_(opts_.cpuset_subtree
+                          ? std::make_unique<host_cpuset_tree>(*opts_.cpuset_subtree, getpid())
+                          : nullptr),
+        affinity_host_(kernel_, host_cpusets_.get()),
         tracker_(kernel_, trace_),
         freezer_host_(kernel_, opts_.freeze_subtree ? &*opts_.freeze_subtree : nullptr),
         cputime_host_(kernel_) {}
@@ -175,6 +179,7 @@ class supervisor {
   // cpuacct's time of processes that were never tasks; outlives the kernel's hooks.
   reaped_time reaped_time_{getpid()};
   uk::kernel kernel_;
+  std::unique_ptr<host_cpuset_tree> host_cpusets_;  // the run's host cpusets; outlive the hooks
   affinity_host affinity_host_;  // cpuset on real tasks; the tracker's observer, outlives it
   tracker tracker_;
   freezer_host freezer_host_;                   // freezer.state: cgroup2 or SIGSTOP / SIGCONT

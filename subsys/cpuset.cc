@@ -20,6 +20,7 @@ namespace {}  // namespace
 cpuset_subsys::cpuset_subsys(kernel& k)
     : container_subsys(k, "cpuset", cpuset_subsys_id), core_(k.containers()) {
   early_init = 1;
+  has_fork_callback = true;  // real children into their host cpuset
   // cpuset_populate()'s order.
   const std::pair<const char*, int> names[] = {
       {"cpus", FILE_CPULIST},
@@ -72,12 +73,18 @@ Errno cpuset_subsys::create(container* cont) {
   cs->f.flags = 1UL << CS_SCHED_LOAD_BALANCE;
   if (parent->f.test(CS_SPREAD_PAGE)) cs->f.flags |= 1UL << CS_SPREAD_PAGE;
   if (parent->f.test(CS_SPREAD_SLAB)) cs->f.flags |= 1UL << CS_SPREAD_SLAB;
+  cs->host_id = next_host_id_++;
+  // Without its host cpuset, its tasks are bounded by observation.
+  cs->on_host = host_cpusets_ != nullptr && host_cpusets_->make(cs->host_id) == 0;
   cont->install_css(subsys_id, std::move(cs));
   return kOk;
 }
 
 // cpuset_destroy(). Readers outside the container code go by callback_mutex_.
 void cpuset_subsys::destroy(container* cont) {
+  core_.container_mutex.AssertHeld();
+  const cpuset* cs = cs_of(cont);
+  if (cs->on_host && host_cpusets_ != nullptr) host_cpusets_->remove(cs->host_id);
   absl::MutexLock l(&callback_mutex_);
   cont->free_css(subsys_id);
 }
@@ -108,7 +115,12 @@ void cpuset_subsys::attach(container* cont, container* old_cont, task_struct* ts
     cpus = guarantee_online_cpus(cs_of(cont));
     mems = guarantee_online_mems(cs_of(cont));
   }
-  apply_host(tsk, set_cpus_allowed(cs_of(cont), tsk, cpus, mems));
+  cpuset* cs = cs_of(cont);
+  // Into its host cpuset first, where the host then places it (follow_host).
+  if (tsk->real && cs->on_host && host_cpusets_ != nullptr) {
+    (void)host_cpusets_->move(tsk->tgid, tsk->pid, cs->host_id);  // else: observed
+  }
+  follow_host(cs, tsk, set_cpus_allowed(cs, tsk, cpus, mems));
 }
 
 // cpuset_post_clone(): a node made by container_clone gets its parent's sets, unless
@@ -123,9 +135,34 @@ void cpuset_subsys::post_clone(container* cont) {
   }
   cpuset* cs = cs_of(cont);
   const cpuset* parent_cs = cs_of(parent);
+  // A host cpuset left empty only fails its attaches, which uk refuses then too (ENOSPC).
+  if (cs->on_host && host_cpusets_ != nullptr) {
+    (void)host_cpusets_->set_cpus(cs->host_id, parent_cs->f.cpus_allowed);
+  }
   absl::MutexLock l(&callback_mutex_);
   cs->f.mems_allowed = parent_cs->f.mems_allowed;
   cs->f.cpus_allowed = parent_cs->f.cpus_allowed;
+}
+
+// cpuset_fork() copies nothing uk keeps elsewhere (do_fork copies the masks). A real
+// child uk-run observed after its parent's attach (forked in between) is still in the
+// parent's old host cpuset: it joins its own, as the host's fork would have put it.
+void cpuset_subsys::fork(task_struct* task) {
+  if (!task->real) return;
+  container* cont = core_.task_container(task, subsys_id);
+  absl::MutexLock l(&core_.container_mutex);
+  if (host_cpusets_ == nullptr || root == core_.rootnode() || cont == nullptr) return;
+  const cpuset* cs = cs_of(cont);
+  if (!cs->on_host) return;
+  std::optional<uint64_t> now = host_cpusets_->where(task->tgid, task->pid);
+  if (now == cs->host_id || (!now && cs == top_cs_)) return;  // the top: where it started
+  if (host_cpusets_->move(task->tgid, task->pid, cs->host_id) != 0) return;  // observed
+  cpumask_t inherited;
+  {
+    absl::MutexLock tl(&task->alloc_lock);
+    inherited = task->cpus_allowed;
+  }
+  follow_host(cs, task, inherited);
 }
 
 // --- Placement ---
@@ -172,14 +209,14 @@ void cpuset_subsys::update_tasks(cpuset* cs) {
     if (t->real) members.push_back(t);
   });
   for (task_struct* t : members) observe_task(t, cs);
-  std::vector<std::pair<const task_struct*, cpumask_t>> real;
+  std::vector<std::pair<task_struct*, cpumask_t>> real;
   core_.container_iter(cs->container, [&](task_struct* t) {
     core_.container_mutex.AssertHeld();  // ours, held across the walk
     cpumask_t set = set_cpus_allowed(cs, t, cpus, mems);
     if (t->real) real.emplace_back(t, set);
   });
   // Still under container_mutex, so concurrent writers apply their masks in order.
-  for (const auto& [t, mask] : real) apply_host(t, mask);
+  for (const auto& [t, mask] : real) follow_host(cs, t, mask);
 }
 
 cpumask_t cpuset_subsys::set_cpus_allowed(const cpuset* cs, task_struct* tsk, const cpumask_t& cpus,
@@ -201,11 +238,37 @@ void cpuset_subsys::apply_host(const task_struct* tsk, const cpumask_t& mask) {
   if (tsk->real && hooks_ != nullptr) hooks_->set_affinity(tsk->pid, mask);
 }
 
+void cpuset_subsys::follow_host(const cpuset* cs, task_struct* tsk, const cpumask_t& set) {
+  const container_flavour* flavour = cs->container->root->flavour;
+  if (tsk->real && cs->on_host && host_cpusets_ != nullptr && hooks_ != nullptr &&
+      flavour != nullptr && flavour->keeps_user_cpus) {
+    cpumask_t cpus;
+    {
+      absl::MutexLock l(&callback_mutex_);
+      cpus = guarantee_online_cpus(cs);
+    }
+    std::optional<cpumask_t> host = hooks_->get_affinity(tsk->pid);
+    if (!host) return;  // gone: its exit is observed next
+    if (host->any() && (*host & ~cpus).none()) {
+      absl::MutexLock l(&tsk->alloc_lock);
+      tsk->cpus_allowed = *host;
+      return;
+    }
+  }
+  apply_host(tsk, set);
+}
+
 // --- sched_setaffinity ---
 
 void cpuset_subsys::set_affinity_hooks(affinity_hooks* hooks) {
   absl::MutexLock l(&core_.container_mutex);
   hooks_ = hooks;
+}
+
+void cpuset_subsys::set_host_cpusets(host_cpusets* host) {
+  absl::MutexLock l(&core_.container_mutex);
+  host_cpusets_ = host;
+  top_cs_->on_host = host != nullptr;  // id 0: the subtree itself
 }
 
 Errno cpuset_subsys::sched_setaffinity(task_struct* tsk, const cpumask_t& new_mask) {
@@ -322,6 +385,11 @@ Errno cpuset_subsys::update_cpumask(cpuset* cs, std::string buf, const cpuset_li
   }
   UK_TRY(validate_change(cs, trial));
   if (trial.cpus_allowed == cs->f.cpus_allowed) return kOk;
+  // The host cpuset first: its members' masks are then the host's (follow_host), and a
+  // write it refuses changes nothing here.
+  if (cs->on_host && host_cpusets_ != nullptr) {
+    if (int e = host_cpusets_->set_cpus(cs->host_id, trial.cpus_allowed); e != 0) return Errno(e);
+  }
   {
     absl::MutexLock l(&callback_mutex_);
     cs->f.cpus_allowed = trial.cpus_allowed;

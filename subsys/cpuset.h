@@ -34,9 +34,10 @@
 // The cgroup flavour keeps within the task's own request where that leaves a CPU
 // (today's user_cpus_ptr); the container flavour replaces the mask (2.6.24).
 // sched_setaffinity (spec row 106): the request intersected with the task's cpuset,
-// EINVAL when nothing is left. Real tasks call the host's, so uk learns their masks
-// by observation (observe_affinity) and bounds them then. mems_allowed is bookkeeping
-// only for real tasks: a process's memory policy cannot be set from another process.
+// EINVAL when nothing is left. Real tasks call the host's: where uk-run mirrors the
+// cpusets into host cpusets (host_cpusets) the host answers exactly; elsewhere uk
+// learns their masks by observation (observe_affinity) and bounds them then. mems_allowed is
+// bookkeeping only for real tasks: a process's memory policy cannot be set from another process.
 // CPU/memory hotplug (2.6.24 rule): every non-empty cpuset shrinks to its online
 // part, or takes its nearest ancestor's online part if none is left; the top cpuset
 // becomes the online maps; tasks are not moved. Bound to a cgroup-flavour hierarchy,
@@ -56,6 +57,7 @@
 #include <array>
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -85,6 +87,30 @@ class affinity_hooks {
   virtual void set_affinity(pid_t tid, const cpumask_t& mask) = 0;
 };
 
+// The host's own cpusets, where uk-run has a cpuset subtree of the run's (root, with the
+// host's v1 cpuset hierarchy; harness/host_cpuset.h): every uk cpuset has a host cpuset
+// of its own with the same CPUs (the top's is the subtree itself), and a real thread
+// attached in uk is moved into it, so the host's kernel answers a program's own
+// sched_setaffinity as it answers natively (spec row 106), with no trap. Named by ids
+// (0 the top): a flat set of host cpusets needs no order between a parent's and a
+// child's writes and nothing at a rename. Called with container_mutex held: must not
+// call into the kernel. Errors are errnos.
+class host_cpusets {
+ public:
+  virtual ~host_cpusets() = default;
+  // Makes cpuset `id` (> 0) with no CPUs and the host's memory nodes.
+  virtual int make(uint64_t id) = 0;
+  virtual int set_cpus(uint64_t id, const cpumask_t& cpus) = 0;
+  // Removes the empty cpuset `id`; one still busy is retried later by the host side.
+  virtual void remove(uint64_t id) = 0;
+  // Moves thread `tid` of process `tgid` into cpuset `id`: 0, ESRCH (gone) or an errno
+  // (the thread is then bounded by observation, as without host cpusets).
+  virtual int move(pid_t tgid, pid_t tid, uint64_t id) = 0;
+  // The cpuset the thread is in now; nullopt if it is gone or outside the run's cpusets
+  // (still where uk-run was started).
+  virtual std::optional<uint64_t> where(pid_t tgid, pid_t tid) = 0;
+};
+
 class cpuset_subsys final : public container_subsys {
  public:
   explicit cpuset_subsys(kernel& k);
@@ -95,6 +121,7 @@ class cpuset_subsys final : public container_subsys {
   void attach(container* cont, container* old_cont, task_struct* tsk) override;
   Errno populate(container* cont) override;
   void post_clone(container* cont) override;
+  void fork(task_struct* task) override;
 
   // cpuset_cpus_allowed() / cpuset_mems_allowed(): the online CPUs / memory nodes
   // of the task's cpuset (the nearest ancestor's if it has none online). For the
@@ -105,6 +132,9 @@ class cpuset_subsys final : public container_subsys {
   // Installs (or, with nullptr, removes) the host side of real tasks' affinity. The
   // hooks must outlive their installation.
   void set_affinity_hooks(affinity_hooks* hooks);
+  // Installs the host's cpusets, before any cpuset but the top exists (uk-run: at
+  // boot), or removes them (nullptr).
+  void set_host_cpusets(host_cpusets* host);
   // sched_setaffinity()'s cpuset part (2.6.24 kernel/sched.c; today's
   // __sched_setaffinity): the task's CPUs become `new_mask` within its cpuset;
   // EINVAL, changing nothing, when no CPU is left. `new_mask` is kept as the task's
@@ -165,6 +195,9 @@ class cpuset_subsys final : public container_subsys {
     cpuset_fields f;
     int mems_generation = 0;
     int relax_domain_level = -1;  // cpuset1_init(): -1 in every new cpuset
+    // Its host cpuset (host_cpusets), under container_mutex alone: read only there.
+    uint64_t host_id = 0;
+    bool on_host = false;  // that host cpuset exists
   };
   // What a hierarchy's cftype_set decides for cpuset: the files of every cpuset and of
   // the top one, and what CPU/memory hotplug does to a cpuset below the top.
@@ -221,6 +254,13 @@ class cpuset_subsys final : public container_subsys {
   // A real task's host mask follows uk's.
   void apply_host(const task_struct* tsk, const cpumask_t& mask)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
+  // After `cs`'s host cpuset changed or took `tsk` in: under the cgroup flavour the host
+  // has placed it as today's kernel does (within its own request, user_cpus_ptr, which
+  // uk only sees the intersection of), so a host mask within the cpuset's CPUs is taken
+  // as the task's; otherwise (2.6.24, or a thread not in the host cpuset) uk's `set` is
+  // applied.
+  void follow_host(const cpuset* cs, task_struct* tsk, const cpumask_t& set)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
 
   // guarantee_online_cpus() / guarantee_online_mems(): the online part of the
   // nearest cpuset, starting at cs, that has one; the online maps if none has.
@@ -248,6 +288,8 @@ class cpuset_subsys final : public container_subsys {
   std::atomic<int> mems_generation_{0};  // cpuset_mems_generation
   std::atomic<bool> memory_pressure_enabled_{false};  // cpuset_memory_pressure_enabled
   affinity_hooks* hooks_ ABSL_GUARDED_BY(core_.container_mutex) = nullptr;
+  host_cpusets* host_cpusets_ ABSL_GUARDED_BY(core_.container_mutex) = nullptr;
+  uint64_t next_host_id_ ABSL_GUARDED_BY(core_.container_mutex) = 1;  // 0: the top
   // Set once by uk-run before the tree runs, read at every observation: atomic.
   std::atomic<bool> track_masks_{false};
   std::array<cpuset_cftypes, CFTYPE_SET_COUNT> cftypes_;  // by the hierarchy's cftype_set

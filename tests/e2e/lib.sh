@@ -73,6 +73,62 @@ expect_eq() {
   [[ "$2" == "$3" ]] || fail "$1: expected [$2], got [$3]"
 }
 
+# For tests that watch a run's host cgroups from outside. UK_RUNS: outer uk-run pids
+# whose supervisors `kill_runs` SIGKILLs (never the outer, which then removes the
+# run's subtrees) before waiting for the outer; such a test traps
+# 'kill_runs; on_exit' EXIT, so that a failing test leaves no run behind.
+UK_RUNS=()
+kill_runs() {
+  local o
+  for o in "${UK_RUNS[@]}"; do
+    kill -9 $(pgrep -P "$o" -x uk-run) 2>/dev/null || true
+    for _ in $(seq 200); do kill -0 "$o" 2>/dev/null || break; sleep 0.05; done
+  done
+}
+# wait_file FILE: up to 20 s.
+wait_file() {
+  for _ in $(seq 400); do [[ -e $1 ]] && return; sleep 0.05; done
+  fail "timed out waiting for $1"
+}
+# ns_ids DIR: the pid-namespace ids (NSpid's last field) of the tids in DIR/tasks (a
+# short-lived process listed there may be gone by the time its status is read).
+ns_ids() {
+  local t
+  for t in $(cat "$1/tasks"); do
+    awk '/^NSpid/ { print $NF }' /proc/$t/status 2>/dev/null || true
+  done | sort -n
+}
+
+# sigkill_removes_subtrees WHOM HIERARCHY LEAF SCRIPT: runs `bash -c SCRIPT` under
+# uk-run, waits until the run's subtree in HIERARCHY (e.g. /sys/fs/cgroup/cpu) has a
+# task in LEAF, SIGKILLs WHOM and fails unless every subtree of the run is gone soon
+# after: `supervisor`, within 5 s (the outer uk-run removes them however the
+# supervisor ended); `outer`, the outer uk-run itself, within 10 s (its cleanup helper).
+sigkill_removes_subtrees() {
+  local outer victim sub t0 ms tries=100
+  "$UKRUN" -- bash -c "$4" &
+  outer=$!
+  UK_RUNS+=("$outer")
+  for _ in $(seq 200); do
+    sub=$(host_subtrees "$outer" | grep "^$2/" || true)
+    [[ -n "$sub" && -n "$(cat "$sub/$3/tasks" 2>/dev/null)" ]] && break
+    sleep 0.05
+  done
+  [[ -n "$(cat "$sub/$3/tasks")" ]] || fail "no task reached $sub/$3"
+  if [[ $1 == outer ]]; then
+    victim=$outer tries=200
+  else
+    victim=$(pgrep -P "$outer" -x uk-run)  # the supervisor runs: a task is placed
+  fi
+  kill -9 "$victim"
+  t0=$(date +%s%N)
+  for _ in $(seq $tries); do [[ -n "$(host_subtrees "$outer")" ]] || break; sleep 0.05; done
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  expect_eq "every subtree $((tries / 20)) s after SIGKILL of the $1" "" "$(host_subtrees "$outer")"
+  echo "subtrees gone ${ms} ms after SIGKILL of the $1"
+  wait "$outer" 2>/dev/null || true
+}
+
 # No FUSE mount of uk-run may be left in this (the host's) mount namespace.
 expect_no_uk_mounts() {
   if grep -q "fuse.container" /proc/self/mounts; then

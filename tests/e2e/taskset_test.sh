@@ -1,10 +1,14 @@
 #!/bin/bash
-# taskset inside uk-run against a cpuset (spec row 106, harness/README.md "Affinity"):
+# taskset inside uk-run against a cpuset (spec row 106, harness/README.md "cpuset:
+# affinity"), where uk-run mirrors its cpusets into host cpusets (root, v1 cpuset):
 # the same steps run natively in a child of the host's v1 cpuset hierarchy and in a
 # cpuset of uk-run's, under both mount flavours, and uk-run must answer as the host:
 #   A  `taskset -c 1 sh -c 'taskset -p $$'` in a cpuset of CPUs 0-1: the intersection;
 #   B  the masks of a `taskset -c 1 sleep` and a plain `sleep` running in it;
 #   C  both after `cpus` is narrowed to 0 (a cpus write narrows a running task);
+#   P  `taskset -c 0-1 sh -c 'taskset -p $$'` in it: the intersection, at once (the host's
+#      own cpuset answers: no observation in between);
+#   E  `taskset -c 1 echo never` in it: EINVAL, and nothing runs;
 #   F  both after it is widened to 0-1 again: today's kernel gives the pinned task its
 #      request back (user_cpus_ptr); 2.6.24 gave it the whole cpuset, as to the plain one.
 # SKIP without two CPUs, root or the host's v1 cpuset hierarchy.
@@ -15,7 +19,7 @@ if [[ $(id -u) != 0 || ! -f $host/cpuset.cpus ]] || ! taskset -c 0,1 true 2>/dev
   exit 0
 fi
 
-# The steps, in cpuset directory $1 whose files carry prefix $2. Prints A, B, C, F.
+# The steps, in cpuset directory $1 whose files carry prefix $2. Prints A, B, C, P, E, F.
 cat >"$TMP/steps.sh" <<'EOF'
 cs=$1 p=$2
 mask() { taskset -p "$1" | sed 's/.*: //'; }
@@ -31,6 +35,9 @@ exec_wait $pinned
 echo "B $(mask $pinned) $(mask $plain)"
 echo 0 >$cs/${p}cpus
 echo "C $(mask $pinned) $(mask $plain)"
+echo "P $(taskset -c 0-1 sh -c 'taskset -p $$' | sed 's/.*: //')"
+out=$(taskset -c 1 echo never 2>&1)
+echo "E $? $(sed 's/pid [0-9]*/pid N/' <<<"$out")"
 echo 0-1 >$cs/${p}cpus
 echo "F $(mask $pinned) $(mask $plain)"
 kill $pinned $plain
@@ -43,7 +50,7 @@ native=$(bash "$TMP/steps.sh" "$native_dir" cpuset.)
 rmdir "$native_dir"
 echo "native (host $(uname -r)):"
 echo "$native"
-[[ $(wc -l <<<"$native") == 4 ]] || fail "native steps: $native"
+[[ $(wc -l <<<"$native") == 6 ]] || fail "native steps: $native"
 
 for flavour in cgroup container; do
   prefix=$([[ $flavour == cgroup ]] && echo cpuset. || true)

@@ -4,6 +4,7 @@
 // across cpuset changes (user_cpus_ptr) and 2.6.24 did not. The flavours' answers are
 // the ones the host's 6.18 gives in a child of its v1 cpuset hierarchy
 // (tests/e2e/taskset_test.sh checks the same steps there).
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,12 +32,18 @@ class fake_affinity final : public affinity_hooks {
   }
   void set_affinity(pid_t tid, const cpumask_t& mask) override {
     sets.emplace_back(tid, mask);
-    if (host.contains(tid)) host[tid] = mask;
+    if (on_set) {
+      on_set(tid, mask);
+    } else if (host.contains(tid)) {
+      host[tid] = mask;
+    }
   }
 
   absl::flat_hash_map<pid_t, cpumask_t> host;
   std::vector<std::pair<pid_t, cpumask_t>> sets;
   int gets = 0;
+  // The host's sched_setaffinity where it has more to do than store the mask.
+  std::function<void(pid_t, const cpumask_t&)> on_set;
 };
 
 struct flavour_case {
@@ -257,6 +264,175 @@ TEST_P(EnforcerAffinityTest, PinnedProcessesCompeteForTheirCpu) {
   EXPECT_TRUE(signals.stopped.empty());
   cpuset_->set_track_masks(false);
 }
+
+// Where uk-run mirrors the cpusets into host cpusets (harness/host_cpuset.h): the fake
+// host below is today's kernel in a v1 cpuset hierarchy, one cpuset per id, and the
+// tests check what uk asks of it and that uk's view is the host's masks.
+class fake_host_cpusets final : public host_cpusets {
+ public:
+  explicit fake_host_cpusets(fake_affinity& threads) : threads_(threads) {
+    cpus[0] = cpus_of("0-3");
+    threads_.on_set = [this](pid_t tid, const cpumask_t& mask) { setaffinity(tid, mask); };
+  }
+  ~fake_host_cpusets() override { threads_.on_set = nullptr; }
+
+  int make(uint64_t id) override {
+    log.push_back("make " + std::to_string(id));
+    cpus[id].reset();
+    return 0;
+  }
+  int set_cpus(uint64_t id, const cpumask_t& c) override {
+    log.push_back("cpus " + std::to_string(id) + " " + bitmap_scnlistprintf(c));
+    if (refuse != 0) return refuse;
+    cpus[id] = c;
+    for (auto& [tid, in] : cpuset_of) {
+      if (in == id) place(tid);
+    }
+    return 0;
+  }
+  void remove(uint64_t id) override {
+    log.push_back("remove " + std::to_string(id));
+    cpus.erase(id);
+  }
+  int move(pid_t tgid, pid_t tid, uint64_t id) override {
+    log.push_back("move " + std::to_string(tid) + " " + std::to_string(id));
+    if (tid == exempt) return EPERM;
+    cpuset_of[tid] = id;
+    place(tid);
+    return 0;
+  }
+  std::optional<uint64_t> where(pid_t tgid, pid_t tid) override {
+    auto it = cpuset_of.find(tid);
+    if (it == cpuset_of.end()) return std::nullopt;
+    return it->second;
+  }
+  // sched_setaffinity(), the program's or the supervisor's: the intersection with the
+  // thread's cpuset (EINVAL when empty), the request kept (__sched_setaffinity).
+  int setaffinity(pid_t tid, const cpumask_t& mask) {
+    cpumask_t m = mask & cpus[cpuset_of[tid]];
+    if (m.none()) return EINVAL;
+    request[tid] = mask;
+    threads_.host[tid] = m;
+    return 0;
+  }
+
+  absl::flat_hash_map<uint64_t, cpumask_t> cpus;  // by id; 0 the run's subtree
+  absl::flat_hash_map<pid_t, uint64_t> cpuset_of;
+  absl::flat_hash_map<pid_t, cpumask_t> request;  // user_cpus_ptr
+  std::vector<std::string> log;
+  int refuse = 0;    // the errno of every set_cpus
+  pid_t exempt = 0;  // a thread move() refuses (the supervisor)
+
+ private:
+  static cpumask_t cpus_of(const std::string& list) { return testing::cpus(list); }
+  // A cpuset change or a move: set_cpus_allowed_ptr() within the request if one CPU is
+  // left (today's __set_cpus_allowed_ptr with user_cpus_ptr).
+  void place(pid_t tid) {
+    cpumask_t c = cpus[cpuset_of[tid]];
+    auto r = request.find(tid);
+    threads_.host[tid] = r != request.end() && (c & r->second).any() ? c & r->second : c;
+  }
+  fake_affinity& threads_;
+};
+
+class HostCpusetTest : public AffinityTest {
+ protected:
+  void SetUp() override {
+    AffinityTest::SetUp();
+    cpuset_->set_host_cpusets(&fake_);
+  }
+  void TearDown() override {
+    cpuset_->set_host_cpusets(nullptr);
+    AffinityTest::TearDown();
+  }
+  std::string cpus_file(const std::string& name) {
+    return "/cs/" + name + "/" + GetParam().prefix + "cpus";
+  }
+  fake_host_cpusets fake_{host_};
+};
+
+TEST_P(HostCpusetTest, EveryCpusetHasAHostCpusetWithItsCpus) {
+  mount_cpuset();
+  cpuset("a", "1-2");
+  ASSERT_EQ(mkdir("/cs/a/b"), 0);
+  set_cpus("a/b", "2");
+  ASSERT_EQ(sys_rmdir(init(), "/cs/a/b"), 0);
+  EXPECT_EQ(fake_.log,
+            (std::vector<std::string>{"make 1", "cpus 1 1-2", "make 2", "cpus 2 2", "remove 2"}));
+}
+
+// The host cpuset is written first: what it refuses changes nothing in uk.
+TEST_P(HostCpusetTest, AHostRefusalChangesNothing) {
+  mount_cpuset();
+  cpuset("a", "1-2");
+  fake_.refuse = EBUSY;
+  EXPECT_EQ(write(cpus_file("a"), "1"), -EBUSY);
+  EXPECT_EQ(read(cpus_file("a")), "1-2\n");
+}
+
+TEST_P(HostCpusetTest, AttachMovesRealThreadsIntoTheirHostCpuset) {
+  task_struct& t = in_cpuset("1-2", real(4242));
+  task_struct& sim = spawn();
+  ASSERT_GT(attach("/cs/a", sim), 0);
+  EXPECT_EQ(host_.host[4242], cpus("1-2"));
+  EXPECT_EQ(cpus_allowed_of(t), cpus("1-2"));
+  ASSERT_GT(attach("/cs", t), 0);  // the top's host cpuset is the subtree itself, id 0
+  EXPECT_EQ(fake_.log,
+            (std::vector<std::string>{"make 1", "cpus 1 1-2", "move 4242 1", "move 4242 0"}));
+  EXPECT_EQ(cpus_allowed_of(t), cpus("0-3"));
+}
+
+// A child forked on the host just before its parent's attach, seen by uk after it: the
+// host left it in the parent's old cpuset, uk counts it in the new one, so it is moved.
+// One the host's fork already put in the right cpuset is not.
+TEST_P(HostCpusetTest, AChildSeenAfterItsParentsAttachJoinsItsHostCpuset) {
+  task_struct& parent = in_cpuset("1-2", real(4242));
+  host_.host[4300] = cpus("0-3");  // forked while the parent was still in the top
+  ASSERT_TRUE(k().do_fork(&parent, 0, 4300).ok());
+  fake_.cpuset_of[4301] = 1;  // forked after the attach
+  host_.host[4301] = cpus("1-2");
+  ASSERT_TRUE(k().do_fork(&parent, 0, 4301).ok());
+  EXPECT_EQ(fake_.log,
+            (std::vector<std::string>{"make 1", "cpus 1 1-2", "move 4242 1", "move 4300 1"}));
+  EXPECT_EQ(host_.host[4300], cpus("1-2"));
+}
+
+// The supervisor is not moved: its mask is set as without host cpusets.
+TEST_P(HostCpusetTest, AThreadTheHostDoesNotMoveGetsItsMaskSet) {
+  fake_.exempt = 4242;
+  task_struct& t = in_cpuset("1-2", real(4242));
+  EXPECT_EQ(host_.sets, (std::vector<std::pair<pid_t, cpumask_t>>{{4242, cpus("1-2")}}));
+  EXPECT_EQ(cpus_allowed_of(t), cpus("1-2"));
+}
+
+// `taskset -c 0-3` in a cpuset of 0: the host runs the task on 0 and keeps 0-3 as its
+// request, of which uk sees only the 0. Widening the cpuset gives it 0-3 under today's
+// kernel, as the host decides (uk's own request, 0, would have kept it on 0), and the
+// whole cpuset under 2.6.24, which uk sets itself.
+TEST_P(HostCpusetTest, CpusChangesFollowTheHostsRequestOrResetIt) {
+  task_struct& t = in_cpuset("0-3", real(4242));
+  set_cpus("a", "0");
+  ASSERT_EQ(fake_.setaffinity(4242, cpus("0-3")), 0);
+  EXPECT_EQ(host_.host[4242], cpus("0"));
+  cpuset_->observe_affinity();
+  EXPECT_EQ(cpus_allowed_of(t), cpus("0"));
+  set_cpus("a", "1-2");
+  EXPECT_EQ(host_.host[4242], cpus("1-2"));
+  EXPECT_EQ(cpus_allowed_of(t), cpus("1-2"));
+  ASSERT_EQ(fake_.setaffinity(4242, cpus("2-3")), 0);  // taskset -c 2-3: the host says 2
+  cpuset_->observe_affinity();
+  host_.sets.clear();
+  set_cpus("a", "0-3");
+  EXPECT_EQ(cpus_allowed_of(t), GetParam().keeps_request ? cpus("2-3") : cpus("0-3"));
+  EXPECT_EQ(host_.host[4242], cpus_allowed_of(t));
+  // Today's: nothing set by uk, the host placed it. 2.6.24's: set by uk.
+  EXPECT_EQ(host_.sets.size(), GetParam().keeps_request ? 0u : 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Flavours, HostCpusetTest,
+                         ::testing::Values(flavour_case{"container", "", false},
+                                           flavour_case{"cgroup", "cpuset.", true}),
+                         [](const auto& info) { return std::string(info.param.fs); });
 
 INSTANTIATE_TEST_SUITE_P(Flavours, EnforcerAffinityTest,
                          ::testing::Values(flavour_case{"container", "", false},

@@ -78,7 +78,7 @@ class RealProcessTest : public SubsysTest {
     cfg.topo = topology(ukrun::read_host_topology());
     k_ = std::make_unique<kernel>(default_subsys_registry(), cfg);
     // uk-run's host side of the cpuset: the affinity of real tasks.
-    affinity_ = std::make_unique<ukrun::affinity_host>(*k_);
+    affinity_ = std::make_unique<ukrun::affinity_host>(*k_, nullptr);
     // cpuacct reads the host's CPU clocks through uk-run's hooks.
     cputime_ = std::make_unique<ukrun::cputime_host>(k());
     // The CPUs this test may use: online and in our own affinity.
