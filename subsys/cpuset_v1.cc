@@ -44,6 +44,9 @@ cpuset_subsys::cpuset_cftypes cpuset_subsys::cpuset1_files() {
     if (e.read_only) cft.write = nullptr;
     t.files.push_back(std::move(cft));
   }
+  // legacy_files[]' max_write_len: a list of every CPU or node, a range each.
+  t.files[0].max_write_len = 100 + 6 * NR_CPUS;
+  t.files[1].max_write_len = 100 + 6 * MAX_NUMNODES;
   // read_s64 / write_s64.
   cftype& relax = t.files[8];
   relax.read = [this](container* cont, const cftype*, file&, char* buf, size_t nbytes,

@@ -37,6 +37,7 @@ CONFORM_CASES=(
   "relax_domain_level cpuset host"
   "effective_masks cpuset host"
   "clone_children cpuset host"
+  "long_writes cpuset host"
   "clone_children_exclusive_sibling cpuset host cpu/online,node/has_memory"
   "remount_held_child mount host"
   "move_tasks named host"
@@ -169,6 +170,35 @@ case_effective_masks() {
   r "$D/cpuset.effective_cpus"
   r "$D/a/cpuset.effective_cpus"
   w "$D/a/cpuset.effective_cpus" 1
+}
+
+# §2: long writes. kernfs_fop_write_iter() refuses a write longer than the file's
+# atomic_write_len with E2BIG: its cftype's max_write_len (cpus 100 + 6 * NR_CPUS, mems
+# 100 + 6 * MAX_NUMNODES, release_agent PATH_MAX), else a page (cgroup_init_cftypes); a
+# shorter one is parsed whole, up to its first NUL. On a cpuset without CPUs (see above).
+case_long_writes() {
+  local f v
+  mkdir "$D/a"
+  for f in cpuset.cpu_exclusive cpuset.mem_exclusive cpuset.mem_hardwall cpuset.memory_migrate \
+    cpuset.memory_spread_page cpuset.memory_spread_slab cpuset.sched_load_balance \
+    cpuset.sched_relax_domain_level notify_on_release cgroup.clone_children; do
+    for v in 'b"1" + b" " * 4999' 'b"1" + b"\n" * 4999' 'b"1" + b"\n" * 4095 + b"x"' \
+      'b"1" + b"\n" * 4095' 'b"1\n" + b"\0" * 4094' 'b"1\n" + b"\0" * 4095' 'b"0" * 4095 + b"1"' \
+      'b"0" * 4096 + b"1"' 'b"1\n" + b"junk" * 1000'; do
+      wraw "$D/a/$f" "$v"
+      r "$D/a/$f"
+    done
+  done
+  for v in 'b"0\n" + b"\0" * 1634' 'b"0\n" + b"\0" * 1635' 'b"0" + b"," * 1635'; do
+    wraw "$D/a/cpuset.cpus" "$v"
+    r "$D/a/cpuset.cpus"
+  done
+  for v in 'b"0\n" + b"\0" * 6242' 'b"0\n" + b"\0" * 6243' 'b"0" * 5000'; do
+    wraw "$D/a/cpuset.mems" "$v"
+    r "$D/a/cpuset.mems"
+  done
+  wraw "$D/a/tasks" 'b"abc" + b"\0" * 4093'
+  wraw "$D/a/tasks" 'b"abc" + b"\0" * 4094'
 }
 
 # §3: clone_children: a new cpuset copies its parent's cpus and mems when set; the flag

@@ -41,6 +41,21 @@ mnt_retry() {
   done
   echo "$label: $out"
 }
+# wraw FILE BYTES: write BYTES, a Python bytes expression (b"1" + b" " * 4999), to FILE
+# in one write(2) (a shell's printf may split a long one), printed as w prints.
+wraw() {
+  local out
+  out=$(python3 -c '
+import os, sys
+data = eval(sys.argv[2])
+fd = os.open(sys.argv[1], os.O_WRONLY)
+try:
+    print("ok" if os.write(fd, data) == len(data) else "short write")
+except OSError as e:
+    print(os.strerror(e.errno))
+' "$1" "$2" 2>&1 | tail -1)
+  norm "write ${1#"$D"/} <- $2: $out"
+}
 # require STEP...: run the step; on the host a failure means the host cannot run the case.
 require() {
   local out
