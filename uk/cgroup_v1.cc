@@ -240,7 +240,7 @@ const cftype cgroup1_base_files[] = {
         .name = "release_agent",
         .private_ = FILE_RELEASE_AGENT,
         .flags = CFTYPE_ONLY_ON_ROOT,
-        .max_write_len = PATH_MAX,
+        .max_write_len = PATH_MAX - 1,
         .read = container_common_file_read,
         .write = cgroup1_common_file_write,
     },

@@ -22,7 +22,8 @@
 # the case is compared with its golden instead.
 #
 # On the host, D is a child of the host's root cpuset: a case never writes a root file
-# (cpuset.memory_pressure_enabled is root-only, cgroup_v1_test covers it), and puts
+# of the host's (cpuset.memory_pressure_enabled is root-only, cgroup_v1_test covers it;
+# a named hierarchy's root is the run's own), and puts
 # scheduler-domain knobs (sched_load_balance, sched_relax_domain_level) only on a cpuset
 # without CPUs, where the kernel does not rebuild the host's scheduler domains
 # (update_flag, update_relax_domain_level).
@@ -41,6 +42,7 @@ CONFORM_CASES=(
   "clone_children_exclusive_sibling cpuset host cpu/online,node/has_memory"
   "remount_held_child mount host"
   "move_tasks named host"
+  "long_writes_root named host"
   "rename named host"
   "rmdir_busy named host"
   "notify_on_release named host"
@@ -299,6 +301,24 @@ case_move_tasks() {
   w "$D/a/tasks" 4194304
   w "$D/a/tasks" abc
   w "$D/a/tasks" ""
+}
+
+# §2: long writes to a root's files (a named hierarchy's root, D's parent):
+# release_agent's max_write_len is PATH_MAX - 1, the others a page.
+case_long_writes_root() {
+  local root=${D%/*} f v
+  for v in 'b"/bin/true\n" + b"\0" * 4085' 'b"/bin/true\n" + b"\0" * 4086' 'b"/bin/true" * 500'; do
+    wraw "$root/release_agent" "$v"
+    r "$root/release_agent"
+  done
+  wraw "$root/release_agent" 'b"\n"'
+  for f in notify_on_release cgroup.clone_children; do
+    for v in 'b"1\n" + b"\0" * 4094' 'b"1\n" + b"\0" * 4095'; do
+      wraw "$root/$f" "$v"
+      r "$root/$f"
+    done
+    wraw "$root/$f" 'b"0"'
+  done
 }
 
 # What must keep holding: rename within a parent only (cgroup1_rename).

@@ -59,7 +59,8 @@ TEST(SchedDomainLevelMax, Shapes) {
        "NUMA 3"},
   };
   for (const shape& m : shapes) {
-    sched_topology t = machine(m.n, m.per_core, m.per_cluster, m.per_llc, m.per_package, m.per_node);
+    sched_topology t =
+        machine(m.n, m.per_core, m.per_cluster, m.per_llc, m.per_package, m.per_node);
     EXPECT_EQ(sched_domain_level_max(t, cpus(m.map)), m.want) << m.why;
   }
 }
