@@ -26,7 +26,9 @@ namespace {
 constexpr size_t kMaxRootNameLen = 64;
 
 // cgroup1_parse_param() + check_cgroupfs_options(): empty tokens skipped; unknown
-// option or subsystem EINVAL; name= of [A-Za-z0-9_.-], 1..63 bytes, once; no
+// option or subsystem EINVAL; favordynmods a flag with a "no" form (fsparam_flag_no);
+// release_agent= and name= strings that cannot be empty (fsparam_string), each once;
+// name= of [A-Za-z0-9_.-], 1..63 bytes; no
 // subsystem, no `none` and no name= means all; `all` with a subsystem, `none` with a
 // subsystem, neither subsystem nor name, or noprefix with anything but cpuset: EINVAL.
 ErrorOr<containerfs_options> cgroup1_parse_options(const container_core& core, const char* data) {
@@ -53,10 +55,12 @@ ErrorOr<containerfs_options> cgroup1_parse_options(const container_core& core, c
       opts.flags |= 1UL << ROOT_CPUSET_V2_MODE;
     } else if (key == "favordynmods" && !has_value) {
       opts.flags |= 1UL << ROOT_FAVOR_DYNMODS;
+    } else if (key == "nofavordynmods" && !has_value) {
+      opts.flags &= ~(1UL << ROOT_FAVOR_DYNMODS);
     } else if (key == "clone_children" && !has_value) {
       opts.clone_children = true;
     } else if (key == "release_agent") {
-      if (!has_value || opts.release_agent) return Errno(EINVAL);
+      if (!has_value || value.empty() || opts.release_agent) return Errno(EINVAL);
       opts.release_agent = std::string(value.substr(0, PATH_MAX - 1));
     } else if (key == "name") {
       if (!has_value || opts.name || value.empty() || value.size() >= kMaxRootNameLen) {

@@ -156,11 +156,16 @@ TEST_F(CgroupV1Test, MountOptionErrors) {
   EXPECT_EQ(mount("/m", ("none,name=" + std::string(64, 'n')).c_str()), -EINVAL);
   EXPECT_EQ(mount("/m", "none,name=x,release_agent=/a,release_agent=/b"), -EINVAL);
   EXPECT_EQ(mount("/m", "none,name=x,release_agent"), -EINVAL);
+  EXPECT_EQ(mount("/m", "none,name=x,release_agent="), -EINVAL);  // fsparam_string
+  EXPECT_EQ(mount("/m", "none,name=x,nofavordynmods=1"), -EINVAL);
   EXPECT_EQ(mount("/m", "name=x"), -EINVAL);  // a name alone finds, never makes
   EXPECT_EQ(sys_mount(init(), "none", "/m", "cgroup2", 0, nullptr), -ENODEV);
   // Empty tokens are skipped, unlike 2.6.24.
   EXPECT_EQ(mount("/m", ",cpuset,,"), 0);
   EXPECT_EQ(mounts_line("/m"), "none /m cgroup rw,relatime,cpuset 0 0");
+  // fsparam_flag_no: nofavordynmods clears what favordynmods set.
+  EXPECT_EQ(mount("/f", "none,name=f,favordynmods,nofavordynmods"), 0);
+  EXPECT_EQ(mounts_line("/f"), "none /f cgroup rw,relatime,name=f 0 0");
 }
 
 TEST_F(CgroupV1Test, NamedHierarchyReuseRules) {

@@ -41,6 +41,7 @@ CONFORM_CASES=(
   "long_writes cpuset host"
   "clone_children_exclusive_sibling cpuset host cpu/online,node/has_memory"
   "remount_held_child mount host"
+  "mount_options mount host"
   "move_tasks named host"
   "long_writes_root named host"
   "rename named host"
@@ -282,6 +283,16 @@ case_remount_held_child() {
   mnt "remount with a child" mount none "$D" cgroup remount "none,name=$HNAME"
   rmdir "$D/b"
   exec 3<&-
+  mnt "umount" umount "$D" 0
+}
+
+# §2: mount options parsed as cgroup1_parse_param() does: release_agent= cannot be
+# empty (fsparam_string), favordynmods has a "no" form that clears it (fsparam_flag_no).
+case_mount_options() {
+  mnt "release_agent= empty" mount none "$D" cgroup 0 "none,name=$HNAME,release_agent="
+  mnt "favordynmods, nofavordynmods" mount none "$D" cgroup 0 \
+    "none,name=$HNAME,favordynmods,nofavordynmods"
+  echo "options: $(awk -v d="$D" '$2 == d { print $4 }' /proc/mounts)"
   mnt "umount" umount "$D" 0
 }
 
