@@ -77,5 +77,39 @@ TEST_F(HostTopologyTest, NothingReadableIsCpu0Node0) {
   EXPECT_TRUE(m.valid());
 }
 
+// sched_domain_level_max from the present CPUs' topology, caches and nodes: two
+// packages of two SMT pairs sharing an L3, a node each. SMT 0,
+// CLS 1, MC 2, PKG 3, NODE 4, NUMA at 21 level 5 (uk/sched_domains.h).
+TEST_F(HostTopologyTest, SchedDomainLevelMaxFromTheTopologyFiles) {
+  put("cpu/possible", "0-7\n");
+  put("cpu/present", "0-7\n");
+  put("cpu/online", "0-7\n");
+  for (int c = 0; c < 8; c++) {
+    const std::string dir = "cpu/cpu" + std::to_string(c) + "/";
+    const std::string pair = std::to_string(c / 2 * 2) + "-" + std::to_string(c / 2 * 2 + 1);
+    const std::string package = c < 4 ? "0-3\n" : "4-7\n";
+    put(dir + "topology/thread_siblings_list", pair + "\n");
+    put(dir + "topology/cluster_cpus_list", pair + "\n");
+    put(dir + "topology/package_cpus_list", package);
+    put(dir + "cache/index0/level", "1\n");
+    put(dir + "cache/index0/shared_cpu_list", pair + "\n");
+    put(dir + "cache/index1/level", "3\n");
+    put(dir + "cache/index1/shared_cpu_list", package);
+    put(dir + "cache/index2/level", "2\n");
+    put(dir + "cache/index2/shared_cpu_list", pair + "\n");
+  }
+  put("node/node0/cpulist", "0-3\n");
+  put("node/node0/distance", "10 21\n");
+  put("node/node1/cpulist", "4-7\n");
+  put("node/node1/distance", "21 10\n");
+  EXPECT_EQ(read().sched_domain_level_max, 5);
+  // The same CPUs with no topology files: each alone in its core, cluster, cache and
+  // package, all in node 0: CLS 0 and MC 1 are one CPU, PKG (the node) all eight: 2.
+  fs::remove_all(dir_);
+  put("cpu/present", "0-7\n");
+  put("cpu/online", "0-7\n");
+  EXPECT_EQ(read().sched_domain_level_max, 2);
+}
+
 }  // namespace
 }  // namespace ukrun

@@ -114,6 +114,10 @@ uk::topology kernel_topology(const presented_topology& t) {
   // Within the host's present CPUs (parse_cpus took them from its online ones).
   if (t.cpus) maps.cpu_online_mask = *t.cpus;
   if (t.nodes > 0) maps.node_states.fill(node_range(t.nodes));
+  // sched_domain_level_max stays the host's, as a kernel with this topology has it:
+  // the CPUs --cpus leaves out read as unplugged after boot (present, offline), and the
+  // kernel never lowers the level its boot-time domains reached; the nodes --nodes adds
+  // have memory and no CPU, and sched_init_numa() counts only nodes with CPUs.
   return uk::topology(maps);
 }
 

@@ -449,9 +449,8 @@ ErrorOr<size_t> cpuset_subsys::file_write(container* cont, const cftype* cft, co
                                           size_t nbytes) {
   const container_flavour& flavour = *cont->root->flavour;
   const cpuset_list_ops& lists = *flavour.cpuset_lists;
-  if (nbytes > (cft->private_ == FILE_MEMLIST ? lists.mems_max_write : lists.max_write)) {
-    return Errno(E2BIG);
-  }
+  size_t max_write = cft->private_ == FILE_MEMLIST ? lists.mems_max_write : lists.max_write;
+  if (max_write != 0 && nbytes > max_write) return Errno(E2BIG);
   // The kernel's copy is NUL-terminated: C string functions stop at an embedded NUL.
   std::string buffer(buf, nbytes);
   buffer = std::string(buffer.c_str());

@@ -16,16 +16,6 @@
 
 namespace uk {
 
-namespace {
-
-// sched_domain_level_max (kernel/sched/topology.c): the deepest scheduler domain level
-// the host kernel built; sched_relax_domain_level accepts -1 to this + 1. User space
-// cannot read it without debugfs: 1 is what the 2-CPU, one-package 6.18 host answers
-// (2 accepted, 3 EINVAL).
-constexpr long long kSchedDomainLevelMax = 1;
-
-}  // namespace
-
 // cpuset1_files[], in its order.
 cpuset_subsys::cpuset_cftypes cpuset_subsys::cpuset1_files() {
   struct entry {
@@ -54,6 +44,9 @@ cpuset_subsys::cpuset_cftypes cpuset_subsys::cpuset1_files() {
     if (e.read_only) cft.write = nullptr;
     t.files.push_back(std::move(cft));
   }
+  // legacy_files[]' max_write_len: a list of every CPU or node, a range each.
+  t.files[0].max_write_len = 100 + 6 * NR_CPUS;
+  t.files[1].max_write_len = 100 + 6 * MAX_NUMNODES;
   // read_s64 / write_s64.
   cftype& relax = t.files[8];
   relax.read = [this](container* cont, const cftype*, file&, char* buf, size_t nbytes,
@@ -68,15 +61,15 @@ cpuset_subsys::cpuset_cftypes cpuset_subsys::cpuset1_files() {
 // cgroup_file_write() parses a write_s64 file with kstrtoll(buf, 0) before any lock
 // (no blanks, one trailing newline, base detected, a sign; beyond s64 ERANGE); then
 // cpuset_write_s64(): ENODEV once removed; update_relax_domain_level(): EINVAL outside
-// -1 .. sched_domain_level_max + 1. (Rebuilding the sched domains has nothing to do
-// here.)
+// -1 .. sched_domain_level_max + 1, the machine's (uk/sched_domains.h). (Rebuilding
+// the sched domains has nothing to do here.)
 ErrorOr<size_t> cpuset_subsys::cpuset1_write_s64(container* cont, const char* buf, size_t nbytes) {
   long long val;
   UK_TRY(kstrtoll(kernel_copy(buf, nbytes).c_str(), 0, &val));
   absl::MutexLock l(&core_.container_mutex);
   cpuset* cs = live_cs(cont);
   if (cs == nullptr) return Errno(ENODEV);
-  if (val < -1 || val > kSchedDomainLevelMax + 1) return Errno(EINVAL);
+  if (val < -1 || val > k().topo().sched_domain_level_max() + 1) return Errno(EINVAL);
   absl::MutexLock cl(&callback_mutex_);
   cs->relax_domain_level = static_cast<int>(val);
   return nbytes;

@@ -21,6 +21,8 @@ struct inode;
 
 // MAX_CFTYPE_NAME
 inline constexpr size_t MAX_CFTYPE_NAME = 64;
+// PAGE_SIZE (x86): kernfs's atomic_write_len for a cftype without max_write_len.
+inline constexpr size_t CFTYPE_PAGE_SIZE = 4096;
 
 // cftype::flags (Linux's CFTYPE_*): where the core creates a file of its own table.
 enum : unsigned {
@@ -45,6 +47,9 @@ struct cftype {
   std::string cgroup_name;
   int private_ = 0;
   unsigned flags = 0;  // CFTYPE_*
+  // The longest write (today's cftype::max_write_len; 0: CFTYPE_PAGE_SIZE), for a
+  // flavour that checks it before the handler (container_flavour::kernfs_write_len).
+  size_t max_write_len = 0;
 
   std::function<Errno(inode&, file&)> open;
   std::function<ErrorOr<size_t>(container*, const cftype*, file&, char* buf, size_t nbytes,

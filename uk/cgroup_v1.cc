@@ -26,7 +26,9 @@ namespace {
 constexpr size_t kMaxRootNameLen = 64;
 
 // cgroup1_parse_param() + check_cgroupfs_options(): empty tokens skipped; unknown
-// option or subsystem EINVAL; name= of [A-Za-z0-9_.-], 1..63 bytes, once; no
+// option or subsystem EINVAL; favordynmods a flag with a "no" form (fsparam_flag_no);
+// release_agent= and name= strings that cannot be empty (fsparam_string), each once;
+// name= of [A-Za-z0-9_.-], 1..63 bytes; no
 // subsystem, no `none` and no name= means all; `all` with a subsystem, `none` with a
 // subsystem, neither subsystem nor name, or noprefix with anything but cpuset: EINVAL.
 ErrorOr<containerfs_options> cgroup1_parse_options(const container_core& core, const char* data) {
@@ -53,10 +55,12 @@ ErrorOr<containerfs_options> cgroup1_parse_options(const container_core& core, c
       opts.flags |= 1UL << ROOT_CPUSET_V2_MODE;
     } else if (key == "favordynmods" && !has_value) {
       opts.flags |= 1UL << ROOT_FAVOR_DYNMODS;
+    } else if (key == "nofavordynmods" && !has_value) {
+      opts.flags &= ~(1UL << ROOT_FAVOR_DYNMODS);
     } else if (key == "clone_children" && !has_value) {
       opts.clone_children = true;
     } else if (key == "release_agent") {
-      if (!has_value || opts.release_agent) return Errno(EINVAL);
+      if (!has_value || value.empty() || opts.release_agent) return Errno(EINVAL);
       opts.release_agent = std::string(value.substr(0, PATH_MAX - 1));
     } else if (key == "name") {
       if (!has_value || opts.name || value.empty() || value.size() >= kMaxRootNameLen) {
@@ -164,13 +168,13 @@ ErrorOr<unsigned long long> cgroup_parse_write_uint(const char* buf, size_t nbyt
   return val;
 }
 
-// The core's writes: E2BIG at PATH_MAX, ENODEV once removed, under container_mutex.
+// The core's writes (longer than a page: E2BIG, in the dispatch), ENODEV once removed,
+// under container_mutex.
 // tasks / cgroup.procs: cgroup1_tasks_write / cgroup1_procs_write (kstrtoint of the
 // stripped buffer); notify_on_release / cgroup.clone_children: write_u64 (kstrtoull);
 // release_agent: cgroup_release_agent_write (strstrip).
 ErrorOr<size_t> cgroup1_common_file_write(container* cont, const cftype* cft, file& f,
                                           const char* buf, size_t nbytes, loff_t* ppos) {
-  if (nbytes >= PATH_MAX) return Errno(E2BIG);
   std::string buffer = kernel_copy(buf, nbytes);
   container_core& core = *cont->root->core;
   absl::MutexLock l(&core.container_mutex);
@@ -240,6 +244,7 @@ const cftype cgroup1_base_files[] = {
         .name = "release_agent",
         .private_ = FILE_RELEASE_AGENT,
         .flags = CFTYPE_ONLY_ON_ROOT,
+        .max_write_len = PATH_MAX - 1,
         .read = container_common_file_read,
         .write = cgroup1_common_file_write,
     },
@@ -272,12 +277,11 @@ ErrorOr<nodemask_t> parse_cpuset_nodelist(std::string_view buf, const nodemask_t
   return parse_list_within(buf, top, MAX_NUMNODES);
 }
 
-// legacy_files[] (kernel/cgroup/cpuset-v1.c): cpus and mems have max_write_len
-// 100 + 6 * NR_CPUS and 100 + 6 * MAX_NUMNODES. The flag files have none (kernfs takes
-// a page of a longer write); here they keep cpus' limit.
+// Every cpuset file's limit is its cftype's max_write_len (cpuset1_files[]), which
+// kernfs checks (kernfs_write_len).
 const cpuset_list_ops cpuset_lists_v1 = {
-    .max_write = 100 + 6 * NR_CPUS,
-    .mems_max_write = 100 + 6 * MAX_NUMNODES,
+    .max_write = 0,
+    .mems_max_write = 0,
     .parse_cpulist = parse_cpuset_cpulist,
     .parse_nodelist = parse_cpuset_nodelist,
 };
@@ -303,6 +307,7 @@ const container_flavour container_flavour_cgroup = {
     .file_mode = cgroup_file_mode,
     .parse_write_uint = cgroup_parse_write_uint,
     .subsys_writes_parse_uint = true,
+    .kernfs_write_len = true,
     .subsys_cftypes = CFTYPES_LEGACY,
     .keeps_user_cpus = true,
     .cpuset_lists = &cpuset_lists_v1,

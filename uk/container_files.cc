@@ -61,6 +61,10 @@ class container_file_ops final : public file_operations {
   ErrorOr<size_t> write(file& f, const char* buf, size_t count, loff_t* pos) const override {
     const cftype* cft = file_cftype(f);
     container* cont = file_container(f);
+    if (cont->root->flavour->kernfs_write_len &&
+        count > (cft->max_write_len != 0 ? cft->max_write_len : CFTYPE_PAGE_SIZE)) {
+      return Errno(E2BIG);
+    }
     if (cft->write) return cft->write(cont, cft, f, buf, count, pos);
     if (cft->write_uint) return container_write_uint(cont, cft, buf, count);
     return Errno(EINVAL);

@@ -30,7 +30,8 @@ struct containerfs_root;
 // nodelist_parse() (lib/bitmap.c's in 2.6.24, lib/bitmap-str.c's today) with its bit
 // counts, and what a CPU or node outside the top cpuset's mask `top` gets.
 struct cpuset_list_ops {
-  // A write of more bytes is E2BIG (cpus and the other cpuset files / mems).
+  // A write of more bytes is E2BIG (cpus and the other cpuset files / mems); 0: no
+  // limit of cpuset's own (a kernfs_write_len flavour checks each cftype's).
   size_t max_write;
   size_t mems_max_write;
   // The mask a cpus / mems write (strstrip'ed, not empty) asks for, or its errno.
@@ -90,6 +91,11 @@ struct container_flavour {
   // before the subsystem sees a value; 2.6.24's subsystems parse their own text
   // (cpuset_common_file_write: simple_strtoul, junk is 0).
   bool subsys_writes_parse_uint;
+  // Whether every write to a control file longer than its cftype's max_write_len
+  // (CFTYPE_PAGE_SIZE when unset) is E2BIG before the handler runs, as today's
+  // kernfs_fop_write_iter() does with the atomic_write_len cgroup_init_cftypes() gives
+  // every cgroup file; 2.6.24's handlers each check their own limit.
+  bool kernfs_write_len;
   // Which of its file tables a subsystem adds to this flavour's directories (and whose
   // rules it applies there, e.g. cpuset's hotplug).
   cftype_set subsys_cftypes;

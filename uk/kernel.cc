@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/numbers.h"
 #include "uk/containerfs.h"
 #include "uk/proc.h"
 #include "vfs/fs_struct.h"
@@ -43,6 +44,12 @@ topology boot_topology(entry_recorder* rec, const topology& topo) {
   ns[N_NORMAL_MEMORY] &= ns[N_MEMORY];
   ns[N_ONLINE] |= ns[N_MEMORY];
   ns[N_POSSIBLE] |= ns[N_ONLINE];
+  // A trace of before it was recorded: the configured value.
+  std::string level_max = rec->input_text(input_kind::sched_domain_level_max, [&] {
+    return std::to_string(maps.sched_domain_level_max);
+  });
+  int v;
+  if (absl::SimpleAtoi(level_max, &v) && v >= 0) maps.sched_domain_level_max = v;
   return topology(maps);
 }
 

@@ -1,5 +1,7 @@
 #include "uk/topology.h"
 
+#include "uk/sched_domains.h"
+
 namespace uk {
 
 namespace {
@@ -24,12 +26,14 @@ topology_maps topology_maps::uniform(const cpumask_t& cpus, const nodemask_t& me
   topology_maps m;
   m.cpu_possible_mask = m.cpu_present_mask = m.cpu_online_mask = cpus;
   m.node_states.fill(mems);
+  m.sched_domain_level_max = uk::sched_domain_level_max(sched_topology::one_package(cpus), cpus);
   return m;
 }
 
 bool topology_maps::valid() const {
-  return cpu_online_mask.any() && subset(cpu_online_mask, cpu_present_mask) &&
-         subset(cpu_present_mask, cpu_possible_mask) && node_states[N_MEMORY].any() &&
+  return sched_domain_level_max >= 0 && cpu_online_mask.any() &&
+         subset(cpu_online_mask, cpu_present_mask) && subset(cpu_present_mask, cpu_possible_mask) &&
+         node_states[N_MEMORY].any() &&
          subset(node_states[N_NORMAL_MEMORY], node_states[N_MEMORY]) &&
          subset(node_states[N_MEMORY], node_states[N_ONLINE]) &&
          subset(node_states[N_ONLINE], node_states[N_POSSIBLE]);
@@ -56,6 +60,7 @@ cpumask_t topology::cpu_online_mask() const { return maps().cpu_online_mask; }
 size_t topology::nr_cpu_ids() const { return last_bit_plus_one(maps().cpu_possible_mask); }
 nodemask_t topology::node_states(enum node_states state) const { return maps().node_states[state]; }
 size_t topology::nr_node_ids() const { return last_bit_plus_one(maps().node_states[N_POSSIBLE]); }
+int topology::sched_domain_level_max() const { return maps().sched_domain_level_max; }
 
 void topology::changed(const std::function<void(topology_maps&)>& change) {
   std::vector<std::function<void()>> notifiers;

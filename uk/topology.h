@@ -30,9 +30,13 @@ struct topology_maps {
   cpumask_t cpu_present_mask;
   cpumask_t cpu_online_mask;  // cpu_active_mask too: uk deactivates no CPU on its own
   std::array<nodemask_t, NR_NODE_STATES> node_states;
+  // The scheduler's deepest domain level (uk/sched_domains.h): what the launcher
+  // derives from the machine's description, fixed from boot (the kernel never lowers
+  // it). cpuset.sched_relax_domain_level accepts -1 to this + 1.
+  int sched_domain_level_max = 0;
 
   // Every CPU of `cpus` possible, present and online; every node of `mems` in every
-  // node state.
+  // node state; the domain levels of sched_topology::one_package(cpus).
   static topology_maps uniform(const cpumask_t& cpus, const nodemask_t& mems);
   // What the kernel guarantees: online within present within possible, some CPU
   // online; N_NORMAL_MEMORY within N_MEMORY within N_ONLINE within N_POSSIBLE, some
@@ -60,6 +64,7 @@ class topology {
   nodemask_t node_states(enum node_states state) const;
   // Last possible node + 1.
   size_t nr_node_ids() const;
+  int sched_domain_level_max() const;
 
   // Hotplug (the seam): changes a map and runs every notifier. set_cpu_online's CPUs
   // must be present (uk simulates no hot-add), set_node_memory's nodes online; a node

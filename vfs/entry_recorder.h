@@ -88,6 +88,8 @@ enum class input_kind : uint8_t {
   node_online,
   node_normal_memory,
   realtime,  // CLOCK_REALTIME (vfs/vfs.cc current_time: inode times); key 0
+  // The boot's sched_domain_level_max (uk/sched_domains.h), in decimal; key 0.
+  sched_domain_level_max,
 };
 
 class entry_recorder {

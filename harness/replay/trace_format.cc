@@ -20,11 +20,14 @@ constexpr const char* kEntryNames[] = {
     "fstatfs", "chdir", "fchdir", "getcwd", "chmod",    "chown"};
 static_assert(std::size(kEntryNames) == static_cast<size_t>(uk::entry_kind::chown) + 1);
 
-constexpr const char* kInputNames[] = {
-    "clock",        "cputime",     "stopped",       "cpus",        "mems",
-    "cpu_possible", "cpu_present", "node_possible", "node_online", "node_normal_memory",
-    "realtime"};
-static_assert(std::size(kInputNames) == static_cast<size_t>(uk::input_kind::realtime) + 1);
+constexpr const char* kInputNames[] = {"clock",       "cputime",
+                                       "stopped",     "cpus",
+                                       "mems",        "cpu_possible",
+                                       "cpu_present", "node_possible",
+                                       "node_online", "node_normal_memory",
+                                       "realtime",    "sched_domain_level_max"};
+static_assert(std::size(kInputNames) ==
+              static_cast<size_t>(uk::input_kind::sched_domain_level_max) + 1);
 
 // A cursor over one line; every failure is an error status naming the byte offset.
 class cursor {
@@ -226,7 +229,7 @@ absl::Status parse_inputs(cursor& c, std::vector<trace_input>* out) {
     }
     in.key = static_cast<pid_t>(key);
     if (absl::Status st = c.expect(','); !st.ok()) return st;
-    if (*k >= uk::input_kind::cpus && *k != uk::input_kind::realtime) {  // the boot's maps: lists
+    if (*k >= uk::input_kind::cpus && *k != uk::input_kind::realtime) {  // the boot's: text
       if (absl::Status st = c.string(&in.text); !st.ok()) return st;
     } else if (!c.eat_null()) {
       uint64_t v;

@@ -156,11 +156,16 @@ TEST_F(CgroupV1Test, MountOptionErrors) {
   EXPECT_EQ(mount("/m", ("none,name=" + std::string(64, 'n')).c_str()), -EINVAL);
   EXPECT_EQ(mount("/m", "none,name=x,release_agent=/a,release_agent=/b"), -EINVAL);
   EXPECT_EQ(mount("/m", "none,name=x,release_agent"), -EINVAL);
+  EXPECT_EQ(mount("/m", "none,name=x,release_agent="), -EINVAL);  // fsparam_string
+  EXPECT_EQ(mount("/m", "none,name=x,nofavordynmods=1"), -EINVAL);
   EXPECT_EQ(mount("/m", "name=x"), -EINVAL);  // a name alone finds, never makes
   EXPECT_EQ(sys_mount(init(), "none", "/m", "cgroup2", 0, nullptr), -ENODEV);
   // Empty tokens are skipped, unlike 2.6.24.
   EXPECT_EQ(mount("/m", ",cpuset,,"), 0);
   EXPECT_EQ(mounts_line("/m"), "none /m cgroup rw,relatime,cpuset 0 0");
+  // fsparam_flag_no: nofavordynmods clears what favordynmods set.
+  EXPECT_EQ(mount("/f", "none,name=f,favordynmods,nofavordynmods"), 0);
+  EXPECT_EQ(mounts_line("/f"), "none /f cgroup rw,relatime,name=f 0 0");
 }
 
 TEST_F(CgroupV1Test, NamedHierarchyReuseRules) {
@@ -543,6 +548,38 @@ TEST_F(CgroupV1Test, SchedRelaxDomainLevelParsesAsWriteS64) {
     EXPECT_EQ(write(file, c.text), c.result) << c.text;
     EXPECT_EQ(read(file), c.reads) << c.text;
   }
+}
+
+// kernfs_fop_write_iter(): a write past the file's max_write_len (a page for these) is
+// E2BIG before the handler; a page is parsed whole, up to its first NUL. The files of
+// the other hierarchies, and the root-only ones, the conformance table cannot reach
+// (the host answers the same in a child of its pids, freezer and cpu hierarchies).
+TEST_F(CgroupV1Test, WritesPastAPageAreE2big) {
+  ASSERT_EQ(mount("/h", "pids,freezer,cpu,cpuacct,cpuset"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/h/a", 0755), 0);
+  struct file_value {
+    const char* path;
+    const char* value;
+  };
+  const file_value files[] = {
+      {"/h/a/pids.max", "max"},
+      {"/h/a/freezer.state", "THAWED"},
+      {"/h/a/cpu.shares", "1024"},
+      {"/h/cpuset.memory_pressure_enabled", "1"},
+  };
+  for (const file_value& f : files) {
+    std::string page = std::string(f.value) + "\n";
+    page.resize(4096, '\0');
+    EXPECT_EQ(write(f.path, page), 4096) << f.path;
+    EXPECT_EQ(write(f.path, page + '\0'), -E2BIG) << f.path;
+  }
+  EXPECT_EQ(read("/h/cpuset.memory_pressure_enabled"), "1\n");
+  // release_agent's max_write_len is PATH_MAX - 1.
+  std::string agent = "/bin/true\n";
+  agent.resize(PATH_MAX - 1, '\0');
+  EXPECT_EQ(write("/h/release_agent", agent), PATH_MAX - 1);
+  EXPECT_EQ(write("/h/release_agent", agent + '\0'), -E2BIG);
+  EXPECT_EQ(read("/h/release_agent"), "/bin/true\n");
 }
 
 // cpuset1_online_css(): with clone_children a new cpuset copies its parent's cpus and

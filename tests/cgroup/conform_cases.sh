@@ -22,7 +22,8 @@
 # the case is compared with its golden instead.
 #
 # On the host, D is a child of the host's root cpuset: a case never writes a root file
-# (cpuset.memory_pressure_enabled is root-only, cgroup_v1_test covers it), and puts
+# of the host's (cpuset.memory_pressure_enabled is root-only, cgroup_v1_test covers it;
+# a named hierarchy's root is the run's own), and puts
 # scheduler-domain knobs (sched_load_balance, sched_relax_domain_level) only on a cpuset
 # without CPUs, where the kernel does not rebuild the host's scheduler domains
 # (update_flag, update_relax_domain_level).
@@ -37,15 +38,23 @@ CONFORM_CASES=(
   "relax_domain_level cpuset host"
   "effective_masks cpuset host"
   "clone_children cpuset host"
+  "long_writes cpuset host"
   "clone_children_exclusive_sibling cpuset host cpu/online,node/has_memory"
   "remount_held_child mount host"
+  "mount_options mount host"
   "move_tasks named host"
+  "long_writes_root named host"
   "rename named host"
   "rmdir_busy named host"
   "notify_on_release named host"
   "mems_two_nodes cpuset golden:--nodes=2"
   "cpus_offline cpuset golden:--cpus=0 cpu/possible"
-  "remount_changes_subsystems mount golden:"
+  "remount_changes_subsystems mount host"
+)
+
+# What make_goldens.sh adds to a golden's "# made:" line about how the host answered.
+declare -A CONFORM_NOTES=(
+  [remount_changes_subsystems]="net_cls (unbound on the host, bound to the case's own hierarchy and unbound again) where uk-run adds cpu"
 )
 
 # Values every flag file gets (kstrtoull(buf, 0): junk, signs, blanks, overflow, bases).
@@ -171,6 +180,35 @@ case_effective_masks() {
   w "$D/a/cpuset.effective_cpus" 1
 }
 
+# §2: long writes. kernfs_fop_write_iter() refuses a write longer than the file's
+# atomic_write_len with E2BIG: its cftype's max_write_len (cpus 100 + 6 * NR_CPUS, mems
+# 100 + 6 * MAX_NUMNODES, release_agent PATH_MAX), else a page (cgroup_init_cftypes); a
+# shorter one is parsed whole, up to its first NUL. On a cpuset without CPUs (see above).
+case_long_writes() {
+  local f v
+  mkdir "$D/a"
+  for f in cpuset.cpu_exclusive cpuset.mem_exclusive cpuset.mem_hardwall cpuset.memory_migrate \
+    cpuset.memory_spread_page cpuset.memory_spread_slab cpuset.sched_load_balance \
+    cpuset.sched_relax_domain_level notify_on_release cgroup.clone_children; do
+    for v in 'b"1" + b" " * 4999' 'b"1" + b"\n" * 4999' 'b"1" + b"\n" * 4095 + b"x"' \
+      'b"1" + b"\n" * 4095' 'b"1\n" + b"\0" * 4094' 'b"1\n" + b"\0" * 4095' 'b"0" * 4095 + b"1"' \
+      'b"0" * 4096 + b"1"' 'b"1\n" + b"junk" * 1000'; do
+      wraw "$D/a/$f" "$v"
+      r "$D/a/$f"
+    done
+  done
+  for v in 'b"0\n" + b"\0" * 1634' 'b"0\n" + b"\0" * 1635' 'b"0" + b"," * 1635'; do
+    wraw "$D/a/cpuset.cpus" "$v"
+    r "$D/a/cpuset.cpus"
+  done
+  for v in 'b"0\n" + b"\0" * 6242' 'b"0\n" + b"\0" * 6243' 'b"0" * 5000'; do
+    wraw "$D/a/cpuset.mems" "$v"
+    r "$D/a/cpuset.mems"
+  done
+  wraw "$D/a/tasks" 'b"abc" + b"\0" * 4093'
+  wraw "$D/a/tasks" 'b"abc" + b"\0" * 4094'
+}
+
 # §3: clone_children: a new cpuset copies its parent's cpus and mems when set; the flag
 # is inherited and parsed as notify_on_release is.
 case_clone_children() {
@@ -248,6 +286,16 @@ case_remount_held_child() {
   mnt "umount" umount "$D" 0
 }
 
+# §2: mount options parsed as cgroup1_parse_param() does: release_agent= cannot be
+# empty (fsparam_string), favordynmods has a "no" form that clears it (fsparam_flag_no).
+case_mount_options() {
+  mnt "release_agent= empty" mount none "$D" cgroup 0 "none,name=$HNAME,release_agent="
+  mnt "favordynmods, nofavordynmods" mount none "$D" cgroup 0 \
+    "none,name=$HNAME,favordynmods,nofavordynmods"
+  echo "options: $(awk -v d="$D" '$2 == d { print $4 }' /proc/mounts)"
+  mnt "umount" umount "$D" 0
+}
+
 # What must keep holding: moving tasks (tasks moves one thread, cgroup.procs a process;
 # 0 is the writer), and the errors of a bad pid.
 case_move_tasks() {
@@ -269,6 +317,24 @@ case_move_tasks() {
   w "$D/a/tasks" 4194304
   w "$D/a/tasks" abc
   w "$D/a/tasks" ""
+}
+
+# §2: long writes to a root's files (a named hierarchy's root, D's parent):
+# release_agent's max_write_len is PATH_MAX - 1, the others a page.
+case_long_writes_root() {
+  local root=${D%/*} f v
+  for v in 'b"/bin/true\n" + b"\0" * 4085' 'b"/bin/true\n" + b"\0" * 4086' 'b"/bin/true" * 500'; do
+    wraw "$root/release_agent" "$v"
+    r "$root/release_agent"
+  done
+  wraw "$root/release_agent" 'b"\n"'
+  for f in notify_on_release cgroup.clone_children; do
+    for v in 'b"1\n" + b"\0" * 4094' 'b"1\n" + b"\0" * 4095'; do
+      wraw "$root/$f" "$v"
+      r "$root/$f"
+    done
+    wraw "$root/$f" 'b"0"'
+  done
 }
 
 # What must keep holding: rename within a parent only (cgroup1_rename).
@@ -351,16 +417,24 @@ case_cpus_offline() {
   done
 }
 
-# §4: a remount that changes the subsystem set (adds cpu, free here) while a removed
-# child is held open: as above, it passes once the kernel has let go of the child, and
-# the set changes. The host binds every subsystem uk has to a hierarchy of its own, so
-# only a host without a v1 cpu hierarchy can answer.
+# §4: a remount that changes the subsystem set (adds a controller no hierarchy holds)
+# while a removed child is held open: as above, it passes once the kernel has let go of
+# the child, and the set changes. The host binds every controller uk has to a v1
+# hierarchy of its own, so the host adds net_cls (which uk lacks) where uk adds cpu:
+# cgroup1_reconfigure() and rebind_subsystems() treat the two alike (neither has a bind
+# callback). On the host only when /proc/cgroups shows net_cls unbound (hierarchy 0;
+# else the golden answers); the case binds it to its own hierarchy alone, and dropping
+# it returns it unbound, which the case checks. Nothing is written to its files.
 case_remount_changes_subsystems() {
+  local ss=cpu file=cpu.shares
+  [[ "$SIDE" == host ]] && ss=net_cls file=net_cls.classid
+  require controller_unbound "$ss"
   mount_holding_a_removed_child
-  mnt_retry "remount, adding cpu, the removed child held open" mount none "$D" cgroup remount "cpu,name=$HNAME"
-  t ls "$D/cpu.shares"
-  mnt "remount, dropping cpu" mount none "$D" cgroup remount "none,name=$HNAME"
-  t ls "$D/cpu.shares"
+  mnt_retry "remount, adding it, the removed child held open" mount none "$D" cgroup remount "$ss,name=$HNAME"
+  controller_file "$D/$file"
+  mnt "remount, dropping it" mount none "$D" cgroup remount "none,name=$HNAME"
+  controller_file "$D/$file"
+  controller_unbound "$ss"
   exec 3<&-
   mnt "umount" umount "$D" 0
 }

@@ -41,6 +41,36 @@ mnt_retry() {
   done
   echo "$label: $out"
 }
+# wraw FILE BYTES: write BYTES, a Python bytes expression (b"1" + b" " * 4999), to FILE
+# in one write(2) (a shell's printf may split a long one), printed as w prints.
+wraw() {
+  local out
+  out=$(python3 -c '
+import os, sys
+data = eval(sys.argv[2])
+fd = os.open(sys.argv[1], os.O_WRONLY)
+try:
+    print("ok" if os.write(fd, data) == len(data) else "short write")
+except OSError as e:
+    print(os.strerror(e.errno))
+' "$1" "$2" 2>&1 | tail -1)
+  norm "write ${1#"$D"/} <- $2: $out"
+}
+# controller_unbound SS: whether /proc/cgroups shows SS in no v1 hierarchy (its
+# hierarchy column 0); prints "a free controller: ok" or where it is.
+controller_unbound() {
+  local h
+  h=$(awk -v s="$1" '$1 == s { print $2 }' /proc/cgroups)
+  if [[ "$h" == 0 ]]; then
+    echo "a free controller: ok"
+  else
+    echo "a free controller: ${h:+in hierarchy }${h:-not in /proc/cgroups}"
+  fi
+}
+# controller_file FILE: whether a controller's FILE exists (its name differs by side).
+controller_file() {
+  if [[ -e "$1" ]]; then echo "its file: present"; else echo "its file: absent"; fi
+}
 # require STEP...: run the step; on the host a failure means the host cannot run the case.
 require() {
   local out

@@ -42,7 +42,7 @@ for c in "${cases[@]}"; do
   fi
   {
     echo "# kernel: $(uname -r)"
-    echo "# made: make_goldens.sh on $(date -u +%Y-%m-%d), a run of the case on the host's cgroup v1"
+    echo "# made: make_goldens.sh on $(date -u +%Y-%m-%d), a run of the case on the host's cgroup v1${CONFORM_NOTES[$c]:+: ${CONFORM_NOTES[$c]}}"
     for row in "${CONFORM_CASES[@]}"; do
       read -r name _ _ depends <<<"$row"
       [[ "$name" == "$c" ]] || continue

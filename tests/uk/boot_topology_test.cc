@@ -57,6 +57,7 @@ topology_maps machine() {
   m.node_states[N_ONLINE] = list<MAX_NUMNODES>("0-2");
   m.node_states[N_MEMORY] = list<MAX_NUMNODES>("0-1");
   m.node_states[N_NORMAL_MEMORY] = list<MAX_NUMNODES>("0");
+  m.sched_domain_level_max = 3;
   return m;
 }
 
@@ -69,7 +70,8 @@ TEST(BootTopology, RecordsEveryMap) {
                                             {input_kind::node_possible, "0-3"},
                                             {input_kind::node_online, "0-2"},
                                             {input_kind::mems, "0-1"},
-                                            {input_kind::node_normal_memory, "0"}};
+                                            {input_kind::node_normal_memory, "0"},
+                                            {input_kind::sched_domain_level_max, "3"}};
   EXPECT_EQ(rec.seen, want);
 }
 
@@ -80,9 +82,11 @@ TEST(BootTopology, ReplaysEveryMap) {
                      {input_kind::node_possible, "0-3"},
                      {input_kind::node_online, "0-2"},
                      {input_kind::mems, "0-1"},
-                     {input_kind::node_normal_memory, "0"}});
+                     {input_kind::node_normal_memory, "0"},
+                     {input_kind::sched_domain_level_max, "3"}});
   topology_maps got = boot(rec, topology_maps::uniform(cpumask_t(1), nodemask_t(1)));
   topology_maps want = machine();
+  EXPECT_EQ(got.sched_domain_level_max, want.sched_domain_level_max);
   EXPECT_EQ(got.cpu_possible_mask, want.cpu_possible_mask);
   EXPECT_EQ(got.cpu_present_mask, want.cpu_present_mask);
   EXPECT_EQ(got.cpu_online_mask, want.cpu_online_mask);
