@@ -4,6 +4,8 @@
 // cgroup1_base_files[] and their write side, prefixed file names and modes, kstrtoull
 // integer writes and kernfs's readdir order, gathered in container_flavour_cgroup at the
 // bottom.
+#include <sys/mount.h>
+
 #include <cctype>
 #include <climits>
 #include <string>
@@ -25,6 +27,29 @@ namespace {
 // MAX_CGROUP_ROOT_NAMELEN
 constexpr size_t kMaxRootNameLen = 64;
 
+// fs/fs_context.c vfs_parse_sb_flag(): before the filesystem sees an option, the VFS
+// takes these keys (any value is ignored: `ro=1` is `ro`) as super_block flags.
+bool vfs_parse_sb_flag(absl::string_view key, containerfs_options& opts) {
+  static constexpr struct {
+    absl::string_view name;
+    unsigned long flag;
+    bool set;
+  } kSbFlags[] = {
+      {"dirsync", MS_DIRSYNC, true},      {"lazytime", MS_LAZYTIME, true},
+      {"mand", MS_MANDLOCK, true},        {"ro", MS_RDONLY, true},
+      {"sync", MS_SYNCHRONOUS, true},     {"async", MS_SYNCHRONOUS, false},
+      {"nolazytime", MS_LAZYTIME, false}, {"nomand", MS_MANDLOCK, false},
+      {"rw", MS_RDONLY, false},
+  };
+  for (const auto& f : kSbFlags) {
+    if (key != f.name) continue;
+    opts.sb_flags_mask |= f.flag;
+    opts.sb_flags = f.set ? opts.sb_flags | f.flag : opts.sb_flags & ~f.flag;
+    return true;
+  }
+  return false;
+}
+
 // cgroup1_parse_param() + check_cgroupfs_options(): empty tokens skipped; unknown
 // option or subsystem EINVAL; favordynmods a flag with a "no" form (fsparam_flag_no);
 // release_agent= and name= strings that cannot be empty (fsparam_string), each once;
@@ -43,7 +68,9 @@ ErrorOr<containerfs_options> cgroup1_parse_options(const container_core& core, c
       value = token.substr(eq + 1);
       has_value = true;
     }
-    if (key == "none" && !has_value) {
+    if (vfs_parse_sb_flag(key, opts)) {
+      continue;
+    } else if (key == "none" && !has_value) {
       opts.none = true;
     } else if (key == "all" && !has_value) {
       all = true;

@@ -236,6 +236,8 @@ Errno container_super_operations::remount_fs(super_block& sb, int* flags, const 
   absl::MutexLock l(&core.container_mutex);
   UK_ASSIGN_OR_RETURN(containerfs_options opts, root->flavour->parse_options(core, data));
   if (opts.flags != root->flags) return Errno(EINVAL);
+  *flags =
+      static_cast<int>((static_cast<unsigned long>(*flags) & ~opts.sb_flags_mask) | opts.sb_flags);
   UK_TRY(root->flavour->remount(core, root, opts));
   container_populate_dir(&root->top_container);
   return kOk;
@@ -288,7 +290,9 @@ ErrorOr<std::shared_ptr<super_block>> containerfs_type::get_sb_(int flags, const
   auto sb = std::make_shared<super_block>();
   sb->s_type = this;
   sb->s_magic = CONTAINER_SUPER_MAGIC;
-  sb->s_flags = flags;
+  // Only a new super_block takes the options' flags (today's kernfs_get_tree() reuses a
+  // hierarchy's super_block as it is).
+  sb->s_flags = (static_cast<unsigned long>(flags) & ~opts.sb_flags_mask) | opts.sb_flags;
   sb->s_op = &container_sops;
   sb->s_fs_info = root;
   root->sb = sb.get();

@@ -32,6 +32,11 @@ struct containerfs_options {
   std::optional<std::string> name;
   bool none = false;
   bool clone_children = false;
+  // cgroup flavour only: the super_block flags named among the options (today's VFS
+  // takes `ro`, `sync`, ... from any mount's data, vfs_parse_sb_flag): which bits were
+  // named, and their values, the last naming winning.
+  unsigned long sb_flags_mask = 0;
+  unsigned long sb_flags = 0;
 };
 // The `-t container` parser (uk/container_v10.cc): data null means "all". Empty token
 // EINVAL; unknown subsystem ENOENT (exact, case-sensitive); a second release_agent=

@@ -90,7 +90,22 @@ std::string mounts_show(kernel& k, bool mountinfo) {
   };
   for (const auto& m : mounts) {
     std::string where = v.d_path(path{m, m->mnt_root});
-    std::string mnt_opts = (m->mnt_sb->s_flags & MS_RDONLY) ? "ro" : "rw";
+    // show_vfsmnt(): ro when the mount or its super_block is (__mnt_is_readonly), then
+    // the super_block's flags (show_sb_opts); show_mountinfo(): the mount's own ro bit,
+    // and the super_block's ro and flags among the super options.
+    const unsigned long s_flags = m->mnt_sb->s_flags;
+    const bool mnt_ro = (m->mnt_flags & MNT_READONLY) != 0;
+    std::string sb_flag_opts;
+    if (s_flags & MS_SYNCHRONOUS) sb_flag_opts += ",sync";
+    if (s_flags & MS_DIRSYNC) sb_flag_opts += ",dirsync";
+    if (s_flags & MS_MANDLOCK) sb_flag_opts += ",mand";
+    if (s_flags & MS_LAZYTIME) sb_flag_opts += ",lazytime";
+    std::string mnt_opts;
+    if (mountinfo) {
+      mnt_opts = mnt_ro ? "ro" : "rw";
+    } else {
+      mnt_opts = absl::StrCat(mnt_ro || (s_flags & MS_RDONLY) ? "ro" : "rw", sb_flag_opts);
+    }
     if (m->mnt_flags & MNT_NOSUID) mnt_opts += ",nosuid";
     if (m->mnt_flags & MNT_NODEV) mnt_opts += ",nodev";
     if (m->mnt_flags & MNT_NOEXEC) mnt_opts += ",noexec";
@@ -103,7 +118,7 @@ std::string mounts_show(kernel& k, bool mountinfo) {
       absl::StrAppend(&out, id_of(m.get()), " ", id_of(m->mnt_parent.get()), " ",
                       major(m->mnt_sb->s_dev), ":", minor(m->mnt_sb->s_dev), " / ", mangle(where),
                       " ", mnt_opts, " - ", type, " ", mangle(dev), " ",
-                      (m->mnt_sb->s_flags & MS_RDONLY) ? "ro" : "rw", sb_opts, "\n");
+                      (s_flags & MS_RDONLY) ? "ro" : "rw", sb_flag_opts, sb_opts, "\n");
     } else {
       absl::StrAppend(&out, mangle(dev), " ", mangle(where), " ", type, " ", mnt_opts, sb_opts,
                       " 0 0\n");

@@ -23,6 +23,10 @@ enum : int {
   MNT_NOATIME = 0x08,
   MNT_NODIRATIME = 0x10,
   MNT_RELATIME = 0x20,
+  // Today's per-mount read-only bit (2.6.26+): MS_RDONLY marks the mount as well as a
+  // new super_block, so /proc/self/mountinfo tells a read-only mount from a read-only
+  // super_block (one made read-only by the `ro` mount option of the cgroup flavour).
+  MNT_READONLY = 0x40,
 };
 
 struct vfsmount {

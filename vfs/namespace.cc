@@ -35,6 +35,7 @@ int mnt_flags_of(unsigned long flags) {
   if (flags & MS_NOATIME) mnt_flags |= MNT_NOATIME;
   if (flags & MS_NODIRATIME) mnt_flags |= MNT_NODIRATIME;
   if (flags & MS_RELATIME) mnt_flags |= MNT_RELATIME;
+  if (flags & MS_RDONLY) mnt_flags |= MNT_READONLY;
   return mnt_flags;
 }
 

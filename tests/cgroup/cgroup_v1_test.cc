@@ -168,6 +168,23 @@ TEST_F(CgroupV1Test, MountOptionErrors) {
   EXPECT_EQ(mounts_line("/f"), "none /f cgroup rw,relatime,name=f 0 0");
 }
 
+// vfs_parse_sb_flag: ro, sync, ... are the VFS's, taken from the options by key; only a
+// new hierarchy's super_block takes them, and its mount stays rw.
+TEST_F(CgroupV1Test, SuperBlockFlagsAmongTheOptions) {
+  EXPECT_EQ(mount("/m", "none,name=x,posixacl"), -EINVAL);
+  EXPECT_EQ(mount("/m", "none,name=x,silent"), -EINVAL);
+  ASSERT_EQ(mount("/m", "none,name=x,ro=1,sync,dirsync,mand,lazytime"), 0);
+  EXPECT_EQ(mounts_line("/m"), "none /m cgroup ro,sync,dirsync,mand,lazytime,relatime,name=x 0 0");
+  EXPECT_EQ(sys_mkdir(init(), "/m/a", 0755), -EROFS);
+  // The same hierarchy again, rw: its super_block stays read-only.
+  ASSERT_EQ(mount("/m2", "name=x,rw,async"), 0);
+  EXPECT_EQ(sys_mkdir(init(), "/m2/a", 0755), -EROFS);
+  // The last naming wins.
+  ASSERT_EQ(mount("/r", "none,name=y,ro,rw"), 0);
+  EXPECT_EQ(mounts_line("/r"), "none /r cgroup rw,relatime,name=y 0 0");
+  EXPECT_EQ(sys_mkdir(init(), "/r/a", 0755), 0);
+}
+
 TEST_F(CgroupV1Test, NamedHierarchyReuseRules) {
   ASSERT_EQ(mount("/n1", "none,name=x"), 0);
   EXPECT_EQ(sys_mkdir(init(), "/n1/a", 0755), 0);

@@ -42,6 +42,7 @@ CONFORM_CASES=(
   "clone_children_exclusive_sibling cpuset host cpu/online,node/has_memory"
   "remount_held_child mount host"
   "mount_options mount host"
+  "mount_sb_flags mount host"
   "move_tasks named host"
   "long_writes_root named host"
   "rename named host"
@@ -293,6 +294,22 @@ case_mount_options() {
   mnt "favordynmods, nofavordynmods" mount none "$D" cgroup 0 \
     "none,name=$HNAME,favordynmods,nofavordynmods"
   echo "options: $(awk -v d="$D" '$2 == d { print $4 }' /proc/mounts)"
+  mnt "umount" umount "$D" 0
+}
+
+# §4: today's VFS takes super_block flags from a mount's options (fs/fs_context.c
+# vfs_parse_sb_flag, by key: ro=1 is ro): `ro` makes the new hierarchy read-only while
+# its mount stays rw; sync, dirsync, mand and lazytime show among the super options.
+# posixacl and silent are not such keys here (EINVAL).
+case_mount_sb_flags() {
+  mnt "posixacl" mount none "$D" cgroup 0 "none,name=$HNAME,posixacl"
+  mnt "silent" mount none "$D" cgroup 0 "none,name=$HNAME,silent"
+  mnt "ro=1,sync,dirsync,mand,lazytime" mount none "$D" cgroup 0 \
+    "none,name=$HNAME,ro=1,sync,dirsync,mand,lazytime"
+  echo "mounts: $(awk -v d="$D" '$2 == d { print $4 }' /proc/mounts)"
+  echo "mountinfo: $(awk -v d="$D" '$5 == d { for (i = 7; $i != "-"; i++) {}; print $6, $(i + 3) }' \
+    /proc/self/mountinfo)"
+  t mkdir "$D/x"
   mnt "umount" umount "$D" 0
 }
 
