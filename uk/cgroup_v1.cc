@@ -327,6 +327,7 @@ const container_flavour container_flavour_cgroup = {
     .root_mode = 0555,  // kernfs makes a hierarchy's root 0555
     .dir_operations = &kernfs_dir_operations,
     .reject_newline_in_name = true,  // it would break /proc/<pid>/cgroup
+    .lookup_name_max = false,
     // cgroup_create() copies notify_on_release and clone_children (2.6.26+).
     .inherited_flags = (1UL << CONT_NOTIFY_ON_RELEASE) | (1UL << CONT_CLONE_CHILDREN),
     .files = cgroup1_base_files,

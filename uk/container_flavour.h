@@ -74,6 +74,10 @@ struct container_flavour {
   const file_operations* dir_operations;
   // mkdir refuses a name with a newline (EINVAL).
   bool reject_newline_in_name;
+  // Whether a name longer than NAME_MAX is ENAMETOOLONG at lookup: 2.6.24's directories
+  // look names up with simple_lookup(); today's kernfs_iop_lookup() has no such limit
+  // (a cgroup's name is bounded by PATH_MAX only).
+  bool lookup_name_max;
   // CONT_* flags a new container copies from its parent.
   unsigned long inherited_flags;
 

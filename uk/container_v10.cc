@@ -204,6 +204,7 @@ const container_flavour container_flavour_v10 = {
     .root_mode = 0755,
     .dir_operations = &container_dir_operations,  // by name
     .reject_newline_in_name = false,
+    .lookup_name_max = true,
     .inherited_flags = 0,
     .files = files,
     .file_name = container_file_name,

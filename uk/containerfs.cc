@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <climits>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -110,6 +111,7 @@ namespace {
 
 class container_dir_inode_operations final : public inode_operations {
  public:
+  ErrorOr<std::shared_ptr<inode>> lookup(inode& dir, std::string_view name) const override;
   Errno mkdir(inode& dir, dentry& child, umode_t mode) const override;
   Errno rmdir(inode& dir, dentry& child) const override;
   Errno rename(inode& old_dir, dentry& old_dentry, inode& new_dir,
@@ -126,6 +128,17 @@ std::shared_ptr<inode> container_new_dir_inode(super_block* sb, umode_t mode,
   i->i_fop = cont->root->flavour->dir_operations;
   i->i_private = std::move(cont);
   return i;
+}
+
+// Every name lives in the dcache (container_populate_dir, mkdir), so a miss is ENOENT;
+// only the flavour's limit on a name's length differs (container_flavour).
+ErrorOr<std::shared_ptr<inode>> container_dir_inode_operations::lookup(
+    inode& dir, std::string_view name) const {
+  const container* cont = static_cast<const container*>(dir.i_private.get());
+  if (cont->root->flavour->lookup_name_max && name.size() > NAME_MAX) {
+    return Errno(ENAMETOOLONG);
+  }
+  return Errno(ENOENT);
 }
 
 // container_create(): each bound subsystem's create() in list order (a failure

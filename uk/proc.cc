@@ -193,6 +193,7 @@ bool parse_pid(std::string_view name, pid_t* pid) {
 }
 
 ErrorOr<std::shared_ptr<inode>> proc_dir_iops::lookup(inode& dir, std::string_view name) const {
+  if (name.size() > NAME_MAX) return Errno(ENAMETOOLONG);
   const proc_entry& e = entry_of(dir);
   kernel& k = *e.k;
   pid_t pid;

@@ -21,6 +21,7 @@ namespace uk {
 // simple_lookup(): in-memory filesystems keep every name in the dcache, so a miss
 // means the name does not exist.
 ErrorOr<std::shared_ptr<inode>> inode_operations::lookup(inode& dir, std::string_view name) const {
+  if (name.size() > NAME_MAX) return Errno(ENAMETOOLONG);
   return Errno(ENOENT);
 }
 // vfs_mkdir/vfs_rmdir/vfs_unlink/vfs_rename: "if (!dir->i_op->mkdir) return -EPERM".

@@ -2,8 +2,8 @@
 // do_lookup/real_lookup, lookup_one_len, lookup_hash) as one loop.
 //
 // Per component, in the kernel's order: search permission on the directory we are in
-// (EACCES), then "." / ".." or a lookup (ENAMETOOLONG for a name over NAME_MAX, as
-// simple_lookup says it), ENOENT for a missing name, mounts crossed downwards, and
+// (EACCES), then "." / ".." or a lookup (the filesystem's: simple_lookup says
+// ENAMETOOLONG for a name over NAME_MAX), ENOENT for a missing name, mounts crossed downwards, and
 // ENOTDIR when a non-final component (or a final one with a trailing slash or
 // LOOKUP_DIRECTORY) is not a directory. ".." stops at the task's root and at the
 // namespace root, and leaves a mount root for its mount point in the parent mount.
@@ -47,7 +47,6 @@ ErrorOr<std::shared_ptr<dentry>> lookup_one(const path& dir, std::string_view na
       name == "." || name == "..") {
     return Errno(EACCES);
   }
-  if (name.size() > NAME_MAX) return Errno(ENAMETOOLONG);
   dentry& parent = *dir.dentry;
   if (std::shared_ptr<dentry> d = d_lookup(parent, name)) return d;
 

@@ -185,6 +185,17 @@ TEST_F(CgroupV1Test, SuperBlockFlagsAmongTheOptions) {
   EXPECT_EQ(sys_mkdir(init(), "/r/a", 0755), 0);
 }
 
+// kernfs_iop_lookup() has no NAME_MAX: a cgroup's name is bounded by PATH_MAX only.
+TEST_F(CgroupV1Test, NamesLongerThanNameMax) {
+  ASSERT_EQ(mount("/m", "none,name=x"), 0);
+  const std::string name = "/m/" + std::string(NAME_MAX + 1, 'n');
+  EXPECT_EQ(sys_mkdir(init(), name.c_str(), 0755), 0);
+  EXPECT_THAT(ls("/m"), ::testing::Contains(std::string(NAME_MAX + 1, 'n')));
+  EXPECT_EQ(sys_rmdir(init(), name.c_str()), 0);
+  const std::string too_long = "/m/" + std::string(PATH_MAX, 'n');
+  EXPECT_EQ(sys_mkdir(init(), too_long.c_str(), 0755), -ENAMETOOLONG);
+}
+
 TEST_F(CgroupV1Test, NamedHierarchyReuseRules) {
   ASSERT_EQ(mount("/n1", "none,name=x"), 0);
   EXPECT_EQ(sys_mkdir(init(), "/n1/a", 0755), 0);

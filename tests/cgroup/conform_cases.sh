@@ -43,6 +43,7 @@ CONFORM_CASES=(
   "remount_held_child mount host"
   "mount_options mount host"
   "mount_sb_flags mount host"
+  "long_names named host"
   "move_tasks named host"
   "long_writes_root named host"
   "rename named host"
@@ -311,6 +312,20 @@ case_mount_sb_flags() {
     /proc/self/mountinfo)"
   t mkdir "$D/x"
   mnt "umount" umount "$D" 0
+}
+
+# A cgroup's name may be longer than NAME_MAX: kernfs_iop_lookup() has no limit (2.6.24's
+# simple_lookup() had). Up to 1024 bytes, FUSE's own limit (FUSE_NAME_MAX) under uk-run.
+case_long_names() {
+  local n
+  for n in 255 256 1024; do
+    local name
+    name=$(printf 'n%.0s' $(seq "$n"))
+    t mkdir "$D/$name"
+    r "$D/$name/notify_on_release"
+    echo "listed $n: $(ls "$D" | grep -c "^$name\$")"
+    t rmdir "$D/$name"
+  done
 }
 
 # What must keep holding: moving tasks (tasks moves one thread, cgroup.procs a process;

@@ -241,7 +241,7 @@ TEST_F(MountTest, Remount) {
   EXPECT_THAT(mount(root(), nullptr, "/a", nullptr, MS_REMOUNT | MS_RDONLY | MS_NOEXEC, "ok"),
               Succeeds());
   EXPECT_TRUE(shared_->sb->s_flags & MS_RDONLY);
-  EXPECT_EQ(v().mounts().back()->mnt_flags, MNT_NOEXEC);
+  EXPECT_EQ(v().mounts().back()->mnt_flags, MNT_NOEXEC | MNT_READONLY);
   EXPECT_THAT(mount(root(), nullptr, "/a", nullptr, MS_REMOUNT, "bad"), IsErrno(EINVAL));
   EXPECT_TRUE(shared_->sb->s_flags & MS_RDONLY);  // unchanged by the failure
   EXPECT_THAT(mount(user(1, 1), nullptr, "/a", nullptr, MS_REMOUNT), IsErrno(EPERM));
