@@ -258,8 +258,9 @@ void cpuset_subsys::observe_affinity() {
   }
   if (changed.empty()) return;
   entry_scope e(k().recorder(), entry_kind::observe, nullptr);
-  for (auto& [t, host] : changed) {
-    observe_task(t, nullptr, [&host]() -> std::optional<cpumask_t> { return host; });
+  for (const auto& c : changed) {
+    const cpumask_t& host = c.second;
+    observe_task(c.first, nullptr, [&host]() -> std::optional<cpumask_t> { return host; });
   }
 }
 
@@ -272,7 +273,8 @@ void cpuset_subsys::observe_tasks(const std::vector<pid_t>& tids) {
 }
 
 void cpuset_subsys::observe_task(task_struct* t, const cpuset* cs) {
-  observe_task(t, cs, [&]() { return hooks_->get_affinity(t->pid); });
+  affinity_hooks* hooks = hooks_;  // read under container_mutex; the lambda runs under it
+  observe_task(t, cs, [hooks, t]() { return hooks->get_affinity(t->pid); });
 }
 
 // The host's mask enters through the recording seam (replayed: the recorded one).
