@@ -73,11 +73,17 @@ void supervisor::apply_rules(pid_t pid, int dirfd, const std::string& file) {
     closedir(d);
   }
   if (tids.empty()) tids.push_back(pid);
+  // One `rules` entry holds the moves (vfs/entry_recorder.h): a replay makes the same
+  // writes from the decision, without the rules file or the exec'ing process's ids.
+  uk::entry_scope moves(kernel_.recorder(), uk::entry_kind::rules, kernel_.init_task());
+  std::string decision;
+  long err = 0;
   for (const placement& p : where) {
     for (const std::string& c : p.controllers) {
       for (pid_t tid : tids) {
         if (!kernel_.find_task_by_pid(tid)) continue;
-        absl::Status s = join_group(tid, c, p.destination);
+        absl::Status s =
+            join_group(tid, c, p.destination, moves.recording() ? &decision : nullptr, &err);
         if (!s.ok()) {
           // As cgrulesengd: the destination must exist; the process stays where it is.
           fprintf(stderr, "uk-run: --rules line %d: %s (pid %d): %s\n", p.line, file.c_str(), tid,
@@ -87,11 +93,17 @@ void supervisor::apply_rules(pid_t pid, int dirfd, const std::string& file) {
       }
     }
   }
+  if (!moves.recording()) return;
+  moves->target = pid;
+  moves->path = file;
+  moves->arg = where.front().line;
+  moves->data = decision;
+  moves.done(err);
 }
 
 // -g SUBSYS[,SUBSYS]:PATH: the hierarchy whose mount options name SUBSYS (or all).
 absl::Status supervisor::join_group(pid_t pid, const std::string& subsystems,
-                                    const std::string& path) {
+                                    const std::string& path, std::string* decision, long* err) {
   std::vector<std::string> wanted = absl::StrSplit(subsystems, ',', absl::SkipEmpty());
   struct hierarchy {
     std::string kdir, type, data;
@@ -126,6 +138,8 @@ absl::Status supervisor::join_group(pid_t pid, const std::string& subsystems,
     std::string text = std::to_string(pid);
     long r = fd < 0 ? fd : uk::sys_write(init, static_cast<int>(fd), text.data(), text.size());
     if (fd >= 0) uk::sys_close(init, static_cast<int>(fd));
+    if (decision != nullptr) absl::StrAppend(decision, pid, " ", tasks, "\n");
+    if (r < 0 && err != nullptr && *err == 0) *err = r;
     if (r < 0) {
       return absl::FailedPreconditionError(
           absl::StrCat("-g ", want, ":", path, ": ", strerror(static_cast<int>(-r))));

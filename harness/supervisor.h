@@ -161,7 +161,10 @@ class supervisor {
 
   // placement.cc: -g SUBSYS:PATH at start, and --rules at exec: moves the process
   // `pid`, about to exec `file`, where the first matching rule says.
-  absl::Status join_group(pid_t pid, const std::string& subsystems, const std::string& path);
+  // `decision`, if not null, gets a line "PID TASKS" per tasks file written (the
+  // trace's `rules` entry); `err` the first write's -errno.
+  absl::Status join_group(pid_t pid, const std::string& subsystems, const std::string& path,
+                          std::string* decision = nullptr, long* err = nullptr);
   void apply_rules(pid_t pid, int dirfd, const std::string& file);
 
   // tree_view.cc: the --tree view: every hierarchy with its containers and their tasks.

@@ -70,10 +70,18 @@ uint64_t cpuacct_subsys::take_delta(pid_t tgid, pid_t tid, uint64_t now) {
   return delta;
 }
 
+// Through the recording seam, as host_cputime (with or without hooks, so a replay asks
+// where the recording did): the value is the hooks' reading of the host (/proc cutime
+// and cstime) less their bookkeeping, and a replay gets it back.
 uint64_t cpuacct_subsys::take_reaped(pid_t tgid, pid_t tid, bool exiting) {
-  reaped_time_hooks* h = reaped_.load();
-  if (!h || tid != tgid) return 0;
-  return h->take_reaped(tgid, exiting);
+  if (tid != tgid) return 0;
+  return k()
+      .host_input(input_kind::reaped, tgid,
+                  [&]() -> std::optional<uint64_t> {
+                    reaped_time_hooks* h = reaped_.load();
+                    return h ? h->take_reaped(tgid, exiting) : 0;
+                  })
+      .value_or(0);
 }
 
 void cpuacct_subsys::charge(task_struct* tsk, uint64_t ns) {

@@ -299,6 +299,10 @@ Errno cpuset_subsys::sched_setaffinity_locked(task_struct* tsk, const cpumask_t&
   return kOk;
 }
 
+// Every real thread's mask is read; only those that differ from uk's reach the kernel,
+// as one `observe` entry (vfs/entry_recorder.h) whose inputs are their masks, so a
+// replay makes the same changes (observe_tasks) and an observation that found nothing
+// leaves no trace.
 void cpuset_subsys::observe_affinity() {
   absl::MutexLock l(&core_.container_mutex);
   if (hooks_ == nullptr || (root == core_.rootnode() && !track_masks_.load())) return;
@@ -309,23 +313,56 @@ void cpuset_subsys::observe_affinity() {
       if (t->real && !t->zombie) real.push_back(t);
     });
   }
-  for (task_struct* t : real) observe_task(t, nullptr);
+  std::vector<std::pair<task_struct*, cpumask_t>> changed;
+  for (task_struct* t : real) {
+    std::optional<cpumask_t> host = hooks_->get_affinity(t->pid);
+    absl::MutexLock tl(&t->alloc_lock);
+    if (host && *host != t->cpus_allowed) changed.emplace_back(t, *host);
+  }
+  if (changed.empty()) return;
+  entry_scope e(k().recorder(), entry_kind::observe, nullptr);
+  for (const auto& c : changed) {
+    const cpumask_t& host = c.second;
+    observe_task(c.first, nullptr, [&host]() -> std::optional<cpumask_t> { return host; });
+  }
+}
+
+void cpuset_subsys::observe_tasks(const std::vector<pid_t>& tids) {
+  absl::MutexLock l(&core_.container_mutex);
+  for (pid_t tid : tids) {
+    task_struct* t = k().find_task_by_pid(tid);
+    if (t != nullptr && !t->zombie) observe_task(t, nullptr);
+  }
 }
 
 void cpuset_subsys::observe_task(task_struct* t, const cpuset* cs) {
+  affinity_hooks* hooks = hooks_;  // read under container_mutex; the lambda runs under it
+  observe_task(t, cs, [hooks, t]() { return hooks->get_affinity(t->pid); });
+}
+
+// The host's mask enters through the recording seam (replayed: the recorded one).
+void cpuset_subsys::observe_task(task_struct* t, const cpuset* cs,
+                                 absl::FunctionRef<std::optional<cpumask_t>()> read) {
   if (hooks_ == nullptr || !t->real) return;
-  std::optional<cpumask_t> host = hooks_->get_affinity(t->pid);
-  if (!host) return;  // gone: its exit is observed next
+  std::string text = k().host_input_text(input_kind::affinity, t->pid, [&]() -> std::string {
+    std::optional<cpumask_t> m = read();
+    return m ? bitmap_scnlistprintf(*m) : "";
+  });
+  if (text.empty()) return;  // gone: its exit is observed next
+  ErrorOr<cpumask_t> host = bitmap_parselist<NR_CPUS>(text);
+  if (!host.ok()) return;  // not a mask this kernel has (a corrupt trace)
   cpumask_t mine;
   {
     absl::MutexLock l(&t->alloc_lock);
     mine = t->cpus_allowed;
   }
-  if (*host == mine) return;
+  if (host.value() == mine) return;
   // The host let the program have its mask; uk's cpuset answers now. With no CPU of
   // the cpuset in it, the program was told 0 where the kernel says EINVAL: the
   // previous mask comes back (harness/README.md, "cpuset: affinity").
-  if (!sched_setaffinity_locked(t, *host, cs, true).ok()) hooks_->set_affinity(t->pid, mine);
+  if (!sched_setaffinity_locked(t, host.value(), cs, true).ok()) {
+    hooks_->set_affinity(t->pid, mine);
+  }
 }
 
 // --- Validation and updates ---

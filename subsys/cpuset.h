@@ -62,6 +62,7 @@
 #include <optional>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/synchronization/mutex.h"
 #include "uk/cftype.h"
 #include "uk/container.h"
@@ -149,6 +150,9 @@ class cpuset_subsys final : public container_subsys {
   // An attach and a cpus write observe the tasks they change first, whatever the
   // caller's pace of observations.
   void observe_affinity();
+  // A replayed `observe` entry: the threads `tids` observed again, their masks from the
+  // recording seam.
+  void observe_tasks(const std::vector<pid_t>& tids);
   void set_track_masks(bool on) { track_masks_ = on; }
 
   // Flag bits (cpuset_flagbits_t).
@@ -250,6 +254,10 @@ class cpuset_subsys final : public container_subsys {
   // One real task's host mask against uk's, as observe_affinity() takes it; bounded by
   // `cs` (null: the task's cpuset). Before a change that keeps within the request.
   void observe_task(task_struct* t, const cpuset* cs)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
+  // The same with the host's mask from `read` (through the recording seam).
+  void observe_task(task_struct* t, const cpuset* cs,
+                    absl::FunctionRef<std::optional<cpumask_t>()> read)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
   // A real task's host mask follows uk's.
   void apply_host(const task_struct* tsk, const cpumask_t& mask)

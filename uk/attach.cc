@@ -66,6 +66,7 @@ Errno container_core::attach_task_commit(container* cont, container* oldcont, ta
   {
     absl::MutexLock cl(&css_group_lock);
     absl::MutexLock l(&tsk->alloc_lock);
+    commit_point();  // the move, ordered with fork's copy and exit's PF_EXITING
     exiting = tsk->flags & PF_EXITING;
     if (!exiting) {
       tsk->containers = newcg;

@@ -205,6 +205,7 @@ ErrorOr<size_t> cgroup1_common_file_write(container* cont, const cftype* cft, fi
   std::string buffer = kernel_copy(buf, nbytes);
   container_core& core = *cont->root->core;
   absl::MutexLock l(&core.container_mutex);
+  core.commit_point();  // removed or not, as rmdir left it (an attach places it later)
   if (cont->removed()) return Errno(ENODEV);
   switch (cft->private_) {
     case FILE_TASKLIST:

@@ -29,6 +29,7 @@ enum {
   CONT_RELEASABLE = 1,         // had a task or child and lost it
   CONT_NOTIFY_ON_RELEASE = 2,  // user asked for release notification
   CONT_CLONE_CHILDREN = 3,     // cgroup flavour: cgroup.clone_children (post_clone at mkdir)
+  CONT_UNLINKED = 4,  // rmdir passed its busy check and took the name (under css_group_lock)
 };
 
 // Embedded at the start of every subsystem's per-container state.

@@ -271,12 +271,17 @@ int container_core::container_task_count(const container* cont) {
   return count;
 }
 
-void container_core::container_iter(const container* cont,
+void container_core::commit_point() const { entry_commit(kernel_.recorder()); }
+
+bool container_core::container_iter(const container* cont,
                                     const std::function<void(task_struct*)>& fn) {
   absl::MutexLock l(&css_group_lock);
+  commit_point();  // the members as attach, fork, exit and rmdir left them
+  if (cont->test_flag(CONT_UNLINKED)) return false;
   for (const cg_container_link* link : cont->css_groups) {
     for (task_struct* t : link->cg->tasks) fn(t);
   }
+  return true;
 }
 
 void container_core::css_get(container_subsys_state* css) {

@@ -172,8 +172,9 @@ class container_core {
   // over-counts at a root as the patch does).
   int container_task_count(const container* cont);
   // Calls fn for every task in `cont` (container_iter_start/next/end), under
-  // css_group_lock.
-  void container_iter(const container* cont, const std::function<void(task_struct*)>& fn);
+  // css_group_lock. False, with no call, once rmdir has taken the container's name
+  // (under the same lock): a commit point (vfs/entry_recorder.h) either side of it.
+  bool container_iter(const container* cont, const std::function<void(task_struct*)>& fn);
 
   // css_get / css_put: subsystem pins; the last put on a notify_on_release container
   // makes it releasable and checks for release.
@@ -203,6 +204,9 @@ class container_core {
   std::string proc_cpuset_show(task_struct* tsk);
 
   kernel& k() const { return kernel_; }
+  // The running entry's commit point (vfs/entry_recorder.h): called under the lock of
+  // the state the operation changes or reads there.
+  void commit_point() const;
 
   absl::Mutex container_mutex;
   absl::Mutex css_group_lock ABSL_ACQUIRED_AFTER(container_mutex);

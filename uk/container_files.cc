@@ -97,8 +97,11 @@ Errno container_pidlist_open(file& f, bool procs) {
   container_core& core = *cont->root->core;
   std::vector<pid_t> pids;
   pids.reserve(core.container_task_count(cont));
-  core.container_iter(cont,
-                      [&pids, procs](task_struct* t) { pids.push_back(procs ? t->tgid : t->pid); });
+  // Removed since the lookup that found the file: as if the lookup had come after.
+  if (!core.container_iter(
+          cont, [&pids, procs](task_struct* t) { pids.push_back(procs ? t->tgid : t->pid); })) {
+    return Errno(ENOENT);
+  }
   std::sort(pids.begin(), pids.end());
   pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
   std::string text;

@@ -111,6 +111,7 @@ ErrorOr<size_t> container_common_file_write(container* cont, const cftype* cft, 
   std::string buffer = kernel_copy(buf, newline ? nbytes - 1 : nbytes);
   container_core& core = *cont->root->core;
   absl::MutexLock l(&core.container_mutex);
+  core.commit_point();  // removed or not, as rmdir left it (an attach places it later)
   if (cont->removed()) return Errno(ENODEV);
   switch (cft->private_) {
     case FILE_TASKLIST:

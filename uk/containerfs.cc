@@ -184,6 +184,10 @@ Errno container_dir_inode_operations::mkdir(inode& dir, dentry& child, umode_t m
   child.d_inode = container_new_dir_inode(dir.i_sb, mode, cont);
   cont->dentry = &child;
   container_populate_dir(cont.get());
+  // cgroup_create_file(): the name appears under container_mutex, the mkdir's commit
+  // point (vfs/entry_recorder.h), so an rmdir's check for children and a lookup of
+  // the name see the same order (vfs_mkdir's own d_pin then finds it pinned).
+  d_pin(child.shared_from_this());
   return kOk;
 }
 
@@ -195,13 +199,22 @@ Errno container_dir_inode_operations::rmdir(inode& dir, dentry& child) const {
   container_core& core = *root->core;
   {
     absl::MutexLock l(&core.container_mutex);
-    {
-      absl::MutexLock cl(&core.css_group_lock);
-      if (cont->count.load() != 0) return Errno(EBUSY);
-    }
+    core.commit_point();  // busy with children or pins, as mkdir and css_get left it
     if (!cont->children.empty()) return Errno(EBUSY);
     for (container_subsys* ss : root->subsys_list) {
       if (cont->subsys[ss->subsys_id]->refcnt.load() != 0) return Errno(EBUSY);
+    }
+    {
+      // The commit point: busy with tasks or not, as attach and exit left it; if
+      // not, the name goes in the same breath (cgroup_d_remove_dir, under the lock
+      // attach, fork and a tasks open hold), so a lookup, a tasks open and an attach
+      // each come wholly before or wholly after it. vfs_rmdir's own d_delete then
+      // finds the name gone.
+      absl::MutexLock cl(&core.css_group_lock);
+      core.commit_point();
+      if (cont->count.load() != 0) return Errno(EBUSY);
+      cont->set_flag(CONT_UNLINKED);
+      d_delete(child);
     }
     for (container_subsys* ss : root->subsys_list) ss->destroy(cont);
     {

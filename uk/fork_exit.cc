@@ -12,6 +12,7 @@ void container_core::container_fork(task_struct* parent, task_struct* child) {
   css_group* cg;
   {
     absl::MutexLock l(&parent->alloc_lock);
+    commit_point();  // the parent's containers as attach left them
     cg = parent->containers;
     get_css_group(cg);  // under the parent's lock: attach cannot drop it meanwhile
   }

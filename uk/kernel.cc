@@ -20,7 +20,7 @@ namespace {
 // parse or is empty (then the configured one).
 template <size_t N>
 std::bitset<N> boot_map(entry_recorder* rec, input_kind kind, const std::bitset<N>& configured) {
-  std::string text = rec->input_text(kind, [&] { return bitmap_scnlistprintf(configured); });
+  std::string text = rec->input_text(kind, 0, [&] { return bitmap_scnlistprintf(configured); });
   auto m = bitmap_parselist<N>(text);
   return m.ok() && m.value().any() ? m.value() : configured;
 }
@@ -282,6 +282,7 @@ void kernel::do_exit(task_struct* tsk, int exit_code) {
   {
     absl::MutexLock l(&tsk->alloc_lock);
     if (tsk->flags & PF_EXITING) return;  // exits once
+    entry_commit(recorder_);              // before or after an attach's check of PF_EXITING
     tsk->flags |= PF_EXITING;
     tsk->exit_code = exit_code;
   }

@@ -124,6 +124,9 @@ class kernel {
                                      absl::FunctionRef<std::optional<uint64_t>()> live) {
     return recorder_ != nullptr ? recorder_->input(kind, key, live) : live();
   }
+  std::string host_input_text(input_kind kind, pid_t key, absl::FunctionRef<std::string()> live) {
+    return recorder_ != nullptr ? recorder_->input_text(kind, key, live) : live();
+  }
 
   absl::Mutex tasklist_lock;
 

@@ -39,8 +39,18 @@ absl::Mutex* dcache_lock_of(const dentry& d) {
   return v ? &v->dcache_lock : nullptr;
 }
 
+namespace {
+// A commit point of the running entry (vfs/entry_recorder.h), under the dcache lock:
+// a name is found or missed, made or removed, in the order of that lock.
+void dcache_commit(const dentry& d) {
+  vfs* v = d.d_sb != nullptr ? d.d_sb->s_vfs.load(std::memory_order_acquire) : nullptr;
+  if (v != nullptr) entry_commit(v->recorder());
+}
+}  // namespace
+
 std::shared_ptr<dentry> d_lookup(dentry& parent, std::string_view name) {
   dcache_guard g(parent);
+  dcache_commit(parent);
   if (auto it = parent.d_subdirs.find(name); it != parent.d_subdirs.end()) return it->second;
   // absl's heterogeneous lookup takes absl::string_view, which need not be std's.
   absl::string_view key(name.data(), name.size());
@@ -57,6 +67,7 @@ void d_pin(const std::shared_ptr<dentry>& child) {
   dentry& parent = *child->d_parent;
   parent.d_lookup_cache.erase(child->d_name);
   auto [it, inserted] = parent.d_subdirs.try_emplace(child->d_name, child);
+  if (inserted) dcache_commit(*child);  // a second d_pin changes nothing
   // The VFS pins only after a lookup under the parent's i_mutex found nothing there.
   UK_CHECK(inserted || it->second == child);
 }
@@ -99,6 +110,7 @@ void d_unhash_locked(dentry& d, dentry_graveyard& g) {
 void d_delete(dentry& d) {
   dentry_graveyard g;
   dcache_guard l(d);
+  if (!d.d_deleted) dcache_commit(d);  // a second d_delete changes nothing
   d_unhash_locked(d, g);
   d_genocide_locked(d, g);
 }

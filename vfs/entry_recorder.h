@@ -58,7 +58,17 @@ enum class entry_kind : uint8_t {
   getcwd,    // count; result; data: the name
   chmod,     // path; mode; result
   chown,     // path; flags: uid; arg: gid; result
+  // harness/placement.cc
+  rules,  // task: init (the engine moves); target: the exec'ing process; path: its
+          // file; arg: the rule's line; data: the decision, a line "TID TASKS" per
+          // write the engine made (TASKS a kernel path); result: 0 or the first -errno.
+          // Its opens, writes, closes and attaches are nested in it.
+  // subsys/cpuset.cc
+  observe,  // task: null (the kernel): an observation of real threads' CPU masks that
+            // found some changed by the program (taskset); its "affinity" inputs are
+            // theirs. One that found none is not recorded.
 };
+inline constexpr entry_kind kLastEntryKind = entry_kind::observe;
 
 // One entry, filled by the kernel; the views live until end() returns.
 struct entry {
@@ -88,9 +98,19 @@ enum class input_kind : uint8_t {
   node_online,
   node_normal_memory,
   realtime,  // CLOCK_REALTIME (vfs/vfs.cc current_time: inode times); key 0
+  // Since trace version 3:
+  reaped,    // a process's reaped CPU time no task was charged for, ns (subsys/cpuacct.cc,
+             // reaped_time_hooks); key: tgid
+  affinity,  // a real thread's CPU mask on the host, a cpulist, "" if the thread is gone
+             // (subsys/cpuset.cc, affinity_hooks); key: tid
   // The boot's sched_domain_level_max (uk/sched_domains.h), in decimal; key 0.
   sched_domain_level_max,
 };
+// The inputs whose value is text (a list), not a number.
+inline bool input_is_text(input_kind k) {
+  return (k >= input_kind::cpus && k <= input_kind::node_normal_memory) ||
+         k == input_kind::affinity || k == input_kind::sched_domain_level_max;
+}
 
 class entry_recorder {
  public:
@@ -99,13 +119,25 @@ class entry_recorder {
   // tasks write attaches; the ns subsystem's fork makes a container).
   virtual void begin() = 0;
   virtual void end(const entry& e) = 0;
+  // The running entry's place in the kernel's order: called at the point where the
+  // operation changes (or reads) the state it is about, under the lock that guards that
+  // state, so two entries that conflict are ordered as they held that lock. The last
+  // call inside an outermost entry (a nested one's included) places it; an entry with
+  // none is placed at its end. Outside any entry it does nothing.
+  virtual void commit() {}
   // A host input: `live` reads the host. Returns what the kernel is to use: the live
   // value when recording, the recorded one when replaying (live is never called then).
   // nullopt: nothing to read (the thread is gone).
   virtual std::optional<uint64_t> input(input_kind kind, pid_t key,
                                         absl::FunctionRef<std::optional<uint64_t>()> live) = 0;
-  virtual std::string input_text(input_kind kind, absl::FunctionRef<std::string()> live) = 0;
+  virtual std::string input_text(input_kind kind, pid_t key,
+                                 absl::FunctionRef<std::string()> live) = 0;
 };
+
+// commit() if there is a recorder; for the kernel's commit points.
+inline void entry_commit(entry_recorder* rec) {
+  if (rec != nullptr) rec->commit();
+}
 
 // begin() at construction, end() with the filled entry at done(); nothing without a
 // recorder. For the kernel's entry points:

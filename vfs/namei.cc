@@ -140,9 +140,10 @@ ErrorOr<std::string_view> check_name(std::string_view name) {
 }
 
 // __link_path_walk(). With `nd`, stops before the last component (LOOKUP_PARENT).
-ErrorOr<path> link_path_walk(vfs_task& t, std::string_view name, unsigned flags, nameidata* nd) {
-  UK_ASSIGN_OR_RETURN(name, check_name(name));
-  check_task(t);
+// `stale`: a name was missing in a directory this walk had looked up, which was
+// removed meanwhile (the walk saw the tree at two moments).
+ErrorOr<path> link_path_walk_once(vfs_task& t, std::string_view name, unsigned flags, nameidata* nd,
+                                  bool* stale) {
   vfs& v = *t.mnt_ns;
   path root, cur;
   {
@@ -150,6 +151,7 @@ ErrorOr<path> link_path_walk(vfs_task& t, std::string_view name, unsigned flags,
     root = t.fs->root;
     cur = name[0] == '/' ? t.fs->root : t.fs->pwd;
   }
+  bool looked_up = false;  // cur is a directory this walk found by name
   size_t i = name.find_first_not_of('/');
   if (i == std::string_view::npos) {  // "/" (LAST_ROOT)
     if (nd) nd->parent = cur;
@@ -172,12 +174,19 @@ ErrorOr<path> link_path_walk(vfs_task& t, std::string_view name, unsigned flags,
       return nd->parent;
     }
     if (component == "." || component == "..") {
-      if (component == "..") cur = follow_dotdot(v, std::move(cur), root);
+      if (component == "..") {
+        cur = follow_dotdot(v, std::move(cur), root);
+        looked_up = true;
+      }
       if (last) return cur;
       continue;
     }
     UK_ASSIGN_OR_RETURN(std::shared_ptr<dentry> child, do_lookup(cur, component));
-    if (!child->d_inode) return Errno(ENOENT);
+    if (!child->d_inode) {
+      *stale = looked_up && d_unhashed(*cur.dentry);
+      return Errno(ENOENT);
+    }
+    looked_up = true;
     path next_path = follow_mounts(v, path{cur.mnt, std::move(child)});
     bool is_dir = next_path.dentry->d_inode->is_dir();
     if (!last) {
@@ -187,6 +196,22 @@ ErrorOr<path> link_path_walk(vfs_task& t, std::string_view name, unsigned flags,
     }
     if (!is_dir && (trailing_slash || (flags & LOOKUP_DIRECTORY))) return Errno(ENOTDIR);
     return next_path;
+  }
+}
+
+// A walk that went stale is walked again, from the start, so that an ENOENT comes from
+// a directory still in the tree at the last lookup (the entry's commit point,
+// vfs/entry_recorder.h): an rmdir and a mkdir of the same name between two lookups
+// would otherwise give ENOENT for a path that existed before and after, which no
+// order of the two calls gives. Bounded: under endless churn the last ENOENT stands.
+ErrorOr<path> link_path_walk(vfs_task& t, std::string_view name, unsigned flags, nameidata* nd) {
+  UK_ASSIGN_OR_RETURN(name, check_name(name));
+  check_task(t);
+  constexpr int kWalks = 8;
+  for (int walk = 1;; walk++) {
+    bool stale = false;
+    ErrorOr<path> p = link_path_walk_once(t, name, flags, nd, &stale);
+    if (!stale || walk == kWalks) return p;
   }
 }
 

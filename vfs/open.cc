@@ -68,7 +68,19 @@ ErrorOr<std::shared_ptr<file>> do_filp_open(vfs_task& t, std::string_view name, 
   if (!(flags & O_CREAT)) {
     unsigned lookup_flags = LOOKUP_FOLLOW;
     if (flags & O_DIRECTORY) lookup_flags |= LOOKUP_DIRECTORY;
-    UK_ASSIGN_OR_RETURN(p, path_lookup(t, name, lookup_flags));
+    // A file that fails its open with ENOENT because its name went after the lookup
+    // found it (a tasks file of a container removed meanwhile) is looked up again, as
+    // a stale walk is (namei.cc): the answer is then the tree's at the open's commit
+    // point (vfs/entry_recorder.h). Bounded as the walk is.
+    constexpr int kWalks = 8;
+    for (int walk = 1;; walk++) {
+      UK_ASSIGN_OR_RETURN(p, path_lookup(t, name, lookup_flags));
+      UK_TRY(may_open(t, p, acc_mode, flags));
+      ErrorOr<std::shared_ptr<file>> f = dentry_open(p, flags);
+      if (f.ok() || f.error().code() != ENOENT || walk == kWalks || !d_unhashed(*p.dentry)) {
+        return f;
+      }
+    }
   } else {
     UK_ASSIGN_OR_RETURN(nameidata nd, path_lookup_parent(t, name));
     // "check that we are not asked to creat(2) an obvious directory"

@@ -94,10 +94,12 @@ std::optional<uint64_t> replay_recorder::input(uk::input_kind kind, pid_t key,
   return in != nullptr ? in->value : std::nullopt;
 }
 
-// A map the trace lacks: the configured one (the replay's, never the host's).
-std::string replay_recorder::input_text(uk::input_kind kind,
+// A map the trace lacks: the configured one (the replay's, never the host's); a mask
+// an older trace lacks: the replay's hooks' (none: the thread is gone).
+std::string replay_recorder::input_text(uk::input_kind kind, pid_t key,
                                         absl::FunctionRef<std::string()> live) {
-  trace_input* in = find(kind, 0);
+  if (unrecorded_ & (1u << static_cast<unsigned>(kind))) return live();
+  trace_input* in = find(kind, key);
   return in != nullptr ? in->text : live();
 }
 

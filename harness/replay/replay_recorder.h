@@ -56,7 +56,8 @@ class replay_recorder : public uk::entry_recorder {
   void end(const uk::entry& e) override;
   std::optional<uint64_t> input(uk::input_kind kind, pid_t key,
                                 absl::FunctionRef<std::optional<uint64_t>()> live) override;
-  std::string input_text(uk::input_kind kind, absl::FunctionRef<std::string()> live) override;
+  std::string input_text(uk::input_kind kind, pid_t key,
+                         absl::FunctionRef<std::string()> live) override;
 
  private:
   static constexpr size_t kMaxLoose = 4096;

@@ -11,9 +11,11 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "harness/tree_render.h"
 #include "subsys/registry.h"
 #include "vfs/syscalls.h"
@@ -83,6 +85,7 @@ bool may_release(entry_kind k) {
     case entry_kind::umount:
     case entry_kind::mount:
     case entry_kind::close:
+    case entry_kind::rules:
       return true;
     default:
       return false;
@@ -116,8 +119,12 @@ absl::Status replayer::boot() {
   // from the trace, so hooks that touch nothing are enough.
   static_cast<uk::freezer_subsys*>(kernel_->containers().subsys(uk::freezer_subsys_id))
       ->set_hooks(&freezer_hooks_);
-  static_cast<uk::cpuacct_subsys*>(kernel_->containers().subsys(uk::cpuacct_subsys_id))
-      ->set_cputime_hooks(&cputime_hooks_);
+  auto* cpuacct =
+      static_cast<uk::cpuacct_subsys*>(kernel_->containers().subsys(uk::cpuacct_subsys_id));
+  cpuacct->set_cputime_hooks(&cputime_hooks_);
+  cpuacct->set_reaped_time_hooks(&reaped_hooks_);
+  static_cast<uk::cpuset_subsys*>(kernel_->containers().subsys(uk::cpuset_subsys_id))
+      ->set_affinity_hooks(&affinity_hooks_);
   stats_.live_tasks = stats_.peak_tasks = 1;
   return absl::OkStatus();
 }
@@ -140,6 +147,11 @@ absl::Status replayer::feed(std::string_view line, size_t lineno) {
       }
       // Version 1 recorded no inode times: the replay's clock (0) dates them.
       if (rec_.version < 2) recorder_->set_unrecorded(uk::input_kind::realtime);
+      // Before version 3: no reaped time, no masks (as the replays of then: none).
+      if (rec_.version < 3) {
+        recorder_->set_unrecorded(uk::input_kind::reaped);
+        recorder_->set_unrecorded(uk::input_kind::affinity);
+      }
       if (rec_.init_pid <= 0 || rec_.init_pid >= kPidMax) {
         return absl::InvalidArgumentError("the header has no valid init_pid");
       }
@@ -178,6 +190,7 @@ absl::Status replayer::feed(std::string_view line, size_t lineno) {
 
 absl::Status replayer::execute(const trace_record& r, size_t lineno) {
   uk::kernel& k = *kernel_;
+  if (r.kind == entry_kind::observe) return observe(r, lineno);
   uk::task_struct* t = k.find_task_by_pid(r.tid);
   if (t == nullptr || (t->zombie && r.kind != entry_kind::reap)) {
     nested_.erase(r.tid);
@@ -254,22 +267,41 @@ absl::Status replayer::execute(const trace_record& r, size_t lineno) {
   } else {
     compare_nested(r, lineno);
   }
-  if (opts_.stop_at_first && !stopped_) {
-    // Under --verify the inputs must line up too: one the replay asked for and the
-    // trace lacks, or one the trace has and the replay never asked for.
-    if (!recorder_->missing().empty()) {
-      diverge(r, lineno, describe(r), object_of(r), "no such input",
-              absl::StrCat("input ", recorder_->missing(), " asked"));
-    } else {
-      for (const trace_input& in : rec_.inputs) {
-        if (in.used) continue;
-        diverge(r, lineno, describe(r), object_of(r),
-                absl::StrCat("input ", input_kind_name(in.kind), " of ", in.key), "never asked");
-        break;
-      }
-    }
-  }
+  check_inputs(r, lineno);
   compare_agents(lineno);
+  return absl::OkStatus();
+}
+
+void replayer::check_inputs(const trace_record& r, size_t lineno) {
+  if (!opts_.stop_at_first || stopped_) return;
+  // Under --verify the inputs must line up too: one the replay asked for and the
+  // trace lacks, or one the trace has and the replay never asked for.
+  if (!recorder_->missing().empty()) {
+    diverge(r, lineno, describe(r), object_of(r), "no such input",
+            absl::StrCat("input ", recorder_->missing(), " asked"));
+    return;
+  }
+  for (const trace_input& in : rec_.inputs) {
+    if (in.used) continue;
+    diverge(r, lineno, describe(r), object_of(r),
+            absl::StrCat("input ", input_kind_name(in.kind), " of ", in.key), "never asked");
+    return;
+  }
+}
+
+// The kernel's observation of real threads' masks: the threads whose masks the trace
+// has are observed again, each mask from the seam. No result to compare: what it
+// changed shows in the entries after it.
+absl::Status replayer::observe(const trace_record& r, size_t lineno) {
+  std::vector<pid_t> tids;
+  for (const trace_input& in : rec_.inputs) {
+    if (in.kind == uk::input_kind::affinity) tids.push_back(in.key);
+  }
+  recorder_->begin_entry(&rec_.inputs);
+  static_cast<uk::cpuset_subsys*>(kernel_->containers().subsys(uk::cpuset_subsys_id))
+      ->observe_tasks(tids);
+  recorder_->end_entry();
+  check_inputs(r, lineno);
   return absl::OkStatus();
 }
 
@@ -399,10 +431,37 @@ absl::StatusOr<long> replayer::run_syscall(const trace_record& r, uk::task_struc
       return uk::sys_chmod(t, path.c_str(), r.mode);
     case entry_kind::chown:
       return uk::sys_chown(t, path.c_str(), static_cast<uid_t>(r.flags), static_cast<gid_t>(r.arg));
+    case entry_kind::rules:
+      return run_rules(r, t);
     default:
       return absl::InvalidArgumentError(
           absl::StrCat(entry_kind_name(r.kind), " is not a system call"));
   }
+}
+
+// The rules engine's recorded decision, made again: each "TID TASKS" line is init's
+// open, write of TID and close, as harness/placement.cc's join_group makes them (their
+// nested entries are compared as recorded); the first -errno is the result.
+absl::StatusOr<long> replayer::run_rules(const trace_record& r, uk::task_struct& init) {
+  // An entry of its own, as uk-run's: the calls below are nested in it.
+  uk::entry_scope e(kernel_->recorder(), entry_kind::rules, &init);
+  long first = 0;
+  for (absl::string_view move : absl::StrSplit(r.data, '\n', absl::SkipEmpty())) {
+    size_t space = move.find(' ');
+    long long tid;
+    if (space == absl::string_view::npos || !absl::SimpleAtoi(move.substr(0, space), &tid) ||
+        tid <= 0 || tid >= kPidMax || space + 1 == move.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("rules: a decision line is \"TID TASKS\", not \"", move, "\""));
+    }
+    std::string tasks = map_path(std::string(move.substr(space + 1)));
+    long fd = uk::sys_open(init, tasks.c_str(), O_WRONLY, 0);
+    std::string text = absl::StrCat(tid);
+    long n = fd < 0 ? fd : uk::sys_write(init, static_cast<int>(fd), text.data(), text.size());
+    if (fd >= 0) uk::sys_close(init, static_cast<int>(fd));
+    if (n < 0 && first == 0) first = n;
+  }
+  return e.done(first);
 }
 
 int replayer::map_fd(int recorded) const {
@@ -449,6 +508,9 @@ std::string replayer::describe(const trace_record& r) const {
     case entry_kind::reap:
     case entry_kind::unshare:
       absl::StrAppend(&out, r.tid);
+      break;
+    case entry_kind::rules:
+      absl::StrAppend(&out, "moving ", r.target, " (", quoted(r.path), ", line ", r.arg, ")");
       break;
     case entry_kind::mount: {
       std::string type = r.fstype;

@@ -33,6 +33,7 @@
 #include "harness/replay/replay_recorder.h"
 #include "harness/replay/trace_format.h"
 #include "subsys/cpuacct.h"
+#include "subsys/cpuset.h"
 #include "subsys/freezer.h"
 #include "uk/kernel.h"
 
@@ -48,7 +49,7 @@ struct divergence {
 
 struct replay_stats {
   uint64_t events = 0;  // entry lines (nested ones included), inputs and notes not
-  uint64_t by_kind[static_cast<size_t>(uk::entry_kind::chown) + 1] = {};
+  uint64_t by_kind[static_cast<size_t>(uk::kLastEntryKind) + 1] = {};
   uint64_t tasks_created = 0, live_tasks = 0, peak_tasks = 0;
   uint64_t containers_created = 0, live_containers = 0, peak_containers = 0;
 };
@@ -98,6 +99,9 @@ class replayer {
   absl::Status execute(const trace_record& r, size_t lineno);
   // The system call of `r` on the replayed kernel as task `t`; its result.
   absl::StatusOr<long> run_syscall(const trace_record& r, uk::task_struct& t);
+  absl::StatusOr<long> run_rules(const trace_record& r, uk::task_struct& init);
+  absl::Status observe(const trace_record& r, size_t lineno);
+  void check_inputs(const trace_record& r, size_t lineno);
   // `path` as the replay's flavour names it.
   std::string map_path(const std::string& path) const;
   std::string object_of(const trace_record& r) const;
@@ -121,6 +125,17 @@ class replayer {
   class no_host_cputime : public uk::cputime_hooks {
     std::optional<uint64_t> cputime(pid_t, pid_t, bool) override { return std::nullopt; }
   } cputime_hooks_;
+  // Reaped time and CPU masks the same way: the seam answers from the trace (a trace
+  // before version 3 has neither: none reaped, no thread left to observe).
+  class no_host_reaped : public uk::reaped_time_hooks {
+    void forked(pid_t, pid_t) override {}
+    void charged(pid_t, uint64_t) override {}
+    uint64_t take_reaped(pid_t, bool) override { return 0; }
+  } reaped_hooks_;
+  class no_host_affinity : public uk::affinity_hooks {
+    std::optional<uk::cpumask_t> get_affinity(pid_t) override { return std::nullopt; }
+    void set_affinity(pid_t, const uk::cpumask_t&) override {}
+  } affinity_hooks_;
   std::unique_ptr<uk::kernel> kernel_;
   trace_record header_;
   bool have_header_ = false;

@@ -17,17 +17,14 @@ constexpr const char* kEntryNames[] = {
     "fork",    "exec",  "exit",   "reap",   "unshare",  "attach", "release_agent", "mount",
     "umount",  "mkdir", "rmdir",  "unlink", "rename",   "open",   "close",         "read",
     "write",   "lseek", "dup",    "dup2",   "getdents", "stat",   "fstat",         "statfs",
-    "fstatfs", "chdir", "fchdir", "getcwd", "chmod",    "chown"};
-static_assert(std::size(kEntryNames) == static_cast<size_t>(uk::entry_kind::chown) + 1);
+    "fstatfs", "chdir", "fchdir", "getcwd", "chmod",    "chown",  "rules",         "observe"};
+static_assert(std::size(kEntryNames) == static_cast<size_t>(uk::kLastEntryKind) + 1);
 
-constexpr const char* kInputNames[] = {"clock",       "cputime",
-                                       "stopped",     "cpus",
-                                       "mems",        "cpu_possible",
-                                       "cpu_present", "node_possible",
-                                       "node_online", "node_normal_memory",
-                                       "realtime",    "sched_domain_level_max"};
-static_assert(std::size(kInputNames) ==
-              static_cast<size_t>(uk::input_kind::sched_domain_level_max) + 1);
+constexpr const char* kInputNames[] = {
+    "clock",        "cputime",     "stopped",       "cpus",        "mems",
+    "cpu_possible", "cpu_present", "node_possible", "node_online", "node_normal_memory",
+    "realtime",     "reaped",      "affinity"};
+static_assert(std::size(kInputNames) == static_cast<size_t>(uk::input_kind::affinity) + 1);
 
 // A cursor over one line; every failure is an error status naming the byte offset.
 class cursor {
@@ -229,7 +226,7 @@ absl::Status parse_inputs(cursor& c, std::vector<trace_input>* out) {
     }
     in.key = static_cast<pid_t>(key);
     if (absl::Status st = c.expect(','); !st.ok()) return st;
-    if (*k >= uk::input_kind::cpus && *k != uk::input_kind::realtime) {  // the boot's: text
+    if (uk::input_is_text(*k)) {  // the boot's maps, masks: lists
       if (absl::Status st = c.string(&in.text); !st.ok()) return st;
     } else if (!c.eat_null()) {
       uint64_t v;

@@ -1,6 +1,8 @@
 // uk-run --trace's recorder: kernel entries to trace lines (trace_recorder.h).
 #include "harness/replay/trace_recorder.h"
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "harness/replay/trace_format.h"
 #include "uk/task.h"
@@ -9,13 +11,18 @@ namespace ukrun {
 
 namespace {
 
-// The entries running on this thread, and the inputs the outermost one consumed so
-// far (the text of its "in" items). Per thread: entries of different threads never
-// nest. `owner` keeps two recorders on one thread apart (tests boot several kernels).
+// The entries running on this thread: the inputs the outermost one consumed so far
+// (the text of its "in" items), the lines of its nested entries, and its ticket.
+// Per thread: entries of different threads never nest. `owner` keeps two recorders
+// on one thread apart (tests boot several kernels).
 struct thread_frames {
   const void* owner = nullptr;
   int depth = 0;
   std::string inputs;
+  std::vector<std::string> lines;
+  bool has_ticket = false;
+  uint64_t ticket = 0;
+  std::vector<uint64_t> void_tickets;  // taken, then given up for a later commit
 };
 thread_local thread_frames frames;
 
@@ -23,6 +30,9 @@ thread_frames& frames_of(const void* owner) {
   if (frames.owner != owner && frames.depth == 0) {
     frames.owner = owner;
     frames.inputs.clear();
+    frames.lines.clear();
+    frames.has_ticket = false;
+    frames.void_tickets.clear();
   }
   return frames;
 }
@@ -78,6 +88,10 @@ std::string format_entry(const uk::entry& e, bool nested, const std::string& inp
     case entry_kind::attach:
       append_field(&out, "target", e.target);
       break;
+    case entry_kind::rules:
+      append_field(&out, "target", e.target);
+      append_field(&out, "arg", e.arg);
+      break;
     case entry_kind::mount:
       append_field(&out, "path2", e.path2);
       append_field(&out, "type", e.type);
@@ -129,6 +143,7 @@ std::string format_entry(const uk::entry& e, bool nested, const std::string& inp
       break;
     case entry_kind::reap:
     case entry_kind::release_agent:
+    case entry_kind::observe:
     case entry_kind::rmdir:
     case entry_kind::unlink:
     case entry_kind::stat:
@@ -151,12 +166,32 @@ trace_recorder::trace_recorder(FILE* out, const trace_header& h, bool flush_each
   write_line(body);
 }
 
-void trace_recorder::write_line(const std::string& body) {
+void trace_recorder::write_line(std::string body) {
+  std::vector<std::string> bodies;
+  bodies.push_back(std::move(body));
+  deliver(next_ticket_.fetch_add(1, std::memory_order_relaxed), std::move(bodies));
+}
+
+void trace_recorder::deliver(uint64_t ticket, std::vector<std::string> bodies) {
   absl::MutexLock l(&mu_);
   if (out_ == nullptr) return;
-  std::string line = absl::StrCat("{\"seq\":", seq_++, ",", body, "\n");
-  fwrite(line.data(), 1, line.size(), out_);
-  if (flush_each_line_) fflush(out_);
+  waiting_.emplace(ticket, std::move(bodies));
+  write_ready();
+}
+
+void trace_recorder::write_ready() {
+  bool wrote = false;
+  for (auto it = waiting_.find(next_write_); it != waiting_.end();
+       it = waiting_.find(next_write_)) {
+    for (const std::string& body : it->second) {
+      std::string line = absl::StrCat("{\"seq\":", seq_++, ",", body, "\n");
+      fwrite(line.data(), 1, line.size(), out_);
+      wrote = true;
+    }
+    waiting_.erase(it);
+    next_write_++;
+  }
+  if (wrote && flush_each_line_) fflush(out_);
 }
 
 void trace_recorder::mount_point(const std::string& kdir, const std::string& dir) {
@@ -173,20 +208,46 @@ uint64_t trace_recorder::lines() const {
   return seq_;
 }
 
+// Entries still running have tickets the writer would wait for: the lines after them
+// are written in order, skipping the gaps.
 void trace_recorder::close() {
   absl::MutexLock l(&mu_);
-  if (out_ != nullptr) fflush(out_);
+  if (out_ == nullptr) return;
+  while (!waiting_.empty()) {
+    if (waiting_.find(next_write_) == waiting_.end()) {
+      next_write_++;
+      continue;
+    }
+    write_ready();
+  }
+  fflush(out_);
   out_ = nullptr;
 }
 
 void trace_recorder::begin() { frames_of(this).depth++; }
 
+void trace_recorder::commit() {
+  thread_frames& f = frames_of(this);
+  if (f.depth == 0) return;
+  if (f.has_ticket) f.void_tickets.push_back(f.ticket);
+  f.ticket = next_ticket_.fetch_add(1, std::memory_order_relaxed);
+  f.has_ticket = true;
+}
+
 void trace_recorder::end(const uk::entry& e) {
   thread_frames& f = frames_of(this);
-  bool nested = --f.depth > 0;
+  if (--f.depth > 0) {
+    f.lines.push_back(format_entry(e, true, ""));
+    return;
+  }
   std::string inputs;
-  if (!nested) inputs.swap(f.inputs);
-  write_line(format_entry(e, nested, inputs));
+  inputs.swap(f.inputs);
+  f.lines.push_back(format_entry(e, false, inputs));
+  uint64_t ticket = f.has_ticket ? f.ticket : next_ticket_.fetch_add(1, std::memory_order_relaxed);
+  f.has_ticket = false;
+  for (uint64_t t : f.void_tickets) deliver(t, {});
+  f.void_tickets.clear();
+  deliver(ticket, std::exchange(f.lines, {}));
 }
 
 // Inside an entry: into its "in" list; outside any: a line of its own.
@@ -207,11 +268,12 @@ std::optional<uint64_t> trace_recorder::input(uk::input_kind kind, pid_t key,
   return v;
 }
 
-std::string trace_recorder::input_text(uk::input_kind kind, absl::FunctionRef<std::string()> live) {
+std::string trace_recorder::input_text(uk::input_kind kind, pid_t key,
+                                       absl::FunctionRef<std::string()> live) {
   std::string v = live();
   std::string quoted;
   append_json_string(&quoted, v);
-  record_input(kind, 0, quoted);
+  record_input(kind, key, quoted);
   return v;
 }
 

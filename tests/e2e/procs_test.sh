@@ -44,10 +44,12 @@ grep -qx "forkfail=0" <<<"$out" || fail "a fork failed under signals"
 # (harness/reaped_time.h). Against the shell's `times` (its own and its children's,
 # from getrusage): equal but for the two clock ticks /proc truncates cutime and cstime
 # to, and the command substitution and `cat` reading usage (not in `times` yet): 30 ms.
-# (Without it, usage was the shell's own 85 ms of 450.)
+# (Without it, usage was the shell's own 85 ms of 450.) The run is traced: the reaped
+# time enters the kernel as the trace's "reaped" inputs, and uk-replay --verify reads
+# the same usage back from them.
 d2=$TMP/acct
 mkdir $d2
-out=$("$UKRUN" --mount container:cpuacct:$d2 -- bash -c '
+out=$("$UKRUN" --trace $TMP/acct.trace --mount container:cpuacct:$d2 -- bash -c '
 d='"$d2"'
 mkdir $d/a; echo $$ > $d/a/tasks
 for i in $(seq 300); do /bin/true; done
@@ -57,4 +59,8 @@ ms=$(head -2 <<<"$out" | tr 'ms' '  ' | awk '{t += ($1 * 60 + $2) * 1000 + ($3 *
 usage=$(($(sed -n 's/^usage=//p' <<<"$out") / 1000000))
 echo "times: $ms ms, usage: $usage ms"
 ((usage >= ms - 30 && usage <= ms + 30)) || fail "cpuacct usage $usage ms, times $ms ms"
+grep -q '\["reaped",[0-9]*,[1-9][0-9]*\]' $TMP/acct.trace || fail "no reaped time in the trace"
+replayed=$("$TEST_SRCDIR/uk/harness/replay/uk-replay" --verify $TMP/acct.trace) ||
+  fail "--verify: $replayed"
+echo "$replayed"
 expect_no_uk_mounts

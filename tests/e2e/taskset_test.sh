@@ -54,7 +54,7 @@ echo "$native"
 
 for flavour in cgroup container; do
   prefix=$([[ $flavour == cgroup ]] && echo cpuset. || true)
-  out=$("$UKRUN" -- bash -c '
+  out=$("$UKRUN" --trace $TMP/cs-$flavour.trace -- bash -c '
 d='"$TMP"'/cs-'$flavour'
 mkdir -p $d
 mount -t '$flavour' -o cpuset none $d || exit 9
@@ -74,5 +74,12 @@ umount $d')
     want=$(sed '$d' <<<"$native"; echo "F $plain_f $plain_f")
     expect_eq "-t container: 2.6.24's answers" "$want" "$out"
   fi
+  # The masks taskset set reached the kernel as "affinity" inputs; the replay takes
+  # them back and every result (the cpus reads, the widening) matches.
+  grep -q '\["affinity",[0-9]*,"1"\]' $TMP/cs-$flavour.trace ||
+    fail "-t $flavour: no observed mask 1 in the trace"
+  replayed=$("$TEST_SRCDIR/uk/harness/replay/uk-replay" --verify $TMP/cs-$flavour.trace) ||
+    fail "-t $flavour: --verify: $replayed"
+  echo "$replayed"
 done
 expect_no_uk_mounts

@@ -23,7 +23,7 @@ class boot_recorder : public entry_recorder {
                                 absl::FunctionRef<std::optional<uint64_t>()> live) override {
     return live();
   }
-  std::string input_text(input_kind kind, absl::FunctionRef<std::string()> live) override {
+  std::string input_text(input_kind kind, pid_t, absl::FunctionRef<std::string()> live) override {
     auto it = replayed_.find(kind);
     return seen[kind] = it != replayed_.end() ? it->second : live();
   }
