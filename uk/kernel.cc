@@ -45,7 +45,7 @@ topology boot_topology(entry_recorder* rec, const topology& topo) {
   ns[N_ONLINE] |= ns[N_MEMORY];
   ns[N_POSSIBLE] |= ns[N_ONLINE];
   // A trace of before it was recorded: the configured value.
-  std::string level_max = rec->input_text(input_kind::sched_domain_level_max, [&] {
+  std::string level_max = rec->input_text(input_kind::sched_domain_level_max, 0, [&] {
     return std::to_string(maps.sched_domain_level_max);
   });
   int v;
