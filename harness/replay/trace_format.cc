@@ -20,11 +20,15 @@ constexpr const char* kEntryNames[] = {
     "fstatfs", "chdir", "fchdir", "getcwd", "chmod",    "chown",  "rules",         "observe"};
 static_assert(std::size(kEntryNames) == static_cast<size_t>(uk::kLastEntryKind) + 1);
 
-constexpr const char* kInputNames[] = {
-    "clock",        "cputime",     "stopped",       "cpus",        "mems",
-    "cpu_possible", "cpu_present", "node_possible", "node_online", "node_normal_memory",
-    "realtime",     "reaped",      "affinity"};
-static_assert(std::size(kInputNames) == static_cast<size_t>(uk::input_kind::affinity) + 1);
+constexpr const char* kInputNames[] = {"clock",       "cputime",
+                                       "stopped",     "cpus",
+                                       "mems",        "cpu_possible",
+                                       "cpu_present", "node_possible",
+                                       "node_online", "node_normal_memory",
+                                       "realtime",    "reaped",
+                                       "affinity",    "sched_domain_level_max"};
+static_assert(std::size(kInputNames) ==
+              static_cast<size_t>(uk::input_kind::sched_domain_level_max) + 1);
 
 // A cursor over one line; every failure is an error status naming the byte offset.
 class cursor {
