@@ -63,6 +63,9 @@ if [[ "${ONLY:-}" != shim ]]; then
   echo "uk-run vs native, medians of $rounds alternating runs each:"
   compare "shell fork+exec+exit loop (300 x /bin/true)" "<= 1.05" \
     "$(timed 'for i in $(seq 300); do /bin/true; done')" floor:openat
+  # The same without /proc emulation: what is left once no open is trapped.
+  compare "shell loop (300 x /bin/true), --no-proc" "report" \
+    "$(timed 'for i in $(seq 300); do /bin/true; done')" floor:none --no-proc
   compare "C fork+exit loop (2000)" "<= 1.10" "$work forkloop 2000" floor:none
   compare "syscall loop: dd bs=1 count=200000" "<= 1.03" \
     "$(timed 'dd if=/dev/zero of=/dev/null bs=1 count=200000')" floor:none
