@@ -12,6 +12,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "harness/replay/trace_testing.h"
@@ -105,6 +106,46 @@ TEST(ConcurrentOrder, RacingMkdirRmdirAndAttachReplayExactly) {
   }
   std::cout << "maker ok " << maker.ok << " failed " << maker.failed << "; mover ok " << mover.ok
             << " failed " << mover.failed << "; " << lines.size() << " lines\n";
+}
+
+// A close (a FUSE RELEASE, served on another thread) is placed where it ended, so the
+// trace can show it after the open that reused its fd number: the replay closes the
+// older file and writes to the newer, as the run did (tests/e2e:taskset_test replayed
+// "0" into cpus and then failed the attach with ENOSPC before).
+TEST(ConcurrentOrder, ACloseAfterTheOpenThatReusedItsNumberClosesTheOlderFile) {
+  std::string trace = record_session(
+      [](uk::kernel& k) {
+        uk::task_struct& t = *k.init_task();
+        ASSERT_EQ(uk::sys_mkdir(t, "/cs", 0755), 0);
+        ASSERT_EQ(uk::sys_mount(t, "none", "/cs", "container", 0, "cpuset"), 0);
+        ASSERT_EQ(uk::sys_mkdir(t, "/cs/t", 0755), 0);
+        for (const char* f : {"/cs/t/cpus", "/cs/t/mems"}) {
+          long fd = uk::sys_open(t, f, O_WRONLY, 0);
+          ASSERT_GE(fd, 0);
+          ASSERT_EQ(uk::sys_write(t, static_cast<int>(fd), "0\n", 2), 2);
+          ASSERT_EQ(uk::sys_close(t, static_cast<int>(fd)), 0);
+        }
+        long fd = uk::sys_open(t, "/cs/t/tasks", O_WRONLY, 0);
+        ASSERT_GE(fd, 0);
+        ASSERT_EQ(uk::sys_write(t, static_cast<int>(fd), "1\n", 2), 2);
+      },
+      1);
+  std::vector<std::string> lines = absl::StrSplit(trace, '\n', absl::SkipEmpty());
+  // cpus: open, write, close; mems: open (the same number), write.
+  size_t close_at = 0, open_at = 0;
+  for (size_t i = 0; i < lines.size() && open_at == 0; i++) {
+    if (close_at == 0 && absl::StrContains(lines[i], "\"kind\":\"close\"")) close_at = i;
+    if (close_at != 0 && absl::StrContains(lines[i], "/cs/t/mems") &&
+        absl::StrContains(lines[i], "\"kind\":\"open\"")) {
+      open_at = i;
+    }
+  }
+  ASSERT_NE(open_at, 0u) << trace;
+  std::string close = lines[close_at];
+  lines.erase(lines.begin() + static_cast<long>(close_at));
+  lines.insert(lines.begin() + static_cast<long>(open_at), close);  // just after the open
+  std::vector<divergence> d = verify_trace(absl::StrJoin(lines, "\n"));
+  EXPECT_TRUE(d.empty()) << "seq " << d[0].seq << ": " << d[0].what;
 }
 
 }  // namespace

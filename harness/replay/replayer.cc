@@ -368,16 +368,20 @@ absl::StatusOr<long> replayer::run_syscall(const trace_record& r, uk::task_struc
     case entry_kind::open: {
       long rep = uk::sys_open(t, path.c_str(), static_cast<int>(r.flags), r.mode);
       if (rep >= 0) {
-        if (r.result >= 0) fds_[static_cast<int>(r.result)] = static_cast<int>(rep);
+        if (r.result >= 0) fds_[static_cast<int>(r.result)].push_back(static_cast<int>(rep));
         fd_paths_[static_cast<int>(rep)] = path;
       }
       return rep;
     }
     case entry_kind::close: {
-      long rep = uk::sys_close(t, fd);
+      int closed = map_closed_fd(r.fd);
+      long rep = uk::sys_close(t, closed);
       if (rep == 0) {
-        fds_.erase(r.fd);
-        fd_paths_.erase(fd);
+        if (auto it = fds_.find(r.fd); it != fds_.end()) {
+          it->second.pop_front();
+          if (it->second.empty()) fds_.erase(it);
+        }
+        fd_paths_.erase(closed);
       }
       return rep;
     }
@@ -391,12 +395,14 @@ absl::StatusOr<long> replayer::run_syscall(const trace_record& r, uk::task_struc
       return uk::sys_lseek(t, fd, r.arg, static_cast<int>(r.flags));
     case entry_kind::dup: {
       long rep = uk::sys_dup(t, fd);
-      if (rep >= 0 && r.result >= 0) fds_[static_cast<int>(r.result)] = static_cast<int>(rep);
+      if (rep >= 0 && r.result >= 0)
+        fds_[static_cast<int>(r.result)].push_back(static_cast<int>(rep));
       return rep;
     }
     case entry_kind::dup2: {
       long rep = uk::sys_dup2(t, fd, map_fd(r.fd2));
-      if (rep >= 0 && r.result >= 0) fds_[static_cast<int>(r.result)] = static_cast<int>(rep);
+      // dup2 closed whatever the number named: it names only the copy now.
+      if (rep >= 0 && r.result >= 0) fds_[static_cast<int>(r.result)] = {static_cast<int>(rep)};
       return rep;
     }
     case entry_kind::getdents: {
@@ -466,7 +472,12 @@ absl::StatusOr<long> replayer::run_rules(const trace_record& r, uk::task_struct&
 
 int replayer::map_fd(int recorded) const {
   auto it = fds_.find(recorded);
-  return it == fds_.end() ? recorded : it->second;
+  return it == fds_.end() || it->second.empty() ? recorded : it->second.back();
+}
+
+int replayer::map_closed_fd(int recorded) const {
+  auto it = fds_.find(recorded);
+  return it == fds_.end() || it->second.empty() ? recorded : it->second.front();
 }
 
 std::string replayer::map_path(const std::string& path) const {

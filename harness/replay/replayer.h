@@ -111,6 +111,7 @@ class replayer {
   void compare_nested(const trace_record& r, size_t lineno);
   void compare_agents(size_t lineno);
   int map_fd(int recorded) const;
+  int map_closed_fd(int recorded) const;
 
   const options opts_;
   const flavour_map* names_ = nullptr;         // with --flavour only
@@ -141,7 +142,11 @@ class replayer {
   bool have_header_ = false;
   trace_record rec_;  // the line being fed (its buffers are reused)
 
-  absl::flat_hash_map<int, int> fds_;               // recorded fd -> replayed fd
+  // Recorded fd -> the replayed fds it named, oldest first. A close has no commit point
+  // and is placed where it ended (harness/README.md, "The order"), so the trace can put
+  // it after the open that reused its number: a close is the oldest's, every other use
+  // of the number the newest's.
+  absl::flat_hash_map<int, std::deque<int>> fds_;
   absl::flat_hash_map<int, std::string> fd_paths_;  // replayed fd -> path opened
   std::map<std::string, mount_info> mounts_;        // by the kernel's directory
   uint64_t mounts_made_ = 0;

@@ -78,8 +78,11 @@ umount $d')
   # them back and every result (the cpus reads, the widening) matches.
   grep -q '\["affinity",[0-9]*,"1"\]' $TMP/cs-$flavour.trace ||
     fail "-t $flavour: no observed mask 1 in the trace"
-  replayed=$("$TEST_SRCDIR/uk/harness/replay/uk-replay" --verify $TMP/cs-$flavour.trace) ||
+  if ! replayed=$("$TEST_SRCDIR/uk/harness/replay/uk-replay" --verify $TMP/cs-$flavour.trace); then
+    # The trace, for the divergence's cause: kept among the test's outputs.
+    cp $TMP/cs-$flavour.trace "${TEST_UNDECLARED_OUTPUTS_DIR:-$TMP}/" 2>/dev/null
     fail "-t $flavour: --verify: $replayed"
+  fi
   echo "$replayed"
 done
 expect_no_uk_mounts
