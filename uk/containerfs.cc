@@ -135,9 +135,7 @@ std::shared_ptr<inode> container_new_dir_inode(super_block* sb, umode_t mode,
 ErrorOr<std::shared_ptr<inode>> container_dir_inode_operations::lookup(
     inode& dir, std::string_view name) const {
   const container* cont = static_cast<const container*>(dir.i_private.get());
-  if (cont->root->flavour->lookup_name_max && name.size() > NAME_MAX) {
-    return Errno(ENAMETOOLONG);
-  }
+  if (cont->root->flavour->lookup_name_max) return inode_operations::lookup(dir, name);
   return Errno(ENOENT);
 }
 

@@ -38,14 +38,16 @@ foreign_cpusets() {
 status=0
 for kind in "${kinds[@]}"; do
   mkdir -p "$TMP/host.$kind" "$TMP/uk.$kind"
-  if [[ "$kind" == cpuset && -n "$(foreign_cpusets)" ]]; then
-    echo "SKIP cpuset: other cpusets at the top of the host's hierarchy:" $(foreign_cpusets)
+  foreign=$([[ "$kind" == cpuset ]] && foreign_cpusets)
+  if [[ -n "$foreign" ]]; then
+    echo "SKIP cpuset: other cpusets at the top of the host's hierarchy:" $foreign
     continue
   fi
   bash "$SCEN" host "$kind" "$TMP/host.$kind" >"$TMP/host.$kind.out" 2>&1
-  if [[ "$kind" == cpuset && -n "$(foreign_cpusets)" ]]; then
+  foreign=$([[ "$kind" == cpuset ]] && foreign_cpusets)
+  if [[ -n "$foreign" ]]; then
     echo "SKIP cpuset: other cpusets appeared at the top of the host's hierarchy during" \
-      "the host run:" $(foreign_cpusets)
+      "the host run:" $foreign
     continue
   fi
   "$UKRUN" -- bash "$SCEN" uk "$kind" "$TMP/uk.$kind" >"$TMP/uk.$kind.out" 2>&1

@@ -61,29 +61,26 @@ topology_maps machine() {
   return m;
 }
 
+// machine()'s maps as the recorder sees them.
+std::map<input_kind, std::string> machine_inputs() {
+  return {{input_kind::cpu_possible, "0-3"},
+          {input_kind::cpu_present, "0-2"},
+          {input_kind::cpus, "0-1"},
+          {input_kind::node_possible, "0-3"},
+          {input_kind::node_online, "0-2"},
+          {input_kind::mems, "0-1"},
+          {input_kind::node_normal_memory, "0"},
+          {input_kind::sched_domain_level_max, "3"}};
+}
+
 TEST(BootTopology, RecordsEveryMap) {
   boot_recorder rec({});
   boot(rec, machine());
-  std::map<input_kind, std::string> want = {{input_kind::cpu_possible, "0-3"},
-                                            {input_kind::cpu_present, "0-2"},
-                                            {input_kind::cpus, "0-1"},
-                                            {input_kind::node_possible, "0-3"},
-                                            {input_kind::node_online, "0-2"},
-                                            {input_kind::mems, "0-1"},
-                                            {input_kind::node_normal_memory, "0"},
-                                            {input_kind::sched_domain_level_max, "3"}};
-  EXPECT_EQ(rec.seen, want);
+  EXPECT_EQ(rec.seen, machine_inputs());
 }
 
 TEST(BootTopology, ReplaysEveryMap) {
-  boot_recorder rec({{input_kind::cpu_possible, "0-3"},
-                     {input_kind::cpu_present, "0-2"},
-                     {input_kind::cpus, "0-1"},
-                     {input_kind::node_possible, "0-3"},
-                     {input_kind::node_online, "0-2"},
-                     {input_kind::mems, "0-1"},
-                     {input_kind::node_normal_memory, "0"},
-                     {input_kind::sched_domain_level_max, "3"}});
+  boot_recorder rec(machine_inputs());
   topology_maps got = boot(rec, topology_maps::uniform(cpumask_t(1), nodemask_t(1)));
   topology_maps want = machine();
   EXPECT_EQ(got.sched_domain_level_max, want.sched_domain_level_max);
