@@ -221,7 +221,7 @@ void cpuset_subsys::update_tasks(cpuset* cs) {
 
 cpumask_t cpuset_subsys::set_cpus_allowed(const cpuset* cs, task_struct* tsk, const cpumask_t& cpus,
                                           const nodemask_t& mems) {
-  const container_flavour* flavour = cs->container->root->flavour;
+  const container_flavour* flavour = cs->container.load()->root->flavour;
   absl::MutexLock l(&tsk->alloc_lock);
   cpumask_t set = cpus;
   // __set_cpus_allowed_ptr(): within the request (user_cpus_ptr) if one CPU is left.
@@ -239,7 +239,7 @@ void cpuset_subsys::apply_host(const task_struct* tsk, const cpumask_t& mask) {
 }
 
 void cpuset_subsys::follow_host(const cpuset* cs, task_struct* tsk, const cpumask_t& set) {
-  const container_flavour* flavour = cs->container->root->flavour;
+  const container_flavour* flavour = cs->container.load()->root->flavour;
   if (tsk->real && cs->on_host && host_cpusets_ != nullptr && hooks_ != nullptr &&
       flavour != nullptr && flavour->keeps_user_cpus) {
     cpumask_t cpus;
@@ -623,8 +623,8 @@ void cpuset_subsys::hotplug() {
   auto update =
       cftypes_[flavour != nullptr ? flavour->subsys_cftypes : CFTYPES_V10].hotplug_update_tasks;
   // Pre-order walk without recursion: containers nest arbitrarily deep.
-  std::vector<container*> stack(top_cs_->container->children.begin(),
-                                top_cs_->container->children.end());
+  std::vector<container*> stack(top_cs_->container.load()->children.begin(),
+                                top_cs_->container.load()->children.end());
   while (!stack.empty()) {
     container* cont = stack.back();
     stack.pop_back();

@@ -215,7 +215,7 @@ class cpuset_subsys final : public container_subsys {
     return static_cast<cpuset*>(cont->subsys[subsys_id]);
   }
   cpuset* parent_of(const cpuset* cs) const {
-    return cs->container->parent == nullptr ? nullptr : cs_of(cs->container->parent);
+    return cs->container.load()->parent == nullptr ? nullptr : cs_of(cs->container.load()->parent);
   }
   static bool is_cpuset_subset(const cpuset_fields& p, const cpuset_fields& q);
 

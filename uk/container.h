@@ -36,9 +36,12 @@ enum {
 struct container_subsys_state {
   virtual ~container_subsys_state() = default;
 
-  uk::container* container = nullptr;  // back pointer (V10 name)
-  std::atomic<int> refcnt{0};          // subsystem pins (css_get); non-zero blocks rmdir
-  unsigned long flags = 0;             // CSS_ROOT
+  // Back pointer (V10 name). Atomic: rebind_subsystems moves a root state between the
+  // dummy top and a hierarchy's top under container_mutex, while fork hooks read it
+  // under task_lock only (the kernel reads css->cgroup under RCU there).
+  std::atomic<uk::container*> container{nullptr};
+  std::atomic<int> refcnt{0};  // subsystem pins (css_get); non-zero blocks rmdir
+  unsigned long flags = 0;     // CSS_ROOT
 };
 enum { CSS_ROOT = 0 };
 

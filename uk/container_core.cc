@@ -131,7 +131,7 @@ css_group* container_core::find_css_group(css_group* oldcg, container* cont) {
   cg->ref = 1;
   cg->subsys = tmpl.subsys;
   cg->named = tmpl.named;
-  for (container_subsys_state* css : tmpl.subsys) css->container->count.fetch_add(1);
+  for (container_subsys_state* css : tmpl.subsys) css->container.load()->count.fetch_add(1);
   for (container* c : tmpl.named) c->count.fetch_add(1);
   // One link per hierarchy: to the container of its first subsystem, of its `named`
   // entry, or its top.
