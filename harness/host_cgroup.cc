@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
@@ -55,33 +58,6 @@ std::optional<std::string> below(const std::string& prefix, absl::string_view ow
   if (own == prefix) return "/";
   if (!absl::StartsWith(own, prefix + "/")) return std::nullopt;
   return std::string(own.substr(prefix.size()));
-}
-
-// Makes R below the cgroup at `parent_dir` (`own` in /proc/<pid>/cgroup), opened, and
-// opens both. The caller checks R's controller files.
-absl::StatusOr<host_subtree> make_at(bool v2, const std::string& parent_dir, const std::string& own,
-                                     const std::string& name, bool need_cpu,
-                                     const cgroupfs_ops& fs) {
-  std::string what = v2 ? "cgroup2" : "cgroup v1";
-  host_subtree s;
-  s.v2 = v2;
-  s.fs = &fs;
-  s.name = name;
-  s.parent_fd = open(parent_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (s.parent_fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat(what, ": ", parent_dir));
-  if (v2 && need_cpu && !has_word(read_host_file(parent_dir + "/cgroup.subtree_control"), "cpu")) {
-    close(s.parent_fd);
-    return absl::NotFoundError(
-        absl::StrCat(what, ": ", parent_dir, " does not give cpu to its children"));
-  }
-  if (int e = fs.mkdir(s.parent_fd, name); e != 0) {
-    close(s.parent_fd);
-    return absl::ErrnoToStatus(e, absl::StrCat(what, ": mkdir in ", parent_dir));
-  }
-  s.fd = openat(s.parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  s.host_path = absl::StrCat(parent_dir, "/", name);
-  s.cgroup_path = absl::StrCat(own == "/" ? "" : own, "/", name);
-  return s;
 }
 
 // The outer uk-run's cgroup of `controller` ("" for cgroup2) as a directory, and as
@@ -137,6 +113,83 @@ bool remove_below(int dirfd, const cgroupfs_ops& fs) {
   }
   closedir(d);
   return ok;
+}
+
+// Whether the run that made the subtree `name` (uk-run.<outer pid>.<random>) may still
+// live: its outer uk-run's pid exists here, or the name is not one of ours.
+bool owner_may_live(const std::string& name) {
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '.');
+  int pid = 0;
+  if (parts.size() != 3 || parts[0] != "uk-run" || !absl::SimpleAtoi(parts[1], &pid) || pid <= 0) {
+    return true;
+  }
+  return kill(pid, 0) == 0 || errno != ESRCH;
+}
+
+// Removes, below the cgroup `parent_fd`, the subtrees of runs that died with their
+// cleanup helper: a test runner that is a child subreaper (Bazel's process-wrapper)
+// kills every descendant, the helper too, which setsid cannot escape. Such a subtree's
+// outer uk-run is gone and no process holds its lock (make_at); one that still holds
+// tasks (rmdir's EBUSY) is left alone. Nothing but `uk-run.*` directories is touched.
+void sweep_abandoned(int parent_fd, const cgroupfs_ops& fs) {
+  int fd = openat(parent_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR* d = fd < 0 ? nullptr : fdopendir(fd);
+  if (d == nullptr) {
+    if (fd >= 0) close(fd);
+    return;
+  }
+  std::vector<std::string> names;
+  while (dirent* e = readdir(d)) {
+    if (e->d_type == DT_DIR && absl::StartsWith(e->d_name, "uk-run.")) names.push_back(e->d_name);
+  }
+  closedir(d);
+  for (const std::string& name : names) {
+    if (owner_may_live(name)) continue;
+    int sub = openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (sub < 0) continue;
+    if (flock(sub, LOCK_EX | LOCK_NB) == 0 && remove_below(sub, fs))
+      (void)fs.rmdir(parent_fd, name);
+    close(sub);  // drops the lock
+  }
+}
+
+// Makes R below the cgroup at `parent_dir` (`own` in /proc/<pid>/cgroup), opened, and
+// opens both. The caller checks R's controller files. R's fd holds an exclusive flock
+// for as long as the outer uk-run or the supervisor (which inherits the fd) lives: a
+// later run's sweep_abandoned takes a free lock as proof that the owner is gone.
+absl::StatusOr<host_subtree> make_at(bool v2, const std::string& parent_dir, const std::string& own,
+                                     const std::string& name, bool need_cpu,
+                                     const cgroupfs_ops& fs) {
+  std::string what = v2 ? "cgroup2" : "cgroup v1";
+  host_subtree s;
+  s.v2 = v2;
+  s.fs = &fs;
+  s.name = name;
+  s.parent_fd = open(parent_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (s.parent_fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat(what, ": ", parent_dir));
+  if (v2 && need_cpu && !has_word(read_host_file(parent_dir + "/cgroup.subtree_control"), "cpu")) {
+    close(s.parent_fd);
+    return absl::NotFoundError(
+        absl::StrCat(what, ": ", parent_dir, " does not give cpu to its children"));
+  }
+  sweep_abandoned(s.parent_fd, fs);
+  if (int e = fs.mkdir(s.parent_fd, name); e != 0) {
+    close(s.parent_fd);
+    return absl::ErrnoToStatus(e, absl::StrCat(what, ": mkdir in ", parent_dir));
+  }
+  s.fd = openat(s.parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  // Locked before any other run could take R for abandoned: a sweep skips a name whose
+  // outer uk-run (this process) lives.
+  if (s.fd < 0 || flock(s.fd, LOCK_EX | LOCK_NB) != 0) {
+    int e = errno;
+    if (s.fd >= 0) close(s.fd);
+    (void)fs.rmdir(s.parent_fd, name);
+    close(s.parent_fd);
+    return absl::ErrnoToStatus(e, absl::StrCat(what, ": cannot open and lock ", name));
+  }
+  s.host_path = absl::StrCat(parent_dir, "/", name);
+  s.cgroup_path = absl::StrCat(own == "/" ? "" : own, "/", name);
+  return s;
 }
 
 class groups_v1 final : public uk::sched::host_groups {
