@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -128,7 +129,14 @@ void supervisor::notify_loop() {
   while (!notify_stop_.load()) {
     memset(req_, 0, sizeof *req_);
     // EINTR (the stop signal), ENOENT (the tracee died or was interrupted meanwhile).
-    if (seccomp_notify_receive(notify_fd_, req_) != 0) continue;
+    if (seccomp_notify_receive(notify_fd_, req_) != 0) {
+      // Once no process uses the filter the receive fails at once, every time (6.x);
+      // the listener then polls POLLHUP. Nothing can trap any more (the filter passes
+      // only by fork): end here rather than spin through the run's teardown.
+      pollfd p = {notify_fd_, POLLIN, 0};
+      if (poll(&p, 1, 0) == 1 && (p.revents & POLLHUP)) break;
+      continue;
+    }
     serve(*req_);
     tracker_.release_zombies();  // an exit just served, unless a FUSE operation pins it
   }
@@ -139,8 +147,8 @@ void supervisor::start_notify_thread() {
   notify_thread_ = std::thread([this] { notify_loop(); });
 }
 
-// The receive blocks even once no tracee is left: SIGUSR1 (no SA_RESTART) ends it,
-// sent again until the loop has seen the flag (a signal just before the ioctl is lost).
+// While a tracee is left the receive blocks: SIGUSR1 (no SA_RESTART) ends it, sent
+// again until the loop has seen the flag (a signal just before the ioctl is lost).
 void supervisor::stop_notify_thread() {
   if (!notify_thread_.joinable()) return;
   notify_stop_.store(true);
