@@ -1,9 +1,13 @@
 #include "harness/host_topology.h"
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "uk/sched_domains.h"
 
 namespace ukrun {
@@ -59,7 +63,20 @@ uk::sched_topology read_sched_topology(const std::string& sysfs, const uk::cpuma
       }
     }
   }
-  for (int n = 0; n < uk::MAX_NUMNODES; n++) {
+  // The node directories there are, not every possible number: 1024 failed opens cost
+  // each run's start 2 ms.
+  std::vector<int> present_nodes;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(sysfs + "/node", ec)) {
+    std::string name = e.path().filename().string();
+    int n;
+    if (absl::StartsWith(name, "node") && absl::SimpleAtoi(name.substr(4), &n) && n >= 0 &&
+        n < uk::MAX_NUMNODES) {
+      present_nodes.push_back(n);
+    }
+  }
+  std::sort(present_nodes.begin(), present_nodes.end());
+  for (int n : present_nodes) {
     const std::string dir = sysfs + "/node/node" + std::to_string(n) + "/";
     std::string distances = first_line(dir + "distance");
     if (distances.empty()) continue;
