@@ -1,10 +1,14 @@
 // host_cgroup's parsing, the shares-to-weight conversion, and both backends of the
 // run's subtree against a temporary directory laid out as a cgroupfs: a cgroup2 subtree
 // delegated with cpu (which this host cannot give: its cgroup2 has no controllers) and
-// a v1 cpu hierarchy. The subtree on the real host: tests/e2e:cpu_host_test.
+// a v1 cpu hierarchy, with the removal of subtrees that dead runs left. The subtree on
+// the real host: tests/e2e:cpu_host_test and subtree_sweep_test.
 #include "harness/host_cgroup.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -253,6 +257,46 @@ TEST_P(HostSubtreeTest, NothingIsMadeWhereCpuIsNotGiven) {
     EXPECT_TRUE(s.ok()) << s.status();  // v1 asks R's cpu.shares, which the mkdir made
     EXPECT_TRUE(remove_host_subtree(*s, absl::Seconds(1)));
   }
+}
+
+// The subtrees of runs killed with their cleanup helper (a subreaper runner kills every
+// descendant) go when the next run makes its own: a uk-run.<pid>.* whose pid is gone and
+// whose lock is free. One whose lock is held, one whose pid lives and any other cgroup
+// stay; the new subtree is locked while it lives.
+TEST_P(HostSubtreeTest, AbandonedSubtreesOfDeadRunsAreRemoved) {
+  pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  ASSERT_EQ(waitpid(dead, nullptr, 0), dead);
+  const std::string gone = "uk-run." + std::to_string(dead) + ".gone";
+  const std::string held = "uk-run." + std::to_string(dead) + ".held";
+  const std::string live = "uk-run." + std::to_string(getpid()) + ".live";
+  int parent = open(parent_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(parent, 0);
+  for (const std::string& d :
+       {gone, gone + "/A", gone + "/A/B", held, live, std::string("other")}) {
+    ASSERT_EQ(fs_.mkdir(parent, d), 0) << d;
+  }
+  close(parent);
+  int held_fd = open((parent_ / held).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_EQ(flock(held_fd, LOCK_EX | LOCK_NB), 0);
+
+  const std::string mine = "uk-run." + std::to_string(getpid()) + ".new";
+  auto s = make_host_subtree_at(v2(), parent_, "/delegated", mine, fs_);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_FALSE(fs::exists(parent_ / gone));
+  for (const std::string& d : {held, live, std::string("other"), mine}) {
+    EXPECT_TRUE(fs::is_directory(parent_ / d)) << d;
+  }
+  int probe = open((parent_ / mine).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  EXPECT_NE(flock(probe, LOCK_EX | LOCK_NB), 0);  // another description: the run's lock
+  EXPECT_EQ(errno, EWOULDBLOCK);
+  close(probe);
+
+  EXPECT_TRUE(remove_host_subtree(*s, absl::Seconds(1)));
+  close(held_fd);
+  std::vector<std::string> left = {held, live, "other"};
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(dirs_below(parent_), absl::StrJoin(left, " "));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, HostSubtreeTest, ::testing::Values(true, false),
