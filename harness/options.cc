@@ -99,7 +99,8 @@ Options:
                              subsystem's shares (harness/README.md, "CPU shares"):
                              host-cgroup: the host's scheduler, through a host
                                cgroup subtree of the run's own, mirroring uk's cpu
-                               containers (uk-run.<pid>.<random>, removed at exit);
+                               containers (uk-run.<pid>.<random>, removed at exit,
+                               or by the next run if a runner killed its helper);
                                a program sees nothing: no signal, no stop, its
                                /proc/<pid>/cgroup is uk's; freezer.state then
                                uses cgroup2's freeze where it can (no signal)
