@@ -16,6 +16,7 @@ ukrun=$!
 for i in $(seq 200); do [[ -e $TMP/ready ]] && break; sleep 0.05; done
 [[ -e $TMP/ready ]] || fail "the storm did not start"
 sleep 1
+[[ -e /proc/$ukrun/stat ]] || fail "the run ended before the kill: $(cat "$TMP/storm.out")"
 sid=$(awk '{print $6}' /proc/$ukrun/stat)
 sup=$(pgrep -P $ukrun | head -1)
 [[ -n "$sup" ]] || fail "no supervisor under uk-run $ukrun"
