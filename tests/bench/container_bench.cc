@@ -216,6 +216,12 @@ class host_hierarchy {
     rmdir((dir_ + "/a").c_str());
     rmdir((dir_ + "/b").c_str());
     rmdir((dir_ + "/x").c_str());
+    // The kernel unlinks a removed cgroup from its parent asynchronously (RCU, then a
+    // workqueue), and an umount that still finds one keeps the hierarchy on the host
+    // until it is mounted and unmounted again (tests/cgroup/host_v1.sh). Remounting from
+    // this process made a new hierarchy each time while the old one died, so it waits
+    // here instead, before the umount.
+    usleep(300000);
     umount(dir_.c_str());
     rmdir(dir_.c_str());
   }

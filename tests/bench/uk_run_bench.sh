@@ -14,6 +14,7 @@ if [[ $(id -u) == 0 && -z "${UK_BENCH_PRIVATE:-}" ]] && unshare -m --propagation
 fi
 here="${RUNFILES_DIR:-$0.runfiles}/uk"
 [[ -d "$here" ]] || here="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$here/tests/cgroup/host_v1.sh"
 ukrun="$here/harness/uk-run"
 work="$here/tests/bench/workloads"
 floor="$here/tests/bench/trap_floor"
@@ -143,6 +144,10 @@ if [[ $(id -u) == 0 ]] && mount -t cgroup -o "none,name=ukrunbench$$" none "$hos
     fi
   done
   umount "$host"
+  # The host keeps a hierarchy that had cgroups until it is mounted again once they are
+  # released (tests/cgroup/host_v1.sh).
+  release_named_hierarchy "ukrunbench$$" "$host" ||
+    echo "uk_run_bench: the host still has the hierarchy name=ukrunbench$$" >&2
   echo "  uk-run's transport, enable_uring N: $(sort -u "$tmp/chose.devfuse" | paste -sd';')" \
     "(floor: $(sort -u "$tmp/floor.devfuse" | paste -sd';'))"
   if ((ring)); then
