@@ -87,23 +87,30 @@ void close_subtree(host_subtree& s) {
   s.fd = s.parent_fd = -1;
 }
 
-// Removes every directory below `dirfd`, deepest first; false if one is left.
-bool remove_below(int dirfd, const cgroupfs_ops& fs) {
+// The names of the directories right below `dirfd`, or nullopt if it cannot be read.
+std::optional<std::vector<std::string>> subdirs_of(int dirfd) {
   int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return false;
-  DIR* d = fdopendir(fd);
+  DIR* d = fd < 0 ? nullptr : fdopendir(fd);
   if (d == nullptr) {
-    close(fd);
-    return false;
+    if (fd >= 0) close(fd);
+    return std::nullopt;
   }
-  std::vector<std::string> subdirs;
+  std::vector<std::string> names;
   while (dirent* e = readdir(d)) {
     if (e->d_type == DT_DIR && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-      subdirs.push_back(e->d_name);
+      names.push_back(e->d_name);
     }
   }
+  closedir(d);
+  return names;
+}
+
+// Removes every directory below `dirfd`, deepest first; false if one is left.
+bool remove_below(int dirfd, const cgroupfs_ops& fs) {
+  std::optional<std::vector<std::string>> subdirs = subdirs_of(dirfd);
+  if (!subdirs) return false;
   bool ok = true;
-  for (const std::string& sub : subdirs) {
+  for (const std::string& sub : *subdirs) {
     int subfd = openat(dirfd, sub.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (subfd >= 0) {
       ok &= remove_below(subfd, fs);
@@ -111,7 +118,6 @@ bool remove_below(int dirfd, const cgroupfs_ops& fs) {
     }
     if (int e = fs.rmdir(dirfd, sub); e != 0 && e != ENOENT) ok = false;
   }
-  closedir(d);
   return ok;
 }
 
@@ -132,19 +138,8 @@ bool owner_may_live(const std::string& name) {
 // outer uk-run is gone and no process holds its lock (make_at); one that still holds
 // tasks (rmdir's EBUSY) is left alone. Nothing but `uk-run.*` directories is touched.
 void sweep_abandoned(int parent_fd, const cgroupfs_ops& fs) {
-  int fd = openat(parent_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  DIR* d = fd < 0 ? nullptr : fdopendir(fd);
-  if (d == nullptr) {
-    if (fd >= 0) close(fd);
-    return;
-  }
-  std::vector<std::string> names;
-  while (dirent* e = readdir(d)) {
-    if (e->d_type == DT_DIR && absl::StartsWith(e->d_name, "uk-run.")) names.push_back(e->d_name);
-  }
-  closedir(d);
-  for (const std::string& name : names) {
-    if (owner_may_live(name)) continue;
+  for (const std::string& name : subdirs_of(parent_fd).value_or(std::vector<std::string>())) {
+    if (owner_may_live(name)) continue;  // also every name not uk-run.<pid>.<random>
     int sub = openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (sub < 0) continue;
     if (flock(sub, LOCK_EX | LOCK_NB) == 0 && remove_below(sub, fs))
@@ -286,13 +281,7 @@ std::optional<cgroup_mount> find_cgroup_mount(absl::string_view mountinfo,
   return std::nullopt;
 }
 
-int write_cgroup_file(int dirfd, const std::string& file, const std::string& text) {
-  int fd = openat(dirfd, file.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  int e = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : errno;
-  close(fd);
-  return e;
-}
+namespace {
 
 // The host's cgroupfs: the kernel makes and drops the control files.
 class host_fs final : public cgroupfs_ops {
@@ -304,9 +293,15 @@ class host_fs final : public cgroupfs_ops {
     return unlinkat(dirfd, path.c_str(), AT_REMOVEDIR) == 0 ? 0 : errno;
   }
   int write(int dirfd, const std::string& file, const std::string& text) const override {
-    return write_cgroup_file(dirfd, file, text);
+    int fd = openat(dirfd, file.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    int e = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : errno;
+    close(fd);
+    return e;
   }
 };
+
+}  // namespace
 
 const cgroupfs_ops& host_cgroupfs() {
   static const host_fs fs;
@@ -340,8 +335,8 @@ std::string subtree_name() {
 absl::StatusOr<host_subtree> make_freeze_subtree(const std::string& name) {
   auto s = make_subtree_in("", name);
   if (!s.ok()) return s;
-  int e = mkdirat(s->fd, "frozen", 0755) == 0 ? 0 : errno;
-  if (e == 0) e = write_cgroup_file(s->fd, "frozen/cgroup.freeze", "1");
+  int e = s->fs->mkdir(s->fd, "frozen");
+  if (e == 0) e = s->fs->write(s->fd, "frozen/cgroup.freeze", "1");
   if (e == 0) return s;
   remove_host_subtree(*s, absl::Seconds(1));
   return absl::ErrnoToStatus(e, "cgroup2: frozen/cgroup.freeze");

@@ -83,9 +83,6 @@ absl::StatusOr<host_subtree> make_freeze_subtree(const std::string& name);
 // and opened; nothing written in it yet (the freezer's, the cpuset subtree).
 absl::StatusOr<host_subtree> make_subtree_in(absl::string_view controller, const std::string& name);
 
-// 0 or the errno of writing `text` to `file` (a path below the directory `dirfd`).
-int write_cgroup_file(int dirfd, const std::string& file, const std::string& text);
-
 // The outer uk-run, once the supervisor has exited (its pid namespace with it): removes
 // every directory of R, deepest first, retrying while the last tasks drain, for at most
 // `timeout`. Closes the fds. False (with a message on stderr) if something is left.

@@ -1,8 +1,5 @@
 #include "harness/host_cpuset.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <utility>
 
@@ -29,15 +26,16 @@ absl::StatusOr<host_subtree> make_cpuset_subtree(const std::string& name,
   // cpus before mems, as a v1 cpuset takes no task without both.
   std::string parent = s->host_path.substr(0, s->host_path.size() - name.size());
   std::string list = cpus ? uk::bitmap_scnlistprintf(*cpus) : read_list(parent + "cpuset.cpus");
-  int e = write_cgroup_file(s->fd, "cpuset.cpus", list + "\n");
-  if (e == 0) e = write_cgroup_file(s->fd, "cpuset.mems", read_list(parent + "cpuset.mems") + "\n");
+  int e = s->fs->write(s->fd, "cpuset.cpus", list + "\n");
+  if (e == 0) e = s->fs->write(s->fd, "cpuset.mems", read_list(parent + "cpuset.mems") + "\n");
   if (e == 0) return s;
   remove_host_subtree(*s, absl::Seconds(1));
   return absl::ErrnoToStatus(e, absl::StrCat("cgroup v1 cpuset: ", s->host_path));
 }
 
 host_cpuset_tree::host_cpuset_tree(const host_subtree& s, pid_t exempt_tgid)
-    : fd_(s.fd),
+    : fs_(*s.fs),
+      fd_(s.fd),
       exempt_tgid_(exempt_tgid),
       prefix_(s.cgroup_path),
       // Through the fd: inside the run, /sys/fs/cgroup is uk-run's tmpfs.
@@ -48,9 +46,9 @@ std::string host_cpuset_tree::dir(uint64_t id) { return absl::StrCat("cs", id); 
 int host_cpuset_tree::make(uint64_t id) {
   retry_removals();
   std::string d = dir(id);
-  if (mkdirat(fd_, d.c_str(), 0755) != 0) return errno;
-  if (int e = write_cgroup_file(fd_, d + "/cpuset.mems", mems_); e != 0) {
-    unlinkat(fd_, d.c_str(), AT_REMOVEDIR);
+  if (int e = fs_.mkdir(fd_, d); e != 0) return e;
+  if (int e = fs_.write(fd_, d + "/cpuset.mems", mems_); e != 0) {
+    fs_.rmdir(fd_, d);
     return e;
   }
   return 0;
@@ -60,7 +58,7 @@ int host_cpuset_tree::set_cpus(uint64_t id, const uk::cpumask_t& cpus) {
   retry_removals();
   // An empty list is written as "\n": a write of nothing is not a write at all.
   std::string list = uk::bitmap_scnlistprintf(cpus) + "\n";
-  return write_cgroup_file(fd_, id == 0 ? "cpuset.cpus" : dir(id) + "/cpuset.cpus", list);
+  return fs_.write(fd_, id == 0 ? "cpuset.cpus" : dir(id) + "/cpuset.cpus", list);
 }
 
 void host_cpuset_tree::remove(uint64_t id) {
@@ -69,12 +67,12 @@ void host_cpuset_tree::remove(uint64_t id) {
 }
 
 void host_cpuset_tree::rmdir_or_keep(uint64_t id) {
-  if (unlinkat(fd_, dir(id).c_str(), AT_REMOVEDIR) != 0 && errno == EBUSY) busy_.push_back(id);
+  if (fs_.rmdir(fd_, dir(id)) == EBUSY) busy_.push_back(id);
 }
 
 int host_cpuset_tree::move(pid_t tgid, pid_t tid, uint64_t id) {
   if (tgid == exempt_tgid_) return EPERM;
-  return write_cgroup_file(fd_, id == 0 ? "tasks" : dir(id) + "/tasks", std::to_string(tid));
+  return fs_.write(fd_, id == 0 ? "tasks" : dir(id) + "/tasks", std::to_string(tid));
 }
 
 std::optional<uint64_t> host_cpuset_tree::where(pid_t tgid, pid_t tid) {

@@ -50,7 +50,8 @@ class host_cpuset_tree final : public uk::host_cpusets {
   void retry_removals();
   void rmdir_or_keep(uint64_t id);
 
-  const int fd_;  // R
+  const cgroupfs_ops& fs_;  // R's cgroupfs (the host's)
+  const int fd_;            // R
   const pid_t exempt_tgid_;
   const std::string prefix_;  // R as /proc/<pid>/cpuset shows it
   std::string mems_;          // R's cpuset.mems, every cpuset's
