@@ -84,7 +84,7 @@ Errno cpuset_subsys::create(container* cont) {
 void cpuset_subsys::destroy(container* cont) {
   core_.container_mutex.AssertHeld();
   const cpuset* cs = cs_of(cont);
-  if (cs->on_host && host_cpusets_ != nullptr) host_cpusets_->remove(cs->host_id);
+  if (host_cpusets* host = mirror_of(cs)) host->remove(cs->host_id);
   absl::MutexLock l(&callback_mutex_);
   cont->free_css(subsys_id);
 }
@@ -117,8 +117,8 @@ void cpuset_subsys::attach(container* cont, container* old_cont, task_struct* ts
   }
   cpuset* cs = cs_of(cont);
   // Into its host cpuset first, where the host then places it (follow_host).
-  if (tsk->real && cs->on_host && host_cpusets_ != nullptr) {
-    (void)host_cpusets_->move(tsk->tgid, tsk->pid, cs->host_id);  // else: observed
+  if (host_cpusets* host = mirror_of(cs); host != nullptr && tsk->real) {
+    (void)host->move(tsk->tgid, tsk->pid, cs->host_id);  // else: observed
   }
   follow_host(cs, tsk, set_cpus_allowed(cs, tsk, cpus, mems));
 }
@@ -136,8 +136,8 @@ void cpuset_subsys::post_clone(container* cont) {
   cpuset* cs = cs_of(cont);
   const cpuset* parent_cs = cs_of(parent);
   // A host cpuset left empty only fails its attaches, which uk refuses then too (ENOSPC).
-  if (cs->on_host && host_cpusets_ != nullptr) {
-    (void)host_cpusets_->set_cpus(cs->host_id, parent_cs->f.cpus_allowed);
+  if (host_cpusets* host = mirror_of(cs)) {
+    (void)host->set_cpus(cs->host_id, parent_cs->f.cpus_allowed);
   }
   absl::MutexLock l(&callback_mutex_);
   cs->f.mems_allowed = parent_cs->f.mems_allowed;
@@ -151,12 +151,13 @@ void cpuset_subsys::fork(task_struct* task) {
   if (!task->real) return;
   container* cont = core_.task_container(task, subsys_id);
   absl::MutexLock l(&core_.container_mutex);
-  if (host_cpusets_ == nullptr || root == core_.rootnode() || cont == nullptr) return;
+  if (root == core_.rootnode() || cont == nullptr) return;
   const cpuset* cs = cs_of(cont);
-  if (!cs->on_host) return;
-  std::optional<uint64_t> now = host_cpusets_->where(task->tgid, task->pid);
-  if (now == cs->host_id || (!now && cs == top_cs_)) return;  // the top: where it started
-  if (host_cpusets_->move(task->tgid, task->pid, cs->host_id) != 0) return;  // observed
+  host_cpusets* host = mirror_of(cs);
+  if (host == nullptr) return;
+  std::optional<uint64_t> now = host->where(task->tgid, task->pid);
+  if (now == cs->host_id || (!now && cs == top_cs_)) return;        // the top: where it started
+  if (host->move(task->tgid, task->pid, cs->host_id) != 0) return;  // observed
   cpumask_t inherited;
   {
     absl::MutexLock tl(&task->alloc_lock);
@@ -240,8 +241,8 @@ void cpuset_subsys::apply_host(const task_struct* tsk, const cpumask_t& mask) {
 
 void cpuset_subsys::follow_host(const cpuset* cs, task_struct* tsk, const cpumask_t& set) {
   const container_flavour* flavour = cs->container.load()->root->flavour;
-  if (tsk->real && cs->on_host && host_cpusets_ != nullptr && hooks_ != nullptr &&
-      flavour != nullptr && flavour->keeps_user_cpus) {
+  if (tsk->real && mirror_of(cs) != nullptr && hooks_ != nullptr && flavour != nullptr &&
+      flavour->keeps_user_cpus) {
     cpumask_t cpus;
     {
       absl::MutexLock l(&callback_mutex_);
@@ -424,8 +425,8 @@ Errno cpuset_subsys::update_cpumask(cpuset* cs, std::string buf, const cpuset_li
   if (trial.cpus_allowed == cs->f.cpus_allowed) return kOk;
   // The host cpuset first: its members' masks are then the host's (follow_host), and a
   // write it refuses changes nothing here.
-  if (cs->on_host && host_cpusets_ != nullptr) {
-    if (int e = host_cpusets_->set_cpus(cs->host_id, trial.cpus_allowed); e != 0) return Errno(e);
+  if (host_cpusets* host = mirror_of(cs)) {
+    if (int e = host->set_cpus(cs->host_id, trial.cpus_allowed); e != 0) return Errno(e);
   }
   {
     absl::MutexLock l(&callback_mutex_);

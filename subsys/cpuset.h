@@ -242,6 +242,11 @@ class cpuset_subsys final : public container_subsys {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
   // Gives every member task of `cs` the placement attach would give it.
   void update_tasks(cpuset* cs) ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
+  // The host cpusets where `cs` has one of its own (host_id), else null.
+  host_cpusets* mirror_of(const cpuset* cs) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex) {
+    return cs->on_host ? host_cpusets_ : nullptr;
+  }
   // set_cpus_allowed() of `tsk` to its cpuset's `cpus`, as the flavour of `cs`'s
   // hierarchy does it (keeps_user_cpus); returns the mask set.
   cpumask_t set_cpus_allowed(const cpuset* cs, task_struct* tsk, const cpumask_t& cpus,
