@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "harness/host_file.h"
 #include "uk/sched_domains.h"
 
 namespace ukrun {
@@ -23,14 +24,6 @@ std::optional<std::bitset<N>> read_list(const std::string& path) {
   auto mask = uk::bitmap_parselist<N>(line);
   if (!mask.ok() || mask.value().none()) return std::nullopt;
   return mask.value();
-}
-
-// The first line of `path`, or "".
-std::string first_line(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
 }
 
 // What the scheduler's domains are built from (uk/sched_domains.h), for the CPUs of
@@ -53,9 +46,9 @@ uk::sched_topology read_sched_topology(const std::string& sysfs, const uk::cpuma
     int llc_level = 0;
     for (int i = 0;; i++) {
       const std::string index = dir + "cache/index" + std::to_string(i) + "/";
-      std::string level_text = first_line(index + "level");
-      if (level_text.empty()) break;
-      int level = std::atoi(level_text.c_str());
+      std::optional<std::string> level_text = read_host_file(index + "level");
+      if (!level_text) break;
+      int level = std::atoi(level_text->c_str());
       auto shared = read_list<uk::NR_CPUS>(index + "shared_cpu_list");
       if (level > llc_level && shared) {
         llc_level = level;
@@ -78,10 +71,10 @@ uk::sched_topology read_sched_topology(const std::string& sysfs, const uk::cpuma
   std::sort(present_nodes.begin(), present_nodes.end());
   for (int n : present_nodes) {
     const std::string dir = sysfs + "/node/node" + std::to_string(n) + "/";
-    std::string distances = first_line(dir + "distance");
-    if (distances.empty()) continue;
+    std::optional<std::string> distances = read_host_file(dir + "distance");
+    if (!distances) continue;
     if (t.node_distance.size() <= static_cast<size_t>(n)) t.node_distance.resize(n + 1);
-    std::istringstream row(distances);
+    std::istringstream row(*distances);
     for (int d; row >> d;) t.node_distance[n].push_back(d);
     if (auto node_cpus = read_list<uk::NR_CPUS>(dir + "cpulist")) {
       for (auto& [c, info] : t.cpus) {
