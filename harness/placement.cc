@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "harness/replay/trace_format.h"
 #include "harness/supervisor.h"
 #include "vfs/syscalls.h"
 
@@ -134,10 +135,7 @@ absl::Status supervisor::join_group(pid_t pid, const std::string& subsystems,
     if (!dir) return absl::NotFoundError(absl::StrCat("-g: no hierarchy mounted with ", want));
     std::string tasks = absl::StrCat(*dir, path == "/" ? "" : path, "/tasks");
     uk::task_struct& init = *kernel_.init_task();
-    long fd = uk::sys_open(init, tasks.c_str(), O_WRONLY);
-    std::string text = std::to_string(pid);
-    long r = fd < 0 ? fd : uk::sys_write(init, static_cast<int>(fd), text.data(), text.size());
-    if (fd >= 0) uk::sys_close(init, static_cast<int>(fd));
+    long r = rules_move(init, tasks, pid);
     if (decision != nullptr) absl::StrAppend(decision, pid, " ", tasks, "\n");
     if (r < 0 && err != nullptr && *err == 0) *err = r;
     if (r < 0) {

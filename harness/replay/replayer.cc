@@ -445,9 +445,9 @@ absl::StatusOr<long> replayer::run_syscall(const trace_record& r, uk::task_struc
   }
 }
 
-// The rules engine's recorded decision, made again: each "TID TASKS" line is init's
-// open, write of TID and close, as harness/placement.cc's join_group makes them (their
-// nested entries are compared as recorded); the first -errno is the result.
+// The rules engine's recorded decision, made again: each "TID TASKS" line is a
+// rules_move, as harness/placement.cc's join_group makes it (their nested entries are
+// compared as recorded); the first -errno is the result.
 absl::StatusOr<long> replayer::run_rules(const trace_record& r, uk::task_struct& init) {
   // An entry of its own, as uk-run's: the calls below are nested in it.
   uk::entry_scope e(kernel_->recorder(), entry_kind::rules, &init);
@@ -460,11 +460,8 @@ absl::StatusOr<long> replayer::run_rules(const trace_record& r, uk::task_struct&
       return absl::InvalidArgumentError(
           absl::StrCat("rules: a decision line is \"TID TASKS\", not \"", move, "\""));
     }
-    std::string tasks = map_path(std::string(move.substr(space + 1)));
-    long fd = uk::sys_open(init, tasks.c_str(), O_WRONLY, 0);
-    std::string text = absl::StrCat(tid);
-    long n = fd < 0 ? fd : uk::sys_write(init, static_cast<int>(fd), text.data(), text.size());
-    if (fd >= 0) uk::sys_close(init, static_cast<int>(fd));
+    long n =
+        rules_move(init, map_path(std::string(move.substr(space + 1))), static_cast<pid_t>(tid));
     if (n < 0 && first == 0) first = n;
   }
   return e.done(first);

@@ -3,6 +3,8 @@
 // a bad line must name what is wrong, never crash or loop.
 #include "harness/replay/trace_format.h"
 
+#include <fcntl.h>
+
 #include <cstring>
 #include <limits>
 
@@ -506,6 +508,15 @@ absl::Status parse_trace_line(std::string_view line, trace_record* out) {
   if (!have_kind) return absl::InvalidArgumentError("no \"kind\"");
   if (!have_seq) return absl::InvalidArgumentError("no \"seq\"");
   return absl::OkStatus();
+}
+
+long rules_move(uk::vfs_task& init, const std::string& tasks, pid_t tid) {
+  long fd = uk::sys_open(init, tasks.c_str(), O_WRONLY);
+  if (fd < 0) return fd;
+  std::string text = std::to_string(tid);
+  long n = uk::sys_write(init, static_cast<int>(fd), text.data(), text.size());
+  uk::sys_close(init, static_cast<int>(fd));
+  return n;
 }
 
 }  // namespace ukrun

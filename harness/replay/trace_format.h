@@ -27,6 +27,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "vfs/entry_recorder.h"
+#include "vfs/vfs_task.h"
 
 namespace ukrun {
 
@@ -45,6 +46,12 @@ const char* entry_kind_name(uk::entry_kind k);
 std::optional<uk::entry_kind> entry_kind_from_name(std::string_view name);
 const char* input_kind_name(uk::input_kind k);
 std::optional<uk::input_kind> input_kind_from_name(std::string_view name);
+
+// One move of a `rules` entry's decision, "TID TASKS": init's open of TASKS for
+// writing, its write of TID and the close. uk-run's rules engine makes these calls
+// (harness/placement.cc) and uk-replay makes them again, so both nest the same
+// entries. The write's result, or the open's -errno.
+long rules_move(uk::vfs_task& init, const std::string& tasks, pid_t tid);
 
 // Appends `bytes` as a JSON string, quotes included.
 void append_json_string(std::string* out, std::string_view bytes);
