@@ -55,8 +55,7 @@ wait 2>/dev/null || true
 outer=$!
 UK_RUNS+=("$outer")
 wait_file "$TMP/placed"
-sub=$(host_subtrees "$outer" | grep "^/sys/fs/cgroup/cpu/" || true)
-[[ -n "$sub" && $(wc -l <<<"$sub") == 1 ]] || fail "one cpu subtree uk-run.$outer.*, got [$sub]"
+sub=$(one_subtree "$outer" "/sys/fs/cgroup/cpu" cpu)
 echo "subtree: $sub"
 expect_eq "the subtree's place" "/sys/fs/cgroup/cpu${own_cpu%/}/$(basename "$sub")" "$sub"
 # Mirrored (the group mirror works on its own thread: give it a moment).
@@ -66,7 +65,7 @@ for _ in $(seq 100); do
   sleep 0.05
 done
 expect_eq "directories" ". ./Guests ./Guests/A ./Guests/B ./System" \
-  "$(cd "$sub" && find . -type d | sort | tr '\n' ' ' | sed 's/ $//')"
+  "$(tree_dirs "$sub")"
 for g in System:100 Guests:9216 Guests/A:2048 Guests/B:1024; do
   expect_eq "cpu.shares of ${g%:*}" "${g#*:}" "$(cat "$sub/${g%:*}/cpu.shares")"
 done

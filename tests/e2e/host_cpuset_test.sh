@@ -51,12 +51,11 @@ umount $c
 outer=$!
 UK_RUNS+=("$outer")
 wait_file "$TMP/placed"
-sub=$(host_subtrees "$outer" | grep "^$host/" || true)
-[[ -n "$sub" && $(wc -l <<<"$sub") == 1 ]] || fail "one cpuset subtree uk-run.$outer.*, got [$sub]"
+sub=$(one_subtree "$outer" "$host" cpuset)
 echo "subtree: $sub"
 expect_eq "the subtree's place" "$parent/$(basename "$sub")" "$sub"
 expect_eq "host cpusets" ". ./cs1 ./cs2" \
-  "$(cd "$sub" && find . -type d | sort | tr '\n' ' ' | sed 's/ $//')"
+  "$(tree_dirs "$sub")"
 expect_eq "the subtree's cpus (uk's top cpuset)" "$(cat "$parent/cpuset.cpus")" "$(cat "$sub/cpuset.cpus")"
 for g in cs1:1 cs2:0-1; do
   expect_eq "cpuset.cpus of ${g%:*}" "${g#*:}" "$(cat "$sub/${g%:*}/cpuset.cpus")"

@@ -26,6 +26,21 @@ host_subtrees() {
   find /sys/fs/cgroup -maxdepth 8 -type d -name "uk-run.$1.*" 2>/dev/null || true
 }
 
+# one_subtree OUTER_PID HIERARCHY WHAT: the run's one subtree in HIERARCHY (e.g.
+# /sys/fs/cgroup/cpu), a WHAT subtree in the message; fails unless there is exactly one
+# (in a command substitution: set -e ends the test with the message).
+one_subtree() {
+  local sub
+  sub=$(host_subtrees "$1" | grep "^$2/" || true)
+  [[ -n "$sub" && $(wc -l <<<"$sub") == 1 ]] || fail "one $3 subtree uk-run.$1.*, got [$sub]"
+  echo "$sub"
+}
+
+# tree_dirs DIR: DIR's directories as paths from it (". ./a ./a/b"), sorted, one line.
+tree_dirs() {
+  (cd "$1" && find . -type d | sort | tr '\n' ' ' | sed 's/ $//')
+}
+
 # What uk-run must never leave on the host (harness/README.md, "Security"), one line
 # each: a mount whose mountinfo line names the token (mount point or source), a
 # directory named with it in any cgroup filesystem, a hierarchy named with it in
