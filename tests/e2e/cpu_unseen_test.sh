@@ -50,8 +50,10 @@ echo "host-cgroup: $host; signals: $signals"
 out=$(python3 "$HELPERS/pty_job.py" "$UKRUN" host-cgroup "$TMP/pty") || fail "the job did not finish: $out"
 echo "$out"
 grep -q "Stopped" <<<"$out" && fail "host-cgroup: the shell reported a job Stopped"
-out=$(python3 "$HELPERS/pty_job.py" "$UKRUN" signals "$TMP/pty-signals") ||
-  fail "signals: the job did not finish: $out"
+# The control's job need not finish: once it shows Stopped the shell reads the next typed
+# line, kills the burners and exits, and the kernel hangs up the job if it is still
+# stopped then (an orphaned process group), as it would natively.
+out=$(python3 "$HELPERS/pty_job.py" "$UKRUN" signals "$TMP/pty-signals") || true
 grep "Stopped" <<<"$out" || fail "the control (signals) never showed Stopped: $out"
 expect_no_uk_mounts
 echo PASS

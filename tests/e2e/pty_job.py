@@ -3,7 +3,7 @@
 Runs `UKRUN --cpu-enforcement=MODE -- bash -i`, where a job in a cpu container with
 shares 100 runs in the foreground on CPU 0 against two burners in a container with
 shares 900, then prints everything the terminal showed until 1 s after the job's end (JOBDONE).
-Exit status 1 if that end never showed within 60 s.
+Exit status 1 if that end never showed (within 60 s, or before the terminal closed).
 """
 import os
 import pty
