@@ -11,7 +11,6 @@
 #include <memory>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "uk/container_files.h"
 #include "vfs/fs_struct.h"
@@ -19,38 +18,8 @@
 
 namespace ukrun {
 
-fuse_state::fuse_state(uk::kernel& k, tracker& tr, const std::string& root) : kernel_(k), tr_(tr) {
-  absl::MutexLock l(&mu_);
-  paths_[FUSE_ROOT_ID] = root;
-  ids_[root] = FUSE_ROOT_ID;
-}
-
-std::string fuse_state::path(uint64_t nodeid) {
-  absl::MutexLock l(&mu_);
-  auto it = paths_.find(nodeid);
-  return it == paths_.end() ? std::string() : it->second;
-}
-
-uint64_t fuse_state::id(const std::string& p) {
-  absl::MutexLock l(&mu_);
-  auto [it, inserted] = ids_.try_emplace(p, next_id_);
-  if (inserted) paths_[next_id_++] = p;
-  return it->second;
-}
-
-void fuse_state::moved(const std::string& from, const std::string& to) {
-  absl::MutexLock l(&mu_);
-  std::vector<std::pair<std::string, uint64_t>> hit;
-  for (const auto& [p, i] : ids_) {
-    if (p == from || absl::StartsWith(p, from + "/")) hit.emplace_back(p, i);
-  }
-  for (const auto& [p, i] : hit) {
-    std::string np = to + p.substr(from.size());
-    ids_.erase(p);
-    ids_[np] = i;
-    paths_[i] = np;
-  }
-}
+fuse_state::fuse_state(uk::kernel& k, tracker& tr, const std::string& root)
+    : kernel_(k), tr_(tr), nodes_(root) {}
 
 namespace {
 
@@ -99,7 +68,7 @@ constexpr uint64_t kSnapshot = 1ull << 32;
 int fh_fd(uint64_t fh) { return static_cast<int>(fh & (kSnapshot - 1)); }
 
 std::string child(fuse_state& s, uint64_t parent, const char* name) {
-  std::string p = s.path(parent);
+  std::string p = s.nodes().path(parent);
   return p == "/" ? absl::StrCat("/", name) : absl::StrCat(p, "/", name);
 }
 
@@ -134,7 +103,7 @@ long entry_reply(fuse_state& s, uk::task_struct& t, const std::string& path, cha
   if (r < 0) return r;
   auto* e = reinterpret_cast<fuse_entry_out*>(out);
   *e = {};
-  e->nodeid = s.id(path);
+  e->nodeid = s.nodes().entry(path);
   e->entry_valid = kEntryTimeoutSeconds;
   to_fuse_attr(sb, &e->attr);
   return sizeof *e;
@@ -158,7 +127,7 @@ long op_setattr(fuse_state& s, const fuse_request& r, char* out) {
   const auto* in = reinterpret_cast<const fuse_setattr_in*>(r.arg);
   caller_task pinned = caller(s, r, depends::exits);
   uk::task_struct& t = pinned;
-  std::string p = s.path(r.in->nodeid);
+  std::string p = s.nodes().path(r.in->nodeid);
   long res = 0;
   if (in->valid & FATTR_MODE) res = uk::sys_chmod(t, p.c_str(), in->mode & 07777);
   if (res == 0 && (in->valid & (FATTR_UID | FATTR_GID))) {
@@ -183,7 +152,7 @@ long op_open(fuse_state& s, const fuse_request& r, char* out) {
   bool reads = (flags & O_ACCMODE) != O_WRONLY;
   caller_task pinned = caller(s, r, reads ? depends::forks_and_exits : depends::exits);
   uk::task_struct& t = pinned;
-  long fd = uk::sys_open(t, s.path(r.in->nodeid).c_str(), flags);
+  long fd = uk::sys_open(t, s.nodes().path(r.in->nodeid).c_str(), flags);
   if (fd < 0) return fd;
   uint64_t fh = static_cast<uint64_t>(fd);
   if (reads) {
@@ -251,7 +220,7 @@ struct dir_snapshot {
 long op_opendir(fuse_state& s, const fuse_request& r, char* out) {
   caller_task pinned = caller(s, r, depends::exits);
   uk::task_struct& t = pinned;
-  long fd = uk::sys_open(t, s.path(r.in->nodeid).c_str(), O_RDONLY | O_DIRECTORY);
+  long fd = uk::sys_open(t, s.nodes().path(r.in->nodeid).c_str(), O_RDONLY | O_DIRECTORY);
   if (fd < 0) return fd;
   auto snap = std::make_unique<dir_snapshot>();
   alignas(8) char buf[8192];
@@ -290,7 +259,8 @@ long op_readdir(const fuse_request& r, char* out) {
 
 long op_statfs(fuse_state& s, const fuse_request& r, char* out) {
   struct statfs sf;
-  long res = uk::sys_statfs(caller(s, r, depends::exits), s.path(r.in->nodeid).c_str(), &sf);
+  long res =
+      uk::sys_statfs(caller(s, r, depends::exits), s.nodes().path(r.in->nodeid).c_str(), &sf);
   if (res < 0) return res;
   auto* o = reinterpret_cast<fuse_statfs_out*>(out);
   *o = {};
@@ -305,6 +275,17 @@ long op_statfs(fuse_state& s, const fuse_request& r, char* out) {
   return sizeof *o;
 }
 
+// BATCH_FORGET: `count` fuse_forget_one records after its first argument.
+void forget_batch(fuse_state& s, const fuse_request& r) {
+  uint32_t count = reinterpret_cast<const fuse_batch_forget_in*>(r.arg)->count;
+  const size_t room = r.data_len / sizeof(fuse_forget_one);
+  for (size_t i = 0; i < count && i < room; i++) {
+    fuse_forget_one one;
+    memcpy(&one, r.data + i * sizeof one, sizeof one);
+    s.nodes().forget(one.nodeid, one.nlookup);
+  }
+}
+
 }  // namespace
 
 long fuse_state::serve(const fuse_request& r, char* out) {
@@ -316,7 +297,7 @@ long fuse_state::serve(const fuse_request& r, char* out) {
       if (!name) return -EINVAL;
       return entry_reply(s, caller(s, r, depends::exits), child(s, nodeid, name), out);
     case FUSE_GETATTR:
-      return attr_reply(caller(s, r, depends::exits), s.path(nodeid), nodeid, out);
+      return attr_reply(caller(s, r, depends::exits), s.nodes().path(nodeid), nodeid, out);
     case FUSE_SETATTR:
       return op_setattr(s, r, out);
     case FUSE_MKDIR: {
@@ -347,7 +328,7 @@ long fuse_state::serve(const fuse_request& r, char* out) {
       if (!newname) return -EINVAL;
       std::string from = child(s, nodeid, name), to = child(s, newdir, newname);
       long res = uk::sys_rename(caller(s, r, depends::exits), from.c_str(), to.c_str());
-      if (res == 0) s.moved(from, to);
+      if (res == 0) s.nodes().moved(from, to);
       return res;
     }
     case FUSE_OPEN:
@@ -370,8 +351,11 @@ long fuse_state::serve(const fuse_request& r, char* out) {
     case FUSE_STATFS:
       return op_statfs(s, r, out);
     case FUSE_FORGET:
+      s.nodes().forget(nodeid, reinterpret_cast<const fuse_forget_in*>(r.arg)->nlookup);
+      return kFuseNoReply;
     case FUSE_BATCH_FORGET:
-      return kFuseNoReply;  // nodeids name paths and are never reused
+      forget_batch(s, r);
+      return kFuseNoReply;
     case FUSE_INTERRUPT:
       // Ignored: an operation is never cut short, so a tasks write either moved the task
       // or failed as the kernel said.

@@ -15,10 +15,8 @@
 #include <cstdint>
 #include <string>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "harness/fuse_handler.h"
+#include "harness/fuse_nodes.h"
 #include "harness/tracker.h"
 #include "uk/kernel.h"
 
@@ -34,22 +32,12 @@ class fuse_state : public fuse_handler {
 
   uk::kernel& kernel() { return kernel_; }
   tracker& tr() { return tr_; }
-
-  // nodeid -> kernel path ("" if unknown).
-  std::string path(uint64_t nodeid);
-  // The nodeid of `p`, made on first use; ids are never reused (FORGET is a no-op: the
-  // table only grows by the number of distinct paths looked up).
-  uint64_t id(const std::string& p);
-  // After a rename: every node at or below `from` moves to `to`.
-  void moved(const std::string& from, const std::string& to);
+  fuse_nodes& nodes() { return nodes_; }
 
  private:
   uk::kernel& kernel_;
   tracker& tr_;
-  absl::Mutex mu_;
-  absl::flat_hash_map<uint64_t, std::string> paths_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, uint64_t> ids_ ABSL_GUARDED_BY(mu_);
-  uint64_t next_id_ ABSL_GUARDED_BY(mu_) = FUSE_ROOT_ID + 1;
+  fuse_nodes nodes_;
 };
 
 }  // namespace ukrun
