@@ -71,7 +71,11 @@ void supervisor::on_mount(const seccomp_notif& req) {
   bool have_data = read_string(req.pid, req.data.args[4], &data);
   if (!id_valid(req.id)) return;  // the arguments may be from another syscall
   tracker_.note_syscall(req.pid);
-  if (!have_target) return respond_continue(req.id);
+  // Without may_mount() the host kernel answers as it would natively: the target's
+  // lookup errors, then EPERM (path_mount), before any file system type is looked up;
+  // nothing can mount (capabilities are the thread's own and cannot change while it
+  // waits here).
+  if (!have_target || !may_mount(req.pid)) return respond_continue(req.id);
   std::string dir = resolve(req.pid, target);
   if (flags & MS_REMOUNT) {
     // The root of a uk mount (any bind of it too): the kernel's remount of its
