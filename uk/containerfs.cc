@@ -38,8 +38,8 @@ std::shared_ptr<inode> container_new_inode(super_block* sb, umode_t mode) {
   i->i_ino = sb->get_next_ino();
   i->i_mode = mode;
   const vfs_task* t = current();
-  i->i_uid = t != nullptr ? t->fsuid : 0;
-  i->i_gid = t != nullptr ? t->fsgid : 0;
+  i->i_uid = t != nullptr ? t->fsuid.load() : 0;
+  i->i_gid = t != nullptr ? t->fsgid.load() : 0;
   i->i_sb = sb;
   i->i_atime = i->i_mtime = i->i_ctime = current_fs_time(sb);
   return i;

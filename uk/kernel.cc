@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "uk/containerfs.h"
 #include "uk/proc.h"
 #include "vfs/fs_struct.h"
@@ -177,10 +178,7 @@ ErrorOr<task_struct*> kernel::copy_process(task_struct* parent, unsigned long cl
   if ((clone_flags & kNamespaceFlags) && !parent->capable()) return Errno(EPERM);
   current_scope as_parent(*parent);  // the fork runs in the parent's context
   auto t = std::make_unique<task_struct>();
-  t->uid = parent->uid, t->euid = parent->euid, t->suid = parent->suid;
-  t->fsuid = parent->fsuid;
-  t->gid = parent->gid, t->egid = parent->egid, t->sgid = parent->sgid;
-  t->fsgid = parent->fsgid;
+  set_task_creds(*t, creds_of(*parent));
   t->fs = (clone_flags & CLONE_FS) ? parent->fs : parent->fs->copy();
   t->files = (clone_flags & CLONE_FILES) ? parent->files : parent->files->copy();
   t->mnt_ns = parent->mnt_ns;
@@ -274,6 +272,17 @@ void kernel::do_exec(task_struct* tsk, std::string_view filename) {
   // across exec (the bridge never opens close-on-exec), harness/README.md.
   if (tsk->files && !tsk->real && tsk->files.use_count() > 1) tsk->files = tsk->files->copy();
   if (tsk->files) tsk->files->do_close_on_exec();
+}
+
+void kernel::set_creds(task_struct* tsk, const task_creds& c) {
+  std::string ids;  // outlives the entry, which views it
+  entry_scope e(recorder_, entry_kind::creds, tsk);
+  if (e.recording()) {
+    ids = absl::StrCat(c.uid, " ", c.euid, " ", c.suid, " ", c.fsuid, " ", c.gid, " ", c.egid, " ",
+                       c.sgid, " ", c.fsgid);
+    e->data = ids;
+  }
+  set_task_creds(*tsk, c);
 }
 
 void kernel::do_exit(task_struct* tsk, int exit_code) {

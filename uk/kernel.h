@@ -98,6 +98,10 @@ class kernel {
   Errno sys_unshare(task_struct* tsk, unsigned long flags);
   // do_execve(): a new program image: comm from the file name's base, close-on-exec fds.
   void do_exec(task_struct* tsk, std::string_view filename);
+  // The ids a real task has on the host now, seen after a change of its own (setuid and
+  // its family; uk-run looks when a request's caller ids differ from the task's).
+  // Observed, like an exec; recorded as a `creds` entry.
+  void set_creds(task_struct* tsk, const task_creds& c);
   // do_exit(): exit hooks, membership dropped; the task stays a zombie until reaped.
   // Its fs and files stay until then: another thread may still be acting as it.
   void do_exit(task_struct* tsk, int exit_code);

@@ -67,8 +67,10 @@ enum class entry_kind : uint8_t {
   observe,  // task: null (the kernel): an observation of real threads' CPU masks that
             // found some changed by the program (taskset); its "affinity" inputs are
             // theirs. One that found none is not recorded.
+  // uk/kernel.h, since trace version 4
+  creds,  // task; data: its new ids, "uid euid suid fsuid gid egid sgid fsgid" in decimal
 };
-inline constexpr entry_kind kLastEntryKind = entry_kind::observe;
+inline constexpr entry_kind kLastEntryKind = entry_kind::creds;
 
 // One entry, filled by the kernel; the views live until end() returns.
 struct entry {

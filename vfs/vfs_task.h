@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <memory>
 
 #include "vfs/types.h"
@@ -18,9 +19,13 @@ struct vfs_task {
   virtual ~vfs_task() = default;
 
   pid_t pid = 0;  // thread id
-  // 2.6.24 keeps the credentials in task_struct itself.
-  uid_t uid = 0, euid = 0, suid = 0, fsuid = 0;
-  gid_t gid = 0, egid = 0, sgid = 0, fsgid = 0;
+  // 2.6.24 keeps the credentials in task_struct itself. Atomic: a real task's are set
+  // when uk-run sees the host's change (uk::kernel::set_creds, on the thread serving
+  // that task's own request) while other threads read them (an attach checks its
+  // target's uid and suid); each id is read whole, as the kernel of the time read them
+  // without a lock.
+  std::atomic<uid_t> uid{0}, euid{0}, suid{0}, fsuid{0};
+  std::atomic<gid_t> gid{0}, egid{0}, sgid{0}, fsgid{0};
 
   std::shared_ptr<fs_struct> fs;        // shared with CLONE_FS
   std::shared_ptr<files_struct> files;  // shared with CLONE_FILES
@@ -29,6 +34,24 @@ struct vfs_task {
   // capable(CAP_SYS_ADMIN) / CAP_DAC_OVERRIDE: root only, no capability sets here.
   bool capable() const { return euid == 0; }
 };
+
+// A task's ids as one value: what a fork copies, and what uk-run installs when the
+// host's change (setuid and its family) shows (uk::kernel::set_creds).
+struct task_creds {
+  uid_t uid = 0, euid = 0, suid = 0, fsuid = 0;
+  gid_t gid = 0, egid = 0, sgid = 0, fsgid = 0;
+  friend bool operator==(const task_creds& a, const task_creds& b) {
+    return a.uid == b.uid && a.euid == b.euid && a.suid == b.suid && a.fsuid == b.fsuid &&
+           a.gid == b.gid && a.egid == b.egid && a.sgid == b.sgid && a.fsgid == b.fsgid;
+  }
+};
+inline task_creds creds_of(const vfs_task& t) {
+  return {t.uid, t.euid, t.suid, t.fsuid, t.gid, t.egid, t.sgid, t.fsgid};
+}
+inline void set_task_creds(vfs_task& t, const task_creds& c) {
+  t.uid = c.uid, t.euid = c.euid, t.suid = c.suid, t.fsuid = c.fsuid;
+  t.gid = c.gid, t.egid = c.egid, t.sgid = c.sgid, t.fsgid = c.fsgid;
+}
 
 vfs_task* current();
 

@@ -50,7 +50,18 @@ std::string quoted(std::string_view s) {
 
 bool is_task_entry(entry_kind k) {
   return k == entry_kind::fork || k == entry_kind::exec || k == entry_kind::exit ||
-         k == entry_kind::reap || k == entry_kind::unshare;
+         k == entry_kind::reap || k == entry_kind::unshare || k == entry_kind::creds;
+}
+
+// A `creds` entry's data: "uid euid suid fsuid gid egid sgid fsgid".
+std::optional<uk::task_creds> parse_creds(std::string_view data) {
+  std::vector<absl::string_view> f = absl::StrSplit(asv(data), ' ');
+  uint32_t v[8];
+  if (f.size() != 8) return std::nullopt;
+  for (size_t i = 0; i < 8; i++) {
+    if (!absl::SimpleAtoi(f[i], &v[i])) return std::nullopt;
+  }
+  return uk::task_creds{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
 }
 
 bool uses_fd(entry_kind k) {
@@ -224,6 +235,15 @@ absl::Status replayer::execute(const trace_record& r, size_t lineno) {
     case entry_kind::exit:
       k.do_exit(t, static_cast<int>(r.arg));
       break;
+    case entry_kind::creds: {
+      std::optional<uk::task_creds> c = parse_creds(r.data);
+      if (!c) {
+        recorder_->end_entry();
+        return absl::InvalidArgumentError("creds: not 8 ids");
+      }
+      k.set_creds(t, *c);
+      break;
+    }
     case entry_kind::reap:
       k.release_task(t);
       if (stats_.live_tasks > 0) stats_.live_tasks--;
@@ -510,6 +530,7 @@ std::string replayer::describe(const trace_record& r) const {
       absl::StrAppend(&out, "by ", r.tid, " (pid ", r.arg, ")");
       break;
     case entry_kind::exec:
+    case entry_kind::creds:
       absl::StrAppend(&out, r.tid, " ", quoted(r.data));
       break;
     case entry_kind::exit:

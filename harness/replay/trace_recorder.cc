@@ -144,6 +144,7 @@ std::string format_entry(const uk::entry& e, bool nested, const std::string& inp
     case entry_kind::reap:
     case entry_kind::release_agent:
     case entry_kind::observe:
+    case entry_kind::creds:
     case entry_kind::rmdir:
     case entry_kind::unlink:
     case entry_kind::stat:

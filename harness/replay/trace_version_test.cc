@@ -5,7 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "harness/replay/trace_testing.h"
 #include "vfs/syscalls.h"
@@ -36,7 +39,7 @@ std::vector<std::string> verify(const std::string& trace) {
 
 TEST(TraceVersion, InodeTimesAreRecordedAndFedBack) {
   std::string trace = record_mkdir_session();
-  EXPECT_NE(trace.find("\"version\":3,"), std::string::npos) << trace;
+  EXPECT_NE(trace.find("\"version\":4,"), std::string::npos) << trace;
   // The mkdir's container files are dated by the clock, through the seam.
   EXPECT_NE(trace.find("[\"realtime\",0,7000000005]"), std::string::npos) << trace;
   EXPECT_TRUE(verify(trace).empty());
@@ -51,8 +54,34 @@ TEST(TraceVersion, MissingTimesDivergeInVersion2ButNotInVersion1) {
   std::vector<std::string> v2 = verify(stripped);
   ASSERT_EQ(v2.size(), 1u);
   EXPECT_EQ(v2[0], "input realtime of 0 asked");
-  std::string v1 = absl::StrReplaceAll(stripped, {{"\"version\":3,", "\"version\":1,"}});
+  std::string v1 = absl::StrReplaceAll(stripped, {{"\"version\":4,", "\"version\":1,"}});
   EXPECT_TRUE(verify(v1).empty());
+}
+
+// A task whose ids changed (version 4's `creds` entry) is refused a mkdir in init's
+// directory; the replay applies the recorded ids and is refused too. Without the line
+// the replayed task is still root and its mkdir succeeds: a divergence.
+TEST(TraceVersion, ChangedIdsAreRecordedAndReplayed) {
+  std::string trace = record_session(
+      [](uk::kernel& k) {
+        uk::task_struct& init = *k.init_task();
+        EXPECT_EQ(uk::sys_mkdir(init, "/c", 0755), 0);
+        EXPECT_EQ(uk::sys_mount(init, "none", "/c", "container", 0, "cpu"), 0);
+        uk::task_struct* user = k.do_fork(&init, 0).value();
+        k.set_creds(user, {65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534});
+        EXPECT_EQ(uk::sys_mkdir(*user, "/c/a", 0755), -EACCES);
+      },
+      1);
+  EXPECT_NE(trace.find("\"kind\":\"creds\""), std::string::npos) << trace;
+  EXPECT_NE(trace.find("\"65534 65534 65534 65534 65534 65534 65534 65534\""), std::string::npos);
+  EXPECT_TRUE(verify(trace).empty());
+  std::string without;
+  for (absl::string_view line : absl::StrSplit(trace, '\n', absl::SkipEmpty())) {
+    if (!absl::StrContains(line, "\"kind\":\"creds\"")) absl::StrAppend(&without, line, "\n");
+  }
+  std::vector<std::string> v = verify(without);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0], "0");
 }
 
 }  // namespace
