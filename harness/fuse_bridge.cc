@@ -73,6 +73,12 @@ absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::mount(
   std::string name = fsname.empty() ? "container" : fsname;
   for (char& c : name) c = c == ',' ? '_' : c;
   // The options libfuse would give: fd, rootmode, user_id, group_id; nosuid, nodev.
+  // And allow_other: every process of the tree reaches uk, whatever its ids, as every
+  // process reaches the kernel's cgroupfs (fs/fuse/dir.c fuse_allow_current_process
+  // admits the mount's user namespace and those below it); without it a process that
+  // changed its uid got EACCES for every file. Permissions are uk's own checks, with the
+  // caller's ids (fuse_ops.cc), not the host's `default_permissions`, which would fetch
+  // attributes (GETATTR) for each check: twice the cost of a tasks read or write.
   int fsfd = fsopen("fuse", FSOPEN_CLOEXEC);
   auto set = [fsfd](const char* key, const std::string& value) {
     return fsconfig(fsfd, FSCONFIG_SET_STRING, key, value.c_str(), 0) == 0;
@@ -80,6 +86,7 @@ absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::mount(
   bool ok = fsfd >= 0 && set("source", name) && set("subtype", "container") &&
             set("fd", std::to_string(b->fd_)) && set("rootmode", "40000") &&
             set("user_id", std::to_string(getuid())) && set("group_id", std::to_string(getgid())) &&
+            fsconfig(fsfd, FSCONFIG_SET_FLAG, "allow_other", nullptr, 0) == 0 &&
             fsconfig(fsfd, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0;
   int err = errno;
   if (!ok) {

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "uk/container_files.h"
+#include "uk/lib.h"
 #include "vfs/fs_struct.h"
 #include "vfs/syscalls.h"
 
@@ -58,8 +59,17 @@ struct caller_task {
   uk::task_struct& init;
   operator uk::task_struct&() { return pinned.task ? *pinned.task : init; }
 };
+//
+// The request carries the caller's filesystem ids (the host's fsuid and fsgid, which
+// every setuid-family call moves): when they are not the task's, the program changed
+// its ids since uk last looked, and the task takes the host's (tracker::sync_creds).
+// uk's permission checks then see what the host's would. A caller that is not a task
+// acts as init (root).
 caller_task caller(fuse_state& s, const fuse_request& r, depends on) {
-  return {s.tr().task_for(static_cast<pid_t>(r.in->pid), on), *s.kernel().init_task()};
+  caller_task c{s.tr().task_for(static_cast<pid_t>(r.in->pid), on), *s.kernel().init_task()};
+  uk::task_struct* t = c.pinned.task;
+  if (t != nullptr && (t->fsuid != r.in->uid || t->fsgid != r.in->gid)) s.tr().sync_creds(*t);
+  return c;
 }
 
 // An OPEN's fh is uk's fd, with this bit set when the file's reads come from a
@@ -188,11 +198,30 @@ long op_read(fuse_state& s, const fuse_request& r, char* out) {
                          static_cast<off_t>(in->offset));
 }
 
+// A non-root caller may move only tasks whose real or saved uid is its effective uid
+// (attach_task_by_pid): the target's ids must be the host's now, not those it had when
+// uk last looked. So for a tasks or cgroup.procs write, the named task's are brought up
+// to date first (root's attach checks none).
+void sync_attach_target(fuse_state& s, uk::task_struct& me, int fd, const char* data, size_t len) {
+  if (me.euid == 0) return;
+  auto f = me.files->fget(fd);
+  if (!f.ok() || !uk::container_file_is_snapshot(**f)) return;
+  int pid;
+  if (!uk::kstrtoint(uk::strstrip(std::string(data, len).c_str()).c_str(), 0, &pid).ok() ||
+      pid <= 0) {
+    return;  // the kernel's own answer follows
+  }
+  uk::task_struct* target = s.kernel().find_task_by_pid(pid);
+  if (target != nullptr && !target->zombie) s.tr().sync_creds(*target);
+}
+
 long op_write(fuse_state& s, const fuse_request& r, char* out) {
   const auto* in = reinterpret_cast<const fuse_write_in*>(r.arg);
   if (in->size > r.data_len) return -EINVAL;
-  long n = uk::sys_pwrite64(caller(s, r, depends::forks_and_exits), fh_fd(in->fh), r.data, in->size,
-                            static_cast<off_t>(in->offset));
+  caller_task pinned = caller(s, r, depends::forks_and_exits);
+  uk::task_struct& t = pinned;
+  sync_attach_target(s, t, fh_fd(in->fh), r.data, in->size);
+  long n = uk::sys_pwrite64(t, fh_fd(in->fh), r.data, in->size, static_cast<off_t>(in->offset));
   if (n < 0) return n;
   auto* w = reinterpret_cast<fuse_write_out*>(out);
   *w = {};

@@ -133,7 +133,8 @@ Options:
 
 What COMMAND can still tell (README.md, "What a program can still tell"): uk's
 /proc/<pid>/cgroup, /proc/cgroups, mount tables and /sys/fs/cgroup; a non-root user's
-run is uid 0 of a user namespace mapping that uid alone; a mount on a missing directory
+run is uid 0 of a user namespace mapping that uid alone; a process that changes its ids
+is checked with them, without supplementary groups; a mount on a missing directory
 makes it; ENOSYS for the new
 mount API, clone3 and (with /proc emulation) openat2; EPERM for a cgroup namespace and,
 as root, for what needs the host's user namespace (unless --no-userns); EOPNOTSUPP for

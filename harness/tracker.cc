@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "harness/host_clock.h"
+#include "harness/host_creds.h"
 #include "harness/host_file.h"
 #include "harness/host_threads.h"
 #include "uk/invariants.h"
@@ -178,6 +179,11 @@ void tracker::note_syscall(pid_t tid) {
   }
   if (pending_exec_.contains(tid)) update_execs_locked();
   if (pending_unshare_.contains(tid)) update_unshares_locked(tid, true);
+}
+
+void tracker::sync_creds(uk::task_struct& t) {
+  std::optional<uk::task_creds> now = read_host_creds(t.pid);
+  if (now && !(*now == uk::creds_of(t))) kernel_.set_creds(&t, *now);
 }
 
 void tracker::note_unshare(pid_t tid, unsigned long flags) {

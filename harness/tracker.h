@@ -87,6 +87,11 @@ class tracker {
   void group_exit(pid_t tid, int code);
   // exit_fd() is readable: a supervised process died (signal or exit); settles.
   void reap_exited();
+  // A real task's ids as the host has them now (host_creds.h): if they differ from the
+  // task's, the kernel takes them (uk::kernel::set_creds, a `creds` entry). `t` must be
+  // pinned. Called when a request's caller ids differ from its task's, and for the
+  // target of a non-root caller's attach.
+  void sync_creds(uk::task_struct& t);
   // A trap's reply is about to let its caller run on, and maybe exit: what the serving
   // thread did with the caller's task happens before that exit is processed on the
   // main thread. The host orders the two (an exit follows the reply), but C++ and TSan

@@ -6,7 +6,9 @@
 set -uo pipefail
 UKRUN="$TEST_SRCDIR/uk/harness/uk-run"
 SCEN="$TEST_SRCDIR/uk/tests/cgroup/scenarios.sh"
-TMP=$(mktemp -d "${TEST_TMPDIR:-/tmp}/ukdiff.XXXXXX")
+# Under /tmp: the scenarios' "another uid" part runs as uid 65534, which cannot search
+# Bazel's directories.
+TMP=$(mktemp -d /tmp/ukdiff.XXXXXX)
 chmod 755 "$TMP"
 trap 'rm -rf "$TMP"' EXIT
 

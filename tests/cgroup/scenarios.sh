@@ -193,5 +193,29 @@ if [[ "$KIND" == cpuset ]]; then
   sleep 0.2
   rmdir "$D/e/f" "$D/e" "$D/g" "$D/a/k"
 fi
+echo "== another uid"
+# A process that changed its ids (setpriv to 65534): the files' modes and owners decide
+# what it may open and make, and an attach needs its euid to own the task moved
+# (attach_task_by_pid / __cgroup1_procs_write); "0" is the writer itself.
+mkdir "$D/u"
+if [[ "$KIND" == cpuset ]]; then w "$D/u/cpuset.cpus" 0; w "$D/u/cpuset.mems" 0; fi
+sleep 30 & s4=$!
+PIDS="$PIDS $s4"
+nt cat "$D/u/tasks"
+nt stat -c %A "$D/u/tasks"
+nw "$D/u/tasks" 0
+nt mkdir "$D/v"
+chmod 666 "$D/u/tasks"
+chown 65534:65534 "$D/u"
+nw "$D/u/tasks" 0
+nw "$D/u/tasks" "$s4"
+nt mkdir "$D/u/w"
+stat -c '%U:%G %A' "$D/u/w"
+nt rmdir "$D/u/w"
+w "$D/u/tasks" "$s4"
+kill $s4
+wait $s4 2>/dev/null
+sleep 0.2
+rmdir "$D/u"
 rmdir "$D/a"
 echo "== end"

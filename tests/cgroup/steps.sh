@@ -40,3 +40,14 @@ r() {
     norm "read ${1#"$D"/}: $(sed 's/.*: //' "$ERR")"
   fi
 }
+# As uid and gid 65534 (setpriv): nw FILE VALUE and nt CMD..., as w and t. Paths must
+# be searchable for that uid (differential_test.sh works under /tmp).
+AS_OTHER=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+nw() {
+  if "${AS_OTHER[@]}" bash -c 'printf %s "$2" >"$1"' _ "$1" "$2" 2>"$ERR"; then
+    norm "write as 65534 ${1#"$D"/} <- '$2': ok"
+  else
+    norm "write as 65534 ${1#"$D"/} <- '$2': $(sed 's/.*: //' "$ERR")"
+  fi
+}
+nt() { t "${AS_OTHER[@]}" "$@" | sed 's/^setpriv [^ ]* [^ ]* [^ ]* /as 65534: /'; }
