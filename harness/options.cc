@@ -132,7 +132,8 @@ Options:
   -h, --help                 this text
 
 What COMMAND can still tell (README.md, "What a program can still tell"): uk's
-/proc/<pid>/cgroup, /proc/cgroups, mount tables and /sys/fs/cgroup; a non-root user's
+/proc/<pid>/cgroup, /proc/cgroups, mount tables and /sys/fs/cgroup; a pid namespace of
+its own (COMMAND's parent is pid 1, ps lists the run only); a non-root user's
 run is uid 0 of a user namespace mapping that uid alone; a process that changes its ids
 is checked with them, without supplementary groups; a mount on a missing directory
 makes it; ENOSYS for the new
