@@ -36,9 +36,7 @@ TEST(HostCreds, ReadsThisThreadsIds) {
   EXPECT_EQ(*c, (uk::task_creds{r, e, s, fs, gr, ge, gs, gfs}));
 }
 
-TEST(HostCreds, AGoneThreadHasNone) {
-  EXPECT_FALSE(read_host_creds(0x3fffffff).has_value());
-}
+TEST(HostCreds, AGoneThreadHasNone) { EXPECT_FALSE(read_host_creds(0x3fffffff).has_value()); }
 
 }  // namespace
 }  // namespace ukrun

@@ -145,7 +145,8 @@ without host cpusets, a CPU mask outside its cpuset holds until uk-run next look
 trapped calls take microseconds more. --exact-exits, --rules and --pids add their
 EINTR windows; --cpu-enforcement=signals adds SIGSTOP/SIGCONT.
 
-Exit status: COMMAND's, or 128+N if it was killed by signal N.
+Exit status: COMMAND's. If COMMAND was killed by signal N, uk-run then kills itself with
+N (without a core dump): a shell says 128+N, and a parent's waitpid sees the signal.
 )";
 
 [[noreturn]] void usage_error(const std::string& msg) {

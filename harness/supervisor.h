@@ -61,6 +61,10 @@ class supervisor {
         cputime_host_(kernel_) {}
 
   int run();
+  // After run(): the signal that killed COMMAND, or 0 (it exited, or --check failed).
+  int command_signal() const {
+    return check_failures_ == 0 && WIFSIGNALED(child_status_) ? WTERMSIG(child_status_) : 0;
+  }
 
  private:
   static uk::kernel_config make_config(uk::entry_recorder* recorder,

@@ -43,8 +43,9 @@ void on_out_of_memory() {
   _exit(125);
 }
 
-// The supervisor, as pid 1 of the new pid namespace.
-int supervise(options opts, int parent_alive_fd) {
+// The supervisor, as pid 1 of the new pid namespace. If COMMAND was killed by a signal,
+// its number goes to `signal_fd` (one byte) for the outer uk-run, which dies by it too.
+int supervise(options opts, int parent_alive_fd, int signal_fd) {
   std::set_new_handler(on_out_of_memory);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   // The outer uk-run may have died before the line above.
@@ -65,7 +66,12 @@ int supervise(options opts, int parent_alive_fd) {
   sigaction(SIGUSR1, &sa, nullptr);  // no SA_RESTART
   signal(SIGPIPE, SIG_IGN);
   supervisor s(std::move(opts));
-  return s.run();
+  int rc = s.run();
+  if (unsigned char sig = static_cast<unsigned char>(s.command_signal()); sig != 0) {
+    ssize_t ignored = write(signal_fd, &sig, 1);
+    (void)ignored;
+  }
+  return rc;
 }
 
 pid_t g_inner = -1;
@@ -73,7 +79,29 @@ void forward(int sig) {
   if (g_inner > 0) kill(g_inner, sig);
 }
 
-int outer_main(int argc, char** argv) {
+// How the outer uk-run ends: an exit code, or COMMAND's fatal signal.
+struct run_end {
+  int code = 0;
+  int signal = 0;
+};
+
+// The caller of uk-run sees what it would see of COMMAND natively: a death by `sig`
+// (waitpid's WIFSIGNALED; a shell still says 128+N), not an exit code. Called once
+// every guard has run (the run's host subtrees are gone). No core of uk-run is dumped
+// (not dumpable): COMMAND's own core, if any, was dumped when it died.
+[[noreturn]] void die_by(int sig) {
+  fflush(nullptr);
+  prctl(PR_SET_DUMPABLE, 0);
+  signal(sig, SIG_DFL);
+  sigset_t one;
+  sigemptyset(&one);
+  sigaddset(&one, sig);
+  sigprocmask(SIG_UNBLOCK, &one, nullptr);
+  raise(sig);
+  _exit(128 + sig);  // a signal whose default is not to terminate: no waitpid status has one
+}
+
+run_end outer_main(int argc, char** argv) {
 #ifdef NDEBUG
   // Upstream absl checks lock order (deadlock detection) only without NDEBUG; Debian's
   // libabsl is built without it, so every build would pay a global graph update per
@@ -82,50 +110,59 @@ int outer_main(int argc, char** argv) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 #endif
   options opts = parse_options(argc, argv);
-  if (!opts.tree_of.empty()) return tree_of_main(opts.tree_of);
+  if (!opts.tree_of.empty()) return {tree_of_main(opts.tree_of)};
   // --cpus: before anything starts, so every process of the run inherits it; refused
   // like a bad option (the caller's own cpuset may lack a CPU the host has online).
   if (absl::Status s = apply_cpus(opts.topology); !s.ok()) {
     fprintf(stderr, "uk-run: %s\n", std::string(s.message()).c_str());
-    return 2;
+    return {2};
   }
   opts.outer_pid = getpid();  // before the pid namespace: the user's view
   opts.outer_pidns = own_pid_namespace();
   // The run's host cgroup subtree: made before the namespaces hide the host's
   // /sys/fs/cgroup, removed by the guard once the supervisor is gone (harness/cpu_mode.h).
-  if (int rc = prepare_cpu_enforcement(opts); rc != 0) return rc;
+  if (int rc = prepare_cpu_enforcement(opts); rc != 0) return {rc};
   cpu_subtree_guard subtree_guard(opts);
   if (absl::Status s = enter_namespaces(opts.userns, opts.topology); !s.ok()) {
     fprintf(stderr, "uk-run: %s\n", std::string(s.message()).c_str());
-    return 125;
+    return {125};
   }
-  int alive[2];
-  if (pipe2(alive, O_CLOEXEC) != 0) return 125;
+  int alive[2], died_by[2];
+  if (pipe2(alive, O_CLOEXEC) != 0 || pipe2(died_by, O_CLOEXEC | O_NONBLOCK) != 0) return {125};
   struct sigaction sa = {};
   sa.sa_handler = forward;
   for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaction(s, &sa, nullptr);
   pid_t inner = fork();
   if (inner < 0) {
     perror("uk-run: fork");
-    return 125;
+    return {125};
   }
   if (inner == 0) {
     close(alive[1]);
+    close(died_by[0]);
     for (int s : {SIGINT, SIGTERM, SIGHUP}) signal(s, SIG_DFL);
     fflush(stdout);
-    _exit(supervise(std::move(opts), alive[0]));
+    _exit(supervise(std::move(opts), alive[0], died_by[1]));
   }
   g_inner = inner;
   close(alive[0]);
+  close(died_by[1]);
   int status;
   while (waitpid(inner, &status, 0) < 0) {
-    if (errno != EINTR) return 125;
+    if (errno != EINTR) return {125};
   }
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return WEXITSTATUS(status);
+  unsigned char sig = 0;
+  bool command_signaled = read(died_by[0], &sig, 1) == 1 && sig != 0;
+  close(died_by[0]);
+  if (WIFSIGNALED(status)) return {128 + WTERMSIG(status)};  // the supervisor itself
+  return {WEXITSTATUS(status), command_signaled ? static_cast<int>(sig) : 0};
 }
 
 }  // namespace
 }  // namespace ukrun
 
-int main(int argc, char** argv) { return ukrun::outer_main(argc, argv); }
+int main(int argc, char** argv) {
+  ukrun::run_end end = ukrun::outer_main(argc, argv);  // every guard has run
+  if (end.signal != 0) ukrun::die_by(end.signal);
+  return end.code;
+}
