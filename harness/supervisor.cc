@@ -234,6 +234,9 @@ int supervisor::run() {
   ev.events = EPOLLPRI;
   ev.data.u64 = ~3ull;
   if (mountinfo_fd_ >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, mountinfo_fd_, &ev);
+  ev.events = EPOLLIN;
+  ev.data.u64 = ~4ull;
+  if (forwarded_fd_ >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, forwarded_fd_, &ev);
   tracker_.set_event_checks(opts_.check);
   start_notify_thread();
   while (child_status_ < 0) {
@@ -244,11 +247,18 @@ int supervisor::run() {
       if (tag == ~1ull) {
         signalfd_siginfo si;
         while (read(sfd, &si, sizeof si) == sizeof si) {
-          if (si.ssi_signo == SIGCHLD) {
-            reap_children();
-          } else {
-            kill(child_, static_cast<int>(si.ssi_signo));  // forwarded to COMMAND
-          }
+          // SIGINT, SIGTERM and SIGHUP sent to the supervisor itself are dropped: one
+          // the terminal sent the process group reached COMMAND too, and the outer
+          // uk-run forwards the others over forwarded_fd_ (a signal from it could not be
+          // told from one sent to the whole group, which COMMAND also got).
+          if (si.ssi_signo == SIGCHLD) reap_children();
+        }
+      } else if (tag == ~4ull) {
+        unsigned char sig;
+        ssize_t got;
+        while ((got = read(forwarded_fd_, &sig, 1)) == 1) kill(child_, sig);
+        if (got == 0) {  // the outer uk-run is gone (PR_SET_PDEATHSIG ends this run)
+          epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, forwarded_fd_, nullptr);
         }
       } else if (tag == ~2ull) {
         tracker_.reap_exited();

@@ -60,6 +60,9 @@ class supervisor {
         freezer_host_(kernel_, opts_.freeze_subtree ? &*opts_.freeze_subtree : nullptr),
         cputime_host_(kernel_) {}
 
+  // The outer uk-run's end of the pipe it forwards signals on (one byte each: the
+  // signal number): run() sends each to COMMAND. Set before run().
+  void set_forwarded_signals_fd(int fd) { forwarded_fd_ = fd; }
   int run();
   // After run(): the signal that killed COMMAND, or 0 (it exited, or --check failed).
   int command_signal() const {
@@ -221,6 +224,7 @@ class supervisor {
   std::vector<mount_rec> mounts_ ABSL_GUARDED_BY(mounts_mu_);  // in mount order
   uint64_t next_kdir_ ABSL_GUARDED_BY(mounts_mu_) = 1;
   int mountinfo_fd_ = -1;                    // /proc/self/mountinfo, polled for POLLPRI
+  int forwarded_fd_ = -1;                    // signals the outer uk-run forwards
   std::unique_ptr<control_server> control_;  // --tree-of's socket
   // Host directories uk-run made (mount points and, for --mount, their missing
   // parents), in creation order; removed in reverse at exit.

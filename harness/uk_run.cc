@@ -48,9 +48,10 @@ void on_out_of_memory() {
 int supervise(options opts, int parent_alive_fd, int signal_fd) {
   std::set_new_handler(on_out_of_memory);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  // The outer uk-run may have died before the line above.
+  // The outer uk-run may have died before the line above (its end of the pipe is
+  // closed; a byte in it is a forwarded signal, for COMMAND once it runs).
   struct pollfd p = {parent_alive_fd, POLLIN, 0};
-  if (poll(&p, 1, 0) > 0) return 125;
+  if (poll(&p, 1, 0) > 0 && (p.revents & POLLHUP)) return 125;
   if (absl::Status s = prepare_mount_namespace(); !s.ok()) {
     fprintf(stderr, "uk-run: %s\n", std::string(s.message()).c_str());
     return 125;
@@ -66,6 +67,8 @@ int supervise(options opts, int parent_alive_fd, int signal_fd) {
   sigaction(SIGUSR1, &sa, nullptr);  // no SA_RESTART
   signal(SIGPIPE, SIG_IGN);
   supervisor s(std::move(opts));
+  fcntl(parent_alive_fd, F_SETFL, fcntl(parent_alive_fd, F_GETFL) | O_NONBLOCK);
+  s.set_forwarded_signals_fd(parent_alive_fd);
   int rc = s.run();
   if (unsigned char sig = static_cast<unsigned char>(s.command_signal()); sig != 0) {
     ssize_t ignored = write(signal_fd, &sig, 1);
@@ -74,9 +77,18 @@ int supervise(options opts, int parent_alive_fd, int signal_fd) {
   return rc;
 }
 
-pid_t g_inner = -1;
-void forward(int sig) {
-  if (g_inner > 0) kill(g_inner, sig);
+// The pipe to the supervisor, which sends COMMAND each signal written to it.
+int g_forward_fd = -1;
+// SIGINT, SIGTERM and SIGHUP for COMMAND, except those the kernel sent the process group
+// (the terminal's ^C, a hangup: SI_KERNEL): COMMAND, in the same group, got them itself,
+// and forwarding made it see a ^C three times (once more through the supervisor, which
+// is in the group too). A signal a process sends to the whole group still reaches
+// COMMAND twice (directly and forwarded): nothing tells it from one sent to uk-run alone.
+void forward(int sig, siginfo_t* info, void*) {
+  if (info->si_code == SI_KERNEL || g_forward_fd < 0) return;
+  unsigned char b = static_cast<unsigned char>(sig);
+  ssize_t ignored = write(g_forward_fd, &b, 1);
+  (void)ignored;
 }
 
 // How the outer uk-run ends: an exit code, or COMMAND's fatal signal.
@@ -130,7 +142,8 @@ run_end outer_main(int argc, char** argv) {
   int alive[2], died_by[2];
   if (pipe2(alive, O_CLOEXEC) != 0 || pipe2(died_by, O_CLOEXEC | O_NONBLOCK) != 0) return {125};
   struct sigaction sa = {};
-  sa.sa_handler = forward;
+  sa.sa_sigaction = forward;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART;
   for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaction(s, &sa, nullptr);
   pid_t inner = fork();
   if (inner < 0) {
@@ -144,7 +157,7 @@ run_end outer_main(int argc, char** argv) {
     fflush(stdout);
     _exit(supervise(std::move(opts), alive[0], died_by[1]));
   }
-  g_inner = inner;
+  g_forward_fd = alive[1];
   close(alive[0]);
   close(died_by[1]);
   int status;
