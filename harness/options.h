@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "harness/caller_signals.h"
 #include "harness/host_cgroup.h"
 #include "harness/presented_topology.h"
 #include "harness/rules.h"
@@ -27,6 +28,7 @@ struct options {
   std::string tree_of;  // --tree-of PID: no COMMAND, ask that uk-run
   pid_t outer_pid = 0;  // the outer uk-run, in its pid namespace (the control socket)
   ino_t outer_pidns = 0;
+  caller_signals signals = {};  // set by the outer uk-run first: COMMAND starts with them
   bool check = false;
   bool pids = false;         // trap forks for pids.max
   bool net = false;          // trap connect/accept for net.rate_bps

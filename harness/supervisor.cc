@@ -53,14 +53,11 @@ absl::Status supervisor::start_command() {
   pid_t pid = fork();
   if (pid < 0) return absl::ErrnoToStatus(errno, "fork");
   if (pid == 0) {
-    // COMMAND: dies with the supervisor, gets the usual signal state back, loads the
+    // COMMAND: dies with the supervisor, gets its caller's signal state back, loads the
     // filter and hands the listener to the supervisor, then waits to be a task.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     close(sv[0]);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    signal(SIGUSR1, SIG_DFL);
+    restore_caller_signals(opts_.signals);
     long lfd = install_plain_filter(*cgroupns) == 0 ? install_filter(*prog) : -1;
     if (lfd < 0) {
       fprintf(stderr, "uk-run: seccomp: %s\n", strerror(errno));

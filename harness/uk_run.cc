@@ -121,7 +121,9 @@ run_end outer_main(int argc, char** argv) {
   // sanitizers) keep it.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 #endif
+  caller_signals signals = capture_caller_signals();  // before any is changed
   options opts = parse_options(argc, argv);
+  opts.signals = signals;
   if (!opts.tree_of.empty()) return {tree_of_main(opts.tree_of)};
   // --cpus: before anything starts, so every process of the run inherits it; refused
   // like a bad option (the caller's own cpuset may lack a CPU the host has online).

@@ -1,0 +1,24 @@
+// The signal state uk-run's caller started it with, which COMMAND gets back: natively a
+// program inherits its caller's ignored signals and blocked mask across exec (nohup's
+// SIGHUP, a script's background job's SIGINT, a SIGPIPE the caller ignores), and uk-run
+// changes its own on the way (forwarding handlers, the supervisor's signalfd mask, its
+// ignored SIGPIPE).
+#pragma once
+
+#include <signal.h>
+
+namespace ukrun {
+
+struct caller_signals {
+  sigset_t ignored;  // dispositions SIG_IGN; every other one is SIG_DFL after an exec
+  sigset_t blocked;
+};
+
+// Called first thing in the outer uk-run, before it changes a disposition or its mask.
+caller_signals capture_caller_signals();
+
+// In COMMAND's process before its exec: each catchable signal ignored or default as
+// `s` says, and its mask. Async-signal-safe (after fork in a threaded process).
+void restore_caller_signals(const caller_signals& s);
+
+}  // namespace ukrun
