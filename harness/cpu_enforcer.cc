@@ -21,7 +21,7 @@ uk::cpu_subsys* cpu_of(uk::kernel& k) {
 }  // namespace
 
 cpu_enforcer::cpu_enforcer(uk::kernel& k, tracker& tr, const host_subtree* subtree,
-                           std::string announce)
+                           held_stops& held, std::string announce)
     : kernel_(k), tracker_(tr), announce_(std::move(announce)) {
   if (subtree != nullptr) {
     groups_ = make_host_groups(*subtree);
@@ -37,7 +37,7 @@ cpu_enforcer::cpu_enforcer(uk::kernel& k, tracker& tr, const host_subtree* subtr
   // scheduler needs no such view.
   static_cast<uk::cpuset_subsys*>(k.containers().subsys(uk::cpuset_subsys_id))
       ->set_track_masks(true);
-  host_ = std::make_unique<enforcer_host>();
+  host_ = std::make_unique<enforcer_host>(held);
   uk::sched::share_enforcer::options o;
   o.cpus = k.topo().cpu_online_mask();
   o.exempt_tgid = getpid();

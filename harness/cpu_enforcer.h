@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "harness/held_stops.h"
 #include "harness/host_cgroup.h"
 #include "harness/tracker.h"
 #include "sched/enforcer.h"
@@ -27,9 +28,11 @@ namespace ukrun {
 
 class cpu_enforcer {
  public:
-  // With `subtree` (which must outlive this), the host's scheduler; without, signals.
-  // `announce`, if not empty, goes to stderr once, when cpu is first found mounted.
-  cpu_enforcer(uk::kernel& k, tracker& tr, const host_subtree* subtree, std::string announce);
+  // With `subtree` (which must outlive this), the host's scheduler; without, signals,
+  // whose stops are noted in `held` (which must outlive this). `announce`, if not
+  // empty, goes to stderr once, when cpu is first found mounted.
+  cpu_enforcer(uk::kernel& k, tracker& tr, const host_subtree* subtree, held_stops& held,
+               std::string announce);
   // Unhooks from the cpu subsystem, stops the thread, resumes every stopped process.
   ~cpu_enforcer();
   cpu_enforcer(const cpu_enforcer&) = delete;

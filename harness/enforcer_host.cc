@@ -24,8 +24,14 @@ std::optional<uk::sched::host_ops::sample> enforcer_host::read_thread(pid_t tgid
   return s;
 }
 
-void enforcer_host::stop(pid_t tgid) { ::kill(tgid, SIGSTOP); }
+void enforcer_host::stop(pid_t tgid) {
+  held_.stopped(tgid, held_stops::cpu_enforcer);  // before the stop can be reported
+  ::kill(tgid, SIGSTOP);
+}
 
-void enforcer_host::resume(pid_t tgid) { ::kill(tgid, SIGCONT); }
+void enforcer_host::resume(pid_t tgid) {
+  ::kill(tgid, SIGCONT);
+  held_.resumed(tgid, held_stops::cpu_enforcer);
+}
 
 }  // namespace ukrun

@@ -8,16 +8,22 @@
 
 #include <optional>
 
+#include "harness/held_stops.h"
 #include "sched/enforcer.h"
 
 namespace ukrun {
 
 class enforcer_host final : public uk::sched::host_ops {
  public:
+  // Its stops are noted in `held` (which must outlive this).
+  explicit enforcer_host(held_stops& held) : held_(held) {}
   // nullopt if the thread is gone (or its files do not parse).
   std::optional<sample> read_thread(pid_t tgid, pid_t tid) override;
   void stop(pid_t tgid) override;
   void resume(pid_t tgid) override;
+
+ private:
+  held_stops& held_;
 };
 
 }  // namespace ukrun

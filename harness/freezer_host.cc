@@ -30,9 +30,10 @@ void move_to(int fd, const char* procs, pid_t tgid) {
 
 }  // namespace
 
-freezer_host::freezer_host(uk::kernel& k, const host_subtree* subtree)
+freezer_host::freezer_host(uk::kernel& k, const host_subtree* subtree, held_stops& held)
     : freezer_(static_cast<uk::freezer_subsys*>(k.containers().subsys(uk::freezer_subsys_id))),
       self_(getpid()),
+      held_(held),
       fd_(subtree != nullptr ? subtree->fd : -1) {
   freezer_->set_hooks(this);
 }
@@ -44,6 +45,7 @@ void freezer_host::freeze(pid_t tgid) {
   if (fd_ >= 0) {
     move_to(fd_, "frozen/cgroup.procs", tgid);
   } else {
+    held_.stopped(tgid, held_stops::freezer);  // before the stop can be reported
     ::kill(tgid, SIGSTOP);
   }
 }
@@ -54,6 +56,7 @@ void freezer_host::thaw(pid_t tgid) {
     move_to(fd_, "cgroup.procs", tgid);
   } else {
     ::kill(tgid, SIGCONT);
+    held_.resumed(tgid, held_stops::freezer);
   }
 }
 

@@ -13,6 +13,7 @@
 
 #include <string>
 
+#include "harness/held_stops.h"
 #include "harness/host_cgroup.h"
 #include "subsys/freezer.h"
 #include "uk/kernel.h"
@@ -22,8 +23,9 @@ namespace ukrun {
 class freezer_host final : public uk::freezer_hooks {
  public:
   // Installs itself in the kernel's freezer subsystem. `subtree` (which must outlive
-  // this), if not null, is the freeze subtree to use instead of signals.
-  freezer_host(uk::kernel& k, const host_subtree* subtree);
+  // this), if not null, is the freeze subtree to use instead of signals; signal stops
+  // are noted in `held` (which must outlive this).
+  freezer_host(uk::kernel& k, const host_subtree* subtree, held_stops& held);
   // Uninstalls itself.
   ~freezer_host() override;
   freezer_host(const freezer_host&) = delete;
@@ -39,6 +41,7 @@ class freezer_host final : public uk::freezer_hooks {
  private:
   uk::freezer_subsys* freezer_;
   const pid_t self_;
+  held_stops& held_;
   const int fd_;                   // the freeze subtree's top, or -1: signals
   const std::string frozen_path_;  // `frozen` as /proc/<pid>/cgroup shows it
 };

@@ -21,6 +21,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "harness/host_file.h"
 #include "harness/seccomp_filter.h"
 #include "subsys/cpuacct.h"
 #include "subsys/subsystems.h"
@@ -100,6 +101,14 @@ absl::Status supervisor::start_command() {
 void supervisor::reap_children() {
   int status;
   pid_t pid;
+  // COMMAND's stops too (WUNTRACED), for the outer uk-run.
+  while (child_status_ < 0 && (pid = waitpid(child_, &status, WNOHANG | WUNTRACED)) > 0) {
+    if (WIFSTOPPED(status)) {
+      on_command_stopped(WSTOPSIG(status));
+    } else {
+      child_status_ = status;
+    }
+  }
   while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
     if (pid == child_) {
       child_status_ = status;
@@ -107,6 +116,43 @@ void supervisor::reap_children() {
       agents_.reaped(pid, status);
     }
   }
+}
+
+void supervisor::serve_outer_link() {
+  unsigned char b;
+  ssize_t got;
+  while ((got = read(forwarded_fd_, &b, 1)) == 1) {
+    if (b == kQueryStopped) {
+      unsigned char answer = kConfirmed;
+      if (command_stopped_by_itself()) answer |= static_cast<unsigned char>(command_stop_signal_);
+      ssize_t ignored = write(report_fd_, &answer, 1);
+      (void)ignored;
+    } else if (b != SIGCONT || command_stopped_by_itself()) {
+      // A SIGCONT for a COMMAND that runs is dropped: the outer uk-run gets one at every
+      // `fg` and `bg` of its job, whose process group COMMAND shares and was continued by.
+      kill(child_, b);
+    }
+  }
+  if (got == 0) {  // the outer uk-run is gone (PR_SET_PDEATHSIG ends this run)
+    epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, forwarded_fd_, nullptr);
+  }
+}
+
+void supervisor::on_command_stopped(int sig) {
+  if (held_stops_.holds(child_)) return;  // the enforcer's or the freezer's
+  command_stop_signal_ = sig;
+  unsigned char b = static_cast<unsigned char>(kStopped | sig);
+  ssize_t ignored = write(report_fd_, &b, 1);
+  (void)ignored;
+}
+
+// Now, not as the last waitpid said: a SIGCONT to the process group (the outer
+// uk-run's job) has resumed COMMAND by the time the outer uk-run asks.
+bool supervisor::command_stopped_by_itself() {
+  if (command_stop_signal_ == 0 || held_stops_.holds(child_)) return false;
+  auto stat = read_host_file(absl::StrCat("/proc/", child_, "/stat"));
+  auto head = stat ? parse_proc_stat(*stat) : std::nullopt;
+  return head && head->state == 'T';
 }
 
 void supervisor::teardown() {
@@ -207,7 +253,8 @@ int supervisor::run() {
   }
   if (opts_.cpu != options::cpu_mode::none) {
     cpu_enforcer_ = std::make_unique<cpu_enforcer>(
-        kernel_, tracker_, opts_.cpu_subtree ? &*opts_.cpu_subtree : nullptr, opts_.cpu_announce);
+        kernel_, tracker_, opts_.cpu_subtree ? &*opts_.cpu_subtree : nullptr, held_stops_,
+        opts_.cpu_announce);
     cpu_enforcer_->start();
   }
   start_control_socket();
@@ -251,12 +298,7 @@ int supervisor::run() {
           if (si.ssi_signo == SIGCHLD) reap_children();
         }
       } else if (tag == ~4ull) {
-        unsigned char sig;
-        ssize_t got;
-        while ((got = read(forwarded_fd_, &sig, 1)) == 1) kill(child_, sig);
-        if (got == 0) {  // the outer uk-run is gone (PR_SET_PDEATHSIG ends this run)
-          epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, forwarded_fd_, nullptr);
-        }
+        serve_outer_link();
       } else if (tag == ~2ull) {
         tracker_.reap_exited();
       } else if (tag == ~3ull) {

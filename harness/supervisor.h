@@ -57,12 +57,27 @@ class supervisor {
                           : nullptr),
         affinity_host_(kernel_, host_cpusets_.get()),
         tracker_(kernel_, trace_),
-        freezer_host_(kernel_, opts_.freeze_subtree ? &*opts_.freeze_subtree : nullptr),
+        freezer_host_(kernel_, opts_.freeze_subtree ? &*opts_.freeze_subtree : nullptr,
+                      held_stops_),
         cputime_host_(kernel_) {}
 
-  // The outer uk-run's end of the pipe it forwards signals on (one byte each: the
-  // signal number): run() sends each to COMMAND. Set before run().
-  void set_forwarded_signals_fd(int fd) { forwarded_fd_ = fd; }
+  // The pipes to the outer uk-run, one byte a message (set before run()):
+  // - from_outer: a signal number, forwarded to COMMAND (SIGCONT only while COMMAND is
+  //   stopped, see below), or kQueryStopped;
+  // - to_outer: COMMAND stopped (kStopped | its stop signal), the answer to a query
+  //   (kConfirmed | the stop signal, or kConfirmed alone: COMMAND runs), and at the end
+  //   the signal that killed COMMAND (supervise() writes it).
+  // A stop of COMMAND that is not uk's own (held_stops) makes the outer uk-run stop
+  // with the same signal, after asking whether COMMAND is still stopped, so that its
+  // caller's job control sees what it would natively (`kill -STOP $$` in COMMAND: the
+  // shell reports the job stopped, `fg` continues it).
+  static constexpr unsigned char kQueryStopped = 0;
+  static constexpr unsigned char kStopped = 0x80;
+  static constexpr unsigned char kConfirmed = 0xC0;
+  void set_outer_link(int from_outer, int to_outer) {
+    forwarded_fd_ = from_outer;
+    report_fd_ = to_outer;
+  }
   int run();
   // After run(): the signal that killed COMMAND, or 0 (it exited, or --check failed).
   int command_signal() const {
@@ -100,6 +115,10 @@ class supervisor {
   // --check: prints each violation; `final` also reads every tasks file.
   void run_check(bool final);
   void reap_children();
+  // The outer uk-run's messages (set_outer_link), and what COMMAND's stops tell it.
+  void serve_outer_link();
+  void on_command_stopped(int sig);
+  bool command_stopped_by_itself();
   void teardown();
 
   // trap_dispatch.cc: one notification to its trap family, and the reply.
@@ -192,8 +211,9 @@ class supervisor {
   std::unique_ptr<host_cpuset_tree> host_cpusets_;  // the run's host cpusets; outlive the hooks
   affinity_host affinity_host_;  // cpuset on real tasks; the tracker's observer, outlives it
   tracker tracker_;
-  freezer_host freezer_host_;                   // freezer.state: cgroup2 or SIGSTOP / SIGCONT
-  cputime_host cputime_host_;                   // cpuacct's readings of real tasks
+  held_stops held_stops_;      // before the freezer and the enforcer, which note their stops
+  freezer_host freezer_host_;  // freezer.state: cgroup2 or SIGSTOP / SIGCONT
+  cputime_host cputime_host_;  // cpuacct's readings of real tasks
   std::unique_ptr<cpu_enforcer> cpu_enforcer_;  // CPU shares; before tracker_ goes
   std::unique_ptr<net_enforcer> net_enforcer_;  // net.rate_bps; before tracker_ goes
 
@@ -224,7 +244,9 @@ class supervisor {
   std::vector<mount_rec> mounts_ ABSL_GUARDED_BY(mounts_mu_);  // in mount order
   uint64_t next_kdir_ ABSL_GUARDED_BY(mounts_mu_) = 1;
   int mountinfo_fd_ = -1;                    // /proc/self/mountinfo, polled for POLLPRI
-  int forwarded_fd_ = -1;                    // signals the outer uk-run forwards
+  int forwarded_fd_ = -1;                    // from the outer uk-run (set_outer_link)
+  int report_fd_ = -1;                       // to it
+  int command_stop_signal_ = 0;              // COMMAND's last stop (main loop only)
   std::unique_ptr<control_server> control_;  // --tree-of's socket
   // Host directories uk-run made (mount points and, for --mount, their missing
   // parents), in creation order; removed in reverse at exit.

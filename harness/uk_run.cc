@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -66,9 +67,12 @@ int supervise(options opts, int parent_alive_fd, int signal_fd) {
   sa.sa_handler = on_sigusr1;
   sigaction(SIGUSR1, &sa, nullptr);  // no SA_RESTART
   signal(SIGPIPE, SIG_IGN);
+  // The run's job is stopped from the terminal (^Z) with COMMAND and the outer uk-run;
+  // the supervisor goes on serving the run's other process groups.
+  for (int sig : {SIGTSTP, SIGTTIN, SIGTTOU}) signal(sig, SIG_IGN);
   supervisor s(std::move(opts));
   fcntl(parent_alive_fd, F_SETFL, fcntl(parent_alive_fd, F_GETFL) | O_NONBLOCK);
-  s.set_forwarded_signals_fd(parent_alive_fd);
+  s.set_outer_link(parent_alive_fd, signal_fd);
   int rc = s.run();
   if (unsigned char sig = static_cast<unsigned char>(s.command_signal()); sig != 0) {
     ssize_t ignored = write(signal_fd, &sig, 1);
@@ -77,7 +81,8 @@ int supervise(options opts, int parent_alive_fd, int signal_fd) {
   return rc;
 }
 
-// The pipe to the supervisor, which sends COMMAND each signal written to it.
+// The pipe to the supervisor, which sends COMMAND each signal written to it
+// (supervisor::set_outer_link).
 int g_forward_fd = -1;
 // SIGINT, SIGTERM and SIGHUP for COMMAND, except those the kernel sent the process group
 // (the terminal's ^C, a hangup: SI_KERNEL): COMMAND, in the same group, got them itself,
@@ -89,6 +94,71 @@ void forward(int sig, siginfo_t* info, void*) {
   unsigned char b = static_cast<unsigned char>(sig);
   ssize_t ignored = write(g_forward_fd, &b, 1);
   (void)ignored;
+}
+
+// SIGCONT resumes COMMAND when only the outer uk-run was sent it (`kill -CONT`); the
+// supervisor drops it while COMMAND runs.
+constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGCONT};
+
+// Stops the outer uk-run by `sig`, as COMMAND was: its caller's waitpid(WUNTRACED) sees
+// the stop it would natively (a shell: "Stopped", "Stopped (tty input)"...). Returns
+// once continued. In an orphaned process group, SIGTSTP, SIGTTIN and SIGTTOU stop
+// nothing, as for COMMAND.
+void stop_like(int sig) {
+  struct sigaction dfl = {}, old;
+  dfl.sa_handler = SIG_DFL;
+  bool restore = sigaction(sig, &dfl, &old) == 0;  // SIGSTOP: EINVAL, its action is fixed
+  sigset_t one, mask;
+  sigemptyset(&one);
+  sigaddset(&one, sig);
+  sigprocmask(SIG_UNBLOCK, &one, &mask);
+  raise(sig);
+  sigprocmask(SIG_SETMASK, &mask, nullptr);
+  if (restore) sigaction(sig, &old, nullptr);
+}
+
+// One message of the supervisor's (supervisor::set_outer_link).
+void on_report(unsigned char b, int query_fd, int* command_signal) {
+  using sv = supervisor;
+  if ((b & sv::kConfirmed) == sv::kConfirmed) {
+    if (int sig = b & ~sv::kConfirmed; sig != 0) stop_like(sig);
+  } else if (b & sv::kStopped) {
+    // Asked first: after a ^Z the outer uk-run was stopped with COMMAND, and this
+    // report is read only after `fg` resumed both.
+    unsigned char query = sv::kQueryStopped;
+    ssize_t ignored = write(query_fd, &query, 1);
+    (void)ignored;
+  } else {
+    *command_signal = b;
+  }
+}
+
+// Waits for the supervisor's end (its status in `status`), meanwhile answering its
+// messages on report_fd (non-blocking). False if waiting failed.
+bool wait_for_supervisor(pid_t inner, int report_fd, int query_fd, int* status,
+                         int* command_signal) {
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, inner, 0));  // else no stops passed on
+  struct pollfd p[2] = {{pidfd, POLLIN, 0}, {report_fd, POLLIN, 0}};
+  for (;;) {
+    if (pidfd >= 0 && poll(p, 2, -1) < 0 && errno != EINTR) {
+      close(pidfd);  // waitpid blocks from now on
+      pidfd = p[0].fd = -1;
+    }
+    unsigned char b;
+    ssize_t got;
+    while ((got = read(report_fd, &b, 1)) == 1) on_report(b, query_fd, command_signal);
+    if (got == 0) p[1].fd = -1;  // the supervisor's end is closed: poll it no more
+    pid_t r = waitpid(inner, status, pidfd >= 0 ? WNOHANG : 0);
+    if (r == inner) break;
+    if (r < 0 && errno != EINTR) {
+      if (pidfd >= 0) close(pidfd);
+      return false;
+    }
+  }
+  if (pidfd >= 0) close(pidfd);
+  unsigned char b;
+  while (read(report_fd, &b, 1) == 1) on_report(b, query_fd, command_signal);
+  return true;
 }
 
 // How the outer uk-run ends: an exit code, or COMMAND's fatal signal.
@@ -146,7 +216,7 @@ run_end outer_main(int argc, char** argv) {
   struct sigaction sa = {};
   sa.sa_sigaction = forward;
   sa.sa_flags = SA_SIGINFO | SA_RESTART;
-  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaction(s, &sa, nullptr);
+  for (int s : kForwarded) sigaction(s, &sa, nullptr);
   pid_t inner = fork();
   if (inner < 0) {
     perror("uk-run: fork");
@@ -155,7 +225,7 @@ run_end outer_main(int argc, char** argv) {
   if (inner == 0) {
     close(alive[1]);
     close(died_by[0]);
-    for (int s : {SIGINT, SIGTERM, SIGHUP}) signal(s, SIG_DFL);
+    for (int s : kForwarded) signal(s, SIG_DFL);
     fflush(stdout);
     _exit(supervise(std::move(opts), alive[0], died_by[1]));
   }
@@ -163,14 +233,11 @@ run_end outer_main(int argc, char** argv) {
   close(alive[0]);
   close(died_by[1]);
   int status;
-  while (waitpid(inner, &status, 0) < 0) {
-    if (errno != EINTR) return {125};
-  }
-  unsigned char sig = 0;
-  bool command_signaled = read(died_by[0], &sig, 1) == 1 && sig != 0;
+  int command_signal = 0;
+  if (!wait_for_supervisor(inner, died_by[0], alive[1], &status, &command_signal)) return {125};
   close(died_by[0]);
   if (WIFSIGNALED(status)) return {128 + WTERMSIG(status)};  // the supervisor itself
-  return {WEXITSTATUS(status), command_signaled ? static_cast<int>(sig) : 0};
+  return {WEXITSTATUS(status), command_signal};
 }
 
 }  // namespace

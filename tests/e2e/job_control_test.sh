@@ -1,0 +1,18 @@
+#!/bin/bash
+# A command that stops is seen stopped by uk-run's caller, as natively: uk-run stops
+# with the same signal (a parent's waitpid(WUNTRACED) reports it, an interactive bash
+# reports the job stopped), and a SIGCONT, to uk-run alone or to its job, resumes
+# COMMAND once. Before, a `kill -STOP $$` in COMMAND left its caller waiting on a uk-run
+# that still ran, and the shell hung until someone sent COMMAND a SIGCONT.
+source "$TEST_SRCDIR/uk/tests/e2e/lib.sh"
+cd "$TMP"
+jc="$TEST_SRCDIR/uk/tests/e2e/job_control.py"
+native=$(python3 "$jc")
+inside=$(python3 "$jc" "$UKRUN" --)
+echo "native:"; echo "$native"; echo "under uk-run:"; echo "$inside"
+expect_eq "natively" "waitpid: stopped by 19; sigcont 1; exit 0
+self-tstp: stopped, resumed
+ctrl-z: stopped, resumed" "$native"
+expect_eq "under uk-run" "$native" "$inside"
+expect_no_uk_mounts
+echo PASS
