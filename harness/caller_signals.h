@@ -7,10 +7,14 @@
 
 #include <signal.h>
 
+#include <cstdint>
+
 namespace ukrun {
 
 struct caller_signals {
-  sigset_t ignored;  // dispositions SIG_IGN; every other one is SIG_DFL after an exec
+  // Bit N-1: signal N's disposition is SIG_IGN; every other one is SIG_DFL after an
+  // exec. Not a sigset_t: glibc's sigaddset refuses its own signals (32, 33).
+  uint64_t ignored;
   sigset_t blocked;
 };
 
