@@ -54,9 +54,10 @@ absl::Status supervisor::start_command() {
   pid_t pid = fork();
   if (pid < 0) return absl::ErrnoToStatus(errno, "fork");
   if (pid == 0) {
-    // COMMAND: dies with the supervisor, gets its caller's signal state back, loads the
-    // filter and hands the listener to the supervisor, then waits to be a task.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // COMMAND: gets its caller's signal state back, loads the filter and hands the
+    // listener to the supervisor, then waits to be a task. It dies with the supervisor,
+    // pid 1 of its pid namespace, without a PR_SET_PDEATHSIG, which it would keep
+    // across exec (PR_GET_PDEATHSIG would say SIGKILL; natively 0).
     close(sv[0]);
     restore_caller_signals(opts_.signals);
     long lfd = install_plain_filter(*cgroupns) == 0 ? install_filter(*prog) : -1;
