@@ -134,7 +134,8 @@ Options:
 What COMMAND can still tell (README.md, "What a program can still tell"): uk's
 /proc/<pid>/cgroup, /proc/cgroups, mount tables and /sys/fs/cgroup; a pid namespace of
 its own (COMMAND's parent is pid 1, ps lists the run only, getpgrp and getsid say 0);
-Seccomp: 2 in /proc/<pid>/status; a signal sent to uk-run's whole process group
+Seccomp: 2 in /proc/<pid>/status; what COMMAND leaves running in the background is
+killed when it exits (the run ends with it); a signal sent to uk-run's whole process group
 reaches COMMAND twice (a SIGSTOP or, while COMMAND runs, a SIGCONT sent to uk-run alone
 does not reach it); a non-root user's
 run is uid 0 of a user namespace mapping that uid alone; a process that changes its ids
