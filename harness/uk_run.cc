@@ -44,9 +44,10 @@ void on_out_of_memory() {
   _exit(125);
 }
 
-// The supervisor, as pid 1 of the new pid namespace. If COMMAND was killed by a signal,
-// its number goes to `signal_fd` (one byte) for the outer uk-run, which dies by it too.
-int supervise(options opts, int parent_alive_fd, int signal_fd) {
+// The supervisor, as pid 1 of the new pid namespace, linked to the outer uk-run by two
+// pipes (supervisor::set_outer_link). If COMMAND was killed by a signal, its number is
+// the last message on `report_fd`: the outer uk-run dies by it too.
+int supervise(options opts, int parent_alive_fd, int report_fd) {
   std::set_new_handler(on_out_of_memory);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   // The outer uk-run may have died before the line above (its end of the pipe is
@@ -72,10 +73,10 @@ int supervise(options opts, int parent_alive_fd, int signal_fd) {
   for (int sig : {SIGTSTP, SIGTTIN, SIGTTOU}) signal(sig, SIG_IGN);
   supervisor s(std::move(opts));
   fcntl(parent_alive_fd, F_SETFL, fcntl(parent_alive_fd, F_GETFL) | O_NONBLOCK);
-  s.set_outer_link(parent_alive_fd, signal_fd);
+  s.set_outer_link(parent_alive_fd, report_fd);
   int rc = s.run();
   if (unsigned char sig = static_cast<unsigned char>(s.command_signal()); sig != 0) {
-    ssize_t ignored = write(signal_fd, &sig, 1);
+    ssize_t ignored = write(report_fd, &sig, 1);
     (void)ignored;
   }
   return rc;
@@ -100,14 +101,13 @@ void forward(int sig, siginfo_t* info, void*) {
 // supervisor drops it while COMMAND runs.
 constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGCONT};
 
-// Stops the outer uk-run by `sig`, as COMMAND was: its caller's waitpid(WUNTRACED) sees
-// the stop it would natively (a shell: "Stopped", "Stopped (tty input)"...). Returns
-// once continued. In an orphaned process group, SIGTSTP, SIGTTIN and SIGTTOU stop
-// nothing, as for COMMAND.
-void stop_like(int sig) {
+// Takes `sig`'s default action on the outer uk-run itself (whatever its handler or
+// mask), as COMMAND took it, then puts the handler and mask back: returns if that
+// action stopped it and it was continued (or if it ignores the signal).
+void raise_default(int sig) {
   struct sigaction dfl = {}, old;
   dfl.sa_handler = SIG_DFL;
-  bool restore = sigaction(sig, &dfl, &old) == 0;  // SIGSTOP: EINVAL, its action is fixed
+  bool restore = sigaction(sig, &dfl, &old) == 0;  // SIGSTOP, SIGKILL: EINVAL, fixed
   sigset_t one, mask;
   sigemptyset(&one);
   sigaddset(&one, sig);
@@ -121,7 +121,10 @@ void stop_like(int sig) {
 void on_report(unsigned char b, int query_fd, int* command_signal) {
   using sv = supervisor;
   if ((b & sv::kConfirmed) == sv::kConfirmed) {
-    if (int sig = b & ~sv::kConfirmed; sig != 0) stop_like(sig);
+    // Stopped as COMMAND was: the caller's waitpid(WUNTRACED) sees the stop it would
+    // natively (a shell: "Stopped", "Stopped (tty input)"...). In an orphaned process
+    // group SIGTSTP, SIGTTIN and SIGTTOU stop nothing, as for COMMAND.
+    if (int sig = b & ~sv::kConfirmed; sig != 0) raise_default(sig);
   } else if (b & sv::kStopped) {
     // Asked first: after a ^Z the outer uk-run was stopped with COMMAND, and this
     // report is read only after `fg` resumed both.
@@ -139,15 +142,19 @@ bool wait_for_supervisor(pid_t inner, int report_fd, int query_fd, int* status,
                          int* command_signal) {
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, inner, 0));  // else no stops passed on
   struct pollfd p[2] = {{pidfd, POLLIN, 0}, {report_fd, POLLIN, 0}};
+  // Every message waiting; false once the supervisor's end is closed.
+  auto drain = [&] {
+    unsigned char b;
+    ssize_t got;
+    while ((got = read(report_fd, &b, 1)) == 1) on_report(b, query_fd, command_signal);
+    return got != 0;
+  };
   for (;;) {
     if (pidfd >= 0 && poll(p, 2, -1) < 0 && errno != EINTR) {
       close(pidfd);  // waitpid blocks from now on
       pidfd = p[0].fd = -1;
     }
-    unsigned char b;
-    ssize_t got;
-    while ((got = read(report_fd, &b, 1)) == 1) on_report(b, query_fd, command_signal);
-    if (got == 0) p[1].fd = -1;  // the supervisor's end is closed: poll it no more
+    if (!drain()) p[1].fd = -1;  // poll it no more
     pid_t r = waitpid(inner, status, pidfd >= 0 ? WNOHANG : 0);
     if (r == inner) break;
     if (r < 0 && errno != EINTR) {
@@ -156,8 +163,7 @@ bool wait_for_supervisor(pid_t inner, int report_fd, int query_fd, int* status,
     }
   }
   if (pidfd >= 0) close(pidfd);
-  unsigned char b;
-  while (read(report_fd, &b, 1) == 1) on_report(b, query_fd, command_signal);
+  drain();
   return true;
 }
 
@@ -174,12 +180,7 @@ struct run_end {
 [[noreturn]] void die_by(int sig) {
   fflush(nullptr);
   prctl(PR_SET_DUMPABLE, 0);
-  signal(sig, SIG_DFL);
-  sigset_t one;
-  sigemptyset(&one);
-  sigaddset(&one, sig);
-  sigprocmask(SIG_UNBLOCK, &one, nullptr);
-  raise(sig);
+  raise_default(sig);
   _exit(128 + sig);  // a signal whose default is not to terminate: no waitpid status has one
 }
 
@@ -211,8 +212,8 @@ run_end outer_main(int argc, char** argv) {
     fprintf(stderr, "uk-run: %s\n", std::string(s.message()).c_str());
     return {125};
   }
-  int alive[2], died_by[2];
-  if (pipe2(alive, O_CLOEXEC) != 0 || pipe2(died_by, O_CLOEXEC | O_NONBLOCK) != 0) return {125};
+  int alive[2], reports[2];
+  if (pipe2(alive, O_CLOEXEC) != 0 || pipe2(reports, O_CLOEXEC | O_NONBLOCK) != 0) return {125};
   struct sigaction sa = {};
   sa.sa_sigaction = forward;
   sa.sa_flags = SA_SIGINFO | SA_RESTART;
@@ -224,18 +225,18 @@ run_end outer_main(int argc, char** argv) {
   }
   if (inner == 0) {
     close(alive[1]);
-    close(died_by[0]);
+    close(reports[0]);
     for (int s : kForwarded) signal(s, SIG_DFL);
     fflush(stdout);
-    _exit(supervise(std::move(opts), alive[0], died_by[1]));
+    _exit(supervise(std::move(opts), alive[0], reports[1]));
   }
   g_forward_fd = alive[1];
   close(alive[0]);
-  close(died_by[1]);
+  close(reports[1]);
   int status;
   int command_signal = 0;
-  if (!wait_for_supervisor(inner, died_by[0], alive[1], &status, &command_signal)) return {125};
-  close(died_by[0]);
+  if (!wait_for_supervisor(inner, reports[0], alive[1], &status, &command_signal)) return {125};
+  close(reports[0]);
   if (WIFSIGNALED(status)) return {128 + WTERMSIG(status)};  // the supervisor itself
   return {WEXITSTATUS(status), command_signal};
 }
