@@ -79,12 +79,9 @@ bool freezer_host::stopped(pid_t tgid) {
     return absl::StrContains(*events, "frozen 1");
   }
   auto text = read_host_file("/proc/" + std::to_string(tgid) + "/stat");
-  if (!text) return true;  // gone
-  const std::string& stat = *text;
-  size_t close = stat.rfind(')');
-  if (close == std::string::npos || close + 2 >= stat.size()) return true;
-  char state = stat[close + 2];
-  return state == 'T' || state == 't' || state == 'Z' || state == 'X';
+  auto head = text ? parse_proc_stat(*text) : std::nullopt;
+  if (!head) return true;  // gone
+  return head->state == 'T' || head->state == 't' || head->state == 'Z' || head->state == 'X';
 }
 
 }  // namespace ukrun
