@@ -17,13 +17,7 @@ sigconts() {
   "$UKRUN" --cpu-enforcement="$1" -- bash -c '
 set -e
 c='"$c"'
-mkdir -p $c/cpu $c/cpuset
-mount -t container -o cpu,cpuacct cpu $c/cpu
-mount -t container -o cpuset cs $c/cpuset
-mkdir $c/cpuset/one; echo 0 > $c/cpuset/one/cpus; echo 0 > $c/cpuset/one/mems
-echo $$ > $c/cpuset/one/tasks
-mkdir $c/cpu/A $c/cpu/B; echo 100 > $c/cpu/A/shares; echo 900 > $c/cpu/B/shares
-for i in 1 2; do (echo $BASHPID > $c/cpu/B/tasks; while :; do :; done) & done
+source '"$HELPERS/contend.sh"' $c
 python3 -c "
 import os, signal, time
 n = 0

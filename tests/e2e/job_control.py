@@ -10,11 +10,12 @@ wrapper) and prints one line per case:
 """
 import os
 import pty
-import select
 import signal
 import subprocess
 import sys
 import time
+
+import ptyterm
 
 wrapper = sys.argv[1:]
 signal.alarm(120)  # whatever hangs, the test ends
@@ -51,34 +52,20 @@ def shell_case(name, program, ctrl_z):
     pid, fd = pty.fork()
     if pid == 0:
         os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
-    out = b""
-
-    def pump_until(token, seconds):
-        nonlocal out
-        end = time.time() + seconds
-        while token not in out and time.time() < end:
-            r, _, _ = select.select([fd], [], [], 0.05)
-            if r:
-                try:
-                    chunk = os.read(fd, 4096)
-                except OSError:
-                    return False
-                out += chunk
-        return token in out
-
-    pump_until(b"$ ", 5)
+    term = ptyterm.Terminal(fd)
+    term.read(5, until=b"$ ")
     # The tokens waited for are computed by the program: the echoed command line does
     # not hold them.
     cmd = " ".join(wrapper + ["python3", "-c", "'%s'" % program])
     os.write(fd, (cmd + "\n").encode())
     if ctrl_z:
-        pump_until(b"sleeping", 20)
+        term.read(20, until=b"sleeping")
         os.write(fd, b"\x1a")
-    stopped = pump_until(b"Stopped", 20)
+    stopped = term.read(20, until=b"Stopped")
     os.write(fd, b"fg\n")
-    resumed = pump_until(b"resumed", 20)
+    resumed = term.read(20, until=b"resumed")
     os.write(fd, b"exit\n")
-    pump_until(b"\0", 1)
+    term.read(1)
     os.close(fd)
     os.waitpid(pid, 0)
     print("%s: %s, %s" % (name, "stopped" if stopped else "not stopped",

@@ -3,6 +3,9 @@ set -euo pipefail
 # UK_E2E_UKRUN: another uk-run command (fuse_ring_test runs tests through a wrapper).
 UKRUN="${UK_E2E_UKRUN:-$TEST_SRCDIR/uk/harness/uk-run}"
 HELPERS="$TEST_SRCDIR/uk/tests/e2e"
+# The helper scripts import ptyterm.py from their own directory, which resolves to the
+# source tree: no __pycache__ is written there.
+export PYTHONDONTWRITEBYTECODE=1
 # This run's token: every name the test creates on the host (its scratch directory and so
 # the mount points in it, NR_DIR, container names that could reach a host hierarchy)
 # carries it, so the exit check can look for this run's traces alone. Other programs

@@ -7,45 +7,30 @@ Exit status 1 if that end never showed (within 60 s, or before the terminal clos
 """
 import os
 import pty
-import select
 import signal
 import subprocess
 import sys
 import time
 
+import ptyterm
+
 ukrun, mode, d = sys.argv[1:4]
+contend = os.path.join(os.path.dirname(os.path.abspath(__file__)), "contend.sh")
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(ukrun, [ukrun, "--cpu-enforcement=" + mode, "--", "bash", "--norc",
                      "--noprofile", "-i"])
 # The job's output is spelled JOB""DONE in the typed line, so the echo never matches.
 script = f"""PS1='$ '
-c={d}; mkdir -p $c/cpu $c/cpuset
-mount -t container -o cpu,cpuacct cpu $c/cpu; mount -t container -o cpuset cs $c/cpuset
-mkdir $c/cpuset/one; echo 0 > $c/cpuset/one/cpus; echo 0 > $c/cpuset/one/mems
-echo $$ > $c/cpuset/one/tasks
-mkdir $c/cpu/A $c/cpu/B; echo 100 > $c/cpu/A/shares; echo 900 > $c/cpu/B/shares
-for i in 1 2; do (echo $BASHPID > $c/cpu/B/tasks; while :; do :; done) & done
+source {contend} {d}
 sh -c 'echo $$ > {d}/cpu/A/tasks; i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; echo JOB""DONE'
 kill %1 %2; wait; exit
 """
 os.write(fd, script.encode())
-out = b""
-deadline = time.monotonic() + 60
-while time.monotonic() < deadline:
-    r, _, _ = select.select([fd], [], [], 1)
-    if not r:
-        continue
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:  # EIO: the terminal's other side is gone
-        break
-    if not chunk:
-        break
-    out += chunk
-    if b"JOBDONE" in out:  # the end: what the shell says after it follows within 1 s
-        deadline = min(deadline, time.monotonic() + 1)
-text = out.decode(errors="replace").replace("\r", "")
+term = ptyterm.Terminal(fd)
+if term.read(60, until=b"JOBDONE"):
+    term.read(1)  # what the shell says after the end follows within 1 s
+text = term.text().replace("\r", "")
 print(text)
 # The end of the run: SIGHUP (forwarded to bash, which hangs up its jobs and exits); if
 # that is not enough, SIGKILL of the supervisor, never of the outer uk-run (`pid`), which

@@ -8,10 +8,10 @@ or the program itself without one). Prints "SIGINT n SIGTERM m".
 import os
 import pty
 import re
-import select
 import signal
 import sys
-import time
+
+import ptyterm
 
 PROGRAM = """
 import signal, sys, time
@@ -30,36 +30,13 @@ pid, fd = pty.fork()
 if pid == 0:
     argv = sys.argv[1:] + ["python3", "-c", PROGRAM]
     os.execvp(argv[0], argv)
-out = b""
-
-
-def pump(seconds):
-    global out
-    end = time.time() + seconds
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.05)
-        if r:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                return False
-            if not chunk:
-                return False
-            out += chunk
-    return True
-
-
-deadline = time.time() + 30
-while b"ready" not in out and time.time() < deadline:
-    if not pump(0.1):
-        break
+term = ptyterm.Terminal(fd)
+term.read(30, until=b"ready")
 os.write(fd, b"\x03")
-pump(0.3)
+term.read(0.3)
 os.kill(pid, signal.SIGTERM)
-deadline = time.time() + 30
-while b"SIGTERM " not in out and time.time() < deadline and pump(0.2):
-    pass
-pump(0.3)
+term.read(30, until=b"SIGTERM ")
+term.read(0.3)
 os.waitpid(pid, 0)
-found = re.findall(r"SIGINT \d+ SIGTERM \d+", out.decode(errors="replace"))
-print(found[-1] if found else "no count: " + out.decode(errors="replace"))
+found = re.findall(r"SIGINT \d+ SIGTERM \d+", term.text())
+print(found[-1] if found else "no count: " + term.text())
