@@ -24,8 +24,8 @@ namespace {
 
 // Where the outer uk-run cannot remove the subtrees itself (SIGKILL, a test runner's
 // timeout killing its process group), a helper forked before the namespaces does:
-// `uk-run-cleanup` (not `uk-run`: tools that look for the supervisor by name must not
-// find it), not uk-run's child, in a session of its own, holding no fd of its caller's
+// `uk-run-cleanup` (not `uk-run`: tools that look for uk-run by name must not find
+// it), not uk-run's child, in a session of its own, holding no fd of its caller's
 // but a pipe from the outer uk-run. At EOF (the outer and the supervisor, which
 // inherited the write end, are gone) it removes whatever is left; after a normal run,
 // nothing is.
@@ -36,8 +36,8 @@ void start_cleanup_helper(const options& o) {
   }
   int p[2];
   if (paths.empty() || pipe2(p, O_CLOEXEC) != 0) return;
-  // Twice, so that it is not uk-run's child: tools that take uk-run's first child for
-  // the supervisor (pgrep -P) must not find it.
+  // Twice, so that it is not uk-run's child: tools that take uk-run's child for the
+  // supervisor (pgrep -P) must not find it.
   pid_t mid = fork();
   if (mid == 0) prctl(PR_SET_NAME, "uk-run-cleanup");
   if (mid == 0 && fork() != 0) _exit(0);

@@ -64,8 +64,8 @@ absl::Status enter_child_user_namespace() {
   pid_t helper = fork();
   if (helper < 0) return absl::ErrnoToStatus(errno, "fork");
   if (helper == 0) {
-    // Not "uk-run": tools that take uk-run's uk-run child for the supervisor (pgrep -P)
-    // must not find it.
+    // A name of its own: tools that look for uk-run (or its child, uk-supervisor) by name
+    // must not take it for either.
     prctl(PR_SET_NAME, "uk-run-idmap");
     close(go[1]);
     char c;

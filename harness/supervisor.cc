@@ -119,7 +119,40 @@ void supervisor::reap_children() {
   }
 }
 
+// The supervisor shares COMMAND's process group (as does the outer uk-run, unless it
+// leads it), so a signal sent to that group reaches it too, already queued when the
+// outer uk-run's forward of the same signal arrives: kill(2) queues one to every member
+// (kernel/signal.c __kill_pgrp_info) before it returns. One sent to the outer uk-run
+// alone reaches no other process of the run. (The supervisor's name is not uk-run's,
+// so `pkill uk-run` signals the outer uk-run alone.) A signal the terminal sent the
+// group (SI_KERNEL) is not forwarded at all.
+void supervisor::read_own_signals() {
+  signalfd_siginfo si;
+  while (read(signal_fd_, &si, sizeof si) == sizeof si) {
+    if (si.ssi_signo == SIGCHLD) {
+      reap_children();
+    } else if (si.ssi_code == SI_USER) {
+      group_copies_.emplace_back(static_cast<int>(si.ssi_signo), monotonic_ns());
+    }
+  }
+}
+
+bool supervisor::take_group_copy(int sig) {
+  // A copy the outer uk-run never forwards (it was stopped, or two coalesced) must not
+  // swallow a later signal sent to it alone: it is forgotten after a second.
+  constexpr uint64_t kWindowNs = 1'000'000'000;
+  uint64_t now = monotonic_ns();
+  std::erase_if(group_copies_, [&](const auto& c) { return now - c.second > kWindowNs; });
+  for (auto it = group_copies_.begin(); it != group_copies_.end(); ++it) {
+    if (it->first != sig) continue;
+    group_copies_.erase(it);
+    return true;
+  }
+  return false;
+}
+
 void supervisor::serve_outer_link() {
+  read_own_signals();  // a copy that reached the supervisor came before the forward
   unsigned char b;
   ssize_t got;
   while ((got = read(forwarded_fd_, &b, 1)) == 1) {
@@ -128,7 +161,7 @@ void supervisor::serve_outer_link() {
       if (command_stopped_by_itself()) answer |= static_cast<unsigned char>(command_stop_signal_);
       ssize_t ignored = write(report_fd_, &answer, 1);
       (void)ignored;
-    } else if (b != SIGCONT || command_stopped_by_itself()) {
+    } else if (b == SIGCONT ? command_stopped_by_itself() : !take_group_copy(b)) {
       // A SIGCONT for a COMMAND that runs is dropped: the outer uk-run gets one at every
       // `fg` and `bg` of its job, whose process group COMMAND shares and was continued by.
       kill(child_, b);
@@ -265,12 +298,12 @@ int supervisor::run() {
   sigset_t sigs;
   sigemptyset(&sigs);
   for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP}) sigaddset(&sigs, s);
-  int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+  signal_fd_ = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   epoll_event ev = {};
   ev.events = EPOLLIN;
   ev.data.u64 = ~1ull;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, sfd, &ev);
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, signal_fd_, &ev);
   ev.data.u64 = ~2ull;  // the tracker's pidfds: a process died
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, tracker_.exit_fd(), &ev);
   // The mount table changed (proc(5): mountinfo polls POLLPRI; mounts_poll): a mount
@@ -290,14 +323,11 @@ int supervisor::run() {
     for (int i = 0; i < n; i++) {
       uint64_t tag = evs[i].data.u64;
       if (tag == ~1ull) {
-        signalfd_siginfo si;
-        while (read(sfd, &si, sizeof si) == sizeof si) {
-          // SIGINT, SIGTERM and SIGHUP sent to the supervisor itself are dropped: one
-          // the terminal sent the process group reached COMMAND too, and the outer
-          // uk-run forwards the others over forwarded_fd_ (a signal from it could not be
-          // told from one sent to the whole group, which COMMAND also got).
-          if (si.ssi_signo == SIGCHLD) reap_children();
-        }
+        // SIGINT, SIGTERM and SIGHUP are never passed on from here: one the terminal
+        // sent the process group reached COMMAND too, and the outer uk-run forwards the
+        // others over forwarded_fd_, where a copy the supervisor got says the whole
+        // group got it (read_own_signals).
+        read_own_signals();
       } else if (tag == ~4ull) {
         serve_outer_link();
       } else if (tag == ~2ull) {

@@ -115,6 +115,12 @@ class supervisor {
   // --check: prints each violation; `final` also reads every tasks file.
   void run_check(bool final);
   void reap_children();
+  // The supervisor's own SIGCHLD, SIGINT, SIGTERM and SIGHUP (signal_fd_): reaps, and
+  // remembers a signal a process sent it (group_copies_).
+  void read_own_signals();
+  // Whether a `sig` the outer uk-run forwards is one it got as a member of COMMAND's
+  // process group, as the supervisor did (and COMMAND itself): then it is not passed on.
+  bool take_group_copy(int sig);
   // The outer uk-run's messages (set_outer_link), and what COMMAND's stops tell it.
   void serve_outer_link();
   void on_command_stopped(int sig);
@@ -243,10 +249,14 @@ class supervisor {
   absl::Mutex mounts_mu_;
   std::vector<mount_rec> mounts_ ABSL_GUARDED_BY(mounts_mu_);  // in mount order
   uint64_t next_kdir_ ABSL_GUARDED_BY(mounts_mu_) = 1;
-  int mountinfo_fd_ = -1;                    // /proc/self/mountinfo, polled for POLLPRI
-  int forwarded_fd_ = -1;                    // from the outer uk-run (set_outer_link)
-  int report_fd_ = -1;                       // to it
-  int command_stop_signal_ = 0;              // COMMAND's last stop (main loop only)
+  int mountinfo_fd_ = -1;        // /proc/self/mountinfo, polled for POLLPRI
+  int forwarded_fd_ = -1;        // from the outer uk-run (set_outer_link)
+  int report_fd_ = -1;           // to it
+  int command_stop_signal_ = 0;  // COMMAND's last stop (main loop only)
+  int signal_fd_ = -1;           // read_own_signals (main loop only)
+  // SIGINT, SIGTERM or SIGHUP a process sent the supervisor (SI_USER), with when it was
+  // read (CLOCK_MONOTONIC ns), until the outer uk-run forwards the same (main loop only).
+  std::vector<std::pair<int, uint64_t>> group_copies_;
   std::unique_ptr<control_server> control_;  // --tree-of's socket
   // Host directories uk-run made (mount points and, for --mount, their missing
   // parents), in creation order; removed in reverse at exit.

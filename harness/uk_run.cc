@@ -14,8 +14,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <new>
 #include <string>
 
@@ -82,14 +84,29 @@ int supervise(options opts, int parent_alive_fd, int report_fd) {
   return rc;
 }
 
+// The supervisor's name in ps and in /proc/<pid>/comm and cmdline: not uk-run's, so
+// that `pkill uk-run` (or -f) signals the outer uk-run alone, which forwards the signal
+// once; a signal that reached the supervisor too is taken for one sent to the whole
+// process group, which COMMAND got itself (supervisor::read_own_signals).
+void name_supervisor(int argc, char** argv) {
+  constexpr char kName[] = "uk-supervisor";
+  prctl(PR_SET_NAME, kName);
+  if (argc == 0) return;
+  // The arguments are one block (the kernel's copy); its last NUL stays where it is.
+  char* begin = argv[0];
+  char* end = argv[argc - 1] + strlen(argv[argc - 1]);
+  memset(begin, 0, static_cast<size_t>(end - begin));
+  memcpy(begin, kName, std::min(sizeof kName - 1, static_cast<size_t>(end - begin)));
+}
+
 // The pipe to the supervisor, which sends COMMAND each signal written to it
 // (supervisor::set_outer_link).
 int g_forward_fd = -1;
 // SIGINT, SIGTERM and SIGHUP for COMMAND, except those the kernel sent the process group
 // (the terminal's ^C, a hangup: SI_KERNEL): COMMAND, in the same group, got them itself,
 // and forwarding made it see a ^C three times (once more through the supervisor, which
-// is in the group too). A signal a process sends to the whole group still reaches
-// COMMAND twice (directly and forwarded): nothing tells it from one sent to uk-run alone.
+// is in the group too). One a process sent the whole group is forwarded too, and the
+// supervisor, which got it as well, drops it (supervisor::take_group_copy).
 void forward(int sig, siginfo_t* info, void*) {
   if (info->si_code == SI_KERNEL || g_forward_fd < 0) return;
   unsigned char b = static_cast<unsigned char>(sig);
@@ -224,6 +241,7 @@ run_end outer_main(int argc, char** argv) {
     return {125};
   }
   if (inner == 0) {
+    name_supervisor(argc, argv);
     close(alive[1]);
     close(reports[0]);
     for (int s : kForwarded) signal(s, SIG_DFL);

@@ -81,7 +81,7 @@ for t in $(cat "$sub/Guests/A/tasks"); do
   expect_eq "/proc/$t/cgroup" "${own_cpu%/}/$(basename "$sub")/Guests/A" \
     "$(awk -F: '$2 ~ /(^|,)cpu(,|$)/ { print $3 }' /proc/$t/cgroup)"
 done
-sup=$(pgrep -P "$outer" -x uk-run)
+sup=$(pgrep -P "$outer" -x uk-supervisor)
 grep -rqx "$sup" "$sub" --include=tasks && fail "the supervisor ($sup) was moved"
 grep -q "uk-run\." "$TMP/inside_cgroup" && fail "the host path leaks: $(cat "$TMP/inside_cgroup")"
 touch "$TMP/go"

@@ -67,7 +67,7 @@ expect_eq "threads in cs2 (b)" "$(awk '$1 == "b" { print $2 }' "$TMP/placed")" "
 expect_eq "threads in the subtree's top" "" "$(ns_ids "$sub")"
 a_host=$(cat "$sub/cs1/tasks")
 expect_eq "a's mask on the host" "1" "$(taskset -cp "$a_host" | sed 's/.*: //')"
-sup=$(pgrep -P "$outer" -x uk-run)
+sup=$(pgrep -P "$outer" -x uk-supervisor)
 grep -rqx "$sup" "$sub" --include=tasks && fail "the supervisor ($sup) was moved"
 # Every process of the run: where it started, or in the subtree.
 ns=$(readlink "/proc/$sup/ns/pid")
@@ -103,7 +103,7 @@ if nonroot_setup; then
   nobody=$!  # setpriv execs uk-run: the outer uk-run itself
   supervisor_of_outer=""
   for _ in $(seq 100); do
-    supervisor_of_outer=$(pgrep -P "$nobody" -x uk-run || true)
+    supervisor_of_outer=$(pgrep -P "$nobody" -x uk-supervisor || true)
     [[ -n $supervisor_of_outer ]] && break
     sleep 0.05
   done

@@ -99,7 +99,7 @@ UK_RUNS=()
 kill_runs() {
   local o
   for o in "${UK_RUNS[@]}"; do
-    kill -9 $(pgrep -P "$o" -x uk-run) 2>/dev/null || true
+    kill -9 $(pgrep -P "$o" -x uk-supervisor) 2>/dev/null || true
     for _ in $(seq 200); do kill -0 "$o" 2>/dev/null || break; sleep 0.05; done
   done
 }
@@ -136,7 +136,7 @@ sigkill_removes_subtrees() {
   if [[ $1 == outer ]]; then
     victim=$outer tries=200
   else
-    victim=$(pgrep -P "$outer" -x uk-run)  # the supervisor runs: a task is placed
+    victim=$(pgrep -P "$outer" -x uk-supervisor)  # the supervisor runs: a task is placed
   fi
   kill -9 "$victim"
   t0=$(date +%s%N)
@@ -168,7 +168,7 @@ expect_no_uk_mounts() {
 supervisor_of() {
   local outer sup seen="" i
   for i in $(seq 100); do
-    if outer=$(pgrep -P "$1" -x uk-run | head -1) && sup=$(pgrep -P "$outer" -x uk-run | head -1); then
+    if outer=$(pgrep -P "$1" -x uk-run | head -1) && sup=$(pgrep -P "$outer" -x uk-supervisor | head -1); then
       [[ "$sup" == "$seen" ]] && echo "$sup" && return
       seen=$sup
     else

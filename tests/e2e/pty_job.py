@@ -41,7 +41,7 @@ for _ in range(100):
         break
     time.sleep(0.1)
 else:
-    sups = subprocess.run(["pgrep", "-P", str(pid), "-x", "uk-run"], capture_output=True,
+    sups = subprocess.run(["pgrep", "-P", str(pid), "-x", "uk-supervisor"], capture_output=True,
                           text=True).stdout.split()
     for sup in sups:
         os.kill(int(sup), signal.SIGKILL)

@@ -54,9 +54,9 @@ expect_eq "host marker" host "$(cat $NR_DIR/visible/marker)"
 expect_eq "host /etc" "$etc_before" "$(ls -la --time-style=+%s /etc | sha256sum)"
 [[ -e /etc/uk-run-security-probe ]] && fail "uk-run's user wrote into /etc"
 # uk-run's user namespace as the host sees it: the invoking user alone, as root.
-# ($ukrun is the subshell or, exec'd, the outer uk-run: either way its uk-run child is
-# in that namespace.)
-uk=$(pgrep -x uk-run -P $ukrun | head -1)
+# ($ukrun is the subshell or, exec'd, the outer uk-run: either way its child, uk-run or
+# uk-supervisor, is in that namespace.)
+uk=$(pgrep -x 'uk-run|uk-supervisor' -P $ukrun | head -1)
 host_map=$(tr -s ' ' <"/proc/$uk/uid_map" | sed 's/^ //')
 touch $out/go
 wait $ukrun && rc=0 || rc=$?
