@@ -11,8 +11,9 @@
 
 namespace ukrun {
 
-// The Uid: and Gid: lines (real, effective, saved, filesystem) of a /proc/<tid>/status
-// text, or nullopt if either is missing or malformed.
+// The Uid: and Gid: lines (real, effective, saved, filesystem) and the Groups: line
+// (supplementary) of a /proc/<tid>/status text, or nullopt if one is missing or
+// malformed.
 std::optional<uk::task_creds> parse_status_creds(const std::string& status);
 
 // /proc/<tid>/status's ids; nullopt once the thread is gone.

@@ -140,7 +140,7 @@ supervisor (uk-supervisor) within a second is taken for one sent to their proces
 and does not reach COMMAND; a SIGSTOP or, while COMMAND runs, a SIGCONT sent to uk-run
 alone does not reach it; a non-root user's
 run is uid 0 of a user namespace mapping that uid alone; a process that changes its ids
-is checked with them, without supplementary groups; a mount on a missing directory
+is checked with them and its groups, without capabilities; a mount on a missing directory
 makes it; ENOSYS for the new
 mount API, clone3 and (with /proc emulation) openat2; EPERM for a cgroup namespace and,
 as root, for what needs the host's user namespace (unless --no-userns); EOPNOTSUPP for

@@ -280,6 +280,7 @@ void kernel::set_creds(task_struct* tsk, const task_creds& c) {
   if (e.recording()) {
     ids = absl::StrCat(c.uid, " ", c.euid, " ", c.suid, " ", c.fsuid, " ", c.gid, " ", c.egid, " ",
                        c.sgid, " ", c.fsgid);
+    for (gid_t g : c.groups) absl::StrAppend(&ids, " ", g);  // supplementary (version 5)
     e->data = ids;
   }
   set_task_creds(*tsk, c);

@@ -78,11 +78,6 @@ void inode_setattr(inode& i, const iattr& attr) {
   }
 }
 
-namespace {
-// in_group_p(): no supplementary groups here, only fsgid.
-bool in_group_p(const vfs_task& t, gid_t gid) { return t.fsgid == gid; }
-}  // namespace
-
 // 2.6.24 fs/attr.c inode_change_ok(), with capable() = root.
 Errno inode_change_ok(const inode& i, iattr& attr, const vfs_task& t) {
   unsigned valid = attr.ia_valid;
@@ -92,7 +87,7 @@ Errno inode_change_ok(const inode& i, iattr& attr, const vfs_task& t) {
   }
   // chgrp: the owner, to a group it is in (or the file's own), unless root.
   if ((valid & iattr::ATTR_GID) &&
-      (t.fsuid != i.i_uid || (!in_group_p(t, attr.ia_gid) && attr.ia_gid != i.i_gid)) &&
+      (t.fsuid != i.i_uid || (!t.in_group_p(attr.ia_gid) && attr.ia_gid != i.i_gid)) &&
       !t.capable()) {
     return Errno(EPERM);
   }
@@ -100,7 +95,7 @@ Errno inode_change_ok(const inode& i, iattr& attr, const vfs_task& t) {
     if (t.fsuid != i.i_uid && !t.capable()) return Errno(EPERM);
     // "Also check the setgid bit!"
     gid_t g = (valid & iattr::ATTR_GID) ? attr.ia_gid : i.i_gid;
-    if (!in_group_p(t, g) && !t.capable()) attr.ia_mode &= ~S_ISGID;
+    if (!t.in_group_p(g) && !t.capable()) attr.ia_mode &= ~S_ISGID;
   }
   return kOk;
 }
@@ -131,7 +126,7 @@ Errno generic_permission(const inode& i, int mask, const vfs_task& t) {
   umode_t mode = i.i_mode;
   if (t.fsuid == i.i_uid) {
     mode >>= 6;
-  } else if (in_group_p(t, i.i_gid)) {
+  } else if (t.in_group_p(i.i_gid)) {
     mode >>= 3;
   }
   if ((mode & mask & (MAY_READ | MAY_WRITE | MAY_EXEC)) == mask) return kOk;

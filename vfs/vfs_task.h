@@ -8,9 +8,13 @@
 
 #include <sys/types.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "vfs/types.h"
 
 namespace uk {
@@ -26,6 +30,17 @@ struct vfs_task {
   // without a lock.
   std::atomic<uid_t> uid{0}, euid{0}, suid{0}, fsuid{0};
   std::atomic<gid_t> gid{0}, egid{0}, sgid{0}, fsgid{0};
+  // The supplementary groups (group_info), set with the ids and read by permission
+  // checks on other threads; sorted, as groups_search() wants them.
+  mutable absl::Mutex groups_mu;
+  std::vector<gid_t> groups ABSL_GUARDED_BY(groups_mu);
+
+  // 2.6.24 kernel/sys.c in_group_p(): the fsgid or a supplementary group.
+  bool in_group_p(gid_t grp) const {
+    if (fsgid == grp) return true;
+    absl::MutexLock l(&groups_mu);
+    return std::binary_search(groups.begin(), groups.end(), grp);
+  }
 
   std::shared_ptr<fs_struct> fs;        // shared with CLONE_FS
   std::shared_ptr<files_struct> files;  // shared with CLONE_FILES
@@ -40,17 +55,24 @@ struct vfs_task {
 struct task_creds {
   uid_t uid = 0, euid = 0, suid = 0, fsuid = 0;
   gid_t gid = 0, egid = 0, sgid = 0, fsgid = 0;
+  std::vector<gid_t> groups;  // supplementary, sorted
   friend bool operator==(const task_creds& a, const task_creds& b) {
     return a.uid == b.uid && a.euid == b.euid && a.suid == b.suid && a.fsuid == b.fsuid &&
-           a.gid == b.gid && a.egid == b.egid && a.sgid == b.sgid && a.fsgid == b.fsgid;
+           a.gid == b.gid && a.egid == b.egid && a.sgid == b.sgid && a.fsgid == b.fsgid &&
+           a.groups == b.groups;
   }
 };
 inline task_creds creds_of(const vfs_task& t) {
-  return {t.uid, t.euid, t.suid, t.fsuid, t.gid, t.egid, t.sgid, t.fsgid};
+  absl::MutexLock l(&t.groups_mu);
+  return {t.uid, t.euid, t.suid, t.fsuid, t.gid, t.egid, t.sgid, t.fsgid, t.groups};
 }
 inline void set_task_creds(vfs_task& t, const task_creds& c) {
   t.uid = c.uid, t.euid = c.euid, t.suid = c.suid, t.fsuid = c.fsuid;
   t.gid = c.gid, t.egid = c.egid, t.sgid = c.sgid, t.fsgid = c.fsgid;
+  std::vector<gid_t> sorted = c.groups;
+  std::sort(sorted.begin(), sorted.end());
+  absl::MutexLock l(&t.groups_mu);
+  t.groups = std::move(sorted);
 }
 
 vfs_task* current();

@@ -53,15 +53,17 @@ bool is_task_entry(entry_kind k) {
          k == entry_kind::reap || k == entry_kind::unshare || k == entry_kind::creds;
 }
 
-// A `creds` entry's data: "uid euid suid fsuid gid egid sgid fsgid".
+// A `creds` entry's data: "uid euid suid fsuid gid egid sgid fsgid", then (version 5)
+// the supplementary groups.
 std::optional<uk::task_creds> parse_creds(std::string_view data) {
   std::vector<absl::string_view> f = absl::StrSplit(asv(data), ' ');
-  uint32_t v[8];
-  if (f.size() != 8) return std::nullopt;
-  for (size_t i = 0; i < 8; i++) {
+  std::vector<uint32_t> v(f.size());
+  if (f.size() < 8) return std::nullopt;
+  for (size_t i = 0; i < f.size(); i++) {
     if (!absl::SimpleAtoi(f[i], &v[i])) return std::nullopt;
   }
-  return uk::task_creds{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
+  return uk::task_creds{
+      v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], std::vector<gid_t>(v.begin() + 8, v.end())};
 }
 
 bool uses_fd(entry_kind k) {
@@ -239,7 +241,7 @@ absl::Status replayer::execute(const trace_record& r, size_t lineno) {
       std::optional<uk::task_creds> c = parse_creds(r.data);
       if (!c) {
         recorder_->end_entry();
-        return absl::InvalidArgumentError("creds: not 8 ids");
+        return absl::InvalidArgumentError("creds: not 8 ids and groups");
       }
       k.set_creds(t, *c);
       break;

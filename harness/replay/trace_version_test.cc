@@ -39,7 +39,7 @@ std::vector<std::string> verify(const std::string& trace) {
 
 TEST(TraceVersion, InodeTimesAreRecordedAndFedBack) {
   std::string trace = record_mkdir_session();
-  EXPECT_NE(trace.find("\"version\":4,"), std::string::npos) << trace;
+  EXPECT_NE(trace.find("\"version\":5,"), std::string::npos) << trace;
   // The mkdir's container files are dated by the clock, through the seam.
   EXPECT_NE(trace.find("[\"realtime\",0,7000000005]"), std::string::npos) << trace;
   EXPECT_TRUE(verify(trace).empty());
@@ -54,7 +54,7 @@ TEST(TraceVersion, MissingTimesDivergeInVersion2ButNotInVersion1) {
   std::vector<std::string> v2 = verify(stripped);
   ASSERT_EQ(v2.size(), 1u);
   EXPECT_EQ(v2[0], "input realtime of 0 asked");
-  std::string v1 = absl::StrReplaceAll(stripped, {{"\"version\":4,", "\"version\":1,"}});
+  std::string v1 = absl::StrReplaceAll(stripped, {{"\"version\":5,", "\"version\":1,"}});
   EXPECT_TRUE(verify(v1).empty());
 }
 
@@ -82,6 +82,31 @@ TEST(TraceVersion, ChangedIdsAreRecordedAndReplayed) {
   std::vector<std::string> v = verify(without);
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0], "0");
+}
+
+// A task in a supplementary group that owns the directory (version 5: the groups follow
+// the eight ids) may mkdir there, in the recording and in the replay. Without its
+// groups the replayed task is refused: a divergence.
+TEST(TraceVersion, SupplementaryGroupsAreRecordedAndReplayed) {
+  std::string trace = record_session(
+      [](uk::kernel& k) {
+        uk::task_struct& init = *k.init_task();
+        EXPECT_EQ(uk::sys_mkdir(init, "/c", 0755), 0);
+        EXPECT_EQ(uk::sys_mount(init, "none", "/c", "container", 0, "cpu"), 0);
+        EXPECT_EQ(uk::sys_chown(init, "/c", 0, 1234), 0);
+        EXPECT_EQ(uk::sys_chmod(init, "/c", 0775), 0);
+        uk::task_struct* user = k.do_fork(&init, 0).value();
+        k.set_creds(user, {65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, {1234}});
+        EXPECT_EQ(uk::sys_mkdir(*user, "/c/a", 0755), 0);
+      },
+      1);
+  EXPECT_NE(trace.find("\"65534 65534 65534 65534 65534 65534 65534 65534 1234\""),
+            std::string::npos)
+      << trace;
+  EXPECT_TRUE(verify(trace).empty());
+  std::vector<std::string> v = verify(absl::StrReplaceAll(trace, {{" 65534 1234\"", " 65534\""}}));
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0], "EACCES");
 }
 
 }  // namespace

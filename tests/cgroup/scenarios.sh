@@ -213,6 +213,15 @@ nt mkdir "$D/u/w"
 stat -c '%U:%G %A' "$D/u/w"
 nt rmdir "$D/u/w"
 w "$D/u/tasks" "$s4"
+# A directory whose group may write: the same uid in that group as a supplementary one
+# makes and removes there (in_group_p: the fsgid or a supplementary group).
+mkdir "$D/u/g"
+chgrp 1234 "$D/u/g"
+chmod 775 "$D/u/g"
+nt mkdir "$D/u/g/x"
+gt mkdir "$D/u/g/y"
+gt rmdir "$D/u/g/y"
+rmdir "$D/u/g"
 kill $s4
 wait $s4 2>/dev/null
 sleep 0.2

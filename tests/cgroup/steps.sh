@@ -51,3 +51,8 @@ nw() {
   fi
 }
 nt() { t "${AS_OTHER[@]}" "$@" | sed 's/^setpriv [^ ]* [^ ]* [^ ]* /as 65534: /'; }
+# gt CMD...: as nt, with supplementary group 1234.
+gt() {
+  t setpriv --reuid=65534 --regid=65534 --groups=1234 "$@" |
+    sed 's/^setpriv [^ ]* [^ ]* [^ ]* /as 65534 in 1234: /'
+}
