@@ -61,17 +61,28 @@ TEST(TraceVersion, MissingTimesDivergeInVersion2ButNotInVersion1) {
 // A task whose ids changed (version 4's `creds` entry) is refused a mkdir in init's
 // directory; the replay applies the recorded ids and is refused too. Without the line
 // the replayed task is still root and its mkdir succeeds: a divergence.
-TEST(TraceVersion, ChangedIdsAreRecordedAndReplayed) {
-  std::string trace = record_session(
-      [](uk::kernel& k) {
+// The trace of: a cpu hierarchy at /c (mode 0775 and group `group` when not 0), a task
+// forked from init that takes uid and gid 65534 with `groups`, then its mkdir /c/a,
+// which must return `expected`.
+std::string record_user_mkdir(gid_t group, std::vector<gid_t> groups, long expected) {
+  return record_session(
+      [&](uk::kernel& k) {
         uk::task_struct& init = *k.init_task();
         EXPECT_EQ(uk::sys_mkdir(init, "/c", 0755), 0);
         EXPECT_EQ(uk::sys_mount(init, "none", "/c", "container", 0, "cpu"), 0);
+        if (group != 0) {
+          EXPECT_EQ(uk::sys_chown(init, "/c", 0, group), 0);
+          EXPECT_EQ(uk::sys_chmod(init, "/c", 0775), 0);
+        }
         uk::task_struct* user = k.do_fork(&init, 0).value();
-        k.set_creds(user, {65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534});
-        EXPECT_EQ(uk::sys_mkdir(*user, "/c/a", 0755), -EACCES);
+        k.set_creds(user, {65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, groups});
+        EXPECT_EQ(uk::sys_mkdir(*user, "/c/a", 0755), expected);
       },
       1);
+}
+
+TEST(TraceVersion, ChangedIdsAreRecordedAndReplayed) {
+  std::string trace = record_user_mkdir(0, {}, -EACCES);
   EXPECT_NE(trace.find("\"kind\":\"creds\""), std::string::npos) << trace;
   EXPECT_NE(trace.find("\"65534 65534 65534 65534 65534 65534 65534 65534\""), std::string::npos);
   EXPECT_TRUE(verify(trace).empty());
@@ -88,18 +99,7 @@ TEST(TraceVersion, ChangedIdsAreRecordedAndReplayed) {
 // the eight ids) may mkdir there, in the recording and in the replay. Without its
 // groups the replayed task is refused: a divergence.
 TEST(TraceVersion, SupplementaryGroupsAreRecordedAndReplayed) {
-  std::string trace = record_session(
-      [](uk::kernel& k) {
-        uk::task_struct& init = *k.init_task();
-        EXPECT_EQ(uk::sys_mkdir(init, "/c", 0755), 0);
-        EXPECT_EQ(uk::sys_mount(init, "none", "/c", "container", 0, "cpu"), 0);
-        EXPECT_EQ(uk::sys_chown(init, "/c", 0, 1234), 0);
-        EXPECT_EQ(uk::sys_chmod(init, "/c", 0775), 0);
-        uk::task_struct* user = k.do_fork(&init, 0).value();
-        k.set_creds(user, {65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, {1234}});
-        EXPECT_EQ(uk::sys_mkdir(*user, "/c/a", 0755), 0);
-      },
-      1);
+  std::string trace = record_user_mkdir(1234, {1234}, 0);
   EXPECT_NE(trace.find("\"65534 65534 65534 65534 65534 65534 65534 65534 1234\""),
             std::string::npos)
       << trace;
