@@ -136,7 +136,7 @@ What COMMAND can still tell (README.md, "What a program can still tell"): uk's
 its own (COMMAND's parent is pid 1, ps lists the run only, getpgrp and getsid say 0);
 Seccomp: 2 in /proc/<pid>/status; what COMMAND leaves running in the background is
 killed when it exits (the run ends with it); a signal sent by pid to both uk-run and its
-supervisor (uk-supervisor) within a second is taken for one sent to their process group
+supervisor (uk-supervisor) within 3 s is taken for one sent to their process group
 and does not reach COMMAND; a SIGSTOP or, while COMMAND runs, a SIGCONT sent to uk-run
 alone does not reach it; a non-root user's
 run is uid 0 of a user namespace mapping that uid alone; a process that changes its ids

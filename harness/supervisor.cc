@@ -139,8 +139,9 @@ void supervisor::read_own_signals() {
 
 bool supervisor::take_group_copy(int sig) {
   // A copy the outer uk-run never forwards (it was stopped, or two coalesced) must not
-  // swallow a later signal sent to it alone: it is forgotten after a second.
-  constexpr uint64_t kWindowNs = 1'000'000'000;
+  // swallow a later signal sent to it alone: it is forgotten after 3 s (a forward normally
+  // follows within milliseconds).
+  constexpr uint64_t kWindowNs = 3'000'000'000;
   uint64_t now = monotonic_ns();
   std::erase_if(group_copies_, [&](const auto& c) { return now - c.second > kWindowNs; });
   for (auto it = group_copies_.begin(); it != group_copies_.end(); ++it) {
