@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -28,7 +29,8 @@ struct options {
   std::string tree_of;  // --tree-of PID: no COMMAND, ask that uk-run
   pid_t outer_pid = 0;  // the outer uk-run, in its pid namespace (the control socket)
   ino_t outer_pidns = 0;
-  caller_signals signals = {};  // set by the outer uk-run first: COMMAND starts with them
+  caller_signals signals = {};           // set by the outer uk-run first: COMMAND starts with them
+  uint64_t bounding_set = ~uint64_t{0};  // the caller's (caller_caps.h), likewise
   bool check = false;
   bool pids = false;         // trap forks for pids.max
   bool net = false;          // trap connect/accept for net.rate_bps

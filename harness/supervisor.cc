@@ -21,6 +21,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "harness/caller_caps.h"
 #include "harness/host_file.h"
 #include "harness/seccomp_filter.h"
 #include "subsys/cpuacct.h"
@@ -54,12 +55,13 @@ absl::Status supervisor::start_command() {
   pid_t pid = fork();
   if (pid < 0) return absl::ErrnoToStatus(errno, "fork");
   if (pid == 0) {
-    // COMMAND: gets its caller's signal state back, loads the filter and hands the
-    // listener to the supervisor, then waits to be a task. It dies with the supervisor,
-    // pid 1 of its pid namespace, without a PR_SET_PDEATHSIG, which it would keep
-    // across exec (PR_GET_PDEATHSIG would say SIGKILL; natively 0).
+    // COMMAND: gets its caller's signal state and bounding set back, loads the filter
+    // and hands the listener to the supervisor, then waits to be a task. It dies with
+    // the supervisor, pid 1 of its pid namespace, without a PR_SET_PDEATHSIG, which it
+    // would keep across exec (PR_GET_PDEATHSIG would say SIGKILL; natively 0).
     close(sv[0]);
     restore_caller_signals(opts_.signals);
+    restore_caller_bounding_set(opts_.bounding_set);
     long lfd = install_plain_filter(*cgroupns) == 0 ? install_filter(*prog) : -1;
     if (lfd < 0) {
       fprintf(stderr, "uk-run: seccomp: %s\n", strerror(errno));

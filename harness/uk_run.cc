@@ -23,6 +23,7 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "harness/caller_caps.h"
 #include "harness/control_socket.h"
 #include "harness/cpu_mode.h"
 #include "harness/namespaces.h"
@@ -212,6 +213,7 @@ run_end outer_main(int argc, char** argv) {
   caller_signals signals = capture_caller_signals();  // before any is changed
   options opts = parse_options(argc, argv);
   opts.signals = signals;
+  opts.bounding_set = capture_caller_bounding_set();
   if (!opts.tree_of.empty()) return {tree_of_main(opts.tree_of)};
   // --cpus: before anything starts, so every process of the run inherits it; refused
   // like a bad option (the caller's own cpuset may lack a CPU the host has online).
