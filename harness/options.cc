@@ -134,7 +134,8 @@ Options:
 What COMMAND can still tell (README.md, "What a program can still tell"): uk's
 /proc/<pid>/cgroup, /proc/cgroups, mount tables and /sys/fs/cgroup; a pid namespace of
 its own (COMMAND's parent is pid 1, ps lists the run only, getpgrp and getsid say 0);
-Seccomp: 2 in /proc/<pid>/status; what COMMAND leaves running in the background is
+Seccomp: 2 in /proc/<pid>/status (not in prctl(PR_GET_SECCOMP)); what COMMAND leaves
+running in the background is
 killed when it exits (the run ends with it); a signal sent by pid to both uk-run and its
 supervisor (uk-supervisor) within 3 s is taken for one sent to their process group
 and does not reach COMMAND; a SIGSTOP or, while COMMAND runs, a SIGCONT sent to uk-run

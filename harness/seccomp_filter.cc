@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -60,6 +61,10 @@ absl::StatusOr<std::vector<sock_filter>> build_filter(const filter_traps& traps)
                  SCMP_SYS(unshare)}) {
     rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
   }
+  // prctl(PR_GET_SECCOMP): rare; answered as without uk-run's filters (trap_prctl.cc).
+  rc = rc ? rc
+          : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(prctl), 1,
+                             SCMP_A0(SCMP_CMP_EQ, PR_GET_SECCOMP));
   if (traps.execs) {
     // --rules: the move must precede the new image's first instruction.
     for (int nr : {SCMP_SYS(execve), SCMP_SYS(execveat)}) {

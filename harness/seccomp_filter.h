@@ -33,6 +33,11 @@ absl::StatusOr<std::vector<sock_filter>> build_cgroupns_filter();
 // Loads a filter without a listener: 0, or -1 with errno set.
 long install_plain_filter(std::vector<sock_filter>& prog);
 
+// The filters COMMAND gets from uk-run (the plain one and the notifying one): what
+// /proc/<tid>/status's Seccomp_filters counts beyond the program's own and its
+// caller's.
+inline constexpr int kOwnFilters = 2;
+
 // One fd over a unix socket (SCM_RIGHTS). send_fd returns 0 or -1; recv_fd the fd or -1.
 int send_fd(int sock, int fd);
 int recv_fd(int sock);

@@ -190,6 +190,8 @@ class supervisor {
 
   // trap_statfs.cc: statfs/fstatfs on a uk mount: the kernel's magic, not FUSE's.
   void on_statfs(const seccomp_notif& req, bool by_fd);
+  // trap_prctl.cc: PR_GET_SECCOMP.
+  void on_prctl_get_seccomp(const seccomp_notif& req);
 
   // placement.cc: -g SUBSYS:PATH at start, and --rules at exec: moves the process
   // `pid`, about to exec `file`, where the first matching rule says.

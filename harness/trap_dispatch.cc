@@ -50,6 +50,8 @@ void supervisor::serve(const seccomp_notif& req) {
   } else if (nr == SCMP_SYS(connect) || nr == SCMP_SYS(accept) || nr == SCMP_SYS(accept4)) {
     tracker_.note_syscall(req.pid);
     net_enforcer_->on_socket_call(req.pid, static_cast<int>(a[0]), nr == SCMP_SYS(connect));
+  } else if (nr == SCMP_SYS(prctl)) {
+    return on_prctl_get_seccomp(req);  // the filter notifies PR_GET_SECCOMP only
   } else if (nr == SCMP_SYS(unshare)) {
     // Applied once it has returned (tracker.h: note_unshare).
     tracker_.note_unshare(req.pid, a[0]);
