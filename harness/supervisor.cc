@@ -121,13 +121,13 @@ void supervisor::reap_children() {
   }
 }
 
-// The supervisor shares COMMAND's process group (as does the outer uk-run, unless it
-// leads it), so a signal sent to that group reaches it too, already queued when the
-// outer uk-run's forward of the same signal arrives: kill(2) queues one to every member
-// (kernel/signal.c __kill_pgrp_info) before it returns. One sent to the outer uk-run
-// alone reaches no other process of the run. (The supervisor's name is not uk-run's,
-// so `pkill uk-run` signals the outer uk-run alone.) A signal the terminal sent the
-// group (SI_KERNEL) is not forwarded at all.
+// The supervisor shares COMMAND's process group, as the outer uk-run does, so a signal
+// sent to that group reaches it too, and is already queued when the outer uk-run's
+// forward of it arrives: kill(2) queues a copy to every member in one pass under the
+// tasklist lock (kernel/signal.c __kill_pgrp_info), long before the outer uk-run's
+// handler has run. One sent to the outer uk-run alone reaches no other process of it.
+// (The supervisor's name is not uk-run's, so `pkill uk-run` signals the outer uk-run
+// alone.) A signal the terminal sent the group (SI_KERNEL) is not forwarded at all.
 void supervisor::read_own_signals() {
   signalfd_siginfo si;
   while (read(signal_fd_, &si, sizeof si) == sizeof si) {
