@@ -2,6 +2,8 @@
 #include "harness/host_creds.h"
 
 #include <algorithm>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -13,40 +15,30 @@ namespace ukrun {
 
 namespace {
 
-// The four ids after `key` ("Uid:" or "Gid:") at the start of a line.
-bool four_ids(const std::string& status, absl::string_view key, uint32_t out[4]) {
-  size_t at = status.rfind(absl::StrCat("\n", key), std::string::npos);
-  if (at == std::string::npos) return false;
-  at += key.size() + 1;
-  size_t end = status.find('\n', at);
-  std::vector<absl::string_view> f = absl::StrSplit(
-      absl::string_view(status).substr(at, end == std::string::npos ? end : end - at),
-      absl::ByAnyChar(" \t"), absl::SkipEmpty());
-  if (f.size() != 4) return false;
-  for (int i = 0; i < 4; i++) {
-    if (!absl::SimpleAtoi(f[i], &out[i])) return false;
+// The numbers on the line `key` of a status text, or nullopt without the line or with
+// a field that is not a number.
+std::optional<std::vector<uint32_t>> numbers(const std::string& status, std::string_view key) {
+  std::optional<std::string_view> line = proc_status_field(status, key);
+  if (!line) return std::nullopt;
+  std::vector<uint32_t> out;
+  for (absl::string_view f : absl::StrSplit(absl::string_view(line->data(), line->size()),
+                                            absl::ByAnyChar(" \t"), absl::SkipEmpty())) {
+    if (!absl::SimpleAtoi(f, &out.emplace_back())) return std::nullopt;
   }
-  return true;
+  return out;
 }
 
 }  // namespace
 
 std::optional<uk::task_creds> parse_status_creds(const std::string& status) {
-  uint32_t u[4], g[4];
-  if (!four_ids(status, "Uid:", u) || !four_ids(status, "Gid:", g)) return std::nullopt;
-  uk::task_creds c{u[0], u[1], u[2], u[3], g[0], g[1], g[2], g[3]};
-  // "Groups:" lists the supplementary groups, space-separated (none: the line is empty).
-  size_t at = status.find("\nGroups:");
-  if (at == std::string::npos) return std::nullopt;
-  at += 8;
-  size_t end = status.find('\n', at);
-  for (absl::string_view id : absl::StrSplit(
-           absl::string_view(status).substr(at, end == std::string::npos ? end : end - at),
-           absl::ByAnyChar(" \t"), absl::SkipEmpty())) {
-    gid_t gid;
-    if (!absl::SimpleAtoi(id, &gid)) return std::nullopt;
-    c.groups.push_back(gid);
-  }
+  // Real, effective, saved and filesystem ids; then the supplementary groups (an empty
+  // line: none).
+  auto u = numbers(status, "Uid:"), g = numbers(status, "Gid:"),
+       groups = numbers(status, "Groups:");
+  if (!u || u->size() != 4 || !g || g->size() != 4 || !groups) return std::nullopt;
+  uk::task_creds c{(*u)[0], (*u)[1], (*u)[2],
+                   (*u)[3], (*g)[0], (*g)[1],
+                   (*g)[2], (*g)[3], std::vector<gid_t>(groups->begin(), groups->end())};
   std::sort(c.groups.begin(), c.groups.end());
   return c;
 }

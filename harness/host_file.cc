@@ -37,4 +37,15 @@ std::optional<proc_stat_head> parse_proc_stat(const std::string& stat) {
   return h;
 }
 
+std::optional<std::string_view> proc_status_field(const std::string& status, std::string_view key) {
+  std::string line_start = "\n";
+  line_start.append(key);
+  size_t at = status.find(line_start);
+  if (at == std::string::npos) return std::nullopt;
+  at = status.find_first_not_of(" \t", at + line_start.size());
+  if (at == std::string::npos) return std::string_view();
+  size_t end = status.find('\n', at);
+  return std::string_view(status).substr(at, end == std::string::npos ? end : end - at);
+}
+
 }  // namespace ukrun

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace ukrun {
 
@@ -23,5 +24,10 @@ struct proc_stat_head {
   pid_t ppid;
 };
 std::optional<proc_stat_head> parse_proc_stat(const std::string& stat);
+
+// The value of the line `key` (e.g. "CapEff:") of a /proc/<pid>/status text, without
+// the blanks after the key, or nullopt if there is no such line. (The text's first line
+// is Name:, so every key asked for follows a newline.)
+std::optional<std::string_view> proc_status_field(const std::string& status, std::string_view key);
 
 }  // namespace ukrun

@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "harness/host_file.h"
@@ -46,11 +49,16 @@ host_ns read_host_ns(pid_t tid, unsigned long flags) {
 
 bool unshare_allowed(pid_t tid, unsigned long flags) {
   if (flags & CLONE_NEWUSER) return true;  // the new user namespace grants the rest
-  std::string status = read_host_file(absl::StrCat("/proc/", tid, "/status")).value_or("");
-  size_t at = status.find("\nCapEff:");
-  if (at == std::string::npos) return false;
+  return has_cap_sys_admin(tid);
+}
+
+bool has_cap_sys_admin(pid_t tid) {
+  std::optional<std::string> status = read_host_file(absl::StrCat("/proc/", tid, "/status"));
+  std::optional<std::string_view> eff =
+      status ? proc_status_field(*status, "CapEff:") : std::nullopt;
+  if (!eff) return false;
   constexpr int kCapSysAdmin = 21;
-  return (strtoull(status.c_str() + at + 8, nullptr, 16) >> kCapSysAdmin) & 1;
+  return (strtoull(std::string(*eff).c_str(), nullptr, 16) >> kCapSysAdmin) & 1;
 }
 
 bool host_ns_unread(const host_ns& ns) {

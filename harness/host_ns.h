@@ -26,6 +26,10 @@ host_ns read_host_ns(pid_t tid, unsigned long flags);
 // unshare whose caller died before its namespaces were read (harness/README.md).
 bool unshare_allowed(pid_t tid, unsigned long flags);
 
+// Whether thread `tid` has CAP_SYS_ADMIN in its effective set (in its own user
+// namespace): the CapEff line of its /proc status.
+bool has_cap_sys_admin(pid_t tid);
+
 // Whether a reading found none of the namespaces (the thread is gone or has exited).
 bool host_ns_unread(const host_ns& ns);
 

@@ -21,6 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "harness/fuse_ops.h"
+#include "harness/host_ns.h"
 #include "harness/supervisor.h"
 #include "vfs/syscalls.h"
 
@@ -39,15 +40,7 @@ ino_t ns_inode(const std::string& who, const char* ns) {
 bool may_mount(pid_t tid) {
   ino_t own = ns_inode("self", "user");
   if (own == 0 || ns_inode(std::to_string(tid), "user") != own) return false;
-  int fd = open(absl::StrCat("/proc/", tid, "/status").c_str(), O_RDONLY | O_CLOEXEC);
-  char buf[4096];
-  ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-  if (fd >= 0) close(fd);
-  if (n <= 0) return false;
-  buf[n] = '\0';
-  const char* cap = strstr(buf, "\nCapEff:");
-  constexpr int kCapSysAdmin = 21;
-  return cap && (strtoull(cap + 8, nullptr, 16) >> kCapSysAdmin) & 1;
+  return has_cap_sys_admin(tid);
 }
 
 // The device of `path` and whether it is the root of a mount (STATX_ATTR_MOUNT_ROOT).
