@@ -57,8 +57,8 @@ bool is_task_entry(entry_kind k) {
 // the supplementary groups.
 std::optional<uk::task_creds> parse_creds(std::string_view data) {
   std::vector<absl::string_view> f = absl::StrSplit(asv(data), ' ');
-  std::vector<uint32_t> v(f.size());
   if (f.size() < 8) return std::nullopt;
+  std::vector<uint32_t> v(f.size());
   for (size_t i = 0; i < f.size(); i++) {
     if (!absl::SimpleAtoi(f[i], &v[i])) return std::nullopt;
   }
