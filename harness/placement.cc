@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "harness/host_creds.h"
 #include "harness/replay/trace_format.h"
 #include "harness/supervisor.h"
 #include "vfs/syscalls.h"
@@ -23,23 +24,11 @@ namespace ukrun {
 void supervisor::apply_rules(pid_t pid, int dirfd, const std::string& file) {
   exec_identity who;
   who.pid = pid;
-  std::string status;
-  {
-    int fd = open(absl::StrCat("/proc/", pid, "/status").c_str(), O_RDONLY | O_CLOEXEC);
-    char buf[4096];
-    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf);
-    if (fd >= 0) close(fd);
-    if (n <= 0) return;
-    status.assign(buf, static_cast<size_t>(n));
-  }
   // The effective ids, as cgrulesengd takes them.
-  unsigned r, e;
-  size_t at = status.find("\nUid:");
-  if (at == std::string::npos || sscanf(status.c_str() + at + 5, "%u %u", &r, &e) != 2) return;
-  who.uid = e;
-  at = status.find("\nGid:");
-  if (at == std::string::npos || sscanf(status.c_str() + at + 5, "%u %u", &r, &e) != 2) return;
-  who.gid = e;
+  std::optional<uk::task_creds> creds = read_host_creds(pid);
+  if (!creds) return;
+  who.uid = creds->euid;
+  who.gid = creds->egid;
   if (passwd* pw = getpwuid(who.uid)) {
     who.user_name = pw->pw_name;
     gid_t groups[256];
