@@ -107,6 +107,7 @@ int choose_cpu_enforcement(options& o) {
 }
 
 cpu_subtree_guard::~cpu_subtree_guard() {
+  if (leave_) return;
   if (o_.cpu_subtree) remove_host_subtree(*o_.cpu_subtree, kRemoveTimeout);
   if (o_.freeze_subtree) remove_host_subtree(*o_.freeze_subtree, kRemoveTimeout);
   if (o_.cpuset_subtree) remove_host_subtree(*o_.cpuset_subtree, kRemoveTimeout);

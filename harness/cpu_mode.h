@@ -25,9 +25,13 @@ class cpu_subtree_guard {
   ~cpu_subtree_guard();
   cpu_subtree_guard(const cpu_subtree_guard&) = delete;
   cpu_subtree_guard& operator=(const cpu_subtree_guard&) = delete;
+  // The supervisor outlives this process (processes COMMAND left running): the helper
+  // that prepare_cpu_enforcement started removes the subtrees once it is gone.
+  void leave_to_cleanup_helper() { leave_ = true; }
 
  private:
   options& o_;
+  bool leave_ = false;
 };
 
 }  // namespace ukrun

@@ -86,6 +86,12 @@ Options:
                              0-15 exits in 2000)
   --trace FILE               write one JSON line per fork/exec/exit/attach/mount
   --tree                     print every hierarchy with its tasks when COMMAND ends
+  --end-with-command         end the run when COMMAND exits: whatever it left
+                             running in the background is killed (as with
+                             `unshare --fork --pid` or bubblewrap). By default it
+                             goes on, as natively: uk-run exits with COMMAND's
+                             status, and its supervisor (uk-supervisor) stays
+                             until the last of those processes has exited
   --tree-of PID              print that view now for the running uk-run PID, or
                              the one running process PID (from outside it; same
                              user or root; exit 1 if there is none)
@@ -135,8 +141,9 @@ What COMMAND can still tell (README.md, "What a program can still tell"): uk's
 /proc/<pid>/cgroup, /proc/cgroups, mount tables and /sys/fs/cgroup; a pid namespace of
 its own (COMMAND's parent is pid 1, ps lists the run only, getpgrp and getsid say 0);
 Seccomp: 2 in /proc/<pid>/status (not in prctl(PR_GET_SECCOMP)); what COMMAND leaves
-running in the background is
-killed when it exits (the run ends with it); a signal sent by pid to both uk-run and its
+running in the background goes on after uk-run has exited, as natively, but as a child
+of the run's pid 1 (uk-supervisor, which stays until the last of them has exited and
+takes them with it if it is killed); a signal sent by pid to both uk-run and its
 supervisor (uk-supervisor) within 3 s is taken for one sent to their process group
 and does not reach COMMAND; a SIGSTOP or, while COMMAND runs, a SIGCONT sent to uk-run
 alone does not reach it; a non-root user's
@@ -260,6 +267,8 @@ options parse_options(int argc, char** argv) {
       o.topology.cpus = *cpus;
     } else if (a == "--verbose") {
       o.verbose = true;
+    } else if (a == "--end-with-command") {
+      o.end_with_command = true;
     } else if (!a.empty() && a[0] == '-') {
       usage_error("unknown option " + a);
     } else {

@@ -49,7 +49,10 @@ struct options {
   bool cgroup_v1_layout = false;  // hierarchies under /sys/fs/cgroup
   bool userns = true;             // false: root keeps the host's user namespace
   bool verbose = false;           // --verbose: how each FUSE mount is served, on stderr
-  presented_topology topology;    // --nodes, --cpus
+  // --end-with-command: processes COMMAND left running are killed when it exits (by
+  // default the run goes on until the last of them has exited, as they would natively).
+  bool end_with_command = false;
+  presented_topology topology;  // --nodes, --cpus
   std::vector<std::string> command;
 };
 

@@ -81,13 +81,22 @@ size_t release_agents::running() {
   return running_.size();
 }
 
-void release_agents::finish(int grace_ms, const std::function<void()>& reap) {
+bool release_agents::is_agent(pid_t pid) {
+  absl::MutexLock l(&mu_);
+  return running_.contains(pid);
+}
+
+void release_agents::wait(int grace_ms, const std::function<void()>& reap) {
   uint64_t deadline = monotonic_ns() + uint64_t(grace_ms) * 1'000'000;
   while (running() > 0 && monotonic_ns() < deadline) {
     reap();
     usleep(5000);
   }
   reap();
+}
+
+void release_agents::finish(int grace_ms, const std::function<void()>& reap) {
+  wait(grace_ms, reap);
   absl::MutexLock l(&mu_);
   for (const auto& [pid, a] : running_) {
     fprintf(stderr,

@@ -35,10 +35,14 @@ class release_agents {
   void spawn(const std::vector<std::string>& argv, const std::vector<std::string>& envp);
   // The supervisor reaped `pid` (waitpid status): true if it was an agent.
   bool reaped(pid_t pid, int status);
-  // The end of the run: calls `reap` (the supervisor's waitpid loop) until no agent
-  // runs or `grace_ms` have passed; reports the ones still running.
+  // Calls `reap` (the supervisor's waitpid loop) until no agent runs or `grace_ms`
+  // have passed.
+  void wait(int grace_ms, const std::function<void()>& reap);
+  // The end of the run: wait(), then reports the agents still running.
   void finish(int grace_ms, const std::function<void()>& reap);
   size_t running();
+  // Whether `pid` is a running agent.
+  bool is_agent(pid_t pid);
 
  private:
   struct agent {

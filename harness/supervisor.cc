@@ -2,6 +2,7 @@
 // the main loop (signals, deaths, --check) and the end of the run.
 #include "harness/supervisor.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -18,6 +19,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -164,13 +166,16 @@ void supervisor::serve_outer_link() {
       if (command_stopped_by_itself()) answer |= static_cast<unsigned char>(command_stop_signal_);
       ssize_t ignored = write(report_fd_, &answer, 1);
       (void)ignored;
+    } else if (child_status_ >= 0) {
+      // COMMAND has ended (its pid may be another process's by now): nothing to pass on.
     } else if (b == SIGCONT ? command_stopped_by_itself() : !take_group_copy(b)) {
       // A SIGCONT for a COMMAND that runs is dropped: the outer uk-run gets one at every
       // `fg` and `bg` of its job, whose process group COMMAND shares and was continued by.
       kill(child_, b);
     }
   }
-  if (got == 0) {  // the outer uk-run is gone (PR_SET_PDEATHSIG ends this run)
+  if (got == 0) {  // the outer uk-run is gone (PR_SET_PDEATHSIG ends the run, unless
+                   // outlive_outer let it go)
     epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, forwarded_fd_, nullptr);
   }
 }
@@ -320,7 +325,39 @@ int supervisor::run() {
   if (forwarded_fd_ >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, forwarded_fd_, &ev);
   tracker_.set_event_checks(opts_.check);
   start_notify_thread();
-  while (child_status_ < 0) {
+  serve_events([this] { return child_status_ >= 0; });
+  // What COMMAND left running goes on, as natively: COMMAND's end is reported now and
+  // the run ends with the last of them. Release agents its last exits started are
+  // given the time the end of a run gives them first, so that a run whose only
+  // leftovers are those agents ends as before.
+  bool outlived = false;
+  if (!opts_.end_with_command) {
+    tracker_.settle();
+    kernel_.flush_work();
+    agents_.wait(1000, [this] { reap_children(); });
+    if (command_tree_remains()) {
+      outlived = true;
+      outlive_outer();
+      serve_events([this] { return !command_tree_remains(); });
+    }
+  }
+  stop_notify_thread();
+  cpu_enforcer_.reset();  // resumes whatever it stopped
+  net_enforcer_.reset();  // unpaces what it paced
+  tracker_.settle();
+  kernel_.flush_work();  // release agents triggered by the last exits
+  agents_.finish(1000, [this] { reap_children(); });
+  if (!outlived) {
+    if (opts_.check) run_check(true);
+    if (opts_.tree) print_tree();
+  }
+  teardown();
+  seccomp_notify_free(req_, resp_);
+  return exit_code();
+}
+
+void supervisor::serve_events(const std::function<bool()>& done) {
+  while (!done()) {
     epoll_event evs[16];
     int n = epoll_wait(epoll_fd_, evs, 16, opts_.check ? 1000 : -1);
     for (int i = 0; i < n; i++) {
@@ -350,19 +387,75 @@ int supervisor::run() {
       }
     }
   }
-  stop_notify_thread();
-  cpu_enforcer_.reset();  // resumes whatever it stopped
-  net_enforcer_.reset();  // unpaces what it paced
-  tracker_.settle();
-  kernel_.flush_work();  // release agents triggered by the last exits
-  agents_.finish(1000, [this] { reap_children(); });
-  if (opts_.check) run_check(true);
-  if (opts_.tree) print_tree();
-  teardown();
-  seccomp_notify_free(req_, resp_);
+}
+
+// Every process of the run descends from a child of its pid 1, the supervisor (an
+// orphan is reparented to it), so none is left once pid 1 has no child but release
+// agents. Those do not keep the run: natively the kernel runs them, outside the user's
+// tree; the end of the run gives them a grace period (release_agents::finish).
+bool supervisor::command_tree_remains() {
+  siginfo_t si = {};
+  if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) != 0) return false;
+  if (agents_.running() == 0) return true;
+  DIR* d = opendir("/proc");  // the pid namespace's
+  if (!d) return true;
+  bool found = false;
+  pid_t self = getpid();
+  while (dirent* e = readdir(d)) {
+    pid_t pid = atoi(e->d_name);
+    if (pid <= 0 || pid == self || agents_.is_agent(pid)) continue;
+    auto stat = read_host_file(absl::StrCat("/proc/", pid, "/stat"));
+    auto head = stat ? parse_proc_stat(*stat) : std::nullopt;
+    if (head && head->ppid == self) {
+      found = true;
+      break;
+    }
+  }
+  closedir(d);
+  return found;
+}
+
+int supervisor::exit_code() const {
   if (check_failures_ > 0) return 125;
   if (WIFSIGNALED(child_status_)) return 128 + WTERMSIG(child_status_);
   return WEXITSTATUS(child_status_);
+}
+
+void supervisor::outlive_outer() {
+  if (opts_.check) run_check(true);
+  if (opts_.tree) print_tree();
+  fflush(nullptr);
+  // The outer uk-run's exit must not take the run with it.
+  prctl(PR_SET_PDEATHSIG, 0);
+  unsigned char end[3];
+  size_t len = 0;
+  if (unsigned char sig = static_cast<unsigned char>(command_signal()); sig != 0) end[len++] = sig;
+  end[len++] = kEnded;
+  end[len++] = static_cast<unsigned char>(exit_code());
+  ssize_t ignored = write(report_fd_, end, len);  // one write: never split (PIPE_BUF)
+  (void)ignored;
+  // Let go of the caller's files, which COMMAND inherited and may have closed: a caller
+  // reading COMMAND's output to EOF (`$(...)`, a pipe) must not wait for the
+  // supervisor. Every fd of uk-run's own is close-on-exec; the inherited ones are not.
+  // Standard input and output become /dev/null (release agents still get three fds).
+  std::vector<int> inherited;
+  if (DIR* d = opendir("/proc/self/fd")) {
+    while (dirent* e = readdir(d)) {
+      int fd = atoi(e->d_name);
+      int flags = e->d_name[0] == '.' || fd == dirfd(d) ? -1 : fcntl(fd, F_GETFD);
+      if (flags >= 0 && !(flags & FD_CLOEXEC)) inherited.push_back(fd);
+    }
+    closedir(d);
+  }
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  for (int fd : inherited) {
+    if (fd <= 2 && null >= 0) {
+      dup2(null, fd);
+    } else {
+      close(fd);
+    }
+  }
+  if (null >= 0) close(null);
 }
 
 }  // namespace ukrun

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -71,9 +72,15 @@ class supervisor {
   // with the same signal, after asking whether COMMAND is still stopped, so that its
   // caller's job control sees what it would natively (`kill -STOP $$` in COMMAND: the
   // shell reports the job stopped, `fg` continues it).
+  // - to_outer, once: kEnded and one byte, uk-run's exit code, when COMMAND has ended
+  //   but processes it left running remain (outlive_outer): the outer uk-run exits
+  //   with that code and the supervisor stays until they have exited. (Otherwise the
+  //   outer uk-run takes the code from the supervisor's exit status.)
   static constexpr unsigned char kQueryStopped = 0;
   static constexpr unsigned char kStopped = 0x80;
   static constexpr unsigned char kConfirmed = 0xC0;
+  // Outside the other messages' values: a signal (1-64), kStopped | sig, kConfirmed | sig.
+  static constexpr unsigned char kEnded = 0x7F;
   void set_outer_link(int from_outer, int to_outer) {
     forwarded_fd_ = from_outer;
     report_fd_ = to_outer;
@@ -115,6 +122,17 @@ class supervisor {
   // --check: prints each violation; `final` also reads every tasks file.
   void run_check(bool final);
   void reap_children();
+  // The main loop (signals, deaths, the outer uk-run's messages, mountinfo, --check)
+  // until `done`.
+  void serve_events(const std::function<bool()>& done);
+  // Whether a process of COMMAND's tree is left (release agents do not count).
+  bool command_tree_remains();
+  // COMMAND has ended and processes it left running remain: the end of COMMAND is
+  // reported (--check, --tree, the exit code to the outer uk-run), and the supervisor
+  // lets go of everything of its caller's (PR_SET_PDEATHSIG, inherited fds).
+  void outlive_outer();
+  // uk-run's exit code for COMMAND's end (125 after --check found a violation).
+  int exit_code() const;
   // The supervisor's own SIGCHLD, SIGINT, SIGTERM and SIGHUP (signal_fd_): reaps, and
   // remembers a signal a process sent it (group_copies_).
   void read_own_signals();

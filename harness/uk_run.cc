@@ -5,7 +5,8 @@
 // Process layout: the outer uk-run enters a user namespace (when not root), a mount
 // namespace and a pid namespace, then forks the supervisor (supervisor.h), which is
 // pid 1 there and uk's init task. When the supervisor dies, the pid namespace takes
-// every traced process with it and the mount namespace takes the mounts.
+// every traced process with it and the mount namespace takes the mounts. uk-run exits
+// when COMMAND does; the supervisor stays until what COMMAND left running has exited.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -52,6 +53,8 @@ void on_out_of_memory() {
 // the last message on `report_fd`: the outer uk-run dies by it too.
 int supervise(options opts, int parent_alive_fd, int report_fd) {
   std::set_new_handler(on_out_of_memory);
+  // The run ends with the outer uk-run while COMMAND runs (supervisor::outlive_outer
+  // clears this once COMMAND has ended, for what it left running).
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   // The outer uk-run may have died before the line above (its end of the pipe is
   // closed; a byte in it is a forwarded signal, for COMMAND once it runs).
@@ -135,10 +138,22 @@ void raise_default(int sig) {
   if (restore) sigaction(sig, &old, nullptr);
 }
 
-// One message of the supervisor's (supervisor::set_outer_link).
-void on_report(unsigned char b, int query_fd, int* command_signal) {
+// What the supervisor's messages said (supervisor::set_outer_link).
+struct supervisor_reports {
+  int command_signal = 0;
+  bool code_next = false;  // kEnded came: the next byte is the exit code
+  int ended_code = -1;     // COMMAND ended and the run goes on: uk-run exits with this
+};
+
+// One message of the supervisor's.
+void on_report(unsigned char b, int query_fd, supervisor_reports* r) {
   using sv = supervisor;
-  if ((b & sv::kConfirmed) == sv::kConfirmed) {
+  if (r->code_next) {
+    r->code_next = false;
+    r->ended_code = b;
+  } else if (b == sv::kEnded) {
+    r->code_next = true;
+  } else if ((b & sv::kConfirmed) == sv::kConfirmed) {
     // Stopped as COMMAND was: the caller's waitpid(WUNTRACED) sees the stop it would
     // natively (a shell: "Stopped", "Stopped (tty input)"...). In an orphaned process
     // group SIGTSTP, SIGTTIN and SIGTTOU stop nothing, as for COMMAND.
@@ -150,21 +165,22 @@ void on_report(unsigned char b, int query_fd, int* command_signal) {
     ssize_t ignored = write(query_fd, &query, 1);
     (void)ignored;
   } else {
-    *command_signal = b;
+    r->command_signal = b;
   }
 }
 
-// Waits for the supervisor's end (its status in `status`), meanwhile answering its
+// Waits for the supervisor's end (its status in `status`), or for its report that
+// COMMAND ended while the run goes on (r->ended_code), meanwhile answering its
 // messages on report_fd (non-blocking). False if waiting failed.
 bool wait_for_supervisor(pid_t inner, int report_fd, int query_fd, int* status,
-                         int* command_signal) {
+                         supervisor_reports* r) {
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, inner, 0));  // else no stops passed on
   struct pollfd p[2] = {{pidfd, POLLIN, 0}, {report_fd, POLLIN, 0}};
   // Every message waiting; false once the supervisor's end is closed.
   auto drain = [&] {
     unsigned char b;
     ssize_t got;
-    while ((got = read(report_fd, &b, 1)) == 1) on_report(b, query_fd, command_signal);
+    while ((got = read(report_fd, &b, 1)) == 1) on_report(b, query_fd, r);
     return got != 0;
   };
   for (;;) {
@@ -173,9 +189,10 @@ bool wait_for_supervisor(pid_t inner, int report_fd, int query_fd, int* status,
       pidfd = p[0].fd = -1;
     }
     if (!drain()) p[1].fd = -1;  // poll it no more
-    pid_t r = waitpid(inner, status, pidfd >= 0 ? WNOHANG : 0);
-    if (r == inner) break;
-    if (r < 0 && errno != EINTR) {
+    if (r->ended_code >= 0) break;
+    pid_t w = waitpid(inner, status, pidfd >= 0 ? WNOHANG : 0);
+    if (w == inner) break;
+    if (w < 0 && errno != EINTR) {
       if (pidfd >= 0) close(pidfd);
       return false;
     }
@@ -254,11 +271,17 @@ run_end outer_main(int argc, char** argv) {
   close(alive[0]);
   close(reports[1]);
   int status;
-  int command_signal = 0;
-  if (!wait_for_supervisor(inner, reports[0], alive[1], &status, &command_signal)) return {125};
+  supervisor_reports r;
+  if (!wait_for_supervisor(inner, reports[0], alive[1], &status, &r)) return {125};
   close(reports[0]);
+  if (r.ended_code >= 0) {
+    // The supervisor goes on for what COMMAND left running; the cleanup helper removes
+    // the run's host subtrees once it is gone.
+    subtree_guard.leave_to_cleanup_helper();
+    return {r.ended_code, r.command_signal};
+  }
   if (WIFSIGNALED(status)) return {128 + WTERMSIG(status)};  // the supervisor itself
-  return {WEXITSTATUS(status), command_signal};
+  return {WEXITSTATUS(status), r.command_signal};
 }
 
 }  // namespace
