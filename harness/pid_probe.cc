@@ -10,8 +10,11 @@
 
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
+#include <string_view>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "harness/host_file.h"
 
@@ -136,15 +139,13 @@ pid_info pid_prober::probe(pid_t pid) {
   if (e != ESRCH) {
     std::string status;
     if (!read_proc("status", &status)) return info;
-    size_t at = status.find("\nTgid:");
-    size_t st = status.find("\nState:");
+    std::optional<std::string_view> tgid_field = proc_status_field(status, "Tgid:");
+    std::optional<std::string_view> state = proc_status_field(status, "State:");
     int tgid = 0;
-    char state = 0;
-    if (at != std::string::npos && st != std::string::npos &&
-        sscanf(status.c_str() + at + 6, "%d", &tgid) == 1 &&
-        sscanf(status.c_str() + st + 7, " %c", &state) == 1) {
+    if (tgid_field && state && !state->empty() &&
+        absl::SimpleAtoi(absl::string_view(tgid_field->data(), tgid_field->size()), &tgid)) {
       // A thread that has exited is released at once: never a task.
-      if (state == 'Z' || state == 'X') return info;
+      if ((*state)[0] == 'Z' || (*state)[0] == 'X') return info;
       info.kind = pid_info::thread;
       info.tgid = tgid;
       return info;
