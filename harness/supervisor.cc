@@ -425,19 +425,11 @@ void supervisor::outlive_outer() {
   if (opts_.check) run_check(true);
   if (opts_.tree) print_tree();
   fflush(nullptr);
-  // The outer uk-run's exit must not take the run with it.
-  prctl(PR_SET_PDEATHSIG, 0);
-  unsigned char end[3];
-  size_t len = 0;
-  if (unsigned char sig = static_cast<unsigned char>(command_signal()); sig != 0) end[len++] = sig;
-  end[len++] = kEnded;
-  end[len++] = static_cast<unsigned char>(exit_code());
-  ssize_t ignored = write(report_fd_, end, len);  // one write: never split (PIPE_BUF)
-  (void)ignored;
-  // Let go of the caller's files, which COMMAND inherited and may have closed: a caller
-  // reading COMMAND's output to EOF (`$(...)`, a pipe) must not wait for the
-  // supervisor. Every fd of uk-run's own is close-on-exec; the inherited ones are not.
-  // Standard input and output become /dev/null (release agents still get three fds).
+  // Let go of the caller's files first, which COMMAND inherited and may have closed: a
+  // caller reading COMMAND's output to EOF (`$(...)`, a pipe) once uk-run has exited
+  // must not wait for the supervisor. Every fd of uk-run's own is close-on-exec; the
+  // inherited ones are not. Standard input, output and error become /dev/null (release
+  // agents still get three fds).
   std::vector<int> inherited;
   if (DIR* d = opendir("/proc/self/fd")) {
     while (dirent* e = readdir(d)) {
@@ -456,6 +448,15 @@ void supervisor::outlive_outer() {
     }
   }
   if (null >= 0) close(null);
+  // The outer uk-run's exit must not take the run with it.
+  prctl(PR_SET_PDEATHSIG, 0);
+  unsigned char end[3];
+  size_t len = 0;
+  if (unsigned char sig = static_cast<unsigned char>(command_signal()); sig != 0) end[len++] = sig;
+  end[len++] = kEnded;
+  end[len++] = static_cast<unsigned char>(exit_code());
+  ssize_t ignored = write(report_fd_, end, len);  // one write: never split (PIPE_BUF)
+  (void)ignored;
 }
 
 }  // namespace ukrun

@@ -4,16 +4,19 @@
 # Before, the run ended with COMMAND, and its pid namespace killed the job.
 # `--end-with-command` keeps that ending, as a choice. A caller that reads COMMAND's
 # output to EOF (`$(...)`) is not held up by uk-run's supervisor, which stays until the
-# job has ended. The job is still served by uk (it makes a container after COMMAND's
-# end), and the run's host subtrees are removed once the job has ended.
+# job has ended. The job is still served by uk (it makes a container and reads
+# /proc/self/container after COMMAND's end), and the run's host subtrees are removed
+# once the job has ended.
 source "$TEST_SRCDIR/uk/tests/e2e/lib.sh"
 fifo="$TMP/fifo"
 mkfifo "$fifo"
 mkdir "$TMP/uk"
 
-# The job waits for a line on the fifo, then makes a container if a hierarchy is
-# mounted at $TMP/uk, and writes what it read to $TMP/out.
-job="(read -r x < '$fifo'; [ -e '$TMP/uk/tasks' ] && mkdir '$TMP/uk/late' && x=\"\$x late\"; "
+# The job waits for a line on the fifo, then, if a hierarchy is mounted at $TMP/uk,
+# makes a container (served by FUSE) and reads /proc/self/container (a trapped open),
+# and writes what it read to $TMP/out.
+job="(read -r x < '$fifo'; [ -e '$TMP/uk/tasks' ] && mkdir '$TMP/uk/late' && x=\"\$x late\" "
+job+="&& grep -qx cpu:/ /proc/self/container && x=\"\$x proc\"; "
 job+="echo \"got \$x\" > '$TMP/out') >/dev/null 2>&1 & echo started"
 
 # ping TRIES: writes a line to the fifo once a reader has it open, trying every 50 ms
@@ -48,7 +51,7 @@ expect_eq "under uk-run" "$native" "$(what_happens 200 "$UKRUN" --)"
 expect_eq "under uk-run, the job makes a container after COMMAND's end" \
   "output [started] status 0
 a reader got ping
-got ping late" "$(what_happens 200 "$UKRUN" --mount "container:cpu:$TMP/uk" --)"
+got ping late proc" "$(what_happens 200 "$UKRUN" --mount "container:cpu:$TMP/uk" --)"
 expect_eq "under uk-run --end-with-command" "output [started] status 0
 no reader
 no job output" "$(what_happens 1 "$UKRUN" --end-with-command --)"
