@@ -135,7 +135,8 @@ void supervisor::read_own_signals() {
   while (read(signal_fd_, &si, sizeof si) == sizeof si) {
     if (si.ssi_signo == SIGCHLD) {
       reap_children();
-    } else if (si.ssi_code == SI_USER) {
+    } else if (si.ssi_code == SI_USER && child_status_ < 0) {
+      // (Once COMMAND has ended nothing is forwarded: the run goes on without a record.)
       group_copies_.emplace_back(static_cast<int>(si.ssi_signo), monotonic_ns());
     }
   }
