@@ -332,7 +332,9 @@ int supervisor::run() {
   // given the time the end of a run gives them first, so that a run whose only
   // leftovers are those agents ends as before.
   bool outlived = false;
-  if (!opts_.end_with_command) {
+  if (opts_.end_with_command) {
+    kill_command_tree();
+  } else {
     tracker_.settle();
     kernel_.flush_work();
     agents_.wait(1000, [this] { reap_children(); });
@@ -414,6 +416,30 @@ bool supervisor::command_tree_remains() {
   }
   closedir(d);
   return found;
+}
+
+// Before the listener goes: a process the pid namespace's end would kill could
+// otherwise run on between the supervisor closing its files and that end (do_exit's
+// exit_files comes before exit_notify), and every syscall it has trapped would fail
+// with ENOSYS meanwhile (a fifo open under /proc emulation did, and the process went on
+// to write a file). kill(-1) from pid 1 reaches every other process of the namespace;
+// release agents, which natively are no part of the user's tree, keep their grace.
+void supervisor::kill_command_tree() {
+  uint64_t deadline = monotonic_ns() + 5'000'000'000ull;  // SIGKILL ends all but D states
+  while (command_tree_remains() && monotonic_ns() < deadline) {
+    if (agents_.running() == 0) {
+      kill(-1, SIGKILL);
+    } else if (DIR* d = opendir("/proc")) {  // the pid namespace's
+      while (dirent* e = readdir(d)) {
+        pid_t pid = atoi(e->d_name);
+        if (pid > 1 && !agents_.is_agent(pid)) kill(pid, SIGKILL);
+      }
+      closedir(d);
+    }
+    reap_children();
+    usleep(1000);
+  }
+  reap_children();
 }
 
 int supervisor::exit_code() const {

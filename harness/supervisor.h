@@ -127,6 +127,8 @@ class supervisor {
   void serve_events(const std::function<bool()>& done);
   // Whether a process of COMMAND's tree is left (release agents do not count).
   bool command_tree_remains();
+  // --end-with-command: SIGKILLs what COMMAND left running, and reaps it.
+  void kill_command_tree();
   // COMMAND has ended and processes it left running remain: the end of COMMAND is
   // reported (--check, --tree, the exit code to the outer uk-run), and the supervisor
   // lets go of everything of its caller's (PR_SET_PDEATHSIG, inherited fds).
