@@ -8,13 +8,21 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "harness/host_file.h"
 
 namespace ukrun {
@@ -55,15 +63,17 @@ pid_t parent_of(pid_t pid) {
   return h ? h->ppid : 0;
 }
 
-// Connects to the control socket of the uk-run whose outer process is `pid`, as that
-// process's user when we are root (see control_socket.h); -1 if nobody listens.
-int connect_to(ino_t pidns, pid_t pid) {
+// Connects to the control socket of the uk-run whose outer process is `pid`, as the
+// user of process `owner` (by default that uk-run) when we are root (see
+// control_socket.h); -1 if nobody listens.
+int connect_to(ino_t pidns, pid_t pid, pid_t owner = 0) {
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   socklen_t len;
   sockaddr_un addr = address_of(control_socket_name(pidns, pid), &len);
   struct stat st;
-  bool as_owner = geteuid() == 0 && stat(absl::StrCat("/proc/", pid).c_str(), &st) == 0 &&
+  bool as_owner = geteuid() == 0 &&
+                  stat(absl::StrCat("/proc/", owner ? owner : pid).c_str(), &st) == 0 &&
                   st.st_uid != 0 && seteuid(st.st_uid) == 0;
   int r = connect(fd, reinterpret_cast<sockaddr*>(&addr), len);
   if (as_owner && seteuid(0) != 0) {
@@ -174,6 +184,59 @@ void control_server::serve(int client) {
            reply.ok() ? "ok\n" + *reply : absl::StrCat("error: ", reply.status().message(), "\n"));
 }
 
+// The server (SO_PEERCRED) of a connected control socket, 0 if unknown.
+pid_t server_of(int fd) {
+  ucred server = {};
+  socklen_t len = sizeof server;
+  return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &server, &len) == 0 ? server.pid : 0;
+}
+
+// The outer pids the control sockets of this pid namespace's uk-runs are named by, as
+// /proc/net/unix lists them (an abstract name with '@' for its NUL), the outer uk-run
+// gone or not.
+std::vector<pid_t> listed_runs(ino_t pidns) {
+  std::vector<pid_t> out;
+  std::optional<std::string> table = read_host_file("/proc/net/unix");
+  if (!table) return out;
+  const std::string prefix = absl::StrCat("@uk-run/", pidns, "/");
+  for (absl::string_view line : absl::StrSplit(*table, '\n', absl::SkipEmpty())) {
+    absl::string_view name = line.substr(line.rfind(' ') + 1);
+    pid_t outer;
+    if (absl::ConsumePrefix(&name, prefix) && absl::SimpleAtoi(name, &outer)) {
+      out.push_back(outer);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// Asks the uk-run named by `outer` over `fd` for its tree and prints it (for `pid`).
+int ask_tree(int fd, pid_t pid, pid_t outer) {
+  set_timeouts(fd, 10);
+  std::string reply;
+  send_all(fd, "tree\n");  // an error reply may still be there if this fails
+  char buf[65536];
+  ssize_t n;
+  while ((n = recv(fd, buf, sizeof buf, 0)) > 0 || (n < 0 && errno == EINTR)) {
+    if (n > 0) reply.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  if (reply.rfind("ok\n", 0) == 0) {
+    fwrite(reply.data() + 3, 1, reply.size() - 3, stdout);
+    fflush(stdout);
+    return 0;
+  }
+  if (reply.rfind("error: ", 0) == 0) {
+    size_t end = reply.find('\n');
+    fprintf(stderr, "uk-run: --tree-of %d: uk-run %d: %s\n", pid, outer,
+            reply.substr(7, end == std::string::npos ? end : end - 7).c_str());
+  } else {
+    fprintf(stderr, "uk-run: --tree-of %d: uk-run %d did not answer\n", pid, outer);
+  }
+  return 1;
+}
+
 int tree_of_main(const std::string& pid_arg) {
   pid_t pid;
   if (!absl::SimpleAtoi(pid_arg, &pid) || pid <= 0) {
@@ -186,44 +249,47 @@ int tree_of_main(const std::string& pid_arg) {
     return 1;
   }
   ino_t pidns = own_pid_namespace();
+  // The supervisors of runs whose outer uk-run has exited (harness/README.md, "What
+  // COMMAND leaves running goes on"): each still serves the socket named after its
+  // outer pid, which is no longer an ancestor. (server, outer), read once if needed.
+  std::optional<std::vector<std::pair<pid_t, pid_t>>> served;
+  auto outer_served_by = [&](pid_t supervisor) -> pid_t {
+    if (!served) {
+      served.emplace();
+      for (pid_t outer : listed_runs(pidns)) {
+        int fd = connect_to(pidns, outer);
+        if (fd < 0) continue;
+        served->emplace_back(server_of(fd), outer);
+        close(fd);
+      }
+    }
+    for (const auto& [server, outer] : *served) {
+      if (server == supervisor) return outer;
+    }
+    return 0;
+  };
   // PID itself, then its ancestors: the first uk-run found is the innermost one.
-  for (pid_t p = pid; p > 0; p = parent_of(p)) {
-    int fd = connect_to(pidns, p);
-    if (fd < 0) continue;
-    // Only the real supervisor, a child of that uk-run, may answer for it.
-    ucred server = {};
-    socklen_t len = sizeof server;
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &server, &len) != 0 || server.pid <= 0 ||
-        parent_of(server.pid) != p) {
+  for (pid_t p = pid; p > 0;) {
+    auto stat = read_host_file(absl::StrCat("/proc/", p, "/stat"));
+    std::optional<proc_stat_head> head = stat ? parse_proc_stat(*stat) : std::nullopt;
+    if (int fd = connect_to(pidns, p); fd >= 0) {
+      // Only the real supervisor, a child of that uk-run, may answer for it.
+      pid_t server = server_of(fd);
+      if (server > 0 && parent_of(server) == p) return ask_tree(fd, pid, p);
       fprintf(stderr,
               "uk-run: --tree-of %d: ignoring the control socket of %d: not served by "
               "a child of it\n",
               pid, p);
       close(fd);
-      continue;
     }
-    set_timeouts(fd, 10);
-    std::string reply;
-    send_all(fd, "tree\n");  // an error reply may still be there if this fails
-    char buf[65536];
-    ssize_t n;
-    while ((n = recv(fd, buf, sizeof buf, 0)) > 0 || (n < 0 && errno == EINTR)) {
-      if (n > 0) reply.append(buf, static_cast<size_t>(n));
+    if (head && head->comm == "uk-supervisor") {
+      if (pid_t outer = outer_served_by(p); outer > 0) {
+        int fd = connect_to(pidns, outer, p);  // as the supervisor's user when root
+        if (fd >= 0 && server_of(fd) == p) return ask_tree(fd, pid, outer);
+        if (fd >= 0) close(fd);
+      }
     }
-    close(fd);
-    if (reply.rfind("ok\n", 0) == 0) {
-      fwrite(reply.data() + 3, 1, reply.size() - 3, stdout);
-      fflush(stdout);
-      return 0;
-    }
-    if (reply.rfind("error: ", 0) == 0) {
-      size_t end = reply.find('\n');
-      fprintf(stderr, "uk-run: --tree-of %d: uk-run %d: %s\n", pid, p,
-              reply.substr(7, end == std::string::npos ? end : end - 7).c_str());
-    } else {
-      fprintf(stderr, "uk-run: --tree-of %d: uk-run %d did not answer\n", pid, p);
-    }
-    return 1;
+    p = head ? head->ppid : 0;
   }
   fprintf(stderr, "uk-run: --tree-of %d: not a running uk-run nor a process of one\n", pid);
   return 1;

@@ -16,8 +16,10 @@
 //     a root client therefore connects with the target uk-run's uid as its euid
 //     (root may become any user anyway);
 //   - the client accepts only a server whose SO_PEERCRED pid is a child of the
-//     uk-run it asked for (the supervisor), so another user's process that bound the
-//     name first cannot answer in its place.
+//     uk-run it asked for (the supervisor), or, once that uk-run has exited and the
+//     run goes on, the supervisor in the chain of ancestors of the process asked
+//     about, so another user's process that bound the name first cannot answer in its
+//     place.
 //
 // Protocol: one request line ("tree\n"); the reply is "ok\n" and the text, or
 // "error: MESSAGE\n"; then the server closes. One client at a time, each with 1 s
@@ -67,7 +69,8 @@ class control_server {
 
 // `uk-run --tree-of PID`: prints the tree of the uk-run whose outer process is PID,
 // or the nearest uk-run above the process PID (any process of a tree: its supervisor
-// is a child of the outer uk-run). Returns the exit status: 0, or 1 with a message
+// is a child of the outer uk-run, or, once that has exited, serves the socket named
+// after it). Returns the exit status: 0, or 1 with a message
 // on stderr (no such process or uk-run, permission denied, no answer).
 int tree_of_main(const std::string& pid_arg);
 

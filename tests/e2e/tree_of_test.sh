@@ -1,8 +1,9 @@
 #!/bin/bash
 # uk-run --tree-of PID: the --tree view of a uk-run that is still running, asked from
 # outside it by the outer uk-run's pid or by the host pid of a process in its tree;
-# errors (no such process, not a uk-run, not a pid) and, for a non-root uk-run, who
-# may ask (its user and root; not another user).
+# errors (no such process, not a uk-run, not a pid); a run that goes on after COMMAND
+# and its outer uk-run; and, for a non-root uk-run, who may ask (its user and root; not
+# another user).
 source "$TEST_SRCDIR/uk/tests/e2e/lib.sh"
 d=$TMP/h
 "$UKRUN" --mount container:cpu,cpuacct:$d -- bash -c '
@@ -52,6 +53,14 @@ err=$("$UKRUN" --tree-of $ukrun 2>&1); rc=$?
 set -e
 expect_eq "after exit: status" 1 $rc
 grep -q "no such process" <<<"$err" || fail "after exit: $err"
+# The sleep outlives bash and the outer uk-run, as it would natively (harness/README.md,
+# "What COMMAND leaves running goes on"): the run goes on, and the sleep's host pid
+# still names it, through its supervisor.
+out=$("$UKRUN" --tree-of $sleep_host_pid)
+echo "$out"
+grep -qx "  /  tasks: 1(uk-run)" <<<"$out" || fail "the root container after bash's end"
+grep -qx "      A  tasks: $sleep_ns_pid(sleep)" <<<"$out" || fail "the sleep after bash's end"
+kill $sleep_host_pid
 
 # A non-root uk-run answers its own user and root, and refuses another user.
 if nonroot_setup; then
