@@ -4,7 +4,8 @@
 # Before, the run ended with COMMAND, and its pid namespace killed the job.
 # `--end-with-command` keeps that ending, as a choice. A caller that reads COMMAND's
 # output to EOF (`$(...)`) is not held up by uk-run's supervisor, which stays until the
-# job has ended. The job is still served by uk (it makes a container and reads
+# job has ended, and sees COMMAND's end as natively, its death by a signal included;
+# --tree shows COMMAND's end. The job is still served by uk (it makes a container and reads
 # /proc/self/container after COMMAND's end), and the run's host subtrees are removed
 # once the job has ended.
 source "$TEST_SRCDIR/uk/tests/e2e/lib.sh"
@@ -28,11 +29,13 @@ ping() {
 # what_happens TRIES CMD...: COMMAND's output and status as the caller sees them (the
 # timeout stops a caller held up until the job ends, which would wait for the ping),
 # then the job's fate. TRIES: how long ping looks for the job (1: it must be gone).
+# COMMAND is sh -c "$script".
+script=$job
 what_happens() {
   local tries=$1 out rc=0 p
   shift
   rm -f "$TMP/out"
-  out=$(timeout 20 "$@" sh -c "$job") || rc=$?
+  out=$(timeout 20 "$@" sh -c "$script") || rc=$?
   echo "output [$out] status $rc"
   p=$(ping "$tries")
   echo "$p"
@@ -55,6 +58,26 @@ got ping late proc" "$(what_happens 200 "$UKRUN" --mount "container:cpu:$TMP/uk"
 expect_eq "under uk-run --end-with-command" "output [started] status 0
 no reader
 no job output" "$(what_happens 1 "$UKRUN" --end-with-command --)"
+
+# COMMAND killed by a signal after starting the job: the caller sees that death, and
+# the job goes on.
+script="$job; kill -TERM \$\$"
+native=$(what_happens 200)
+echo "$native"
+expect_eq "native run, COMMAND killed" "output [started] status 143
+a reader got ping
+got ping" "$native"
+expect_eq "under uk-run, COMMAND killed" "$native" "$(what_happens 200 "$UKRUN" --)"
+
+# --tree describes COMMAND's end, the job included (in the container it moved to
+# before COMMAND ended).
+tree=$(timeout 20 "$UKRUN" --tree --mount "container:cpu:$TMP/uk" -- sh -c "
+  mkdir $TMP/uk/j || exit 1
+  (sh -c 'echo \$\$ > $TMP/uk/j/tasks; read -r x < $fifo') >/dev/null 2>&1 &
+  until grep -q . $TMP/uk/j/tasks; do sleep 0.01; done")
+echo "$tree"
+grep -Eq "^    j  tasks: [0-9]+[(]sh[)]$" <<<"$tree" || fail "the job in j in --tree"
+expect_eq "the job after --tree" "a reader got ping" "$(ping 200)"
 
 # The host subtrees (root, a host cpu hierarchy): kept while the job runs, gone once it
 # has ended.
