@@ -58,8 +58,7 @@ bool send_all(int fd, const std::string& text) {
 
 // The parent of host process `pid` (its /proc/<pid>/stat), 0 if unknown.
 pid_t parent_of(pid_t pid) {
-  auto stat = read_host_file(absl::StrCat("/proc/", pid, "/stat"));
-  std::optional<proc_stat_head> h = stat ? parse_proc_stat(*stat) : std::nullopt;
+  std::optional<proc_stat_head> h = read_proc_stat(pid);
   return h ? h->ppid : 0;
 }
 
@@ -270,8 +269,7 @@ int tree_of_main(const std::string& pid_arg) {
   };
   // PID itself, then its ancestors: the first uk-run found is the innermost one.
   for (pid_t p = pid; p > 0;) {
-    auto stat = read_host_file(absl::StrCat("/proc/", p, "/stat"));
-    std::optional<proc_stat_head> head = stat ? parse_proc_stat(*stat) : std::nullopt;
+    std::optional<proc_stat_head> head = read_proc_stat(p);
     if (int fd = connect_to(pidns, p); fd >= 0) {
       // Only the real supervisor, a child of that uk-run, may answer for it.
       pid_t server = server_of(fd);

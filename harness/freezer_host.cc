@@ -78,8 +78,7 @@ bool freezer_host::stopped(pid_t tgid) {
     if (!listed) return kill(tgid, 0) != 0 && errno == ESRCH;  // gone: nothing to stop
     return absl::StrContains(*events, "frozen 1");
   }
-  auto text = read_host_file("/proc/" + std::to_string(tgid) + "/stat");
-  auto head = text ? parse_proc_stat(*text) : std::nullopt;
+  std::optional<proc_stat_head> head = read_proc_stat(tgid);
   if (!head) return true;  // gone
   return head->state == 'T' || head->state == 't' || head->state == 'Z' || head->state == 'X';
 }

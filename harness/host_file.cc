@@ -1,9 +1,13 @@
 #include "harness/host_file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 
 namespace ukrun {
 
@@ -35,6 +39,28 @@ std::optional<proc_stat_head> parse_proc_stat(const std::string& stat) {
   if (sscanf(stat.c_str() + close_paren + 1, " %c %d", &h.state, &ppid) != 2) return std::nullopt;
   h.ppid = ppid;
   return h;
+}
+
+std::optional<proc_stat_head> read_proc_stat(pid_t pid) {
+  std::optional<std::string> stat = read_host_file("/proc/" + std::to_string(pid) + "/stat");
+  return stat ? parse_proc_stat(*stat) : std::nullopt;
+}
+
+std::vector<int> numeric_entries(const std::string& dir, int* err) {
+  std::vector<int> out;
+  DIR* d = opendir(dir.c_str());
+  if (!d) {
+    if (err != nullptr) *err = errno;
+    return out;
+  }
+  while (struct dirent* e = readdir(d)) {
+    char* end;
+    long v = strtol(e->d_name, &end, 10);
+    if (*end == 0 && v >= 0 && e->d_name[0] != 0) out.push_back(static_cast<int>(v));
+  }
+  closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::optional<std::string_view> proc_status_field(const std::string& status, std::string_view key) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ukrun {
 
@@ -24,6 +25,12 @@ struct proc_stat_head {
   pid_t ppid;
 };
 std::optional<proc_stat_head> parse_proc_stat(const std::string& stat);
+// That of /proc/<pid>/stat, or nullopt (no such process, or it does not parse).
+std::optional<proc_stat_head> read_proc_stat(pid_t pid);
+
+// The numeric entries of a directory (/proc, /proc/<pid>/task, /proc/self/fd),
+// ascending. If it cannot be opened, none, and `*err` (when given) is set to the errno.
+std::vector<int> numeric_entries(const std::string& dir, int* err = nullptr);
 
 // The value of the line `key` (e.g. "CapEff:") of a /proc/<pid>/status text, without
 // the blanks after the key, or nullopt if there is no such line. (The text's first line

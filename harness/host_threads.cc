@@ -1,15 +1,14 @@
 #include "harness/host_threads.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "harness/host_file.h"
 
 namespace ukrun {
 
@@ -18,24 +17,15 @@ std::vector<uk::host_thread> list_host_threads(const std::string& proc_dir, int*
   auto failed = [err](int e) {
     if (err != nullptr && e != ENOENT && e != ESRCH) *err = e;
   };
-  auto numeric_entries = [&failed](const std::string& dir) {
-    std::vector<pid_t> ids;
-    DIR* d = opendir(dir.c_str());
-    if (!d) {
-      failed(errno);
-      return ids;
-    }
-    while (struct dirent* e = readdir(d)) {
-      char* end;
-      long id = strtol(e->d_name, &end, 10);
-      if (*end == 0 && id > 0) ids.push_back(static_cast<pid_t>(id));
-    }
-    closedir(d);
+  auto entries = [&failed](const std::string& dir) {
+    int e = 0;
+    std::vector<int> ids = numeric_entries(dir, &e);
+    if (e != 0) failed(e);
     return ids;
   };
-  for (pid_t tgid : numeric_entries(proc_dir)) {
+  for (pid_t tgid : entries(proc_dir)) {
     std::string task_dir = absl::StrCat(proc_dir, "/", tgid, "/task");
-    for (pid_t tid : numeric_entries(task_dir)) {
+    for (pid_t tid : entries(task_dir)) {
       uk::host_thread h{tid, tgid, '?'};
       int fd = open(absl::StrCat(task_dir, "/", tid, "/stat").c_str(), O_RDONLY | O_CLOEXEC);
       if (fd < 0) {

@@ -2,7 +2,6 @@
 // the main loop (signals, deaths, --check) and the end of the run.
 #include "harness/supervisor.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -19,7 +18,6 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -193,8 +191,7 @@ void supervisor::on_command_stopped(int sig) {
 // uk-run's job) has resumed COMMAND by the time the outer uk-run asks.
 bool supervisor::command_stopped_by_itself() {
   if (command_stop_signal_ == 0 || held_stops_.holds(child_)) return false;
-  auto stat = read_host_file(absl::StrCat("/proc/", child_, "/stat"));
-  auto head = stat ? parse_proc_stat(*stat) : std::nullopt;
+  std::optional<proc_stat_head> head = read_proc_stat(child_);
   return head && head->state == 'T';
 }
 
@@ -400,22 +397,13 @@ bool supervisor::command_tree_remains() {
   siginfo_t si = {};
   if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) != 0) return false;
   if (agents_.running() == 0) return true;
-  DIR* d = opendir("/proc");  // the pid namespace's
-  if (!d) return true;
-  bool found = false;
   pid_t self = getpid();
-  while (dirent* e = readdir(d)) {
-    pid_t pid = atoi(e->d_name);
-    if (pid <= 0 || pid == self || agents_.is_agent(pid)) continue;
-    auto stat = read_host_file(absl::StrCat("/proc/", pid, "/stat"));
-    auto head = stat ? parse_proc_stat(*stat) : std::nullopt;
-    if (head && head->ppid == self) {
-      found = true;
-      break;
-    }
+  for (pid_t pid : numeric_entries("/proc")) {  // the pid namespace's
+    if (pid == self || agents_.is_agent(pid)) continue;
+    std::optional<proc_stat_head> head = read_proc_stat(pid);
+    if (head && head->ppid == self) return true;
   }
-  closedir(d);
-  return found;
+  return false;
 }
 
 // Before the listener goes: a process the pid namespace's end would kill could
@@ -429,12 +417,10 @@ void supervisor::kill_command_tree() {
   while (command_tree_remains() && monotonic_ns() < deadline) {
     if (agents_.running() == 0) {
       kill(-1, SIGKILL);
-    } else if (DIR* d = opendir("/proc")) {  // the pid namespace's
-      while (dirent* e = readdir(d)) {
-        pid_t pid = atoi(e->d_name);
+    } else {
+      for (pid_t pid : numeric_entries("/proc")) {  // the pid namespace's
         if (pid > 1 && !agents_.is_agent(pid)) kill(pid, SIGKILL);
       }
-      closedir(d);
     }
     reap_children();
     usleep(1000);
@@ -457,14 +443,11 @@ void supervisor::outlive_outer() {
   // must not wait for the supervisor. Every fd of uk-run's own is close-on-exec; the
   // inherited ones are not. Standard input, output and error become /dev/null (release
   // agents still get three fds).
+  // (The listing's own fd is closed by the time each is asked: EBADF, skipped.)
   std::vector<int> inherited;
-  if (DIR* d = opendir("/proc/self/fd")) {
-    while (dirent* e = readdir(d)) {
-      int fd = atoi(e->d_name);
-      int flags = e->d_name[0] == '.' || fd == dirfd(d) ? -1 : fcntl(fd, F_GETFD);
-      if (flags >= 0 && !(flags & FD_CLOEXEC)) inherited.push_back(fd);
-    }
-    closedir(d);
+  for (int fd : numeric_entries("/proc/self/fd")) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0 && !(flags & FD_CLOEXEC)) inherited.push_back(fd);
   }
   int null = open("/dev/null", O_RDWR | O_CLOEXEC);
   for (int fd : inherited) {

@@ -1,7 +1,6 @@
 // The task tracker: pending forks settled from /proc (exits: tracker_exits.cc).
 #include "harness/tracker.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/epoll.h>
@@ -42,27 +41,11 @@ constexpr pid_t kRecentPids = 8;
 
 // /proc/<pid>/stat's ppid field, or -1 (the process is gone or a zombie).
 pid_t read_ppid(pid_t pid) {
-  std::optional<proc_stat_head> h =
-      parse_proc_stat(read_host_file(absl::StrCat("/proc/", pid, "/stat")).value_or(""));
+  std::optional<proc_stat_head> h = read_proc_stat(pid);
   // A zombie has exited: if uk never saw it alive it never becomes a task (else every
   // settle would add and exit it again until its parent reaps it).
   if (!h || h->state == 'Z' || h->state == 'X') return -1;
   return h->ppid;
-}
-
-// Numeric entries of a /proc directory, ascending.
-std::vector<pid_t> list_pids(const std::string& dir) {
-  std::vector<pid_t> out;
-  DIR* d = opendir(dir.c_str());
-  if (!d) return out;
-  while (struct dirent* e = readdir(d)) {
-    char* end;
-    long v = strtol(e->d_name, &end, 10);
-    if (*end == 0 && v > 0) out.push_back(static_cast<pid_t>(v));
-  }
-  closedir(d);
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 }  // namespace
@@ -460,7 +443,7 @@ void tracker::walk_proc_locked() {
   bool found = true;
   while (found) {
     found = false;
-    for (pid_t pid : list_pids("/proc")) {
+    for (pid_t pid : numeric_entries("/proc")) {
       if (kernel_.find_task_by_pid(pid)) continue;
       pid_t ppid = read_ppid(pid);
       if (ppid < 0) continue;
@@ -478,7 +461,7 @@ void tracker::walk_proc_locked() {
   std::vector<pid_t> tgids;
   for (const auto& [tgid, p] : procs_) tgids.push_back(tgid);
   for (pid_t tgid : tgids) {
-    for (pid_t tid : list_pids(absl::StrCat("/proc/", tgid, "/task"))) {
+    for (pid_t tid : numeric_entries(absl::StrCat("/proc/", tgid, "/task"))) {
       if (kernel_.find_task_by_pid(tid)) continue;
       unsigned long flags;
       uk::task_struct* parent = parent_locked(tgid, true, &flags);
