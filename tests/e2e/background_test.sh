@@ -45,12 +45,18 @@ what_happens() {
   cat "$TMP/out" 2>/dev/null || echo "no job output"
 }
 
-native=$(what_happens 200)
-echo "$native"
-expect_eq "native run" "output [started] status 0
+# as_natively CASE EXPECTED: the native run shows EXPECTED, and uk-run the same.
+as_natively() {
+  local native
+  native=$(what_happens 200)
+  echo "$native"
+  expect_eq "native run$1" "$2" "$native"
+  expect_eq "under uk-run$1" "$native" "$(what_happens 200 "$UKRUN" --)"
+}
+
+as_natively "" "output [started] status 0
 a reader got ping
-got ping" "$native"
-expect_eq "under uk-run" "$native" "$(what_happens 200 "$UKRUN" --)"
+got ping"
 expect_eq "under uk-run, the job makes a container after COMMAND's end" \
   "output [started] status 0
 a reader got ping
@@ -62,12 +68,9 @@ no job output" "$(what_happens 1 "$UKRUN" --end-with-command --)"
 # COMMAND killed by a signal after starting the job: the caller sees that death, and
 # the job goes on.
 script="$job; kill -TERM \$\$"
-native=$(what_happens 200)
-echo "$native"
-expect_eq "native run, COMMAND killed" "output [started] status 143
+as_natively ", COMMAND killed" "output [started] status 143
 a reader got ping
-got ping" "$native"
-expect_eq "under uk-run, COMMAND killed" "$native" "$(what_happens 200 "$UKRUN" --)"
+got ping"
 
 # --tree describes COMMAND's end, the job included (in the container it moved to
 # before COMMAND ended).
