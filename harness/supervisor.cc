@@ -303,7 +303,7 @@ int supervisor::run() {
 
   sigset_t sigs;
   sigemptyset(&sigs);
-  for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP}) sigaddset(&sigs, s);
+  for (int s : kBlockedSignals) sigaddset(&sigs, s);
   signal_fd_ = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   epoll_event ev = {};

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -78,6 +79,13 @@ class supervisor {
   //   outer uk-run takes the code from the supervisor's exit status.)
   static constexpr unsigned char kQueryStopped = 0;
   static constexpr unsigned char kStopped = 0x80;
+  // What every thread of the supervisor keeps blocked and reads from its signalfd
+  // (read_own_signals): deaths, and the signals a process may send COMMAND's group,
+  // which reach the supervisor too. Blocked, no stop signal stops it: a ^Z or a
+  // background read stops COMMAND's job, not the server of the run's other process
+  // groups (the terminal takes a blocked SIGTTIN or SIGTTOU for an ignored one).
+  static constexpr int kBlockedSignals[] = {SIGCHLD, SIGINT,  SIGTERM, SIGHUP,
+                                            SIGTSTP, SIGTTIN, SIGTTOU};
   static constexpr unsigned char kConfirmed = 0xC0;
   // Outside the other messages' values: a signal (1-64), kStopped | sig, kConfirmed | sig.
   static constexpr unsigned char kEnded = 0x7F;

@@ -68,15 +68,12 @@ int supervise(options opts, int parent_alive_fd, int report_fd) {
   // signalfd gets them.
   sigset_t sigs;
   sigemptyset(&sigs);
-  for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP}) sigaddset(&sigs, s);
+  for (int s : supervisor::kBlockedSignals) sigaddset(&sigs, s);
   sigprocmask(SIG_BLOCK, &sigs, nullptr);
   struct sigaction sa = {};
   sa.sa_handler = on_sigusr1;
   sigaction(SIGUSR1, &sa, nullptr);  // no SA_RESTART
   signal(SIGPIPE, SIG_IGN);
-  // The run's job is stopped from the terminal (^Z) with COMMAND and the outer uk-run;
-  // the supervisor goes on serving the run's other process groups.
-  for (int sig : {SIGTSTP, SIGTTIN, SIGTTOU}) signal(sig, SIG_IGN);
   supervisor s(std::move(opts));
   fcntl(parent_alive_fd, F_SETFL, fcntl(parent_alive_fd, F_GETFL) | O_NONBLOCK);
   s.set_outer_link(parent_alive_fd, report_fd);
@@ -106,11 +103,12 @@ void name_supervisor(int argc, char** argv) {
 // The pipe to the supervisor, which sends COMMAND each signal written to it
 // (supervisor::set_outer_link).
 int g_forward_fd = -1;
-// SIGINT, SIGTERM and SIGHUP for COMMAND, except those the kernel sent the process group
-// (the terminal's ^C, a hangup: SI_KERNEL): COMMAND, in the same group, got them itself,
-// and forwarding made it see a ^C three times (once more through the supervisor, which
-// is in the group too). One a process sent the whole group is forwarded too, and the
-// supervisor, which got it as well, drops it (supervisor::take_group_copy).
+// SIGINT, SIGTERM, SIGHUP and the stop signals for COMMAND, except those the kernel sent
+// the process group (the terminal's ^C, ^Z, a hangup: SI_KERNEL): COMMAND, in the same
+// group, got them itself, and forwarding made it see a ^C three times (once more
+// through the supervisor, which is in the group too). One a process sent the whole
+// group is forwarded too, and the supervisor, which got it as well, drops it
+// (supervisor::take_group_copy).
 void forward(int sig, siginfo_t* info, void*) {
   if (info->si_code == SI_KERNEL || g_forward_fd < 0) return;
   unsigned char b = static_cast<unsigned char>(sig);
@@ -121,6 +119,15 @@ void forward(int sig, siginfo_t* info, void*) {
 // SIGCONT resumes COMMAND when only the outer uk-run was sent it (`kill -CONT`); the
 // supervisor drops it while COMMAND runs.
 constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGCONT};
+// The stop signals are caught too, while the outer uk-run waits for the supervisor,
+// rather than left to stop it: one the terminal sent the job (a ^Z, a background read
+// or write of COMMAND's: SI_KERNEL) reached COMMAND itself, which may ignore it or
+// handle it without stopping, and one sent to uk-run alone (`kill -TSTP`) is COMMAND's.
+// The outer uk-run stops when COMMAND does (kStopped), as its caller would see
+// natively. Only while it waits: it writes nothing to the terminal then, and a caught
+// SIGTTOU would restart a background write of its own forever
+// (drivers/tty/tty_jobctrl.c __tty_check_change).
+constexpr int kForwardedStops[] = {SIGTSTP, SIGTTIN, SIGTTOU};
 
 // Takes `sig`'s default action on the outer uk-run itself (whatever its handler or
 // mask), as COMMAND took it, then puts the handler and mask back: returns if that
@@ -270,9 +277,13 @@ run_end outer_main(int argc, char** argv) {
   g_forward_fd = alive[1];
   close(alive[0]);
   close(reports[1]);
+  for (int s : kForwardedStops) sigaction(s, &sa, nullptr);
   int status;
   supervisor_reports r;
-  if (!wait_for_supervisor(inner, reports[0], alive[1], &status, &r)) return {125};
+  bool waited = wait_for_supervisor(inner, reports[0], alive[1], &status, &r);
+  // What follows may write to the terminal (an error, the subtrees' removal).
+  for (int s : kForwardedStops) signal(s, SIG_DFL);
+  if (!waited) return {125};
   close(reports[0]);
   if (r.ended_code >= 0) {
     // The supervisor goes on for what COMMAND left running; the cleanup helper removes

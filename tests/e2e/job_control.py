@@ -6,7 +6,16 @@ wrapper) and prints one line per case:
   the SIGCONT the parent sends it, then the SIGCONTs its handler counted and its exit;
 - "self-tstp": an interactive bash (under a pty) running a program that sends itself
   SIGTSTP: whether bash reports the job stopped, and whether `fg` resumes it;
-- "ctrl-z": the same with a ^Z typed while the program sleeps.
+- "ctrl-z": the same with a ^Z typed while the program sleeps;
+- "ctrl-z ignored": a ^Z typed while a program that ignores SIGTSTP sleeps: whether bash
+  reports a stop, and whether the program finishes;
+- "bg read handled": a background job that reads the terminal and exits (status 3) in
+  its SIGTTIN handler: whether bash reports a stop, and the job's exit;
+- "tstp handled", "tstp", "ttin handled": a parent sends a stop signal to its child's
+  pid (the child in a process group of its own, which is not orphaned): SIGTSTP to a
+  program that counts it in a handler and to one that takes the default action, SIGTTIN
+  to one that counts it. What its waitpid(WUNTRACED) saw, then the program's output and
+  exit.
 """
 import os
 import pty
@@ -48,7 +57,54 @@ out = p.communicate()[0].strip()
 print("waitpid: %s; %s; exit %d" % (seen, out, p.returncode))
 
 
-def shell_case(name, program, ctrl_z):
+COUNT = """
+import signal, sys, time
+n = 0
+def h(s, f):
+    global n
+    n += 1
+signal.signal(signal.%s, h)
+print("ready", flush=True)
+time.sleep(0.5)
+print("%s", n, flush=True)
+"""
+TSTP_DEFAULT = """
+import time
+print("ready", flush=True)
+time.sleep(0.5)
+print("resumed", flush=True)
+"""
+
+
+def stop_case(name, program, sig):
+    p = subprocess.Popen(wrapper + ["python3", "-c", program], stdout=subprocess.PIPE,
+                         text=True, process_group=0)
+    p.stdout.readline()  # "ready": the handler is in place
+    os.kill(p.pid, sig)
+    seen = "no stop"
+    deadline = time.time() + 3
+    while time.time() < deadline:
+        got, status = os.waitpid(p.pid, os.WUNTRACED | os.WNOHANG)
+        if got and os.WIFSTOPPED(status):
+            seen = "stopped by %d" % os.WSTOPSIG(status)
+            os.kill(p.pid, signal.SIGCONT)
+            break
+        if got:
+            p.returncode = os.waitstatus_to_exitcode(status)
+            break
+        time.sleep(0.01)
+    out = p.stdout.read().strip()
+    if p.returncode is None:
+        p.wait()
+    print("%s: %s; %s; exit %d" % (name, seen, out, p.returncode))
+
+
+stop_case("tstp handled", COUNT % ("SIGTSTP", "sigtstp"), signal.SIGTSTP)
+stop_case("tstp", TSTP_DEFAULT, signal.SIGTSTP)
+stop_case("ttin handled", COUNT % ("SIGTTIN", "sigttin"), signal.SIGTTIN)
+
+
+def shell_case(name, program, ctrl_z, done=b"resumed"):
     pid, fd = pty.fork()
     if pid == 0:
         os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
@@ -61,15 +117,17 @@ def shell_case(name, program, ctrl_z):
     if ctrl_z:
         term.read(20, until=b"sleeping")
         os.write(fd, b"\x1a")
-    stopped = term.read(20, until=b"Stopped")
-    os.write(fd, b"fg\n")
-    resumed = term.read(20, until=b"resumed")
+    stopped = term.read(20 if done == b"resumed" else 3, until=b"Stopped")
+    if stopped:
+        os.write(fd, b"fg\n")
+    resumed = term.read(20, until=done)
     os.write(fd, b"exit\n")
     term.read(1)
     os.close(fd)
     os.waitpid(pid, 0)
+    word = done.decode()
     print("%s: %s, %s" % (name, "stopped" if stopped else "not stopped",
-                          "resumed" if resumed else "not resumed"))
+                          word if resumed else "not " + word))
 
 
 os.environ["PS1"] = "$ "
@@ -79,3 +137,32 @@ shell_case("self-tstp",
 shell_case("ctrl-z",
            "import time; print(\"slee\" + \"ping\", flush=True); time.sleep(2); "
            "print(\"re\" + \"sumed\")", True)
+shell_case("ctrl-z ignored",
+           "import signal, time; signal.signal(signal.SIGTSTP, signal.SIG_IGN); "
+           "print(\"slee\" + \"ping\", flush=True); time.sleep(2); print(\"fini\" + \"shed\")",
+           True, b"finished")
+
+
+def background_case(name, program):
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
+    term = ptyterm.Terminal(fd)
+    term.read(5, until=b"$ ")
+    cmd = " ".join(wrapper + ["python3", "-c", "'%s'" % program])
+    os.write(fd, (cmd + " &\n").encode())
+    term.read(3, until=b"Stopped")
+    os.write(fd, b"jobs\n")
+    ended = term.read(10, until=b"Exit 3")
+    stopped = b"Stopped" in term.out
+    os.write(fd, b"kill -KILL %1 2>/dev/null; exit\n")
+    term.read(1)
+    os.close(fd)
+    os.waitpid(pid, 0)
+    print("%s: %s, %s" % (name, "stopped" if stopped else "not stopped",
+                          "exit 3" if ended else "no exit 3"))
+
+
+background_case("bg read handled",
+                "import os, signal, sys; "
+                "signal.signal(signal.SIGTTIN, lambda s, f: os._exit(3)); sys.stdin.read()")
