@@ -133,11 +133,47 @@ void supervisor::read_own_signals() {
   while (read(signal_fd_, &si, sizeof si) == sizeof si) {
     if (si.ssi_signo == SIGCHLD) {
       reap_children();
-    } else if (si.ssi_code == SI_USER && child_status_ < 0) {
-      // (Once COMMAND has ended nothing is forwarded: the run goes on without a record.)
+    } else if (si.ssi_code == SI_USER && si.ssi_pid != static_cast<uint32_t>(getpid()) &&
+               child_status_ < 0) {
+      // (Not the SIGPIPE of its own write to a closed pipe. Once COMMAND has ended
+      // nothing is forwarded: the run goes on without a record.)
       group_copies_.emplace_back(static_cast<int>(si.ssi_signo), monotonic_ns());
     }
   }
+  for (int n = group_sigusr1_.exchange(0); n > 0 && child_status_ < 0; n--) {
+    group_copies_.emplace_back(SIGUSR1, monotonic_ns());
+  }
+}
+
+std::atomic<int> supervisor::group_sigusr1_{0};
+
+void supervisor::note_group_sigusr1() { group_sigusr1_.fetch_add(1); }
+
+bool supervisor::forwarded_signal(int sig) {
+  switch (sig) {
+    case SIGKILL:
+    case SIGSTOP:
+    case SIGCHLD:
+    case SIGSEGV:
+    case SIGBUS:
+    case SIGILL:
+    case SIGFPE:
+    case SIGTRAP:
+    case SIGSYS:
+      return false;
+    default:
+      return sig >= 1 && sig <= SIGRTMAX && (sig < 32 || sig >= SIGRTMIN);
+  }
+}
+
+sigset_t supervisor::blocked_signals() {
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGCHLD);
+  for (int sig = 1; sig <= SIGRTMAX; sig++) {
+    if (forwarded_signal(sig) && sig != SIGCONT && sig != SIGUSR1) sigaddset(&sigs, sig);
+  }
+  return sigs;
 }
 
 bool supervisor::take_group_copy(int sig) {
@@ -303,7 +339,7 @@ int supervisor::run() {
 
   sigset_t sigs;
   sigemptyset(&sigs);
-  for (int s : kBlockedSignals) sigaddset(&sigs, s);
+  sigs = blocked_signals();
   signal_fd_ = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   epoll_event ev = {};

@@ -79,13 +79,23 @@ class supervisor {
   //   outer uk-run takes the code from the supervisor's exit status.)
   static constexpr unsigned char kQueryStopped = 0;
   static constexpr unsigned char kStopped = 0x80;
+  // The signals the outer uk-run passes on to COMMAND when they were sent to it alone:
+  // every one a program can catch (glibc's own two aside), but SIGCHLD, which is
+  // uk-run's, and the synchronous faults (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP,
+  // SIGSYS), which stay uk-run's own as a debugger expects.
+  static bool forwarded_signal(int sig);
   // What every thread of the supervisor keeps blocked and reads from its signalfd
-  // (read_own_signals): deaths, and the signals a process may send COMMAND's group,
-  // which reach the supervisor too. Blocked, no stop signal stops it: a ^Z or a
-  // background read stops COMMAND's job, not the server of the run's other process
-  // groups (the terminal takes a blocked SIGTTIN or SIGTTOU for an ignored one).
-  static constexpr int kBlockedSignals[] = {SIGCHLD, SIGINT,  SIGTERM, SIGHUP,
-                                            SIGTSTP, SIGTTIN, SIGTTOU};
+  // (read_own_signals): deaths, and the forwarded signals, which reach the supervisor
+  // too when a process sends them COMMAND's group. Not SIGCONT (it continues whatever
+  // the mask; its forward depends on COMMAND's state) nor SIGUSR1, the supervisor's own
+  // wake-up of a thread, whose handler counts the copies (note_group_sigusr1). Blocked,
+  // no stop signal stops the supervisor: a ^Z or a background read stops COMMAND's job,
+  // not the server of the run's other process groups (the terminal takes a blocked
+  // SIGTTIN or SIGTTOU for an ignored one), and its own write to a closed pipe fails
+  // with EPIPE, as with SIGPIPE ignored.
+  static sigset_t blocked_signals();
+  // SIGUSR1's handler, for one another process sent (SI_USER): async-signal-safe.
+  static void note_group_sigusr1();
   static constexpr unsigned char kConfirmed = 0xC0;
   // Outside the other messages' values: a signal (1-64), kStopped | sig, kConfirmed | sig.
   static constexpr unsigned char kEnded = 0x7F;
@@ -287,6 +297,9 @@ class supervisor {
   // SIGINT, SIGTERM or SIGHUP a process sent the supervisor (SI_USER), with when it was
   // read (CLOCK_MONOTONIC ns), until the outer uk-run forwards the same (main loop only).
   std::vector<std::pair<int, uint64_t>> group_copies_;
+  // SIGUSR1s another process sent the supervisor since read_own_signals last looked
+  // (note_group_sigusr1, a signal handler: atomic).
+  static std::atomic<int> group_sigusr1_;
   std::unique_ptr<control_server> control_;  // --tree-of's socket
   // Host directories uk-run made (mount points and, for --mount, their missing
   // parents), in creation order; removed in reverse at exit.

@@ -34,7 +34,12 @@
 namespace ukrun {
 namespace {
 
-void on_sigusr1(int) {}  // interrupts a FUSE loop's read or the notification receive
+// Interrupts a FUSE loop's read or the notification receive (pthread_kill: SI_TKILL).
+// One another process sent (COMMAND's group, say) is counted as a copy of a signal the
+// outer uk-run may forward (supervisor::read_own_signals).
+void on_sigusr1(int, siginfo_t* info, void*) {
+  if (info->si_code == SI_USER) supervisor::note_group_sigusr1();
+}
 
 // Out of memory in the supervisor (RLIMIT_AS, a memory cgroup): the kernel's state can
 // no longer be kept, so the run stops with a message instead of an abort with a core
@@ -66,14 +71,12 @@ int supervise(options opts, int parent_alive_fd, int report_fd) {
   }
   // Every thread (the kernel's worker, FUSE loops) starts with these blocked, so the
   // signalfd gets them.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  for (int s : supervisor::kBlockedSignals) sigaddset(&sigs, s);
+  sigset_t sigs = supervisor::blocked_signals();
   sigprocmask(SIG_BLOCK, &sigs, nullptr);
   struct sigaction sa = {};
-  sa.sa_handler = on_sigusr1;
-  sigaction(SIGUSR1, &sa, nullptr);  // no SA_RESTART
-  signal(SIGPIPE, SIG_IGN);
+  sa.sa_sigaction = on_sigusr1;
+  sa.sa_flags = SA_SIGINFO;  // no SA_RESTART
+  sigaction(SIGUSR1, &sa, nullptr);
   supervisor s(std::move(opts));
   fcntl(parent_alive_fd, F_SETFL, fcntl(parent_alive_fd, F_GETFL) | O_NONBLOCK);
   s.set_outer_link(parent_alive_fd, report_fd);
@@ -103,30 +106,38 @@ void name_supervisor(int argc, char** argv) {
 // The pipe to the supervisor, which sends COMMAND each signal written to it
 // (supervisor::set_outer_link).
 int g_forward_fd = -1;
-// SIGINT, SIGTERM, SIGHUP and the stop signals for COMMAND, except those the kernel sent
-// the process group (the terminal's ^C, ^Z, a hangup: SI_KERNEL): COMMAND, in the same
-// group, got them itself, and forwarding made it see a ^C three times (once more
-// through the supervisor, which is in the group too). One a process sent the whole
-// group is forwarded too, and the supervisor, which got it as well, drops it
-// (supervisor::take_group_copy).
+// A signal for COMMAND (supervisor::forwarded_signal: every one a program can catch,
+// but SIGCHLD and the synchronous faults), except one the kernel sent the process group
+// (the terminal's ^C, ^Z, SIGWINCH, a hangup: SI_KERNEL): COMMAND, in the same group,
+// got it itself, and forwarding made it see a ^C three times (once more through the
+// supervisor, which is in the group too). One a process sent the whole group is
+// forwarded too, and the supervisor, which got it as well, drops it
+// (supervisor::take_group_copy). Before, a signal other than SIGINT, SIGTERM, SIGHUP
+// and SIGCONT sent to uk-run (`kill -USR1`, systemd's SIGQUIT...) killed the run.
 void forward(int sig, siginfo_t* info, void*) {
   if (info->si_code == SI_KERNEL || g_forward_fd < 0) return;
+  // Its own: the SIGPIPE of a write to a closed pipe (the supervisor gone), an abort().
+  if (info->si_pid == getpid()) return;
   unsigned char b = static_cast<unsigned char>(sig);
   ssize_t ignored = write(g_forward_fd, &b, 1);
   (void)ignored;
 }
 
-// SIGCONT resumes COMMAND when only the outer uk-run was sent it (`kill -CONT`); the
-// supervisor drops it while COMMAND runs.
-constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGCONT};
-// The stop signals are caught too, while the outer uk-run waits for the supervisor,
-// rather than left to stop it: one the terminal sent the job (a ^Z, a background read
-// or write of COMMAND's: SI_KERNEL) reached COMMAND itself, which may ignore it or
-// handle it without stopping, and one sent to uk-run alone (`kill -TSTP`) is COMMAND's.
-// The outer uk-run stops when COMMAND does (kStopped), as its caller would see
-// natively. Only while it waits: it writes nothing to the terminal then, and a caught
-// SIGTTOU would restart a background write of its own forever
-// (drivers/tty/tty_jobctrl.c __tty_check_change).
+// The handler is installed before the supervisor is forked (which puts back the
+// defaults) for every forwarded signal but the stop signals, and for those only while
+// the outer uk-run waits for the supervisor (kForwardedStops). SIGCONT resumes COMMAND
+// when only the outer uk-run was sent it (`kill -CONT`); the supervisor drops it while
+// COMMAND runs.
+bool forwarded_at_fork(int sig) {
+  return supervisor::forwarded_signal(sig) && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU;
+}
+// The stop signals are caught rather than left to stop the outer uk-run: one the
+// terminal sent the job (a ^Z, a background read or write of COMMAND's: SI_KERNEL)
+// reached COMMAND itself, which may ignore it or handle it without stopping, and one
+// sent to uk-run alone (`kill -TSTP`) is COMMAND's. The outer uk-run stops when COMMAND
+// does (kStopped), as its caller would see natively. Only while it waits: it writes
+// nothing to the terminal then, and a caught SIGTTOU would restart a background write
+// of its own forever (drivers/tty/tty_jobctrl.c __tty_check_change).
 constexpr int kForwardedStops[] = {SIGTSTP, SIGTTIN, SIGTTOU};
 
 // Takes `sig`'s default action on the outer uk-run itself (whatever its handler or
@@ -260,7 +271,9 @@ run_end outer_main(int argc, char** argv) {
   struct sigaction sa = {};
   sa.sa_sigaction = forward;
   sa.sa_flags = SA_SIGINFO | SA_RESTART;
-  for (int s : kForwarded) sigaction(s, &sa, nullptr);
+  for (int s = 1; s <= SIGRTMAX; s++) {
+    if (forwarded_at_fork(s)) sigaction(s, &sa, nullptr);
+  }
   pid_t inner = fork();
   if (inner < 0) {
     perror("uk-run: fork");
@@ -270,7 +283,9 @@ run_end outer_main(int argc, char** argv) {
     name_supervisor(argc, argv);
     close(alive[1]);
     close(reports[0]);
-    for (int s : kForwarded) signal(s, SIG_DFL);
+    for (int s = 1; s <= SIGRTMAX; s++) {
+      if (forwarded_at_fork(s)) signal(s, SIG_DFL);
+    }
     fflush(stdout);
     _exit(supervise(std::move(opts), alive[0], reports[1]));
   }

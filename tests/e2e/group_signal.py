@@ -6,6 +6,9 @@ the child shares, as a script's child does, and prints one line per case:
 - "alone N": the same after one SIGTERM to the child (the wrapper, if any) alone;
 - "byname N": the same after one SIGTERM to every other process of the group with the
   child's name (as `pkill NAME` would send);
+- "others ...": for other signals a program may catch (SIGUSR1, SIGUSR2, SIGQUIT,
+  SIGWINCH, SIGPIPE, SIGALRM, SIGRTMIN+2), PROGRAM's count after one sent to the whole
+  group and after one sent to the child alone ("group/alone");
 - "wait0 ...": PROGRAM stops itself with SIGSTOP; the caller's waitpid(0, WUNTRACED)
   (any child of its group) sees the stop, a SIGCONT to the group resumes it, and
   waitpid(0) sees its exit.
@@ -19,9 +22,9 @@ import sys
 COUNT = """
 import signal, time
 got = []
-signal.signal(signal.SIGTERM, lambda s, f: got.append(s))
+signal.signal(%d, lambda s, f: got.append(s))
 print("ready", flush=True)
-time.sleep(1.5)  # resumed after each handler (PEP 475)
+time.sleep(%s)  # resumed after each handler (PEP 475)
 print(len(got), flush=True)
 """
 
@@ -52,9 +55,9 @@ def start(program):
     return child
 
 
-def count(send):
+def count(send, sig=signal.SIGTERM, seconds=1.5):
     signal.alarm(30)
-    child = start(COUNT)
+    child = start(COUNT % (sig, seconds))
     send(child)
     out = child.stdout.read().decode().strip()
     child.wait()
@@ -86,6 +89,20 @@ def by_name(child):
 
 
 print("byname", count(by_name), flush=True)
+
+OTHERS = [("USR1", signal.SIGUSR1), ("USR2", signal.SIGUSR2), ("QUIT", signal.SIGQUIT),
+          ("WINCH", signal.SIGWINCH), ("PIPE", signal.SIGPIPE), ("ALRM", signal.SIGALRM),
+          ("RTMIN+2", signal.SIGRTMIN + 2)]
+others = []
+for name, sig in OTHERS:
+    # The caller, a member of the group, takes its own copy in a handler; the timeout
+    # alarm is off while a SIGALRM is counted.
+    previous = signal.signal(sig, lambda s, f: None)
+    group = count(lambda c: os.killpg(os.getpgrp(), sig), sig, 0.5)
+    alone = count(lambda c: os.kill(c.pid, sig), sig, 0.5)
+    signal.signal(sig, previous)
+    others.append("%s %s/%s" % (name, group, alone))
+print("others", *others, flush=True)
 
 signal.alarm(30)
 child = start(STOP)
