@@ -11,19 +11,34 @@
 
 namespace ukrun {
 
-std::optional<std::string> read_host_file(const std::string& path) {
+namespace {
+
+// The file's text; at the first short read if `short_read_ends` (read_host_file).
+std::optional<std::string> read_text(const std::string& path, bool short_read_ends) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   std::string out;
   char buf[4096];
   ssize_t n;
   while ((n = ::read(fd, buf, sizeof buf)) > 0) {
-    out.append(buf, n);
-    if (static_cast<size_t>(n) < sizeof buf) break;
+    out.append(buf, static_cast<size_t>(n));
+    if (short_read_ends && static_cast<size_t>(n) < sizeof buf) break;
   }
   ::close(fd);
-  if (n < 0 || out.empty()) return std::nullopt;
+  if (n < 0) return std::nullopt;
   return out;
+}
+
+}  // namespace
+
+std::optional<std::string> read_host_file(const std::string& path) {
+  std::optional<std::string> text = read_text(path, true);
+  if (!text || text->empty()) return std::nullopt;
+  return text;
+}
+
+std::optional<std::string> read_host_table(const std::string& path) {
+  return read_text(path, false);
 }
 
 std::optional<proc_stat_head> parse_proc_stat(const std::string& stat) {

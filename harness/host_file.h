@@ -16,6 +16,10 @@ namespace ukrun {
 // does not fill the buffer is taken as the end: /proc and /sys make a file's whole text
 // at once, and the extra read for EOF was a tenth of the launcher's work per fork.
 std::optional<std::string> read_host_file(const std::string& path);
+// The whole file, read to its end, or nullopt if it cannot be opened or read: for the
+// seq_file tables (mountinfo, mounts), whose reads return whole lines and often stop
+// short of the buffer before the end.
+std::optional<std::string> read_host_table(const std::string& path);
 
 // The comm, state and parent fields of a /proc/<pid>/stat line ("pid (comm) state ppid
 // ...", where comm may hold spaces and parentheses), or nullopt if it does not parse.

@@ -21,76 +21,15 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "harness/cgroup_root.h"
+#include "harness/host_file.h"
+#include "harness/mountinfo.h"
 #include "harness/supervisor.h"
 #include "vfs/syscalls.h"
 
 namespace ukrun {
 
-// One line of mountinfo (proc(5)).
-struct mountinfo_line {
-  uint64_t id = 0;
-  dev_t dev = 0;
-  std::string mount_point;  // unescaped (show_mountinfo's mangle: \ooo)
-  std::string fstype;
-  std::vector<std::string> fields;  // the whole line, split
-};
-
 namespace {
 
-std::optional<std::string> read_file(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string text;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
-  close(fd);
-  if (n < 0) return std::nullopt;
-  return text;
-}
-
-std::string unmangle(absl::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); i++) {
-    if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3') {
-      out.push_back(
-          static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + s[i + 3] - '0'));
-      i += 3;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-std::vector<mountinfo_line> parse_mountinfo(const std::string& text) {
-  std::vector<mountinfo_line> out;
-  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
-    mountinfo_line m;
-    m.fields = absl::StrSplit(line, ' ');
-    auto dash = std::find(m.fields.begin(), m.fields.end(), "-");
-    std::vector<std::string> dev = absl::StrSplit(m.fields.size() > 2 ? m.fields[2] : "", ':');
-    unsigned major = 0, minor = 0;
-    if (m.fields.size() < 5 || dash == m.fields.end() || dash + 1 == m.fields.end() ||
-        dev.size() != 2 || !absl::SimpleAtoi(m.fields[0], &m.id) ||
-        !absl::SimpleAtoi(dev[0], &major) || !absl::SimpleAtoi(dev[1], &minor)) {
-      continue;
-    }
-    m.dev = makedev(major, minor);
-    m.mount_point = unmangle(m.fields[4]);
-    m.fstype = *(dash + 1);
-    out.push_back(std::move(m));
-  }
-  return out;
-}
-
-std::optional<std::vector<mountinfo_line>> own_mountinfo() {
-  auto text = read_file("/proc/self/mountinfo");
-  if (!text) return std::nullopt;
-  return parse_mountinfo(*text);
-}
-
-// The kernel's mount points under `base` (its /proc/self/mounts, as init).
 std::vector<std::string> kernel_mounts_under(uk::task_struct& init, const std::string& base) {
   std::vector<std::string> out;
   long fd = uk::sys_open(init, "/proc/self/mounts", O_RDONLY);
@@ -251,10 +190,11 @@ std::optional<std::string> supervisor::merge_mount_table(const std::string& host
   std::vector<mountinfo_line> lines;
   std::vector<std::string> host_lines;
   for (int attempt = 0; attempt < 10; attempt++) {
-    host = read_file(host_path);
+    host = read_host_table(host_path);
     if (!host) return std::nullopt;
     host_lines = absl::StrSplit(*host, '\n', absl::SkipEmpty());
-    info = mountinfo ? host : read_file(host_path.substr(0, host_path.rfind('/')) + "/mountinfo");
+    info = mountinfo ? host
+                     : read_host_table(host_path.substr(0, host_path.rfind('/')) + "/mountinfo");
     if (!info) return std::nullopt;
     lines = parse_mountinfo(*info);
     bool same = lines.size() == host_lines.size();

@@ -34,6 +34,7 @@
 #include "harness/host_cpuset.h"
 #include "harness/net_enforcer.h"
 #include "harness/options.h"
+#include "harness/proc_path.h"
 #include "harness/reaped_time.h"
 #include "harness/release_agents.h"
 #include "harness/replay/trace_recorder.h"
@@ -44,7 +45,7 @@
 
 namespace ukrun {
 
-struct mountinfo_line;  // mount_table.cc
+struct mountinfo_line;  // mountinfo.h
 
 class supervisor {
  public:
@@ -224,7 +225,7 @@ class supervisor {
                                                const std::string& uk_text, bool mountinfo);
 
   // trap_proc.cc: /proc emulation.
-  void on_open(const seccomp_notif& req, uint64_t path_addr, int flags);
+  void on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr, int flags);
 
   // trap_statfs.cc: statfs/fstatfs on a uk mount: the kernel's magic, not FUSE's.
   void on_statfs(const seccomp_notif& req, bool by_fd);
@@ -260,6 +261,8 @@ class supervisor {
   held_stops held_stops_;      // before the freezer and the enforcer, which note their stops
   freezer_host freezer_host_;  // freezer.state: cgroup2 or SIGSTOP / SIGCONT
   cputime_host cputime_host_;  // cpuacct's readings of real tasks
+  // on_open's, the notification thread's alone; the patch's names are uk's only.
+  proc_paths proc_paths_{{"container", "containers", "cpuset", "cgroup", "cgroups"}};
   std::unique_ptr<cpu_enforcer> cpu_enforcer_;  // CPU shares; before tracker_ goes
   std::unique_ptr<net_enforcer> net_enforcer_;  // net.rate_bps; before tracker_ goes
 

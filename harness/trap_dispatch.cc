@@ -40,9 +40,9 @@ void supervisor::serve(const seccomp_notif& req) {
   } else if (nr == SCMP_SYS(umount2)) {
     return on_umount(req);
   } else if (nr == SCMP_SYS(open)) {
-    return on_open(req, a[0], static_cast<int>(a[1]));
+    return on_open(req, AT_FDCWD, a[0], static_cast<int>(a[1]));
   } else if (nr == SCMP_SYS(openat)) {
-    return on_open(req, a[1], static_cast<int>(a[2]));
+    return on_open(req, static_cast<int>(a[0]), a[1], static_cast<int>(a[2]));
   } else if (nr == SCMP_SYS(statfs)) {
     return on_statfs(req, false);
   } else if (nr == SCMP_SYS(fstatfs)) {

@@ -15,20 +15,28 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "harness/cgroup_root.h"
+#include "harness/proc_path.h"
 #include "harness/supervisor.h"
 #include "vfs/syscalls.h"
 
 namespace ukrun {
 
 // /proc/self/container and friends, answered from the kernel's procfs with a memfd.
-void supervisor::on_open(const seccomp_notif& req, uint64_t path_addr, int flags) {
+// Which file the open names is found as the kernel will find it (proc_path.h), so a
+// relative path, a symlink (/etc/mtab) or `..` reaches uk's file too, never the host's.
+void supervisor::on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr, int flags) {
   std::string path;
-  if (!read_string(req.pid, path_addr, &path) || path.rfind("/proc/", 0) != 0 ||
-      (flags & O_ACCMODE) != O_RDONLY) {
+  // O_PATH and O_DIRECTORY opens read nothing: the host answers them as natively (an
+  // O_PATH fd reopened through /proc/self/fd/N is trapped again, and answered then).
+  if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_PATH | O_DIRECTORY)) ||
+      !read_string(req.pid, path_addr, &path)) {
     return respond_continue(req.id);
   }
+  std::optional<std::string> file =
+      proc_paths_.procfs_file(req.pid, dirfd, path, !(flags & O_NOFOLLOW));
+  if (!file) return respond_continue(req.id);
   // The pieces point into `rest`, which must outlive them.
-  const std::string rest = path.substr(6);
+  const std::string rest = file->substr(1);
   std::vector<absl::string_view> parts = absl::StrSplit(rest, '/', absl::SkipEmpty());
   auto numeric = [](absl::string_view s) {
     return !s.empty() && s.find_first_not_of("0123456789") == absl::string_view::npos;
@@ -39,13 +47,10 @@ void supervisor::on_open(const seccomp_notif& req, uint64_t path_addr, int flags
   std::string kpath;
   if (parts.size() == 1 && (parts[0] == "containers" || parts[0] == "cgroups")) {
     kpath = absl::StrCat("/proc/", parts[0]);
-  } else if (parts.size() == 1 && parts[0] == "mounts") {
-    kpath = "/proc/self/mounts";
-  } else if (parts.size() == 2 && leaf(parts[1]) &&
-             (numeric(parts[0]) || parts[0] == "self" || parts[0] == "thread-self")) {
+  } else if (parts.size() == 2 && leaf(parts[1]) && numeric(parts[0])) {
     kpath = absl::StrCat("/proc/", parts[0], "/", parts[1]);
-  } else if (parts.size() == 4 && leaf(parts[3]) && parts[2] != "" && numeric(parts[2]) &&
-             parts[1] == "task" && (numeric(parts[0]) || parts[0] == "self")) {
+  } else if (parts.size() == 4 && leaf(parts[3]) && numeric(parts[0]) && parts[1] == "task" &&
+             numeric(parts[2])) {
     kpath = absl::StrCat("/proc/", parts[0], "/task/", parts[2], "/", parts[3]);
   } else {
     return respond_continue(req.id);
@@ -54,10 +59,6 @@ void supervisor::on_open(const seccomp_notif& req, uint64_t path_addr, int flags
   tracker::pinned_task pinned = tracker_.task_for(req.pid);
   uk::task_struct* t = pinned.task;
   if (!t) return respond_continue(req.id);
-  if (parts[0] == "thread-self") {
-    kpath = absl::StrCat("/proc/", t->tgid, "/task/", t->pid, "/", parts[1]);
-  }
-  // The kernel resolves "self" as `t`.
   long fd = uk::sys_open(*t, kpath.c_str(), O_RDONLY);
   if (fd < 0) return respond(req.id, fd);
   std::string text;
@@ -68,11 +69,8 @@ void supervisor::on_open(const seccomp_notif& req, uint64_t path_addr, int flags
   if (n < 0) return respond(req.id, n);
   // The mount table: the host's, with uk's lines for uk's mounts.
   if (absl::EndsWith(kpath, "/mounts") || absl::EndsWith(kpath, "/mountinfo")) {
-    std::string host_path = path;
-    if (parts[0] == "self" || parts[0] == "thread-self" || parts[0] == "mounts") {
-      host_path = absl::StrCat("/proc/", req.pid, "/", parts.back());
-    }
-    auto merged = merge_mount_table(host_path, text, absl::EndsWith(kpath, "/mountinfo"));
+    // The pids of the run's /proc are those of every procfs of its pid namespace.
+    auto merged = merge_mount_table(kpath, text, absl::EndsWith(kpath, "/mountinfo"));
     if (!merged) return respond_continue(req.id);
     text = std::move(*merged);
   }
