@@ -150,7 +150,7 @@ alone does not reach it; a non-root user's
 run is uid 0 of a user namespace mapping that uid alone; a process that changes its ids
 is checked with them and its groups, without capabilities; a mount on a missing directory
 makes it; ENOSYS for the new
-mount API, clone3 and (with /proc emulation) openat2; EBUSY for a second seccomp
+mount API, clone3 and (with /proc emulation) openat2, statmount and listmount; EBUSY for a second seccomp
 listener (uk-run cannot run inside uk-run); EPERM for a cgroup namespace and,
 as root, for what needs the host's user namespace (unless --no-userns); EOPNOTSUPP for
 a pids.max limit without --pids; a double-forked child starts in the root containers;

@@ -25,6 +25,12 @@ namespace {
 #ifndef __NR_open_tree_attr
 #define __NR_open_tree_attr 467  // Linux 6.15; the same number on every architecture
 #endif
+#ifndef __NR_statmount
+#define __NR_statmount 457  // Linux 6.8, likewise
+#endif
+#ifndef __NR_listmount
+#define __NR_listmount 458
+#endif
 
 // The new mount API gets ENOSYS, so libmount (util-linux 2.39+) falls back to mount(2),
 // which uk traps: through fsopen("cgroup") + fsmount + move_mount a `mount -t cgroup`
@@ -116,6 +122,13 @@ absl::StatusOr<std::vector<sock_filter>> build_filter(const filter_traps& traps)
                                SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY));
     // openat2 carries its path in a struct: make libc fall back to openat.
     rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0);
+    // The mount table by syscall: listmount and statmount list the namespace's mounts
+    // themselves, the host's cgroup hierarchies hidden under /sys/fs/cgroup among them,
+    // and uk's as fuse.container. libmount (util-linux 2.41+) falls back to the
+    // emulated /proc/self/mountinfo on ENOSYS.
+    for (int nr : {__NR_statmount, __NR_listmount}) {
+      rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+    }
   }
   rc = rc ? rc : add_mount_api_rules(ctx);
   if (rc) {

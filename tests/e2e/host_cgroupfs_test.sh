@@ -1,7 +1,8 @@
 #!/bin/bash
 # The host's cgroupfs is out of reach from inside uk-run (harness/README.md, "Processes
 # and namespaces"):
-# (1) the new mount API gets ENOSYS under uk-run, which it does not natively;
+# (1) the new mount API and the mount table by syscall (statmount, listmount) get ENOSYS
+#     under uk-run, which they do not natively;
 # (2) as root, uk-run's tree is in a user namespace of its own that maps every id to
 #     itself (chown to another uid and setuid work), and a cgroup mount that bypasses
 #     uk's trap (made by a process nsenter'd into uk-run's user and mount namespaces,
@@ -12,7 +13,8 @@
 #     there, it cannot be unmounted or moved away, and both mount tables show it alone.
 source "$TEST_SRCDIR/uk/tests/e2e/lib.sh"
 MOUNT_API="$HELPERS/mount_api"
-calls="fsopen fsconfig fsmount fspick move_mount open_tree mount_setattr open_tree_attr"
+calls="fsopen fsconfig fsmount fspick move_mount open_tree mount_setattr open_tree_attr
+statmount listmount"
 
 # (1) Natively fsopen exists (Linux 5.2+), so the ENOSYS inside is the filter's.
 native=$("$MOUNT_API")

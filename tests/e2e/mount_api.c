@@ -1,5 +1,6 @@
-// The new mount API, called raw: one line "NAME=RESULT" per syscall, RESULT being "ok"
-// (a descriptor or 0 came back, closed again) or the errno's name. The arguments are
+// The new mount API and the mount table by syscall (statmount, listmount), called raw:
+// one line "NAME=RESULT" per syscall, RESULT being "ok" (a descriptor, a count or 0 came
+// back; a descriptor is closed again) or the errno's name. The arguments are
 // harmless natively: bad descriptors and a missing path, and fsopen only makes a
 // filesystem context that is never configured (no mount is made). Under uk-run every
 // call must say ENOSYS (the filter's); natively fsopen must not.
@@ -13,12 +14,38 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef __NR_open_tree_attr
 #define __NR_open_tree_attr 467
 #endif
+#ifndef __NR_statmount
+#define __NR_statmount 457
+#define __NR_listmount 458
+#endif
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x00004000U
+#endif
+
+// struct mnt_id_req, its first version (MNT_ID_REQ_SIZE_VER0); LSMT_ROOT lists from the
+// namespace's root.
+struct id_req {
+  unsigned int size, spare;
+  unsigned long long mnt_id, param;
+};
+#define LIST_FROM_ROOT 0xffffffffffffffffULL
+
+// A call that returns a count or 0, not a descriptor.
+static void report_count(const char* name, long r) {
+  if (r >= 0) {
+    printf("%s=ok\n", name);
+  } else {
+    const char* e = strerrorname_np(errno);
+    printf("%s=%s\n", name, e ? e : "?");
+  }
+}
 
 static void report(const char* name, long r) {
   if (r >= 0) {
@@ -49,5 +76,15 @@ int main(int argc, char** argv) {
          syscall(__NR_mount_setattr, -1, "", AT_EMPTY_PATH, &attr, sizeof attr));
   report("open_tree_attr", syscall(__NR_open_tree_attr, AT_FDCWD, "/nonexistent-uk-mount-api", 0,
                                    &attr, sizeof attr));
+  // The mount table by syscall (Linux 6.8+): the root mount's basic facts, and the list.
+  struct statx stx;
+  unsigned long long root_id = 0;
+  if (statx(AT_FDCWD, "/", 0, STATX_MNT_ID_UNIQUE, &stx) == 0) root_id = stx.stx_mnt_id;
+  struct id_req req = {sizeof req, 0, root_id, 1 /* STATMOUNT_SB_BASIC */};
+  char buf[4096];
+  report_count("statmount", syscall(__NR_statmount, &req, buf, sizeof buf, 0));
+  struct id_req list = {sizeof list, 0, LIST_FROM_ROOT, 0};
+  unsigned long long ids[8];
+  report_count("listmount", syscall(__NR_listmount, &list, ids, 8, 0));
   return 0;
 }
