@@ -149,14 +149,13 @@ and does not reach COMMAND; a SIGSTOP or, while COMMAND runs, a SIGCONT sent to 
 alone does not reach it; a non-root user's
 run is uid 0 of a user namespace mapping that uid alone; a process that changes its ids
 is checked with them and its groups, without capabilities; a mount on a missing directory
-makes it; ENOSYS for the new
-mount API, clone3 and (with /proc emulation) openat2, statmount and listmount; EBUSY for a second seccomp
-listener (uk-run cannot run inside uk-run); EPERM for a cgroup namespace and,
-as root, for what needs the host's user namespace (unless --no-userns); EOPNOTSUPP for
-a pids.max limit without --pids; a double-forked child starts in the root containers;
-without host cpusets, a CPU mask outside its cpuset holds until uk-run next looks
-(above);
-trapped calls take microseconds more. --exact-exits, --rules and --pids add their
+makes it; ENOSYS for the new mount API, clone3 and (with /proc emulation) openat2,
+statmount and listmount; EBUSY for a second seccomp listener (uk-run cannot run inside
+uk-run); EPERM for a cgroup namespace and, as root, for what needs the host's user
+namespace (unless --no-userns); EOPNOTSUPP for a pids.max limit without --pids; a
+double-forked child starts in the root containers; without host cpusets, a CPU mask
+outside its cpuset holds until uk-run next looks (above); trapped calls take
+microseconds more. --exact-exits, --rules and --pids add their
 EINTR windows; --cpu-enforcement=signals adds SIGSTOP/SIGCONT.
 
 Exit status: COMMAND's. If COMMAND was killed by signal N, uk-run then kills itself with
