@@ -25,16 +25,22 @@ absl::Status mount_cgroup_root() {
 }
 
 std::vector<bool> covered_by_cgroup_root(const std::vector<absl::string_view>& lines,
-                                         bool mountinfo) {
+                                         mount_table t) {
   std::vector<bool> covered(lines.size(), false);
   std::vector<std::vector<absl::string_view>> fields;
   fields.reserve(lines.size());
   for (absl::string_view line : lines) fields.push_back(absl::StrSplit(line, ' '));
-  const size_t mp = mountinfo ? 4 : 1;
-  // mounts: SOURCE MOUNT_POINT TYPE ...; mountinfo: ... MOUNT_POINT ... - TYPE SOURCE ...
+  const size_t mp = mount_point_field(t);
   auto is_root_tmpfs = [&](const std::vector<absl::string_view>& f) {
     if (f.size() <= mp || f[mp] != kCgroupRoot) return false;
-    if (!mountinfo) return f.size() > 2 && f[2] == "tmpfs" && f[0] == kCgroupRootSource;
+    switch (t) {
+      case mount_table::mounts:
+        return f.size() > 2 && f[2] == "tmpfs" && f[0] == kCgroupRootSource;
+      case mount_table::mountstats:
+        return f.size() > 7 && f[7] == "tmpfs" && f[1] == kCgroupRootSource;
+      case mount_table::mountinfo:
+        break;
+    }
     auto dash = std::find(f.begin() + mp, f.end(), "-");
     return f.end() - dash > 2 && dash[1] == "tmpfs" && dash[2] == kCgroupRootSource;
   };

@@ -21,12 +21,20 @@ inline constexpr char kCgroupRootSource[] = "uk-run";
 // gets it locked: it cannot be unmounted or moved to reveal the host's mounts.
 absl::Status mount_cgroup_root();
 
-// For each line of a mount table (/proc/<pid>/mounts, or mountinfo if `mountinfo`):
-// whether it is a mount the tmpfs covers, i.e. at or under kCgroupRoot and listed
-// before the tmpfs (the table lists mounts oldest first). Such mounts cannot be reached
-// by any path, so the merged table leaves them out, as it does the host's cgroup lines.
+// The mount tables of /proc/<pid>, one line a mount, in the same order:
+//   mounts:     SOURCE MOUNT_POINT TYPE OPTIONS 0 0
+//   mountinfo:  ID PARENT DEV ROOT MOUNT_POINT OPTIONS [OPTIONAL...] - TYPE SOURCE ...
+//   mountstats: device SOURCE mounted on MOUNT_POINT with fstype TYPE [STATS...]
+enum class mount_table { mounts, mountinfo, mountstats };
+// The field of a mount point in a line of `t`.
+inline size_t mount_point_field(mount_table t) { return t == mount_table::mounts ? 1 : 4; }
+
+// For each line of a mount table of kind `t`: whether it is a mount the tmpfs covers,
+// i.e. at or under kCgroupRoot and listed before the tmpfs (the table lists mounts
+// oldest first). Such mounts cannot be reached by any path, so the merged table leaves
+// them out, as it does the host's cgroup lines.
 std::vector<bool> covered_by_cgroup_root(const std::vector<absl::string_view>& lines,
-                                         bool mountinfo);
+                                         mount_table t);
 
 }  // namespace ukrun
 

@@ -166,25 +166,29 @@ void supervisor::unmount_all() {
   mounts_.clear();
 }
 
-// /proc/<pid>/mounts or mountinfo as the host has it, where each FUSE mount of uk-run
-// shows as the kernel shows that mount (type cgroup or container, its options) at the
-// host's mount point. In mountinfo the host's mount ids, device numbers and roots stay
-// (they match stat(2)). A uk mount is known by its FUSE device, which mountinfo has and
-// /proc/<pid>/mounts lacks: the latter is read with mountinfo beside it, line for line
-// (both list the namespace's mounts in the same order), again if they differ.
+// /proc/<pid>/mounts, mountinfo or mountstats as the host has it, where each FUSE mount
+// of uk-run shows as the kernel shows that mount (type cgroup or container, its options)
+// at the host's mount point. In mountinfo the host's mount ids, device numbers and roots
+// stay (they match stat(2)). A uk mount is known by its FUSE device, which mountinfo has
+// and the others lack: they are read with mountinfo beside them, line for line (every
+// table lists the namespace's mounts in the same order), again if they differ.
+// `uk_text` is the kernel's table of the same kind, but mounts for mountstats (the
+// kernel has none; a line there is the source, mount point and type).
 std::optional<std::string> supervisor::merge_mount_table(const std::string& host_path,
                                                          const std::string& uk_text,
-                                                         bool mountinfo) {
+                                                         mount_table kind) {
+  const bool mountinfo = kind == mount_table::mountinfo;
   std::map<dev_t, std::string> kdirs;  // FUSE device -> the kernel's mount point
   {
     absl::MutexLock l(&mounts_mu_);
     for (const mount_rec& m : mounts_) kdirs[m.dev] = m.kdir;
   }
-  size_t mp_field = mountinfo ? 4 : 1;
+  const size_t mp_field = mount_point_field(kind);
+  const size_t uk_mp_field = kind == mount_table::mountstats ? 1 : mp_field;
   std::map<std::string, std::vector<std::string>> uk_lines;  // kernel mount point -> fields
   for (absl::string_view line : absl::StrSplit(uk_text, '\n', absl::SkipEmpty())) {
     std::vector<std::string> f = absl::StrSplit(line, ' ');
-    if (f.size() > mp_field) uk_lines[f[mp_field]] = std::move(f);
+    if (f.size() > uk_mp_field) uk_lines[f[uk_mp_field]] = std::move(f);
   }
   std::optional<std::string> host, info;
   std::vector<mountinfo_line> lines;
@@ -207,7 +211,7 @@ std::optional<std::string> supervisor::merge_mount_table(const std::string& host
   }
   // What uk-run's tmpfs covers at /sys/fs/cgroup is out of reach: left out.
   std::vector<bool> covered = covered_by_cgroup_root(
-      std::vector<absl::string_view>(host_lines.begin(), host_lines.end()), mountinfo);
+      std::vector<absl::string_view>(host_lines.begin(), host_lines.end()), kind);
   std::string out;
   for (size_t i = 0; i < host_lines.size(); i++) {
     if (covered[i]) continue;
@@ -216,7 +220,9 @@ std::optional<std::string> supervisor::merge_mount_table(const std::string& host
     // The host's own cgroup hierarchies are not this kernel's: tools that look
     // hierarchies up in the table (libcgroup) must find only uk's.
     auto host_dash = std::find(f.begin(), f.end(), "-");
-    size_t type_field = mountinfo ? static_cast<size_t>(host_dash - f.begin()) + 1 : 2;
+    size_t type_field = mountinfo ? static_cast<size_t>(host_dash - f.begin()) + 1
+                        : kind == mount_table::mountstats ? 7
+                                                          : 2;
     if (type_field < f.size() && (f[type_field] == "cgroup" || f[type_field] == "cgroup2")) {
       continue;
     }
@@ -228,6 +234,11 @@ std::optional<std::string> supervisor::merge_mount_table(const std::string& host
       continue;
     }
     std::vector<std::string> k = it->second;
+    if (kind == mount_table::mountstats) {
+      absl::StrAppend(&out, "device ", k[0], " mounted on ", f[mp_field], " with fstype ", k[2],
+                      "\n");
+      continue;
+    }
     k[mp_field] = f[mp_field];
     if (!mountinfo) {
       absl::StrAppend(&out, absl::StrJoin(k, " "), "\n");

@@ -25,6 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "harness/affinity_host.h"
+#include "harness/cgroup_root.h"
 #include "harness/control_socket.h"
 #include "harness/cpu_enforcer.h"
 #include "harness/cputime_host.h"
@@ -220,9 +221,10 @@ class supervisor {
   std::vector<std::string> check_mounts();
   // The end of the run: every host mount of a record is detached, the records dropped.
   void unmount_all();
-  // /proc/<pid>/mounts or mountinfo: the host's, each uk mount as the kernel shows it.
+  // /proc/<pid>/mounts, mountinfo or mountstats: the host's, each uk mount as the
+  // kernel shows it.
   std::optional<std::string> merge_mount_table(const std::string& host_path,
-                                               const std::string& uk_text, bool mountinfo);
+                                               const std::string& uk_text, mount_table kind);
 
   // trap_proc.cc: /proc emulation.
   void on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr, int flags);

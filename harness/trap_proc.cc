@@ -42,7 +42,8 @@ void supervisor::on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr
     return !s.empty() && s.find_first_not_of("0123456789") == absl::string_view::npos;
   };
   auto leaf = [](absl::string_view s) {
-    return s == "container" || s == "cpuset" || s == "cgroup" || s == "mounts" || s == "mountinfo";
+    return s == "container" || s == "cpuset" || s == "cgroup" || s == "mounts" ||
+           s == "mountinfo" || s == "mountstats";
   };
   std::string kpath;
   if (parts.size() == 1 && (parts[0] == "containers" || parts[0] == "cgroups")) {
@@ -59,7 +60,17 @@ void supervisor::on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr
   tracker::pinned_task pinned = tracker_.task_for(req.pid);
   uk::task_struct* t = pinned.task;
   if (!t) return respond_continue(req.id);
-  long fd = uk::sys_open(*t, kpath.c_str(), O_RDONLY);
+  // The mount tables: which kind, and the kernel's text to merge (it has no mountstats:
+  // its mounts give each uk mount's line there).
+  std::optional<mount_table> table;
+  if (absl::EndsWith(kpath, "/mounts")) table = mount_table::mounts;
+  if (absl::EndsWith(kpath, "/mountinfo")) table = mount_table::mountinfo;
+  if (absl::EndsWith(kpath, "/mountstats")) table = mount_table::mountstats;
+  std::string uk_path = kpath;
+  if (table == mount_table::mountstats) {
+    uk_path = absl::StrCat(kpath.substr(0, kpath.rfind('/')), "/mounts");
+  }
+  long fd = uk::sys_open(*t, uk_path.c_str(), O_RDONLY);
   if (fd < 0) return respond(req.id, fd);
   std::string text;
   char buf[4096];
@@ -68,9 +79,9 @@ void supervisor::on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr
   uk::sys_close(*t, static_cast<int>(fd));
   if (n < 0) return respond(req.id, n);
   // The mount table: the host's, with uk's lines for uk's mounts.
-  if (absl::EndsWith(kpath, "/mounts") || absl::EndsWith(kpath, "/mountinfo")) {
+  if (table) {
     // The pids of the run's /proc are those of every procfs of its pid namespace.
-    auto merged = merge_mount_table(kpath, text, absl::EndsWith(kpath, "/mountinfo"));
+    auto merged = merge_mount_table(kpath, text, *table);
     if (!merged) return respond_continue(req.id);
     text = std::move(*merged);
   }

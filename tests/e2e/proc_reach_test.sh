@@ -5,8 +5,9 @@
 # /proc/self/root, /proc/self/fd/N and /dev/fd/N, through thread-self. Before, only a
 # path that began with "/proc/" and named the file directly was emulated: the others
 # read the host's /proc/self/cgroup (the host's hierarchies and cgroup paths) and the
-# host's cgroup mounts (/etc/mtab). The shell is moved to a container first, so that
-# uk's /proc/self/cgroup names it and differs from any host file.
+# host's cgroup mounts (/etc/mtab), and /proc/self/mountstats was not emulated at all
+# (the host's cgroup mounts, uk's as fuse.container). The shell is moved to a container
+# first, so that uk's /proc/self/cgroup names it and differs from any host file.
 source "$TEST_SRCDIR/uk/tests/e2e/lib.sh"
 d=$TMP/h
 mkdir $d
@@ -35,6 +36,7 @@ check thread-self "cat /proc/thread-self/cgroup"
 check relative-dotdot "(cd /proc/self/task && cat ../cgroup)"
 echo "mtab $(grep " cgroup\| container" /etc/mtab | md5sum | cut -c1-8) mounts $(grep " cgroup\| container" /proc/self/mounts | md5sum | cut -c1-8)"
 echo "mtab-host-cgroup $(grep -c "^cgroup" /etc/mtab)"
+echo "mountstats host-cgroup $(grep -c "fstype cgroup" /proc/self/mountstats) uk $(grep -c "mounted on $d with fstype container$" /proc/self/mountstats) lines $(($(wc -l </proc/self/mountstats) - $(wc -l </proc/self/mounts)))"
 ')
 echo "$out"
 grep -q "NOT IN uk" <<<"$out" && fail "the shell is not in uk's container"
@@ -43,5 +45,7 @@ for c in cwd cwd-pid dirfd dotdot dot slashes symlink root fd devfd thread-self 
 done
 grep -q "^mtab \([0-9a-f]*\) mounts \1$" <<<"$out" || fail "/etc/mtab differs from /proc/self/mounts"
 grep -qx "mtab-host-cgroup 0" <<<"$out" || fail "/etc/mtab shows the host's cgroup mounts"
+# mountstats, a line a mount as in mounts: uk's mount as the kernel's, no host hierarchy.
+grep -qx "mountstats host-cgroup 0 uk 1 lines 0" <<<"$out" || fail "mountstats: $(grep mountstats <<<"$out")"
 expect_no_uk_mounts
 echo PASS
