@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -12,12 +11,12 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <csignal>
 #include <cstring>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "harness/fuse_abi.h"
+#include "harness/thread_stop.h"
 
 namespace ukrun {
 
@@ -236,13 +235,7 @@ fuse_bridge::~fuse_bridge() {
   // signal (SIGUSR1: poll fails with EINTR), when it sees the exit flag; again until
   // each has ended, as a signal that lands just before poll is lost. Closing the device
   // below aborts the connection, so a mount still attached answers ENOTCONN.
-  for (auto& w : workers_) {
-    while (!w->done.load()) {
-      pthread_kill(w->thread.native_handle(), SIGUSR1);
-      usleep(2000);
-    }
-    w->thread.join();
-  }
+  for (auto& w : workers_) interrupt_and_join(w->thread, w->done);
   if (ring_) ring_->stop();
   close(fd_);
 }

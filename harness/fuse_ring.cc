@@ -3,7 +3,6 @@
 #include "harness/fuse_ring.h"
 
 #include <linux/io_uring.h>
-#include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -13,7 +12,6 @@
 
 #include <atomic>
 #include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 
@@ -22,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "harness/fuse_abi.h"
+#include "harness/thread_stop.h"
 
 namespace ukrun {
 
@@ -315,13 +314,7 @@ void fuse_ring::stop() {
     absl::MutexLock l(&mu_);
     exiting_ = true;
   }
-  for (auto& w : workers_) {
-    while (!w->done.load()) {
-      pthread_kill(w->thread.native_handle(), SIGUSR1);
-      usleep(2000);
-    }
-    w->thread.join();
-  }
+  for (auto& w : workers_) interrupt_and_join(w->thread, w->done);
   workers_.clear();
 }
 

@@ -24,6 +24,7 @@
 #include "harness/caller_caps.h"
 #include "harness/host_file.h"
 #include "harness/seccomp_filter.h"
+#include "harness/thread_stop.h"
 #include "subsys/cpuacct.h"
 #include "subsys/subsystems.h"
 
@@ -278,11 +279,7 @@ void supervisor::start_notify_thread() {
 void supervisor::stop_notify_thread() {
   if (!notify_thread_.joinable()) return;
   notify_stop_.store(true);
-  while (!notify_done_.load()) {
-    pthread_kill(notify_thread_.native_handle(), SIGUSR1);
-    usleep(1000);
-  }
-  notify_thread_.join();
+  interrupt_and_join(notify_thread_, notify_done_);
 }
 
 void supervisor::run_check(bool final) {
