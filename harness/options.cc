@@ -155,8 +155,10 @@ uk-run); EPERM for a cgroup namespace and, as root, for what needs the host's us
 namespace (unless --no-userns); EOPNOTSUPP for a pids.max limit without --pids; a
 double-forked child starts in the root containers; without host cpusets, a CPU mask
 outside its cpuset holds until uk-run next looks (above); trapped calls take
-microseconds more. --exact-exits, --rules and --pids add their
-EINTR windows; --cpu-enforcement=signals adds SIGSTOP/SIGCONT.
+microseconds more and, under a signal handler without SA_RESTART, can fail with EINTR:
+with /proc emulation every read-only open is trapped (--no-proc: none is);
+--exact-exits, --rules and --pids add theirs (above); --cpu-enforcement=signals adds
+SIGSTOP/SIGCONT.
 
 Exit status: COMMAND's. If COMMAND was killed by signal N, uk-run then kills itself with
 N (without a core dump): a shell says 128+N, and a parent's waitpid sees the signal.
