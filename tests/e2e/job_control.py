@@ -104,7 +104,9 @@ stop_case("tstp", TSTP_DEFAULT, signal.SIGTSTP)
 stop_case("ttin handled", COUNT % ("SIGTTIN", "sigttin"), signal.SIGTTIN)
 
 
-def shell_case(name, program, ctrl_z, done=b"resumed"):
+def start_shell(program, background=False):
+    """An interactive bash under a pty, at its prompt, told to run PROGRAM (under the
+    wrapper): its pid, the pty's fd and the Terminal reading it."""
     pid, fd = pty.fork()
     if pid == 0:
         os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
@@ -113,7 +115,19 @@ def shell_case(name, program, ctrl_z, done=b"resumed"):
     # The tokens waited for are computed by the program: the echoed command line does
     # not hold them.
     cmd = " ".join(wrapper + ["python3", "-c", "'%s'" % program])
-    os.write(fd, (cmd + "\n").encode())
+    os.write(fd, (cmd + (" &\n" if background else "\n")).encode())
+    return pid, fd, term
+
+
+def end_shell(pid, fd, term, line):
+    os.write(fd, line)
+    term.read(1)
+    os.close(fd)
+    os.waitpid(pid, 0)
+
+
+def shell_case(name, program, ctrl_z, done=b"resumed"):
+    pid, fd, term = start_shell(program)
     if ctrl_z:
         term.read(20, until=b"sleeping")
         os.write(fd, b"\x1a")
@@ -121,10 +135,7 @@ def shell_case(name, program, ctrl_z, done=b"resumed"):
     if stopped:
         os.write(fd, b"fg\n")
     resumed = term.read(20, until=done)
-    os.write(fd, b"exit\n")
-    term.read(1)
-    os.close(fd)
-    os.waitpid(pid, 0)
+    end_shell(pid, fd, term, b"exit\n")
     word = done.decode()
     print("%s: %s, %s" % (name, "stopped" if stopped else "not stopped",
                           word if resumed else "not " + word))
@@ -144,21 +155,12 @@ shell_case("ctrl-z ignored",
 
 
 def background_case(name, program):
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
-    term = ptyterm.Terminal(fd)
-    term.read(5, until=b"$ ")
-    cmd = " ".join(wrapper + ["python3", "-c", "'%s'" % program])
-    os.write(fd, (cmd + " &\n").encode())
+    pid, fd, term = start_shell(program, background=True)
     term.read(3, until=b"Stopped")
     os.write(fd, b"jobs\n")
     ended = term.read(10, until=b"Exit 3")
     stopped = b"Stopped" in term.out
-    os.write(fd, b"kill -KILL %1 2>/dev/null; exit\n")
-    term.read(1)
-    os.close(fd)
-    os.waitpid(pid, 0)
+    end_shell(pid, fd, term, b"kill -KILL %1 2>/dev/null; exit\n")
     print("%s: %s, %s" % (name, "stopped" if stopped else "not stopped",
                           "exit 3" if ended else "no exit 3"))
 
