@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,6 +40,13 @@ std::optional<std::string> read_host_file(const std::string& path) {
 
 std::optional<std::string> read_host_table(const std::string& path) {
   return read_text(path, false);
+}
+
+std::optional<std::string> read_host_link(const std::string& path) {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
+  if (n < 0 || static_cast<size_t>(n) >= sizeof buf) return std::nullopt;
+  return std::string(buf, static_cast<size_t>(n));
 }
 
 std::optional<proc_stat_head> parse_proc_stat(const std::string& stat) {

@@ -21,6 +21,10 @@ std::optional<std::string> read_host_file(const std::string& path);
 // short of the buffer before the end.
 std::optional<std::string> read_host_table(const std::string& path);
 
+// The target of the symlink `path` (often a magic link: /proc/<tid>/cwd, fd/N), or
+// nullopt if it is none or cannot be read.
+std::optional<std::string> read_host_link(const std::string& path);
+
 // The comm, state and parent fields of a /proc/<pid>/stat line ("pid (comm) state ppid
 // ...", where comm may hold spaces and parentheses), or nullopt if it does not parse.
 struct proc_stat_head {

@@ -18,6 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "harness/host_clock.h"
+#include "harness/host_file.h"
 #include "uk/container_core.h"
 #include "uk/containerfs_root.h"
 #include "uk/task.h"
@@ -59,12 +60,6 @@ std::vector<uint64_t> net_split(const net_split_input& in) {
 }
 
 namespace {
-
-std::string read_link(const std::string& path) {
-  char buf[64];
-  ssize_t n = readlink(path.c_str(), buf, sizeof buf);
-  return n > 0 ? std::string(buf, n) : std::string();
-}
 
 // "socket:[123]" -> 123, else 0.
 uint64_t socket_inode(const std::string& link) {
@@ -288,7 +283,8 @@ void net_enforcer::pass(pid_t extra_tid, int extra_fd, bool settled) {
     uint64_t extra_ino = 0;
     if (extra_group >= 0) {
       // connect(): the calling thread's own container holds the socket.
-      extra_ino = socket_inode(read_link(absl::StrFormat("/proc/%d/fd/%d", extra_tgid, extra_fd)));
+      extra_ino = socket_inode(
+          read_host_link(absl::StrFormat("/proc/%d/fd/%d", extra_tgid, extra_fd)).value_or(""));
       if (extra_ino != 0 && !not_tcp_.contains(extra_ino)) {
         add(extra_ino, extra_tgid, extra_fd, {extra_group});
       }

@@ -2,7 +2,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <limits.h>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -15,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "harness/host_creds.h"
+#include "harness/host_file.h"
 #include "harness/replay/trace_format.h"
 #include "harness/supervisor.h"
 #include "vfs/syscalls.h"
@@ -43,9 +43,8 @@ void supervisor::apply_rules(pid_t pid, int dirfd, const std::string& file) {
   // The file as given, absolute, and with its symlinks resolved.
   std::string abs = file;
   if (!file.empty() && file[0] != '/' && dirfd != AT_FDCWD) {
-    char dir[PATH_MAX];
-    ssize_t n = readlink(absl::StrCat("/proc/", pid, "/fd/", dirfd).c_str(), dir, sizeof dir - 1);
-    if (n > 0) abs = absl::StrCat(std::string(dir, n), "/", file);
+    std::optional<std::string> dir = read_host_link(absl::StrCat("/proc/", pid, "/fd/", dirfd));
+    if (dir && !dir->empty()) abs = absl::StrCat(*dir, "/", file);
   }
   who.paths = {file, resolve(pid, abs)};
   if (abs != file) who.paths.push_back(abs);

@@ -1,7 +1,6 @@
 #include "harness/proc_path.h"
 
 #include <fcntl.h>
-#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,13 +27,6 @@ namespace {
 
 // The kernel's limit on symlinks followed in one lookup (include/linux/namei.h MAXSYMLINKS).
 constexpr int kMaxSymlinks = 40;
-
-std::optional<std::string> read_link(const std::string& path) {
-  char buf[PATH_MAX];
-  ssize_t n = readlink(path.c_str(), buf, sizeof buf);
-  if (n < 0 || static_cast<size_t>(n) >= sizeof buf) return std::nullopt;
-  return std::string(buf, static_cast<size_t>(n));
-}
 
 std::string parent_of(const std::string& dir) {
   size_t slash = dir.rfind('/');
@@ -70,7 +62,7 @@ absl::string_view last_component(absl::string_view path) {
 // supervisor's), else its cwd or the directory `dirfd`.
 std::optional<std::string> start_of(pid_t tid, int dirfd, bool absolute) {
   if (absolute) return std::string("/");
-  std::optional<std::string> dir = read_link(start_link(tid, dirfd));
+  std::optional<std::string> dir = read_host_link(start_link(tid, dirfd));
   if (!dir || dir->empty() || (*dir)[0] != '/') return std::nullopt;
   return dir;
 }
@@ -97,7 +89,7 @@ std::optional<std::string> canonical_as(pid_t tid, std::string start, absl::stri
       // A procfs root (its inode number is PROC_ROOT_INO, 1): the link is the reader's.
       struct stat dir;
       std::optional<pid_t> tgid;
-      if (stat(cur.c_str(), &dir) == 0 && dir.st_ino == 1 && read_link(next) &&
+      if (stat(cur.c_str(), &dir) == 0 && dir.st_ino == 1 && read_host_link(next) &&
           (tgid = tgid_of(tid))) {
         std::string root = cur == "/" ? "" : cur;
         cur = c == "self" ? absl::StrCat(root, "/", *tgid)
@@ -106,7 +98,7 @@ std::optional<std::string> canonical_as(pid_t tid, std::string start, absl::stri
       }
     }
     if (rest.empty() && !follow) return next;
-    std::optional<std::string> target = read_link(next);
+    std::optional<std::string> target = read_host_link(next);
     if (!target) {
       // Not a symlink; or missing, which only the last component may be (a file uk's
       // procfs has and the host's lacks: /proc/self/container).
@@ -136,12 +128,14 @@ std::optional<std::string> proc_paths::procfs_file(pid_t tid, int dirfd, const s
   // link (fd/N, cwd), which the supervisor's lookup would take as its own: resolved as
   // the program first. Any other is looked up once as it stands, which tells whether
   // its file is on a procfs (the common answer: no).
+  auto resolve = [&]() -> std::optional<std::string> {
+    std::optional<std::string> start = start_of(tid, dirfd, absolute);
+    if (!start) return std::nullopt;
+    return canonical_as(tid, std::move(*start), path, follow);
+  };
   std::optional<std::string> canonical;
   if (absl::StrContains(path, "self/") || absl::StartsWith(path, "/dev/fd/")) {
-    std::optional<std::string> start = start_of(tid, dirfd, absolute);
-    if (!start || !(canonical = canonical_as(tid, std::move(*start), path, follow))) {
-      return std::nullopt;
-    }
+    if (!(canonical = resolve())) return std::nullopt;
     where = *canonical;
   }
   int err = 0;
@@ -151,12 +145,7 @@ std::optional<std::string> proc_paths::procfs_file(pid_t tid, int dirfd, const s
     point = procfs_mount_point(where.substr(0, where.find_last_of('/') + 1), 0, &err);
   }
   if (!point) return std::nullopt;
-  if (!canonical) {
-    std::optional<std::string> start = start_of(tid, dirfd, absolute);
-    if (!start || !(canonical = canonical_as(tid, std::move(*start), path, follow))) {
-      return std::nullopt;
-    }
-  }
+  if (!canonical && !(canonical = resolve())) return std::nullopt;
   // The file's path below the procfs's root.
   if (*point == "/") return *canonical;
   if (*canonical == *point) return std::string("/");

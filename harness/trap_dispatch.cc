@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "harness/host_file.h"
 #include "harness/supervisor.h"
 
 namespace ukrun {
@@ -106,10 +107,9 @@ bool supervisor::read_string(pid_t pid, uint64_t addr, std::string* out) {
 std::string supervisor::resolve(pid_t pid, const std::string& path) {
   std::string abs = path;
   if (abs.empty() || abs[0] != '/') {
-    char cwd[PATH_MAX];
-    ssize_t n = readlink(absl::StrCat("/proc/", pid, "/cwd").c_str(), cwd, sizeof cwd - 1);
-    if (n <= 0) return path;
-    abs = absl::StrCat(std::string(cwd, n), "/", path);
+    std::optional<std::string> cwd = read_host_link(absl::StrCat("/proc/", pid, "/cwd"));
+    if (!cwd || cwd->empty()) return path;
+    abs = absl::StrCat(*cwd, "/", path);
   }
   char real[PATH_MAX];
   if (realpath(abs.c_str(), real)) return real;
