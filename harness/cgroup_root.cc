@@ -33,16 +33,9 @@ std::vector<bool> covered_by_cgroup_root(const std::vector<absl::string_view>& l
   const size_t mp = mount_point_field(t);
   auto is_root_tmpfs = [&](const std::vector<absl::string_view>& f) {
     if (f.size() <= mp || f[mp] != kCgroupRoot) return false;
-    switch (t) {
-      case mount_table::mounts:
-        return f.size() > 2 && f[2] == "tmpfs" && f[0] == kCgroupRootSource;
-      case mount_table::mountstats:
-        return f.size() > 7 && f[7] == "tmpfs" && f[1] == kCgroupRootSource;
-      case mount_table::mountinfo:
-        break;
-    }
-    auto dash = std::find(f.begin() + mp, f.end(), "-");
-    return f.end() - dash > 2 && dash[1] == "tmpfs" && dash[2] == kCgroupRootSource;
+    type_and_source at = type_and_source_fields(f, t);
+    return std::max(at.type, at.source) < f.size() && f[at.type] == "tmpfs" &&
+           f[at.source] == kCgroupRootSource;
   };
   size_t root = lines.size();
   for (size_t i = lines.size(); i-- > 0;) {

@@ -3,6 +3,8 @@
 #ifndef UK_HARNESS_CGROUP_ROOT_H_
 #define UK_HARNESS_CGROUP_ROOT_H_
 
+#include <algorithm>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,24 @@ absl::Status mount_cgroup_root();
 enum class mount_table { mounts, mountinfo, mountstats };
 // The field of a mount point in a line of `t`.
 inline size_t mount_point_field(mount_table t) { return t == mount_table::mounts ? 1 : 4; }
+// The fields of the type and the source in a line of `t`, split at spaces (`fields`;
+// for mountinfo they follow the "-", past the end of a line that has none).
+struct type_and_source {
+  size_t type, source;
+};
+template <typename S>
+type_and_source type_and_source_fields(const std::vector<S>& fields, mount_table t) {
+  switch (t) {
+    case mount_table::mounts:
+      return {2, 0};
+    case mount_table::mountstats:
+      return {7, 1};
+    case mount_table::mountinfo:
+      break;
+  }
+  size_t dash = static_cast<size_t>(std::find(fields.begin(), fields.end(), "-") - fields.begin());
+  return {dash + 1, dash + 2};
+}
 
 // For each line of a mount table of kind `t`: whether it is a mount the tmpfs covers,
 // i.e. at or under kCgroupRoot and listed before the tmpfs (the table lists mounts

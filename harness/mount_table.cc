@@ -220,9 +220,7 @@ std::optional<std::string> supervisor::merge_mount_table(const std::string& host
     // The host's own cgroup hierarchies are not this kernel's: tools that look
     // hierarchies up in the table (libcgroup) must find only uk's.
     auto host_dash = std::find(f.begin(), f.end(), "-");
-    size_t type_field = mountinfo ? static_cast<size_t>(host_dash - f.begin()) + 1
-                        : kind == mount_table::mountstats ? 7
-                                                          : 2;
+    size_t type_field = type_and_source_fields(f, kind).type;
     if (type_field < f.size() && (f[type_field] == "cgroup" || f[type_field] == "cgroup2")) {
       continue;
     }
