@@ -64,15 +64,13 @@ absl::Status supervisor::start_command() {
     restore_caller_signals(opts_.signals);
     restore_caller_bounding_set(opts_.bounding_set);
     long lfd = install_plain_filter(*cgroupns) == 0 ? install_filter(*prog) : -1;
-    if (lfd < 0 && errno == EBUSY) {
-      // seccomp_attach_filter's has_duplicate_listener: one listener per filter chain.
-      fprintf(stderr,
-              "uk-run: seccomp: a filter with a listener is already in place (another uk-run "
-              "or seccomp supervisor runs this one): the kernel allows one (EBUSY)\n");
-      _exit(126);
-    }
     if (lfd < 0) {
-      fprintf(stderr, "uk-run: seccomp: %s\n", strerror(errno));
+      // EBUSY: seccomp_attach_filter's has_duplicate_listener, one listener per chain.
+      fprintf(stderr, "uk-run: seccomp: %s\n",
+              errno == EBUSY ? "a filter with a listener is already in place (another uk-run "
+                               "or seccomp supervisor runs this one): the kernel allows one "
+                               "(EBUSY)"
+                             : strerror(errno));
       _exit(126);
     }
     if (send_fd(sv[1], static_cast<int>(lfd)) != 0) _exit(126);

@@ -22,6 +22,7 @@
 #include <new>
 #include <string>
 
+#include "absl/algorithm/container.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "harness/caller_caps.h"
@@ -123,14 +124,6 @@ void forward(int sig, siginfo_t* info, void*) {
   (void)ignored;
 }
 
-// The handler is installed before the supervisor is forked (which puts back the
-// defaults) for every forwarded signal but the stop signals, and for those only while
-// the outer uk-run waits for the supervisor (kForwardedStops). SIGCONT resumes COMMAND
-// when only the outer uk-run was sent it (`kill -CONT`); the supervisor drops it while
-// COMMAND runs.
-bool forwarded_at_fork(int sig) {
-  return supervisor::forwarded_signal(sig) && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU;
-}
 // The stop signals are caught rather than left to stop the outer uk-run: one the
 // terminal sent the job (a ^Z, a background read or write of COMMAND's: SI_KERNEL)
 // reached COMMAND itself, which may ignore it or handle it without stopping, and one
@@ -139,6 +132,15 @@ bool forwarded_at_fork(int sig) {
 // nothing to the terminal then, and a caught SIGTTOU would restart a background write
 // of its own forever (drivers/tty/tty_jobctrl.c __tty_check_change).
 constexpr int kForwardedStops[] = {SIGTSTP, SIGTTIN, SIGTTOU};
+
+// The handler is installed before the supervisor is forked (which puts back the
+// defaults) for every forwarded signal but the stop signals, and for those only while
+// the outer uk-run waits for the supervisor (kForwardedStops). SIGCONT resumes COMMAND
+// when only the outer uk-run was sent it (`kill -CONT`); the supervisor drops it while
+// COMMAND runs.
+bool forwarded_at_fork(int sig) {
+  return supervisor::forwarded_signal(sig) && !absl::c_linear_search(kForwardedStops, sig);
+}
 
 // Takes `sig`'s default action on the outer uk-run itself (whatever its handler or
 // mask), as COMMAND took it, then puts the handler and mask back: returns if that
