@@ -156,7 +156,7 @@ namespace (unless --no-userns); EOPNOTSUPP for a pids.max limit without --pids; 
 double-forked child starts in the root containers; without host cpusets, a CPU mask
 outside its cpuset holds until uk-run next looks (above); trapped calls take
 microseconds more and, under a signal handler without SA_RESTART, can fail with EINTR:
-with /proc emulation every read-only open is trapped (--no-proc: none is);
+with /proc emulation every read-only open of a file is trapped (--no-proc: none is);
 --exact-exits, --rules and --pids add theirs (above); --cpu-enforcement=signals adds
 SIGSTOP/SIGCONT.
 

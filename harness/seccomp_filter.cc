@@ -112,14 +112,17 @@ absl::StatusOr<std::vector<sock_filter>> build_filter(const filter_traps& traps)
     }
   }
   if (traps.proc) {
-    // Only read-only opens can be emulated (on_open continues every other one), so
-    // the others never trap: the flags are in a register.
+    // Only read-only opens of a file can be emulated, so the others never trap: the
+    // flags are in a register. O_PATH and O_DIRECTORY opens read nothing (an O_PATH fd
+    // reopened through /proc/self/fd/N is trapped then), and a directory open
+    // (opendir: ls, find, a build's globbing) is the commonest open after a file's.
+    constexpr uint64_t kTrapMask = O_ACCMODE | O_PATH | O_DIRECTORY;
     rc = rc ? rc
             : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(open), 1,
-                               SCMP_A1(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY));
+                               SCMP_A1(SCMP_CMP_MASKED_EQ, kTrapMask, O_RDONLY));
     rc = rc ? rc
             : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(openat), 1,
-                               SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY));
+                               SCMP_A2(SCMP_CMP_MASKED_EQ, kTrapMask, O_RDONLY));
     // openat2 carries its path in a struct: make libc fall back to openat.
     rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0);
     // The mount table by syscall: listmount and statmount list the namespace's mounts

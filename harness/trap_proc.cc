@@ -25,13 +25,9 @@ namespace ukrun {
 // Which file the open names is found as the kernel will find it (proc_path.h), so a
 // relative path, a symlink (/etc/mtab) or `..` reaches uk's file too, never the host's.
 void supervisor::on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr, int flags) {
+  // The filter traps read-only opens of files only (seccomp_filter.cc).
   std::string path;
-  // O_PATH and O_DIRECTORY opens read nothing: the host answers them as natively (an
-  // O_PATH fd reopened through /proc/self/fd/N is trapped again, and answered then).
-  if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_PATH | O_DIRECTORY)) ||
-      !read_string(req.pid, path_addr, &path)) {
-    return respond_continue(req.id);
-  }
+  if (!read_string(req.pid, path_addr, &path)) return respond_continue(req.id);
   std::optional<std::string> file =
       proc_paths_.procfs_file(req.pid, dirfd, path, !(flags & O_NOFOLLOW));
   if (!file) return respond_continue(req.id);

@@ -1,14 +1,17 @@
-// A handled signal (no SA_RESTART) aimed at a process while it execs or exits, over
-// and over: natively neither call ever fails, nor under uk-run by default (neither is
-// trapped). Under `uk-run --exact-exits` (exits) or `--rules` (execs) they are, and a
-// signal that lands before the supervisor has received the trap fails the call with
-// EINTR (harness/README.md, "Known gaps").
-//   trap_signal exec|exit N [restart]  ->  prints "<runs> <failed>"; exits 0.
+// A handled signal (no SA_RESTART) aimed at a process while it execs, exits or opens
+// directories, over and over: natively none of these calls ever fails, nor under uk-run
+// by default (none is trapped). Under `uk-run --exact-exits` (exits) or `--rules`
+// (execs) they are, and a signal that lands before the supervisor has received the trap
+// fails the call with EINTR (harness/README.md, "Known gaps").
+//   trap_signal exec|exit|opendir N [restart]  ->  prints "<runs> <failed>"; exits 0.
 // A failed exec makes the child exit 99; a failed exit_group makes glibc try exit(2)
-// and then hlt, so the child dies by SIGSEGV: both count as failed. With `restart` the
-// handler has SA_RESTART: an interrupted trap restarts the call, so nothing may fail.
+// and then hlt, so the child dies by SIGSEGV: both count as failed. `opendir`: the
+// child opens "/" with O_DIRECTORY kOpens times, and exits 99 if one fails. With
+// `restart` the handler has SA_RESTART: an interrupted trap restarts the call, so
+// nothing may fail.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,13 +21,18 @@
 
 static void on_winch(int sig) { (void)sig; }
 
+enum { kOpens = 50 };
+
 int main(int argc, char** argv) {
-  if (argc < 3 || argc > 4 || (strcmp(argv[1], "exec") != 0 && strcmp(argv[1], "exit") != 0) ||
+  if (argc < 3 || argc > 4 ||
+      (strcmp(argv[1], "exec") != 0 && strcmp(argv[1], "exit") != 0 &&
+       strcmp(argv[1], "opendir") != 0) ||
       (argc == 4 && strcmp(argv[3], "restart") != 0)) {
-    fprintf(stderr, "usage: trap_signal exec|exit N [restart]\n");
+    fprintf(stderr, "usage: trap_signal exec|exit|opendir N [restart]\n");
     return 2;
   }
   int exec = strcmp(argv[1], "exec") == 0;
+  int opendir = strcmp(argv[1], "opendir") == 0;
   int restart = argc == 4;
   int n = atoi(argv[2]), failed = 0;
   for (int i = 0; i < n; i++) {
@@ -44,6 +52,11 @@ int main(int argc, char** argv) {
       if (exec) {
         execl("/bin/true", "true", (char*)NULL);
         _exit(errno == EINTR ? 99 : 98);
+      }
+      for (int k = 0; opendir && k < kOpens; k++) {
+        int fd = open("/", O_RDONLY | O_DIRECTORY);
+        if (fd < 0) _exit(errno == EINTR ? 99 : 98);
+        close(fd);
       }
       _exit(0);
     }
