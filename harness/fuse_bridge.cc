@@ -61,10 +61,10 @@ void serve(fuse_handler& handler, int fd, const char* buf, size_t n, char* out) 
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::mount(
-    std::unique_ptr<fuse_handler> handler, const std::string& dir, const std::string& fsname) {
+absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::make(
+    std::unique_ptr<fuse_handler> handler, const std::string& what, const std::string& fsname) {
   std::unique_ptr<fuse_bridge> b(new fuse_bridge());
-  b->dir_ = dir;
+  b->dir_ = what;
   b->handler_ = std::move(handler);
   b->fd_ = open("/dev/fuse", O_RDWR | O_CLOEXEC);
   if (b->fd_ < 0) return absl::ErrnoToStatus(errno, "open /dev/fuse");
@@ -90,7 +90,7 @@ absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::mount(
   int err = errno;
   if (!ok) {
     if (fsfd >= 0) close(fsfd);
-    return absl::ErrnoToStatus(err, absl::StrCat("cannot mount FUSE at ", dir));
+    return absl::ErrnoToStatus(err, absl::StrCat("cannot mount FUSE at ", what));
   }
   // The super_block exists and has sent INIT (fs/fuse/inode.c fuse_fill_super): answer
   // it and start serving before the mount is attached.
@@ -98,22 +98,37 @@ absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::mount(
     close(fsfd);
     return st;
   }
-  int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+  b->mount_fd_ = fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
   err = errno;
   close(fsfd);
-  if (mfd < 0) return absl::ErrnoToStatus(err, absl::StrCat("cannot mount FUSE at ", dir));
+  if (b->mount_fd_ < 0)
+    return absl::ErrnoToStatus(err, absl::StrCat("cannot mount FUSE at ", what));
   // Not attached yet, so nothing else can be mounted on it: its id and device are ours.
   struct statx stx;
-  if (statx(mfd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID, &stx) != 0 ||
-      move_mount(mfd, "", AT_FDCWD, dir.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0) {
-    err = errno;
-    close(mfd);  // a detached mount dies with its last fd
-    return absl::ErrnoToStatus(err, absl::StrCat("cannot mount FUSE at ", dir));
+  if (statx(b->mount_fd_, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID, &stx) != 0) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("cannot mount FUSE at ", what));
   }
-  close(mfd);
   b->dev_ = makedev(stx.stx_dev_major, stx.stx_dev_minor);
   b->mnt_id_ = stx.stx_mnt_id;
   return b;
+}
+
+absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::mount(
+    std::unique_ptr<fuse_handler> handler, const std::string& dir, const std::string& fsname) {
+  absl::StatusOr<std::unique_ptr<fuse_bridge>> b = make(std::move(handler), dir, fsname);
+  if (!b.ok()) return b;
+  int mfd = (*b)->mount_fd_;
+  (*b)->mount_fd_ = -1;
+  int rc = move_mount(mfd, "", AT_FDCWD, dir.c_str(), MOVE_MOUNT_F_EMPTY_PATH);
+  int err = errno;
+  close(mfd);  // a detached mount dies with its last fd
+  if (rc != 0) return absl::ErrnoToStatus(err, absl::StrCat("cannot mount FUSE at ", dir));
+  return b;
+}
+
+absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::detached(
+    std::unique_ptr<fuse_handler> handler, const std::string& fsname) {
+  return make(std::move(handler), absl::StrCat("a detached mount (", fsname, ")"), fsname);
 }
 
 // INIT, the first request on a new connection (fs/fuse/inode.c fuse_send_init): read
@@ -238,6 +253,7 @@ fuse_bridge::~fuse_bridge() {
   for (auto& w : workers_) interrupt_and_join(w->thread, w->done);
   if (ring_) ring_->stop();
   close(fd_);
+  if (mount_fd_ >= 0) close(mount_fd_);
 }
 
 }  // namespace ukrun

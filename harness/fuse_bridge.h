@@ -37,6 +37,12 @@ class fuse_bridge {
   static absl::StatusOr<std::unique_ptr<fuse_bridge>> mount(std::unique_ptr<fuse_handler> handler,
                                                             const std::string& dir,
                                                             const std::string& fsname);
+  // The same filesystem, never attached: it is in no mount table, and its files are
+  // reached through mount_fd() alone. A file opened there names itself, in
+  // /proc/<pid>/fd, by its path below the mount's root (fs/d_path.c stops at a mount
+  // with no parent): what trap_proc.cc's emulated /proc files need.
+  static absl::StatusOr<std::unique_ptr<fuse_bridge>> detached(
+      std::unique_ptr<fuse_handler> handler, const std::string& fsname);
   // Joins the loops and closes the FUSE device, which aborts the connection; unmounts
   // nothing (the supervisor unmounts its mounts by identity, never by a path that may
   // by now name another mount). SIGUSR1 must have a handler installed without
@@ -49,20 +55,28 @@ class fuse_bridge {
   // mount's id (mountinfo's first field) as it was made.
   dev_t dev() const { return dev_; }
   uint64_t mnt_id() const { return mnt_id_; }
+  // The detached mount's root (detached() only; -1 otherwise), owned.
+  int mount_fd() const { return mount_fd_; }
   // Which transport carries the requests, and if not the ring, why ("/dev/fuse (...)").
   const std::string& transport() const { return transport_; }
 
  private:
   fuse_bridge() = default;
+  // Connects, answers INIT and makes the mount (mount_fd_), not attached; `what` names
+  // it in messages.
+  static absl::StatusOr<std::unique_ptr<fuse_bridge>> make(std::unique_ptr<fuse_handler> handler,
+                                                           const std::string& what,
+                                                           const std::string& fsname);
   absl::Status init();
   void start_workers(size_t max_workers);
 
-  std::string dir_;  // where it was mounted, for messages
+  std::string dir_;  // where it was mounted (or what it is), for messages
   std::string transport_;
   dev_t dev_ = 0;
   uint64_t mnt_id_ = 0;
   std::unique_ptr<fuse_handler> handler_;
-  int fd_ = -1;  // the /dev/fuse connection, owned
+  int fd_ = -1;        // the /dev/fuse connection, owned
+  int mount_fd_ = -1;  // the mount while not attached (fsmount's fd), owned
   std::unique_ptr<fuse_ring> ring_;
   // The /dev/fuse loops (start_workers()).
   struct worker {

@@ -1,6 +1,8 @@
 // The request a transport hands a handler.
 #include "harness/fuse_handler.h"
 
+#include <cstring>
+
 namespace ukrun {
 
 size_t fuse_request_arg_size(uint32_t opcode) {
@@ -41,6 +43,37 @@ size_t fuse_request_arg_size(uint32_t opcode) {
     default:  // LOOKUP, UNLINK, RMDIR, STATFS: the name (if any) comes first
       return 0;
   }
+}
+
+const char* fuse_name_arg(const char* data, size_t len) {
+  return len > 0 && memchr(data, '\0', len) != nullptr ? data : nullptr;
+}
+
+void to_fuse_attr(const struct stat& sb, fuse_attr* a) {
+  *a = {};
+  a->ino = sb.st_ino;
+  a->size = sb.st_size;
+  a->blocks = sb.st_blocks;
+  a->atime = sb.st_atim.tv_sec;
+  a->mtime = sb.st_mtim.tv_sec;
+  a->ctime = sb.st_ctim.tv_sec;
+  a->atimensec = sb.st_atim.tv_nsec;
+  a->mtimensec = sb.st_mtim.tv_nsec;
+  a->ctimensec = sb.st_ctim.tv_nsec;
+  a->mode = sb.st_mode;
+  a->nlink = sb.st_nlink;
+  a->uid = sb.st_uid;
+  a->gid = sb.st_gid;
+  a->rdev = sb.st_rdev;
+  a->blksize = sb.st_blksize;
+}
+
+long fuse_open_reply(uint64_t fh, uint32_t open_flags, char* out) {
+  auto* o = reinterpret_cast<fuse_open_out*>(out);
+  *o = {};
+  o->fh = fh;
+  o->open_flags = open_flags;
+  return sizeof *o;
 }
 
 }  // namespace ukrun

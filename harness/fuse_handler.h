@@ -5,6 +5,7 @@
 #pragma once
 
 #include <linux/fuse.h>
+#include <sys/stat.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -32,6 +33,16 @@ constexpr size_t kFuseMaxWrite = 128 * 1024;
 
 // No reply is sent (FORGET, BATCH_FORGET, INTERRUPT).
 constexpr long kFuseNoReply = 1L << 40;
+
+// The name argument of LOOKUP, MKDIR, RMDIR...: NUL-terminated within the `len` bytes
+// at `data`, or nullptr.
+const char* fuse_name_arg(const char* data, size_t len);
+
+// `sb` as FUSE attributes.
+void to_fuse_attr(const struct stat& sb, fuse_attr* a);
+
+// An OPEN or OPENDIR reply: the server's handle and FOPEN_* flags.
+long fuse_open_reply(uint64_t fh, uint32_t open_flags, char* out);
 
 class fuse_handler {
  public:

@@ -3,10 +3,12 @@
 
 #include <linux/fuse.h>
 
+#include <cstring>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 
 namespace ukrun {
 
@@ -33,19 +35,46 @@ uint64_t fuse_nodes::entry(const std::string& path) {
   return it->second;
 }
 
-void fuse_nodes::forget(uint64_t nodeid, uint64_t nlookup) {
-  if (nodeid == FUSE_ROOT_ID) return;
+bool fuse_nodes::forget(uint64_t nodeid, uint64_t nlookup) {
+  if (nodeid == FUSE_ROOT_ID) return false;
   absl::MutexLock l(&mu_);
   auto it = nodes_.find(nodeid);
-  if (it == nodes_.end()) return;
+  if (it == nodes_.end()) return false;
   if (it->second.nlookup > nlookup) {
     it->second.nlookup -= nlookup;
-    return;
+    return false;
   }
   // A rename may have given the name to another node since (fuse_nodes::moved).
   auto name = ids_.find(it->second.path);
   if (name != ids_.end() && name->second == nodeid) ids_.erase(name);
   nodes_.erase(it);
+  return true;
+}
+
+std::string fuse_nodes::child(uint64_t parent, const char* name) {
+  std::string p = path(parent);
+  if (p.empty()) return p;
+  return p == "/" ? absl::StrCat("/", name) : absl::StrCat(p, "/", name);
+}
+
+std::vector<uint64_t> fuse_nodes::forget(const fuse_request& r) {
+  std::vector<uint64_t> gone;
+  auto one = [&](uint64_t nodeid, uint64_t nlookup) {
+    if (forget(nodeid, nlookup)) gone.push_back(nodeid);
+  };
+  if (r.in->opcode == FUSE_FORGET) {
+    one(r.in->nodeid, reinterpret_cast<const fuse_forget_in*>(r.arg)->nlookup);
+    return gone;
+  }
+  // BATCH_FORGET: `count` fuse_forget_one records after its first argument.
+  uint32_t count = reinterpret_cast<const fuse_batch_forget_in*>(r.arg)->count;
+  const size_t room = r.data_len / sizeof(fuse_forget_one);
+  for (size_t i = 0; i < count && i < room; i++) {
+    fuse_forget_one record;
+    memcpy(&record, r.data + i * sizeof record, sizeof record);
+    one(record.nodeid, record.nlookup);
+  }
+  return gone;
 }
 
 void fuse_nodes::moved(const std::string& from, const std::string& to) {

@@ -10,10 +10,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "harness/fuse_handler.h"
 
 namespace ukrun {
 
@@ -30,8 +32,14 @@ class fuse_nodes {
   // reused, so a request still naming an old one finds no path.
   uint64_t entry(const std::string& path);
 
-  // The host gave back `nlookup` references to `nodeid`.
-  void forget(uint64_t nodeid, uint64_t nlookup);
+  // The path of `name` in directory `parent` ("/name" in the root; "" if `parent` is
+  // not in the table, which then has no such child either).
+  std::string child(uint64_t parent, const char* name);
+
+  // The host gave back `nlookup` references to `nodeid`; true if it left the table.
+  bool forget(uint64_t nodeid, uint64_t nlookup);
+  // FORGET or BATCH_FORGET: the references `r` gives back; the nodes that left.
+  std::vector<uint64_t> forget(const fuse_request& r);
 
   // After a rename: every node at or below `from` moves to `to`, its count kept.
   void moved(const std::string& from, const std::string& to);

@@ -77,35 +77,6 @@ caller_task caller(fuse_state& s, const fuse_request& r, depends on) {
 constexpr uint64_t kSnapshot = 1ull << 32;
 int fh_fd(uint64_t fh) { return static_cast<int>(fh & (kSnapshot - 1)); }
 
-std::string child(fuse_state& s, uint64_t parent, const char* name) {
-  std::string p = s.nodes().path(parent);
-  return p == "/" ? absl::StrCat("/", name) : absl::StrCat(p, "/", name);
-}
-
-// The name argument: NUL-terminated within the request, or nullptr.
-const char* name_arg(const char* data, size_t len) {
-  return len > 0 && memchr(data, '\0', len) != nullptr ? data : nullptr;
-}
-
-void to_fuse_attr(const struct stat& sb, fuse_attr* a) {
-  *a = {};
-  a->ino = sb.st_ino;
-  a->size = sb.st_size;
-  a->blocks = sb.st_blocks;
-  a->atime = sb.st_atim.tv_sec;
-  a->mtime = sb.st_mtim.tv_sec;
-  a->ctime = sb.st_ctim.tv_sec;
-  a->atimensec = sb.st_atim.tv_nsec;
-  a->mtimensec = sb.st_mtim.tv_nsec;
-  a->ctimensec = sb.st_ctim.tv_nsec;
-  a->mode = sb.st_mode;
-  a->nlink = sb.st_nlink;
-  a->uid = sb.st_uid;
-  a->gid = sb.st_gid;
-  a->rdev = sb.st_rdev;
-  a->blksize = sb.st_blksize;
-}
-
 // A stat of `path` as `t` into an entry reply: its attributes are never cached.
 long entry_reply(fuse_state& s, uk::task_struct& t, const std::string& path, char* out) {
   struct stat sb;
@@ -148,14 +119,6 @@ long op_setattr(fuse_state& s, const fuse_request& r, char* out) {
   return attr_reply(t, p, r.in->nodeid, out);
 }
 
-long open_reply(long fd, uint32_t open_flags, char* out) {
-  auto* o = reinterpret_cast<fuse_open_out*>(out);
-  *o = {};
-  o->fh = static_cast<uint64_t>(fd);
-  o->open_flags = open_flags;
-  return sizeof *o;
-}
-
 long op_open(fuse_state& s, const fuse_request& r, char* out) {
   const auto* in = reinterpret_cast<const fuse_open_in*>(r.arg);
   int flags = static_cast<int>(in->flags) & (O_ACCMODE | O_APPEND | O_NONBLOCK);
@@ -169,16 +132,16 @@ long op_open(fuse_state& s, const fuse_request& r, char* out) {
     auto f = t.files->fget(static_cast<int>(fd));
     if (f.ok() && uk::container_file_is_snapshot(**f)) fh |= kSnapshot;
   }
-  return open_reply(static_cast<long>(fh), FOPEN_DIRECT_IO, out);
+  return fuse_open_reply(fh, FOPEN_DIRECT_IO, out);
 }
 
 long op_create(fuse_state& s, const fuse_request& r, char* out) {
   const auto* in = reinterpret_cast<const fuse_create_in*>(r.arg);
-  const char* name = name_arg(r.data, r.data_len);
+  const char* name = fuse_name_arg(r.data, r.data_len);
   if (!name) return -EINVAL;
   caller_task pinned = caller(s, r, depends::exits);
   uk::task_struct& t = pinned;
-  std::string p = child(s, r.in->nodeid, name);
+  std::string p = s.nodes().child(r.in->nodeid, name);
   int flags = static_cast<int>(in->flags) & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_CREAT | O_EXCL);
   long fd = uk::sys_open(t, p.c_str(), flags, in->mode);
   if (fd < 0) return fd;
@@ -187,7 +150,7 @@ long op_create(fuse_state& s, const fuse_request& r, char* out) {
     uk::sys_close(t, static_cast<int>(fd));
     return n;
   }
-  return n + open_reply(fd, FOPEN_DIRECT_IO, out + n);
+  return n + fuse_open_reply(static_cast<uint64_t>(fd), FOPEN_DIRECT_IO, out + n);
 }
 
 long op_read(fuse_state& s, const fuse_request& r, char* out) {
@@ -263,7 +226,7 @@ long op_opendir(fuse_state& s, const fuse_request& r, char* out) {
   }
   uk::sys_close(t, static_cast<int>(fd));
   if (n < 0) return n;
-  return open_reply(reinterpret_cast<long>(snap.release()), 0, out);
+  return fuse_open_reply(reinterpret_cast<uint64_t>(snap.release()), 0, out);
 }
 
 long op_readdir(const fuse_request& r, char* out) {
@@ -304,27 +267,16 @@ long op_statfs(fuse_state& s, const fuse_request& r, char* out) {
   return sizeof *o;
 }
 
-// BATCH_FORGET: `count` fuse_forget_one records after its first argument.
-void forget_batch(fuse_state& s, const fuse_request& r) {
-  uint32_t count = reinterpret_cast<const fuse_batch_forget_in*>(r.arg)->count;
-  const size_t room = r.data_len / sizeof(fuse_forget_one);
-  for (size_t i = 0; i < count && i < room; i++) {
-    fuse_forget_one one;
-    memcpy(&one, r.data + i * sizeof one, sizeof one);
-    s.nodes().forget(one.nodeid, one.nlookup);
-  }
-}
-
 }  // namespace
 
 long fuse_state::serve(const fuse_request& r, char* out) {
   fuse_state& s = *this;
   const uint64_t nodeid = r.in->nodeid;
-  const char* name = name_arg(r.data, r.data_len);
+  const char* name = fuse_name_arg(r.data, r.data_len);
   switch (r.in->opcode) {
     case FUSE_LOOKUP:
       if (!name) return -EINVAL;
-      return entry_reply(s, caller(s, r, depends::exits), child(s, nodeid, name), out);
+      return entry_reply(s, caller(s, r, depends::exits), s.nodes().child(nodeid, name), out);
     case FUSE_GETATTR:
       return attr_reply(caller(s, r, depends::exits), s.nodes().path(nodeid), nodeid, out);
     case FUSE_SETATTR:
@@ -333,16 +285,16 @@ long fuse_state::serve(const fuse_request& r, char* out) {
       const auto* in = reinterpret_cast<const fuse_mkdir_in*>(r.arg);
       if (!name) return -EINVAL;
       caller_task pinned = caller(s, r, depends::exits);
-      std::string p = child(s, nodeid, name);
+      std::string p = s.nodes().child(nodeid, name);
       long res = uk::sys_mkdir(pinned, p.c_str(), in->mode);
       return res < 0 ? res : entry_reply(s, pinned, p, out);
     }
     case FUSE_RMDIR:
       if (!name) return -EINVAL;
-      return uk::sys_rmdir(caller(s, r, depends::exits), child(s, nodeid, name).c_str());
+      return uk::sys_rmdir(caller(s, r, depends::exits), s.nodes().child(nodeid, name).c_str());
     case FUSE_UNLINK:
       if (!name) return -EINVAL;
-      return uk::sys_unlink(caller(s, r, depends::exits), child(s, nodeid, name).c_str());
+      return uk::sys_unlink(caller(s, r, depends::exits), s.nodes().child(nodeid, name).c_str());
     case FUSE_RENAME:
     case FUSE_RENAME2: {
       uint64_t newdir = reinterpret_cast<const fuse_rename_in*>(r.arg)->newdir;
@@ -353,9 +305,9 @@ long fuse_state::serve(const fuse_request& r, char* out) {
       }
       if (!name) return -EINVAL;
       size_t len = strlen(name) + 1;
-      const char* newname = name_arg(r.data + len, r.data_len - len);
+      const char* newname = fuse_name_arg(r.data + len, r.data_len - len);
       if (!newname) return -EINVAL;
-      std::string from = child(s, nodeid, name), to = child(s, newdir, newname);
+      std::string from = s.nodes().child(nodeid, name), to = s.nodes().child(newdir, newname);
       long res = uk::sys_rename(caller(s, r, depends::exits), from.c_str(), to.c_str());
       if (res == 0) s.nodes().moved(from, to);
       return res;
@@ -380,10 +332,8 @@ long fuse_state::serve(const fuse_request& r, char* out) {
     case FUSE_STATFS:
       return op_statfs(s, r, out);
     case FUSE_FORGET:
-      s.nodes().forget(nodeid, reinterpret_cast<const fuse_forget_in*>(r.arg)->nlookup);
-      return kFuseNoReply;
     case FUSE_BATCH_FORGET:
-      forget_batch(s, r);
+      s.nodes().forget(r);
       return kFuseNoReply;
     case FUSE_INTERRUPT:
       // Ignored: an operation is never cut short, so a tasks write either moved the task

@@ -140,25 +140,24 @@ Options:
 What COMMAND can still tell (README.md, "What a program can still tell"): uk's
 /proc/<pid>/cgroup, /proc/cgroups, mount tables and /sys/fs/cgroup; a pid namespace of
 its own (COMMAND's parent is pid 1, ps lists the run only, getpgrp and getsid say 0);
-Seccomp: 2 in /proc/<pid>/status (not in prctl(PR_GET_SECCOMP)); what COMMAND leaves
-running in the background goes on after uk-run has exited, as natively, but as a child
-of the run's pid 1 (uk-supervisor, which stays until the last of them has exited and
-takes them with it if it is killed); a signal sent by pid to both uk-run and its
-supervisor (uk-supervisor) within 3 s is taken for one sent to their process group
-and does not reach COMMAND; a SIGSTOP or, while COMMAND runs, a SIGCONT sent to uk-run
-alone does not reach it; a non-root user's
-run is uid 0 of a user namespace mapping that uid alone; a process that changes its ids
-is checked with them and its groups, without capabilities; a mount on a missing directory
-makes it; ENOSYS for the new mount API, clone3 and (with /proc emulation) openat2,
-statmount and listmount; EBUSY for a second seccomp listener (uk-run cannot run inside
-uk-run); EPERM for a cgroup namespace and, as root, for what needs the host's user
-namespace (unless --no-userns); EOPNOTSUPP for a pids.max limit without --pids; a
-double-forked child starts in the root containers; without host cpusets, a CPU mask
-outside its cpuset holds until uk-run next looks (above); trapped calls take
-microseconds more and, under a signal handler without SA_RESTART, can fail with EINTR:
-with /proc emulation every read-only open of a file is trapped (--no-proc: none is);
---exact-exits, --rules and --pids add theirs (above); --cpu-enforcement=signals adds
-SIGSTOP/SIGCONT.
+Seccomp: 2 in /proc/<pid>/status (not in prctl(PR_GET_SECCOMP)); an emulated /proc file's
+st_dev and mnt_id; what COMMAND leaves running in the background goes on after uk-run has
+exited, as natively, but as a child of the run's pid 1 (uk-supervisor, which stays until
+the last of them has exited and takes them with it if it is killed); a signal sent by pid
+to both uk-run and its supervisor (uk-supervisor) within 3 s is taken for one sent to
+their process group and does not reach COMMAND; a SIGSTOP or, while COMMAND runs, a
+SIGCONT sent to uk-run alone does not reach it; a non-root user's run is uid 0 of a user
+namespace mapping that uid alone; a process that changes its ids is checked with them and
+its groups, without capabilities; a mount on a missing directory makes it; ENOSYS for the
+new mount API, clone3 and (with /proc emulation) openat2, statmount and listmount; EBUSY
+for a second seccomp listener (uk-run cannot run inside uk-run); EPERM for a cgroup
+namespace and, as root, for what needs the host's user namespace (unless --no-userns);
+EOPNOTSUPP for a pids.max limit without --pids; a double-forked child starts in the root
+containers; without host cpusets, a CPU mask outside its cpuset holds until uk-run next
+looks (above); trapped calls take microseconds more and, under a signal handler without
+SA_RESTART, can fail with EINTR: with /proc emulation every read-only open of a file is
+trapped (--no-proc: none is); --exact-exits, --rules and --pids add theirs (above);
+--cpu-enforcement=signals adds SIGSTOP/SIGCONT.
 
 Exit status: COMMAND's. If COMMAND was killed by signal N, uk-run then kills itself with
 N (without a core dump): a shell says 128+N, and a parent's waitpid sees the signal.

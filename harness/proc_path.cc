@@ -118,8 +118,8 @@ std::optional<std::string> canonical_as(pid_t tid, std::string start, absl::stri
 
 }  // namespace
 
-std::optional<std::string> proc_paths::procfs_file(pid_t tid, int dirfd, const std::string& path,
-                                                   bool follow) {
+std::optional<procfs_target> proc_paths::procfs_file(pid_t tid, int dirfd, const std::string& path,
+                                                     bool follow) {
   if (path.empty()) return std::nullopt;  // ENOENT
   bool absolute = path[0] == '/';
   std::string where = absolute ? path : absl::StrCat(start_link(tid, dirfd), "/", path);
@@ -147,10 +147,10 @@ std::optional<std::string> proc_paths::procfs_file(pid_t tid, int dirfd, const s
   if (!point) return std::nullopt;
   if (!canonical && !(canonical = resolve())) return std::nullopt;
   // The file's path below the procfs's root.
-  if (*point == "/") return *canonical;
-  if (*canonical == *point) return std::string("/");
+  if (*point == "/") return procfs_target{*canonical, *canonical};
+  if (*canonical == *point) return procfs_target{"/", *canonical};
   if (!absl::StartsWith(*canonical, *point + "/")) return std::nullopt;
-  return canonical->substr(point->size());
+  return procfs_target{canonical->substr(point->size()), *canonical};
 }
 
 std::optional<std::string> proc_paths::procfs_mount_point(const std::string& where, int flags,

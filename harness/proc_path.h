@@ -21,6 +21,12 @@
 
 namespace ukrun {
 
+// A file on a procfs, as a trapped open names it.
+struct procfs_target {
+  std::string file;  // its path below the procfs's root: "/123/cgroup", "/cgroups"
+  std::string path;  // its canonical path: "/proc/123/cgroup"
+};
+
 class proc_paths {
  public:
   // `uk_only_names`: files of uk's procfs that the host's may lack (container,
@@ -30,12 +36,11 @@ class proc_paths {
 
   // Thread `tid` opens `path` relative to `dirfd` (AT_FDCWD: its cwd), following a
   // final symlink unless `follow` is false (O_NOFOLLOW). If the file it would open is
-  // on a procfs: its path below that procfs's root ("/123/cgroup", "/cgroups"). Else
-  // nullopt, also when the path does not resolve (the open reports that itself).
-  // Absolute paths are resolved in the supervisor's root, which is the program's
-  // unless it chrooted.
-  std::optional<std::string> procfs_file(pid_t tid, int dirfd, const std::string& path,
-                                         bool follow);
+  // on a procfs: where (procfs_target). Else nullopt, also when the path does not
+  // resolve (the open reports that itself). Absolute paths are resolved in the
+  // supervisor's root, which is the program's unless it chrooted.
+  std::optional<procfs_target> procfs_file(pid_t tid, int dirfd, const std::string& path,
+                                           bool follow);
 
  private:
   // A mount, by its unique id: its mount point if it is a procfs, "" if it is not.

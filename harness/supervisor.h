@@ -7,6 +7,7 @@
 #define UK_HARNESS_SUPERVISOR_H_
 
 #include <seccomp.h>
+#include <sys/statfs.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@
 #include "harness/net_enforcer.h"
 #include "harness/options.h"
 #include "harness/proc_path.h"
+#include "harness/proc_shadow.h"
 #include "harness/reaped_time.h"
 #include "harness/release_agents.h"
 #include "harness/replay/trace_recorder.h"
@@ -229,8 +231,11 @@ class supervisor {
   // trap_proc.cc: /proc emulation.
   void on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr, int flags);
 
-  // trap_statfs.cc: statfs/fstatfs on a uk mount: the kernel's magic, not FUSE's.
+  // trap_statfs.cc: statfs/fstatfs on a uk mount: the kernel's magic, not FUSE's; on an
+  // emulated /proc file, its procfs's.
   void on_statfs(const seccomp_notif& req, bool by_fd);
+  void write_statfs(const seccomp_notif& req, const struct statfs& out);
+  static std::string own_links(pid_t tid, const std::string& path);
   // trap_prctl.cc: PR_GET_SECCOMP.
   void on_prctl_get_seccomp(const seccomp_notif& req);
 
@@ -265,6 +270,8 @@ class supervisor {
   cputime_host cputime_host_;  // cpuacct's readings of real tasks
   // on_open's, the notification thread's alone; the patch's names are uk's only.
   proc_paths proc_paths_{{"container", "containers", "cpuset", "cgroup", "cgroups"}};
+  // Where on_open's files live, made at the first (the notification thread's alone).
+  std::unique_ptr<proc_shadow> proc_shadow_;
   std::unique_ptr<cpu_enforcer> cpu_enforcer_;  // CPU shares; before tracker_ goes
   std::unique_ptr<net_enforcer> net_enforcer_;  // net.rate_bps; before tracker_ goes
 

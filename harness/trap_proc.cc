@@ -1,10 +1,10 @@
 // /proc emulation: /proc/<pid>/container, cpuset, cgroup, /proc/containers,
 // /proc/cgroups and the mount table (merged in mount_table.cc), answered from the
-// kernel's procfs through a memfd.
+// kernel's procfs through files of proc_shadow's.
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,18 +21,42 @@
 
 namespace ukrun {
 
-// /proc/self/container and friends, answered from the kernel's procfs with a memfd.
+namespace {
+
+// The attributes of the procfs file at `path` (mode, owner, inode number, times), or
+// for a file only uk's procfs has, its cgroup namesake's (/proc/<pid>/cgroup for
+// container, /proc/cgroups for containers).
+struct stat procfs_attributes(const std::string& path) {
+  struct stat sb;
+  if (stat(path.c_str(), &sb) == 0) return sb;
+  std::string namesake = path;
+  if (absl::EndsWith(path, "/container"))
+    namesake = absl::StrCat(path.substr(0, path.size() - 9), "cgroup");
+  if (absl::EndsWith(path, "/containers"))
+    namesake = absl::StrCat(path.substr(0, path.size() - 10), "cgroups");
+  if (stat(namesake.c_str(), &sb) == 0) return sb;
+  sb = {};
+  sb.st_mode = S_IFREG | 0444;
+  sb.st_nlink = 1;
+  sb.st_blksize = 1024;
+  return sb;
+}
+
+}  // namespace
+
+// /proc/self/container and friends, answered from the kernel's procfs with a file of
+// proc_shadow's (proc_shadow.h).
 // Which file the open names is found as the kernel will find it (proc_path.h), so a
 // relative path, a symlink (/etc/mtab) or `..` reaches uk's file too, never the host's.
 void supervisor::on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr, int flags) {
   // The filter traps read-only opens of files only (seccomp_filter.cc).
   std::string path;
   if (!read_string(req.pid, path_addr, &path)) return respond_continue(req.id);
-  std::optional<std::string> file =
+  std::optional<procfs_target> file =
       proc_paths_.procfs_file(req.pid, dirfd, path, !(flags & O_NOFOLLOW));
   if (!file) return respond_continue(req.id);
   // The pieces point into `rest`, which must outlive them.
-  const std::string rest = file->substr(1);
+  const std::string rest = file->file.substr(1);
   std::vector<absl::string_view> parts = absl::StrSplit(rest, '/', absl::SkipEmpty());
   auto numeric = [](absl::string_view s) {
     return !s.empty() && s.find_first_not_of("0123456789") == absl::string_view::npos;
@@ -81,15 +105,13 @@ void supervisor::on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr
     if (!merged) return respond_continue(req.id);
     text = std::move(*merged);
   }
-  int mfd = memfd_create("container", MFD_CLOEXEC);
-  if (mfd < 0 || write(mfd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
-    if (mfd >= 0) close(mfd);
-    return respond(req.id, -ENOMEM);
+  if (!proc_shadow_) {
+    absl::StatusOr<std::unique_ptr<proc_shadow>> made = proc_shadow::create();
+    if (!made.ok()) return respond(req.id, -ENOMEM);
+    proc_shadow_ = std::move(made).value();
   }
-  // A read-only description of the same memfd, at offset 0.
-  int rfd = open(absl::StrCat("/proc/self/fd/", mfd).c_str(), O_RDONLY | O_CLOEXEC);
-  close(mfd);
-  if (rfd < 0) return respond(req.id, -ENOMEM);
+  int rfd = proc_shadow_->open(file->path, std::move(text), procfs_attributes(file->path), flags);
+  if (rfd < 0) return respond(req.id, rfd);
   seccomp_notif_addfd addfd = {};
   addfd.id = req.id;
   addfd.flags = SECCOMP_ADDFD_FLAG_SEND;

@@ -1,4 +1,4 @@
-// statfs(2) and fstatfs(2) on uk-run's FUSE mounts.
+// statfs(2) and fstatfs(2) on uk-run's FUSE mounts and emulated /proc files.
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -7,8 +7,11 @@
 
 #include <cstring>
 #include <optional>
+#include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "harness/host_file.h"
 #include "harness/supervisor.h"
 #include "uk/containerfs.h"
 
@@ -20,10 +23,12 @@ namespace ukrun {
 // the FUSE device; everything else continues. The file is looked up through the
 // tracee's own root, cwd or fd table in /proc. Errors are left to the real syscall.
 void supervisor::on_statfs(const seccomp_notif& req, bool by_fd) {
+  bool no_mounts;
   {
     absl::MutexLock l(&mounts_mu_);
-    if (mounts_.empty()) return respond_continue(req.id);
+    no_mounts = mounts_.empty();
   }
+  if (no_mounts && !proc_shadow_) return respond_continue(req.id);
   std::string target;
   if (by_fd) {
     target = absl::StrCat("/proc/", req.pid, "/fd/", static_cast<int>(req.data.args[0]));
@@ -32,11 +37,22 @@ void supervisor::on_statfs(const seccomp_notif& req, bool by_fd) {
     if (!read_string(req.pid, req.data.args[0], &path) || path.empty()) {
       return respond_continue(req.id);
     }
-    target = absl::StrCat("/proc/", req.pid, path[0] == '/' ? "/root" : "/cwd/", path);
+    target = absl::StrCat("/proc/", req.pid, path[0] == '/' ? "/root" : "/cwd/",
+                          own_links(req.pid, path));
   }
   struct stat st;
   struct statfs sfs;
   if (!id_valid(req.id) || stat(target.c_str(), &st) != 0) return respond_continue(req.id);
+  if (proc_shadow_ && st.st_dev == proc_shadow_->dev()) {
+    // An emulated /proc file (trap_proc.cc): its procfs's statfs, as natively. Its
+    // name is the procfs file's own (proc_shadow.h); a file only uk has, its directory's.
+    std::optional<std::string> name = read_host_link(target);
+    if (!name || (statfs(name->c_str(), &sfs) != 0 &&
+                  statfs(name->substr(0, name->rfind('/') + 1).c_str(), &sfs) != 0)) {
+      return respond_continue(req.id);
+    }
+    return write_statfs(req, sfs);
+  }
   std::optional<unsigned long> flags;
   {
     absl::MutexLock l(&mounts_mu_);
@@ -54,13 +70,31 @@ void supervisor::on_statfs(const seccomp_notif& req, bool by_fd) {
   out.f_flags = (sfs.f_flags & ~(ST_NOSUID | ST_NODEV)) | (*flags & (MS_NOSUID | MS_NODEV));
   uint64_t dev = st.st_dev;
   memcpy(&out.f_fsid, &dev, sizeof out.f_fsid);
-  iovec local = {&out, sizeof out};
+  write_statfs(req, out);
+}
+
+// The answer to a statfs or fstatfs: `out` into the caller's buffer, then 0.
+void supervisor::write_statfs(const seccomp_notif& req, const struct statfs& out) {
+  iovec local = {const_cast<struct statfs*>(&out), sizeof out};
   iovec remote = {reinterpret_cast<void*>(req.data.args[1]), sizeof out};
   if (!id_valid(req.id)) return;
   if (process_vm_writev(req.pid, &local, 1, &remote, 1, 0) != static_cast<ssize_t>(sizeof out)) {
     return respond(req.id, -EFAULT);
   }
   respond(req.id, 0);
+}
+
+// `path` with its first link to the caller's own /proc directory (/proc/self,
+// /proc/thread-self, /dev/fd) naming thread `tid`'s, which the supervisor's lookup
+// would take for its own.
+std::string supervisor::own_links(pid_t tid, const std::string& path) {
+  for (const auto& [link, own] :
+       {std::pair<const char*, std::string>{"/proc/self/", absl::StrCat("/proc/", tid, "/")},
+        {"/proc/thread-self/", absl::StrCat("/proc/", tid, "/task/", tid, "/")},
+        {"/dev/fd/", absl::StrCat("/proc/", tid, "/fd/")}}) {
+    if (absl::StartsWith(path, link)) return own + path.substr(strlen(link));
+  }
+  return path;
 }
 
 }  // namespace ukrun

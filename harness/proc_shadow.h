@@ -1,0 +1,48 @@
+// Where the emulated /proc files live (trap_proc.cc): a FUSE filesystem of uk-run's that
+// is never attached, so it is in no mount table and only the fds handed to programs
+// reach it. A memfd, which served before, told the program what it was: fstatfs said
+// tmpfs, fstat mode 0777, no link and the text's size, and /proc/self/fd/N read
+// "/memfd:container (deleted)". A file here has the procfs file's own attributes (mode,
+// owner, inode number, size 0, 1024-byte blocks), its fd names the path the program
+// opened (/proc/<pid>/cgroup: fs/d_path.c stops at a mount with no parent, so the path
+// below this mount's root is the whole name), and each open reads a text of its own, as
+// each open of a seq_file generates its own. What still differs is st_dev; fstatfs is
+// answered by the statfs trap (trap_statfs.cc).
+#pragma once
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "harness/fuse_bridge.h"
+
+namespace ukrun {
+
+class proc_shadow_fs;
+
+class proc_shadow {
+ public:
+  static absl::StatusOr<std::unique_ptr<proc_shadow>> create();
+  ~proc_shadow();
+  proc_shadow(const proc_shadow&) = delete;
+  proc_shadow& operator=(const proc_shadow&) = delete;
+
+  // An fd (O_RDONLY, close-on-exec, plus O_NONBLOCK from `flags`) of the file `path`
+  // (absolute and canonical, as the program's procfs names it: "/proc/12/cgroup"),
+  // which reads `text` and has `like`'s attributes; or -errno. Called by one thread at a
+  // time (the notification thread).
+  int open(const std::string& path, std::string text, const struct stat& like, int flags);
+
+  // The device of every file here (st_dev), to recognise them.
+  dev_t dev() const { return bridge_->dev(); }
+
+ private:
+  proc_shadow() = default;
+  proc_shadow_fs* fs_ = nullptr;  // owned by bridge_
+  std::unique_ptr<fuse_bridge> bridge_;
+};
+
+}  // namespace ukrun

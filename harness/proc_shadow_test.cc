@@ -1,0 +1,115 @@
+#include "harness/proc_shadow.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "harness/host_file.h"
+
+namespace ukrun {
+namespace {
+
+// The FUSE loops are stopped with SIGUSR1 (fuse_bridge.h).
+void install_sigusr1() {
+  struct sigaction sa = {};
+  sa.sa_handler = [](int) {};
+  sigaction(SIGUSR1, &sa, nullptr);
+}
+
+std::string read_all(int fd) {
+  std::string text;
+  char buf[7];  // small: several READs
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, n);
+  return text;
+}
+
+struct stat procfs_like() {
+  struct stat sb = {};
+  sb.st_mode = S_IFREG | 0400;
+  sb.st_nlink = 1;
+  sb.st_uid = 7;
+  sb.st_gid = 8;
+  sb.st_ino = 123456;
+  sb.st_blksize = 1024;
+  sb.st_size = 99;  // not shown: a procfs file has size 0
+  return sb;
+}
+
+class ProcShadowTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    install_sigusr1();
+    auto made = proc_shadow::create();
+    if (!made.ok()) GTEST_SKIP() << "no FUSE here: " << made.status();
+    shadow_ = std::move(made).value();
+  }
+  std::unique_ptr<proc_shadow> shadow_;
+};
+
+TEST_F(ProcShadowTest, FileHasTheGivenAttributesAndNamesItsPath) {
+  int fd = shadow_->open("/proc/42/mountstats", "device proc mounted on /proc\n", procfs_like(),
+                         O_NONBLOCK);
+  ASSERT_GE(fd, 0) << strerror(-fd);
+  struct stat st;
+  ASSERT_EQ(fstat(fd, &st), 0);
+  EXPECT_EQ(st.st_mode, S_IFREG | 0400);
+  EXPECT_EQ(st.st_nlink, 1u);
+  EXPECT_EQ(st.st_uid, 7u);
+  EXPECT_EQ(st.st_gid, 8u);
+  EXPECT_EQ(st.st_ino, 123456u);
+  EXPECT_EQ(st.st_size, 0);
+  EXPECT_EQ(st.st_blksize, 1024);
+  EXPECT_EQ(st.st_dev, shadow_->dev());
+  EXPECT_EQ(read_host_link(absl::StrCat("/proc/self/fd/", fd)), "/proc/42/mountstats");
+  EXPECT_EQ(fcntl(fd, F_GETFL) & (O_ACCMODE | O_NONBLOCK), O_RDONLY | O_NONBLOCK);
+  EXPECT_NE(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+  EXPECT_EQ(read_all(fd), "device proc mounted on /proc\n");
+  char c;
+  EXPECT_EQ(pread(fd, &c, 1, 7), 1);
+  EXPECT_EQ(c, 'p');
+  close(fd);
+}
+
+// Each open reads its own text, as each open of a seq_file generates its own, however
+// long the other is held.
+TEST_F(ProcShadowTest, EachOpenKeepsItsOwnText) {
+  int first = shadow_->open("/proc/7/cgroup", "first\n", procfs_like(), 0);
+  int second = shadow_->open("/proc/7/cgroup", "second\n", procfs_like(), 0);
+  ASSERT_GE(first, 0);
+  ASSERT_GE(second, 0);
+  EXPECT_EQ(read_all(second), "second\n");
+  EXPECT_EQ(read_all(first), "first\n");
+  char buf[16];
+  EXPECT_EQ(pread(first, buf, sizeof buf, 0), 6);
+  close(first);
+  close(second);
+  // A directory on the way is one of the shadow's, read-only.
+  int third = shadow_->open("/proc/7/task/8/cgroup", "third\n", procfs_like(), 0);
+  ASSERT_GE(third, 0);
+  EXPECT_EQ(read_all(third), "third\n");
+  close(third);
+}
+
+// Reopened through /proc/self/fd/N, which uk-run traps only for reading (it answers
+// that with a fresh open()): for writing there is no text to give, so EACCES.
+TEST_F(ProcShadowTest, ReopenForWritingIsRefused) {
+  int fd = shadow_->open("/proc/cgroups", "text\n", procfs_like(), 0);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(open(absl::StrCat("/proc/self/fd/", fd).c_str(), O_WRONLY), -1);
+  EXPECT_EQ(errno, EACCES);
+  close(fd);
+}
+
+TEST_F(ProcShadowTest, RelativePathIsRefused) {
+  EXPECT_EQ(shadow_->open("proc/1/cgroup", "x", procfs_like(), 0), -ENOENT);
+  EXPECT_EQ(shadow_->open("/", "x", procfs_like(), 0), -ENOENT);
+}
+
+}  // namespace
+}  // namespace ukrun

@@ -1,0 +1,79 @@
+"""What an fd of an emulated /proc file shows besides its text, one line per file.
+
+proc_fd.py [uk]: for each file, its fstat (mode, links, owner, size, block size and
+blocks, and whether its inode number is the path's), the filesystem type fstatfs and
+statfs of /proc/self/fd/N report, where /proc/self/fd/N points (this process's pid and
+thread id as PID and TID), its file status flags with O_NONBLOCK asked for, and whether
+a pread from 0 reads what the reads did. The same natively as under uk-run, whose text
+differs (uk's view), but not the rest. With `uk`, also uk's own files
+(/proc/self/container, /proc/containers), which have no native counterpart: their
+attributes are their cgroup namesakes'.
+"""
+import ctypes
+import fcntl
+import os
+import re
+import sys
+import threading
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+def fs_type(call, arg):
+    buf = ctypes.create_string_buffer(120)
+    if call(arg, buf) != 0:
+        return "err%d" % ctypes.get_errno()
+    return hex(int.from_bytes(buf.raw[:8], "little"))
+
+
+def describe(path):
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    st = os.fstat(fd)
+    text = b""
+    while True:
+        chunk = os.read(fd, 1000)
+        if not chunk:
+            break
+        text += chunk
+    again = b""
+    while True:
+        chunk = os.pread(fd, 1000, len(again))
+        if not chunk:
+            break
+        again += chunk
+    link = os.readlink("/proc/self/fd/%d" % fd)
+    pid, tid = os.getpid(), threading.get_native_id()
+    named = re.sub(r"^/proc/%d/task/%d/" % (pid, tid), "/proc/PID/task/TID/", link)
+    named = re.sub(r"^/proc/%d/" % pid, "/proc/PID/", named)
+    fields = [
+        path,
+        "mode=%o" % st.st_mode,
+        "nlink=%d" % st.st_nlink,
+        "owner=%d:%d" % (st.st_uid, st.st_gid),
+        "size=%d" % st.st_size,
+        "blksize=%d" % st.st_blksize,
+        "blocks=%d" % st.st_blocks,
+        "ino-of-path=%s" % (os.path.exists(path) and st.st_ino == os.stat(path).st_ino),
+        "fstatfs=%s" % fs_type(libc.fstatfs, fd),
+        "statfs-fd-path=%s" % fs_type(libc.statfs, b"/proc/self/fd/%d" % fd),
+        "link=%s" % named,
+        "flags=%o" % fcntl.fcntl(fd, fcntl.F_GETFL),
+        "pread-same=%s" % (text == again and len(text) > 0),
+    ]
+    os.close(fd)
+    return " ".join(fields)
+
+
+FILES = ["/proc/self/cgroup", "/proc/self/mountinfo", "/proc/self/mounts",
+         "/proc/self/mountstats", "/proc/cgroups", "/proc/thread-self/cgroup",
+         "/proc/self/cpuset", "/etc/mtab"]
+for f in FILES:
+    print(describe(f))
+if sys.argv[1:] == ["uk"]:
+    for own, namesake in [("/proc/self/container", "/proc/self/cgroup"),
+                          ("/proc/containers", "/proc/cgroups")]:
+        mine = describe(own).split()[1:]
+        theirs = describe(namesake).split()[1:]
+        mine = [f for f in mine if not f.startswith(("link=", "ino-of-path="))]
+        theirs = [f for f in theirs if not f.startswith(("link=", "ino-of-path="))]
+        print(own, "like", namesake, mine == theirs, *(set(mine) ^ set(theirs)))
