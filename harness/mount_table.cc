@@ -212,11 +212,32 @@ std::optional<std::string> supervisor::merge_mount_table(const std::string& host
   // What uk-run's tmpfs covers at /sys/fs/cgroup is out of reach: left out.
   std::vector<bool> covered = covered_by_cgroup_root(
       std::vector<absl::string_view>(host_lines.begin(), host_lines.end()), kind);
+  // So is the /proc that the run's own procfs covers (namespaces.cc: the first procfs on
+  // /proc mounted on one), which takes its place in the tree: one /proc, as natively.
+  size_t run_proc = lines.size();
+  std::string run_proc_parent;
+  for (size_t j = 0; j < lines.size() && run_proc == lines.size(); j++) {
+    if (lines[j].fstype != "proc" || lines[j].mount_point != "/proc") continue;
+    for (size_t i = 0; i < lines.size(); i++) {
+      if (lines[i].fstype == "proc" && lines[i].mount_point == "/proc" &&
+          lines[i].fields.size() > 1 && lines[j].fields.size() > 1 &&
+          absl::StrCat(lines[i].id) == lines[j].fields[1]) {
+        covered[i] = true;
+        run_proc = j;
+        run_proc_parent = lines[i].fields[1];
+      }
+    }
+  }
   std::string out;
   for (size_t i = 0; i < host_lines.size(); i++) {
     if (covered[i]) continue;
     const std::string& line = host_lines[i];
     std::vector<std::string> f = absl::StrSplit(line, ' ');
+    if (i == run_proc && mountinfo) {
+      f[1] = run_proc_parent;
+      absl::StrAppend(&out, absl::StrJoin(f, " "), "\n");
+      continue;
+    }
     // The host's own cgroup hierarchies are not this kernel's: tools that look
     // hierarchies up in the table (libcgroup) must find only uk's.
     auto host_dash = std::find(f.begin(), f.end(), "-");

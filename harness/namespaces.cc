@@ -4,16 +4,21 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "harness/cgroup_root.h"
+#include "harness/mountinfo.h"
 
 namespace ukrun {
 namespace {
@@ -130,8 +135,36 @@ absl::Status prepare_mount_namespace() {
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
     return absl::ErrnoToStatus(errno, "making mounts private");
   }
-  // /proc of the new pid namespace, so that pids read there are the tree's own.
-  if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+  // /proc of the new pid namespace, so that pids read there are the tree's own. With
+  // the flags and options of the /proc it covers, so that the mount table shows what it
+  // showed (the covered one is left out of the emulated table: mount_table.cc).
+  unsigned long flags = 0;
+  std::string options;
+  struct statvfs sv;
+  if (statvfs("/proc", &sv) == 0) {
+    for (auto [st, ms] : {std::pair{ST_RDONLY, MS_RDONLY},
+                          {ST_NOSUID, MS_NOSUID},
+                          {ST_NODEV, MS_NODEV},
+                          {ST_NOEXEC, MS_NOEXEC},
+                          {ST_NOATIME, MS_NOATIME},
+                          {ST_NODIRATIME, MS_NODIRATIME},
+                          {ST_RELATIME, MS_RELATIME}}) {
+      if (sv.f_flag & st) flags |= ms;
+    }
+  }
+  if (std::optional<std::vector<mountinfo_line>> lines = own_mountinfo()) {
+    for (const mountinfo_line& m : *lines) {
+      if (m.mount_point != "/proc" || m.fstype != "proc" || m.fields.empty()) continue;
+      // The super options (hidepid=, gid=, subset=), but the read-only flag's.
+      std::vector<absl::string_view> kept;
+      for (absl::string_view o : absl::StrSplit(m.fields.back(), ',')) {
+        if (o != "rw" && o != "ro") kept.push_back(o);
+      }
+      options = absl::StrJoin(kept, ",");
+    }
+  }
+  if (mount("proc", "/proc", "proc", flags, options.empty() ? nullptr : options.c_str()) != 0 &&
+      mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
     return absl::ErrnoToStatus(errno, "mounting /proc");
   }
   return absl::OkStatus();

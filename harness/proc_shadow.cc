@@ -190,8 +190,8 @@ int proc_shadow::open(const std::string& path, std::string text, const struct st
                       int flags) {
   if (path.size() < 2 || path[0] != '/') return -ENOENT;
   fs_->expect(path, {std::move(text), like});
-  int fd = openat(bridge_->mount_fd(), path.c_str() + 1,
-                  O_RDONLY | O_CLOEXEC | (flags & O_NONBLOCK));
+  int fd =
+      openat(bridge_->mount_fd(), path.c_str() + 1, O_RDONLY | O_CLOEXEC | (flags & O_NONBLOCK));
   if (fd < 0) {
     int err = errno;
     fs_->drop(path);

@@ -9,7 +9,8 @@
 # - a release agent (not under the filter) that unmounts behind the trap: the mountinfo
 #   poll drops the record;
 # - a remount that changes the subsystem set while a removed child is held open;
-# - --mount creates every missing component of DIR and removes only those at exit.
+# - --mount creates every missing component of DIR and removes only those at exit;
+# - one /proc in the tables, as natively.
 source "$TEST_SRCDIR/uk/tests/e2e/lib.sh"
 MC="$HELPERS/mount_call"
 
@@ -166,5 +167,12 @@ mkdir $TMP/have
 run parents --mount cgroup:cpu:$TMP/have/x/y/z -- "grep -c ' $TMP/have/x/y/z cgroup ' /proc/mounts"
 expect_eq "--mount DIR with parents" "1" "$(cat $TMP/parents.out)"
 [[ -d $TMP/have && ! -e $TMP/have/x ]] || fail "--mount: the directories made are not all gone"
+# The run's own /proc (its pid namespace's) covers the /proc it started with: the mount
+# tables show one /proc with the same options, as natively (before: two, the run's with
+# nosuid,nodev,noexec added). Mount ids differ (a mount namespace of its own).
+proc_lines='grep " /proc " /proc/self/mountinfo | cut -d" " -f4-; grep " /proc " /proc/mounts
+grep " on /proc " /proc/self/mountstats'
+run proc_mount -- "$proc_lines"
+expect_eq "/proc in the mount tables" "$(bash -c "$proc_lines")" "$(cat $TMP/proc_mount.out)"
 expect_no_uk_mounts
 echo "mount_table_test: ok"
