@@ -12,7 +12,7 @@ if ! probe=$("$UKRUN" --cpu-enforcement=host-cgroup -- true 2>&1); then
   echo "SKIP: no host cgroup with cpu for uk-run here: $probe"
   exit 0
 fi
-trap 'kill_runs; on_exit' EXIT
+trap 'rc=$?; kill_runs; on_exit $rc' EXIT
 own_cpu=$(awk -F: '$2 ~ /(^|,)cpu(,|$)/ { print $3 }' /proc/self/cgroup)
 
 c=$TMP/cpu

@@ -14,7 +14,7 @@ if [[ $(id -u) != 0 || ! -w $param ]]; then
 fi
 old=$(cat $param)
 restore() { echo "$old" >$param; }
-trap 'restore; on_exit' EXIT
+trap 'rc=$?; restore; on_exit $rc' EXIT
 echo Y >$param
 
 log=$TMP/verbose.log

@@ -14,7 +14,7 @@ if [[ $(id -u) != 0 || ! -f $host/cpuset.cpus ]] || ! taskset -c 0,1 true 2>/dev
   echo "SKIP: needs root, the host's v1 cpuset hierarchy and CPUs 0 and 1"
   exit 0
 fi
-trap 'kill_runs; on_exit' EXIT
+trap 'rc=$?; kill_runs; on_exit $rc' EXIT
 # Every host cpuset but the runs' own, with its settings: a line each.
 settings() {
   find "$host" -type d -not -path '*/uk-run.*' 2>/dev/null | sort | while read -r d; do
@@ -100,16 +100,13 @@ done
 # Not root: no subtree (masks are bounded by observation).
 if nonroot_setup; then
   as_nobody "$NR_UKRUN" -- sleep 2 &
-  nobody=$!  # setpriv execs uk-run: the outer uk-run itself
-  supervisor_of_outer=""
-  for _ in $(seq 100); do
-    supervisor_of_outer=$(pgrep -P "$nobody" -x uk-supervisor || true)
-    [[ -n $supervisor_of_outer ]] && break
-    sleep 0.05
-  done
-  [[ -n $supervisor_of_outer ]] || fail "the non-root run never started"
+  sub=$!  # the subshell running as_nobody: uk-run is its child
+  supervisor=$(supervisor_of "$sub")
+  [[ -n $supervisor ]] || fail "the non-root run never started"
+  nobody=$(ps -o ppid= -p "$supervisor" | tr -d ' ')  # the outer uk-run
+  [[ -n $nobody ]] || fail "the non-root run's uk-run is gone"
   expect_eq "a non-root run's cpuset subtree" "" "$(host_subtrees "$nobody" | grep "^$host/" || true)"
-  wait "$nobody" || fail "the non-root run failed"
+  wait "$sub" || fail "the non-root run failed"
 else
   echo "SKIP PART: no setpriv for the non-root run"
 fi

@@ -94,7 +94,8 @@ expect_eq() {
 # For tests that watch a run's host cgroups from outside. UK_RUNS: outer uk-run pids
 # whose supervisors `kill_runs` SIGKILLs (never the outer, which then removes the
 # run's subtrees) before waiting for the outer; such a test traps
-# 'kill_runs; on_exit' EXIT, so that a failing test leaves no run behind.
+# 'rc=$?; kill_runs; on_exit $rc' EXIT, so that a failing test leaves no run behind
+# (on_exit's status is the test's: taken before the trap's own commands change $?).
 UK_RUNS=()
 kill_runs() {
   local o

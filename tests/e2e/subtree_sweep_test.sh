@@ -11,7 +11,7 @@ if ! probe=$("$UKRUN" --cpu-enforcement=host-cgroup -- true 2>&1); then
   exit 0
 fi
 holder=
-trap '[[ -n $holder ]] && kill $holder 2>/dev/null; kill_runs; on_exit' EXIT
+trap 'rc=$?; [[ -n $holder ]] && kill $holder 2>/dev/null; kill_runs; on_exit $rc' EXIT
 own_dir() { echo "/sys/fs/cgroup/$1$(awk -F: -v c="$1" '$2 ~ "(^|,)" c "(,|$)" { print $3 }' \
   /proc/self/cgroup | sed 's|^/$||')"; }
 cpu=$(own_dir cpu)

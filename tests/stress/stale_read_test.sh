@@ -12,7 +12,7 @@ param=/sys/module/fuse/parameters/enable_uring
 transports=(devfuse)
 if [[ $(id -u) == 0 && -w $param ]]; then
   old=$(cat $param)
-  trap 'echo "$old" >$param; on_exit' EXIT
+  trap 'rc=$?; echo "$old" >$param; on_exit $rc' EXIT
   transports+=(ring)
 else
   echo "SKIP io_uring part: needs root and $param"
