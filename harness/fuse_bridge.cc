@@ -131,6 +131,15 @@ absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::detached(
   return make(std::move(handler), absl::StrCat("a detached mount (", fsname, ")"), fsname);
 }
 
+bool fuse_bridge::notify(int32_t code, const void* arg, size_t len) {
+  fuse_out_header out = {};
+  out.unique = 0;  // a notification, not a reply
+  out.error = code;
+  out.len = static_cast<uint32_t>(sizeof out + len);
+  iovec iov[2] = {{&out, sizeof out}, {const_cast<void*>(arg), len}};
+  return writev(fd_, iov, 2) == static_cast<ssize_t>(out.len);
+}
+
 // INIT, the first request on a new connection (fs/fuse/inode.c fuse_send_init): read
 // and answered here, before any loop runs, with the capabilities libfuse 3.14 asked
 // for by default (so the host kernel behaves as before), plus FUSE_OVER_IO_URING when

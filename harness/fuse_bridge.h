@@ -55,6 +55,9 @@ class fuse_bridge {
   // mount's id (mountinfo's first field) as it was made.
   dev_t dev() const { return dev_; }
   uint64_t mnt_id() const { return mnt_id_; }
+  // Sends the kernel a notification (FUSE_NOTIFY_*: `code`, its argument); false if
+  // the kernel refused it.
+  bool notify(int32_t code, const void* arg, size_t len);
   // The detached mount's root (detached() only; -1 otherwise), owned.
   int mount_fd() const { return mount_fd_; }
   // Which transport carries the requests, and if not the ring, why ("/dev/fuse (...)").

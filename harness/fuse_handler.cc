@@ -38,6 +38,8 @@ size_t fuse_request_arg_size(uint32_t opcode) {
       return sizeof(fuse_batch_forget_in);
     case FUSE_INTERRUPT:
       return sizeof(fuse_interrupt_in);
+    case FUSE_POLL:
+      return sizeof(fuse_poll_in);
     case FUSE_INIT:
       return sizeof(fuse_init_in);
     default:  // LOOKUP, UNLINK, RMDIR, STATFS: the name (if any) comes first

@@ -133,7 +133,8 @@ Options:
                              possible and present). A CPU the host does not have
                              online is an error
   --verbose                  print one line on stderr per FUSE mount naming its
-                             transport (io_uring, or /dev/fuse and why)
+                             transport (io_uring, or /dev/fuse and why), and
+                             one for the emulated /proc files' FUSE filesystem
   --version                  print uk-run's version and exit
   -h, --help                 this text
 

@@ -3,12 +3,17 @@
 
 #include <fcntl.h>
 #include <linux/fuse.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <memory>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -40,16 +45,53 @@ class proc_shadow_fs : public fuse_handler {
   struct seed {
     std::string text;
     struct stat attrs;
+    int changes = -1;  // owned
   };
+
+  proc_shadow_fs() {
+    epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+    stop_fd_ = eventfd(0, EFD_CLOEXEC);
+    epoll_event ev = {};
+    ev.events = EPOLLIN;
+    ev.data.u64 = 0;  // no fh is 0
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, stop_fd_, &ev);
+  }
+  ~proc_shadow_fs() override {
+    stop();
+    for (auto& [fh, f] : open_) {
+      if (f->changes >= 0) close(f->changes);
+    }
+    for (auto& [path, s] : pending_) {
+      if (s.changes >= 0) close(s.changes);
+    }
+    close(epoll_fd_);
+    close(stop_fd_);
+  }
+
+  // How a change of a mount table reaches a program's poll(2): FUSE_NOTIFY_POLL with
+  // the poll's kh. Set before the first open.
+  void set_notifier(std::function<void(uint64_t kh)> notify) { notify_ = std::move(notify); }
+
+  // Ends the watcher, before the connection it notifies goes.
+  void stop() {
+    uint64_t one = 1;
+    if (write(stop_fd_, &one, sizeof one) < 0) return;
+    if (watcher_.joinable()) watcher_.join();
+  }
 
   void expect(const std::string& path, seed s) {
     absl::MutexLock l(&mu_);
-    pending_[path] = std::move(s);
+    seed& slot = pending_[path];
+    if (slot.changes >= 0) close(slot.changes);
+    slot = std::move(s);
   }
   // After a failed open: its seed, if the OPEN never took it.
   void drop(const std::string& path) {
     absl::MutexLock l(&mu_);
-    pending_.erase(path);
+    auto it = pending_.find(path);
+    if (it == pending_.end()) return;
+    if (it->second.changes >= 0) close(it->second.changes);
+    pending_.erase(it);
   }
 
   long serve(const fuse_request& r, char* out) override {
@@ -67,15 +109,23 @@ class proc_shadow_fs : public fuse_handler {
         return open_file(r, out);
       case FUSE_READ: {
         const auto* in = reinterpret_cast<const fuse_read_in*>(r.arg);
-        const auto* text = reinterpret_cast<const std::string*>(in->fh);
-        if (in->offset >= text->size()) return 0;
-        size_t n = std::min<size_t>({in->size, text->size() - in->offset, kFuseMaxWrite});
-        memcpy(out, text->data() + in->offset, n);
+        absl::MutexLock l(&mu_);
+        auto it = open_.find(in->fh);
+        if (it == open_.end()) return -EBADF;
+        const std::string& text = it->second->text;
+        if (in->offset >= text.size()) return 0;
+        size_t n = std::min<size_t>({in->size, text.size() - in->offset, kFuseMaxWrite});
+        memcpy(out, text.data() + in->offset, n);
         return static_cast<long>(n);
       }
+      case FUSE_POLL:
+        return poll_file(r, out);
       case FUSE_RELEASE: {
         absl::MutexLock l(&mu_);
-        texts_.erase(reinterpret_cast<const fuse_release_in*>(r.arg)->fh);
+        auto it = open_.find(reinterpret_cast<const fuse_release_in*>(r.arg)->fh);
+        if (it == open_.end()) return 0;
+        if (it->second->changes >= 0) close(it->second->changes);  // leaves the epoll set
+        open_.erase(it);
         return 0;
       }
       case FUSE_STATFS: {
@@ -103,6 +153,17 @@ class proc_shadow_fs : public fuse_handler {
   }
 
  private:
+  // One open file: its text, and for a mount table the real one's fd (`changes`),
+  // whose poll reports a change of the mount namespace once per change
+  // (fs/proc_namespace.c mounts_poll), as the program's file must.
+  struct shadow_file {
+    std::string text;
+    int changes = -1;
+    bool changed = false;  // seen by the watcher, not yet reported
+    bool watched = false;  // in the epoll set
+    uint64_t kh = 0;       // the poll to notify
+  };
+
   long lookup(const fuse_request& r, char* out) {
     const char* name = fuse_name_arg(r.data, r.data_len);
     if (!name) return -EINVAL;
@@ -151,9 +212,11 @@ class proc_shadow_fs : public fuse_handler {
       // read-only reopen is trapped and answered anew).
       if (it == pending_.end()) return -EACCES;
       files_[r.in->nodeid] = it->second.attrs;
-      auto text = std::make_unique<const std::string>(std::move(it->second.text));
-      fh = reinterpret_cast<uint64_t>(text.get());
-      texts_.emplace(fh, std::move(text));
+      auto f = std::make_unique<shadow_file>();
+      f->text = std::move(it->second.text);
+      f->changes = it->second.changes;
+      fh = next_fh_++;
+      open_.emplace(fh, std::move(f));
       pending_.erase(it);
     }
     // Direct I/O: every read is served here, from this open's text, never from the
@@ -161,17 +224,76 @@ class proc_shadow_fs : public fuse_handler {
     return fuse_open_reply(fh, FOPEN_DIRECT_IO, out);
   }
 
+  // poll(2): a mount table reads as procfs's (POLLIN, and POLLERR | POLLPRI once per
+  // change of the namespace's mounts since the last report), every other file as a
+  // file without a poll operation (DEFAULT_POLLMASK). A poll that will wait
+  // (SCHEDULE_NOTIFY) has the real table watched, and is woken by FUSE_NOTIFY_POLL.
+  long poll_file(const fuse_request& r, char* out) {
+    const auto* in = reinterpret_cast<const fuse_poll_in*>(r.arg);
+    auto* o = reinterpret_cast<fuse_poll_out*>(out);
+    *o = {};
+    absl::MutexLock l(&mu_);
+    auto it = open_.find(in->fh);
+    if (it == open_.end()) return -EBADF;
+    shadow_file& f = *it->second;
+    if (f.changes < 0) {
+      o->revents = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+      return sizeof *o;
+    }
+    o->revents = POLLIN | POLLRDNORM;
+    pollfd p = {f.changes, POLLPRI, 0};
+    if (f.changed || (::poll(&p, 1, 0) > 0 && (p.revents & (POLLPRI | POLLERR)))) {
+      o->revents |= POLLERR | POLLPRI;
+      f.changed = false;
+    } else if (in->flags & FUSE_POLL_SCHEDULE_NOTIFY) {
+      f.kh = in->kh;
+      epoll_event ev = {};
+      ev.events = EPOLLPRI | EPOLLONESHOT;
+      ev.data.u64 = in->fh;
+      epoll_ctl(epoll_fd_, f.watched ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, f.changes, &ev);
+      f.watched = true;
+      if (!watcher_.joinable()) watcher_ = std::thread([this] { watch(); });
+    }
+    return sizeof *o;
+  }
+
+  // The watcher: a watched table that changed is marked and its poll notified.
+  void watch() {
+    for (;;) {
+      epoll_event ev[8];
+      int n = epoll_wait(epoll_fd_, ev, 8, -1);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return;
+      for (int i = 0; i < n; i++) {
+        if (ev[i].data.u64 == 0) return;  // stop()
+        uint64_t kh;
+        {
+          absl::MutexLock l(&mu_);
+          auto it = open_.find(ev[i].data.u64);
+          if (it == open_.end()) continue;
+          it->second->changed = true;
+          kh = it->second->kh;
+        }
+        if (notify_) notify_(kh);
+      }
+    }
+  }
+
   fuse_nodes nodes_{"/"};
+  int epoll_fd_ = -1;  // the watched tables (their fh), and stop_fd_ (0)
+  int stop_fd_ = -1;
+  std::function<void(uint64_t kh)> notify_;
+  std::thread watcher_;  // made by the first poll that waits; joined by stop()
   absl::Mutex mu_;
   // Seeds by path: left by open(), taken by the OPEN it causes (open() has one caller
   // at a time, so a path has one seed at most).
   absl::flat_hash_map<std::string, seed> pending_ ABSL_GUARDED_BY(mu_);
   // The file nodes' attributes (every other node is a directory).
   absl::flat_hash_map<uint64_t, struct stat> files_ ABSL_GUARDED_BY(mu_);
-  // Each open file's text, by its fh (the text's address: a READ reads it without the
-  // lock, as its RELEASE comes after every READ of that open); freed at the RELEASE,
-  // or with the handler when the connection ends first.
-  absl::flat_hash_map<uint64_t, std::unique_ptr<const std::string>> texts_ ABSL_GUARDED_BY(mu_);
+  // Each open file, by its fh (never reused: a stale watch event finds nothing); freed
+  // at its RELEASE, or with the handler when the connection ends first.
+  absl::flat_hash_map<uint64_t, std::unique_ptr<shadow_file>> open_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_fh_ ABSL_GUARDED_BY(mu_) = 1;
 };
 
 absl::StatusOr<std::unique_ptr<proc_shadow>> proc_shadow::create() {
@@ -181,15 +303,26 @@ absl::StatusOr<std::unique_ptr<proc_shadow>> proc_shadow::create() {
   absl::StatusOr<std::unique_ptr<fuse_bridge>> b = fuse_bridge::detached(std::move(fs), "proc");
   if (!b.ok()) return b.status();
   s->bridge_ = std::move(b).value();
+  fuse_bridge* bridge = s->bridge_.get();
+  s->fs_->set_notifier([bridge](uint64_t kh) {
+    fuse_notify_poll_wakeup_out wake = {};
+    wake.kh = kh;
+    bridge->notify(FUSE_NOTIFY_POLL, &wake, sizeof wake);
+  });
   return s;
 }
 
-proc_shadow::~proc_shadow() = default;
+proc_shadow::~proc_shadow() {
+  if (fs_) fs_->stop();  // before the bridge closes the connection it notifies
+}
 
-int proc_shadow::open(const std::string& path, std::string text, const struct stat& like,
-                      int flags) {
-  if (path.size() < 2 || path[0] != '/') return -ENOENT;
-  fs_->expect(path, {std::move(text), like});
+int proc_shadow::open(const std::string& path, std::string text, const struct stat& like, int flags,
+                      int changes) {
+  if (path.size() < 2 || path[0] != '/') {
+    if (changes >= 0) close(changes);
+    return -ENOENT;
+  }
+  fs_->expect(path, {std::move(text), like, changes});
   int fd =
       openat(bridge_->mount_fd(), path.c_str() + 1, O_RDONLY | O_CLOEXEC | (flags & O_NONBLOCK));
   if (fd < 0) {

@@ -6,7 +6,8 @@
 // owner, inode number, size 0, 1024-byte blocks), its fd names the path the program
 // opened (/proc/<pid>/cgroup: fs/d_path.c stops at a mount with no parent, so the path
 // below this mount's root is the whole name), and each open reads a text of its own, as
-// each open of a seq_file generates its own. What still differs is st_dev; fstatfs is
+// each open of a seq_file generates its own; a mount table's poll(2) reports a change of
+// the mount namespace as procfs's does. What still differs is st_dev; fstatfs is
 // answered by the statfs trap (trap_statfs.cc).
 #pragma once
 
@@ -32,12 +33,17 @@ class proc_shadow {
 
   // An fd (O_RDONLY, close-on-exec, plus O_NONBLOCK from `flags`) of the file `path`
   // (absolute and canonical, as the program's procfs names it: "/proc/12/cgroup"),
-  // which reads `text` and has `like`'s attributes; or -errno. Called by one thread at a
-  // time (the notification thread).
-  int open(const std::string& path, std::string text, const struct stat& like, int flags);
+  // which reads `text` and has `like`'s attributes; or -errno. For a mount table,
+  // `changes` is an fd of the real one (taken over), whose poll(2) the file's follows:
+  // POLLPRI once per change of the namespace's mounts. Called by one thread at a time
+  // (the notification thread).
+  int open(const std::string& path, std::string text, const struct stat& like, int flags,
+           int changes = -1);
 
   // The device of every file here (st_dev), to recognise them.
   dev_t dev() const { return bridge_->dev(); }
+  // Which transport serves them (fuse_bridge::transport).
+  const std::string& transport() const { return bridge_->transport(); }
 
  private:
   proc_shadow() = default;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -107,10 +108,22 @@ void supervisor::on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr
   }
   if (!proc_shadow_) {
     absl::StatusOr<std::unique_ptr<proc_shadow>> made = proc_shadow::create();
-    if (!made.ok()) return respond(req.id, -ENOMEM);
+    if (!made.ok()) {
+      fprintf(stderr, "uk-run: emulated /proc files: %s\n", made.status().ToString().c_str());
+      return respond(req.id, -ENOMEM);
+    }
     proc_shadow_ = std::move(made).value();
+    if (opts_.verbose) {
+      fprintf(stderr, "uk-run: FUSE at /proc (emulated files, not mounted): %s\n",
+              proc_shadow_->transport().c_str());
+    }
   }
-  int rfd = proc_shadow_->open(file->path, std::move(text), procfs_attributes(file->path), flags);
+  // mounts and mountinfo poll as the namespace's mounts change (mountstats does not).
+  int changes = table == mount_table::mounts || table == mount_table::mountinfo
+                    ? open(kpath.c_str(), O_RDONLY | O_CLOEXEC)
+                    : -1;
+  int rfd = proc_shadow_->open(file->path, std::move(text), procfs_attributes(file->path), flags,
+                               changes);
   if (rfd < 0) return respond(req.id, rfd);
   seccomp_notif_addfd addfd = {};
   addfd.id = req.id;

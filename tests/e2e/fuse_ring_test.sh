@@ -35,7 +35,7 @@ if ! grep -q "^uk-run: FUSE at $d: io_uring$" "$log"; then
   exit 0
 fi
 
-for t in fuse_cache_test fuse_parallel_test article_test procs_test proc_fd_test; do
+for t in fuse_cache_test fuse_parallel_test article_test procs_test proc_fd_test mount_poll_test; do
   : >"$log"
   echo "=== $t over io_uring"
   UK_E2E_UKRUN=$wrapper bash "$HELPERS/$t.sh" || fail "$t failed over io_uring"
