@@ -53,6 +53,14 @@ std::string identity_map(const std::string& own_map) {
   return out;
 }
 
+// Project ids (XFS and ext4 quotas) map as natively, where a program reads its map
+// (/proc/self/projid_map): any process may write any projid map, as it grants nothing
+// (kernel/user_namespace.c new_idmap_permitted), so this fails only where the kernel
+// lacks it, and the run goes on without.
+void write_projid_map(const std::string& proc, const std::string& map) {
+  if (!map.empty()) write_file(proc + "projid_map", map);
+}
+
 // A user namespace below the current one that maps every id this one maps to itself:
 // root stays root with the same files (chown to any uid, setuid programs and su work),
 // but holds its capabilities only over namespaces this one creates, so nothing can
@@ -63,6 +71,7 @@ std::string identity_map(const std::string& own_map) {
 absl::Status enter_child_user_namespace() {
   std::string uid_map = identity_map(read_file("/proc/self/uid_map"));
   std::string gid_map = identity_map(read_file("/proc/self/gid_map"));
+  std::string projid_map = identity_map(read_file("/proc/self/projid_map"));
   int go[2];
   if (pipe2(go, O_CLOEXEC) != 0) return absl::ErrnoToStatus(errno, "pipe2");
   pid_t self = getpid();
@@ -79,6 +88,7 @@ absl::Status enter_child_user_namespace() {
     if (!write_file(proc + "uid_map", uid_map) || !write_file(proc + "gid_map", gid_map)) {
       _exit(errno ? errno : EIO);
     }
+    write_projid_map(proc, projid_map);
     _exit(0);
   }
   close(go[0]);
@@ -105,7 +115,9 @@ absl::Status enter_namespaces(bool userns, const presented_topology& topology) {
     // An unprivileged user gets a user namespace in which it is root (like
     // `unshare -r`): enough to own the namespaces below and to mount FUSE there;
     // nothing outside it changes.
+    std::string projid_map = identity_map(read_file("/proc/self/projid_map"));
     if (unshare(CLONE_NEWUSER) != 0) return absl::ErrnoToStatus(errno, "unshare(CLONE_NEWUSER)");
+    write_projid_map("/proc/self/", projid_map);
     if (!write_file("/proc/self/setgroups", "deny") ||
         !write_file("/proc/self/uid_map", absl::StrCat("0 ", uid, " 1")) ||
         !write_file("/proc/self/gid_map", absl::StrCat("0 ", gid, " 1"))) {
