@@ -23,6 +23,11 @@
 namespace ukrun {
 namespace {
 
+// The caller's pid namespace's pid_max, read by the outer uk-run (enter_namespaces)
+// and, in the supervisor it forks (a copy of its memory), given to the run's pid
+// namespace (prepare_mount_namespace).
+std::string caller_pid_max;
+
 bool write_file(const std::string& path, const std::string& text) {
   int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) return false;
@@ -109,6 +114,7 @@ absl::Status enter_child_user_namespace() {
 }  // namespace
 
 absl::Status enter_namespaces(bool userns, const presented_topology& topology) {
+  caller_pid_max = read_file("/proc/sys/kernel/pid_max");
   uid_t uid = getuid();
   gid_t gid = getgid();
   if (uid != 0) {
@@ -178,6 +184,12 @@ absl::Status prepare_mount_namespace() {
   if (mount("proc", "/proc", "proc", flags, options.empty() ? nullptr : options.c_str()) != 0 &&
       mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
     return absl::ErrnoToStatus(errno, "mounting /proc");
+  }
+  // Since Linux 6.14 each pid namespace has a pid_max of its own, and a new one starts
+  // at PID_MAX_LIMIT (4194304) whatever its parent's (kernel/pid.c): the caller's, as
+  // the program would read natively. Older kernels share one, which this cannot write.
+  if (!caller_pid_max.empty() && read_file("/proc/sys/kernel/pid_max") != caller_pid_max) {
+    write_file("/proc/sys/kernel/pid_max", caller_pid_max);
   }
   return absl::OkStatus();
 }

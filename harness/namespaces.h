@@ -14,8 +14,8 @@ namespace ukrun {
 // new mount and pid namespaces; the next child is pid 1 of the latter.
 absl::Status enter_namespaces(bool userns, const presented_topology& topology);
 
-// The supervisor, pid 1 of the new pid namespace: makes every mount private and
-// mounts that namespace's own /proc.
+// The supervisor, pid 1 of the new pid namespace: makes every mount private, mounts
+// that namespace's own /proc, and gives the namespace its caller's pid_max.
 absl::Status prepare_mount_namespace();
 
 }  // namespace ukrun
