@@ -1,5 +1,6 @@
 #include "harness/namespaces.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -23,11 +24,6 @@
 namespace ukrun {
 namespace {
 
-// The caller's pid namespace's pid_max, read by the outer uk-run (enter_namespaces)
-// and, in the supervisor it forks (a copy of its memory), given to the run's pid
-// namespace (prepare_mount_namespace).
-std::string caller_pid_max;
-
 bool write_file(const std::string& path, const std::string& text) {
   int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) return false;
@@ -45,6 +41,29 @@ std::string read_file(const std::string& path) {
   while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
   close(fd);
   return text;
+}
+
+// The sysctls a new namespace resets, as the caller's namespaces have them: path and
+// value, read by the outer uk-run (enter_namespaces) and, in the supervisor it forks (a
+// copy of its memory), given to the run's namespaces (prepare_mount_namespace).
+// - kernel/pid_max: since Linux 6.14 each pid namespace has one, and a new one starts at
+//   PID_MAX_LIMIT (4194304) whatever its parent's (kernel/pid.c);
+// - user/max_*: a new user namespace's limits start at INT_MAX (kernel/user_namespace.c
+//   create_user_ns), though what it creates still counts against its parents' limits.
+std::vector<std::pair<std::string, std::string>> caller_sysctls;
+
+void read_caller_sysctls() {
+  std::vector<std::string> paths = {"/proc/sys/kernel/pid_max"};
+  if (DIR* d = opendir("/proc/sys/user")) {
+    while (dirent* e = readdir(d)) {
+      if (e->d_name[0] != '.') paths.push_back(absl::StrCat("/proc/sys/user/", e->d_name));
+    }
+    closedir(d);
+  }
+  for (const std::string& p : paths) {
+    std::string value = read_file(p);
+    if (!value.empty()) caller_sysctls.emplace_back(p, std::move(value));
+  }
 }
 
 // Every id this process's user namespace maps, mapped to itself one level down:
@@ -114,7 +133,7 @@ absl::Status enter_child_user_namespace() {
 }  // namespace
 
 absl::Status enter_namespaces(bool userns, const presented_topology& topology) {
-  caller_pid_max = read_file("/proc/sys/kernel/pid_max");
+  read_caller_sysctls();
   uid_t uid = getuid();
   gid_t gid = getgid();
   if (uid != 0) {
@@ -185,11 +204,11 @@ absl::Status prepare_mount_namespace() {
       mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
     return absl::ErrnoToStatus(errno, "mounting /proc");
   }
-  // Since Linux 6.14 each pid namespace has a pid_max of its own, and a new one starts
-  // at PID_MAX_LIMIT (4194304) whatever its parent's (kernel/pid.c): the caller's, as
-  // the program would read natively. Older kernels share one, which this cannot write.
-  if (!caller_pid_max.empty() && read_file("/proc/sys/kernel/pid_max") != caller_pid_max) {
-    write_file("/proc/sys/kernel/pid_max", caller_pid_max);
+  // The caller's values, as the program would read natively (root of the run's user
+  // namespace may write them there). Best effort: a kernel that shares one pid_max
+  // between namespaces does not let this write it.
+  for (const auto& [path, value] : caller_sysctls) {
+    if (read_file(path) != value) write_file(path, value);
   }
   return absl::OkStatus();
 }

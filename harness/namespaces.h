@@ -15,7 +15,8 @@ namespace ukrun {
 absl::Status enter_namespaces(bool userns, const presented_topology& topology);
 
 // The supervisor, pid 1 of the new pid namespace: makes every mount private, mounts
-// that namespace's own /proc, and gives the namespace its caller's pid_max.
+// that namespace's own /proc, and gives the namespaces the caller's values of the
+// sysctls a new namespace resets (pid_max, user/max_*).
 absl::Status prepare_mount_namespace();
 
 }  // namespace ukrun
