@@ -151,11 +151,12 @@ SIGCONT sent to uk-run alone does not reach it; a non-root user's run is uid 0 o
 namespace mapping that uid alone; a process that changes its ids is checked with them and
 its groups, without capabilities; a mount on a missing directory makes it; ENOSYS for the
 new mount API, clone3 and (with /proc emulation) openat2, statmount and listmount; EBUSY
-for a second seccomp listener (uk-run cannot run inside uk-run); EPERM for a cgroup
-namespace and, as root, for what needs the host's user namespace (unless --no-userns);
-EOPNOTSUPP for a pids.max limit without --pids; a double-forked child starts in the root
-containers; without host cpusets, a CPU mask outside its cpuset holds until uk-run next
-looks (above); trapped calls take microseconds more and, under a signal handler without
+for a second seccomp listener (uk-run cannot run inside uk-run), and a filter's RET_TRACE
+or RET_LOG (strace --seccomp-bpf) misses the trapped calls; EPERM for a cgroup namespace
+and, as root, for what needs the host's user namespace (unless --no-userns); EOPNOTSUPP
+for a pids.max limit without --pids; a double-forked child starts in the root containers;
+without host cpusets, a CPU mask outside its cpuset holds until uk-run next looks
+(above); trapped calls take microseconds more and, under a signal handler without
 SA_RESTART, can fail with EINTR: with /proc emulation every read-only open of a file is
 trapped (--no-proc: none is); --exact-exits, --rules and --pids add theirs (above);
 --cpu-enforcement=signals adds SIGSTOP/SIGCONT.
