@@ -46,6 +46,7 @@ class proc_shadow_fs : public fuse_handler {
     std::string text;
     struct stat attrs;
     int changes = -1;  // owned
+    proc_shadow::regenerator regenerate;
   };
 
   proc_shadow_fs() {
@@ -107,17 +108,8 @@ class proc_shadow_fs : public fuse_handler {
       }
       case FUSE_OPEN:
         return open_file(r, out);
-      case FUSE_READ: {
-        const auto* in = reinterpret_cast<const fuse_read_in*>(r.arg);
-        absl::MutexLock l(&mu_);
-        auto it = open_.find(in->fh);
-        if (it == open_.end()) return -EBADF;
-        const std::string& text = it->second->text;
-        if (in->offset >= text.size()) return 0;
-        size_t n = std::min<size_t>({in->size, text.size() - in->offset, kFuseMaxWrite});
-        memcpy(out, text.data() + in->offset, n);
-        return static_cast<long>(n);
-      }
+      case FUSE_READ:
+        return read_file(r, out);
       case FUSE_POLL:
         return poll_file(r, out);
       case FUSE_RELEASE: {
@@ -157,7 +149,9 @@ class proc_shadow_fs : public fuse_handler {
   // whose poll reports a change of the mount namespace once per change
   // (fs/proc_namespace.c mounts_poll), as the program's file must.
   struct shadow_file {
-    std::string text;
+    std::shared_ptr<const std::string> text;
+    proc_shadow::regenerator regenerate;
+    bool made = false;  // `text` came from `regenerate`
     int changes = -1;
     bool changed = false;  // seen by the watcher, not yet reported
     bool watched = false;  // in the epoll set
@@ -213,7 +207,8 @@ class proc_shadow_fs : public fuse_handler {
       if (it == pending_.end()) return -EACCES;
       files_[r.in->nodeid] = it->second.attrs;
       auto f = std::make_unique<shadow_file>();
-      f->text = std::move(it->second.text);
+      f->text = std::make_shared<const std::string>(std::move(it->second.text));
+      f->regenerate = std::move(it->second.regenerate);
       f->changes = it->second.changes;
       fh = next_fh_++;
       open_.emplace(fh, std::move(f));
@@ -222,6 +217,43 @@ class proc_shadow_fs : public fuse_handler {
     // Direct I/O: every read is served here, from this open's text, never from the
     // page cache another open filled.
     return fuse_open_reply(fh, FOPEN_DIRECT_IO, out);
+  }
+
+  // A READ: from this open's text, which `regenerate` (if any) makes at each read from
+  // offset 0 and at a first read elsewhere (fs/seq_file.c: seq_read_iter at a position
+  // other than the last read's traverses from the start, and at 0 that is a new ->start
+  // and ->show). The text is made without the lock (it takes the tracker's and the
+  // mount table's).
+  long read_file(const fuse_request& r, char* out) {
+    const auto* in = reinterpret_cast<const fuse_read_in*>(r.arg);
+    std::shared_ptr<const std::string> text;
+    proc_shadow::regenerator regenerate;
+    {
+      absl::MutexLock l(&mu_);
+      auto it = open_.find(in->fh);
+      if (it == open_.end()) return -EBADF;
+      shadow_file& f = *it->second;
+      if (f.regenerate && (in->offset == 0 || !f.made)) regenerate = f.regenerate;
+      text = f.text;
+    }
+    if (regenerate) {
+      std::optional<std::string> fresh = regenerate(static_cast<pid_t>(r.in->pid));
+      absl::MutexLock l(&mu_);
+      auto it = open_.find(in->fh);
+      if (fresh) {
+        text = std::make_shared<const std::string>(std::move(*fresh));
+        if (it != open_.end()) {
+          it->second->text = text;
+          it->second->made = true;
+        }
+      } else if (it == open_.end() || !it->second->made) {
+        return -EIO;  // no text at all: the table could not be read
+      }
+    }
+    if (in->offset >= text->size()) return 0;
+    size_t n = std::min<size_t>({in->size, text->size() - in->offset, kFuseMaxWrite});
+    memcpy(out, text->data() + in->offset, n);
+    return static_cast<long>(n);
   }
 
   // poll(2): a mount table reads as procfs's (POLLIN, and POLLERR | POLLPRI once per
@@ -317,12 +349,12 @@ proc_shadow::~proc_shadow() {
 }
 
 int proc_shadow::open(const std::string& path, std::string text, const struct stat& like, int flags,
-                      int changes) {
+                      int changes, regenerator regenerate) {
   if (path.size() < 2 || path[0] != '/') {
     if (changes >= 0) close(changes);
     return -ENOENT;
   }
-  fs_->expect(path, {std::move(text), like, changes});
+  fs_->expect(path, {std::move(text), like, changes, std::move(regenerate)});
   int fd =
       openat(bridge_->mount_fd(), path.c_str() + 1, O_RDONLY | O_CLOEXEC | (flags & O_NONBLOCK));
   if (fd < 0) {

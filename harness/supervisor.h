@@ -230,6 +230,14 @@ class supervisor {
 
   // trap_proc.cc: /proc emulation.
   void on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr, int flags);
+  // The text of the emulated file `kpath` ("/proc/12/cgroup" in the run's procfs) as
+  // thread `tid` reads it now: uk's, and for a mount table the namespace's with uk's
+  // lines (merge_mount_table); "" if not `text_wanted` (the open alone). nullopt with
+  // *err the kernel's errno, or 0 where uk has no answer (an unknown thread, a table
+  // that kept changing): the host's file stands. Any thread (a FUSE loop makes the
+  // texts, proc_shadow.h).
+  std::optional<std::string> emulated_text(pid_t tid, const std::string& kpath, long* err,
+                                           bool text_wanted);
 
   // trap_statfs.cc: statfs/fstatfs on a uk mount: the kernel's magic, not FUSE's; on an
   // emulated /proc file, its procfs's.

@@ -165,8 +165,8 @@ long supervisor::umount_for(pid_t tid, uint64_t id, std::string target, int flag
   }
   if (root >= 0) close(root);
   if (cwd >= 0) close(cwd);
-  // The kernel's umount of what went runs as init: pins are taken before mounts_mu_
-  // (on_open holds one while it merges the mount table), and the host has decided.
+  // The kernel's umount of what went runs as init: pins are taken before mounts_mu_,
+  // and the host has decided.
   if (r == 0) reconcile_locked(tid, &gone);
   return r;
 }

@@ -78,34 +78,10 @@ void supervisor::on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr
     return respond_continue(req.id);
   }
   if (!id_valid(req.id)) return;
-  tracker::pinned_task pinned = tracker_.task_for(req.pid);
-  uk::task_struct* t = pinned.task;
-  if (!t) return respond_continue(req.id);
-  // The mount tables: which kind, and the kernel's text to merge (it has no mountstats:
-  // its mounts give each uk mount's line there).
-  std::optional<mount_table> table;
-  if (absl::EndsWith(kpath, "/mounts")) table = mount_table::mounts;
-  if (absl::EndsWith(kpath, "/mountinfo")) table = mount_table::mountinfo;
-  if (absl::EndsWith(kpath, "/mountstats")) table = mount_table::mountstats;
-  std::string uk_path = kpath;
-  if (table == mount_table::mountstats) {
-    uk_path = absl::StrCat(kpath.substr(0, kpath.rfind('/')), "/mounts");
-  }
-  long fd = uk::sys_open(*t, uk_path.c_str(), O_RDONLY);
-  if (fd < 0) return respond(req.id, fd);
-  std::string text;
-  char buf[4096];
-  long n;
-  while ((n = uk::sys_read(*t, static_cast<int>(fd), buf, sizeof buf)) > 0) text.append(buf, n);
-  uk::sys_close(*t, static_cast<int>(fd));
-  if (n < 0) return respond(req.id, n);
-  // The mount table: the host's, with uk's lines for uk's mounts.
-  if (table) {
-    // The pids of the run's /proc are those of every procfs of its pid namespace.
-    auto merged = merge_mount_table(kpath, text, *table);
-    if (!merged) return respond_continue(req.id);
-    text = std::move(*merged);
-  }
+  long err = 0;
+  // The open is checked now, as the kernel's (the text comes at the first read).
+  std::optional<std::string> text = emulated_text(req.pid, kpath, &err, false);
+  if (!text) return err ? respond(req.id, err) : respond_continue(req.id);
   if (!proc_shadow_) {
     absl::StatusOr<std::unique_ptr<proc_shadow>> made = proc_shadow::create();
     if (!made.ok()) {
@@ -119,11 +95,22 @@ void supervisor::on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr
     }
   }
   // mounts and mountinfo poll as the namespace's mounts change (mountstats does not).
-  int changes = table == mount_table::mounts || table == mount_table::mountinfo
+  int changes = absl::EndsWith(kpath, "/mounts") || absl::EndsWith(kpath, "/mountinfo")
                     ? open(kpath.c_str(), O_RDONLY | O_CLOEXEC)
                     : -1;
-  int rfd = proc_shadow_->open(file->path, std::move(text), procfs_attributes(file->path), flags,
-                               changes);
+  // The text is made at each read from offset 0 (and a first read elsewhere), as a
+  // seq_file's (fs/seq_file.c traverse): a program that polls a mount table and reads
+  // it again on each change, or keeps /proc/self/cgroup open, sees what is true then.
+  // As the reading thread (the opener may be gone: its fd is its process's), else as
+  // the opener.
+  pid_t opener = req.pid;
+  auto regenerate = [this, opener, kpath](pid_t reader) {
+    long ignored;
+    std::optional<std::string> text = emulated_text(reader, kpath, &ignored, true);
+    return text ? text : emulated_text(opener, kpath, &ignored, true);
+  };
+  int rfd = proc_shadow_->open(file->path, std::move(*text), procfs_attributes(file->path), flags,
+                               changes, regenerate);
   if (rfd < 0) return respond(req.id, rfd);
   seccomp_notif_addfd addfd = {};
   addfd.id = req.id;
@@ -133,6 +120,48 @@ void supervisor::on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr
   tracker_.note_answer();
   ioctl(notify_fd_, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);  // also the reply
   close(rfd);
+}
+
+std::optional<std::string> supervisor::emulated_text(pid_t tid, const std::string& kpath, long* err,
+                                                     bool text_wanted) {
+  *err = 0;
+  // The mount tables: which kind, and the kernel's text to merge (it has no mountstats:
+  // its mounts give each uk mount's line there).
+  std::optional<mount_table> table;
+  if (absl::EndsWith(kpath, "/mounts")) table = mount_table::mounts;
+  if (absl::EndsWith(kpath, "/mountinfo")) table = mount_table::mountinfo;
+  if (absl::EndsWith(kpath, "/mountstats")) table = mount_table::mountstats;
+  std::string uk_path = kpath;
+  if (table == mount_table::mountstats) {
+    uk_path = absl::StrCat(kpath.substr(0, kpath.rfind('/')), "/mounts");
+  }
+  std::string text;
+  {
+    // The pin ends before mounts_mu_ is taken below: on a FUSE loop, a pin held while
+    // waiting for the lock would close a cycle with a mount trap that holds it and
+    // waits for the container mounts' loops, whose pins wait behind --check's writer.
+    tracker::pinned_task pinned = tracker_.task_for(tid);
+    uk::task_struct* t = pinned.task;
+    if (!t) return std::nullopt;
+    long fd = uk::sys_open(*t, uk_path.c_str(), O_RDONLY);
+    if (fd < 0) {
+      *err = fd;
+      return std::nullopt;
+    }
+    char buf[4096];
+    long n = 0;
+    while (text_wanted && (n = uk::sys_read(*t, static_cast<int>(fd), buf, sizeof buf)) > 0) {
+      text.append(buf, n);
+    }
+    uk::sys_close(*t, static_cast<int>(fd));
+    if (n < 0) {
+      *err = n;
+      return std::nullopt;
+    }
+  }
+  // The mount table: the host's, with uk's lines for uk's mounts.
+  if (table && text_wanted) return merge_mount_table(kpath, text, *table);
+  return text;
 }
 
 }  // namespace ukrun

@@ -3,9 +3,11 @@
 mount_poll.py DIR: prints the events each poll reports: before any change, a poll that
 waits while another thread mounts a tmpfs on DIR, the same poll again (the change is
 reported once), after the umount, and /proc/self/cgroup's (a file without a poll
-operation). Natively the mount tables report POLLERR | POLLPRI once per change
-(fs/proc_namespace.c mounts_poll); a program watching them (libmount's monitor,
-systemd) waits for that.
+operation); and whether DIR is in the table read again from offset 0 on the same fd
+after each change. Natively the mount tables report POLLERR | POLLPRI once per change
+(fs/proc_namespace.c mounts_poll), and a read from offset 0 generates the table anew;
+a program watching them (libmount's monitor, systemd) waits for the one, then does
+the other.
 """
 import os
 import select
@@ -15,6 +17,18 @@ import threading
 import time
 
 d = sys.argv[1]
+
+
+def listed(fd):
+    text, off = b"", 0
+    while True:
+        chunk = os.pread(fd, 4096, off)
+        if not chunk:
+            break
+        text, off = text + chunk, off + len(chunk)
+    return (" %s " % d).encode() in text
+
+
 for table in ["/proc/self/mountinfo", "/proc/self/mounts"]:
     fd = os.open(table, os.O_RDONLY)
     p = select.poll()
@@ -30,8 +44,10 @@ for table in ["/proc/self/mountinfo", "/proc/self/mounts"]:
     print(table, "waited", [(f == fd, e) for f, e in waited])
     p.modify(fd, select.POLLIN | select.POLLPRI)
     print(table, "again", [(f == fd, e) for f, e in p.poll(0)])
+    print(table, "listed after the mount", listed(fd))
     subprocess.run(["umount", d], check=True)
     print(table, "umount", [(f == fd, e) for f, e in p.poll(0)])
+    print(table, "listed after the umount", listed(fd))
     os.close(fd)
 fd = os.open("/proc/self/cgroup", os.O_RDONLY)
 p = select.poll()
