@@ -2,6 +2,7 @@
 #ifndef UK_HARNESS_OPTIONS_H_
 #define UK_HARNESS_OPTIONS_H_
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -31,6 +32,8 @@ struct options {
   ino_t outer_pidns = 0;
   caller_signals signals = {};           // set by the outer uk-run first: COMMAND starts with them
   uint64_t bounding_set = ~uint64_t{0};  // the caller's (caller_caps.h), likewise
+  // The caller's fd limit, likewise; set by the supervisor, which raises its own.
+  struct rlimit nofile = {RLIM_INFINITY, RLIM_INFINITY};
   bool check = false;
   bool pids = false;         // trap forks for pids.max
   bool net = false;          // trap connect/accept for net.rate_bps

@@ -56,13 +56,14 @@ absl::Status supervisor::start_command() {
   pid_t pid = fork();
   if (pid < 0) return absl::ErrnoToStatus(errno, "fork");
   if (pid == 0) {
-    // COMMAND: gets its caller's signal state and bounding set back, loads the filter
+    // COMMAND: gets its caller's signal state, bounding set and fd limit back, loads the filter
     // and hands the listener to the supervisor, then waits to be a task. It dies with
     // the supervisor, pid 1 of its pid namespace, without a PR_SET_PDEATHSIG, which it
     // would keep across exec (PR_GET_PDEATHSIG would say SIGKILL; natively 0).
     close(sv[0]);
     restore_caller_signals(opts_.signals);
     restore_caller_bounding_set(opts_.bounding_set);
+    setrlimit(RLIMIT_NOFILE, &opts_.nofile);
     long lfd = install_plain_filter(*cgroupns) == 0 ? install_filter(*prog) : -1;
     if (lfd < 0) {
       // EBUSY: seccomp_attach_filter's has_duplicate_listener, one listener per chain.

@@ -70,6 +70,14 @@ int supervise(options opts, int parent_alive_fd, int report_fd) {
     fprintf(stderr, "uk-run: %s\n", std::string(s.message()).c_str());
     return 125;
   }
+  // The tracker holds a pidfd for every process and thread of the run: under a soft fd
+  // limit of 1024 (the common default) about 1000 of them ran the supervisor out, and
+  // processes went unseen. Its own soft limit goes up to the hard one; COMMAND starts
+  // with the caller's (supervisor::start_command).
+  getrlimit(RLIMIT_NOFILE, &opts.nofile);
+  struct rlimit raised = opts.nofile;
+  raised.rlim_cur = raised.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &raised);
   // Every thread (the kernel's worker, FUSE loops) starts with these blocked, so the
   // signalfd gets them.
   sigset_t sigs = supervisor::blocked_signals();
