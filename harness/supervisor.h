@@ -278,8 +278,6 @@ class supervisor {
   cputime_host cputime_host_;  // cpuacct's readings of real tasks
   // on_open's, the notification thread's alone; the patch's names are uk's only.
   proc_paths proc_paths_{{"container", "containers", "cpuset", "cgroup", "cgroups"}};
-  // Where on_open's files live, made at the first (the notification thread's alone).
-  std::unique_ptr<proc_shadow> proc_shadow_;
   std::unique_ptr<cpu_enforcer> cpu_enforcer_;  // CPU shares; before tracker_ goes
   std::unique_ptr<net_enforcer> net_enforcer_;  // net.rate_bps; before tracker_ goes
 
@@ -334,6 +332,10 @@ class supervisor {
   std::thread notify_thread_;
   std::atomic<bool> notify_stop_{false};
   std::atomic<bool> notify_done_{false};
+  // Where on_open's files live, made at the first (the notification thread's alone).
+  // Last, so destroyed first: its FUSE loops make texts from the members above
+  // (emulated_text: the tracker, the mount table).
+  std::unique_ptr<proc_shadow> proc_shadow_;
 };
 
 }  // namespace ukrun
