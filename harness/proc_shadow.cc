@@ -43,10 +43,9 @@ class proc_shadow_fs : public fuse_handler {
  public:
   // What one open() leaves for the OPEN it causes.
   struct seed {
-    std::string text;
     struct stat attrs;
+    proc_shadow::text_maker make_text;
     int changes = -1;  // owned
-    proc_shadow::regenerator regenerate;
   };
 
   proc_shadow_fs() {
@@ -149,9 +148,8 @@ class proc_shadow_fs : public fuse_handler {
   // whose poll reports a change of the mount namespace once per change
   // (fs/proc_namespace.c mounts_poll), as the program's file must.
   struct shadow_file {
-    std::shared_ptr<const std::string> text;
-    proc_shadow::regenerator regenerate;
-    bool made = false;  // `text` came from `regenerate`
+    std::shared_ptr<const std::string> text;  // none before the first read
+    proc_shadow::text_maker make_text;
     int changes = -1;
     bool changed = false;  // seen by the watcher, not yet reported
     bool watched = false;  // in the epoll set
@@ -207,8 +205,7 @@ class proc_shadow_fs : public fuse_handler {
       if (it == pending_.end()) return -EACCES;
       files_[r.in->nodeid] = it->second.attrs;
       auto f = std::make_unique<shadow_file>();
-      f->text = std::make_shared<const std::string>(std::move(it->second.text));
-      f->regenerate = std::move(it->second.regenerate);
+      f->make_text = std::move(it->second.make_text);
       f->changes = it->second.changes;
       fh = next_fh_++;
       open_.emplace(fh, std::move(f));
@@ -219,36 +216,30 @@ class proc_shadow_fs : public fuse_handler {
     return fuse_open_reply(fh, FOPEN_DIRECT_IO, out);
   }
 
-  // A READ: from this open's text, which `regenerate` (if any) makes at each read from
-  // offset 0 and at a first read elsewhere (fs/seq_file.c: seq_read_iter at a position
-  // other than the last read's traverses from the start, and at 0 that is a new ->start
-  // and ->show). The text is made without the lock (it takes the tracker's and the
-  // mount table's).
+  // A READ: from this open's text, made at each read from offset 0 and at a first read
+  // elsewhere (fs/seq_file.c: seq_read_iter at a position other than the last read's
+  // traverses from the start, and at 0 that is a new ->start and ->show). The text is
+  // made without the lock (it takes the tracker's and the mount table's).
   long read_file(const fuse_request& r, char* out) {
     const auto* in = reinterpret_cast<const fuse_read_in*>(r.arg);
     std::shared_ptr<const std::string> text;
-    proc_shadow::regenerator regenerate;
+    proc_shadow::text_maker make_text;
     {
       absl::MutexLock l(&mu_);
       auto it = open_.find(in->fh);
       if (it == open_.end()) return -EBADF;
       shadow_file& f = *it->second;
-      if (f.regenerate && (in->offset == 0 || !f.made)) regenerate = f.regenerate;
+      if (in->offset == 0 || !f.text) make_text = f.make_text;
       text = f.text;
     }
-    if (regenerate) {
-      std::optional<std::string> fresh = regenerate(static_cast<pid_t>(r.in->pid));
-      absl::MutexLock l(&mu_);
-      auto it = open_.find(in->fh);
+    if (make_text) {
+      std::optional<std::string> fresh = make_text(static_cast<pid_t>(r.in->pid));
       if (fresh) {
         text = std::make_shared<const std::string>(std::move(*fresh));
-        if (it != open_.end()) {
-          it->second->text = text;
-          it->second->made = true;
-        }
-      } else if (it == open_.end() || !it->second->made) {
-        return -EIO;  // no text at all: the table could not be read
+        absl::MutexLock l(&mu_);
+        if (auto it = open_.find(in->fh); it != open_.end()) it->second->text = text;
       }
+      if (!text) return -EIO;  // no text at all: the table could not be read
     }
     if (in->offset >= text->size()) return 0;
     size_t n = std::min<size_t>({in->size, text->size() - in->offset, kFuseMaxWrite});
@@ -348,13 +339,13 @@ proc_shadow::~proc_shadow() {
   if (fs_) fs_->stop();  // before the bridge closes the connection it notifies
 }
 
-int proc_shadow::open(const std::string& path, std::string text, const struct stat& like, int flags,
-                      int changes, regenerator regenerate) {
+int proc_shadow::open(const std::string& path, const struct stat& like, int flags,
+                      text_maker make_text, int changes) {
   if (path.size() < 2 || path[0] != '/') {
     if (changes >= 0) close(changes);
     return -ENOENT;
   }
-  fs_->expect(path, {std::move(text), like, changes, std::move(regenerate)});
+  fs_->expect(path, {like, std::move(make_text), changes});
   int fd =
       openat(bridge_->mount_fd(), path.c_str() + 1, O_RDONLY | O_CLOEXEC | (flags & O_NONBLOCK));
   if (fd < 0) {

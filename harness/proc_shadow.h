@@ -6,9 +6,9 @@
 // owner, inode number, size 0, 1024-byte blocks), its fd names the path the program
 // opened (/proc/<pid>/cgroup: fs/d_path.c stops at a mount with no parent, so the path
 // below this mount's root is the whole name), and each open reads texts of its own,
-// made at each read from offset 0, as a seq_file generates its text; a mount table's
-// poll(2) reports a change of the mount namespace as procfs's does. What still differs is st_dev;
-// fstatfs is answered by the statfs trap (trap_statfs.cc).
+// made at each read from offset 0, as a seq_file makes its text; a mount table's
+// poll(2) reports a change of the mount namespace as procfs's does. What still differs
+// is st_dev; fstatfs is answered by the statfs trap (trap_statfs.cc).
 #pragma once
 
 #include <sys/stat.h>
@@ -33,19 +33,19 @@ class proc_shadow {
   proc_shadow(const proc_shadow&) = delete;
   proc_shadow& operator=(const proc_shadow&) = delete;
 
-  // The text as it is now, for a read from offset 0 by thread `reader` (nullopt: it
-  // cannot be read; the last one stands). Called on a FUSE loop.
-  using regenerator = std::function<std::optional<std::string>(pid_t reader)>;
+  // The file's text as it is now, for a read by thread `reader` (nullopt: it cannot be
+  // read; the last one stands). Called on a FUSE loop.
+  using text_maker = std::function<std::optional<std::string>(pid_t reader)>;
 
   // An fd (O_RDONLY, close-on-exec, plus O_NONBLOCK from `flags`) of the file `path`
-  // (absolute and canonical, as the program's procfs names it: "/proc/12/cgroup"),
-  // which reads `text` and has `like`'s attributes; or -errno. With `regenerate`, each
-  // read from offset 0 (and a first read elsewhere) reads its text instead, made then,
-  // as a seq_file generates its text at each read from the start. For a mount table, `changes` is
-  // an fd of the real one (taken over), whose poll(2) the file's follows: POLLPRI once per change
-  // of the namespace's mounts. Called by one thread at a time (the notification thread).
-  int open(const std::string& path, std::string text, const struct stat& like, int flags,
-           int changes = -1, regenerator regenerate = nullptr);
+  // (absolute and canonical, as the program's procfs names it: "/proc/12/cgroup"), with
+  // `like`'s attributes; or -errno. Its text is `make_text`'s, made at each read from
+  // offset 0 (and at a first read elsewhere), as a seq_file makes its text at each read
+  // from the start. For a mount table, `changes` is an fd of the real one (taken over),
+  // whose poll(2) the file's follows: POLLPRI once per change of the namespace's mounts.
+  // Called by one thread at a time (the notification thread).
+  int open(const std::string& path, const struct stat& like, int flags, text_maker make_text,
+           int changes = -1);
 
   // The device of every file here (st_dev), to recognise them.
   dev_t dev() const { return bridge_->dev(); }

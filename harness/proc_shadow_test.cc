@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -41,6 +43,11 @@ struct stat procfs_like() {
   return sb;
 }
 
+// A file whose text is always `text`.
+proc_shadow::text_maker fixed(std::string text) {
+  return [text](pid_t) { return std::optional<std::string>(text); };
+}
+
 class ProcShadowTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -53,8 +60,8 @@ class ProcShadowTest : public ::testing::Test {
 };
 
 TEST_F(ProcShadowTest, FileHasTheGivenAttributesAndNamesItsPath) {
-  int fd = shadow_->open("/proc/42/mountstats", "device proc mounted on /proc\n", procfs_like(),
-                         O_NONBLOCK);
+  int fd = shadow_->open("/proc/42/mountstats", procfs_like(), O_NONBLOCK,
+                         fixed("device proc mounted on /proc\n"));
   ASSERT_GE(fd, 0) << strerror(-fd);
   struct stat st;
   ASSERT_EQ(fstat(fd, &st), 0);
@@ -76,11 +83,11 @@ TEST_F(ProcShadowTest, FileHasTheGivenAttributesAndNamesItsPath) {
   close(fd);
 }
 
-// Each open reads its own text, as each open of a seq_file generates its own, however
+// Each open reads its own text, as each open of a seq_file makes its own, however
 // long the other is held.
 TEST_F(ProcShadowTest, EachOpenKeepsItsOwnText) {
-  int first = shadow_->open("/proc/7/cgroup", "first\n", procfs_like(), 0);
-  int second = shadow_->open("/proc/7/cgroup", "second\n", procfs_like(), 0);
+  int first = shadow_->open("/proc/7/cgroup", procfs_like(), 0, fixed("first\n"));
+  int second = shadow_->open("/proc/7/cgroup", procfs_like(), 0, fixed("second\n"));
   ASSERT_GE(first, 0);
   ASSERT_GE(second, 0);
   EXPECT_EQ(read_all(second), "second\n");
@@ -90,16 +97,41 @@ TEST_F(ProcShadowTest, EachOpenKeepsItsOwnText) {
   close(first);
   close(second);
   // A directory on the way is one of the shadow's, read-only.
-  int third = shadow_->open("/proc/7/task/8/cgroup", "third\n", procfs_like(), 0);
+  int third = shadow_->open("/proc/7/task/8/cgroup", procfs_like(), 0, fixed("third\n"));
   ASSERT_GE(third, 0);
   EXPECT_EQ(read_all(third), "third\n");
   close(third);
 }
 
+// The text is made at each read from offset 0, and at a first read elsewhere, as a
+// seq_file's; a read that goes on reads the text it started.
+TEST_F(ProcShadowTest, ReadFromTheStartMakesTheTextAnew) {
+  std::atomic<int> made{0};  // made on a FUSE loop
+  auto count = [&made](pid_t) { return std::optional<std::string>(absl::StrCat("text ", ++made)); };
+  int fd = shadow_->open("/proc/9/mountinfo", procfs_like(), 0, count);
+  ASSERT_GE(fd, 0);
+  char c;
+  EXPECT_EQ(pread(fd, &c, 1, 5), 1);  // a first read, not from the start
+  EXPECT_EQ(c, '1');
+  EXPECT_EQ(read_all(fd), "text 2");  // from 0, then on from 6 (the same text)
+  EXPECT_EQ(made, 2);
+  char buf[16];
+  ASSERT_EQ(pread(fd, buf, sizeof buf, 0), 6);
+  EXPECT_EQ(std::string(buf, 6), "text 3");
+  close(fd);
+  // A text that cannot be made, and none before: EIO.
+  int none = shadow_->open("/proc/9/cgroup", procfs_like(), 0,
+                           [](pid_t) { return std::optional<std::string>(); });
+  ASSERT_GE(none, 0);
+  EXPECT_EQ(read(none, buf, sizeof buf), -1);
+  EXPECT_EQ(errno, EIO);
+  close(none);
+}
+
 // Reopened through /proc/self/fd/N, which uk-run traps only for reading (it answers
 // that with a fresh open()): for writing there is no text to give, so EACCES.
 TEST_F(ProcShadowTest, ReopenForWritingIsRefused) {
-  int fd = shadow_->open("/proc/cgroups", "text\n", procfs_like(), 0);
+  int fd = shadow_->open("/proc/cgroups", procfs_like(), 0, fixed("text\n"));
   ASSERT_GE(fd, 0);
   EXPECT_EQ(open(absl::StrCat("/proc/self/fd/", fd).c_str(), O_WRONLY), -1);
   EXPECT_EQ(errno, EACCES);
@@ -107,8 +139,8 @@ TEST_F(ProcShadowTest, ReopenForWritingIsRefused) {
 }
 
 TEST_F(ProcShadowTest, RelativePathIsRefused) {
-  EXPECT_EQ(shadow_->open("proc/1/cgroup", "x", procfs_like(), 0), -ENOENT);
-  EXPECT_EQ(shadow_->open("/", "x", procfs_like(), 0), -ENOENT);
+  EXPECT_EQ(shadow_->open("proc/1/cgroup", procfs_like(), 0, fixed("x")), -ENOENT);
+  EXPECT_EQ(shadow_->open("/", procfs_like(), 0, fixed("x")), -ENOENT);
 }
 
 }  // namespace

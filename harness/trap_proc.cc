@@ -24,6 +24,14 @@ namespace ukrun {
 
 namespace {
 
+// Which mount table `kpath` is, if any.
+std::optional<mount_table> mount_table_of(const std::string& kpath) {
+  if (absl::EndsWith(kpath, "/mounts")) return mount_table::mounts;
+  if (absl::EndsWith(kpath, "/mountinfo")) return mount_table::mountinfo;
+  if (absl::EndsWith(kpath, "/mountstats")) return mount_table::mountstats;
+  return std::nullopt;
+}
+
 // The attributes of the procfs file at `path` (mode, owner, inode number, times), or
 // for a file only uk's procfs has, its cgroup namesake's (/proc/<pid>/cgroup for
 // container, /proc/cgroups for containers).
@@ -31,10 +39,12 @@ struct stat procfs_attributes(const std::string& path) {
   struct stat sb;
   if (stat(path.c_str(), &sb) == 0) return sb;
   std::string namesake = path;
-  if (absl::EndsWith(path, "/container"))
+  if (absl::EndsWith(path, "/container")) {
     namesake = absl::StrCat(path.substr(0, path.size() - 9), "cgroup");
-  if (absl::EndsWith(path, "/containers"))
+  }
+  if (absl::EndsWith(path, "/containers")) {
     namesake = absl::StrCat(path.substr(0, path.size() - 10), "cgroups");
+  }
   if (stat(namesake.c_str(), &sb) == 0) return sb;
   sb = {};
   sb.st_mode = S_IFREG | 0444;
@@ -80,8 +90,9 @@ void supervisor::on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr
   if (!id_valid(req.id)) return;
   long err = 0;
   // The open is checked now, as the kernel's (the text comes at the first read).
-  std::optional<std::string> text = emulated_text(req.pid, kpath, &err, false);
-  if (!text) return err ? respond(req.id, err) : respond_continue(req.id);
+  if (!emulated_text(req.pid, kpath, &err, false)) {
+    return err ? respond(req.id, err) : respond_continue(req.id);
+  }
   if (!proc_shadow_) {
     absl::StatusOr<std::unique_ptr<proc_shadow>> made = proc_shadow::create();
     if (!made.ok()) {
@@ -95,7 +106,8 @@ void supervisor::on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr
     }
   }
   // mounts and mountinfo poll as the namespace's mounts change (mountstats does not).
-  int changes = absl::EndsWith(kpath, "/mounts") || absl::EndsWith(kpath, "/mountinfo")
+  std::optional<mount_table> table = mount_table_of(kpath);
+  int changes = table == mount_table::mounts || table == mount_table::mountinfo
                     ? open(kpath.c_str(), O_RDONLY | O_CLOEXEC)
                     : -1;
   // The text is made at each read from offset 0 (and a first read elsewhere), as a
@@ -104,13 +116,13 @@ void supervisor::on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr
   // As the reading thread (the opener may be gone: its fd is its process's), else as
   // the opener.
   pid_t opener = req.pid;
-  auto regenerate = [this, opener, kpath](pid_t reader) {
+  auto make_text = [this, opener, kpath](pid_t reader) {
     long ignored;
     std::optional<std::string> text = emulated_text(reader, kpath, &ignored, true);
     return text ? text : emulated_text(opener, kpath, &ignored, true);
   };
-  int rfd = proc_shadow_->open(file->path, std::move(*text), procfs_attributes(file->path), flags,
-                               changes, regenerate);
+  int rfd =
+      proc_shadow_->open(file->path, procfs_attributes(file->path), flags, make_text, changes);
   if (rfd < 0) return respond(req.id, rfd);
   seccomp_notif_addfd addfd = {};
   addfd.id = req.id;
@@ -125,12 +137,9 @@ void supervisor::on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr
 std::optional<std::string> supervisor::emulated_text(pid_t tid, const std::string& kpath, long* err,
                                                      bool text_wanted) {
   *err = 0;
-  // The mount tables: which kind, and the kernel's text to merge (it has no mountstats:
-  // its mounts give each uk mount's line there).
-  std::optional<mount_table> table;
-  if (absl::EndsWith(kpath, "/mounts")) table = mount_table::mounts;
-  if (absl::EndsWith(kpath, "/mountinfo")) table = mount_table::mountinfo;
-  if (absl::EndsWith(kpath, "/mountstats")) table = mount_table::mountstats;
+  // The mount tables: the kernel's text to merge (it has no mountstats: its mounts give
+  // each uk mount's line there).
+  std::optional<mount_table> table = mount_table_of(kpath);
   std::string uk_path = kpath;
   if (table == mount_table::mountstats) {
     uk_path = absl::StrCat(kpath.substr(0, kpath.rfind('/')), "/mounts");
