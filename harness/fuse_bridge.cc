@@ -101,8 +101,9 @@ absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::make(
   b->mount_fd_ = fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
   err = errno;
   close(fsfd);
-  if (b->mount_fd_ < 0)
+  if (b->mount_fd_ < 0) {
     return absl::ErrnoToStatus(err, absl::StrCat("cannot mount FUSE at ", what));
+  }
   // Not attached yet, so nothing else can be mounted on it: its id and device are ours.
   struct statx stx;
   if (statx(b->mount_fd_, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID, &stx) != 0) {

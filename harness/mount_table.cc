@@ -214,17 +214,20 @@ std::optional<std::string> supervisor::merge_mount_table(const std::string& host
       std::vector<absl::string_view>(host_lines.begin(), host_lines.end()), kind);
   // So is the /proc that the run's own procfs covers (namespaces.cc: the first procfs on
   // /proc mounted on one), which takes its place in the tree: one /proc, as natively.
+  auto proc_on_proc = [](const mountinfo_line& m) {
+    return m.fstype == "proc" && m.mount_point == "/proc" && m.fields.size() > 1;
+  };
   size_t run_proc = lines.size();
   std::string run_proc_parent;
   for (size_t j = 0; j < lines.size() && run_proc == lines.size(); j++) {
-    if (lines[j].fstype != "proc" || lines[j].mount_point != "/proc") continue;
+    uint64_t parent;
+    if (!proc_on_proc(lines[j]) || !absl::SimpleAtoi(lines[j].fields[1], &parent)) continue;
     for (size_t i = 0; i < lines.size(); i++) {
-      if (lines[i].fstype == "proc" && lines[i].mount_point == "/proc" &&
-          lines[i].fields.size() > 1 && lines[j].fields.size() > 1 &&
-          absl::StrCat(lines[i].id) == lines[j].fields[1]) {
+      if (lines[i].id == parent && proc_on_proc(lines[i])) {
         covered[i] = true;
         run_proc = j;
         run_proc_parent = lines[i].fields[1];
+        break;
       }
     }
   }
