@@ -30,9 +30,10 @@ namespace {
 // Names and attributes stay cached this long. A name here never changes what it is: a
 // path is a file exactly when the procfs path it mirrors is one.
 constexpr uint64_t kEntryTimeoutSeconds = 3600;
-// A file's owner follows its process's ids (a setuid program's /proc/<pid> files change
-// owner), so its attributes are asked for again after this long.
-constexpr uint64_t kFileAttrTimeoutSeconds = 1;
+// A file's attributes are never cached: its owner follows its process's ids (a setuid
+// program's /proc/<pid> files change owner), and lseek(SEEK_END) must reach the server
+// to fail as procfs's does (fs/fuse/file.c fuse_file_llseek refreshes the size first).
+constexpr uint64_t kFileAttrTimeoutSeconds = 0;
 
 }  // namespace
 
@@ -99,6 +100,10 @@ class proc_shadow_fs : public fuse_handler {
       case FUSE_LOOKUP:
         return lookup(r, out);
       case FUSE_GETATTR: {
+        // With the open file's fh only from lseek(SEEK_END), which a seq_file refuses
+        // (fs/seq_file.c seq_lseek); fstat asks without one (fuse_getattr).
+        const auto* in = reinterpret_cast<const fuse_getattr_in*>(r.arg);
+        if (in->getattr_flags & FUSE_GETATTR_FH) return -EINVAL;
         auto* a = reinterpret_cast<fuse_attr_out*>(out);
         *a = {};
         uint64_t valid = attrs_of(r.in->nodeid, &a->attr);
@@ -137,6 +142,9 @@ class proc_shadow_fs : public fuse_handler {
       }
       case FUSE_INTERRUPT:
         return kFuseNoReply;
+      case FUSE_LSEEK:  // SEEK_DATA, SEEK_HOLE: seq_lseek's EINVAL
+      case FUSE_FSYNC:  // fsync, fdatasync: procfs has no fsync (vfs_fsync_range's EINVAL)
+        return -EINVAL;
       default:
         // FLUSH among them: its ENOSYS stops the kernel sending it (fuse_flush).
         return -ENOSYS;
@@ -332,7 +340,31 @@ absl::StatusOr<std::unique_ptr<proc_shadow>> proc_shadow::create() {
     wake.kh = kh;
     bridge->notify(FUSE_NOTIFY_POLL, &wake, sizeof wake);
   });
+  if (!s->splice_reads_through_fuse()) s->splice_flag_ = O_DIRECT;
   return s;
+}
+
+// fs/fuse/file.c fuse_splice_read (6.18) splices a direct-I/O file from the page cache,
+// which holds nothing of these files (their size is 0): sendfile(2) and splice(2) of one
+// read 0 bytes, and a copy (Python's shutil.copyfile) came out empty. O_DIRECT on the
+// open file makes vfs_splice_read take copy_splice_read, which reads through FUSE as
+// read(2) does. Kernels whose fuse_splice_read does that for direct-I/O files need no
+// flag, so the kernel is asked, with a file of one byte.
+bool proc_shadow::splice_reads_through_fuse() {
+  struct stat like = {};
+  like.st_mode = S_IFREG | 0444;
+  like.st_nlink = 1;
+  int fd = open("/.splice-probe", like, 0, [](pid_t) { return std::optional<std::string>("x"); });
+  if (fd < 0) return false;
+  int pipe_fds[2];
+  ssize_t n = -1;
+  if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) == 0) {
+    n = splice(fd, nullptr, pipe_fds[1], nullptr, 1, SPLICE_F_NONBLOCK);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+  }
+  close(fd);
+  return n == 1;
 }
 
 proc_shadow::~proc_shadow() {
@@ -346,8 +378,8 @@ int proc_shadow::open(const std::string& path, const struct stat& like, int flag
     return -ENOENT;
   }
   fs_->expect(path, {like, std::move(make_text), changes});
-  int fd =
-      openat(bridge_->mount_fd(), path.c_str() + 1, O_RDONLY | O_CLOEXEC | (flags & O_NONBLOCK));
+  int fd = openat(bridge_->mount_fd(), path.c_str() + 1,
+                  O_RDONLY | O_CLOEXEC | splice_flag_ | (flags & O_NONBLOCK));
   if (fd < 0) {
     int err = errno;
     fs_->drop(path);

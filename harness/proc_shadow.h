@@ -7,8 +7,11 @@
 // opened (/proc/<pid>/cgroup: fs/d_path.c stops at a mount with no parent, so the path
 // below this mount's root is the whole name), and each open reads texts of its own,
 // made at each read from offset 0, as a seq_file makes its text; a mount table's
-// poll(2) reports a change of the mount namespace as procfs's does. What still differs
-// is st_dev; fstatfs is answered by the statfs trap (trap_statfs.cc).
+// poll(2) reports a change of the mount namespace as procfs's does, and lseek(SEEK_END,
+// SEEK_DATA, SEEK_HOLE) and fsync fail with procfs's EINVAL. What still differs is
+// st_dev (fstatfs is answered by the statfs trap, trap_statfs.cc), mmap(MAP_PRIVATE),
+// which succeeds, and, on a kernel that splices a direct-I/O FUSE file from the page
+// cache, O_DIRECT in F_GETFL (splice_reads_through_fuse).
 #pragma once
 
 #include <sys/stat.h>
@@ -54,8 +57,12 @@ class proc_shadow {
 
  private:
   proc_shadow() = default;
+  // Whether splice(2) of a file here reads it through FUSE without O_DIRECT.
+  bool splice_reads_through_fuse();
+
   proc_shadow_fs* fs_ = nullptr;  // owned by bridge_
   std::unique_ptr<fuse_bridge> bridge_;
+  int splice_flag_ = 0;  // O_DIRECT where splice_reads_through_fuse says no; set by create()
 };
 
 }  // namespace ukrun

@@ -128,6 +128,35 @@ TEST_F(ProcShadowTest, ReadFromTheStartMakesTheTextAnew) {
   close(none);
 }
 
+// What a seq_file refuses, refused alike: lseek to the end, to data or a hole (fs/seq_file.c
+// seq_lseek), and fsync (no ->fsync). A splice, sendfile's way, reads the text, as
+// read(2) does: not the empty page cache (proc_shadow::splice_reads_through_fuse).
+TEST_F(ProcShadowTest, SeqFileOperationsAnswerAsProcfs) {
+  const std::string text = "22 1 0:5 / /proc\n";
+  int fd = shadow_->open("/proc/5/mountinfo", procfs_like(), 0, fixed(text));
+  ASSERT_GE(fd, 0);
+  for (int whence : {SEEK_END, SEEK_DATA, SEEK_HOLE}) {
+    EXPECT_EQ(lseek(fd, 0, whence), -1) << whence;
+    EXPECT_EQ(errno, EINVAL) << whence;
+  }
+  EXPECT_EQ(lseek(fd, 3, SEEK_SET), 3);
+  EXPECT_EQ(fsync(fd), -1);
+  EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(fdatasync(fd), -1);
+  EXPECT_EQ(errno, EINVAL);
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  loff_t from = 0;
+  EXPECT_EQ(splice(fd, &from, pipe_fds[1], nullptr, 64, 0), static_cast<ssize_t>(text.size()));
+  char buf[64];
+  ssize_t n = read(pipe_fds[0], buf, sizeof buf);
+  ASSERT_GE(n, 0);
+  EXPECT_EQ(std::string(buf, n), text);
+  close(pipe_fds[0]);
+  close(pipe_fds[1]);
+  close(fd);
+}
+
 // Reopened through /proc/self/fd/N, which uk-run traps only for reading (it answers
 // that with a fresh open()): for writing there is no text to give, so EACCES.
 TEST_F(ProcShadowTest, ReopenForWritingIsRefused) {

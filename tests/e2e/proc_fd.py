@@ -4,12 +4,16 @@ proc_fd.py [uk]: for each file, its fstat (mode, links, owner, size, block size 
 blocks, and whether its inode number is the path's), the filesystem type fstatfs and
 statfs of /proc/self/fd/N report, where /proc/self/fd/N points (this process's pid and
 thread id as PID and TID), its file status flags with O_NONBLOCK asked for, and whether
-a pread from 0 reads what the reads did. The same natively as under uk-run, whose text
+a pread from 0 reads what the reads did, what lseek to the end, to data and to a hole
+and fsync and fdatasync answer (a seq_file's EINVAL), and whether sendfile and splice
+lose nothing (they read the text or, where procfs has no splice_read, say EINVAL, where
+the page cache of a FUSE file once gave 0 bytes). The same natively as under uk-run, whose text
 differs (uk's view), but not the rest. With `uk`, also uk's own files
 (/proc/self/container, /proc/containers), which have no native counterpart: their
 attributes are their cgroup namesakes'.
 """
 import ctypes
+import errno
 import fcntl
 import os
 import re
@@ -24,6 +28,33 @@ def fs_type(call, arg):
     if call(arg, buf) != 0:
         return "err%d" % ctypes.get_errno()
     return hex(int.from_bytes(buf.raw[:8], "little"))
+
+
+def errno_of(call):
+    try:
+        call()
+        return "ok"
+    except OSError as e:
+        return errno.errorcode[e.errno]
+
+
+# Whether a copy by `call` (sendfile or splice from the fd to the pipe) reads `text`
+# whole, or refuses with EINVAL; one that returns less than the text loses it.
+def loses_nothing(fd, text, call):
+    r, w = os.pipe()
+    try:
+        got = b""
+        while len(got) < len(text):
+            n = call(fd, w, len(got), len(text) - len(got))
+            if n == 0:
+                break
+            got += os.read(r, n)
+        return got == text
+    except OSError as e:
+        return e.errno == errno.EINVAL
+    finally:
+        os.close(r)
+        os.close(w)
 
 
 def describe(path):
@@ -57,9 +88,20 @@ def describe(path):
         "fstatfs=%s" % fs_type(libc.fstatfs, fd),
         "statfs-fd-path=%s" % fs_type(libc.statfs, b"/proc/self/fd/%d" % fd),
         "link=%s" % named,
-        "flags=%o" % fcntl.fcntl(fd, fcntl.F_GETFL),
+        # O_DIRECT shows under uk-run on a kernel whose FUSE splices a direct-I/O file
+        # from the page cache (README: What a program can still tell).
+        "flags=%o" % (fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_DIRECT),
         "pread-same=%s" % (text == again and len(text) > 0),
     ]
+    for name, whence in [("end", os.SEEK_END), ("data", os.SEEK_DATA),
+                         ("hole", os.SEEK_HOLE)]:
+        fields.append("lseek-%s=%s" % (name, errno_of(lambda: os.lseek(fd, 0, whence))))
+    fields.append("fsync=%s" % errno_of(lambda: os.fsync(fd)))
+    fields.append("fdatasync=%s" % errno_of(lambda: os.fdatasync(fd)))
+    fields.append("sendfile-loses-nothing=%s" % loses_nothing(
+        fd, text, lambda fd, w, at, n: os.sendfile(w, fd, at, n)))
+    fields.append("splice-loses-nothing=%s" % loses_nothing(
+        fd, text, lambda fd, w, at, n: os.splice(fd, w, n, offset_src=at)))
     os.close(fd)
     return " ".join(fields)
 
