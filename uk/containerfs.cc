@@ -180,6 +180,7 @@ Errno container_dir_inode_operations::mkdir(inode& dir, dentry& child, umode_t m
   // A child pins the super_block: the hierarchy outlives its last mount.
   root->sb->s_active.fetch_add(1);
   child.d_inode = container_new_dir_inode(dir.i_sb, mode, cont);
+  dir.i_nlink++;  // cgroup_create_dir(): inc_nlink(parent), for the child's ".."
   cont->dentry = &child;
   container_populate_dir(cont.get());
   // cgroup_create_file(): the name appears under container_mutex, the mkdir's commit
@@ -213,6 +214,7 @@ Errno container_dir_inode_operations::rmdir(inode& dir, dentry& child) const {
       if (cont->count.load() != 0) return Errno(EBUSY);
       cont->set_flag(CONT_UNLINKED);
       d_delete(child);
+      if (dir.i_nlink > 2) dir.i_nlink--;  // remove_dir(): simple_rmdir's drop_nlink(dir)
     }
     for (container_subsys* ss : root->subsys_list) ss->destroy(cont);
     {

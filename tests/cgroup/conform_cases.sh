@@ -47,6 +47,7 @@ CONFORM_CASES=(
   "move_tasks named host"
   "long_writes_root named host"
   "rename named host"
+  "dir_links named host"
   "rmdir_busy named host"
   "notify_on_release named host"
   "mems_two_nodes cpuset golden:--nodes=2"
@@ -379,6 +380,21 @@ case_rename() {
   t mkdir "$D/a2/b3"
   t mv "$D/a2/b3" "$D/a2/b2"
   find "$D/a2" -mindepth 1 -type d -printf 'dir %P\n' | sort
+}
+
+# A group's link count is 2 and one per child group (kernfs_refresh_inode; 2.6.24's
+# cgroup_create_dir and remove_dir), through mkdir, rename and rmdir.
+case_dir_links() {
+  links() { echo "links: $(stat -c '%h' "$D" "$D/a" "$D/a/b" "$D/c" 2>&1 | tr '\n' ' ')"; }
+  links
+  mkdir -p "$D/a/b" "$D/c"
+  links
+  mkdir "$D/a/b2" "$D/a/b3"
+  links
+  t mv "$D/a/b3" "$D/a/b4"
+  links
+  t rmdir "$D/a/b2" "$D/a/b4" "$D/c"
+  links
 }
 
 # What must keep holding: rmdir of a group with a task or a child is EBUSY.

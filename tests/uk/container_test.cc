@@ -236,6 +236,34 @@ TEST_F(ContainerTest, Row32_ModesAndOwner) {
   EXPECT_EQ(st.st_gid, 1000u);
 }
 
+// A directory's link count is 2 and one per child directory (2.6.24 cgroup_create_file,
+// cgroup_create_dir's inc_nlink(parent), remove_dir's simple_rmdir): find and fts
+// read it.
+TEST_F(ContainerTest, DirectoryLinksCountChildren) {
+  ASSERT_EQ(mount("/a", "cpuset"), 0);
+  auto links = [this](const char* path) {
+    struct stat st = {};
+    EXPECT_EQ(sys_stat(init(), path, &st), 0) << path;
+    return st.st_nlink;
+  };
+  EXPECT_EQ(links("/a"), 2u);
+  ASSERT_EQ(sys_mkdir(init(), "/a/c", 0755), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/a/d", 0755), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/a/c/e", 0755), 0);
+  EXPECT_EQ(links("/a"), 4u);
+  EXPECT_EQ(links("/a/c"), 3u);
+  EXPECT_EQ(links("/a/c/e"), 2u);
+  EXPECT_EQ(links("/a/c/tasks"), 1u);
+  ASSERT_EQ(sys_rename(init(), "/a/d", "/a/d2"), 0);
+  EXPECT_EQ(links("/a"), 4u);
+  ASSERT_EQ(sys_rmdir(init(), "/a/c/e"), 0);
+  ASSERT_EQ(sys_rmdir(init(), "/a/d2"), 0);
+  EXPECT_EQ(links("/a"), 3u);
+  EXPECT_EQ(links("/a/c"), 2u);
+  EXPECT_EQ(sys_rmdir(init(), "/a/c/tasks"), -ENOTDIR);
+  EXPECT_EQ(links("/a/c"), 2u);
+}
+
 TEST_F(ContainerTest, Row33_NumContainersAfterMkdir) {
   ASSERT_EQ(mount("/a", "cpuset,cpuacct"), 0);
   ASSERT_EQ(sys_mkdir(init(), "/a/c", 0755), 0);
