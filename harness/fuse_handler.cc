@@ -13,6 +13,10 @@ size_t fuse_request_arg_size(uint32_t opcode) {
       return sizeof(fuse_setattr_in);
     case FUSE_MKDIR:
       return sizeof(fuse_mkdir_in);
+    case FUSE_MKNOD:
+      return sizeof(fuse_mknod_in);
+    case FUSE_LINK:
+      return sizeof(fuse_link_in);
     case FUSE_RENAME:
       return sizeof(fuse_rename_in);
     case FUSE_RENAME2:

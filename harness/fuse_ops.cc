@@ -46,7 +46,8 @@ constexpr uint64_t kEntryTimeoutSeconds = 1;
 //   freezer.state...), every WRITE (an attach must mirror the target's children first,
 //   where they were forked; cpuset.cpus applies to every task of the cpuset).
 // - exits only: the requests that answer about names, attributes and directories
-//   (LOOKUP, GETATTR, SETATTR, MKDIR, RMDIR, UNLINK, RENAME, OPENDIR, STATFS, CREATE)
+//   (LOOKUP, GETATTR, SETATTR, MKDIR, MKNOD, SYMLINK, LINK, RMDIR, UNLINK, RENAME, OPENDIR,
+//   STATFS, CREATE)
 //   and an OPEN for writing only (it takes no snapshot). A new process would join
 //   containers that hold its live parent already, so only an exit can empty one
 //   (RMDIR's EBUSY); a settle makes a directory only for a trapped clone or unshare,
@@ -102,8 +103,20 @@ long attr_reply(uk::task_struct& t, const std::string& path, uint64_t nodeid, ch
   return sizeof *a;
 }
 
-// chmod and chown go to the kernel; truncation and times are accepted and ignored
-// (a control file has no size: `echo x > tasks` truncates before it writes).
+// One time of a SETATTR as utimensat gives it: UTIME_OMIT if not asked for, UTIME_NOW
+// for a touch (fs/fuse/dir.c iattr_to_fattr: FATTR_*_NOW without ATTR_*_SET).
+struct timespec setattr_time(uint32_t valid, uint32_t which, uint32_t now, uint64_t sec,
+                             uint32_t nsec) {
+  if (!(valid & which)) return {0, UTIME_OMIT};
+  if (valid & now) return {0, UTIME_NOW};
+  return {static_cast<time_t>(sec), static_cast<long>(nsec)};
+}
+
+// chmod, chown, truncation and times go to the kernel, each checked there as the
+// caller: the host's own checks are skipped for a FUSE mount without
+// default_permissions (fs/fuse/dir.c fuse_setattr sets ATTR_FORCE). A truncation with
+// the open file's fh is an ftruncate or an O_TRUNC open (its times are do_truncate's);
+// without, a truncate(2) of the path.
 long op_setattr(fuse_state& s, const fuse_request& r, char* out) {
   const auto* in = reinterpret_cast<const fuse_setattr_in*>(r.arg);
   caller_task pinned = caller(s, r, depends::exits);
@@ -115,13 +128,59 @@ long op_setattr(fuse_state& s, const fuse_request& r, char* out) {
     res = uk::sys_chown(t, p.c_str(), (in->valid & FATTR_UID) ? in->uid : uid_t(-1),
                         (in->valid & FATTR_GID) ? in->gid : gid_t(-1));
   }
+  if (res == 0 && (in->valid & FATTR_SIZE)) {
+    auto length = static_cast<loff_t>(in->size);
+    res = (in->valid & FATTR_FH) ? uk::sys_ftruncate(t, fh_fd(in->fh), length)
+                                 : uk::sys_truncate(t, p.c_str(), length);
+  } else if (res == 0 && (in->valid & (FATTR_ATIME | FATTR_MTIME))) {
+    struct timespec times[2] = {
+        setattr_time(in->valid, FATTR_ATIME, FATTR_ATIME_NOW, in->atime, in->atimensec),
+        setattr_time(in->valid, FATTR_MTIME, FATTR_MTIME_NOW, in->mtime, in->mtimensec)};
+    res = uk::sys_utimes(t, p.c_str(), times);
+  }
   if (res < 0) return res;
   return attr_reply(t, p, r.in->nodeid, out);
 }
 
+// mknod, symlink and link: no name of uk's is made so (vfs/dirops.cc), but each fails
+// as the kernel's: EEXIST or EACCES from may_create first, then EPERM.
+long op_mknod(fuse_state& s, const fuse_request& r, char* out) {
+  const auto* in = reinterpret_cast<const fuse_mknod_in*>(r.arg);
+  const char* name = fuse_name_arg(r.data, r.data_len);
+  if (!name) return -EINVAL;
+  caller_task pinned = caller(s, r, depends::exits);
+  std::string p = s.nodes().child(r.in->nodeid, name);
+  long res = uk::sys_mknod(pinned, p.c_str(), in->mode);
+  return res < 0 ? res : entry_reply(s, pinned, p, out);
+}
+
+long op_symlink(fuse_state& s, const fuse_request& r, char* out) {
+  const char* name = fuse_name_arg(r.data, r.data_len);
+  if (!name) return -EINVAL;
+  size_t len = strlen(name) + 1;
+  const char* target = fuse_name_arg(r.data + len, r.data_len - len);
+  if (!target) return -EINVAL;
+  caller_task pinned = caller(s, r, depends::exits);
+  std::string p = s.nodes().child(r.in->nodeid, name);
+  long res = uk::sys_symlink(pinned, target, p.c_str());
+  return res < 0 ? res : entry_reply(s, pinned, p, out);
+}
+
+long op_link(fuse_state& s, const fuse_request& r, char* out) {
+  const auto* in = reinterpret_cast<const fuse_link_in*>(r.arg);
+  const char* name = fuse_name_arg(r.data, r.data_len);
+  if (!name) return -EINVAL;
+  caller_task pinned = caller(s, r, depends::exits);
+  std::string p = s.nodes().child(r.in->nodeid, name);
+  long res = uk::sys_link(pinned, s.nodes().path(in->oldnodeid).c_str(), p.c_str());
+  return res < 0 ? res : entry_reply(s, pinned, p, out);
+}
+
 long op_open(fuse_state& s, const fuse_request& r, char* out) {
   const auto* in = reinterpret_cast<const fuse_open_in*>(r.arg);
-  int flags = static_cast<int>(in->flags) & (O_ACCMODE | O_APPEND | O_NONBLOCK);
+  // O_TRUNC comes here, not as a SETATTR (FUSE_ATOMIC_O_TRUNC): the kernel's may_open
+  // truncates, which moves the file's times.
+  int flags = static_cast<int>(in->flags) & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_TRUNC);
   bool reads = (flags & O_ACCMODE) != O_WRONLY;
   caller_task pinned = caller(s, r, reads ? depends::forks_and_exits : depends::exits);
   uk::task_struct& t = pinned;
@@ -281,6 +340,12 @@ long fuse_state::serve(const fuse_request& r, char* out) {
       return attr_reply(caller(s, r, depends::exits), s.nodes().path(nodeid), nodeid, out);
     case FUSE_SETATTR:
       return op_setattr(s, r, out);
+    case FUSE_MKNOD:
+      return op_mknod(s, r, out);
+    case FUSE_SYMLINK:
+      return op_symlink(s, r, out);
+    case FUSE_LINK:
+      return op_link(s, r, out);
     case FUSE_MKDIR: {
       const auto* in = reinterpret_cast<const fuse_mkdir_in*>(r.arg);
       if (!name) return -EINVAL;

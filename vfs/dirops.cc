@@ -1,5 +1,7 @@
 // Name-changing operations (2.6.24 fs/namei.c second half): may_create/may_delete,
-// vfs_mkdir/vfs_create/vfs_rmdir/vfs_unlink/vfs_rename and their system calls.
+// vfs_mkdir/vfs_create/vfs_mknod/vfs_symlink/vfs_link/vfs_rmdir/vfs_unlink/vfs_rename
+// and their system calls. No filesystem here has ->mknod, ->symlink or ->link, so those
+// three end in EPERM once the caller may create the name at all.
 //
 // Each system call resolves the parent (path_lookup_parent), rejects a last component
 // that is not a plain name, takes the parent's i_mutex, looks the name up
@@ -63,6 +65,37 @@ Errno vfs_mkdir_locked(const vfs_task& t, dentry& dir, const std::shared_ptr<den
   UK_CHECK(child->d_inode != nullptr);  // the driver's half of the contract
   d_pin(child);
   return kOk;
+}
+
+// vfs_mknod(), with dir's i_mutex held: a device node needs CAP_MKNOD (root here).
+Errno vfs_mknod(const vfs_task& t, dentry& dir, const dentry& child, umode_t mode) {
+  UK_TRY(may_create(t, dir, child));
+  if ((S_ISCHR(mode) || S_ISBLK(mode)) && !t.capable()) return Errno(EPERM);
+  return Errno(EPERM);  // !dir->i_op->mknod
+}
+
+// vfs_symlink(), with dir's i_mutex held.
+Errno vfs_symlink(const vfs_task& t, dentry& dir, const dentry& child) {
+  UK_TRY(may_create(t, dir, child));
+  return Errno(EPERM);  // !dir->i_op->symlink
+}
+
+// vfs_link(), with dir's i_mutex held.
+Errno vfs_link(const vfs_task& t, const dentry& old_dentry, dentry& dir, const dentry& new_dentry) {
+  if (!old_dentry.d_inode) return Errno(ENOENT);
+  UK_TRY(may_create(t, dir, new_dentry));
+  if (dir.d_inode->i_sb != old_dentry.d_inode->i_sb) return Errno(EXDEV);
+  return Errno(EPERM);  // !dir->i_op->link (and a directory's link is EPERM after it)
+}
+
+// lookup_create(): the parent's child `nd.last` for a new non-directory, with the
+// parent's i_mutex held by the caller: EEXIST for ".", ".." and "/", ENOENT for a name
+// with a trailing slash that does not exist.
+ErrorOr<std::shared_ptr<dentry>> lookup_create(vfs_task& t, const nameidata& nd) {
+  if (!last_is_norm(nd)) return Errno(EEXIST);
+  UK_ASSIGN_OR_RETURN(std::shared_ptr<dentry> child, lookup_hash(t, nd.parent, nd.last));
+  if (nd.trailing_slash && !child->d_inode) return Errno(ENOENT);
+  return child;
 }
 
 // vfs_rmdir(), with dir's i_mutex held.
@@ -178,6 +211,59 @@ Errno do_mkdir(vfs_task& t, const char* pathname, mode_t mode) {
   return vfs_mkdir_locked(t, dir, child, mode & ~umask);
 }
 
+// sys_mknodat(): a regular file is vfs_create's, a device, fifo or socket vfs_mknod's.
+Errno do_mknod(vfs_task& t, const char* pathname, mode_t mode) {
+  if (S_ISDIR(mode)) return Errno(EPERM);
+  UK_ASSIGN_OR_RETURN(std::string_view name, getname(pathname));
+  UK_ASSIGN_OR_RETURN(nameidata nd, path_lookup_parent(t, name));
+  mode_t umask;
+  {
+    absl::MutexLock l(&t.fs->lock);
+    umask = t.fs->umask;
+  }
+  dentry& dir = *nd.parent.dentry;
+  absl::MutexLock l(&dir.d_inode->i_mutex);
+  UK_ASSIGN_OR_RETURN(std::shared_ptr<dentry> child, lookup_create(t, nd));
+  mode &= ~umask;
+  switch (mode & S_IFMT) {
+    case 0:
+    case S_IFREG:
+      return vfs_create(t, dir, child, mode);
+    case S_IFCHR:
+    case S_IFBLK:
+    case S_IFIFO:
+    case S_IFSOCK:
+      return vfs_mknod(t, dir, *child, mode);
+    default:
+      return Errno(EINVAL);
+  }
+}
+
+// sys_symlinkat(): the target is only a name (ENOENT if empty).
+Errno do_symlink(vfs_task& t, const char* oldname, const char* newname) {
+  UK_ASSIGN_OR_RETURN(std::string_view target, getname(oldname));
+  (void)target;
+  UK_ASSIGN_OR_RETURN(std::string_view name, getname(newname));
+  UK_ASSIGN_OR_RETURN(nameidata nd, path_lookup_parent(t, name));
+  dentry& dir = *nd.parent.dentry;
+  absl::MutexLock l(&dir.d_inode->i_mutex);
+  UK_ASSIGN_OR_RETURN(std::shared_ptr<dentry> child, lookup_create(t, nd));
+  return vfs_symlink(t, dir, *child);
+}
+
+// sys_linkat() without AT_SYMLINK_FOLLOW: both names on one mount (EXDEV).
+Errno do_link(vfs_task& t, const char* oldname, const char* newname) {
+  UK_ASSIGN_OR_RETURN(std::string_view from, getname(oldname));
+  UK_ASSIGN_OR_RETURN(std::string_view to, getname(newname));
+  UK_ASSIGN_OR_RETURN(path old_path, path_lookup(t, from));
+  UK_ASSIGN_OR_RETURN(nameidata nd, path_lookup_parent(t, to));
+  if (old_path.mnt != nd.parent.mnt) return Errno(EXDEV);
+  dentry& dir = *nd.parent.dentry;
+  absl::MutexLock l(&dir.d_inode->i_mutex);
+  UK_ASSIGN_OR_RETURN(std::shared_ptr<dentry> child, lookup_create(t, nd));
+  return vfs_link(t, *old_path.dentry, dir, *child);
+}
+
 Errno do_rmdir(vfs_task& t, const char* pathname) {
   UK_ASSIGN_OR_RETURN(std::string_view name, getname(pathname));
   UK_ASSIGN_OR_RETURN(nameidata nd, path_lookup_parent(t, name));
@@ -255,6 +341,27 @@ long sys_mkdir(vfs_task& t, const char* pathname, mode_t mode) {
   entry_scope e(recorder_of(t), entry_kind::mkdir, &t);
   if (e.recording()) e->path = pathname ? pathname : "", e->mode = mode;
   return e.done(to_syscall_result(do_mkdir(t, pathname, mode)));
+}
+
+long sys_mknod(vfs_task& t, const char* pathname, mode_t mode) {
+  current_scope s(t);
+  entry_scope e(recorder_of(t), entry_kind::mknod, &t);
+  if (e.recording()) e->path = pathname ? pathname : "", e->mode = mode;
+  return e.done(to_syscall_result(do_mknod(t, pathname, mode)));
+}
+
+long sys_symlink(vfs_task& t, const char* oldname, const char* newname) {
+  current_scope s(t);
+  entry_scope e(recorder_of(t), entry_kind::symlink, &t);
+  if (e.recording()) e->path = oldname ? oldname : "", e->path2 = newname ? newname : "";
+  return e.done(to_syscall_result(do_symlink(t, oldname, newname)));
+}
+
+long sys_link(vfs_task& t, const char* oldname, const char* newname) {
+  current_scope s(t);
+  entry_scope e(recorder_of(t), entry_kind::link, &t);
+  if (e.recording()) e->path = oldname ? oldname : "", e->path2 = newname ? newname : "";
+  return e.done(to_syscall_result(do_link(t, oldname, newname)));
 }
 
 long sys_rmdir(vfs_task& t, const char* pathname) {

@@ -69,8 +69,15 @@ enum class entry_kind : uint8_t {
             // theirs. One that found none is not recorded.
   // uk/kernel.h, since trace version 4
   creds,  // task; data: its new ids, "uid euid suid fsuid gid egid sgid fsgid" in decimal
+  // vfs/syscalls.h, since trace version 6
+  truncate,   // path; arg: length; result
+  ftruncate,  // fd; arg: length; result
+  utimes,     // path; data: "" (now) or "ASEC ANSEC MSEC MNSEC"; result
+  mknod,      // path; mode; result
+  symlink,    // path: the target -> path2; result
+  link,       // path -> path2; result
 };
-inline constexpr entry_kind kLastEntryKind = entry_kind::creds;
+inline constexpr entry_kind kLastEntryKind = entry_kind::link;
 
 // One entry, filled by the kernel; the views live until end() returns.
 struct entry {

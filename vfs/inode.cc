@@ -71,9 +71,14 @@ void inode_setattr(inode& i, const iattr& attr) {
   if (attr.ia_valid & iattr::ATTR_MODE) {
     i.i_mode = (i.i_mode & S_IFMT) | (attr.ia_mode & S_IALLUGO);
   }
-  if (attr.ia_valid & (iattr::ATTR_MTIME | iattr::ATTR_CTIME)) {
+  if (attr.ia_valid & (iattr::ATTR_ATIME | iattr::ATTR_MTIME | iattr::ATTR_CTIME)) {
     struct timespec now = current_fs_time(i.i_sb);
-    if (attr.ia_valid & iattr::ATTR_MTIME) i.i_mtime = now;
+    if (attr.ia_valid & iattr::ATTR_ATIME) {
+      i.i_atime = (attr.ia_valid & iattr::ATTR_ATIME_SET) ? attr.ia_atime : now;
+    }
+    if (attr.ia_valid & iattr::ATTR_MTIME) {
+      i.i_mtime = (attr.ia_valid & iattr::ATTR_MTIME_SET) ? attr.ia_mtime : now;
+    }
     if (attr.ia_valid & iattr::ATTR_CTIME) i.i_ctime = now;
   }
 }
@@ -96,6 +101,11 @@ Errno inode_change_ok(const inode& i, iattr& attr, const vfs_task& t) {
     // "Also check the setgid bit!"
     gid_t g = (valid & iattr::ATTR_GID) ? attr.ia_gid : i.i_gid;
     if (!t.in_group_p(g) && !t.capable()) attr.ia_mode &= ~S_ISGID;
+  }
+  // Given times: the owner or root ("Check for setting the inode time").
+  if ((valid & (iattr::ATTR_ATIME_SET | iattr::ATTR_MTIME_SET)) && t.fsuid != i.i_uid &&
+      !t.capable()) {
+    return Errno(EPERM);
   }
   return kOk;
 }

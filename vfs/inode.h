@@ -22,22 +22,27 @@
 
 namespace uk {
 
-// Attribute change for chmod/chown and O_TRUNC (struct iattr). ATTR_MTIME/ATTR_CTIME
-// set that time to now.
+// Attribute change for chmod/chown, truncation and utimes (struct iattr). ATTR_ATIME,
+// ATTR_MTIME and ATTR_CTIME set that time to now, or with ATTR_ATIME_SET/ATTR_MTIME_SET
+// to ia_atime/ia_mtime.
 struct iattr {
   enum : unsigned {
     ATTR_MODE = 1,
     ATTR_UID = 2,
     ATTR_GID = 4,
-    ATTR_SIZE = 8,  // truncate to ia_size (open with O_TRUNC: do_truncate)
+    ATTR_SIZE = 8,  // truncate to ia_size (O_TRUNC, truncate, ftruncate: do_truncate)
     ATTR_MTIME = 16,
     ATTR_CTIME = 32,
+    ATTR_ATIME = 64,
+    ATTR_ATIME_SET = 128,
+    ATTR_MTIME_SET = 256,
   };
   unsigned ia_valid = 0;
   umode_t ia_mode = 0;
   uid_t ia_uid = 0;
   gid_t ia_gid = 0;
   loff_t ia_size = 0;
+  struct timespec ia_atime = {}, ia_mtime = {};
 };
 
 struct inode {
@@ -108,13 +113,14 @@ class inode_operations {
 class simple_dir_inode_operations : public inode_operations {};
 
 // Applies `attr` to the inode (fs/attr.c inode_setattr): mode (file type kept), owner,
-// group, i_size for ATTR_SIZE, and now for ATTR_MTIME/ATTR_CTIME.
+// group, i_size for ATTR_SIZE, and the times (now, or the ones given with *_SET).
 void inode_setattr(inode& i, const iattr& attr);
 
 // May task `t` make the change `attr` (fs/attr.c inode_change_ok)? EPERM unless:
 // chown only by root (or the owner "changing" to the same uid), chgrp by root or by
-// the owner to a group it is in (fsgid), chmod by root or the owner. A chmod by a
-// non-root caller outside the file's group drops S_ISGID (in `attr`).
+// the owner to a group it is in (fsgid), chmod and given times (ATTR_*_SET) by root or
+// the owner. A chmod by a non-root caller outside the file's group drops S_ISGID (in
+// `attr`).
 Errno inode_change_ok(const inode& i, iattr& attr, const vfs_task& t);
 
 // current_fs_time(sb) (2.6.24 kernel/time.c): CURRENT_TIME, for i_atime/i_mtime/i_ctime,

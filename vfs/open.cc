@@ -1,5 +1,5 @@
-// fs/open.c and fs/attr.c: open/close, truncation on O_TRUNC, chdir/fchdir,
-// chmod/chown (notify_change) and statfs/fstatfs.
+// fs/open.c and fs/attr.c: open/close, truncation (O_TRUNC, truncate, ftruncate),
+// chdir/fchdir, chmod/chown (notify_change) and statfs/fstatfs.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -154,6 +154,28 @@ Errno do_fchdir(vfs_task& t, int fd) {
   return set_fs_pwd(t, f->f_path);
 }
 
+// do_sys_truncate(): a regular file the caller may write.
+Errno do_sys_truncate(vfs_task& t, const char* filename, loff_t length) {
+  if (length < 0) return Errno(EINVAL);
+  UK_ASSIGN_OR_RETURN(std::string_view name, getname(filename));
+  UK_ASSIGN_OR_RETURN(path p, path_lookup(t, name, LOOKUP_FOLLOW));
+  inode& i = *p.dentry->d_inode;
+  if (i.is_dir()) return Errno(EISDIR);
+  if (!S_ISREG(i.i_mode)) return Errno(EINVAL);
+  UK_TRY(permission(i, MAY_WRITE, t));
+  if (is_rdonly(i)) return Errno(EROFS);
+  return do_truncate(t, *p.dentry, length);
+}
+
+// do_sys_ftruncate(): a regular file open for writing.
+Errno do_sys_ftruncate(vfs_task& t, int fd, loff_t length) {
+  if (length < 0) return Errno(EINVAL);
+  check_task(t);
+  UK_ASSIGN_OR_RETURN(std::shared_ptr<file> f, t.files->fget(fd));
+  if (!S_ISREG(f->f_inode->i_mode) || !(f->f_mode & file::FMODE_WRITE)) return Errno(EINVAL);
+  return do_truncate(t, *f->f_path.dentry, length);
+}
+
 // sys_fchmodat(): EROFS, then the owner check in notify_change.
 Errno do_chmod(vfs_task& t, const char* filename, mode_t mode) {
   UK_ASSIGN_OR_RETURN(std::string_view name, getname(filename));
@@ -274,6 +296,20 @@ long sys_chown(vfs_task& t, const char* filename, uid_t user, gid_t group) {
   entry_scope e(recorder_of(t), entry_kind::chown, &t);
   if (e.recording()) e->path = filename ? filename : "", e->flags = user, e->arg = group;
   return e.done(to_syscall_result(do_chown(t, filename, user, group)));
+}
+
+long sys_truncate(vfs_task& t, const char* filename, loff_t length) {
+  current_scope s(t);
+  entry_scope e(recorder_of(t), entry_kind::truncate, &t);
+  if (e.recording()) e->path = filename ? filename : "", e->arg = length;
+  return e.done(to_syscall_result(do_sys_truncate(t, filename, length)));
+}
+
+long sys_ftruncate(vfs_task& t, int fd, loff_t length) {
+  current_scope s(t);
+  entry_scope e(recorder_of(t), entry_kind::ftruncate, &t);
+  if (e.recording()) e->fd = fd, e->arg = length;
+  return e.done(to_syscall_result(do_sys_ftruncate(t, fd, length)));
 }
 
 long sys_statfs(vfs_task& t, const char* pathname, struct statfs* buf) {

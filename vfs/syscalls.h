@@ -42,6 +42,14 @@ long sys_fchdir(vfs_task& t, int fd);
 long sys_getcwd(vfs_task& t, char* buf, size_t size);
 long sys_chmod(vfs_task& t, const char* filename, mode_t mode);
 long sys_chown(vfs_task& t, const char* filename, uid_t user, gid_t group);
+long sys_truncate(vfs_task& t, const char* filename, loff_t length);
+long sys_ftruncate(vfs_task& t, int fd, loff_t length);
+// utimensat(AT_FDCWD, filename, times, 0): times null, or two with UTIME_NOW/UTIME_OMIT.
+long sys_utimes(vfs_task& t, const char* filename, const struct timespec* times);
+// mknodat(AT_FDCWD, ...) without a device number: no filesystem here makes nodes.
+long sys_mknod(vfs_task& t, const char* pathname, mode_t mode);
+long sys_symlink(vfs_task& t, const char* oldname, const char* newname);
+long sys_link(vfs_task& t, const char* oldname, const char* newname);  // linkat, flags 0
 
 // The struct linux_dirent64 layout getdents64 produces.
 struct linux_dirent64 {

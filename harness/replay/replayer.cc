@@ -75,6 +75,7 @@ bool uses_fd(entry_kind k) {
     case entry_kind::dup:
     case entry_kind::dup2:
     case entry_kind::getdents:
+    case entry_kind::ftruncate:
     case entry_kind::fstat:
     case entry_kind::fstatfs:
     case entry_kind::fchdir:
@@ -459,6 +460,28 @@ absl::StatusOr<long> replayer::run_syscall(const trace_record& r, uk::task_struc
       return uk::sys_chmod(t, path.c_str(), r.mode);
     case entry_kind::chown:
       return uk::sys_chown(t, path.c_str(), static_cast<uid_t>(r.flags), static_cast<gid_t>(r.arg));
+    case entry_kind::truncate:
+      return uk::sys_truncate(t, path.c_str(), r.arg);
+    case entry_kind::ftruncate:
+      return uk::sys_ftruncate(t, fd, r.arg);
+    case entry_kind::utimes: {
+      if (r.data.empty()) return uk::sys_utimes(t, path.c_str(), nullptr);
+      std::vector<absl::string_view> parts = absl::StrSplit(asv(r.data), ' ');
+      struct timespec times[2];
+      if (parts.size() != 4 || !absl::SimpleAtoi(parts[0], &times[0].tv_sec) ||
+          !absl::SimpleAtoi(parts[1], &times[0].tv_nsec) ||
+          !absl::SimpleAtoi(parts[2], &times[1].tv_sec) ||
+          !absl::SimpleAtoi(parts[3], &times[1].tv_nsec)) {
+        return absl::InvalidArgumentError("utimes: not four numbers");
+      }
+      return uk::sys_utimes(t, path.c_str(), times);
+    }
+    case entry_kind::mknod:
+      return uk::sys_mknod(t, path.c_str(), r.mode);
+    case entry_kind::symlink:
+      return uk::sys_symlink(t, r.path.c_str(), map_path(r.path2).c_str());
+    case entry_kind::link:
+      return uk::sys_link(t, path.c_str(), map_path(r.path2).c_str());
     case entry_kind::rules:
       return run_rules(r, t);
     default:
@@ -555,7 +578,10 @@ std::string replayer::describe(const trace_record& r) const {
       absl::StrAppend(&out, object);
       if (!uses_fd(r.kind) && mapped != r.path) absl::StrAppend(&out, " (recorded ", r.path, ")");
       if (r.kind == entry_kind::write) absl::StrAppend(&out, " ", quoted(r.data));
-      if (r.kind == entry_kind::rename) absl::StrAppend(&out, " -> ", map_path(r.path2));
+      if (r.kind == entry_kind::rename || r.kind == entry_kind::symlink ||
+          r.kind == entry_kind::link) {
+        absl::StrAppend(&out, " -> ", map_path(r.path2));
+      }
     }
   }
   return out;

@@ -1,9 +1,9 @@
-// The trace's line format, version 5 (harness/README.md, "--trace FILE"): one JSON
+// The trace's line format, version 6 (harness/README.md, "--trace FILE"): one JSON
 // object per line, written by trace_recorder (uk-run --trace) and read by uk-replay,
 // which also reads versions 1 to 3 (no "realtime" inputs in 1; no "reaped" or
 // "affinity" inputs, `rules` or `observe` entries in 1 and 2; no `creds` before 4).
 //
-//   {"seq":0,"kind":"header","version":5,"flavour_default":"container",
+//   {"seq":0,"kind":"header","version":6,"flavour_default":"container",
 //    "init_pid":1,"init_comm":"uk-run","init_real":true}
 //   {"seq":1,"kind":"input","pid":0,"tid":0,"path":"","data":"","result":0,
 //    "in":[["cpus",0,"0-1"]]}
@@ -35,8 +35,9 @@ namespace ukrun {
 // (input "realtime"); version 3 reaped CPU time ("reaped"), host CPU masks
 // ("affinity"), the `rules` and `observe` entries, and orders lines as the kernel
 // executed them (harness/README.md); version 4 a real task's observed change of ids
-// (`creds`); version 5 its supplementary groups after the eight ids.
-inline constexpr int kTraceVersion = 5;
+// (`creds`); version 5 its supplementary groups after the eight ids; version 6 the
+// `truncate`, `ftruncate`, `utimes`, `mknod`, `symlink` and `link` entries.
+inline constexpr int kTraceVersion = 6;
 inline constexpr int kOldestTraceVersion = 1;
 
 // Debian's absl has its own string_view (not std's): for absl::StrCat.

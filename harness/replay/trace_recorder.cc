@@ -99,10 +99,20 @@ std::string format_entry(const uk::entry& e, bool nested, const std::string& inp
       break;
     case entry_kind::mkdir:
     case entry_kind::chmod:
+    case entry_kind::mknod:
       append_field(&out, "mode", e.mode);
       break;
     case entry_kind::rename:
+    case entry_kind::symlink:
+    case entry_kind::link:
       append_field(&out, "path2", e.path2);
+      break;
+    case entry_kind::truncate:
+      append_field(&out, "arg", e.arg);
+      break;
+    case entry_kind::ftruncate:
+      append_field(&out, "fd", e.fd);
+      append_field(&out, "arg", e.arg);
       break;
     case entry_kind::open:
       append_field(&out, "flags", e.flags);
@@ -150,6 +160,7 @@ std::string format_entry(const uk::entry& e, bool nested, const std::string& inp
     case entry_kind::stat:
     case entry_kind::statfs:
     case entry_kind::chdir:
+    case entry_kind::utimes:
       break;
   }
   if (!inputs.empty()) absl::StrAppend(&out, ",\"in\":[", inputs, "]");

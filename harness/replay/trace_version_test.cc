@@ -2,6 +2,9 @@
 // fixed clock carries its inode times ("realtime", since format version 2) and replays with
 // every input matched; the same trace without them diverges under --verify (version 3), unless it
 // says it is version 1, which recorded none.
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <string>
 #include <vector>
 
@@ -10,6 +13,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "harness/replay/trace_format.h"
 #include "harness/replay/trace_testing.h"
 #include "vfs/syscalls.h"
 
@@ -39,7 +43,8 @@ std::vector<std::string> verify(const std::string& trace) {
 
 TEST(TraceVersion, InodeTimesAreRecordedAndFedBack) {
   std::string trace = record_mkdir_session();
-  EXPECT_NE(trace.find("\"version\":5,"), std::string::npos) << trace;
+  EXPECT_NE(trace.find(absl::StrCat("\"version\":", kTraceVersion, ",")), std::string::npos)
+      << trace;
   // The mkdir's container files are dated by the clock, through the seam.
   EXPECT_NE(trace.find("[\"realtime\",0,7000000005]"), std::string::npos) << trace;
   EXPECT_TRUE(verify(trace).empty());
@@ -54,7 +59,8 @@ TEST(TraceVersion, MissingTimesDivergeInVersion2ButNotInVersion1) {
   std::vector<std::string> v2 = verify(stripped);
   ASSERT_EQ(v2.size(), 1u);
   EXPECT_EQ(v2[0], "input realtime of 0 asked");
-  std::string v1 = absl::StrReplaceAll(stripped, {{"\"version\":5,", "\"version\":1,"}});
+  std::string v1 = absl::StrReplaceAll(
+      stripped, {{absl::StrCat("\"version\":", kTraceVersion, ","), "\"version\":1,"}});
   EXPECT_TRUE(verify(v1).empty());
 }
 
@@ -105,6 +111,48 @@ TEST(TraceVersion, SupplementaryGroupsAreRecordedAndReplayed) {
       << trace;
   EXPECT_TRUE(verify(trace).empty());
   std::vector<std::string> v = verify(absl::StrReplaceAll(trace, {{" 65534 1234\"", " 65534\""}}));
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0], "EACCES");
+}
+
+// Version 6's entries: utimes, truncate and ftruncate of a control file, and mknod,
+// symlink and link in a container (EPERM), as a user of another uid (EACCES, EPERM).
+// Each replays with its result; a recorded result the replay cannot give diverges.
+TEST(TraceVersion, TimesTruncationAndRefusedNamesAreRecordedAndReplayed) {
+  std::string trace = record_session(
+      [](uk::kernel& k) {
+        uk::task_struct& init = *k.init_task();
+        EXPECT_EQ(uk::sys_mkdir(init, "/c", 0755), 0);
+        EXPECT_EQ(uk::sys_mount(init, "none", "/c", "container", 0, "cpu"), 0);
+        struct timespec times[2] = {{100, 0}, {200, 0}};
+        EXPECT_EQ(uk::sys_utimes(init, "/c/tasks", times), 0);
+        EXPECT_EQ(uk::sys_utimes(init, "/c/tasks", nullptr), 0);
+        EXPECT_EQ(uk::sys_truncate(init, "/c/notify_on_release", 0), 0);
+        long fd = uk::sys_open(init, "/c/notify_on_release", O_WRONLY);
+        EXPECT_GE(fd, 0);
+        EXPECT_EQ(uk::sys_ftruncate(init, static_cast<int>(fd), 0), 0);
+        EXPECT_EQ(uk::sys_close(init, static_cast<int>(fd)), 0);
+        EXPECT_EQ(uk::sys_mknod(init, "/c/fifo", S_IFIFO | 0644), -EPERM);
+        EXPECT_EQ(uk::sys_symlink(init, "x", "/c/sym"), -EPERM);
+        EXPECT_EQ(uk::sys_link(init, "/c/tasks", "/c/hard"), -EPERM);
+        uk::task_struct* user = k.do_fork(&init, 0).value();
+        k.set_creds(user, {65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, {}});
+        EXPECT_EQ(uk::sys_utimes(*user, "/c/tasks", times), -EPERM);
+        EXPECT_EQ(uk::sys_utimes(*user, "/c/tasks", nullptr), -EACCES);
+        EXPECT_EQ(uk::sys_mknod(*user, "/c/fifo", S_IFIFO | 0644), -EACCES);
+      },
+      1);
+  for (const char* kind : {"utimes", "truncate", "ftruncate", "mknod", "symlink", "link"}) {
+    EXPECT_NE(trace.find(absl::StrCat("\"kind\":\"", kind, "\"")), std::string::npos) << kind;
+  }
+  EXPECT_NE(trace.find("\"data\":\"100 0 200 0\""), std::string::npos) << trace;
+  EXPECT_TRUE(verify(trace).empty());
+  // The user's mknod, recorded as allowed: the replay is refused.
+  std::string last = trace.substr(trace.rfind("\"kind\":\"mknod\""));
+  std::string tampered = absl::StrReplaceAll(
+      trace, {{last, absl::StrReplaceAll(last, {{"\"result\":-13", "\"result\":-1"}})}});
+  ASSERT_NE(tampered, trace);
+  std::vector<std::string> v = verify(tampered);
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0], "EACCES");
 }

@@ -48,6 +48,7 @@ CONFORM_CASES=(
   "long_writes_root named host"
   "rename named host"
   "dir_links named host"
+  "file_ops named host"
   "rmdir_busy named host"
   "notify_on_release named host"
   "mems_two_nodes cpuset golden:--nodes=2"
@@ -395,6 +396,29 @@ case_dir_links() {
   links
   t rmdir "$D/a/b2" "$D/a/b4" "$D/c"
   links
+}
+
+# Times and truncation are kept as a file's (kernfs_iop_setattr); a group makes no node,
+# symlink or hard link (no ->mknod, ->symlink, ->link: EPERM after may_create's EEXIST).
+case_file_ops() {
+  mkdir "$D/a"
+  t touch -m -d '2001-01-01 00:00:00 UTC' "$D/a/tasks"
+  t touch -a -d '2002-01-01 00:00:00 UTC' "$D/a/tasks"
+  echo "tasks atime mtime: $(stat -c '%X %Y' "$D/a/tasks")"
+  t touch -d '2003-01-01 00:00:00 UTC' "$D/a"
+  echo "group atime mtime: $(stat -c '%X %Y' "$D/a")"
+  t touch -m -d '2001-01-01 00:00:00 UTC' "$D/a/notify_on_release"
+  w "$D/a/notify_on_release" 1
+  echo "a write's O_TRUNC moved mtime: $([[ $(stat -c %Y "$D/a/notify_on_release") -gt 978307200 ]] && echo yes || echo no)"
+  t touch -m -d '2001-01-01 00:00:00 UTC' "$D/a/notify_on_release"
+  t truncate -s 0 "$D/a/notify_on_release"
+  echo "truncate moved mtime: $([[ $(stat -c %Y "$D/a/notify_on_release") -gt 978307200 ]] && echo yes || echo no)"
+  t truncate -s 0 "$D/a"
+  t mknod "$D/a/fifo" p
+  t mknod "$D/a/tasks" p
+  t ln -s x "$D/a/sym"
+  t ln "$D/a/tasks" "$D/a/hard"
+  ls "$D/a" | grep -c -E '^(fifo|sym|hard)$'
 }
 
 # What must keep holding: rmdir of a group with a task or a child is EBUSY.
