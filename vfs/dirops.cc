@@ -1,7 +1,6 @@
 // Name-changing operations (2.6.24 fs/namei.c second half): may_create/may_delete,
-// vfs_mkdir/vfs_create/vfs_mknod/vfs_symlink/vfs_link/vfs_rmdir/vfs_unlink/vfs_rename
-// and their system calls. No filesystem here has ->mknod, ->symlink or ->link, so those
-// three end in EPERM once the caller may create the name at all.
+// vfs_mkdir/vfs_create/vfs_rmdir/vfs_unlink/vfs_rename and their system calls, with
+// mknod, symlink and link, which no filesystem here makes (may_create_then_eperm).
 //
 // Each system call resolves the parent (path_lookup_parent), rejects a last component
 // that is not a plain name, takes the parent's i_mutex, looks the name up
@@ -67,25 +66,12 @@ Errno vfs_mkdir_locked(const vfs_task& t, dentry& dir, const std::shared_ptr<den
   return kOk;
 }
 
-// vfs_mknod(), with dir's i_mutex held: a device node needs CAP_MKNOD (root here).
-Errno vfs_mknod(const vfs_task& t, dentry& dir, const dentry& child, umode_t mode) {
+// vfs_mknod(), vfs_symlink() and vfs_link(), with dir's i_mutex held: may_create, then
+// EPERM, for no filesystem here has ->mknod, ->symlink or ->link (a device node without
+// CAP_MKNOD and a link to a directory are the same EPERM).
+Errno may_create_then_eperm(const vfs_task& t, dentry& dir, const dentry& child) {
   UK_TRY(may_create(t, dir, child));
-  if ((S_ISCHR(mode) || S_ISBLK(mode)) && !t.capable()) return Errno(EPERM);
-  return Errno(EPERM);  // !dir->i_op->mknod
-}
-
-// vfs_symlink(), with dir's i_mutex held.
-Errno vfs_symlink(const vfs_task& t, dentry& dir, const dentry& child) {
-  UK_TRY(may_create(t, dir, child));
-  return Errno(EPERM);  // !dir->i_op->symlink
-}
-
-// vfs_link(), with dir's i_mutex held.
-Errno vfs_link(const vfs_task& t, const dentry& old_dentry, dentry& dir, const dentry& new_dentry) {
-  if (!old_dentry.d_inode) return Errno(ENOENT);
-  UK_TRY(may_create(t, dir, new_dentry));
-  if (dir.d_inode->i_sb != old_dentry.d_inode->i_sb) return Errno(EXDEV);
-  return Errno(EPERM);  // !dir->i_op->link (and a directory's link is EPERM after it)
+  return Errno(EPERM);
 }
 
 // lookup_create(): the parent's child `nd.last` for a new non-directory, with the
@@ -233,7 +219,7 @@ Errno do_mknod(vfs_task& t, const char* pathname, mode_t mode) {
     case S_IFBLK:
     case S_IFIFO:
     case S_IFSOCK:
-      return vfs_mknod(t, dir, *child, mode);
+      return may_create_then_eperm(t, dir, *child);
     default:
       return Errno(EINVAL);
   }
@@ -248,10 +234,11 @@ Errno do_symlink(vfs_task& t, const char* oldname, const char* newname) {
   dentry& dir = *nd.parent.dentry;
   absl::MutexLock l(&dir.d_inode->i_mutex);
   UK_ASSIGN_OR_RETURN(std::shared_ptr<dentry> child, lookup_create(t, nd));
-  return vfs_symlink(t, dir, *child);
+  return may_create_then_eperm(t, dir, *child);
 }
 
-// sys_linkat() without AT_SYMLINK_FOLLOW: both names on one mount (EXDEV).
+// sys_linkat() without AT_SYMLINK_FOLLOW: an existing name (ENOENT), both on one mount
+// (EXDEV, vfs_link's other super_block).
 Errno do_link(vfs_task& t, const char* oldname, const char* newname) {
   UK_ASSIGN_OR_RETURN(std::string_view from, getname(oldname));
   UK_ASSIGN_OR_RETURN(std::string_view to, getname(newname));
@@ -261,7 +248,7 @@ Errno do_link(vfs_task& t, const char* oldname, const char* newname) {
   dentry& dir = *nd.parent.dentry;
   absl::MutexLock l(&dir.d_inode->i_mutex);
   UK_ASSIGN_OR_RETURN(std::shared_ptr<dentry> child, lookup_create(t, nd));
-  return vfs_link(t, *old_path.dentry, dir, *child);
+  return may_create_then_eperm(t, dir, *child);
 }
 
 Errno do_rmdir(vfs_task& t, const char* pathname) {

@@ -102,6 +102,9 @@ TEST_F(AttrTest, MknodSymlinkLinkAreRefused) {
   EXPECT_EQ(sys_link(root(), "/d/f", "/d/hard"), -EPERM);
   EXPECT_EQ(sys_link(root(), "/d/nope", "/d/hard"), -ENOENT);
   EXPECT_EQ(sys_link(root(), "/d/f", "/d/new"), -EEXIST);
+  ASSERT_EQ(mkdir(root(), "/m"), 0);
+  ASSERT_EQ(sys_mount(root(), "none", "/m", "ramfs", 0, nullptr), 0);
+  EXPECT_EQ(sys_link(root(), "/d/f", "/m/hard"), -EXDEV);
   vfs_task& other = user(1000, 1000);
   EXPECT_EQ(sys_mknod(other, "/d/fifo", S_IFIFO | 0644), -EACCES);
   EXPECT_EQ(sys_symlink(other, "target", "/d/sym"), -EACCES);
