@@ -17,6 +17,11 @@ size_t fuse_request_arg_size(uint32_t opcode) {
       return sizeof(fuse_mknod_in);
     case FUSE_LINK:
       return sizeof(fuse_link_in);
+    case FUSE_SETXATTR:
+      return FUSE_COMPAT_SETXATTR_IN_SIZE;  // size and flags: no FUSE_SETXATTR_EXT
+    case FUSE_GETXATTR:
+    case FUSE_LISTXATTR:
+      return sizeof(fuse_getxattr_in);
     case FUSE_RENAME:
       return sizeof(fuse_rename_in);
     case FUSE_RENAME2:

@@ -47,7 +47,7 @@ constexpr uint64_t kEntryTimeoutSeconds = 1;
 //   where they were forked; cpuset.cpus applies to every task of the cpuset).
 // - exits only: the requests that answer about names, attributes and directories
 //   (LOOKUP, GETATTR, SETATTR, MKDIR, MKNOD, SYMLINK, LINK, RMDIR, UNLINK, RENAME, OPENDIR,
-//   STATFS, CREATE)
+//   STATFS, CREATE, and the four xattr requests)
 //   and an OPEN for writing only (it takes no snapshot). A new process would join
 //   containers that hold its live parent already, so only an exit can empty one
 //   (RMDIR's EBUSY); a settle makes a directory only for a trapped clone or unshare,
@@ -174,6 +174,63 @@ long op_link(fuse_state& s, const fuse_request& r, char* out) {
   std::string p = s.nodes().child(r.in->nodeid, name);
   long res = uk::sys_link(pinned, s.nodes().path(in->oldnodeid).c_str(), p.c_str());
   return res < 0 ? res : entry_reply(s, pinned, p, out);
+}
+
+// Extended attributes are the kernel's (vfs/xattr.cc), checked there as the caller: the
+// host skips xattr_permission's file permission (no default_permissions) but checks
+// trusted. itself. A GETXATTR or LISTXATTR of size 0 asks for the length.
+//
+// A container-flavour mount keeps none: the kernel's EOPNOTSUPP for a name of a known
+// prefix. That is answered ENOSYS, so that the host stops asking this connection and
+// answers EOPNOTSUPP itself (fs/fuse/xattr.c: fc->no_getxattr and its kin): every
+// truncating open asks for security.capability (do_truncate's
+// cap_inode_need_killpriv), a round trip each time otherwise. A cgroup-flavour mount
+// pays it, because it keeps xattrs (harness/README.md has the measurement).
+long no_xattrs_as_enosys(long r, const char* name) {
+  if (r != -EOPNOTSUPP) return r;
+  std::string_view n(name);
+  for (std::string_view prefix : {"user.", "trusted.", "security."}) {
+    if (n.size() > prefix.size() && n.starts_with(prefix)) return -ENOSYS;
+  }
+  return r;
+}
+
+long op_setxattr(fuse_state& s, const fuse_request& r) {
+  const auto* in = reinterpret_cast<const fuse_setxattr_in*>(r.arg);  // its first 8 bytes
+  const char* name = fuse_name_arg(r.data, r.data_len);
+  if (!name) return -EINVAL;
+  size_t len = strlen(name) + 1;
+  if (in->size > r.data_len - len) return -EINVAL;
+  return no_xattrs_as_enosys(
+      uk::sys_setxattr(caller(s, r, depends::exits), s.nodes().path(r.in->nodeid).c_str(), name,
+                       r.data + len, in->size, static_cast<int>(in->flags)),
+      name);
+}
+
+long xattr_reply(long n, uint32_t size, char* out) {
+  if (n < 0 || size != 0) return n;
+  auto* o = reinterpret_cast<fuse_getxattr_out*>(out);
+  *o = {};
+  o->size = static_cast<uint32_t>(n);
+  return sizeof *o;
+}
+
+long op_getxattr(fuse_state& s, const fuse_request& r, char* out) {
+  const auto* in = reinterpret_cast<const fuse_getxattr_in*>(r.arg);
+  const char* name = fuse_name_arg(r.data, r.data_len);
+  if (!name) return -EINVAL;
+  size_t size = std::min<size_t>(in->size, kFuseMaxWrite);
+  long n = uk::sys_getxattr(caller(s, r, depends::exits), s.nodes().path(r.in->nodeid).c_str(),
+                            name, size ? out : nullptr, size);
+  return xattr_reply(no_xattrs_as_enosys(n, name), in->size, out);
+}
+
+long op_listxattr(fuse_state& s, const fuse_request& r, char* out) {
+  const auto* in = reinterpret_cast<const fuse_getxattr_in*>(r.arg);
+  size_t size = std::min<size_t>(in->size, kFuseMaxWrite);
+  long n = uk::sys_listxattr(caller(s, r, depends::exits), s.nodes().path(r.in->nodeid).c_str(),
+                             size ? out : nullptr, size);
+  return xattr_reply(n, in->size, out);
 }
 
 long op_open(fuse_state& s, const fuse_request& r, char* out) {
@@ -346,6 +403,17 @@ long fuse_state::serve(const fuse_request& r, char* out) {
       return op_symlink(s, r, out);
     case FUSE_LINK:
       return op_link(s, r, out);
+    case FUSE_SETXATTR:
+      return op_setxattr(s, r);
+    case FUSE_GETXATTR:
+      return op_getxattr(s, r, out);
+    case FUSE_LISTXATTR:
+      return op_listxattr(s, r, out);
+    case FUSE_REMOVEXATTR:
+      if (!name) return -EINVAL;
+      return no_xattrs_as_enosys(
+          uk::sys_removexattr(caller(s, r, depends::exits), s.nodes().path(nodeid).c_str(), name),
+          name);
     case FUSE_MKDIR: {
       const auto* in = reinterpret_cast<const fuse_mkdir_in*>(r.arg);
       if (!name) return -EINVAL;

@@ -337,6 +337,7 @@ const container_flavour container_flavour_cgroup = {
     .parse_write_uint = cgroup_parse_write_uint,
     .subsys_writes_parse_uint = true,
     .kernfs_write_len = true,
+    .simple_xattrs = true,
     .subsys_cftypes = CFTYPES_LEGACY,
     .keeps_user_cpus = true,
     .cpuset_lists = &cpuset_lists_v1,

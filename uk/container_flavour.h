@@ -100,6 +100,10 @@ struct container_flavour {
   // kernfs_fop_write_iter() does with the atomic_write_len cgroup_init_cftypes() gives
   // every cgroup file; 2.6.24's handlers each check their own limit.
   bool kernfs_write_len;
+  // Whether a group and its files keep extended attributes (user., trusted., security.):
+  // kernfs's simple_xattrs do, for every cgroup root (KERNFS_ROOT_SUPPORT_USER_XATTR,
+  // whatever the v1 `xattr` option says); 2.6.24's cgroupfs had no xattr operations.
+  bool simple_xattrs;
   // Which of its file tables a subsystem adds to this flavour's directories (and whose
   // rules it applies there, e.g. cpuset's hotplug).
   cftype_set subsys_cftypes;

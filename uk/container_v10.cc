@@ -213,6 +213,7 @@ const container_flavour container_flavour_v10 = {
     .parse_write_uint = container_parse_write_uint,
     .subsys_writes_parse_uint = false,
     .kernfs_write_len = false,
+    .simple_xattrs = false,
     .subsys_cftypes = CFTYPES_V10,
     .keeps_user_cpus = false,
     .cpuset_lists = &cpuset_lists_2624,

@@ -316,6 +316,7 @@ ErrorOr<std::shared_ptr<super_block>> containerfs_type::get_sb_(int flags, const
   auto sb = std::make_shared<super_block>();
   sb->s_type = this;
   sb->s_magic = CONTAINER_SUPER_MAGIC;
+  sb->s_simple_xattrs = flavour_.simple_xattrs;
   // Only a new super_block takes the options' flags (today's kernfs_get_tree() reuses a
   // hierarchy's super_block as it is).
   sb->s_flags = (static_cast<unsigned long>(flags) & ~opts.sb_flags_mask) | opts.sb_flags;

@@ -70,14 +70,18 @@ enum class entry_kind : uint8_t {
   // uk/kernel.h, since trace version 4
   creds,  // task; data: its new ids, "uid euid suid fsuid gid egid sgid fsgid" in decimal
   // vfs/syscalls.h, since trace version 6
-  truncate,   // path; arg: length; result
-  ftruncate,  // fd; arg: length; result
-  utimes,     // path; data: "" (now) or "ASEC ANSEC MSEC MNSEC"; result
-  mknod,      // path; mode; result
-  symlink,    // path: the target -> path2; result
-  link,       // path -> path2; result
+  truncate,     // path; arg: length; result
+  ftruncate,    // fd; arg: length; result
+  utimes,       // path; data: "" (now) or "ASEC ANSEC MSEC MNSEC"; result
+  mknod,        // path; mode; result
+  symlink,      // path: the target -> path2; result
+  link,         // path -> path2; result
+  setxattr,     // path; path2: the name; data: the value; flags; result
+  getxattr,     // path; path2: the name; count; result; data: the value read
+  listxattr,    // path; count; result; data: the names read, each ending in a NUL
+  removexattr,  // path; path2: the name; result
 };
-inline constexpr entry_kind kLastEntryKind = entry_kind::link;
+inline constexpr entry_kind kLastEntryKind = entry_kind::removexattr;
 
 // One entry, filled by the kernel; the views live until end() returns.
 struct entry {

@@ -13,7 +13,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <functional>
+#include <map>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "absl/synchronization/mutex.h"
@@ -54,6 +57,9 @@ struct inode {
   loff_t i_size = 0;
   struct timespec i_atime {
   }, i_mtime{}, i_ctime{};
+  // Extended attributes (simple_xattrs, under i_mutex), where the super_block keeps them
+  // (s_simple_xattrs); ordered as kernfs lists them, by name descending.
+  std::map<std::string, std::string, std::greater<>> i_xattrs;
 
   const inode_operations* i_op = nullptr;
   const file_operations* i_fop = nullptr;

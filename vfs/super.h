@@ -28,6 +28,9 @@ struct super_block {
   dev_t s_dev = new_anon_dev();
   unsigned long s_magic = 0;
   unsigned long s_flags = 0;  // MS_* at mount
+  // Keeps user., trusted. and security. attributes (kernfs_xattr_handlers in s_xattr);
+  // without, every name is EOPNOTSUPP (vfs/xattr.cc). Set by get_sb.
+  bool s_simple_xattrs = false;
   std::shared_ptr<dentry> s_root;
   const super_operations* s_op = nullptr;
   std::atomic<int> s_active{0};

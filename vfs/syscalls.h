@@ -50,6 +50,11 @@ long sys_utimes(vfs_task& t, const char* filename, const struct timespec* times)
 long sys_mknod(vfs_task& t, const char* pathname, mode_t mode);
 long sys_symlink(vfs_task& t, const char* oldname, const char* newname);
 long sys_link(vfs_task& t, const char* oldname, const char* newname);  // linkat, flags 0
+long sys_setxattr(vfs_task& t, const char* pathname, const char* name, const void* value,
+                  size_t size, int flags);
+long sys_getxattr(vfs_task& t, const char* pathname, const char* name, void* value, size_t size);
+long sys_listxattr(vfs_task& t, const char* pathname, char* list, size_t size);
+long sys_removexattr(vfs_task& t, const char* pathname, const char* name);
 
 // The struct linux_dirent64 layout getdents64 produces.
 struct linux_dirent64 {

@@ -59,7 +59,8 @@ void replay_recorder::end(const uk::entry& e) {
     return;
   }
   result_ = e.result;
-  if (e.kind == uk::entry_kind::read || e.kind == uk::entry_kind::getcwd) {
+  if (e.kind == uk::entry_kind::read || e.kind == uk::entry_kind::getcwd ||
+      e.kind == uk::entry_kind::getxattr || e.kind == uk::entry_kind::listxattr) {
     data_.assign(e.data);
   } else if (e.kind == uk::entry_kind::getdents) {
     data_ = dirent_names(e.data);

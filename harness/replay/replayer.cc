@@ -271,8 +271,9 @@ absl::Status replayer::execute(const trace_record& r, size_t lineno) {
     // Descriptors are handles: mapped, not compared.
     same = (rep >= 0 && r.result >= 0) || rep == r.result;
   }
-  bool with_data =
-      r.kind == entry_kind::read || r.kind == entry_kind::getdents || r.kind == entry_kind::getcwd;
+  bool with_data = r.kind == entry_kind::read || r.kind == entry_kind::getdents ||
+                   r.kind == entry_kind::getcwd || r.kind == entry_kind::getxattr ||
+                   r.kind == entry_kind::listxattr;
   bool data_differs = with_data && same && recorder_->data() != r.data;
   bool comm_differs =
       same && r.kind == entry_kind::exec && !r.comm.empty() && t->get_task_comm() != r.comm;
@@ -334,7 +335,8 @@ absl::StatusOr<long> replayer::run_syscall(const trace_record& r, uk::task_struc
     return buf_.data();
   };
   if ((r.kind == entry_kind::read || r.kind == entry_kind::getdents ||
-       r.kind == entry_kind::getcwd) &&
+       r.kind == entry_kind::getcwd || r.kind == entry_kind::getxattr ||
+       r.kind == entry_kind::listxattr) &&
       r.count > kMaxBuffer) {
     return absl::InvalidArgumentError(
         absl::StrCat(entry_kind_name(r.kind), ": count ", r.count, " above ", kMaxBuffer));
@@ -482,6 +484,15 @@ absl::StatusOr<long> replayer::run_syscall(const trace_record& r, uk::task_struc
       return uk::sys_symlink(t, r.path.c_str(), map_path(r.path2).c_str());
     case entry_kind::link:
       return uk::sys_link(t, path.c_str(), map_path(r.path2).c_str());
+    case entry_kind::setxattr:
+      return uk::sys_setxattr(t, path.c_str(), r.path2.c_str(), r.data.data(), r.data.size(),
+                              static_cast<int>(r.flags));
+    case entry_kind::getxattr:
+      return uk::sys_getxattr(t, path.c_str(), r.path2.c_str(), buffer(r.count), r.count);
+    case entry_kind::listxattr:
+      return uk::sys_listxattr(t, path.c_str(), buffer(r.count), r.count);
+    case entry_kind::removexattr:
+      return uk::sys_removexattr(t, path.c_str(), r.path2.c_str());
     case entry_kind::rules:
       return run_rules(r, t);
     default:
@@ -545,6 +556,14 @@ std::string replayer::object_of(const trace_record& r) const {
     return it != fd_paths_.end() ? it->second : absl::StrCat("fd ", r.fd);
   }
   if (r.kind == entry_kind::getcwd) return absl::StrCat("cwd of ", r.tid);
+  // A file's attributes are an object apart from its content: a flavour with no xattrs
+  // differs at each truncating open's security.capability lookup, which must not hide
+  // the file's own first divergence.
+  if (r.kind == entry_kind::setxattr || r.kind == entry_kind::getxattr ||
+      r.kind == entry_kind::removexattr) {
+    return absl::StrCat(r.path2, " of ", map_path(r.path));
+  }
+  if (r.kind == entry_kind::listxattr) return absl::StrCat("xattrs of ", map_path(r.path));
   return map_path(r.path);
 }
 

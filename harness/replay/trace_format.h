@@ -36,7 +36,8 @@ namespace ukrun {
 // ("affinity"), the `rules` and `observe` entries, and orders lines as the kernel
 // executed them (harness/README.md); version 4 a real task's observed change of ids
 // (`creds`); version 5 its supplementary groups after the eight ids; version 6 the
-// `truncate`, `ftruncate`, `utimes`, `mknod`, `symlink` and `link` entries.
+// `truncate`, `ftruncate`, `utimes`, `mknod`, `symlink`, `link`, `setxattr`, `getxattr`,
+// `listxattr` and `removexattr` entries.
 inline constexpr int kTraceVersion = 6;
 inline constexpr int kOldestTraceVersion = 1;
 

@@ -105,7 +105,19 @@ std::string format_entry(const uk::entry& e, bool nested, const std::string& inp
     case entry_kind::rename:
     case entry_kind::symlink:
     case entry_kind::link:
+    case entry_kind::removexattr:
       append_field(&out, "path2", e.path2);
+      break;
+    case entry_kind::setxattr:
+      append_field(&out, "path2", e.path2);
+      append_field(&out, "flags", e.flags);
+      break;
+    case entry_kind::getxattr:
+      append_field(&out, "path2", e.path2);
+      append_field(&out, "count", static_cast<long long>(e.count));
+      break;
+    case entry_kind::listxattr:
+      append_field(&out, "count", static_cast<long long>(e.count));
       break;
     case entry_kind::truncate:
       append_field(&out, "arg", e.arg);

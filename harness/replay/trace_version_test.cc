@@ -140,13 +140,28 @@ TEST(TraceVersion, TimesTruncationAndRefusedNamesAreRecordedAndReplayed) {
         EXPECT_EQ(uk::sys_utimes(*user, "/c/tasks", times), -EPERM);
         EXPECT_EQ(uk::sys_utimes(*user, "/c/tasks", nullptr), -EACCES);
         EXPECT_EQ(uk::sys_mknod(*user, "/c/fifo", S_IFIFO | 0644), -EACCES);
+        EXPECT_EQ(uk::sys_mkdir(init, "/x", 0755), 0);
+        EXPECT_EQ(uk::sys_mount(init, "none", "/x", "cgroup", 0, "none,name=x"), 0);
+        EXPECT_EQ(uk::sys_setxattr(init, "/x", "user.a", "va", 2, 0), 0);
+        EXPECT_EQ(uk::sys_setxattr(init, "/x/tasks", "trusted.t", "", 0, 0), 0);
+        char buf[64];
+        EXPECT_EQ(uk::sys_getxattr(init, "/x", "user.a", buf, sizeof buf), 2);
+        EXPECT_EQ(uk::sys_listxattr(init, "/x/tasks", buf, sizeof buf), 10);
+        EXPECT_EQ(uk::sys_removexattr(init, "/x", "user.a"), 0);
+        EXPECT_EQ(uk::sys_getxattr(*user, "/x/tasks", "trusted.t", buf, sizeof buf), -ENODATA);
       },
       1);
-  for (const char* kind : {"utimes", "truncate", "ftruncate", "mknod", "symlink", "link"}) {
+  for (const char* kind : {"utimes", "truncate", "ftruncate", "mknod", "symlink", "link",
+                           "setxattr", "getxattr", "listxattr", "removexattr"}) {
     EXPECT_NE(trace.find(absl::StrCat("\"kind\":\"", kind, "\"")), std::string::npos) << kind;
   }
   EXPECT_NE(trace.find("\"data\":\"100 0 200 0\""), std::string::npos) << trace;
   EXPECT_TRUE(verify(trace).empty());
+  // A value read is compared too.
+  std::vector<std::string> value = verify(absl::StrReplaceAll(
+      trace, {{"\"kind\":\"getxattr\",\"pid\":1,\"tid\":1,\"path\":\"/x\",\"data\":\"va\"",
+               "\"kind\":\"getxattr\",\"pid\":1,\"tid\":1,\"path\":\"/x\",\"data\":\"vb\""}}));
+  ASSERT_EQ(value.size(), 1u) << trace;
   // The user's mknod, recorded as allowed: the replay is refused.
   std::string last = trace.substr(trace.rfind("\"kind\":\"mknod\""));
   std::string tampered = absl::StrReplaceAll(

@@ -49,6 +49,7 @@ CONFORM_CASES=(
   "rename named host"
   "dir_links named host"
   "file_ops named host"
+  "xattrs named host"
   "rmdir_busy named host"
   "notify_on_release named host"
   "mems_two_nodes cpuset golden:--nodes=2"
@@ -419,6 +420,55 @@ case_file_ops() {
   t ln -s x "$D/a/sym"
   t ln "$D/a/tasks" "$D/a/hard"
   ls "$D/a" | grep -c -E '^(fifo|sym|hard)$'
+}
+
+# Extended attributes of a group and its files (kernfs_xattr_handlers: user. with
+# kernfs's limits, security.; trusted. is the host's to refuse in uk-run's user
+# namespace), listed by name descending, with fs/xattr.c's errnos.
+case_xattrs() {
+  mkdir "$D/a"
+  python3 - "$D/a" <<'PY'
+import errno, os, sys
+def ans(what, call):
+    try:
+        r = call()
+        print(what + ":", "ok" if r is None else repr(r))
+    except OSError as e:
+        print(what + ":", errno.errorcode[e.errno])
+for p in (sys.argv[1], sys.argv[1] + "/tasks"):
+    w = "group" if p == sys.argv[1] else "tasks"
+    for n in ("user.b", "user.a", "security.m", "user.c"):
+        ans(w + " set " + n, lambda: os.setxattr(p, n, n.encode()))
+    ans(w + " list", lambda: os.listxattr(p))
+    ans(w + " get user.a", lambda: os.getxattr(p, "user.a"))
+    ans(w + " set empty", lambda: os.setxattr(p, "user.e", b""))
+    ans(w + " get empty", lambda: os.getxattr(p, "user.e"))
+    ans(w + " create existing", lambda: os.setxattr(p, "user.a", b"1", os.XATTR_CREATE))
+    ans(w + " replace missing", lambda: os.setxattr(p, "user.q", b"1", os.XATTR_REPLACE))
+    ans(w + " replace", lambda: os.setxattr(p, "user.a", b"2", os.XATTR_REPLACE))
+    ans(w + " get missing", lambda: os.getxattr(p, "user.q"))
+    ans(w + " remove missing", lambda: os.removexattr(p, "user.q"))
+    ans(w + " remove", lambda: os.removexattr(p, "user.b"))
+    ans(w + " no suffix", lambda: os.setxattr(p, "user.", b"1"))
+    ans(w + " unknown prefix", lambda: os.setxattr(p, "foo.x", b"1"))
+    ans(w + " get unknown prefix", lambda: os.getxattr(p, "foo.x"))
+    ans(w + " acl", lambda: os.getxattr(p, "system.posix_acl_access"))
+    ans(w + " name too long", lambda: os.setxattr(p, "user." + "x" * 300, b"1"))
+    ans(w + " value too big", lambda: os.setxattr(p, "user.big", b"1" * 70000))
+    ans(w + " list", lambda: os.listxattr(p))
+n = 0
+try:
+    while n < 200:
+        os.setxattr(sys.argv[1], "user.n%d" % n, b"1")
+        n += 1
+except OSError as e:
+    print("user attributes until", errno.errorcode[e.errno] + ":", n)
+ans("replace at the limit", lambda: os.setxattr(sys.argv[1], "user.n0", b"2"))
+t = sys.argv[1] + "/tasks"
+ans("64 KiB", lambda: os.setxattr(t, "user.big1", b"1" * 65536))
+ans("another 64 KiB", lambda: os.setxattr(t, "user.big2", b"1" * (65536 - 8)))
+ans("past 128 KiB", lambda: os.setxattr(t, "user.big3", b"1" * 16))
+PY
 }
 
 # What must keep holding: rmdir of a group with a task or a child is EBUSY.
