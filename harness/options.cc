@@ -162,7 +162,9 @@ trapped (--no-proc: none is); --exact-exits, --rules and --pids add theirs (abov
 --cpu-enforcement=signals adds SIGSTOP/SIGCONT.
 
 Exit status: COMMAND's. If COMMAND was killed by signal N, uk-run then kills itself with
-N (without a core dump): a shell says 128+N, and a parent's waitpid sees the signal.
+N: a shell says 128+N, and a parent's waitpid sees the signal, with the core flag if
+COMMAND dumped a core (uk-run's own dump goes to a tmpfs that ends with it; where
+kernel.core_pattern is a pipe, the flag is lost, as the helper would get the dump).
 )";
 
 [[noreturn]] void usage_error(const std::string& msg) {

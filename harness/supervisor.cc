@@ -499,9 +499,8 @@ void supervisor::outlive_outer() {
   if (null >= 0) close(null);
   // The outer uk-run's exit must not take the run with it.
   prctl(PR_SET_PDEATHSIG, 0);
-  unsigned char end[3];
-  size_t len = 0;
-  if (unsigned char sig = static_cast<unsigned char>(command_signal()); sig != 0) end[len++] = sig;
+  unsigned char end[4];
+  size_t len = command_end(end);
   end[len++] = kEnded;
   end[len++] = static_cast<unsigned char>(exit_code());
   ssize_t ignored = write(report_fd_, end, len);  // one write: never split (PIPE_BUF)

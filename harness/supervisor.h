@@ -9,6 +9,7 @@
 #include <seccomp.h>
 #include <sys/statfs.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -72,7 +73,8 @@ class supervisor {
   //   stopped, see below), or kQueryStopped;
   // - to_outer: COMMAND stopped (kStopped | its stop signal), the answer to a query
   //   (kConfirmed | the stop signal, or kConfirmed alone: COMMAND runs), and at the end
-  //   the signal that killed COMMAND (supervise() writes it).
+  //   the signal that killed COMMAND, after kCoreDumped if that death dumped a core
+  //   (command_end).
   // A stop of COMMAND that is not uk's own (held_stops) makes the outer uk-run stop
   // with the same signal, after asking whether COMMAND is still stopped, so that its
   // caller's job control sees what it would natively (`kill -STOP $$` in COMMAND: the
@@ -103,6 +105,7 @@ class supervisor {
   static constexpr unsigned char kConfirmed = 0xC0;
   // Outside the other messages' values: a signal (1-64), kStopped | sig, kConfirmed | sig.
   static constexpr unsigned char kEnded = 0x7F;
+  static constexpr unsigned char kCoreDumped = 0x7E;
   void set_outer_link(int from_outer, int to_outer) {
     forwarded_fd_ = from_outer;
     report_fd_ = to_outer;
@@ -111,6 +114,15 @@ class supervisor {
   // After run(): the signal that killed COMMAND, or 0 (it exited, or --check failed).
   int command_signal() const {
     return check_failures_ == 0 && WIFSIGNALED(child_status_) ? WTERMSIG(child_status_) : 0;
+  }
+  // The report of COMMAND's end for the outer uk-run into `out` (2 bytes): its signal, if
+  // one killed it, after kCoreDumped if that dumped a core; the length (0: an exit).
+  size_t command_end(unsigned char* out) const {
+    size_t len = 0;
+    if (command_signal() == 0) return 0;
+    if (WCOREDUMP(child_status_)) out[len++] = kCoreDumped;
+    out[len++] = static_cast<unsigned char>(command_signal());
+    return len;
   }
 
  private:

@@ -26,6 +26,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "harness/caller_caps.h"
+#include "harness/command_core.h"
 #include "harness/control_socket.h"
 #include "harness/cpu_mode.h"
 #include "harness/namespaces.h"
@@ -90,10 +91,10 @@ int supervise(options opts, int parent_alive_fd, int report_fd) {
   fcntl(parent_alive_fd, F_SETFL, fcntl(parent_alive_fd, F_GETFL) | O_NONBLOCK);
   s.set_outer_link(parent_alive_fd, report_fd);
   int rc = s.run();
-  if (unsigned char sig = static_cast<unsigned char>(s.command_signal()); sig != 0) {
-    ssize_t ignored = write(report_fd, &sig, 1);
-    (void)ignored;
-  }
+  unsigned char end[2];
+  size_t len = s.command_end(end);
+  ssize_t ignored = write(report_fd, end, len);  // one write: never split (PIPE_BUF)
+  (void)ignored;
   return rc;
 }
 
@@ -169,8 +170,9 @@ void raise_default(int sig) {
 // What the supervisor's messages said (supervisor::set_outer_link).
 struct supervisor_reports {
   int command_signal = 0;
-  bool code_next = false;  // kEnded came: the next byte is the exit code
-  int ended_code = -1;     // COMMAND ended and the run goes on: uk-run exits with this
+  bool command_core = false;  // kCoreDumped came before it
+  bool code_next = false;     // kEnded came: the next byte is the exit code
+  int ended_code = -1;        // COMMAND ended and the run goes on: uk-run exits with this
 };
 
 // One message of the supervisor's.
@@ -181,6 +183,8 @@ void on_report(unsigned char b, int query_fd, supervisor_reports* r) {
     r->ended_code = b;
   } else if (b == sv::kEnded) {
     r->code_next = true;
+  } else if (b == sv::kCoreDumped) {
+    r->command_core = true;
   } else if ((b & sv::kConfirmed) == sv::kConfirmed) {
     // Stopped as COMMAND was: the caller's waitpid(WUNTRACED) sees the stop it would
     // natively (a shell: "Stopped", "Stopped (tty input)"...). In an orphaned process
@@ -230,19 +234,23 @@ bool wait_for_supervisor(pid_t inner, int report_fd, int query_fd, int* status,
   return true;
 }
 
-// How the outer uk-run ends: an exit code, or COMMAND's fatal signal.
+// How the outer uk-run ends: an exit code, or COMMAND's fatal signal (and whether it
+// dumped a core).
 struct run_end {
   int code = 0;
   int signal = 0;
+  bool core = false;
+  int core_filter_fd = -1;  // for die_by: /proc/self/coredump_filter, opened in time
 };
 
 // The caller of uk-run sees what it would see of COMMAND natively: a death by `sig`
-// (waitpid's WIFSIGNALED; a shell still says 128+N), not an exit code. Called once
-// every guard has run (the run's host subtrees are gone). No core of uk-run is dumped
-// (not dumpable): COMMAND's own core, if any, was dumped when it died.
-[[noreturn]] void die_by(int sig) {
+// (waitpid's WIFSIGNALED; a shell still says 128+N), not an exit code, with the core
+// flag where COMMAND dumped one (command_core.h: uk-run's own core goes nowhere). Called
+// once every guard has run (the run's host subtrees are gone). Otherwise no core of
+// uk-run is dumped (not dumpable): COMMAND's own core, if any, was dumped when it died.
+[[noreturn]] void die_by(int sig, bool core, int core_filter_fd) {
   fflush(nullptr);
-  prctl(PR_SET_DUMPABLE, 0);
+  if (!core || !prepare_traceless_core(core_filter_fd)) prctl(PR_SET_DUMPABLE, 0);
   raise_default(sig);
   _exit(128 + sig);  // a signal whose default is not to terminate: no waitpid status has one
 }
@@ -272,6 +280,8 @@ run_end outer_main(int argc, char** argv) {
   // /sys/fs/cgroup, removed by the guard once the supervisor is gone (harness/cpu_mode.h).
   if (int rc = prepare_cpu_enforcement(opts); rc != 0) return {rc};
   cpu_subtree_guard subtree_guard(opts);
+  // Before the run's procfs covers /proc: it has no "self" for this process.
+  int core_filter_fd = open("/proc/self/coredump_filter", O_WRONLY | O_CLOEXEC);
   if (absl::Status s = enter_namespaces(opts.userns, opts.topology); !s.ok()) {
     fprintf(stderr, "uk-run: %s\n", std::string(s.message()).c_str());
     return {125};
@@ -314,10 +324,10 @@ run_end outer_main(int argc, char** argv) {
     // The supervisor goes on for what COMMAND left running; the cleanup helper removes
     // the run's host subtrees once it is gone.
     subtree_guard.leave_to_cleanup_helper();
-    return {r.ended_code, r.command_signal};
+    return {r.ended_code, r.command_signal, r.command_core, core_filter_fd};
   }
   if (WIFSIGNALED(status)) return {128 + WTERMSIG(status)};  // the supervisor itself
-  return {WEXITSTATUS(status), r.command_signal};
+  return {WEXITSTATUS(status), r.command_signal, r.command_core, core_filter_fd};
 }
 
 }  // namespace
@@ -325,6 +335,6 @@ run_end outer_main(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   ukrun::run_end end = ukrun::outer_main(argc, argv);  // every guard has run
-  if (end.signal != 0) ukrun::die_by(end.signal);
+  if (end.signal != 0) ukrun::die_by(end.signal, end.core, end.core_filter_fd);
   return end.code;
 }

@@ -4,10 +4,9 @@
 // security. names in memory as kernfs does (fs/kernfs/inode.c kernfs_xattr_handlers,
 // with its limits on user. ones); on any other every name is EOPNOTSUPP, and the list
 // is empty.
+#include <linux/limits.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
-
-#include <linux/limits.h>
 
 #include <algorithm>
 #include <cstring>
@@ -101,8 +100,7 @@ Errno user_xattr_limits(const inode& i, size_t size) {
 
 // simple_xattr_set(): XATTR_CREATE of an existing name is EEXIST, XATTR_REPLACE (and a
 // removal: value null) of a missing one ENODATA.
-Errno simple_xattr_set(inode& i, std::string_view name, const void* value, size_t size,
-                       int flags) {
+Errno simple_xattr_set(inode& i, std::string_view name, const void* value, size_t size, int flags) {
   auto it = i.i_xattrs.find(name);
   if (it != i.i_xattrs.end() && (flags & XATTR_CREATE)) return Errno(EEXIST);
   if (it == i.i_xattrs.end() && (flags & XATTR_REPLACE)) return Errno(ENODATA);
@@ -208,7 +206,8 @@ long sys_removexattr(vfs_task& t, const char* pathname, const char* name) {
 long sys_getxattr(vfs_task& t, const char* pathname, const char* name, void* value, size_t size) {
   current_scope s(t);
   entry_scope e(recorder_of(t), entry_kind::getxattr, &t);
-  if (e.recording()) e->path = pathname ? pathname : "", e->path2 = name ? name : "", e->count = size;
+  if (e.recording())
+    e->path = pathname ? pathname : "", e->path2 = name ? name : "", e->count = size;
   long r = to_syscall_result(do_getxattr(t, pathname, name, value, size));
   if (e.recording() && r > 0 && size > 0) e->data = std::string_view(static_cast<char*>(value), r);
   return e.done(r);
