@@ -182,19 +182,21 @@ class rename_lock {
   dentry* first_ = nullptr;
 };
 
+// The task's umask (fs_struct::lock, a leaf: vfs.h).
+mode_t umask_of(vfs_task& t) {
+  absl::MutexLock l(&t.fs->lock);
+  return t.fs->umask;
+}
+
 Errno do_mkdir(vfs_task& t, const char* pathname, mode_t mode) {
   UK_ASSIGN_OR_RETURN(std::string_view name, getname(pathname));
   UK_ASSIGN_OR_RETURN(nameidata nd, path_lookup_parent(t, name));
-  mode_t umask;
-  {
-    absl::MutexLock l(&t.fs->lock);
-    umask = t.fs->umask;
-  }
+  mode &= ~umask_of(t);
   dentry& dir = *nd.parent.dentry;
   absl::MutexLock l(&dir.d_inode->i_mutex);
   if (!last_is_norm(nd)) return Errno(EEXIST);  // lookup_create: "foo/.", "foo/..", "/"
   UK_ASSIGN_OR_RETURN(std::shared_ptr<dentry> child, lookup_hash(t, nd.parent, nd.last));
-  return vfs_mkdir_locked(t, dir, child, mode & ~umask);
+  return vfs_mkdir_locked(t, dir, child, mode);
 }
 
 // sys_mknodat(): a regular file is vfs_create's, a device, fifo or socket vfs_mknod's.
@@ -202,15 +204,10 @@ Errno do_mknod(vfs_task& t, const char* pathname, mode_t mode) {
   if (S_ISDIR(mode)) return Errno(EPERM);
   UK_ASSIGN_OR_RETURN(std::string_view name, getname(pathname));
   UK_ASSIGN_OR_RETURN(nameidata nd, path_lookup_parent(t, name));
-  mode_t umask;
-  {
-    absl::MutexLock l(&t.fs->lock);
-    umask = t.fs->umask;
-  }
+  mode &= ~umask_of(t);
   dentry& dir = *nd.parent.dentry;
   absl::MutexLock l(&dir.d_inode->i_mutex);
   UK_ASSIGN_OR_RETURN(std::shared_ptr<dentry> child, lookup_create(t, nd));
-  mode &= ~umask;
   switch (mode & S_IFMT) {
     case 0:
     case S_IFREG:

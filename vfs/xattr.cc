@@ -113,34 +113,42 @@ Errno simple_xattr_set(inode& i, std::string_view name, const void* value, size_
   return kOk;
 }
 
+// The file whose attributes a set or a removal would change: EROFS on a read-only mount.
+ErrorOr<path> lookup_for_change(vfs_task& t, const char* pathname) {
+  UK_ASSIGN_OR_RETURN(std::string_view p, getname(pathname));
+  UK_ASSIGN_OR_RETURN(path where, path_lookup(t, p, LOOKUP_FOLLOW));
+  if (is_rdonly(*where.dentry->d_inode)) return Errno(EROFS);
+  return where;
+}
+
+// __vfs_setxattr_locked()/__vfs_removexattr_locked() before the change, with i_mutex
+// held: the permission, the capability hook, a handler for the name.
+Errno may_change_xattr(const vfs_task& t, const inode& i, std::string_view name) {
+  UK_TRY(xattr_permission(t, i, name, MAY_WRITE));
+  UK_TRY(cap_inode_setxattr(t, name));
+  return xattr_resolve_name(i, name);
+}
+
 Errno do_setxattr(vfs_task& t, const char* pathname, const char* name, const void* value,
                   size_t size, int flags) {
   if (flags & ~(XATTR_CREATE | XATTR_REPLACE)) return Errno(EINVAL);
   UK_ASSIGN_OR_RETURN(std::string_view n, xattr_name(name));
   if (size > XATTR_SIZE_MAX) return Errno(E2BIG);
   if (size > 0 && value == nullptr) return Errno(EFAULT);
-  UK_ASSIGN_OR_RETURN(std::string_view p, getname(pathname));
-  UK_ASSIGN_OR_RETURN(path where, path_lookup(t, p, LOOKUP_FOLLOW));
+  UK_ASSIGN_OR_RETURN(path where, lookup_for_change(t, pathname));
   inode& i = *where.dentry->d_inode;
-  if (is_rdonly(i)) return Errno(EROFS);
   absl::MutexLock l(&i.i_mutex);
-  UK_TRY(xattr_permission(t, i, n, MAY_WRITE));
-  UK_TRY(cap_inode_setxattr(t, n));
-  UK_TRY(xattr_resolve_name(i, n));
+  UK_TRY(may_change_xattr(t, i, n));
   if (n.starts_with(kUserPrefix)) UK_TRY(user_xattr_limits(i, size));
   return simple_xattr_set(i, n, size > 0 ? value : "", size, flags);  // "empty EA, do not remove"
 }
 
 Errno do_removexattr(vfs_task& t, const char* pathname, const char* name) {
   UK_ASSIGN_OR_RETURN(std::string_view n, xattr_name(name));
-  UK_ASSIGN_OR_RETURN(std::string_view p, getname(pathname));
-  UK_ASSIGN_OR_RETURN(path where, path_lookup(t, p, LOOKUP_FOLLOW));
+  UK_ASSIGN_OR_RETURN(path where, lookup_for_change(t, pathname));
   inode& i = *where.dentry->d_inode;
-  if (is_rdonly(i)) return Errno(EROFS);
   absl::MutexLock l(&i.i_mutex);
-  UK_TRY(xattr_permission(t, i, n, MAY_WRITE));
-  UK_TRY(cap_inode_setxattr(t, n));
-  UK_TRY(xattr_resolve_name(i, n));
+  UK_TRY(may_change_xattr(t, i, n));
   return simple_xattr_set(i, n, nullptr, 0, XATTR_REPLACE);
 }
 
