@@ -338,6 +338,7 @@ const container_flavour container_flavour_cgroup = {
     .subsys_writes_parse_uint = true,
     .kernfs_write_len = true,
     .simple_xattrs = true,
+    .setattr_ignores_size = true,
     .subsys_cftypes = CFTYPES_LEGACY,
     .keeps_user_cpus = true,
     .cpuset_lists = &cpuset_lists_v1,

@@ -72,7 +72,18 @@ class container_file_ops final : public file_operations {
 };
 
 // Control files can be chmod/chowned like any file (simple_setattr).
-class container_file_iops final : public inode_operations {};
+// A control file's attributes: the flavour says whether a truncation sets its size.
+class container_file_iops final : public inode_operations {
+ public:
+  Errno setattr(dentry& d, const iattr& attr) const override {
+    iattr kept = attr;
+    if (__d_cont(d.d_parent.get())->root->flavour->setattr_ignores_size) {
+      kept.ia_valid &= ~iattr::ATTR_SIZE;
+    }
+    inode_setattr(*d.d_inode, kept);
+    return kOk;
+  }
+};
 
 }  // namespace
 

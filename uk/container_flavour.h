@@ -104,6 +104,10 @@ struct container_flavour {
   // kernfs's simple_xattrs do, for every cgroup root (KERNFS_ROOT_SUPPORT_USER_XATTR,
   // whatever the v1 `xattr` option says); 2.6.24's cgroupfs had no xattr operations.
   bool simple_xattrs;
+  // Whether a truncation leaves a control file's size alone: kernfs_iop_setattr copies
+  // every attribute but the size ("this ignores size changes"), so `truncate -s 5`
+  // leaves it 0; 2.6.24's inode_setattr truncated to it (vmtruncate), and stat says 5.
+  bool setattr_ignores_size;
   // Which of its file tables a subsystem adds to this flavour's directories (and whose
   // rules it applies there, e.g. cpuset's hotplug).
   cftype_set subsys_cftypes;

@@ -214,6 +214,7 @@ const container_flavour container_flavour_v10 = {
     .subsys_writes_parse_uint = false,
     .kernfs_write_len = false,
     .simple_xattrs = false,
+    .setattr_ignores_size = false,
     .subsys_cftypes = CFTYPES_V10,
     .keeps_user_cpus = false,
     .cpuset_lists = &cpuset_lists_2624,

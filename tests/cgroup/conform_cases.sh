@@ -414,6 +414,8 @@ case_file_ops() {
   t touch -m -d '2001-01-01 00:00:00 UTC' "$D/a/notify_on_release"
   t truncate -s 0 "$D/a/notify_on_release"
   echo "truncate moved mtime: $([[ $(stat -c %Y "$D/a/notify_on_release") -gt 978307200 ]] && echo yes || echo no)"
+  t truncate -s 5 "$D/a/notify_on_release"
+  echo "size after truncate -s 5: $(stat -c %s "$D/a/notify_on_release")"
   t truncate -s 0 "$D/a"
   t mknod "$D/a/fifo" p
   t mknod "$D/a/tasks" p

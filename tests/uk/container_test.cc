@@ -264,6 +264,22 @@ TEST_F(ContainerTest, DirectoryLinksCountChildren) {
   EXPECT_EQ(links("/a/c"), 2u);
 }
 
+// 2.6.24's inode_setattr truncates a control file to the size asked (vmtruncate: stat
+// says it), and an O_TRUNC open back to 0; today's kernfs keeps it 0 (the cgroup
+// flavour: tests/cgroup's file_ops case against the host).
+TEST_F(ContainerTest, TruncateSetsAControlFilesSize) {
+  ASSERT_EQ(mount("/a", "cpuset"), 0);
+  struct stat st;
+  ASSERT_EQ(sys_truncate(init(), "/a/notify_on_release", 5), 0);
+  ASSERT_EQ(sys_stat(init(), "/a/notify_on_release", &st), 0);
+  EXPECT_EQ(st.st_size, 5);
+  long fd = sys_open(init(), "/a/notify_on_release", O_WRONLY | O_TRUNC);
+  ASSERT_GE(fd, 0);
+  sys_close(init(), static_cast<int>(fd));
+  ASSERT_EQ(sys_stat(init(), "/a/notify_on_release", &st), 0);
+  EXPECT_EQ(st.st_size, 0);
+}
+
 TEST_F(ContainerTest, Row33_NumContainersAfterMkdir) {
   ASSERT_EQ(mount("/a", "cpuset,cpuacct"), 0);
   ASSERT_EQ(sys_mkdir(init(), "/a/c", 0755), 0);
