@@ -237,7 +237,8 @@ long op_open(fuse_state& s, const fuse_request& r, char* out) {
   const auto* in = reinterpret_cast<const fuse_open_in*>(r.arg);
   // O_TRUNC comes here, not as a SETATTR (FUSE_ATOMIC_O_TRUNC): the kernel's may_open
   // truncates, which moves the file's times.
-  int flags = static_cast<int>(in->flags) & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_TRUNC);
+  int flags =
+      static_cast<int>(in->flags) & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_TRUNC | O_DIRECT);
   bool reads = (flags & O_ACCMODE) != O_WRONLY;
   caller_task pinned = caller(s, r, reads ? depends::forks_and_exits : depends::exits);
   uk::task_struct& t = pinned;
@@ -258,7 +259,8 @@ long op_create(fuse_state& s, const fuse_request& r, char* out) {
   caller_task pinned = caller(s, r, depends::exits);
   uk::task_struct& t = pinned;
   std::string p = s.nodes().child(r.in->nodeid, name);
-  int flags = static_cast<int>(in->flags) & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_CREAT | O_EXCL);
+  int flags = static_cast<int>(in->flags) &
+              (O_ACCMODE | O_APPEND | O_NONBLOCK | O_CREAT | O_EXCL | O_DIRECT);
   long fd = uk::sys_open(t, p.c_str(), flags, in->mode);
   if (fd < 0) return fd;
   long n = entry_reply(s, t, p, out);
@@ -326,9 +328,11 @@ struct dir_snapshot {
 };
 
 long op_opendir(fuse_state& s, const fuse_request& r, char* out) {
+  const auto* in = reinterpret_cast<const fuse_open_in*>(r.arg);
   caller_task pinned = caller(s, r, depends::exits);
   uk::task_struct& t = pinned;
-  long fd = uk::sys_open(t, s.nodes().path(r.in->nodeid).c_str(), O_RDONLY | O_DIRECTORY);
+  long fd = uk::sys_open(t, s.nodes().path(r.in->nodeid).c_str(),
+                         O_RDONLY | O_DIRECTORY | (static_cast<int>(in->flags) & O_DIRECT));
   if (fd < 0) return fd;
   auto snap = std::make_unique<dir_snapshot>();
   alignas(8) char buf[8192];

@@ -209,7 +209,11 @@ ErrorOr<std::shared_ptr<file>> dentry_open(const path& p, unsigned int flags) {
   f->f_pos = 0;
   UK_TRY(f->f_op->open(*f->f_inode, *f));
   f->f_flags &= ~static_cast<unsigned>(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
-  return std::shared_ptr<file>(f.release(), fput_final);
+  std::shared_ptr<file> opened(f.release(), fput_final);
+  // No filesystem here has ->direct_IO: O_DIRECT is EINVAL once the open is done (the
+  // file is released again), as for any file whose a_ops lack it.
+  if (opened->f_flags & O_DIRECT) return Errno(EINVAL);
+  return opened;
 }
 
 }  // namespace uk

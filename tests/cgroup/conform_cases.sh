@@ -422,6 +422,16 @@ case_file_ops() {
   t ln -s x "$D/a/sym"
   t ln "$D/a/tasks" "$D/a/hard"
   ls "$D/a" | grep -c -E '^(fifo|sym|hard)$'
+  # No ->direct_IO: an O_DIRECT open is EINVAL, a group's and a file's.
+  python3 - "$D/a" <<'PY'
+import errno, os, sys
+for p, flags in ((sys.argv[1], os.O_RDONLY), (sys.argv[1] + "/tasks", os.O_WRONLY)):
+    try:
+        os.close(os.open(p, flags | os.O_DIRECT))
+        print("O_DIRECT open: ok")
+    except OSError as e:
+        print("O_DIRECT open:", errno.errorcode[e.errno])
+PY
 }
 
 # Extended attributes of a group and its files (kernfs_xattr_handlers: user. with

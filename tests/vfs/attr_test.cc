@@ -1,5 +1,6 @@
-// utimensat, truncate and ftruncate, and the names no filesystem here makes (mknod,
-// symlink, link): Linux's errnos in Linux's order (fs/utimes.c, fs/open.c, fs/namei.c).
+// utimensat, truncate and ftruncate, O_DIRECT, and the names no filesystem here makes
+// (mknod, symlink, link): Linux's errnos in Linux's order (fs/utimes.c, fs/open.c,
+// fs/namei.c).
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -64,6 +65,14 @@ TEST_F(AttrTest, UtimesPermissions) {
   ASSERT_EQ(sys_chmod(root(), "/d/f", 0444), 0);
   EXPECT_EQ(utimes(other, "/d/f", {1, 0}, {2, 0}), 0);
   EXPECT_EQ(stat_of(root(), "/d/f").st_mtim.tv_sec, 2);
+}
+
+// No filesystem here has ->direct_IO: O_DIRECT is EINVAL, after the open's own checks.
+TEST_F(AttrTest, ODirectIsRefused) {
+  EXPECT_EQ(open(root(), "/d/f", O_RDONLY | O_DIRECT), -EINVAL);
+  EXPECT_EQ(open(root(), "/d", O_RDONLY | O_DIRECTORY | O_DIRECT), -EINVAL);
+  EXPECT_EQ(open(root(), "/d/nope", O_RDONLY | O_DIRECT), -ENOENT);
+  EXPECT_EQ(open(user(1000, 1000), "/d/f", O_WRONLY | O_DIRECT), -EACCES);
 }
 
 TEST_F(AttrTest, TruncateAndFtruncate) {
