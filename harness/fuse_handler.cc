@@ -17,6 +17,9 @@ size_t fuse_request_arg_size(uint32_t opcode) {
       return sizeof(fuse_mknod_in);
     case FUSE_LINK:
       return sizeof(fuse_link_in);
+    case FUSE_FSYNC:
+    case FUSE_FSYNCDIR:
+      return sizeof(fuse_fsync_in);
     case FUSE_SETXATTR:
       return FUSE_COMPAT_SETXATTR_IN_SIZE;  // size and flags: no FUSE_SETXATTR_EXT
     case FUSE_GETXATTR:

@@ -349,6 +349,18 @@ long op_opendir(fuse_state& s, const fuse_request& r, char* out) {
   return fuse_open_reply(reinterpret_cast<uint64_t>(snap.release()), 0, out);
 }
 
+// A directory's fsync, as the kernel answers it for the directory (its fh is the
+// OPENDIR's listing, not one of uk's fds): the directory opened again as the caller.
+long op_fsyncdir(fuse_state& s, const fuse_request& r) {
+  caller_task pinned = caller(s, r, depends::exits);
+  uk::task_struct& t = pinned;
+  long fd = uk::sys_open(t, s.nodes().path(r.in->nodeid).c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return fd;
+  long res = uk::sys_fsync(t, static_cast<int>(fd));
+  uk::sys_close(t, static_cast<int>(fd));
+  return res;
+}
+
 long op_readdir(const fuse_request& r, char* out) {
   const auto* in = reinterpret_cast<const fuse_read_in*>(r.arg);
   const auto* snap = reinterpret_cast<const dir_snapshot*>(in->fh);
@@ -407,6 +419,11 @@ long fuse_state::serve(const fuse_request& r, char* out) {
       return op_symlink(s, r, out);
     case FUSE_LINK:
       return op_link(s, r, out);
+    case FUSE_FSYNC:  // the kernel's answer, never ENOSYS (the host would stop asking)
+      return uk::sys_fsync(caller(s, r, depends::exits),
+                           fh_fd(reinterpret_cast<const fuse_fsync_in*>(r.arg)->fh));
+    case FUSE_FSYNCDIR:
+      return op_fsyncdir(s, r);
     case FUSE_SETXATTR:
       return op_setxattr(s, r);
     case FUSE_GETXATTR:

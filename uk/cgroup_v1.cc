@@ -280,7 +280,7 @@ const cftype cgroup1_base_files[] = {
 
 // Tools depend on kernfs's order (libcgroup's cgget keeps the result of the last
 // entry).
-const simple_dir_operations kernfs_dir_operations(kernfs_name_hash);
+const simple_dir_operations kernfs_dir_operations(kernfs_name_hash, false);  // no ->fsync
 
 // A list of today's syntax (lib/bitmap-str.c) with `nbits` bits, within `top`: a bit
 // outside it is EINVAL.
@@ -339,6 +339,7 @@ const container_flavour container_flavour_cgroup = {
     .kernfs_write_len = true,
     .simple_xattrs = true,
     .setattr_ignores_size = true,
+    .files_fsync = true,
     .subsys_cftypes = CFTYPES_LEGACY,
     .keeps_user_cpus = true,
     .cpuset_lists = &cpuset_lists_v1,

@@ -48,6 +48,9 @@ class container_file_ops final : public file_operations {
     const cftype* cft = file_cftype(f);
     if (cft->release) cft->release(i, f);
   }
+  Errno fsync(file& f) const override {
+    return file_container(f)->root->flavour->files_fsync ? kOk : Errno(EINVAL);
+  }
   ErrorOr<size_t> read(file& f, char* buf, size_t count, loff_t* pos) const override {
     const cftype* cft = file_cftype(f);
     container* cont = file_container(f);

@@ -108,6 +108,9 @@ struct container_flavour {
   // every attribute but the size ("this ignores size changes"), so `truncate -s 5`
   // leaves it 0; 2.6.24's inode_setattr truncated to it (vmtruncate), and stat says 5.
   bool setattr_ignores_size;
+  // Whether fsync of a control file succeeds: kernfs's files have noop_fsync; 2.6.24's
+  // cgroup_file_operations had no ->fsync (EINVAL).
+  bool files_fsync;
   // Which of its file tables a subsystem adds to this flavour's directories (and whose
   // rules it applies there, e.g. cpuset's hotplug).
   cftype_set subsys_cftypes;

@@ -215,6 +215,7 @@ const container_flavour container_flavour_v10 = {
     .kernfs_write_len = false,
     .simple_xattrs = false,
     .setattr_ignores_size = false,
+    .files_fsync = false,
     .subsys_cftypes = CFTYPES_V10,
     .keeps_user_cpus = false,
     .cpuset_lists = &cpuset_lists_2624,

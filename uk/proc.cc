@@ -142,6 +142,7 @@ class proc_dir_iops final : public inode_operations {
 };
 class proc_dir_fops final : public simple_dir_operations {
  public:
+  proc_dir_fops() : simple_dir_operations(nullptr, false) {}  // no ->fsync
   Errno readdir(file& f, const filldir_t& filldir) const override;
 };
 class proc_file_fops final : public file_operations {

@@ -80,8 +80,9 @@ enum class entry_kind : uint8_t {
   getxattr,     // path; path2: the name; count; result; data: the value read
   listxattr,    // path; count; result; data: the names read, each ending in a NUL
   removexattr,  // path; path2: the name; result
+  fsync,        // fd; result
 };
-inline constexpr entry_kind kLastEntryKind = entry_kind::removexattr;
+inline constexpr entry_kind kLastEntryKind = entry_kind::fsync;
 
 // One entry, filled by the kernel; the views live until end() returns.
 struct entry {

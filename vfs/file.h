@@ -66,6 +66,8 @@ class file_operations {
   // filldir once per entry and advancing f.f_pos by one for each it accepts; stops when
   // filldir returns false. Takes f.f_pos_lock. ENOTDIR by default.
   virtual Errno readdir(file& f, const filldir_t& filldir) const;
+  // fsync and fdatasync: EINVAL by default, as for a file without ->fsync (do_fsync).
+  virtual Errno fsync(file& f) const { return Errno(EINVAL); }
 };
 
 // Directories of in-memory filesystems: "." "..", then the pinned children in name
@@ -76,17 +78,22 @@ class file_operations {
 //
 // A filesystem whose directories list in another order passes `order_key`: the
 // children then come sorted by (order_key(name), name), as kernfs lists by name hash.
+// fsync succeeds (simple_sync_file) unless `fsync` is false (kernfs's directories have
+// no ->fsync, nor have procfs's).
 class simple_dir_operations : public file_operations {
  public:
   constexpr simple_dir_operations() = default;
-  explicit constexpr simple_dir_operations(uint32_t (*order_key)(std::string_view name))
-      : order_key_(order_key) {}
+  explicit constexpr simple_dir_operations(uint32_t (*order_key)(std::string_view name),
+                                           bool fsync = true)
+      : order_key_(order_key), fsync_(fsync) {}
   ErrorOr<size_t> read(file& f, char* buf, size_t count, loff_t* pos) const override;
   ErrorOr<loff_t> llseek(file& f, loff_t offset, int whence) const override;
   Errno readdir(file& f, const filldir_t& filldir) const override;
+  Errno fsync(file& f) const override { return fsync_ ? kOk : Errno(EINVAL); }
 
  private:
   uint32_t (*order_key_)(std::string_view name) = nullptr;
+  bool fsync_ = true;
 };
 
 // Copies from an in-memory buffer at *pos (simple_read_from_buffer).

@@ -55,6 +55,7 @@ long sys_setxattr(vfs_task& t, const char* pathname, const char* name, const voi
 long sys_getxattr(vfs_task& t, const char* pathname, const char* name, void* value, size_t size);
 long sys_listxattr(vfs_task& t, const char* pathname, char* list, size_t size);
 long sys_removexattr(vfs_task& t, const char* pathname, const char* name);
+long sys_fsync(vfs_task& t, int fd);  // and fdatasync: the same answer here
 
 // The struct linux_dirent64 layout getdents64 produces.
 struct linux_dirent64 {

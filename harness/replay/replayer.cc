@@ -76,6 +76,7 @@ bool uses_fd(entry_kind k) {
     case entry_kind::dup2:
     case entry_kind::getdents:
     case entry_kind::ftruncate:
+    case entry_kind::fsync:
     case entry_kind::fstat:
     case entry_kind::fstatfs:
     case entry_kind::fchdir:
@@ -493,6 +494,8 @@ absl::StatusOr<long> replayer::run_syscall(const trace_record& r, uk::task_struc
       return uk::sys_listxattr(t, path.c_str(), buffer(r.count), r.count);
     case entry_kind::removexattr:
       return uk::sys_removexattr(t, path.c_str(), r.path2.c_str());
+    case entry_kind::fsync:
+      return uk::sys_fsync(t, fd);
     case entry_kind::rules:
       return run_rules(r, t);
     default:

@@ -16,13 +16,13 @@ namespace ukrun {
 namespace {
 
 constexpr const char* kEntryNames[] = {
-    "fork",       "exec",   "exit",    "reap",    "unshare",  "attach",   "release_agent",
-    "mount",      "umount", "mkdir",   "rmdir",   "unlink",   "rename",   "open",
-    "close",      "read",   "write",   "lseek",   "dup",      "dup2",     "getdents",
-    "stat",       "fstat",  "statfs",  "fstatfs", "chdir",    "fchdir",   "getcwd",
-    "chmod",      "chown",  "rules",   "observe", "creds",    "truncate", "ftruncate",
-    "utimes",     "mknod",  "symlink", "link",    "setxattr", "getxattr", "listxattr",
-    "removexattr"};
+    "fork",        "exec",   "exit",    "reap",    "unshare",  "attach",   "release_agent",
+    "mount",       "umount", "mkdir",   "rmdir",   "unlink",   "rename",   "open",
+    "close",       "read",   "write",   "lseek",   "dup",      "dup2",     "getdents",
+    "stat",        "fstat",  "statfs",  "fstatfs", "chdir",    "fchdir",   "getcwd",
+    "chmod",       "chown",  "rules",   "observe", "creds",    "truncate", "ftruncate",
+    "utimes",      "mknod",  "symlink", "link",    "setxattr", "getxattr", "listxattr",
+    "removexattr", "fsync"};
 static_assert(std::size(kEntryNames) == static_cast<size_t>(uk::kLastEntryKind) + 1);
 
 constexpr const char* kInputNames[] = {"clock",       "cputime",

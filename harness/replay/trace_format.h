@@ -37,7 +37,7 @@ namespace ukrun {
 // executed them (harness/README.md); version 4 a real task's observed change of ids
 // (`creds`); version 5 its supplementary groups after the eight ids; version 6 the
 // `truncate`, `ftruncate`, `utimes`, `mknod`, `symlink`, `link`, `setxattr`, `getxattr`,
-// `listxattr` and `removexattr` entries.
+// `listxattr`, `removexattr` and `fsync` entries.
 inline constexpr int kTraceVersion = 6;
 inline constexpr int kOldestTraceVersion = 1;
 

@@ -131,6 +131,7 @@ std::string format_entry(const uk::entry& e, bool nested, const std::string& inp
       append_field(&out, "mode", e.mode);
       break;
     case entry_kind::close:
+    case entry_kind::fsync:
     case entry_kind::dup:
     case entry_kind::fstat:
     case entry_kind::fstatfs:

@@ -131,6 +131,7 @@ TEST(TraceVersion, TimesTruncationAndRefusedNamesAreRecordedAndReplayed) {
         long fd = uk::sys_open(init, "/c/notify_on_release", O_WRONLY);
         EXPECT_GE(fd, 0);
         EXPECT_EQ(uk::sys_ftruncate(init, static_cast<int>(fd), 0), 0);
+        EXPECT_EQ(uk::sys_fsync(init, static_cast<int>(fd)), -EINVAL);
         EXPECT_EQ(uk::sys_close(init, static_cast<int>(fd)), 0);
         EXPECT_EQ(uk::sys_mknod(init, "/c/fifo", S_IFIFO | 0644), -EPERM);
         EXPECT_EQ(uk::sys_symlink(init, "x", "/c/sym"), -EPERM);
@@ -152,7 +153,7 @@ TEST(TraceVersion, TimesTruncationAndRefusedNamesAreRecordedAndReplayed) {
       },
       1);
   for (const char* kind : {"utimes", "truncate", "ftruncate", "mknod", "symlink", "link",
-                           "setxattr", "getxattr", "listxattr", "removexattr"}) {
+                           "setxattr", "getxattr", "listxattr", "removexattr", "fsync"}) {
     EXPECT_NE(trace.find(absl::StrCat("\"kind\":\"", kind, "\"")), std::string::npos) << kind;
   }
   EXPECT_NE(trace.find("\"data\":\"100 0 200 0\""), std::string::npos) << trace;

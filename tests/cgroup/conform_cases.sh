@@ -422,7 +422,7 @@ case_file_ops() {
   t ln -s x "$D/a/sym"
   t ln "$D/a/tasks" "$D/a/hard"
   ls "$D/a" | grep -c -E '^(fifo|sym|hard)$'
-  # No ->direct_IO: an O_DIRECT open is EINVAL, a group's and a file's.
+  # No ->direct_IO: an O_DIRECT open is EINVAL, a group's and a file's; fsync.
   python3 - "$D/a" <<'PY'
 import errno, os, sys
 for p, flags in ((sys.argv[1], os.O_RDONLY), (sys.argv[1] + "/tasks", os.O_WRONLY)):
@@ -431,6 +431,15 @@ for p, flags in ((sys.argv[1], os.O_RDONLY), (sys.argv[1] + "/tasks", os.O_WRONL
         print("O_DIRECT open: ok")
     except OSError as e:
         print("O_DIRECT open:", errno.errorcode[e.errno])
+    # kernfs: a file's fsync is noop_fsync, a directory has none (EINVAL).
+    fd = os.open(p, os.O_RDONLY)
+    for call in (os.fsync, os.fdatasync):
+        try:
+            call(fd)
+            print(call.__name__ + ": ok")
+        except OSError as e:
+            print(call.__name__ + ":", errno.errorcode[e.errno])
+    os.close(fd)
 PY
 }
 

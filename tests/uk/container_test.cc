@@ -280,6 +280,26 @@ TEST_F(ContainerTest, TruncateSetsAControlFilesSize) {
   EXPECT_EQ(st.st_size, 0);
 }
 
+// fsync: 2.6.24's cgroup_file_operations have no ->fsync (EINVAL), its directories are
+// simple_dir_operations (simple_sync_file); kernfs the other way round.
+TEST_F(ContainerTest, FsyncAnswersAsEachFlavour) {
+  ASSERT_EQ(mount("/a", "cpuset"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/c", 0755), 0);
+  ASSERT_EQ(sys_mount(init(), "none", "/c", "cgroup", 0, "none,name=f"), 0);
+  auto fsync_of = [this](const char* path, int flags) {
+    long fd = sys_open(init(), path, flags);
+    EXPECT_GE(fd, 0) << path;
+    long r = sys_fsync(init(), static_cast<int>(fd));
+    sys_close(init(), static_cast<int>(fd));
+    return r;
+  };
+  EXPECT_EQ(fsync_of("/a/tasks", O_RDONLY), -EINVAL);
+  EXPECT_EQ(fsync_of("/a", O_RDONLY | O_DIRECTORY), 0);
+  EXPECT_EQ(fsync_of("/c/tasks", O_RDONLY), 0);
+  EXPECT_EQ(fsync_of("/c", O_RDONLY | O_DIRECTORY), -EINVAL);
+  EXPECT_EQ(sys_fsync(init(), 99), -EBADF);
+}
+
 TEST_F(ContainerTest, Row33_NumContainersAfterMkdir) {
   ASSERT_EQ(mount("/a", "cpuset,cpuacct"), 0);
   ASSERT_EQ(sys_mkdir(init(), "/a/c", 0755), 0);
