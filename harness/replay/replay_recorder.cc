@@ -3,6 +3,7 @@
 #include "harness/replay/replay_recorder.h"
 
 #include "absl/strings/str_cat.h"
+#include "harness/replay/trace_format.h"
 #include "uk/task.h"
 
 namespace ukrun {
@@ -59,11 +60,8 @@ void replay_recorder::end(const uk::entry& e) {
     return;
   }
   result_ = e.result;
-  if (e.kind == uk::entry_kind::read || e.kind == uk::entry_kind::getcwd ||
-      e.kind == uk::entry_kind::getxattr || e.kind == uk::entry_kind::listxattr) {
-    data_.assign(e.data);
-  } else if (e.kind == uk::entry_kind::getdents) {
-    data_ = dirent_names(e.data);
+  if (entry_returns_data(e.kind)) {
+    data_ = e.kind == uk::entry_kind::getdents ? dirent_names(e.data) : std::string(e.data);
   }
 }
 

@@ -272,10 +272,7 @@ absl::Status replayer::execute(const trace_record& r, size_t lineno) {
     // Descriptors are handles: mapped, not compared.
     same = (rep >= 0 && r.result >= 0) || rep == r.result;
   }
-  bool with_data = r.kind == entry_kind::read || r.kind == entry_kind::getdents ||
-                   r.kind == entry_kind::getcwd || r.kind == entry_kind::getxattr ||
-                   r.kind == entry_kind::listxattr;
-  bool data_differs = with_data && same && recorder_->data() != r.data;
+  bool data_differs = entry_returns_data(r.kind) && same && recorder_->data() != r.data;
   bool comm_differs =
       same && r.kind == entry_kind::exec && !r.comm.empty() && t->get_task_comm() != r.comm;
   if (!same || data_differs || comm_differs) {
@@ -335,10 +332,7 @@ absl::StatusOr<long> replayer::run_syscall(const trace_record& r, uk::task_struc
     buf_.resize(std::max<size_t>(n, 1));
     return buf_.data();
   };
-  if ((r.kind == entry_kind::read || r.kind == entry_kind::getdents ||
-       r.kind == entry_kind::getcwd || r.kind == entry_kind::getxattr ||
-       r.kind == entry_kind::listxattr) &&
-      r.count > kMaxBuffer) {
+  if (entry_returns_data(r.kind) && r.count > kMaxBuffer) {
     return absl::InvalidArgumentError(
         absl::StrCat(entry_kind_name(r.kind), ": count ", r.count, " above ", kMaxBuffer));
   }

@@ -406,6 +406,12 @@ absl::Status parse_field(cursor& c, std::string_view key, trace_record* r, bool*
 
 const char* entry_kind_name(uk::entry_kind k) { return kEntryNames[static_cast<size_t>(k)]; }
 
+bool entry_returns_data(uk::entry_kind k) {
+  using uk::entry_kind;
+  return k == entry_kind::read || k == entry_kind::getdents || k == entry_kind::getcwd ||
+         k == entry_kind::getxattr || k == entry_kind::listxattr;
+}
+
 std::optional<uk::entry_kind> entry_kind_from_name(std::string_view name) {
   for (size_t i = 0; i < std::size(kEntryNames); i++) {
     if (std::string_view(kEntryNames[i]) == name) return static_cast<uk::entry_kind>(i);

@@ -1,7 +1,8 @@
 // The trace's line format, version 6 (harness/README.md, "--trace FILE"): one JSON
 // object per line, written by trace_recorder (uk-run --trace) and read by uk-replay,
-// which also reads versions 1 to 3 (no "realtime" inputs in 1; no "reaped" or
-// "affinity" inputs, `rules` or `observe` entries in 1 and 2; no `creds` before 4).
+// which also reads versions 1 to 5 (no "realtime" inputs in 1; no "reaped" or
+// "affinity" inputs, `rules` or `observe` entries in 1 and 2; no `creds` before 4; no
+// truncation, times, refused names, xattrs or fsync before 6).
 //
 //   {"seq":0,"kind":"header","version":6,"flavour_default":"container",
 //    "init_pid":1,"init_comm":"uk-run","init_real":true}
@@ -48,6 +49,10 @@ inline absl::string_view asv(std::string_view s) { return absl::string_view(s.da
 const char* entry_kind_name(uk::entry_kind k);
 std::optional<uk::entry_kind> entry_kind_from_name(std::string_view name);
 const char* input_kind_name(uk::input_kind k);
+// The entries whose `data` is what the call gave back (the bytes read, a getdents's
+// names, the cwd, an xattr's value or list), into a buffer of `count` bytes: a replay
+// compares them.
+bool entry_returns_data(uk::entry_kind k);
 std::optional<uk::input_kind> input_kind_from_name(std::string_view name);
 
 // One move of a `rules` entry's decision, "TID TASKS": init's open of TASKS for
