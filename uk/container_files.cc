@@ -74,8 +74,8 @@ class container_file_ops final : public file_operations {
   }
 };
 
-// Control files can be chmod/chowned like any file (simple_setattr).
-// A control file's attributes: the flavour says whether a truncation sets its size.
+// Control files can be chmod/chowned like any file (simple_setattr); the flavour says
+// whether a truncation sets the size.
 class container_file_iops final : public inode_operations {
  public:
   Errno setattr(dentry& d, const iattr& attr) const override {

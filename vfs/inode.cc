@@ -102,9 +102,10 @@ Errno inode_change_ok(const inode& i, iattr& attr, const vfs_task& t) {
     gid_t g = (valid & iattr::ATTR_GID) ? attr.ia_gid : i.i_gid;
     if (!t.in_group_p(g) && !t.capable()) attr.ia_mode &= ~S_ISGID;
   }
-  // Given times: the owner or root ("Check for setting the inode time").
-  if ((valid & (iattr::ATTR_ATIME_SET | iattr::ATTR_MTIME_SET)) && t.fsuid != i.i_uid &&
-      !t.capable()) {
+  // Given times: the owner or root ("Check for setting the inode time"; today's
+  // setattr_prepare counts ATTR_TIMES_SET too, which 2.6.26 added).
+  if ((valid & (iattr::ATTR_ATIME_SET | iattr::ATTR_MTIME_SET | iattr::ATTR_TIMES_SET)) &&
+      t.fsuid != i.i_uid && !t.capable()) {
     return Errno(EPERM);
   }
   return kOk;

@@ -39,6 +39,7 @@ struct iattr {
     ATTR_ATIME = 64,
     ATTR_ATIME_SET = 128,
     ATTR_MTIME_SET = 256,
+    ATTR_TIMES_SET = 512,  // utimensat with times given, even UTIME_NOW and UTIME_OMIT
   };
   unsigned ia_valid = 0;
   umode_t ia_mode = 0;
@@ -124,9 +125,9 @@ void inode_setattr(inode& i, const iattr& attr);
 
 // May task `t` make the change `attr` (fs/attr.c inode_change_ok)? EPERM unless:
 // chown only by root (or the owner "changing" to the same uid), chgrp by root or by
-// the owner to a group it is in (fsgid), chmod and given times (ATTR_*_SET) by root or
-// the owner. A chmod by a non-root caller outside the file's group drops S_ISGID (in
-// `attr`).
+// the owner to a group it is in (fsgid), chmod and given times (ATTR_*_SET,
+// ATTR_TIMES_SET) by root or the owner. A chmod by a non-root caller outside the file's group drops
+// S_ISGID (in `attr`).
 Errno inode_change_ok(const inode& i, iattr& attr, const vfs_task& t);
 
 // current_fs_time(sb) (2.6.24 kernel/time.c): CURRENT_TIME, for i_atime/i_mtime/i_ctime,
