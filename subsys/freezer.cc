@@ -4,6 +4,7 @@
 #include <string>
 
 #include "subsys/subsystems.h"
+#include "uk/container_flavour.h"
 #include "uk/containerfs.h"
 #include "uk/kernel.h"
 #include "uk/lib.h"
@@ -28,11 +29,12 @@ freezer_subsys::freezer_subsys(kernel& k)
     : container_subsys(k, "freezer", freezer_subsys_id), core_(k.containers()) {
   has_fork_callback = true;
   has_exit_callback = true;
-  files_.resize(1);
-  files_[0].name = "state";
+  std::vector<cftype>& files = files_[CFTYPES_V10];
+  files.resize(1);
+  files[0].name = "state";
   // freezer_read(): the state and a newline.
-  files_[0].read = [this](container* cont, const cftype*, file&, char* buf, size_t nbytes,
-                          loff_t* ppos) -> ErrorOr<size_t> {
+  files[0].read = [this](container* cont, const cftype*, file&, char* buf, size_t nbytes,
+                         loff_t* ppos) -> ErrorOr<size_t> {
     std::string text;
     {
       absl::MutexLock l(&core_.container_mutex);
@@ -43,8 +45,8 @@ freezer_subsys::freezer_subsys(kernel& k)
   };
   // freezer_write(): strstrip, then THAWED or FROZEN; FREEZING and anything else are
   // EINVAL.
-  files_[0].write = [this](container* cont, const cftype*, file&, const char* buf, size_t nbytes,
-                           loff_t*) -> ErrorOr<size_t> {
+  files[0].write = [this](container* cont, const cftype*, file&, const char* buf, size_t nbytes,
+                          loff_t*) -> ErrorOr<size_t> {
     // (Past a page under -t cgroup: E2BIG in the dispatch, kernfs_write_len.)
     if (!cont->root->flavour->kernfs_write_len && nbytes >= 64) return Errno(EINVAL);
     std::string v = strstrip(std::string(buf, nbytes).c_str());
@@ -60,6 +62,24 @@ freezer_subsys::freezer_subsys(kernel& k)
     if (e != kOk) return e;
     return nbytes;
   };
+  // Today's legacy_freezer.c files[] adds two read_u64 files (Linux 3.13): whether the
+  // container itself was written FROZEN (CGROUP_FREEZING_SELF), and whether it freezes
+  // because an ancestor does (CGROUP_FREEZING_PARENT, set by freezer_css_online and
+  // freezer_change_state on every descendant of a freezing container).
+  std::vector<cftype>& legacy = files_[CFTYPES_LEGACY];
+  legacy = files;
+  legacy.resize(3);
+  legacy[1].name = "self_freezing";
+  legacy[1].read_uint = [this](container* cont, const cftype*) -> uint64_t {
+    absl::MutexLock l(&core_.container_mutex);
+    const freezer_cgroup* f = css_of(cont);
+    return f != nullptr && f->self_freezing;
+  };
+  legacy[2].name = "parent_freezing";
+  legacy[2].read_uint = [this](container* cont, const cftype*) -> uint64_t {
+    absl::MutexLock l(&core_.container_mutex);
+    return css_of(cont) != nullptr && cont->parent != nullptr && freezing(cont->parent);
+  };
 }
 
 Errno freezer_subsys::create(container* cont) {
@@ -74,10 +94,10 @@ void freezer_subsys::destroy(container* cont) {
   cont->free_css(subsys_id);
 }
 
-// Linux's freezer.state is CFTYPE_NOT_ON_ROOT.
+// Linux's freezer files are CFTYPE_NOT_ON_ROOT.
 Errno freezer_subsys::populate(container* cont) {
   if (cont->parent == nullptr) return kOk;
-  return container_add_files(cont, this, files_);
+  return container_add_files(cont, this, files_[cont->root->flavour->subsys_cftypes]);
 }
 
 void freezer_subsys::set_hooks(freezer_hooks* hooks) {

@@ -3,6 +3,8 @@
 //
 // File, on every container but a hierarchy's root (as in Linux):
 //   state  (cgroup flavour: freezer.state)  THAWED, FREEZING or FROZEN
+//   cgroup flavour only (today's legacy_freezer.c): freezer.self_freezing and
+//   freezer.parent_freezing, 0 or 1: written FROZEN itself; an ancestor freezing
 //
 // Writing FROZEN freezes the container (self-freezing); a container is freezing when
 // it or an ancestor is. Its tasks are frozen at once; the state reads FREEZING until
@@ -85,7 +87,7 @@ class freezer_subsys final : public container_subsys {
   bool task_stopped(task_struct* t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
 
   container_core& core_;
-  std::vector<cftype> files_;
+  std::vector<cftype> files_[CFTYPE_SET_COUNT];  // by the flavour's subsys_cftypes
   freezer_hooks* hooks_ ABSL_GUARDED_BY(core_.container_mutex) = nullptr;
   std::atomic<int> freezing_count_{0};  // containers with self_freezing set
 
