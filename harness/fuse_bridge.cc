@@ -98,6 +98,10 @@ absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::make(
     close(fsfd);
     return st;
   }
+  fuse_bridge* bridge = b.get();  // the destructor clears this before the bridge goes
+  b->handler_->notifier()->set([bridge](int32_t code, const void* arg, size_t len) {
+    return bridge->notify(code, arg, len);
+  });
   b->mount_fd_ = fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
   err = errno;
   close(fsfd);
@@ -255,6 +259,7 @@ void fuse_bridge::start_workers(size_t max_workers) {
 
 fuse_bridge::~fuse_bridge() {
   if (fd_ < 0) return;
+  handler_->notifier()->set(nullptr);  // before the device closes (its number may be reused)
   exiting_.store(true);
   // A loop ends when the connection is aborted (poll reports an error) or, woken by a
   // signal (SIGUSR1: poll fails with EINTR), when it sees the exit flag; again until

@@ -90,4 +90,14 @@ long fuse_open_reply(uint64_t fh, uint32_t open_flags, char* out) {
   return sizeof *o;
 }
 
+bool fuse_notifier::send(int32_t code, const void* arg, size_t len) {
+  absl::MutexLock l(&mu_);
+  return send_ && send_(code, arg, len);
+}
+
+void fuse_notifier::set(sender s) {
+  absl::MutexLock l(&mu_);
+  send_ = std::move(s);
+}
+
 }  // namespace ukrun

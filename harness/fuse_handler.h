@@ -9,6 +9,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 namespace ukrun {
 
@@ -44,14 +49,37 @@ void to_fuse_attr(const struct stat& sb, fuse_attr* a);
 // An OPEN or OPENDIR reply: the server's handle and FOPEN_* flags.
 long fuse_open_reply(uint64_t fh, uint32_t open_flags, char* out);
 
+// How a handler's notifications (FUSE_NOTIFY_*) reach the kernel: its transport sets
+// the way once the connection is up and clears it before closing the connection. Shared,
+// so that what may outlive the handler (a poll's waker that uk keeps) finds it cleared.
+class fuse_notifier {
+ public:
+  using sender = std::function<bool(int32_t code, const void* arg, size_t len)>;
+  // Sends `code` with its argument; false when there is no connection, or the kernel
+  // refused it. Safe from any thread, with any lock held: the kernel answers a
+  // notification at once, without asking the server.
+  bool send(int32_t code, const void* arg, size_t len);
+  // For the transport; set(nullptr) returns once no send is in flight.
+  void set(sender s);
+
+ private:
+  absl::Mutex mu_;  // held while sending
+  sender send_ ABSL_GUARDED_BY(mu_);
+};
+
 class fuse_handler {
  public:
   virtual ~fuse_handler() = default;
+  // The connection's notifications (fuse_notifier).
+  const std::shared_ptr<fuse_notifier>& notifier() const { return notifier_; }
   // Serves `r`, writing the reply's arguments to out (room for kFuseMaxWrite bytes;
   // the ring's `out` is the buffer `r.data` points into, so read the data first).
   // Returns their size, -errno for an error reply, or kFuseNoReply. Called from several
   // threads at once.
   virtual long serve(const fuse_request& r, char* out) = 0;
+
+ private:
+  const std::shared_ptr<fuse_notifier> notifier_ = std::make_shared<fuse_notifier>();
 };
 
 }  // namespace ukrun

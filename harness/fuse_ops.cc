@@ -15,6 +15,7 @@
 #include "uk/container_files.h"
 #include "uk/lib.h"
 #include "vfs/fs_struct.h"
+#include "vfs/poll.h"
 #include "vfs/syscalls.h"
 
 namespace ukrun {
@@ -52,7 +53,8 @@ constexpr uint64_t kEntryTimeoutSeconds = 1;
 //   containers that hold its live parent already, so only an exit can empty one
 //   (RMDIR's EBUSY); a settle makes a directory only for a trapped clone or unshare,
 //   which the tracker knows is pending.
-// - the caller only: a READ of a snapshot taken at open (its fh carries kSnapshot).
+// - the caller only: a READ of a snapshot taken at open (its fh carries kSnapshot), and
+//   a POLL (its answer depends on the file's reads and its subsystem's notifications).
 // RELEASE and READDIR need no task.
 using depends = tracker::depends;
 struct caller_task {
@@ -279,6 +281,28 @@ long op_read(fuse_state& s, const fuse_request& r, char* out) {
                          static_cast<off_t>(in->offset));
 }
 
+// poll(2) of a control file: the kernel's mask (kernfs's POLLERR | POLLPRI until a read
+// under -t cgroup). A poll that will wait leaves a waker that sends FUSE_NOTIFY_POLL
+// with its kh when the file changes (a refused fork's pids.events); the host then polls
+// again. Never ENOSYS, which would make the host answer DEFAULT_POLLMASK itself.
+long op_poll(fuse_state& s, const fuse_request& r, char* out) {
+  const auto* in = reinterpret_cast<const fuse_poll_in*>(r.arg);
+  uk::poll_table wait;
+  if (in->flags & FUSE_POLL_SCHEDULE_NOTIFY) {
+    wait.wake = [notifier = s.notifier(), kh = in->kh] {
+      fuse_notify_poll_wakeup_out wake = {};
+      wake.kh = kh;
+      notifier->send(FUSE_NOTIFY_POLL, &wake, sizeof wake);
+    };
+  }
+  long mask = uk::sys_pollfd(caller(s, r, depends::caller_only), fh_fd(in->fh), &wait);
+  if (mask < 0) return mask;
+  auto* o = reinterpret_cast<fuse_poll_out*>(out);
+  *o = {};
+  o->revents = static_cast<uint32_t>(mask);
+  return sizeof *o;
+}
+
 // A non-root caller may move only tasks whose real or saved uid is its effective uid
 // (attach_task_by_pid): the target's ids must be the host's now, not those it had when
 // uk last looked. So for a tasks or cgroup.procs write, the named task's are brought up
@@ -476,6 +500,8 @@ long fuse_state::serve(const fuse_request& r, char* out) {
       return op_write(s, r, out);
     case FUSE_RELEASE:
       return op_release(s, r);
+    case FUSE_POLL:
+      return op_poll(s, r, out);
     case FUSE_OPENDIR:
       return op_opendir(s, r, out);
     case FUSE_READDIR:

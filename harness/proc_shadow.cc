@@ -69,10 +69,6 @@ class proc_shadow_fs : public fuse_handler {
     close(stop_fd_);
   }
 
-  // How a change of a mount table reaches a program's poll(2): FUSE_NOTIFY_POLL with
-  // the poll's kh. Set before the first open.
-  void set_notifier(std::function<void(uint64_t kh)> notify) { notify_ = std::move(notify); }
-
   // Ends the watcher, before the connection it notifies goes.
   void stop() {
     uint64_t one = 1;
@@ -305,7 +301,10 @@ class proc_shadow_fs : public fuse_handler {
           it->second->changed = true;
           kh = it->second->kh;
         }
-        if (notify_) notify_(kh);
+        // How a change of a mount table reaches a program's poll(2).
+        fuse_notify_poll_wakeup_out wake = {};
+        wake.kh = kh;
+        notifier()->send(FUSE_NOTIFY_POLL, &wake, sizeof wake);
       }
     }
   }
@@ -313,7 +312,6 @@ class proc_shadow_fs : public fuse_handler {
   fuse_nodes nodes_{"/"};
   int epoll_fd_ = -1;  // the watched tables (their fh), and stop_fd_ (0)
   int stop_fd_ = -1;
-  std::function<void(uint64_t kh)> notify_;
   std::thread watcher_;  // made by the first poll that waits; joined by stop()
   absl::Mutex mu_;
   // Seeds by path: left by open(), taken by the OPEN it causes (open() has one caller
@@ -334,12 +332,6 @@ absl::StatusOr<std::unique_ptr<proc_shadow>> proc_shadow::create() {
   absl::StatusOr<std::unique_ptr<fuse_bridge>> b = fuse_bridge::detached(std::move(fs), "proc");
   if (!b.ok()) return b.status();
   s->bridge_ = std::move(b).value();
-  fuse_bridge* bridge = s->bridge_.get();
-  s->fs_->set_notifier([bridge](uint64_t kh) {
-    fuse_notify_poll_wakeup_out wake = {};
-    wake.kh = kh;
-    bridge->notify(FUSE_NOTIFY_POLL, &wake, sizeof wake);
-  });
   if (!s->splice_reads_through_fuse()) s->splice_flag_ = O_DIRECT;
   return s;
 }

@@ -2,8 +2,14 @@
 // number of tasks (processes and threads) in a container and everything below it.
 //
 // Files, on every container but a hierarchy's root (as in Linux):
-//   max      (cgroup flavour: pids.max)      "max" (no limit, the default) or 0..2^31
+//   max      (cgroup flavour: pids.max)      "max" (no limit, the default) or
+//                                            0..PID_MAX_LIMIT
 //   current  (cgroup flavour: pids.current)  tasks in the container and its descendants
+//   cgroup flavour only (today's pids_files_legacy[]):
+//   pids.peak    the most pids.current has been, as the kernel tallies it: at each fork
+//                and attach (with its instants of double counting)
+//   pids.events  "max N": N forks refused in this container (pollable: a refusal
+//                notifies it)
 //
 // As in Linux, an attach is never refused (a container may go over its limit that
 // way); only a fork is, with EAGAIN, by one check for both kinds of task:
@@ -26,6 +32,7 @@
 //       task_struct::alloc_lock          (task_container() of a reserved child)
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -43,6 +50,8 @@ class kernel;
 
 // pids.max's "max".
 inline constexpr int64_t PIDS_MAX = INT64_MAX;
+// The largest limit (include/linux/threads.h, 64-bit): a larger one is EINVAL.
+inline constexpr int64_t PID_MAX_LIMIT = 4 * 1024 * 1024;
 
 class pids_subsys final : public container_subsys {
  public:
@@ -63,6 +72,7 @@ class pids_subsys final : public container_subsys {
   Errno can_fork(task_struct* child) override;
   void cancel_fork(task_struct* child) override;
   void post_fork(task_struct* child) override;
+  void attach(container* cont, container* old_cont, task_struct* tsk) override;
   void bind(container* root) override;
   // Whether forks can be refused (default: yes, the kernel's own do_fork asks). When
   // not, writing a limit fails with EOPNOTSUPP and `on_refused` runs (it must take no
@@ -72,8 +82,14 @@ class pids_subsys final : public container_subsys {
   int64_t current_of(const container* cont) ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
 
  private:
+  enum pidcg_event { PIDCG_MAX, PIDCG_FORKFAIL, NR_PIDCG_EVENTS };
   struct pids_cgroup : container_subsys_state {
     std::atomic<int64_t> limit{PIDS_MAX};
+    int64_t watermark = 0;  // guarded by container_mutex
+    // Refused forks (PIDCG_MAX counts on the unified hierarchy only), guarded by
+    // container_mutex, and the events file's handle.
+    std::array<int64_t, NR_PIDCG_EVENTS> events_local{};
+    cgroup_file events_file;
   };
   pids_cgroup* state_of(const container* cont) const {
     return static_cast<pids_cgroup*>(cont->subsys[subsys_id]);
@@ -85,9 +101,12 @@ class pids_subsys final : public container_subsys {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
   // Drops `child`'s reservation, if it has one.
   void unreserve(task_struct* child);
+  void pids_event(container* forking) ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
+  void update_watermarks(const container* cont, const container* extra_below, int64_t extra)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
 
   container_core& core_;
-  std::vector<cftype> files_;
+  std::vector<cftype> files_[CFTYPE_SET_COUNT];  // by the flavour's subsys_cftypes
   // Simulated children admitted by can_fork(child) and not yet through post_fork
   // (or cancel_fork). Read under container_mutex too, so a check sees a consistent
   // set; changed only under both, except removal, which needs forking_lock_ alone

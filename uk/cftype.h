@@ -6,11 +6,13 @@
 // junk EINVAL), else EINVAL.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
 
 #include "vfs/errno.h"
+#include "vfs/poll.h"
 #include "vfs/types.h"
 
 namespace uk {
@@ -39,6 +41,20 @@ enum cftype_set {
   CFTYPE_SET_COUNT,
 };
 
+// struct cgroup_file: a control file its subsystem notifies of a change
+// (cgroup_file_notify), as pids.events at a refused fork. It keeps what kernfs keeps in
+// the file's kernfs_open_node: the count of changes, which poll(2) compares with the
+// count an open file saw at its last read, and the pollers to wake. A file without one
+// never changes for poll (its count stays 1).
+struct cgroup_file {
+  std::atomic<int> event{1};
+  wait_queue_head poll;
+};
+// cgroup_file_notify() -> kernfs_notify(): one change more, and the pollers woken. The
+// kernel defers a notification that comes within 20 ms of the last one
+// (CGROUP_FILE_NOTIFY_MIN_INTV); here each is at once.
+void cgroup_file_notify(cgroup_file* cfile);
+
 struct cftype {
   // The V10 name: literal, as container_add_file(cont, cft) created it.
   std::string name;
@@ -61,6 +77,10 @@ struct cftype {
       write;
   std::function<Errno(container*, const cftype*, uint64_t val)> write_uint;
   std::function<void(inode&, file&)> release;
+  // Where a container keeps this file's cgroup_file, for a file its subsystem notifies
+  // (today's cftype::file_offset); null for the others. Called with container_mutex
+  // held; null once the container's state is gone.
+  std::function<cgroup_file*(container*)> file_offset;
 };
 
 }  // namespace uk

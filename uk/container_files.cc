@@ -27,6 +27,30 @@ namespace {
 container* file_container(const file& f) { return __d_cont(f.f_path.dentry->d_parent.get()); }
 const cftype* file_cftype(const file& f) { return __d_cft(f.f_path.dentry.get()); }
 
+// The file's count of changes (kernfs_open_node::event): 1 for a file no subsystem
+// notifies; with its node gone, 0, which no read records, so poll says so.
+int file_event(container* cont, const cftype* cft) {
+  if (!cft->file_offset) return 1;
+  absl::MutexLock l(&cont->root->core->container_mutex);
+  cgroup_file* cfile = cft->file_offset(cont);
+  return cfile != nullptr ? cfile->event.load() : 0;
+}
+
+// Whether `f`'s node is gone: its group removed, or the file dropped by a remount that
+// unbound its subsystem (container_populate_dir). kernfs deactivates such a node, and
+// kernfs_get_active() then fails for every operation of a file still open on it.
+bool node_gone(const file& f) {
+  if (file_container(f)->removed()) return true;
+  container_core& core = *file_container(f)->root->core;
+  absl::MutexLock l(&core.k().vfs().dcache_lock);
+  return f.f_path.dentry->d_deleted;
+}
+
+// Whether a read of `f` at `pos` runs the file's ->show (fs/seq_file.c): at offset 0,
+// or at a first read wherever it is (traverse() from the start); never for 0 bytes, nor
+// for an empty `tasks` or `cgroup.procs`, whose pidlist has no entry to show.
+bool read_shows(const file& f, size_t count, loff_t pos);
+
 // container_write_uint(): empty EINVAL, then the mount flavour's parser
 // (container_flavour::parse_write_uint) and the file's write_uint.
 ErrorOr<size_t> container_write_uint(container* cont, const cftype* cft, const char* buf,
@@ -46,6 +70,11 @@ class container_file_ops final : public file_operations {
   }
   void release(inode& i, file& f) const override {
     const cftype* cft = file_cftype(f);
+    if (cft->file_offset) {  // a poller it left waiting
+      container* cont = file_container(f);
+      absl::MutexLock l(&cont->root->core->container_mutex);
+      if (cgroup_file* cfile = cft->file_offset(cont)) cfile->poll.remove(&f);
+    }
     if (cft->release) cft->release(i, f);
   }
   Errno fsync(file& f) const override {
@@ -54,16 +83,43 @@ class container_file_ops final : public file_operations {
   ErrorOr<size_t> read(file& f, char* buf, size_t count, loff_t* pos) const override {
     const cftype* cft = file_cftype(f);
     container* cont = file_container(f);
-    if (cft->read) return cft->read(cont, cft, f, buf, count, pos);
-    if (cft->read_uint) {
+    if (cont->root->flavour->kernfs_deactivate && node_gone(f)) return Errno(ENODEV);
+    // kernfs_seq_show(): the count is taken before the text, so a change during the
+    // read shows at the next poll.
+    bool shows = cont->root->flavour->kernfs_poll && read_shows(f, count, *pos);
+    int event = shows ? file_event(cont, cft) : 0;
+    ErrorOr<size_t> n = Errno(EINVAL);
+    if (cft->read) {
+      n = cft->read(cont, cft, f, buf, count, pos);
+    } else if (cft->read_uint) {
       std::string s = absl::StrCat(cft->read_uint(cont, cft), "\n");
-      return container_read_string(s, buf, count, pos);
+      n = container_read_string(s, buf, count, pos);
     }
-    return Errno(EINVAL);
+    if (n.ok() && event != 0) f.f_poll_event.store(event);
+    return n;
+  }
+  // kernfs_fop_poll() -> kernfs_generic_poll() (the cgroup flavour): POLLERR | POLLPRI
+  // too until the file reads what its subsystem last notified, and always once its
+  // node is gone (kernfs_get_active fails). 2.6.24's files have no ->poll.
+  unsigned poll(file& f, const poll_table* wait) const override {
+    const cftype* cft = file_cftype(f);
+    container* cont = file_container(f);
+    if (!cont->root->flavour->kernfs_poll) return DEFAULT_POLLMASK;
+    if (node_gone(f)) return DEFAULT_POLLMASK | POLLERR | POLLPRI;
+    int event = 1;
+    {
+      absl::MutexLock l(&cont->root->core->container_mutex);
+      if (cgroup_file* cfile = cft->file_offset ? cft->file_offset(cont) : nullptr) {
+        poll_wait(f, cfile->poll, wait);
+        event = cfile->event.load();
+      }
+    }
+    return f.f_poll_event.load() != event ? DEFAULT_POLLMASK | POLLERR | POLLPRI : DEFAULT_POLLMASK;
   }
   ErrorOr<size_t> write(file& f, const char* buf, size_t count, loff_t* pos) const override {
     const cftype* cft = file_cftype(f);
     container* cont = file_container(f);
+    if (cont->root->flavour->kernfs_deactivate && node_gone(f)) return Errno(ENODEV);
     if (cont->root->flavour->kernfs_write_len &&
         count > (cft->max_write_len != 0 ? cft->max_write_len : CFTYPE_PAGE_SIZE)) {
       return Errno(E2BIG);
@@ -133,6 +189,21 @@ Errno container_pidlist_open(file& f, bool procs) {
 
 Errno container_tasks_open(inode& i, file& f) { return container_pidlist_open(f, false); }
 Errno container_procs_open(inode& i, file& f) { return container_pidlist_open(f, true); }
+
+namespace {
+
+bool read_shows(const file& f, size_t count, loff_t pos) {
+  if (count == 0 || (pos != 0 && f.f_poll_event.load() != 0)) return false;
+  auto* snap = std::any_cast<std::shared_ptr<tasks_snapshot>>(&f.private_data);
+  return snap == nullptr || !(*snap)->text.empty();
+}
+
+}  // namespace
+
+void cgroup_file_notify(cgroup_file* cfile) {
+  cfile->event.fetch_add(1);
+  cfile->poll.wake_up();
+}
 
 bool container_file_is_snapshot(const file& f) {
   return f.f_op == &container_file_operations() &&

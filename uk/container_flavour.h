@@ -111,6 +111,16 @@ struct container_flavour {
   // Whether fsync of a control file succeeds: kernfs's files have noop_fsync; 2.6.24's
   // cgroup_file_operations had no ->fsync (EINVAL).
   bool files_fsync;
+  // Whether poll(2) of a control file says POLLERR | POLLPRI until the file has read
+  // its subsystem's last notification (kernfs_generic_poll: every kernfs file polls
+  // so, from its open until a first read); 2.6.24's files have no ->poll
+  // (DEFAULT_POLLMASK).
+  bool kernfs_poll;
+  // Whether a file still open after its group's rmdir (or a remount that dropped it)
+  // answers ENODEV to every read and write: kernfs deactivates the node, and
+  // kernfs_get_active() fails; 2.6.24's core checked removal in its own handlers only
+  // (cgroup_common_file_write), so such a file still read its value.
+  bool kernfs_deactivate;
   // Which of its file tables a subsystem adds to this flavour's directories (and whose
   // rules it applies there, e.g. cpuset's hotplug).
   cftype_set subsys_cftypes;

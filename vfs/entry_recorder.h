@@ -81,8 +81,10 @@ enum class entry_kind : uint8_t {
   listxattr,    // path; count; result; data: the names read, each ending in a NUL
   removexattr,  // path; path2: the name; result
   fsync,        // fd; result
+  // since trace version 7
+  poll,  // fd; result: the file's poll mask (sys_pollfd)
 };
-inline constexpr entry_kind kLastEntryKind = entry_kind::fsync;
+inline constexpr entry_kind kLastEntryKind = entry_kind::poll;
 
 // One entry, filled by the kernel; the views live until end() returns.
 struct entry {

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 
 #include <any>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -36,6 +37,10 @@ struct file {
   unsigned int f_mode = 0;   // FMODE_READ | FMODE_WRITE
   absl::Mutex f_pos_lock;
   loff_t f_pos = 0;
+  // What poll(2) compares with its driver's count of changes (seq_file::poll_event,
+  // kernfs_open_file::event): the count the file's last generating read saw; 0 before
+  // one. Atomic: pread runs without f_pos_lock, and poll takes no lock of the file.
+  std::atomic<int> f_poll_event{0};
   std::any private_data;  // driver state, e.g. the `tasks` snapshot taken at open
 
   enum : unsigned int { FMODE_READ = 1, FMODE_WRITE = 2 };
@@ -68,6 +73,9 @@ class file_operations {
   virtual Errno readdir(file& f, const filldir_t& filldir) const;
   // fsync and fdatasync: EINVAL by default, as for a file without ->fsync (do_fsync).
   virtual Errno fsync(file& f) const { return Errno(EINVAL); }
+  // poll(2)'s mask (vfs/poll.h), after poll_wait() on what wakes the poller when it may
+  // change; DEFAULT_POLLMASK by default, as for a file without ->poll (vfs_poll).
+  virtual unsigned poll(file& f, const poll_table* wait) const;
 };
 
 // Directories of in-memory filesystems: "." "..", then the pinned children in name

@@ -56,6 +56,9 @@ long sys_getxattr(vfs_task& t, const char* pathname, const char* name, void* val
 long sys_listxattr(vfs_task& t, const char* pathname, char* list, size_t size);
 long sys_removexattr(vfs_task& t, const char* pathname, const char* name);
 long sys_fsync(vfs_task& t, int fd);  // and fdatasync: the same answer here
+// poll(2) of one fd (do_pollfd): its file's poll mask (vfs/poll.h), before the caller
+// masks it with the events it asked for. `wait` null: the poller does not wait.
+long sys_pollfd(vfs_task& t, int fd, const poll_table* wait = nullptr);
 
 // The struct linux_dirent64 layout getdents64 produces.
 struct linux_dirent64 {

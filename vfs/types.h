@@ -14,6 +14,7 @@ class file_system_type;  // a class in super.h (clang -Wmismatched-tags)
 struct files_struct;
 struct fs_struct;
 struct inode;
+struct poll_table;
 struct super_block;
 struct vfsmount;
 class file_operations;

@@ -191,6 +191,8 @@ absl::StatusOr<long> replayer::run_syscall(const trace_record& r, uk::task_struc
       return uk::sys_removexattr(t, path.c_str(), r.path2.c_str());
     case entry_kind::fsync:
       return uk::sys_fsync(t, fd);
+    case entry_kind::poll:
+      return uk::sys_pollfd(t, fd);
     case entry_kind::rules:
       return run_rules(r, t);
     default:

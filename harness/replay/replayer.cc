@@ -69,6 +69,7 @@ bool uses_fd(entry_kind k) {
     case entry_kind::getdents:
     case entry_kind::ftruncate:
     case entry_kind::fsync:
+    case entry_kind::poll:
     case entry_kind::fstat:
     case entry_kind::fstatfs:
     case entry_kind::fchdir:

@@ -22,7 +22,7 @@ constexpr const char* kEntryNames[] = {
     "stat",        "fstat",  "statfs",  "fstatfs", "chdir",    "fchdir",   "getcwd",
     "chmod",       "chown",  "rules",   "observe", "creds",    "truncate", "ftruncate",
     "utimes",      "mknod",  "symlink", "link",    "setxattr", "getxattr", "listxattr",
-    "removexattr", "fsync"};
+    "removexattr", "fsync",  "poll"};
 static_assert(std::size(kEntryNames) == static_cast<size_t>(uk::kLastEntryKind) + 1);
 
 constexpr const char* kInputNames[] = {"clock",       "cputime",

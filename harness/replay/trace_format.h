@@ -1,10 +1,10 @@
-// The trace's line format, version 6 (harness/README.md, "--trace FILE"): one JSON
+// The trace's line format, version 7 (harness/README.md, "--trace FILE"): one JSON
 // object per line, written by trace_recorder (uk-run --trace) and read by uk-replay,
-// which also reads versions 1 to 5 (no "realtime" inputs in 1; no "reaped" or
+// which also reads versions 1 to 6 (no "realtime" inputs in 1; no "reaped" or
 // "affinity" inputs, `rules` or `observe` entries in 1 and 2; no `creds` before 4; no
-// truncation, times, refused names, xattrs or fsync before 6).
+// truncation, times, refused names, xattrs or fsync before 6; no poll before 7).
 //
-//   {"seq":0,"kind":"header","version":6,"flavour_default":"container",
+//   {"seq":0,"kind":"header","version":7,"flavour_default":"container",
 //    "init_pid":1,"init_comm":"uk-run","init_real":true}
 //   {"seq":1,"kind":"input","pid":0,"tid":0,"path":"","data":"","result":0,
 //    "in":[["cpus",0,"0-1"]]}
@@ -38,8 +38,8 @@ namespace ukrun {
 // executed them (harness/README.md); version 4 a real task's observed change of ids
 // (`creds`); version 5 its supplementary groups after the eight ids; version 6 the
 // `truncate`, `ftruncate`, `utimes`, `mknod`, `symlink`, `link`, `setxattr`, `getxattr`,
-// `listxattr`, `removexattr` and `fsync` entries.
-inline constexpr int kTraceVersion = 6;
+// `listxattr`, `removexattr` and `fsync` entries; version 7 the `poll` entry.
+inline constexpr int kTraceVersion = 7;
 inline constexpr int kOldestTraceVersion = 1;
 
 // Debian's absl has its own string_view (not std's): for absl::StrCat.

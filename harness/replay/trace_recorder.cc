@@ -132,6 +132,7 @@ std::string format_entry(const uk::entry& e, bool nested, const std::string& inp
       break;
     case entry_kind::close:
     case entry_kind::fsync:
+    case entry_kind::poll:
     case entry_kind::dup:
     case entry_kind::fstat:
     case entry_kind::fstatfs:

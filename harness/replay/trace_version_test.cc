@@ -173,5 +173,33 @@ TEST(TraceVersion, TimesTruncationAndRefusedNamesAreRecordedAndReplayed) {
   EXPECT_EQ(v[0], "EACCES");
 }
 
+// Version 7's poll: the mask a control file's poll gave (kernfs's POLLERR | POLLPRI
+// before a first read, then DEFAULT_POLLMASK) replays as recorded; a mask the replay
+// cannot give diverges.
+TEST(TraceVersion, PollIsRecordedAndReplayed) {
+  std::string trace = record_session(
+      [](uk::kernel& k) {
+        uk::task_struct& init = *k.init_task();
+        EXPECT_EQ(uk::sys_mkdir(init, "/x", 0755), 0);
+        EXPECT_EQ(uk::sys_mount(init, "none", "/x", "cgroup", 0, "none,name=x"), 0);
+        long fd = uk::sys_open(init, "/x/notify_on_release", O_RDONLY);
+        EXPECT_GE(fd, 0);
+        EXPECT_EQ(uk::sys_pollfd(init, static_cast<int>(fd)),
+                  0x14f);  // DEFAULT_POLLMASK | POLLERR | POLLPRI
+        char buf[8];
+        EXPECT_EQ(uk::sys_read(init, static_cast<int>(fd), buf, sizeof buf), 2);
+        EXPECT_EQ(uk::sys_pollfd(init, static_cast<int>(fd)), 0x145);
+        EXPECT_EQ(uk::sys_close(init, static_cast<int>(fd)), 0);
+      },
+      1);
+  EXPECT_NE(trace.find("\"kind\":\"poll\""), std::string::npos) << trace;
+  EXPECT_TRUE(verify(trace).empty());
+  std::string tampered = absl::StrReplaceAll(trace, {{"\"result\":335", "\"result\":325"}});
+  ASSERT_NE(tampered, trace);
+  std::vector<std::string> v = verify(tampered);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0], "335");
+}
+
 }  // namespace
 }  // namespace ukrun

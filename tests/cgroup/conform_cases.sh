@@ -50,12 +50,26 @@ CONFORM_CASES=(
   "dir_links named host"
   "file_ops named host"
   "xattrs named host"
+  "poll_and_removal named host"
   "rmdir_busy named host"
   "notify_on_release named host"
   "mems_two_nodes cpuset golden:--nodes=2"
   "cpus_offline cpuset golden:--cpus=0 cpu/possible"
   "remount_changes_subsystems mount host"
 )
+
+# The Python steps' helper (unquoted heredocs take it in: their code has no $, ` or \):
+# ans WHAT CALL prints "WHAT: ok", "WHAT: REPR" of CALL's result, or its errno's name.
+PY_ANS='import errno
+'"$(cat <<'PY'
+def ans(what, call):
+    try:
+        r = call()
+        print(what + ":", "ok" if r is None else repr(r))
+    except OSError as e:
+        print(what + ":", errno.errorcode[e.errno])
+PY
+)"
 
 # What make_goldens.sh adds to a golden's "# made:" line about how the host answered.
 declare -A CONFORM_NOTES=(
@@ -448,14 +462,9 @@ PY
 # namespace), listed by name descending, with fs/xattr.c's errnos.
 case_xattrs() {
   mkdir "$D/a"
-  python3 - "$D/a" <<'PY'
-import errno, os, sys
-def ans(what, call):
-    try:
-        r = call()
-        print(what + ":", "ok" if r is None else repr(r))
-    except OSError as e:
-        print(what + ":", errno.errorcode[e.errno])
+  python3 - "$D/a" <<PY
+$PY_ANS
+import os, sys
 for p in (sys.argv[1], sys.argv[1] + "/tasks"):
     w = "group" if p == sys.argv[1] else "tasks"
     for n in ("user.b", "user.a", "security.m", "user.c"):
@@ -489,6 +498,54 @@ t = sys.argv[1] + "/tasks"
 ans("64 KiB", lambda: os.setxattr(t, "user.big1", b"1" * 65536))
 ans("another 64 KiB", lambda: os.setxattr(t, "user.big2", b"1" * (65536 - 8)))
 ans("past 128 KiB", lambda: os.setxattr(t, "user.big3", b"1" * 16))
+PY
+}
+
+# poll(2) of control files (kernfs_generic_poll): POLLERR | POLLPRI besides
+# DEFAULT_POLLMASK from the open until a read that runs the file's ->show (none for an
+# empty pidlist, none for 0 bytes); and once the group is removed, ENODEV for a read or
+# a write of a file still open, and POLLERR | POLLPRI again.
+case_poll_and_removal() {
+  mkdir "$D/a"
+  python3 - "$D/a" <<PY
+$PY_ANS
+import os, select, sys
+g = sys.argv[1]
+def mask(fd):
+    p = select.poll()
+    p.register(fd, select.POLLIN | select.POLLPRI | select.POLLOUT)
+    r = p.poll(0)
+    return hex(r[0][1]) if r else "0"
+tasks = os.open(g + "/tasks", os.O_RDONLY)
+print("tasks at open:", mask(tasks))
+os.read(tasks, 4096)
+print("empty tasks after a read:", mask(tasks))
+f = os.open(g + "/notify_on_release", os.O_RDONLY)
+os.read(f, 0)
+print("after a read of 0 bytes:", mask(f))
+os.read(f, 1)
+print("after a read of 1 byte:", mask(f))
+os.read(f, 4096)
+print("after a read at the end:", mask(f))
+late = os.open(g + "/notify_on_release", os.O_RDONLY)
+os.lseek(late, 5, os.SEEK_SET)
+ans("first read past the end", lambda: os.read(late, 4096))
+print("after it:", mask(late))
+w = os.open(g + "/notify_on_release", os.O_RDWR)
+os.write(w, b"1")
+print("read-write, after a write:", mask(w))
+os.pread(w, 4096, 0)
+print("read-write, after a pread:", mask(w))
+os.rmdir(g)
+ans("removed: read", lambda: os.pread(f, 4096, 0))
+ans("removed: write", lambda: os.pwrite(w, b"0", 0))
+print("removed: poll after reads:", mask(f))
+print("removed: poll, never read:", mask(late))
+ep = select.epoll()
+ep.register(f, select.EPOLLIN | select.EPOLLPRI)
+print("removed: epoll:", [hex(e) for _, e in ep.poll(0)])
+for fd in (tasks, f, late, w):
+    os.close(fd)
 PY
 }
 

@@ -61,3 +61,41 @@ expect_eq "without --pids: stderr" "uk-run: pids.max: a limit is enforced only w
 bash: line 6: echo: write error: Operation not supported
 bash: line 7: echo: write error: Operation not supported" "$(cat $TMP/nopids.err)"
 expect_no_uk_mounts
+
+# -t cgroup (today's pids_files_legacy[]): a poller waiting on pids.events is woken by a
+# refused fork (the shim's FUSE_NOTIFY_POLL), with kernfs's POLLERR | POLLPRI, and
+# reads "max 1"; pids.peak counts the refused fork's charge at the group below the
+# limit (pids_try_charge passes it before the parent refuses).
+d3=$TMP/legacy
+mkdir $d3
+"$UKRUN" --pids -- bash -c '
+d='"$d3"'
+mount -t cgroup -o pids none $d || exit 9
+mkdir $d/l $d/l/sub
+echo 1 > $d/l/pids.max
+python3 - $d/l/sub/pids.events >'"$TMP"'/poller <<PY &
+import os, select, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+print("before:", os.read(fd, 64).decode().strip(), flush=True)
+p = select.poll()
+p.register(fd, select.POLLPRI)
+ev = p.poll(20000)
+print("woken:", [hex(e) for _, e in ev])
+print("after:", os.pread(fd, 64, 0).decode().strip())
+PY
+poller=$!
+for i in $(seq 100); do grep -q before '"$TMP"'/poller && break; sleep 0.1; done
+sleep 0.2
+sh -c "echo \$\$ > $d/l/sub/tasks; /bin/true" 2>/dev/null && echo fork=ok || echo fork=refused
+wait $poller
+cat '"$TMP"'/poller
+echo peak=$(cat $d/l/sub/pids.peak) $(cat $d/l/pids.peak) events=$(cat $d/l/pids.events)
+umount $d
+' >$TMP/legacy.out 2>&1
+cat $TMP/legacy.out
+expect_eq "-t cgroup: pids.events and its poll" "fork=refused
+before: max 0
+woken: ['0xa']
+after: max 1
+peak=2 1 events=max 0" "$(cat $TMP/legacy.out)"
+expect_no_uk_mounts

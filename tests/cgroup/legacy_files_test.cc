@@ -1,0 +1,196 @@
+// Today's v1 files of the pids and freezer subsystems that the patch never had (the
+// cgroup flavour's pids_files_legacy[] and legacy_freezer.c files[]), and poll(2) of a
+// control file (kernfs_generic_poll), which pids.events notifies. The answers are the
+// kernel source's (kernel/cgroup/pids.c, legacy_freezer.c, fs/kernfs/file.c); the
+// conformance table's poll_and_removal case compares poll with the host.
+#include <fcntl.h>
+#include <poll.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "subsys/registry.h"
+#include "tests/util/file_helpers.h"
+#include "uk/kernel.h"
+#include "uk/task.h"
+#include "vfs/poll.h"
+#include "vfs/syscalls.h"
+
+namespace uk::testing {
+namespace {
+
+using ::testing::Contains;
+using ::testing::IsSupersetOf;
+using ::testing::Not;
+
+class LegacyFilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    kernel_config cfg;
+    cpumask_t cpus;
+    cpus.set(0);
+    nodemask_t mems;
+    mems.set(0);
+    cfg.topo = topology(cpus, mems);
+    k_ = std::make_unique<kernel>(default_subsys_registry(), cfg);
+  }
+  task_struct& init() { return *k_->init_task(); }
+  task_struct& spawn(task_struct& parent) {
+    auto t = k_->do_fork(&parent, 0);
+    EXPECT_TRUE(t.ok());
+    return *t.value();
+  }
+  long mount(const std::string& dir, const char* opts, const char* type = "cgroup") {
+    sys_mkdir(init(), dir.c_str(), 0755);
+    return sys_mount(init(), "none", dir.c_str(), type, 0, opts);
+  }
+  long write(const std::string& path, const std::string& data) {
+    return write_file(init(), path, data);
+  }
+  std::string read(const std::string& path) { return read_file(init(), path); }
+  void move(task_struct& t, const std::string& group) {
+    ASSERT_EQ(write(group + "/tasks", std::to_string(t.pid)), static_cast<long>(std::to_string(t.pid).size()));
+  }
+
+  std::unique_ptr<kernel> k_;
+};
+
+// freezer.self_freezing: the group was written FROZEN; freezer.parent_freezing: an
+// ancestor freezes (CGROUP_FREEZING_PARENT, given at creation under a freezing parent
+// too). Neither on the root; neither in the patch's flavour.
+TEST_F(LegacyFilesTest, FreezerSaysWhoFreezes) {
+  ASSERT_EQ(mount("/f", "freezer"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/f/a", 0755), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/f/a/b", 0755), 0);
+  EXPECT_THAT(ls(init(), "/f/a"), IsSupersetOf({"freezer.parent_freezing",
+                                                "freezer.self_freezing", "freezer.state"}));
+  EXPECT_THAT(ls(init(), "/f"), Not(Contains("freezer.self_freezing")));
+  auto flags = [this](const std::string& g) {
+    return read(g + "/freezer.self_freezing") + read(g + "/freezer.parent_freezing");
+  };
+  EXPECT_EQ(flags("/f/a"), "0\n0\n");
+  ASSERT_EQ(write("/f/a/freezer.state", "FROZEN"), 6);
+  EXPECT_EQ(flags("/f/a"), "1\n0\n");
+  EXPECT_EQ(flags("/f/a/b"), "0\n1\n");
+  ASSERT_EQ(sys_mkdir(init(), "/f/a/c", 0755), 0);
+  EXPECT_EQ(flags("/f/a/c"), "0\n1\n");
+  ASSERT_EQ(write("/f/a/b/freezer.state", "FROZEN"), 6);
+  ASSERT_EQ(write("/f/a/freezer.state", "THAWED"), 6);
+  EXPECT_EQ(flags("/f/a"), "0\n0\n");
+  EXPECT_EQ(flags("/f/a/b"), "1\n0\n");
+  EXPECT_EQ(flags("/f/a/c"), "0\n0\n");
+  // read_u64 alone: no write handler (cgroup_file_write's EINVAL).
+  EXPECT_EQ(write("/f/a/freezer.self_freezing", "1"), -EINVAL);
+}
+
+TEST_F(LegacyFilesTest, ThePatchsFreezerHasStateOnly) {
+  ASSERT_EQ(mount("/v", "freezer", "container"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/v/a", 0755), 0);
+  EXPECT_THAT(ls(init(), "/v/a"), Contains("state"));
+  EXPECT_THAT(ls(init(), "/v/a"), Not(Contains("self_freezing")));
+}
+
+// pids.peak is the kernel's tally of pids.current (pids_update_watermark): at each
+// fork the levels pids_try_charge passes, the ones below a refusing limit included,
+// and at each attach, where the task counts in its old and new groups for an instant.
+TEST_F(LegacyFilesTest, PidsPeakFollowsTheKernelsTally) {
+  ASSERT_EQ(mount("/p", "pids"), 0);
+  for (const char* g : {"/p/a", "/p/a/b", "/p/a/c"}) ASSERT_EQ(sys_mkdir(init(), g, 0755), 0);
+  EXPECT_THAT(ls(init(), "/p/a"),
+              IsSupersetOf({"pids.current", "pids.events", "pids.max", "pids.peak"}));
+  EXPECT_THAT(ls(init(), "/p"), Not(Contains("pids.peak")));
+  EXPECT_EQ(read("/p/a/pids.peak"), "0\n");
+  task_struct& t = spawn(init());
+  move(t, "/p/a/b");
+  EXPECT_EQ(read("/p/a/b/pids.peak"), "1\n");
+  EXPECT_EQ(read("/p/a/pids.peak"), "1\n");
+  task_struct& child = spawn(t);
+  EXPECT_EQ(read("/p/a/b/pids.peak"), "2\n");
+  k_->do_exit(&child, 0);
+  k_->release_task(&child);
+  EXPECT_EQ(read("/p/a/b/pids.current"), "1\n");
+  EXPECT_EQ(read("/p/a/b/pids.peak"), "2\n");
+  // Between siblings: /p/a counts the task twice for the instant of the move.
+  move(t, "/p/a/c");
+  EXPECT_EQ(read("/p/a/c/pids.peak"), "1\n");
+  EXPECT_EQ(read("/p/a/pids.current"), "1\n");
+  EXPECT_EQ(read("/p/a/pids.peak"), "2\n");
+  // A fork refused at /p/a was charged to /p/a/c first: c's peak counts it.
+  ASSERT_EQ(write("/p/a/pids.max", "1"), 1);
+  ASSERT_EQ(sys_mkdir(init(), "/p/a/c/d", 0755), 0);
+  move(t, "/p/a/c/d");
+  EXPECT_EQ(read("/p/a/c/d/pids.peak"), "1\n");
+  EXPECT_FALSE(k_->do_fork(&t, 0).ok());
+  EXPECT_EQ(read("/p/a/c/d/pids.current"), "1\n");
+  EXPECT_EQ(read("/p/a/c/d/pids.peak"), "2\n");
+  EXPECT_EQ(read("/p/a/pids.peak"), "2\n");
+}
+
+// pids.events counts the forks refused in its group, whichever ancestor refused them,
+// and a poller waiting on it is woken; pids.max takes 0..PID_MAX_LIMIT.
+TEST_F(LegacyFilesTest, PidsEventsCountsRefusalsAndWakesPollers) {
+  ASSERT_EQ(mount("/p", "pids"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/p/a", 0755), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/p/a/b", 0755), 0);
+  task_struct& t = spawn(init());
+  move(t, "/p/a/b");
+  long fd = sys_open(init(), "/p/a/b/pids.events", O_RDONLY);
+  ASSERT_GE(fd, 0);
+  int ev = static_cast<int>(fd);
+  constexpr long kChanged = DEFAULT_POLLMASK | POLLERR | POLLPRI;
+  EXPECT_EQ(sys_pollfd(init(), ev), kChanged);  // not read yet
+  char buf[64];
+  EXPECT_EQ(sys_pread64(init(), ev, buf, sizeof buf, 0), 6);
+  EXPECT_EQ(std::string(buf, 6), "max 0\n");
+  std::atomic<int> woken{0};
+  poll_table wait{[&woken] { woken++; }};
+  EXPECT_EQ(sys_pollfd(init(), ev, &wait), static_cast<long>(DEFAULT_POLLMASK));
+
+  ASSERT_EQ(write("/p/a/pids.max", "1"), 1);
+  EXPECT_FALSE(k_->do_fork(&t, 0).ok());
+  EXPECT_EQ(woken.load(), 1);
+  EXPECT_EQ(read("/p/a/b/pids.events"), "max 1\n");
+  EXPECT_EQ(read("/p/a/pids.events"), "max 0\n");
+  EXPECT_EQ(sys_pollfd(init(), ev), kChanged);
+  EXPECT_EQ(sys_pread64(init(), ev, buf, sizeof buf, 0), 6);
+  EXPECT_EQ(sys_pollfd(init(), ev), static_cast<long>(DEFAULT_POLLMASK));
+  // The waiter was one-shot: a second refusal wakes nobody who did not wait again.
+  EXPECT_FALSE(k_->do_fork(&t, 0).ok());
+  EXPECT_EQ(woken.load(), 1);
+  EXPECT_EQ(sys_close(init(), ev), 0);
+
+  EXPECT_EQ(write("/p/a/pids.max", "4194304"), 7);
+  EXPECT_EQ(read("/p/a/pids.max"), "4194304\n");
+  EXPECT_EQ(write("/p/a/pids.max", "4194305"), -EINVAL);
+  EXPECT_EQ(read("/p/a/pids.max"), "4194304\n");
+}
+
+// The patch's files have no ->poll (DEFAULT_POLLMASK, read or not), and a removed
+// group's files still read; kernfs's say ENODEV.
+TEST_F(LegacyFilesTest, PollAndRemovalByFlavour) {
+  ASSERT_EQ(mount("/v", "cpu", "container"), 0);
+  ASSERT_EQ(mount("/n", "none,name=n"), 0);
+  for (const char* top : {"/v", "/n"}) {
+    std::string g = std::string(top) + "/a";
+    ASSERT_EQ(sys_mkdir(init(), g.c_str(), 0755), 0);
+    long fd = sys_open(init(), (g + "/notify_on_release").c_str(), O_RDWR);
+    ASSERT_GE(fd, 0);
+    bool kernfs = std::string(top) == "/n";
+    long fresh = DEFAULT_POLLMASK | (kernfs ? POLLERR | POLLPRI : 0);
+    EXPECT_EQ(sys_pollfd(init(), static_cast<int>(fd)), fresh) << top;
+    ASSERT_EQ(sys_rmdir(init(), g.c_str()), 0);
+    char buf[8];
+    EXPECT_EQ(sys_pread64(init(), static_cast<int>(fd), buf, sizeof buf, 0), kernfs ? -ENODEV : 2)
+        << top;
+    EXPECT_EQ(sys_pwrite64(init(), static_cast<int>(fd), "1", 1, 0), -ENODEV) << top;
+    EXPECT_EQ(sys_pollfd(init(), static_cast<int>(fd)), fresh) << top;
+    EXPECT_EQ(sys_close(init(), static_cast<int>(fd)), 0);
+  }
+}
+
+}  // namespace
+}  // namespace uk::testing
