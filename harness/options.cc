@@ -154,7 +154,8 @@ new mount API, clone3 and (with /proc emulation) openat2, statmount and listmoun
 for a second seccomp listener (uk-run cannot run inside uk-run), and a filter's RET_TRACE
 or RET_LOG (strace --seccomp-bpf) misses the trapped calls; EPERM for a cgroup namespace
 and, as root, for what needs the host's user namespace (unless --no-userns); EOPNOTSUPP
-for a pids.max limit without --pids; a double-forked child starts in the root containers;
+for a pids.max limit without --pids, and for a CPU quota (cpu.cfs_quota_us) or an RT
+runtime (cpu.rt_runtime_us), which uk does not enforce; a double-forked child starts in the root containers;
 without host cpusets, a CPU mask outside its cpuset holds until uk-run next looks
 (above); trapped calls take microseconds more and, under a signal handler without
 SA_RESTART, can fail with EINTR: with /proc emulation every read-only open of a file is

@@ -25,6 +25,7 @@
 #include "harness/host_file.h"
 #include "harness/seccomp_filter.h"
 #include "harness/thread_stop.h"
+#include "subsys/cpu.h"
 #include "subsys/cpuacct.h"
 #include "subsys/subsystems.h"
 
@@ -36,6 +37,13 @@
 #endif
 
 namespace ukrun {
+
+std::function<void()> supervisor::stderr_once(std::string line) {
+  auto said = std::make_shared<std::atomic<bool>>(false);
+  return [said, line = std::move(line)] {
+    if (!said->exchange(true)) fprintf(stderr, "%s\n", line.c_str());
+  };
+}
 
 absl::Status supervisor::start_command() {
   auto prog = build_filter({.proc = opts_.proc,
@@ -310,6 +318,11 @@ int supervisor::run() {
     }
   }
   set_fork_admission();
+  // uk enforces CPU shares, no bandwidth (subsys/cpu.h): a quota is refused, and said.
+  static_cast<uk::cpu_subsys*>(kernel_.containers().subsys(uk::cpu_subsys_id))
+      ->set_bandwidth_notice(
+          stderr_once("uk-run: cpu.cfs_quota_us, cpu.rt_runtime_us: uk enforces CPU shares, not "
+                      "bandwidth; writing a CPU quota or an RT runtime fails with EOPNOTSUPP"));
   static_cast<uk::cpuacct_subsys*>(kernel_.containers().subsys(uk::cpuacct_subsys_id))
       ->set_reaped_time_hooks(&reaped_time_);
   for (const auto& m : opts_.mounts) {

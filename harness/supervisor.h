@@ -198,6 +198,9 @@ class supervisor {
   // Without --pids no fork can be refused: tells the pids subsystem (a limit written
   // then fails with EOPNOTSUPP, and uk-run says once why).
   void set_fork_admission();
+  // A notice for a refused setting: `line` on stderr, the first time it runs only. Safe
+  // from any thread, under any lock (it takes none).
+  static std::function<void()> stderr_once(std::string line);
 
   // trap_mount.cc: mount(2) and umount2(2) of container hierarchies.
   void on_mount(const seccomp_notif& req);

@@ -4,7 +4,6 @@
 #include <seccomp.h>
 
 #include <cstdio>
-#include <mutex>
 
 #include "absl/strings/str_format.h"
 #include "harness/supervisor.h"
@@ -38,15 +37,9 @@ void supervisor::on_exec(const seccomp_notif& req, int dirfd, uint64_t path_addr
 void supervisor::set_fork_admission() {
   if (opts_.pids) return;
   auto* pids = static_cast<uk::pids_subsys*>(kernel_.containers().subsys(uk::pids_subsys_id));
-  pids->set_fork_admission(false, [] {
-    static std::once_flag once;
-    std::call_once(once, [] {
-      fputs(
-          "uk-run: pids.max: a limit is enforced only with --pids (forks are trapped then); "
-          "without it, writing one fails with EOPNOTSUPP\n",
-          stderr);
-    });
-  });
+  pids->set_fork_admission(
+      false, stderr_once("uk-run: pids.max: a limit is enforced only with --pids (forks are "
+                         "trapped then); without it, writing one fails with EOPNOTSUPP"));
 }
 
 void supervisor::on_fork(const seccomp_notif& req, unsigned long clone_flags) {

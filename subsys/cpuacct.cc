@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "subsys/subsystems.h"
+#include "uk/container_flavour.h"
 #include "uk/containerfs.h"
 #include "uk/css_group.h"
 #include "uk/kernel.h"
@@ -14,9 +15,23 @@ cpuacct_subsys::cpuacct_subsys(kernel& k)
     : container_subsys(k, "cpuacct", cpuacct_subsys_id), core_(k.containers()) {
   has_fork_callback = true;
   has_exit_callback = true;
-  files_.resize(1);
-  files_[0].name = "usage";
-  files_[0].read_uint = [this](container* cont, const cftype*) { return usage_read(cont); };
+  std::vector<cftype>& v10 = files_[CFTYPES_V10];
+  v10.resize(1);
+  v10[0].name = "usage";
+  v10[0].read_uint = [this](container* cont, const cftype*) { return usage_read(cont); };
+  std::vector<cftype>& legacy = files_[CFTYPES_LEGACY];
+  legacy.resize(1);
+  legacy[0].name = "usage";
+  legacy[0].read_uint = [this](container* cont, const cftype*) { return cpuusage_read(cont); };
+  // cpuusage_write(): only 0, which resets the group's count; the root's is kept.
+  legacy[0].write_uint = [this](container* cont, const cftype*, uint64_t val) -> Errno {
+    if (val != 0) return Errno(EINVAL);
+    absl::MutexLock l(&core_.container_mutex);
+    cpuacct* ca = ca_of(cont);
+    if (ca == nullptr) return Errno(ENODEV);
+    if (cont->parent != nullptr) ca->cpuusage.store(0);
+    return kOk;
+  };
 }
 
 cpuacct_subsys::cpuacct* cpuacct_subsys::ca_of(const container* cont) const {
@@ -30,7 +45,9 @@ Errno cpuacct_subsys::create(container* cont) {
 
 void cpuacct_subsys::destroy(container* cont) { cont->free_css(subsys_id); }
 
-Errno cpuacct_subsys::populate(container* cont) { return container_add_files(cont, this, files_); }
+Errno cpuacct_subsys::populate(container* cont) {
+  return container_add_files(cont, this, files_[cont->root->flavour->subsys_cftypes]);
+}
 
 // The reading enters the kernel through the recording seam (replayed: the recorded one).
 std::optional<uint64_t> cpuacct_subsys::host_cputime(pid_t tgid, pid_t tid) {
@@ -90,7 +107,15 @@ void cpuacct_subsys::charge(task_struct* tsk, uint64_t ns) {
   // it can neither move nor its container be removed.
   absl::MutexLock l(&tsk->alloc_lock);
   if (tsk->containers == nullptr) return;
-  static_cast<cpuacct*>(tsk->containers->subsys[subsys_id])->usage.fetch_add(ns);
+  charge_container(tsk->containers->subsys[subsys_id]->container.load(), ns);
+}
+
+void cpuacct_subsys::charge_container(container* cont, uint64_t ns) {
+  if (ns == 0) return;
+  ca_of(cont)->usage.fetch_add(ns);
+  for (container* c = cont; c != nullptr; c = c->parent) {
+    if (cpuacct* ca = ca_of(c)) ca->cpuusage.fetch_add(ns);
+  }
 }
 
 void cpuacct_subsys::charge_real(task_struct* tsk) {
@@ -138,7 +163,7 @@ void cpuacct_subsys::attach(container* cont, container* old_cont, task_struct* t
   if (!tsk->real) return;
   auto now = host_cputime(tsk->tgid, tsk->pid);
   if (!now) return;
-  ca_of(old_cont)->usage.fetch_add(take_delta(tsk->tgid, tsk->pid, *now));
+  charge_container(old_cont, take_delta(tsk->tgid, tsk->pid, *now));
 }
 
 // cpuacct_cgroup_read_uint(), after bringing the real members' time up to date.
@@ -148,16 +173,37 @@ uint64_t cpuacct_subsys::usage_read(container* cont) {
   absl::MutexLock l(&core_.container_mutex);
   cpuacct* ca = ca_of(cont);
   if (ca == nullptr) return 0;
+  settle_members(cont);
+  return ca->usage.load();
+}
+
+void cpuacct_subsys::settle_members(container* cont) {
   std::vector<std::pair<pid_t, pid_t>> real;  // (tgid, tid)
   core_.container_iter(cont, [&real](task_struct* t) {
     if (t->real) real.emplace_back(t->tgid, t->pid);
   });
   for (auto [tgid, tid] : real) {
     auto now = host_cputime(tgid, tid);
-    if (now) ca->usage.fetch_add(take_delta(tgid, tid, *now));
-    ca->usage.fetch_add(take_reaped(tgid, tid, /*exiting=*/false));
+    if (now) charge_container(cont, take_delta(tgid, tid, *now));
+    charge_container(cont, take_reaped(tgid, tid, /*exiting=*/false));
   }
-  return ca->usage.load();
+}
+
+// cpuusage_read() of today's cpuacct.usage: the subtree's real members first (each
+// charge reaches this group through its ancestors).
+uint64_t cpuacct_subsys::cpuusage_read(container* cont) {
+  absl::MutexLock l(&core_.container_mutex);
+  cpuacct* ca = ca_of(cont);
+  if (ca == nullptr) return 0;
+  std::vector<container*> todo = {cont};
+  while (!todo.empty()) {
+    container* c = todo.back();
+    todo.pop_back();
+    if (ca_of(c) == nullptr) continue;
+    settle_members(c);
+    todo.insert(todo.end(), c->children.begin(), c->children.end());
+  }
+  return ca->cpuusage.load();
 }
 
 std::unique_ptr<container_subsys> cpuacct_subsys_create(kernel& k) {

@@ -3,6 +3,11 @@
 //
 // File `usage` (read_uint): the container's own total, not including its children;
 // a write is EINVAL (2.6.24 has no write handler; 2.6.26's "0 resets" is not ported).
+// The cgroup flavour's `cpuacct.usage` is today's: hierarchical (cpuacct_charge adds to
+// the group and every ancestor, Linux 2.6.29+), and a write of 0 resets the group's
+// own count (not the root's: cpuacct_cpuusage_write), any other value EINVAL. Today's
+// per-CPU and user/system files (usage_percpu*, usage_user, usage_sys, usage_all, stat)
+// are not provided: uk sees a thread's time on CPU, not on which CPU nor in which mode.
 //
 // Charging:
 // - simulated tasks are charged by whoever simulates them (the scheduler) through
@@ -85,8 +90,9 @@ class cpuacct_subsys final : public container_subsys {
   void exit(task_struct* task) override;
   Errno populate(container* cont) override;
 
-  // cpuacct_charge(): adds `ns` to the task's container in cpuacct's hierarchy only
-  // (not to its ancestors). The caller holds no container lock.
+  // cpuacct_charge(): adds `ns` to the task's container in cpuacct's hierarchy (its own
+  // usage, the patch's), and to today's cpuusage of it and each ancestor. The caller
+  // holds no container lock.
   void charge(task_struct* tsk, uint64_t ns);
   // Charges a real task's host CPU time since the last reading to its container.
   // No-op for simulated tasks and for threads the host no longer has.
@@ -103,7 +109,8 @@ class cpuacct_subsys final : public container_subsys {
 
  private:
   struct cpuacct : container_subsys_state {
-    std::atomic<uint64_t> usage{0};  // ns
+    std::atomic<uint64_t> usage{0};     // ns charged to this container's tasks
+    std::atomic<uint64_t> cpuusage{0};  // today's: to them and its descendants' since a reset
   };
   cpuacct* ca_of(const container* cont) const;
   // The time since the last reading of `tid` (of process `tgid`), recording `now`; 0
@@ -112,6 +119,15 @@ class cpuacct_subsys final : public container_subsys {
   // A real leader's reaped time not charged yet (the hooks'), 0 for other threads.
   uint64_t take_reaped(pid_t tgid, pid_t tid, bool exiting);
   uint64_t usage_read(container* cont);
+  // Today's cpuusage of `cont` (cgroup flavour), its subtree's real members brought up
+  // to date first.
+  uint64_t cpuusage_read(container* cont);
+  // Charges `ns` to `cont`: its own usage, and the cpuusage of it and its ancestors.
+  // `cont`'s ancestors live while it does (the caller keeps it: a task's lock, or
+  // container_mutex).
+  void charge_container(container* cont, uint64_t ns);
+  // Brings the real members of `cont` up to date (under container_mutex).
+  void settle_members(container* cont) ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
 
   container_core& core_;
   absl::Mutex last_lock_;
@@ -121,7 +137,7 @@ class cpuacct_subsys final : public container_subsys {
   // its first thread, the leader's readings switch from the clock to /proc: time the
   // clock counted for unseen threads then holds back the next delta (never doubles).
   absl::flat_hash_set<pid_t> threaded_ ABSL_GUARDED_BY(last_lock_);
-  std::vector<cftype> files_;
+  std::vector<cftype> files_[CFTYPE_SET_COUNT];  // by the flavour's subsys_cftypes
   // Atomic: set once at boot by uk-run, read by every charge on any thread.
   std::atomic<cputime_hooks*> cputime_{nullptr};
   std::atomic<reaped_time_hooks*> reaped_{nullptr};

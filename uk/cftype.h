@@ -1,9 +1,11 @@
 // struct cftype: one control file kind of a container directory.
 //
 // Dispatch (container_file_read/write): read -> `read` if set, else `read_uint`
-// ("%llu\n"), else EINVAL; write -> `write`, else `write_uint` (parsed by the core:
-// empty EINVAL, >= 64 bytes E2BIG, one trailing newline stripped, base auto-detected,
-// junk EINVAL), else EINVAL.
+// ("%llu\n"), else `read_s64` ("%lld\n"), else EINVAL; write -> `write`, else
+// `write_uint` (parsed by the core: empty EINVAL, >= 64 bytes E2BIG, one trailing
+// newline stripped, base auto-detected, junk EINVAL), else `write_s64` (today's
+// cgroup_file_write: kstrtoll(buf, 0)), else EINVAL. The s64 pair is today's kernel's
+// (2.6.25+): only the cgroup flavour's tables have such files.
 #pragma once
 
 #include <atomic>
@@ -76,6 +78,8 @@ struct cftype {
                                 loff_t* ppos)>
       write;
   std::function<Errno(container*, const cftype*, uint64_t val)> write_uint;
+  std::function<int64_t(container*, const cftype*)> read_s64;
+  std::function<Errno(container*, const cftype*, int64_t val)> write_s64;
   std::function<void(inode&, file&)> release;
   // Where a container keeps this file's cgroup_file, for a file its subsystem notifies
   // (today's cftype::file_offset); null for the others. Called with container_mutex

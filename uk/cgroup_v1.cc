@@ -186,7 +186,9 @@ std::string cgroup_file_name(const containerfs_root& root, const container_subsy
 }
 
 // cgroup_file_mode(): a file without a write handler is read-only.
-umode_t cgroup_file_mode(const cftype& cft) { return !cft.write && !cft.write_uint ? 0444 : 0644; }
+umode_t cgroup_file_mode(const cftype& cft) {
+  return !cft.write && !cft.write_uint && !cft.write_s64 ? 0444 : 0644;
+}
 
 // cgroup_file_write() of a write_u64 file: kstrtoull(buf, 0).
 ErrorOr<unsigned long long> cgroup_parse_write_uint(const char* buf, size_t nbytes) {

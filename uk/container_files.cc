@@ -14,6 +14,7 @@
 #include "uk/containerfs.h"
 #include "uk/containerfs_root.h"
 #include "uk/kernel.h"
+#include "uk/lib.h"
 #include "vfs/dentry.h"
 
 namespace uk {
@@ -61,6 +62,16 @@ ErrorOr<size_t> container_write_uint(container* cont, const cftype* cft, const c
   return nbytes;
 }
 
+// cgroup_file_write() of a write_s64 file: kstrtoll(buf, 0), as it came.
+ErrorOr<size_t> container_write_s64(container* cont, const cftype* cft, const char* buf,
+                                    size_t nbytes) {
+  if (nbytes == 0) return Errno(EINVAL);
+  long long val;
+  UK_TRY(kstrtoll(kernel_copy(buf, nbytes).c_str(), 0, &val));
+  UK_TRY(cft->write_s64(cont, cft, val));
+  return nbytes;
+}
+
 class container_file_ops final : public file_operations {
  public:
   Errno open(inode& i, file& f) const override {
@@ -94,6 +105,9 @@ class container_file_ops final : public file_operations {
     } else if (cft->read_uint) {
       std::string s = absl::StrCat(cft->read_uint(cont, cft), "\n");
       n = container_read_string(s, buf, count, pos);
+    } else if (cft->read_s64) {
+      std::string s = absl::StrCat(cft->read_s64(cont, cft), "\n");
+      n = container_read_string(s, buf, count, pos);
     }
     if (n.ok() && event != 0) f.f_poll_event.store(event);
     return n;
@@ -126,6 +140,7 @@ class container_file_ops final : public file_operations {
     }
     if (cft->write) return cft->write(cont, cft, f, buf, count, pos);
     if (cft->write_uint) return container_write_uint(cont, cft, buf, count);
+    if (cft->write_s64) return container_write_s64(cont, cft, buf, count);
     return Errno(EINVAL);
   }
 };

@@ -429,9 +429,11 @@ TEST_F(CgroupV1Test, ReaddirIsInKernfsHashOrder) {
   ASSERT_EQ(sys_mkdir(init(), "/cg/a", 0755), 0);
   // As `ls -f` lists the same names on Linux 6.x.
   EXPECT_THAT(readdir("/cg"),
-              ElementsAre(".", "..", "cgroup.procs", "cgroup.sane_behavior", "a", "cpu.shares",
-                          "cpuacct.usage", "tasks", "notify_on_release", "release_agent",
-                          "cgroup.clone_children"));
+              ElementsAre(".", "..", "cpu.cfs_burst_us", "cgroup.procs", "cpu.cfs_period_us",
+                          "cgroup.sane_behavior", "cpu.stat", "a", "cpu.shares", "cpuacct.usage",
+                          "cpu.idle", "cpu.stat.local", "cpu.cfs_quota_us", "tasks",
+                          "cpu.rt_runtime_us", "notify_on_release", "cpu.rt_period_us",
+                          "release_agent", "cgroup.clone_children"));
   EXPECT_EQ(kernfs_name_hash("tasks"), 1245728267u);
 }
 

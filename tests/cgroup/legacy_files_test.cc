@@ -53,7 +53,8 @@ class LegacyFilesTest : public ::testing::Test {
   }
   std::string read(const std::string& path) { return read_file(init(), path); }
   void move(task_struct& t, const std::string& group) {
-    ASSERT_EQ(write(group + "/tasks", std::to_string(t.pid)), static_cast<long>(std::to_string(t.pid).size()));
+    ASSERT_EQ(write(group + "/tasks", std::to_string(t.pid)),
+              static_cast<long>(std::to_string(t.pid).size()));
   }
 
   std::unique_ptr<kernel> k_;
@@ -66,8 +67,8 @@ TEST_F(LegacyFilesTest, FreezerSaysWhoFreezes) {
   ASSERT_EQ(mount("/f", "freezer"), 0);
   ASSERT_EQ(sys_mkdir(init(), "/f/a", 0755), 0);
   ASSERT_EQ(sys_mkdir(init(), "/f/a/b", 0755), 0);
-  EXPECT_THAT(ls(init(), "/f/a"), IsSupersetOf({"freezer.parent_freezing",
-                                                "freezer.self_freezing", "freezer.state"}));
+  EXPECT_THAT(ls(init(), "/f/a"),
+              IsSupersetOf({"freezer.parent_freezing", "freezer.self_freezing", "freezer.state"}));
   EXPECT_THAT(ls(init(), "/f"), Not(Contains("freezer.self_freezing")));
   auto flags = [this](const std::string& g) {
     return read(g + "/freezer.self_freezing") + read(g + "/freezer.parent_freezing");

@@ -72,7 +72,19 @@ cpuset.mems: 0
 
 $ cgget -g cpu:grp
 grp:
+cpu.cfs_burst_us: 0
+cpu.cfs_period_us: 100000
+cpu.stat: nr_periods 0
+	nr_throttled 0
+	throttled_time 0
+	nr_bursts 0
+	burst_time 0
 cpu.shares: 512
+cpu.idle: 0
+cpu.stat.local: throttled_time 0
+cpu.cfs_quota_us: -1
+cpu.rt_runtime_us: 0
+cpu.rt_period_us: 1000000
 
 $ cgexec -g cpu,cpuset,name=uktools:grp/sub cat /proc/self/cgroup
 4:name=uktools:/grp/sub
