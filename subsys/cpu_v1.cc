@@ -27,7 +27,7 @@ constexpr uint64_t WEIGHT_IDLEPRIO = 3;  // an idle group's weight, as its share
 constexpr uint64_t NICE_0_SHARES = 1024;
 // "Values should survive translation to nsec" (tg_set_bandwidth).
 constexpr uint64_t MAX_US = ~0ULL / 1000;
-constexpr uint64_t MIN_BW_QUOTA_PERIOD_US = 1000;   // 1 ms
+constexpr uint64_t MIN_BW_QUOTA_PERIOD_US = 1000;     // 1 ms
 constexpr uint64_t MAX_BW_QUOTA_PERIOD_US = 1000000;  // 1 s
 constexpr int BW_SHIFT = 20;
 constexpr uint64_t BW_UNIT = 1ULL << BW_SHIFT;
@@ -72,7 +72,10 @@ cpu_subsys::cpu_cftypes cpu_subsys::cpu_legacy_files(cpu_subsys* cpu) {
     return cpu->shares_of(cont);
   };
   shares.write_uint = [cpu, with_tg](container* cont, const cftype*, uint64_t v) {
-    return with_tg(cont, [&](task_group&) { return cpu->sched_group_set_shares(cont, v); });
+    return with_tg(cont, [&](task_group&) {
+      cpu->core_.container_mutex.AssertHeld();  // with_tg's
+      return cpu->sched_group_set_shares(cont, v);
+    });
   };
   t.files.push_back(std::move(shares));
 
@@ -82,7 +85,10 @@ cpu_subsys::cpu_cftypes cpu_subsys::cpu_legacy_files(cpu_subsys* cpu) {
     return read_tg(cont, [](const task_group& tg) { return static_cast<int64_t>(tg.idle); });
   };
   idle.write_s64 = [cpu, with_tg](container* cont, const cftype*, int64_t v) {
-    return with_tg(cont, [&](task_group&) { return cpu->sched_group_set_idle(cont, v); });
+    return with_tg(cont, [&](task_group&) {
+      cpu->core_.container_mutex.AssertHeld();
+      return cpu->sched_group_set_idle(cont, v);
+    });
   };
   t.files.push_back(std::move(idle));
 
@@ -96,6 +102,7 @@ cpu_subsys::cpu_cftypes cpu_subsys::cpu_legacy_files(cpu_subsys* cpu) {
   // cpu_quota_write_s64(): any negative value is no quota.
   quota.write_s64 = [cpu, with_tg](container* cont, const cftype*, int64_t v) {
     return with_tg(cont, [&](task_group& tg) {
+      cpu->core_.container_mutex.AssertHeld();
       uint64_t q = v < 0 ? RUNTIME_INF : static_cast<uint64_t>(v);
       return cpu->tg_set_bandwidth(cont, tg.cfs_period_us, q, tg.cfs_burst_us);
     });
@@ -109,6 +116,7 @@ cpu_subsys::cpu_cftypes cpu_subsys::cpu_legacy_files(cpu_subsys* cpu) {
   };
   period.write_uint = [cpu, with_tg](container* cont, const cftype*, uint64_t v) {
     return with_tg(cont, [&](task_group& tg) {
+      cpu->core_.container_mutex.AssertHeld();
       return cpu->tg_set_bandwidth(cont, v, tg.cfs_quota_us, tg.cfs_burst_us);
     });
   };
@@ -121,6 +129,7 @@ cpu_subsys::cpu_cftypes cpu_subsys::cpu_legacy_files(cpu_subsys* cpu) {
   };
   burst.write_uint = [cpu, with_tg](container* cont, const cftype*, uint64_t v) {
     return with_tg(cont, [&](task_group& tg) {
+      cpu->core_.container_mutex.AssertHeld();
       return cpu->tg_set_bandwidth(cont, tg.cfs_period_us, tg.cfs_quota_us, v);
     });
   };
@@ -153,6 +162,7 @@ cpu_subsys::cpu_cftypes cpu_subsys::cpu_legacy_files(cpu_subsys* cpu) {
   // sched_group_set_rt_runtime(): any negative value is no limit.
   rt_runtime.write_s64 = [cpu, with_tg](container* cont, const cftype*, int64_t v) {
     return with_tg(cont, [&](task_group& tg) {
+      cpu->core_.container_mutex.AssertHeld();
       uint64_t runtime = v < 0 ? RUNTIME_INF : static_cast<uint64_t>(v);
       if (runtime != RUNTIME_INF && runtime > MAX_US) return Errno(EINVAL);
       return cpu->tg_set_rt_bandwidth(cont, tg.rt_period_us, runtime);
@@ -168,6 +178,7 @@ cpu_subsys::cpu_cftypes cpu_subsys::cpu_legacy_files(cpu_subsys* cpu) {
   // sched_group_set_rt_period().
   rt_period.write_uint = [cpu, with_tg](container* cont, const cftype*, uint64_t v) {
     return with_tg(cont, [&](task_group& tg) {
+      cpu->core_.container_mutex.AssertHeld();
       if (v > MAX_US) return Errno(EINVAL);
       return cpu->tg_set_rt_bandwidth(cont, v, tg.rt_runtime_us);
     });
@@ -290,7 +301,9 @@ Errno cpu_subsys::tg_set_rt_bandwidth(container* cont, uint64_t period_us, uint6
 // a group that has RT tasks (EBUSY), and the children's ratios summed within the
 // group's.
 Errno cpu_subsys::rt_schedulable(container* cont, uint64_t period_us, uint64_t runtime_us) {
-  auto period_of = [&](const container* c) { return c == cont ? period_us : tg_of(c)->rt_period_us; };
+  auto period_of = [&](const container* c) {
+    return c == cont ? period_us : tg_of(c)->rt_period_us;
+  };
   auto runtime_of = [&](const container* c) {
     return c == cont ? runtime_us : tg_of(c)->rt_runtime_us;
   };

@@ -14,7 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "subsys/cpu.h"
-#include "subsys/registry.h"
+#include "tests/cgroup/v1_kernel.h"
 #include "tests/util/file_helpers.h"
 #include "uk/kernel.h"
 #include "uk/task.h"
@@ -25,28 +25,17 @@ namespace {
 
 using ::testing::ElementsAre;
 
-class CpuV1Test : public ::testing::Test {
+class CpuV1Test : public V1KernelTest {
  protected:
   void SetUp() override {
-    kernel_config cfg;
-    cpumask_t cpus;
-    cpus.set(0);
-    nodemask_t mems;
-    mems.set(0);
-    cfg.topo = topology(cpus, mems);
-    k_ = std::make_unique<kernel>(default_subsys_registry(), cfg);
-    static_cast<cpu_subsys*>(k_->containers().subsys(cpu_subsys_id))
-        ->set_bandwidth_notice([this] { notices_++; });
+    V1KernelTest::SetUp();
+    static_cast<cpu_subsys*>(k_->containers().subsys(cpu_subsys_id))->set_bandwidth_notice([this] {
+      notices_++;
+    });
   }
-  task_struct& init() { return *k_->init_task(); }
   long mount(const std::string& dir, const char* type = "cgroup") {
-    sys_mkdir(init(), dir.c_str(), 0755);
-    return sys_mount(init(), "none", dir.c_str(), type, 0, "cpu");
+    return V1KernelTest::mount(dir, "cpu", type);
   }
-  long write(const std::string& path, const std::string& data) {
-    return write_file(init(), path, data);
-  }
-  std::string read(const std::string& path) { return read_file(init(), path); }
   // A write's answer as the probe printed it: "ok" or the errno's name.
   std::string answer(const std::string& path, const std::string& data) {
     long r = write(path, data);
@@ -63,7 +52,6 @@ class CpuV1Test : public ::testing::Test {
     }
   }
 
-  std::unique_ptr<kernel> k_;
   std::atomic<int> notices_{0};
 };
 
@@ -73,11 +61,15 @@ TEST_F(CpuV1Test, FilesModesAndDefaults) {
   const char* names[] = {"cpu.cfs_burst_us", "cpu.cfs_period_us", "cpu.cfs_quota_us",
                          "cpu.idle",         "cpu.rt_period_us",  "cpu.rt_runtime_us",
                          "cpu.shares",       "cpu.stat",          "cpu.stat.local"};
-  const char* child[] = {"0\n",          "100000\n",
-                         "-1\n",         "0\n",
-                         "1000000\n",    "0\n",
-                         "1024\n",       "nr_periods 0\nnr_throttled 0\nthrottled_time 0\n"
-                                         "nr_bursts 0\nburst_time 0\n",
+  const char* child[] = {"0\n",
+                         "100000\n",
+                         "-1\n",
+                         "0\n",
+                         "1000000\n",
+                         "0\n",
+                         "1024\n",
+                         ("nr_periods 0\nnr_throttled 0\nthrottled_time 0\n"
+                          "nr_bursts 0\nburst_time 0\n"),
                          "throttled_time 0\n"};
   for (size_t i = 0; i < std::size(names); i++) {
     for (const char* dir : {"/c/", "/c/a/"}) {
@@ -98,19 +90,17 @@ TEST_F(CpuV1Test, FilesModesAndDefaults) {
 TEST_F(CpuV1Test, WritesAnswerAsTheHost) {
   ASSERT_EQ(mount("/c"), 0);
   ASSERT_EQ(sys_mkdir(init(), "/c/a", 0755), 0);
-  const std::vector<std::string> values = {"-1",      "0",       "1",      "999",
-                                           "1000",    "1000000", "1000001", "262145",
-                                           "18446744073709551615", "0x10",  "+5",
-                                           " 5",      "5\n",     "abc",    "-0"};
+  const std::vector<std::string> values = {
+      "-1",   "0",  "1",  "999", "1000", "1000000", "1000001", "262145", "18446744073709551615",
+      "0x10", "+5", " 5", "5\n", "abc",  "-0"};
   struct row {
     const char* file;
     std::vector<std::string> answers;  // "RESULT READ" per value
   };
   const row rows[] = {
       {"cpu.shares",
-       {"EINVAL 1024", "ok 2", "ok 2", "ok 999", "ok 1000", "ok 262144", "ok 262144",
-        "ok 262144", "ok 262144", "ok 16", "ok 5", "EINVAL 1024", "ok 5", "EINVAL 1024",
-        "EINVAL 1024"}},
+       {"EINVAL 1024", "ok 2", "ok 2", "ok 999", "ok 1000", "ok 262144", "ok 262144", "ok 262144",
+        "ok 262144", "ok 16", "ok 5", "EINVAL 1024", "ok 5", "EINVAL 1024", "EINVAL 1024"}},
       {"cpu.idle",
        {"EINVAL 0", "ok 0", "ok 1", "EINVAL 0", "EINVAL 0", "EINVAL 0", "EINVAL 0", "EINVAL 0",
         "ERANGE 0", "EINVAL 0", "EINVAL 0", "EINVAL 0", "EINVAL 0", "EINVAL 0", "ok 0"}},
@@ -120,16 +110,17 @@ TEST_F(CpuV1Test, WritesAnswerAsTheHost) {
         "EOPNOTSUPP -1", "EOPNOTSUPP -1", "ERANGE -1", "EINVAL -1", "EINVAL -1", "EINVAL -1",
         "EINVAL -1", "EINVAL -1", "EINVAL -1"}},
       {"cpu.cfs_period_us",
-       {"EINVAL 100000", "EINVAL 100000", "EINVAL 100000", "EINVAL 100000", "ok 1000",
-        "ok 1000000", "EINVAL 100000", "ok 262145", "EINVAL 100000", "EINVAL 100000",
-        "EINVAL 100000", "EINVAL 100000", "EINVAL 100000", "EINVAL 100000", "EINVAL 100000"}},
+       {"EINVAL 100000", "EINVAL 100000", "EINVAL 100000", "EINVAL 100000", "ok 1000", "ok 1000000",
+        "EINVAL 100000", "ok 262145", "EINVAL 100000", "EINVAL 100000", "EINVAL 100000",
+        "EINVAL 100000", "EINVAL 100000", "EINVAL 100000", "EINVAL 100000"}},
       {"cpu.cfs_burst_us",
-       {"EINVAL 0", "ok 0", "ok 1", "ok 999", "ok 1000", "ok 1000000", "ok 1000001",
-        "ok 262145", "EINVAL 0", "ok 16", "ok 5", "EINVAL 0", "ok 5", "EINVAL 0", "EINVAL 0"}},
+       {"EINVAL 0", "ok 0", "ok 1", "ok 999", "ok 1000", "ok 1000000", "ok 1000001", "ok 262145",
+        "EINVAL 0", "ok 16", "ok 5", "EINVAL 0", "ok 5", "EINVAL 0", "EINVAL 0"}},
       {"cpu.stat",
        std::vector<std::string>(
-           15, "EINVAL nr_periods 0\nnr_throttled 0\nthrottled_time 0\nnr_bursts 0\nburst_time "
-               "0")},
+           15,
+           "EINVAL nr_periods 0\nnr_throttled 0\nthrottled_time 0\nnr_bursts 0\nburst_time "
+           "0")},
   };
   for (const row& r : rows) {
     std::string p = std::string("/c/a/") + r.file;
@@ -138,8 +129,10 @@ TEST_F(CpuV1Test, WritesAnswerAsTheHost) {
       std::string text = read(p);
       text.pop_back();
       EXPECT_EQ(result + " " + text, r.answers[i]) << r.file << " <- '" << values[i] << "'";
-      for (auto [f, v] : {std::pair{"cpu.idle", "0"}, {"cpu.shares", "1024"},
-                          {"cpu.cfs_quota_us", "-1"}, {"cpu.cfs_burst_us", "0"},
+      for (auto [f, v] : {std::pair{"cpu.idle", "0"},
+                          {"cpu.shares", "1024"},
+                          {"cpu.cfs_quota_us", "-1"},
+                          {"cpu.cfs_burst_us", "0"},
                           {"cpu.cfs_period_us", "100000"}}) {
         write(std::string("/c/a/") + f, v);
       }
@@ -177,8 +170,10 @@ TEST_F(CpuV1Test, RtBandwidthIsCheckedThenRefused) {
 // no sched_entity, tg_set_bandwidth's and sched_group_set_idle's root checks).
 TEST_F(CpuV1Test, TheRootRefusesItsFairSettings) {
   ASSERT_EQ(mount("/c"), 0);
-  for (auto [f, v] : {std::pair{"cpu.shares", "1024"}, {"cpu.idle", "0"},
-                      {"cpu.cfs_quota_us", "-1"}, {"cpu.cfs_period_us", "100000"},
+  for (auto [f, v] : {std::pair{"cpu.shares", "1024"},
+                      {"cpu.idle", "0"},
+                      {"cpu.cfs_quota_us", "-1"},
+                      {"cpu.cfs_period_us", "100000"},
                       {"cpu.cfs_burst_us", "0"}}) {
     EXPECT_EQ(answer(std::string("/c/") + f, v), "EINVAL") << f;
   }
@@ -226,7 +221,8 @@ TEST_F(CpuV1Test, RtTasksJoinGroupsWithRuntimeOnly) {
 TEST_F(CpuV1Test, ThePatchKeepsRtTasksInTheRootAndHasSharesAlone) {
   ASSERT_EQ(mount("/v", "container"), 0);
   ASSERT_EQ(sys_mkdir(init(), "/v/a", 0755), 0);
-  EXPECT_THAT(ls(init(), "/v/a"), ElementsAre("notify_on_release", "releasable", "shares", "tasks"));
+  EXPECT_THAT(ls(init(), "/v/a"),
+              ElementsAre("notify_on_release", "releasable", "shares", "tasks"));
   auto t = k_->do_fork(&init(), 0);
   ASSERT_TRUE(t.ok());
   std::string pid = std::to_string((*t)->pid);

@@ -6,7 +6,7 @@
 
 #include "gtest/gtest.h"
 #include "subsys/cpuacct.h"
-#include "subsys/registry.h"
+#include "tests/cgroup/v1_kernel.h"
 #include "tests/util/file_helpers.h"
 #include "uk/kernel.h"
 #include "uk/task.h"
@@ -15,34 +15,21 @@
 namespace uk::testing {
 namespace {
 
-class CpuacctV1Test : public ::testing::Test {
+class CpuacctV1Test : public V1KernelTest {
  protected:
-  void SetUp() override {
-    kernel_config cfg;
-    cpumask_t cpus;
-    cpus.set(0);
-    nodemask_t mems;
-    mems.set(0);
-    cfg.topo = topology(cpus, mems);
-    k_ = std::make_unique<kernel>(default_subsys_registry(), cfg);
-  }
-  task_struct& init() { return *k_->init_task(); }
   cpuacct_subsys& cpuacct() {
     return *static_cast<cpuacct_subsys*>(k_->containers().subsys(cpuacct_subsys_id));
   }
   // A task in `group` that has run `ns`.
   task_struct& ran(const std::string& group, uint64_t ns) {
-    task_struct& t = *k_->do_fork(&init(), 0).value();
-    std::string pid = std::to_string(t.pid);
-    EXPECT_EQ(write_file(init(), group + "/tasks", pid), static_cast<long>(pid.size()));
+    task_struct& t = spawn(init());
+    move(t, group);
     cpuacct().charge(&t, ns);
     return t;
   }
   std::string usage(const std::string& group, const char* name) {
     return read_file(init(), group + "/" + name);
   }
-
-  std::unique_ptr<kernel> k_;
 };
 
 TEST_F(CpuacctV1Test, TodaysUsageIsHierarchicalAndResets) {

@@ -13,7 +13,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "subsys/registry.h"
+#include "tests/cgroup/v1_kernel.h"
 #include "tests/util/file_helpers.h"
 #include "uk/kernel.h"
 #include "uk/task.h"
@@ -27,38 +27,7 @@ using ::testing::Contains;
 using ::testing::IsSupersetOf;
 using ::testing::Not;
 
-class LegacyFilesTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    kernel_config cfg;
-    cpumask_t cpus;
-    cpus.set(0);
-    nodemask_t mems;
-    mems.set(0);
-    cfg.topo = topology(cpus, mems);
-    k_ = std::make_unique<kernel>(default_subsys_registry(), cfg);
-  }
-  task_struct& init() { return *k_->init_task(); }
-  task_struct& spawn(task_struct& parent) {
-    auto t = k_->do_fork(&parent, 0);
-    EXPECT_TRUE(t.ok());
-    return *t.value();
-  }
-  long mount(const std::string& dir, const char* opts, const char* type = "cgroup") {
-    sys_mkdir(init(), dir.c_str(), 0755);
-    return sys_mount(init(), "none", dir.c_str(), type, 0, opts);
-  }
-  long write(const std::string& path, const std::string& data) {
-    return write_file(init(), path, data);
-  }
-  std::string read(const std::string& path) { return read_file(init(), path); }
-  void move(task_struct& t, const std::string& group) {
-    ASSERT_EQ(write(group + "/tasks", std::to_string(t.pid)),
-              static_cast<long>(std::to_string(t.pid).size()));
-  }
-
-  std::unique_ptr<kernel> k_;
-};
+using LegacyFilesTest = V1KernelTest;
 
 // freezer.self_freezing: the group was written FROZEN; freezer.parent_freezing: an
 // ancestor freezes (CGROUP_FREEZING_PARENT, given at creation under a freezing parent
