@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -97,11 +98,15 @@ class cpu_subsys final : public container_subsys {
   static cpu_cftypes cpu_v10_files(cpu_subsys* cpu);
   static cpu_cftypes cpu_legacy_files(cpu_subsys* cpu);
 
-  // cpu_v1.cc: today's setters, each validating before it changes anything.
-  Errno sched_group_set_shares(container* cont, uint64_t shareval)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
-  Errno sched_group_set_idle(container* cont, int64_t idle)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
+  // cpu_v1.cc: today's setters, each validating before it changes anything. The file
+  // handlers' entries take container_mutex and find the group (ENODEV once it is gone);
+  // a bandwidth write names one value, and the others stay as they are.
+  Errno sched_group_set_shares(container* cont, uint64_t shareval);
+  Errno sched_group_set_idle(container* cont, int64_t idle);
+  Errno set_cfs_bandwidth(container* cont, std::optional<uint64_t> period_us,
+                          std::optional<uint64_t> quota_us, std::optional<uint64_t> burst_us);
+  Errno set_rt_bandwidth(container* cont, std::optional<uint64_t> period_us,
+                         std::optional<uint64_t> runtime_us);
   Errno tg_set_bandwidth(container* cont, uint64_t period_us, uint64_t quota_us, uint64_t burst_us)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
   Errno tg_set_rt_bandwidth(container* cont, uint64_t period_us, uint64_t runtime_us)

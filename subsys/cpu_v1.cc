@@ -51,18 +51,16 @@ bool rt_policy(const task_struct* t) { return t->policy == SCHED_FIFO || t->poli
 cpu_subsys::cpu_cftypes cpu_subsys::cpu_legacy_files(cpu_subsys* cpu) {
   cpu_cftypes t;
   t.rt_group_sched = true;
-  // Each handler finds the group under container_mutex (it goes at rmdir) and calls
-  // the kernel's setter with the values the file does not name unchanged.
-  auto with_tg = [cpu](container* cont, auto&& fn) -> Errno {
-    absl::MutexLock l(&cpu->core_.container_mutex);
-    task_group* tg = cpu->tg_of(cont);
-    if (tg == nullptr) return Errno(ENODEV);
-    return fn(*tg);
-  };
+  // Reads find the group under container_mutex (it goes at rmdir); writes call the
+  // setters, which do.
   auto read_tg = [cpu](container* cont, auto&& fn) {
     absl::MutexLock l(&cpu->core_.container_mutex);
     const task_group* tg = cpu->tg_of(cont);
     return tg == nullptr ? decltype(fn(*tg)){} : fn(*tg);
+  };
+  // RUNTIME_INF reads as -1.
+  auto as_s64 = [](uint64_t us) {
+    return us == RUNTIME_INF ? int64_t{-1} : static_cast<int64_t>(us);
   };
 
   cftype shares;
@@ -71,11 +69,8 @@ cpu_subsys::cpu_cftypes cpu_subsys::cpu_legacy_files(cpu_subsys* cpu) {
     absl::MutexLock l(&cpu->core_.container_mutex);
     return cpu->shares_of(cont);
   };
-  shares.write_uint = [cpu, with_tg](container* cont, const cftype*, uint64_t v) {
-    return with_tg(cont, [&](task_group&) {
-      cpu->core_.container_mutex.AssertHeld();  // with_tg's
-      return cpu->sched_group_set_shares(cont, v);
-    });
+  shares.write_uint = [cpu](container* cont, const cftype*, uint64_t v) {
+    return cpu->sched_group_set_shares(cont, v);
   };
   t.files.push_back(std::move(shares));
 
@@ -84,28 +79,20 @@ cpu_subsys::cpu_cftypes cpu_subsys::cpu_legacy_files(cpu_subsys* cpu) {
   idle.read_s64 = [read_tg](container* cont, const cftype*) {
     return read_tg(cont, [](const task_group& tg) { return static_cast<int64_t>(tg.idle); });
   };
-  idle.write_s64 = [cpu, with_tg](container* cont, const cftype*, int64_t v) {
-    return with_tg(cont, [&](task_group&) {
-      cpu->core_.container_mutex.AssertHeld();
-      return cpu->sched_group_set_idle(cont, v);
-    });
+  idle.write_s64 = [cpu](container* cont, const cftype*, int64_t v) {
+    return cpu->sched_group_set_idle(cont, v);
   };
   t.files.push_back(std::move(idle));
 
   cftype quota;
   quota.name = "cfs_quota_us";
-  quota.read_s64 = [read_tg](container* cont, const cftype*) {
-    return read_tg(cont, [](const task_group& tg) {
-      return tg.cfs_quota_us == RUNTIME_INF ? int64_t{-1} : static_cast<int64_t>(tg.cfs_quota_us);
-    });
+  quota.read_s64 = [read_tg, as_s64](container* cont, const cftype*) {
+    return read_tg(cont, [&](const task_group& tg) { return as_s64(tg.cfs_quota_us); });
   };
   // cpu_quota_write_s64(): any negative value is no quota.
-  quota.write_s64 = [cpu, with_tg](container* cont, const cftype*, int64_t v) {
-    return with_tg(cont, [&](task_group& tg) {
-      cpu->core_.container_mutex.AssertHeld();
-      uint64_t q = v < 0 ? RUNTIME_INF : static_cast<uint64_t>(v);
-      return cpu->tg_set_bandwidth(cont, tg.cfs_period_us, q, tg.cfs_burst_us);
-    });
+  quota.write_s64 = [cpu](container* cont, const cftype*, int64_t v) {
+    return cpu->set_cfs_bandwidth(cont, std::nullopt,
+                                  v < 0 ? RUNTIME_INF : static_cast<uint64_t>(v), std::nullopt);
   };
   t.files.push_back(std::move(quota));
 
@@ -114,11 +101,8 @@ cpu_subsys::cpu_cftypes cpu_subsys::cpu_legacy_files(cpu_subsys* cpu) {
   period.read_uint = [read_tg](container* cont, const cftype*) {
     return read_tg(cont, [](const task_group& tg) { return tg.cfs_period_us; });
   };
-  period.write_uint = [cpu, with_tg](container* cont, const cftype*, uint64_t v) {
-    return with_tg(cont, [&](task_group& tg) {
-      cpu->core_.container_mutex.AssertHeld();
-      return cpu->tg_set_bandwidth(cont, v, tg.cfs_quota_us, tg.cfs_burst_us);
-    });
+  period.write_uint = [cpu](container* cont, const cftype*, uint64_t v) {
+    return cpu->set_cfs_bandwidth(cont, v, std::nullopt, std::nullopt);
   };
   t.files.push_back(std::move(period));
 
@@ -127,11 +111,8 @@ cpu_subsys::cpu_cftypes cpu_subsys::cpu_legacy_files(cpu_subsys* cpu) {
   burst.read_uint = [read_tg](container* cont, const cftype*) {
     return read_tg(cont, [](const task_group& tg) { return tg.cfs_burst_us; });
   };
-  burst.write_uint = [cpu, with_tg](container* cont, const cftype*, uint64_t v) {
-    return with_tg(cont, [&](task_group& tg) {
-      cpu->core_.container_mutex.AssertHeld();
-      return cpu->tg_set_bandwidth(cont, tg.cfs_period_us, tg.cfs_quota_us, v);
-    });
+  burst.write_uint = [cpu](container* cont, const cftype*, uint64_t v) {
+    return cpu->set_cfs_bandwidth(cont, std::nullopt, std::nullopt, v);
   };
   t.files.push_back(std::move(burst));
 
@@ -154,19 +135,14 @@ cpu_subsys::cpu_cftypes cpu_subsys::cpu_legacy_files(cpu_subsys* cpu) {
 
   cftype rt_runtime;
   rt_runtime.name = "rt_runtime_us";
-  rt_runtime.read_s64 = [read_tg](container* cont, const cftype*) {
-    return read_tg(cont, [](const task_group& tg) {
-      return tg.rt_runtime_us == RUNTIME_INF ? int64_t{-1} : static_cast<int64_t>(tg.rt_runtime_us);
-    });
+  rt_runtime.read_s64 = [read_tg, as_s64](container* cont, const cftype*) {
+    return read_tg(cont, [&](const task_group& tg) { return as_s64(tg.rt_runtime_us); });
   };
   // sched_group_set_rt_runtime(): any negative value is no limit.
-  rt_runtime.write_s64 = [cpu, with_tg](container* cont, const cftype*, int64_t v) {
-    return with_tg(cont, [&](task_group& tg) {
-      cpu->core_.container_mutex.AssertHeld();
-      uint64_t runtime = v < 0 ? RUNTIME_INF : static_cast<uint64_t>(v);
-      if (runtime != RUNTIME_INF && runtime > MAX_US) return Errno(EINVAL);
-      return cpu->tg_set_rt_bandwidth(cont, tg.rt_period_us, runtime);
-    });
+  rt_runtime.write_s64 = [cpu](container* cont, const cftype*, int64_t v) {
+    uint64_t runtime = v < 0 ? RUNTIME_INF : static_cast<uint64_t>(v);
+    if (runtime != RUNTIME_INF && runtime > MAX_US) return Errno(EINVAL);
+    return cpu->set_rt_bandwidth(cont, std::nullopt, runtime);
   };
   t.files.push_back(std::move(rt_runtime));
 
@@ -176,12 +152,9 @@ cpu_subsys::cpu_cftypes cpu_subsys::cpu_legacy_files(cpu_subsys* cpu) {
     return read_tg(cont, [](const task_group& tg) { return tg.rt_period_us; });
   };
   // sched_group_set_rt_period().
-  rt_period.write_uint = [cpu, with_tg](container* cont, const cftype*, uint64_t v) {
-    return with_tg(cont, [&](task_group& tg) {
-      cpu->core_.container_mutex.AssertHeld();
-      if (v > MAX_US) return Errno(EINVAL);
-      return cpu->tg_set_rt_bandwidth(cont, v, tg.rt_runtime_us);
-    });
+  rt_period.write_uint = [cpu](container* cont, const cftype*, uint64_t v) {
+    if (v > MAX_US) return Errno(EINVAL);
+    return cpu->set_rt_bandwidth(cont, v, std::nullopt);
   };
   t.files.push_back(std::move(rt_period));
   return t;
@@ -201,7 +174,9 @@ Errno cpu_subsys::refuse_unenforced() {
 // cpu_shares_write_u64() -> sched_group_set_shares(): EINVAL while the group is idle,
 // and for the root (no sched_entity); else clamped to [MIN_SHARES, MAX_SHARES].
 Errno cpu_subsys::sched_group_set_shares(container* cont, uint64_t shareval) {
+  absl::MutexLock l(&core_.container_mutex);
   task_group* tg = tg_of(cont);
+  if (tg == nullptr) return Errno(ENODEV);
   if (shareval > MAX_SHAREVAL) shareval = MAX_SHARES;
   if (tg->idle || cont->parent == nullptr) return Errno(EINVAL);
   tg->shares.store(std::min(std::max(shareval, MIN_SHARES), MAX_SHARES));
@@ -212,13 +187,37 @@ Errno cpu_subsys::sched_group_set_shares(container* cont, uint64_t shareval) {
 // sched_group_set_idle(): 0 or 1, not on the root; a change sets the group's weight
 // (WEIGHT_IDLEPRIO, or back to NICE_0_LOAD: the share before is not kept).
 Errno cpu_subsys::sched_group_set_idle(container* cont, int64_t idle) {
+  absl::MutexLock l(&core_.container_mutex);
   task_group* tg = tg_of(cont);
+  if (tg == nullptr) return Errno(ENODEV);
   if (cont->parent == nullptr || idle < 0 || idle > 1) return Errno(EINVAL);
   if (tg->idle == (idle == 1)) return kOk;
   tg->idle = idle == 1;
   tg->shares.store(tg->idle ? WEIGHT_IDLEPRIO : NICE_0_SHARES);
   notify_change();
   return kOk;
+}
+
+// cpu_quota_write_s64(), cpu_period_write_u64(), cpu_burst_write_u64(): the value the
+// file names, the group's others (tg_bandwidth()), under one hold of the lock.
+Errno cpu_subsys::set_cfs_bandwidth(container* cont, std::optional<uint64_t> period_us,
+                                    std::optional<uint64_t> quota_us,
+                                    std::optional<uint64_t> burst_us) {
+  absl::MutexLock l(&core_.container_mutex);
+  const task_group* tg = tg_of(cont);
+  if (tg == nullptr) return Errno(ENODEV);
+  return tg_set_bandwidth(cont, period_us.value_or(tg->cfs_period_us),
+                          quota_us.value_or(tg->cfs_quota_us), burst_us.value_or(tg->cfs_burst_us));
+}
+
+// sched_group_set_rt_runtime(), sched_group_set_rt_period(): likewise.
+Errno cpu_subsys::set_rt_bandwidth(container* cont, std::optional<uint64_t> period_us,
+                                   std::optional<uint64_t> runtime_us) {
+  absl::MutexLock l(&core_.container_mutex);
+  const task_group* tg = tg_of(cont);
+  if (tg == nullptr) return Errno(ENODEV);
+  return tg_set_rt_bandwidth(cont, period_us.value_or(tg->rt_period_us),
+                             runtime_us.value_or(tg->rt_runtime_us));
 }
 
 // tg_set_bandwidth() (6.17+; tg_set_cfs_bandwidth() before), its checks in order.

@@ -228,24 +228,25 @@ void pids_subsys::set_fork_admission(bool available, std::function<void()> on_re
 // exceeds nothing.
 void pids_subsys::bind(container* root) { bound_.store(root != core_.dummytop()); }
 
-void pids_subsys::unreserve(task_struct* child) {
-  if (nr_forking_.load() == 0) return;
+bool pids_subsys::unreserve(task_struct* child) {
+  if (nr_forking_.load() == 0) return false;
   absl::MutexLock fl(&forking_lock_);
   auto it = std::find(forking_.begin(), forking_.end(), child);
-  if (it == forking_.end()) return;
+  if (it == forking_.end()) return false;
   forking_.erase(it);
   nr_forking_--;
+  return true;
 }
 
 // pids_cancel_fork(): a later subsystem refused; the slot is free again.
 void pids_subsys::cancel_fork(task_struct* child) { unreserve(child); }
 
 // The child is in its group's task list: current_of() counts it from now on. A fork
-// no can_fork checked (a real one uk-run observed after the fact) reaches the
-// watermarks here.
+// can_fork(child) did not admit (a real one, which uk-run observes after the fact)
+// reaches the watermarks here; an admitted one was counted there already, with the
+// same child.
 void pids_subsys::post_fork(task_struct* child) {
-  unreserve(child);
-  if (!bound_.load()) return;
+  if (unreserve(child) || !bound_.load()) return;
   absl::MutexLock l(&core_.container_mutex);
   update_watermarks(core_.task_container(child, subsys_id), nullptr, 0);
 }

@@ -99,8 +99,8 @@ class pids_subsys final : public container_subsys {
   // containers of forks in flight besides forking_'s.
   Errno check_fork_locked(container* mine, const std::vector<container*>& pending)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
-  // Drops `child`'s reservation, if it has one.
-  void unreserve(task_struct* child);
+  // Drops `child`'s reservation, if it has one (then true).
+  bool unreserve(task_struct* child);
   void pids_event(container* forking) ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
   void update_watermarks(const container* cont, const container* extra_below, int64_t extra)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
