@@ -103,8 +103,9 @@ uint64_t cpuacct_subsys::take_reaped(pid_t tgid, pid_t tid, bool exiting) {
 
 void cpuacct_subsys::charge(task_struct* tsk, uint64_t ns) {
   if (!active || ns == 0) return;
-  // The group, and so the state, lives while the task points at it: under task_lock
-  // it can neither move nor its container be removed.
+  // container_mutex: the ancestors' states, which a rebind moves (the top's to the
+  // dummy top); task_lock: the task can neither move nor its container be removed.
+  absl::MutexLock cl(&core_.container_mutex);
   absl::MutexLock l(&tsk->alloc_lock);
   if (tsk->containers == nullptr) return;
   charge_container(tsk->containers->subsys[subsys_id]->container.load(), ns);
@@ -112,7 +113,7 @@ void cpuacct_subsys::charge(task_struct* tsk, uint64_t ns) {
 
 void cpuacct_subsys::charge_container(container* cont, uint64_t ns) {
   if (ns == 0) return;
-  ca_of(cont)->usage.fetch_add(ns);
+  if (cpuacct* own = ca_of(cont)) own->usage.fetch_add(ns);
   for (container* c = cont; c != nullptr; c = c->parent) {
     if (cpuacct* ca = ca_of(c)) ca->cpuusage.fetch_add(ns);
   }

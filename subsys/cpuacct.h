@@ -30,8 +30,9 @@
 // process's leader (its usage read, its exit), charges what the hooks say that process
 // reaped and no task was charged for, to the leader's container.
 //
-// Lock order: last_lock_ is a leaf; it may be taken under container_mutex,
-// css_group_lock or a task's alloc_lock.
+// Lock order: charge() takes container_mutex, then the task's alloc_lock; last_lock_
+// is a leaf; it may be taken under container_mutex, css_group_lock or a task's
+// alloc_lock.
 #pragma once
 
 #include <sys/types.h>
@@ -122,10 +123,10 @@ class cpuacct_subsys final : public container_subsys {
   // Today's cpuusage of `cont` (cgroup flavour), its subtree's real members brought up
   // to date first.
   uint64_t cpuusage_read(container* cont);
-  // Charges `ns` to `cont`: its own usage, and the cpuusage of it and its ancestors.
-  // `cont`'s ancestors live while it does (the caller keeps it: a task's lock, or
-  // container_mutex).
-  void charge_container(container* cont, uint64_t ns);
+  // Charges `ns` to `cont`: its own usage, and the cpuusage of it and its ancestors
+  // (whose states a rebind moves: hence the lock).
+  void charge_container(container* cont, uint64_t ns)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
   // Brings the real members of `cont` up to date (under container_mutex).
   void settle_members(container* cont) ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
 
