@@ -84,7 +84,7 @@ print("woken:", [hex(e) for _, e in ev])
 print("after:", os.pread(fd, 64, 0).decode().strip())
 PY
 poller=$!
-for i in $(seq 100); do grep -q before '"$TMP"'/poller && break; sleep 0.1; done
+for i in $(seq 100); do grep -qs before '"$TMP"'/poller && break; sleep 0.1; done
 sleep 0.2
 sh -c "echo \$\$ > $d/l/sub/tasks; /bin/true" 2>/dev/null && echo fork=ok || echo fork=refused
 wait $poller
