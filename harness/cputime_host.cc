@@ -47,6 +47,30 @@ cputime_host::cputime_host(uk::kernel& k)
 
 cputime_host::~cputime_host() { cpuacct_->set_cputime_hooks(nullptr); }
 
+namespace {
+
+// Clock ticks to ns.
+uint64_t ticks_ns(uint64_t ticks) {
+  static const long hz = ::sysconf(_SC_CLK_TCK);
+  return ticks * (1000000000ull / static_cast<uint64_t>(hz > 0 ? hz : 100));
+}
+
+// The fields of a stat line after the ")" closing comm; the first is field 3 (state).
+std::optional<std::vector<std::string>> stat_fields(const std::string& path) {
+  auto text = read_host_file(path);
+  if (!text) return std::nullopt;
+  size_t close = text->rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  return absl::StrSplit(absl::string_view(*text).substr(close + 1), ' ', absl::SkipEmpty());
+}
+
+std::string stat_path(pid_t tgid, pid_t tid, bool whole_process) {
+  return whole_process ? absl::StrCat("/proc/", tgid, "/stat")
+                       : absl::StrCat("/proc/", tgid, "/task/", tid, "/stat");
+}
+
+}  // namespace
+
 std::optional<uint64_t> cputime_host::cputime(pid_t tgid, pid_t tid, bool whole_process) {
   if (whole_process) {
     timespec ts;
@@ -54,21 +78,28 @@ std::optional<uint64_t> cputime_host::cputime(pid_t tgid, pid_t tid, bool whole_
     return uk::timespec_ns(ts);
   }
   if (use_schedstat_) return read_schedstat_ns(tgid, tid);
-  // stat: fields after the ")" closing comm start at field 3; utime and stime are
-  // fields 14 and 15, in clock ticks.
-  auto text = read_host_file(absl::StrCat("/proc/", tgid, "/task/", tid, "/stat"));
-  if (!text) return std::nullopt;
-  size_t close = text->rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::vector<absl::string_view> fields =
-      absl::StrSplit(absl::string_view(*text).substr(close + 1), ' ', absl::SkipEmpty());
+  // utime and stime are fields 14 and 15.
+  auto fields = stat_fields(stat_path(tgid, tid, false));
   uint64_t utime, stime;
-  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &utime) ||
-      !absl::SimpleAtoi(fields[12], &stime)) {
+  if (!fields || fields->size() < 13 || !absl::SimpleAtoi((*fields)[11], &utime) ||
+      !absl::SimpleAtoi((*fields)[12], &stime)) {
     return std::nullopt;
   }
-  static const long hz = ::sysconf(_SC_CLK_TCK);
-  return (utime + stime) * (1000000000ull / static_cast<uint64_t>(hz > 0 ? hz : 100));
+  return ticks_ns(utime + stime);
+}
+
+// Fields 14-15 (utime, stime) and 39 (processor).
+std::optional<uk::cpu_split> cputime_host::split(pid_t tgid, pid_t tid, bool whole_process) {
+  auto fields = stat_fields(stat_path(tgid, tid, whole_process));
+  uint64_t utime, stime;
+  uk::cpu_split s;
+  if (!fields || fields->size() < 37 || !absl::SimpleAtoi((*fields)[11], &utime) ||
+      !absl::SimpleAtoi((*fields)[12], &stime) || !absl::SimpleAtoi((*fields)[36], &s.cpu)) {
+    return std::nullopt;
+  }
+  s.utime = ticks_ns(utime);
+  s.stime = ticks_ns(stime);
+  return s;
 }
 
 }  // namespace ukrun

@@ -5,7 +5,9 @@
 //     through procfs, a read and a close on every exit and attach;
 //   - one thread's: /proc/<tgid>/task/<tid>/schedstat, else the utime + stime of its
 //     stat (a host without schedstats; chosen once, so one thread's readings never mix
-//     sources).
+//     sources);
+//   - a split (cgroup flavour): the thread's stat, or the process's for a whole-process
+//     reading (/proc/<tgid>/stat, which counts its dead threads too).
 #pragma once
 
 #include <sys/types.h>
@@ -33,6 +35,7 @@ class cputime_host final : public uk::cputime_hooks {
   cputime_host& operator=(const cputime_host&) = delete;
 
   std::optional<uint64_t> cputime(pid_t tgid, pid_t tid, bool whole_process) override;
+  std::optional<uk::cpu_split> split(pid_t tgid, pid_t tid, bool whole_process) override;
 
  private:
   uk::cpuacct_subsys* cpuacct_;

@@ -22,11 +22,15 @@ bool reaped(pid_t tgid) { return kill(tgid, 0) != 0 && errno == ESRCH; }
 }  // namespace
 
 reaped_time::reaped_time(pid_t init) : init_(init) {
+  std::optional<child_times> before = read_reaped(init_);  // before the run: nobody's
   absl::MutexLock l(&mu_);
-  procs_[init_].seen = read_reaped_ns(init_).value_or(0);  // before the run: nobody's
+  if (before) {
+    procs_[init_].seen = before->user + before->sys;
+    procs_[init_].seen_user = before->user;
+  }
 }
 
-std::optional<uint64_t> reaped_time::read_reaped_ns(pid_t pid) {
+std::optional<reaped_time::child_times> reaped_time::read_reaped(pid_t pid) {
   std::optional<std::string> text = read_host_file(absl::StrCat("/proc/", pid, "/stat"));
   if (!text) return std::nullopt;
   size_t close = text->rfind(')');
@@ -39,7 +43,8 @@ std::optional<uint64_t> reaped_time::read_reaped_ns(pid_t pid) {
     return std::nullopt;
   }
   static const long hz = sysconf(_SC_CLK_TCK);
-  return (cutime + cstime) * (1000000000ull / static_cast<uint64_t>(hz > 0 ? hz : 100));
+  const uint64_t tick = 1000000000ull / static_cast<uint64_t>(hz > 0 ? hz : 100);
+  return child_times{cutime * tick, cstime * tick};
 }
 
 // A new process's cutime is 0 (copy_signal), so no reading is needed.
@@ -53,14 +58,7 @@ void reaped_time::charged(pid_t tgid, uint64_t ns) {
   if (auto it = procs_.find(tgid); it != procs_.end()) it->second.accounted += ns;
 }
 
-uint64_t reaped_time::take_reaped(pid_t tgid, bool exiting) {
-  // Read before the reaped checks below: a child reaped in between is then subtracted
-  // before its time shows (a debt, paid by the next reading), never counted twice.
-  std::optional<uint64_t> now = read_reaped_ns(tgid);
-  absl::MutexLock l(&mu_);
-  auto it = procs_.find(tgid);
-  if (it == procs_.end()) return 0;
-  proc& p = it->second;
+uk::reaped_cputime reaped_time::settle(proc& p, std::optional<child_times> now) {
   // A reaped child's charged time is subtracted from the cutime that now shows it, and
   // stays part of this process's own accounted total (its reaper's cutime has it too).
   std::erase_if(p.dead, [&p](const std::pair<pid_t, uint64_t>& d) {
@@ -69,13 +67,35 @@ uint64_t reaped_time::take_reaped(pid_t tgid, bool exiting) {
     p.accounted += d.second;
     return true;
   });
-  uint64_t got = now && *now > p.seen ? *now - p.seen : 0;
-  if (now) p.seen = std::max(p.seen, *now);
+  uint64_t total = now ? now->user + now->sys : 0;
+  uint64_t got = total > p.seen ? total - p.seen : 0;
+  uint64_t got_user = now && now->user > p.seen_user ? now->user - p.seen_user : 0;
+  if (now) {
+    p.seen = std::max(p.seen, total);
+    p.seen_user = std::max(p.seen_user, now->user);
+  }
   uint64_t paid = std::min(got, p.debt);
   p.debt -= paid;
-  uint64_t net = got - paid;
-  p.accounted += net;
+  uk::reaped_cputime net{.ns = got - paid};
+  p.accounted += net.ns;
+  if (got > 0) {
+    net.user = static_cast<uint64_t>(static_cast<unsigned __int128>(net.ns) *
+                                     std::min(got_user, got) / got);
+  }
+  return net;
+}
+
+uk::reaped_cputime reaped_time::take_reaped(pid_t tgid, bool exiting) {
+  // Read before the reaped checks in settle(): a child reaped in between is then
+  // subtracted before its time shows (a debt, paid by the next reading), never counted
+  // twice.
+  std::optional<child_times> now = read_reaped(tgid);
+  absl::MutexLock l(&mu_);
+  auto it = procs_.find(tgid);
+  if (it == procs_.end()) return {};
+  uk::reaped_cputime net = settle(it->second, now);
   if (exiting && tgid != init_) {
+    proc& p = it->second;
     // What was charged for it is subtracted from its reaper once that has reaped it;
     // its own dead children not reaped yet are reparented to init, which reaps them.
     std::vector<std::pair<pid_t, uint64_t>> orphans = std::move(p.dead);
@@ -85,6 +105,17 @@ uint64_t reaped_time::take_reaped(pid_t tgid, bool exiting) {
     procs_[reaper].dead.push_back(self);
     auto& init_dead = procs_[init_].dead;
     init_dead.insert(init_dead.end(), orphans.begin(), orphans.end());
+    // Reaped before uk read it (its parent's wait won the race with the exit's
+    // observation): its last stretch and its unseen children's time are in the
+    // reaper's cutime now, past what was charged for it. They are this process's, so
+    // they go to its container: the reaper's reading now, which counts as the
+    // reaper's (accounted), is this exit's. What else the reaper reaped since its
+    // last reading (children that were never tasks) goes with it.
+    if (!now && reaped(tgid)) {
+      uk::reaped_cputime more = settle(procs_[reaper], read_reaped(reaper));
+      net.ns += more.ns;
+      net.user += more.user;
+    }
   }
   return net;
 }

@@ -121,11 +121,17 @@ enum class input_kind : uint8_t {
              // (subsys/cpuset.cc, affinity_hooks); key: tid
   // The boot's sched_domain_level_max (uk/sched_domains.h), in decimal; key 0.
   sched_domain_level_max,
+  // Since trace version 8, under the cgroup flavour's cpuacct: a thread's split,
+  // "utime stime cpu" (ns), "" if none (subsys/cpuacct.cc host_split), key: tid; and
+  // the user part of a process's reaped time, ns, key: tgid.
+  cpustat,
+  reaped_user,
 };
 // The inputs whose value is text (a list), not a number.
 inline bool input_is_text(input_kind k) {
   return (k >= input_kind::cpus && k <= input_kind::node_normal_memory) ||
-         k == input_kind::affinity || k == input_kind::sched_domain_level_max;
+         k == input_kind::affinity || k == input_kind::sched_domain_level_max ||
+         k == input_kind::cpustat;
 }
 
 class entry_recorder {

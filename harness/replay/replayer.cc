@@ -160,6 +160,11 @@ absl::Status replayer::feed(std::string_view line, size_t lineno) {
         recorder_->set_unrecorded(uk::input_kind::reaped);
         recorder_->set_unrecorded(uk::input_kind::affinity);
       }
+      // Before version 8: no CPU splits (the replay's hooks have none: no split).
+      if (rec_.version < 8) {
+        recorder_->set_unrecorded(uk::input_kind::cpustat);
+        recorder_->set_unrecorded(uk::input_kind::reaped_user);
+      }
       if (rec_.init_pid <= 0 || rec_.init_pid >= kPidMax) {
         return absl::InvalidArgumentError("the header has no valid init_pid");
       }

@@ -131,7 +131,7 @@ class replayer {
   class no_host_reaped : public uk::reaped_time_hooks {
     void forked(pid_t, pid_t) override {}
     void charged(pid_t, uint64_t) override {}
-    uint64_t take_reaped(pid_t, bool) override { return 0; }
+    uk::reaped_cputime take_reaped(pid_t, bool) override { return {}; }
   } reaped_hooks_;
   class no_host_affinity : public uk::affinity_hooks {
     std::optional<uk::cpumask_t> get_affinity(pid_t) override { return std::nullopt; }

@@ -31,9 +31,9 @@ constexpr const char* kInputNames[] = {"clock",       "cputime",
                                        "cpu_present", "node_possible",
                                        "node_online", "node_normal_memory",
                                        "realtime",    "reaped",
-                                       "affinity",    "sched_domain_level_max"};
-static_assert(std::size(kInputNames) ==
-              static_cast<size_t>(uk::input_kind::sched_domain_level_max) + 1);
+                                       "affinity",    "sched_domain_level_max",
+                                       "cpustat",     "reaped_user"};
+static_assert(std::size(kInputNames) == static_cast<size_t>(uk::input_kind::reaped_user) + 1);
 
 // A cursor over one line; every failure is an error status naming the byte offset.
 class cursor {

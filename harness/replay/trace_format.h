@@ -1,10 +1,11 @@
-// The trace's line format, version 7 (harness/README.md, "--trace FILE"): one JSON
+// The trace's line format, version 8 (harness/README.md, "--trace FILE"): one JSON
 // object per line, written by trace_recorder (uk-run --trace) and read by uk-replay,
-// which also reads versions 1 to 6 (no "realtime" inputs in 1; no "reaped" or
+// which also reads versions 1 to 7 (no "realtime" inputs in 1; no "reaped" or
 // "affinity" inputs, `rules` or `observe` entries in 1 and 2; no `creds` before 4; no
-// truncation, times, refused names, xattrs or fsync before 6; no poll before 7).
+// truncation, times, refused names, xattrs or fsync before 6; no poll before 7; no
+// "cpustat" or "reaped_user" inputs before 8).
 //
-//   {"seq":0,"kind":"header","version":7,"flavour_default":"container",
+//   {"seq":0,"kind":"header","version":8,"flavour_default":"container",
 //    "init_pid":1,"init_comm":"uk-run","init_real":true}
 //   {"seq":1,"kind":"input","pid":0,"tid":0,"path":"","data":"","result":0,
 //    "in":[["cpus",0,"0-1"]]}
@@ -38,8 +39,9 @@ namespace ukrun {
 // executed them (harness/README.md); version 4 a real task's observed change of ids
 // (`creds`); version 5 its supplementary groups after the eight ids; version 6 the
 // `truncate`, `ftruncate`, `utimes`, `mknod`, `symlink`, `link`, `setxattr`, `getxattr`,
-// `listxattr`, `removexattr` and `fsync` entries; version 7 the `poll` entry.
-inline constexpr int kTraceVersion = 7;
+// `listxattr`, `removexattr` and `fsync` entries; version 7 the `poll` entry; version 8
+// CPU splits under the cgroup flavour's cpuacct ("cpustat", "reaped_user").
+inline constexpr int kTraceVersion = 8;
 inline constexpr int kOldestTraceVersion = 1;
 
 // Debian's absl has its own string_view (not std's): for absl::StrCat.

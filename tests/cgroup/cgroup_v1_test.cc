@@ -427,13 +427,16 @@ TEST_F(CgroupV1Test, XattrCpusetV2ModeFavordynmodsAreAcceptedAndShown) {
 TEST_F(CgroupV1Test, ReaddirIsInKernfsHashOrder) {
   ASSERT_EQ(mount("/cg", "cpu,cpuacct"), 0);
   ASSERT_EQ(sys_mkdir(init(), "/cg/a", 0755), 0);
-  // As `ls -f` lists the same names on Linux 6.x.
+  // As `ls -f` lists the same names on Linux 6.x (this host's cpu and cpuacct
+  // hierarchies, merged).
   EXPECT_THAT(readdir("/cg"),
               ElementsAre(".", "..", "cpu.cfs_burst_us", "cgroup.procs", "cpu.cfs_period_us",
-                          "cgroup.sane_behavior", "cpu.stat", "a", "cpu.shares", "cpuacct.usage",
+                          "cgroup.sane_behavior", "cpu.stat", "a", "cpuacct.usage_percpu_sys",
+                          "cpu.shares", "cpuacct.usage_percpu", "cpuacct.stat", "cpuacct.usage",
                           "cpu.idle", "cpu.stat.local", "cpu.cfs_quota_us", "tasks",
+                          "cpuacct.usage_sys", "cpuacct.usage_all", "cpuacct.usage_percpu_user",
                           "cpu.rt_runtime_us", "notify_on_release", "cpu.rt_period_us",
-                          "release_agent", "cgroup.clone_children"));
+                          "release_agent", "cgroup.clone_children", "cpuacct.usage_user"));
   EXPECT_EQ(kernfs_name_hash("tasks"), 1245728267u);
 }
 

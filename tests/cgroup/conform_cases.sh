@@ -7,6 +7,8 @@
 # KIND says what D is when the steps start (conform_run.sh makes it, removes it after):
 #   cpuset  a fresh cpuset with its parent's cpus and mems: on the host a child of the
 #           host's v1 cpuset hierarchy; under uk-run of a `-o cpuset` mount.
+#   cpuacct a fresh group in the cpuacct hierarchy: on the host a child of the host's,
+#           under uk-run of a `-o cpuacct` mount.
 #   named   a fresh group in a `none,name=` hierarchy of the run's own.
 #   mount   an empty directory; the steps mount a hierarchy named $HNAME there (a name
 #           unique to the case) and leave it mounted or not; the runner unmounts it.
@@ -56,6 +58,7 @@ CONFORM_CASES=(
   "mems_two_nodes cpuset golden:--nodes=2"
   "cpus_offline cpuset golden:--cpus=0 cpu/possible"
   "remount_changes_subsystems mount host"
+  "cpuacct_files cpuacct host"
 )
 
 # The Python steps' helper (unquoted heredocs take it in: their code has no $, ` or \):
@@ -637,4 +640,55 @@ case_remount_changes_subsystems() {
   controller_unbound "$ss"
   exec 3<&-
   mnt "umount" umount "$D" 0
+}
+
+# Today's cpuacct files (kernel/sched/cpuacct.c): their names and modes; after 0.3 s of
+# a busy loop in the group (ended, so nothing changes between reads) how they agree with
+# one another, whatever the times were: usage is the sum of usage_percpu, usage_all's
+# columns are usage_percpu_user's and _sys's, cpuacct.stat (cputime_adjust) sums to
+# usage within a tick, a loop of the shell's own is user time; a write of 0 resets every
+# count but cpuacct.stat (prev_cputime), and other writes are EINVAL.
+case_cpuacct_files() {
+  stat -c '%A %n' "$D"/cpuacct.* | sed "s|$D/||"
+  (echo "$BASHPID" >"$D/tasks" && exec timeout 0.3 bash -c 'while :; do :; done')
+  python3 - "$D" <<'PY'
+import os, sys
+d = sys.argv[1]
+def read(name):
+    with open(os.path.join(d, "cpuacct." + name)) as f:
+        return f.read()
+def cpus(name):
+    text = read(name)
+    assert text.endswith(" \n"), repr(text)
+    return [int(v) for v in text.split()]
+def check():
+    usage = int(read("usage"))
+    percpu, user, sys_ = cpus("usage_percpu"), cpus("usage_percpu_user"), cpus("usage_percpu_sys")
+    rows = read("usage_all").splitlines()
+    stat = dict(line.split() for line in read("stat").splitlines())
+    print("usage_percpu counts:", len(percpu), len(user), len(sys_))
+    print("usage is their sum:", usage == sum(percpu))
+    print("usage_user, usage_sys are their columns' sums:",
+          int(read("usage_user")) == sum(user), int(read("usage_sys")) == sum(sys_))
+    print("usage_all:", rows[0], "| rows match:",
+          rows[1:] == ["%d %d %d" % (c, u, s) for c, (u, s) in enumerate(zip(user, sys_))])
+    print("stat:", list(stat), "| sums to usage within a tick:",
+          usage // 10**7 - 1 <= int(stat["user"]) + int(stat["system"]) <= usage // 10**7)
+    return usage, stat
+usage, stat = check()
+print("usage ran:", usage > 0, "| mostly user:", int(stat["user"]) > int(stat["system"]))
+for name, data in (("usage", b"1"), ("usage", b"-1"), ("usage_user", b"0"), ("stat", b"0")):
+    fd = os.open(os.path.join(d, "cpuacct." + name), os.O_WRONLY)
+    try:
+        os.write(fd, data)
+        print("write", name, data, "ok")
+    except OSError as e:
+        print("write", name, data, os.strerror(e.errno))
+    os.close(fd)
+with open(os.path.join(d, "cpuacct.usage"), "w") as f:
+    f.write("0")
+print("after a reset:", read("usage").strip(), read("usage_percpu").split(),
+      read("usage_user").strip(), read("usage_sys").strip(), read("usage_all").split()[3:])
+print("stat kept:", dict(line.split() for line in read("stat").splitlines()) == stat)
+PY
 }

@@ -1,9 +1,14 @@
-// The cgroup flavour's cpuacct.usage (today's kernel/sched/cpuacct.c): hierarchical, as
-// cpuacct_charge adds to the group and every ancestor (Linux 2.6.29+), and reset by a
-// write of 0 (not the root's); the patch's usage counts the group's own tasks only.
+// The cgroup flavour's cpuacct files (today's kernel/sched/cpuacct.c): usage is
+// hierarchical, as cpuacct_charge adds to the group and every ancestor (Linux 2.6.29+),
+// and reset by a write of 0 (not the root's); the per-CPU and per-mode files split it;
+// cpuacct.stat is cputime_adjust()ed. The patch's usage counts the group's own tasks only.
+#include <sched.h>
+
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "gtest/gtest.h"
 #include "subsys/cpuacct.h"
 #include "tests/cgroup/v1_kernel.h"
@@ -17,6 +22,27 @@ namespace {
 
 class CpuacctV1Test : public V1KernelTest {
  protected:
+  // A kernel on CPUs 0 and 1, the groups' files mounted at /c.
+  void two_cpus() {
+    kernel_config cfg;
+    cpumask_t cpus;
+    cpus.set(0);
+    cpus.set(1);
+    nodemask_t mems;
+    mems.set(0);
+    cfg.topo = topology(cpus, mems);
+    k_ = std::make_unique<kernel>(default_subsys_registry(), cfg);
+    ASSERT_EQ(mount("/c", "cpuacct"), 0);
+  }
+  // A simulated task in `group` that may run on `cpu` only.
+  task_struct& on_cpu(const std::string& group, int cpu) {
+    task_struct& t = spawn(init());
+    move(t, group);
+    absl::MutexLock l(&t.alloc_lock);
+    t.cpus_allowed.reset();
+    t.cpus_allowed.set(cpu);
+    return t;
+  }
   cpuacct_subsys& cpuacct() {
     return *static_cast<cpuacct_subsys*>(k_->containers().subsys(cpuacct_subsys_id));
   }
@@ -67,6 +93,117 @@ TEST_F(CpuacctV1Test, ThePatchsUsageIsTheGroupsOwn) {
   EXPECT_EQ(usage("/v/a", "usage"), "100\n");
   EXPECT_EQ(usage("/v/a/b", "usage"), "20\n");
   EXPECT_EQ(write_file(init(), "/v/a/usage", "0"), -EINVAL);
+}
+
+// A simulated task's time is user time on the first CPU it may use; each file shows its
+// share of the counts, per possible CPU where it is a list.
+TEST_F(CpuacctV1Test, TodaysFilesSplitByCpuAndMode) {
+  two_cpus();
+  ASSERT_EQ(sys_mkdir(init(), "/c/a", 0755), 0);
+  cpuacct().charge(&on_cpu("/c/a", 0), 100);
+  cpuacct().charge(&on_cpu("/c/a", 1), 20);
+  EXPECT_EQ(usage("/c/a", "cpuacct.usage"), "120\n");
+  EXPECT_EQ(usage("/c/a", "cpuacct.usage_user"), "120\n");
+  EXPECT_EQ(usage("/c/a", "cpuacct.usage_sys"), "0\n");
+  EXPECT_EQ(usage("/c/a", "cpuacct.usage_percpu"), "100 20 \n");
+  EXPECT_EQ(usage("/c/a", "cpuacct.usage_percpu_user"), "100 20 \n");
+  EXPECT_EQ(usage("/c/a", "cpuacct.usage_percpu_sys"), "0 0 \n");
+  EXPECT_EQ(usage("/c/a", "cpuacct.usage_all"), "cpu user system\n0 100 0\n1 20 0\n");
+  EXPECT_EQ(usage("/c", "cpuacct.usage_percpu"), "100 20 \n");
+  EXPECT_EQ(usage("/c/a", "cpuacct.stat"), "user 0\nsystem 0\n");  // in 10 ms ticks
+  // Only usage is writable; a reset zeroes every count of the group.
+  EXPECT_EQ(write_file(init(), "/c/a/cpuacct.usage_user", "0"), -EINVAL);
+  EXPECT_EQ(write_file(init(), "/c/a/cpuacct.usage", "0"), 1);
+  EXPECT_EQ(usage("/c/a", "cpuacct.usage_all"), "cpu user system\n0 0 0\n1 0 0\n");
+  EXPECT_EQ(usage("/c/a", "cpuacct.usage_user"), "0\n");
+  EXPECT_EQ(usage("/c", "cpuacct.usage_all"), "cpu user system\n0 100 0\n1 20 0\n");
+}
+
+// A host whose threads' times and splits the test sets; a thread not in `ns` is gone.
+class fake_host : public cputime_hooks, public reaped_time_hooks {
+ public:
+  std::optional<uint64_t> cputime(pid_t, pid_t tid, bool) override {
+    auto it = ns.find(tid);
+    if (it == ns.end()) return std::nullopt;
+    return it->second;
+  }
+  std::optional<cpu_split> split(pid_t, pid_t tid, bool) override {
+    auto it = splits.find(tid);
+    if (it == splits.end() || !ns.contains(tid)) return std::nullopt;
+    return it->second;
+  }
+  void forked(pid_t, pid_t) override {}
+  void charged(pid_t, uint64_t) override {}
+  reaped_cputime take_reaped(pid_t, bool) override { return std::exchange(reaped, {}); }
+  absl::flat_hash_map<pid_t, uint64_t> ns;
+  absl::flat_hash_map<pid_t, cpu_split> splits;
+  reaped_cputime reaped;
+};
+
+// A real task's stretch goes to the CPU its reading found it on, split as its utime and
+// stime grew; what its process reaped, split as the hooks say. A task gone before its
+// reading charges what its process reaped on the CPU it was last seen on.
+TEST_F(CpuacctV1Test, RealTasksAreSplitAsTheHostSaysTheyRan) {
+  two_cpus();
+  ASSERT_EQ(sys_mkdir(init(), "/c/a", 0755), 0);
+  fake_host host;
+  cpuacct().set_cputime_hooks(&host);
+  cpuacct().set_reaped_time_hooks(&host);
+  auto forked = k_->do_fork(&init(), 0, 600);
+  ASSERT_TRUE(forked.ok());
+  task_struct& t = *forked.value();
+  host.ns[600] = 0;
+  host.splits[600] = cpu_split{.utime = 0, .stime = 0, .cpu = 0};
+  move(t, "/c/a");
+  host.ns[600] = 500;
+  host.splits[600] = cpu_split{.utime = 300, .stime = 200, .cpu = 1};
+  host.reaped = reaped_cputime{.ns = 40, .user = 30};
+  EXPECT_EQ(usage("/c/a", "cpuacct.usage_all"), "cpu user system\n0 0 0\n1 330 210\n");
+  EXPECT_EQ(usage("/c/a", "cpuacct.usage_percpu"), "0 540 \n");
+  host.ns.erase(600);
+  host.reaped = reaped_cputime{.ns = 7, .user = 0};
+  k_->do_exit(&t, 0);
+  EXPECT_EQ(usage("/c/a", "cpuacct.usage_all"), "cpu user system\n0 0 0\n1 330 217\n");
+  EXPECT_EQ(usage("/c/a", "cpuacct.usage"), "547\n");
+  cpuacct().set_cputime_hooks(nullptr);
+  cpuacct().set_reaped_time_hooks(nullptr);
+}
+
+// cpuacct.stat is cputime_adjust() of the group's counts (kernel/sched/cputime.c): user
+// and system scaled to sum to usage, in clock ticks, never going backwards, so a reset
+// of usage leaves it until usage has grown past it again.
+TEST_F(CpuacctV1Test, StatIsCputimeAdjustedAndMonotonic) {
+  two_cpus();
+  ASSERT_EQ(sys_mkdir(init(), "/c/a", 0755), 0);
+  fake_host host;
+  cpuacct().set_cputime_hooks(&host);
+  auto forked = k_->do_fork(&init(), 0, 700);
+  ASSERT_TRUE(forked.ok());
+  task_struct& t = *forked.value();
+  host.ns[700] = 0;
+  host.splits[700] = cpu_split{};
+  move(t, "/c/a");
+  // 3 s ran; the host's times say 1 s user, 0.5 s system: scaled, 2 s and 1 s.
+  host.ns[700] = 3000000000;
+  host.splits[700] = cpu_split{.utime = 1000000000, .stime = 500000000};
+  EXPECT_EQ(usage("/c/a", "cpuacct.stat"), "user 200\nsystem 100\n");
+  // Now all of the next second is system time: stime 1 s of 2 s scaled to 4 s = 2 s.
+  host.ns[700] = 4000000000;
+  host.splits[700] = cpu_split{.utime = 1000000000, .stime = 1000000000};
+  EXPECT_EQ(usage("/c/a", "cpuacct.stat"), "user 200\nsystem 200\n");
+  ASSERT_EQ(write_file(init(), "/c/a/cpuacct.usage", "0"), 1);
+  host.ns[700] = 5000000000;
+  host.splits[700] = cpu_split{.utime = 2000000000, .stime = 1000000000};
+  EXPECT_EQ(usage("/c/a", "cpuacct.usage"), "1000000000\n");
+  EXPECT_EQ(usage("/c/a", "cpuacct.stat"), "user 200\nsystem 200\n");
+  // Without any system time, all of it is user time; stime stays where it was.
+  ASSERT_EQ(sys_mkdir(init(), "/c/b", 0755), 0);
+  move(t, "/c/b");
+  host.ns[700] = 6000000000;
+  host.splits[700] = cpu_split{.utime = 3000000000, .stime = 1000000000};
+  EXPECT_EQ(usage("/c/b", "cpuacct.stat"), "user 100\nsystem 0\n");
+  k_->do_exit(&t, 0);
+  cpuacct().set_cputime_hooks(nullptr);
 }
 
 }  // namespace

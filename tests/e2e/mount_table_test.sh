@@ -35,7 +35,7 @@ mkdir $d/low
 sleep 0.2
 $MC mount b $d cgroup 0 cpuacct
 grep ' $d ' /proc/mounts
-ls $d | grep -c cpuacct.usage
+ls $d | grep -cx cpuacct.usage
 ls /proc/\$!/cwd | grep -c cpu.shares
 $MC mount b $d cgroup 0 cpuacct || true
 $MC mount c $d cgroup 0 cpu,cpuacct || true
