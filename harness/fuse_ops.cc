@@ -191,10 +191,8 @@ long op_link(fuse_state& s, const fuse_request& r, char* out) {
 long no_xattrs_as_enosys(long r, const char* name) {
   if (r != -EOPNOTSUPP) return r;
   std::string_view n(name);
-  for (std::string_view prefix : {"user.", "trusted.", "security."}) {
-    if (n.size() > prefix.size() && n.starts_with(prefix)) return -ENOSYS;
-  }
-  return r;
+  std::string_view prefix = uk::xattr_handler_prefix(n);
+  return !prefix.empty() && n.size() > prefix.size() ? -ENOSYS : r;
 }
 
 long op_setxattr(fuse_state& s, const fuse_request& r) {

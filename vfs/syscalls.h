@@ -50,6 +50,9 @@ long sys_utimes(vfs_task& t, const char* filename, const struct timespec* times)
 long sys_mknod(vfs_task& t, const char* pathname, mode_t mode);
 long sys_symlink(vfs_task& t, const char* oldname, const char* newname);
 long sys_link(vfs_task& t, const char* oldname, const char* newname);  // linkat, flags 0
+// The handler prefix `name` starts with (user., trusted., security.: those a filesystem
+// with s_simple_xattrs keeps, xattr_resolve_name), or "" for none.
+std::string_view xattr_handler_prefix(std::string_view name);
 long sys_setxattr(vfs_task& t, const char* pathname, const char* name, const void* value,
                   size_t size, int flags);
 long sys_getxattr(vfs_task& t, const char* pathname, const char* name, void* value, size_t size);

@@ -75,12 +75,9 @@ Errno cap_inode_setxattr(const vfs_task& t, std::string_view name) {
 // the POSIX ACL names, which need an ACL-aware filesystem), with a non-empty suffix.
 Errno xattr_resolve_name(const inode& i, std::string_view name) {
   if (i.i_sb == nullptr || !i.i_sb->s_simple_xattrs) return Errno(EOPNOTSUPP);
-  for (std::string_view prefix : {kUserPrefix, kTrustedPrefix, kSecurityPrefix}) {
-    if (name.starts_with(prefix)) {
-      return name.size() == prefix.size() ? Errno(EINVAL) : kOk;
-    }
-  }
-  return Errno(EOPNOTSUPP);
+  std::string_view prefix = xattr_handler_prefix(name);
+  if (prefix.empty()) return Errno(EOPNOTSUPP);
+  return name.size() == prefix.size() ? Errno(EINVAL) : kOk;
 }
 
 // kernfs_vfs_user_xattr_add(): one more user. attribute, by count and by value bytes,
@@ -192,6 +189,13 @@ ErrorOr<size_t> do_listxattr(vfs_task& t, const char* pathname, char* list, size
 }
 
 }  // namespace
+
+std::string_view xattr_handler_prefix(std::string_view name) {
+  for (std::string_view prefix : {kUserPrefix, kTrustedPrefix, kSecurityPrefix}) {
+    if (name.starts_with(prefix)) return prefix;
+  }
+  return {};
+}
 
 long sys_setxattr(vfs_task& t, const char* pathname, const char* name, const void* value,
                   size_t size, int flags) {
