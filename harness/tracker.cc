@@ -86,6 +86,7 @@ tracker::~tracker() {
   for (auto& [tid, fd] : thread_fds_) close(fd);
   if (last_pid_fd_ >= 0) close(last_pid_fd_);
   if (exit_ep_ >= 0) close(exit_ep_);
+  for (auto& [pid, fd] : reap_fds_) close(fd);
 }
 
 // The last pid the pid namespace handed out (/proc/sys/kernel/ns_last_pid), or -1.
@@ -256,11 +257,21 @@ void tracker::release_zombies_locked(bool wait) {
   } else if (!gate_.WriterTryLock()) {
     return;
   }
+  std::vector<pid_t> unreaped;
   for (pid_t pid : std::exchange(zombies_, {})) {
+    if (auto it = reap_fds_.find(pid); it != reap_fds_.end()) {
+      if (syscall(SYS_pidfd_send_signal, it->second, 0, nullptr, 0) == 0) {
+        unreaped.push_back(pid);  // still a zombie on the host
+        continue;
+      }
+      close(it->second);
+      reap_fds_.erase(it);
+    }
     uk::task_struct* t = kernel_.find_task_by_pid(pid);
     if (t && t->zombie) kernel_.release_task(t);
   }
-  have_zombies_.store(false, std::memory_order_relaxed);
+  zombies_ = std::move(unreaped);
+  have_zombies_.store(!zombies_.empty(), std::memory_order_relaxed);
   gate_.WriterUnlock();
 }
 

@@ -212,7 +212,15 @@ void tracker::exit_process_locked(pid_t tgid, int code) {
   }
   auto it = procs_.find(tgid);
   if (it != procs_.end()) {
-    if (it->second.pidfd >= 0) close(it->second.pidfd);  // leaves exit_ep_ with it
+    if (int fd = it->second.pidfd; fd >= 0) {
+      uk::task_struct* leader = kernel_.find_task_by_pid(tgid);
+      if (leader && leader->zombie && !reap_fds_.contains(tgid)) {
+        epoll_ctl(exit_ep_, EPOLL_CTL_DEL, fd, nullptr);  // readable from now on
+        reap_fds_[tgid] = fd;
+      } else {
+        close(fd);  // leaves exit_ep_ with it
+      }
+    }
     procs_.erase(it);
   }
   std::erase_if(pending_, [tgid](const pending_fork& p) { return p.tgid == tgid && p.done; });

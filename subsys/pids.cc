@@ -21,6 +21,8 @@ namespace uk {
 pids_subsys::pids_subsys(kernel& k)
     : container_subsys(k, "pids", pids_subsys_id), core_(k.containers()) {
   has_can_fork = true;
+  has_exit_callback = true;
+  has_release_callback = true;
   std::vector<cftype>& files = files_[CFTYPES_V10];
   files.resize(2);
   files[0].name = "max";
@@ -115,7 +117,13 @@ Errno pids_subsys::create(container* cont) {
   return kOk;
 }
 
-void pids_subsys::destroy(container* cont) { cont->free_css(subsys_id); }
+void pids_subsys::destroy(container* cont) {
+  core_.container_mutex.AssertHeld();
+  for (auto& [task, where] : zombies_) {
+    if (where == cont) where = cont->parent;
+  }
+  cont->free_css(subsys_id);
+}
 
 // Linux's pids files are CFTYPE_NOT_ON_ROOT.
 Errno pids_subsys::populate(container* cont) {
@@ -149,11 +157,36 @@ void pids_subsys::attach(container* cont, container* old_cont, task_struct* tsk)
   update_watermarks(cont, old_cont, 1);
 }
 
-int64_t pids_subsys::current_of(const container* cont) {
+int64_t pids_subsys::tasks_below(const container* cont) {
   int64_t n = 0;
   core_.container_iter(cont, [&n](task_struct*) { n++; });
-  for (const container* child : cont->children) n += current_of(child);
+  for (const container* child : cont->children) n += tasks_below(child);
   return n;
+}
+
+int64_t pids_subsys::current_of(const container* cont) {
+  int64_t n = tasks_below(cont);
+  for (const auto& [task, where] : zombies_) {
+    for (const container* c = where; c != nullptr; c = c->parent) {
+      if (c == cont) {
+        n++;
+        break;
+      }
+    }
+  }
+  return n;
+}
+
+// The exit hook runs while the task is still in its container.
+void pids_subsys::exit(task_struct* task) {
+  if (!bound_.load()) return;
+  absl::MutexLock l(&core_.container_mutex);
+  if (root != core_.rootnode()) zombies_[task] = core_.task_container(task, subsys_id);
+}
+
+void pids_subsys::release(task_struct* task) {
+  absl::MutexLock l(&core_.container_mutex);
+  zombies_.erase(task);
 }
 
 Errno pids_subsys::check_fork_locked(container* mine, const std::vector<container*>& pending) {
@@ -226,7 +259,11 @@ void pids_subsys::set_fork_admission(bool available, std::function<void()> on_re
 
 // A new hierarchy's limits are all "max", so a fork admitted just before the bind
 // exceeds nothing.
-void pids_subsys::bind(container* root) { bound_.store(root != core_.dummytop()); }
+void pids_subsys::bind(container* root) {
+  core_.container_mutex.AssertHeld();
+  bound_.store(root != core_.dummytop());
+  zombies_.clear();
+}
 
 bool pids_subsys::unreserve(task_struct* child) {
   if (nr_forking_.load() == 0) return false;

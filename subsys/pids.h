@@ -38,6 +38,7 @@
 #include <functional>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "uk/cftype.h"
 #include "uk/container.h"
@@ -73,13 +74,19 @@ class pids_subsys final : public container_subsys {
   void cancel_fork(task_struct* child) override;
   void post_fork(task_struct* child) override;
   void attach(container* cont, container* old_cont, task_struct* tsk) override;
+  // A zombie still counts where it exited, until release (pids_release()): the kernel
+  // uncharges a task when it is reaped, not when it exits.
+  void exit(task_struct* task) override;
+  void release(task_struct* task) override;
   void bind(container* root) override;
   // Whether forks can be refused (default: yes, the kernel's own do_fork asks). When
   // not, writing a limit fails with EOPNOTSUPP and `on_refused` runs (it must take no
   // lock but a leaf: it runs with none of the subsystem's held). Set before any write.
   void set_fork_admission(bool available, std::function<void()> on_refused = nullptr);
-  // pids.current of `cont` (tasks in it and below).
+  // pids.current of `cont`: tasks in it and below, zombies not reaped yet included.
   int64_t current_of(const container* cont) ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
+  // The tasks in `cont`'s lists and its descendants'.
+  int64_t tasks_below(const container* cont) ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.container_mutex);
 
  private:
   enum pidcg_event { PIDCG_MAX, PIDCG_FORKFAIL, NR_PIDCG_EVENTS };
@@ -107,6 +114,11 @@ class pids_subsys final : public container_subsys {
 
   container_core& core_;
   std::vector<cftype> files_[CFTYPE_SET_COUNT];  // by the flavour's subsys_cftypes
+  // Zombies (exited, not reaped) and the container each exited in: still charged
+  // there and above. A removed container's pass to its parent, as the kernel's offline
+  // css still charges its ancestors; a rebind drops them (all in the root then).
+  absl::flat_hash_map<const task_struct*, container*> zombies_
+      ABSL_GUARDED_BY(core_.container_mutex);
   // Simulated children admitted by can_fork(child) and not yet through post_fork
   // (or cancel_fork). Read under container_mutex too, so a check sees a consistent
   // set; changed only under both, except removal, which needs forking_lock_ alone

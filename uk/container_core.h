@@ -147,6 +147,8 @@ class container_core {
   // Exit: exit hooks (if run_callbacks), leave the task list, switch to
   // init_css_group (the zombie shows "/" everywhere), drop the old group.
   void container_exit(task_struct* tsk, bool run_callbacks);
+  // Reap (release_task): the release hooks. No container lock held.
+  void container_release(task_struct* tsk);
 
   // container_clone(): makes "node_<pid>" under the task's container in `ss`'s
   // hierarchy and moves the task into it (ns subsystem, on clone/unshare).

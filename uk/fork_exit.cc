@@ -86,4 +86,11 @@ void container_core::container_exit(task_struct* tsk, bool run_callbacks) {
   put_css_group_taskexit(cg);
 }
 
+// cgroup_release(): the subsystems' release callbacks for a reaped zombie.
+void container_core::container_release(task_struct* tsk) {
+  for (auto& ss : subsys_) {
+    if (ss->has_release_callback) ss->release(tsk);
+  }
+}
+
 }  // namespace uk

@@ -310,6 +310,7 @@ void kernel::release_task(task_struct* tsk) {
   std::unique_ptr<task_struct> gone;  // freed after the entry is recorded (it names the task)
   entry_scope e(recorder_, entry_kind::reap, tsk);
   if (!tsk->zombie) do_exit(tsk, 0);
+  core_.container_release(tsk);
   absl::MutexLock l(&tasklist_lock);
   auto it = tasks_.find(tsk->pid);
   if (it != tasks_.end()) {

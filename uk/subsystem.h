@@ -67,6 +67,9 @@ class container_subsys {
   virtual void post_fork(task_struct* child) {}
   // Every exit (and a fork's error path), no lock. Only with has_exit_callback.
   virtual void exit(task_struct* task) {}
+  // release_task(): the zombie is reaped (today's cgroup_subsys::release, which
+  // cgroup_release() calls; 2.6.24 has none). No lock. Only with has_release_callback.
+  virtual void release(task_struct* task) {}
   // After a directory was made (mkdir, or a root being mounted/remounted): add the
   // control files with container_add_files(). Errors are ignored by the caller.
   virtual Errno populate(container* cont) { return kOk; }
@@ -81,6 +84,7 @@ class container_subsys {
   bool has_fork_callback = false;
   bool has_can_fork = false;  // can_fork, cancel_fork, post_fork
   bool has_exit_callback = false;
+  bool has_release_callback = false;
   int active = 0;
   int early_init = 0;
   containerfs_root* root = nullptr;  // the hierarchy it is bound to (rootnode when unbound)

@@ -7,13 +7,14 @@
 # KIND says what D is when the steps start (conform_run.sh makes it, removes it after):
 #   cpuset  a fresh cpuset with its parent's cpus and mems: on the host a child of the
 #           host's v1 cpuset hierarchy; under uk-run of a `-o cpuset` mount.
-#   cpuacct a fresh group in the cpuacct hierarchy: on the host a child of the host's,
-#           under uk-run of a `-o cpuacct` mount.
+#   cpuacct, pids  a fresh group in that subsystem's hierarchy: on the host a child of
+#           the host's, under uk-run of a `-o cpuacct` (`-o pids`) mount.
 #   named   a fresh group in a `none,name=` hierarchy of the run's own.
 #   mount   an empty directory; the steps mount a hierarchy named $HNAME there (a name
 #           unique to the case) and leave it mounted or not; the runner unmounts it.
 # WHERE says who answers for the kernel:
 #   host            the host kernel, live.
+#   host:OPTIONS    the same, uk running the case under `uk-run OPTIONS` (e.g. --pids).
 #   golden:OPTIONS  conform_goldens/NAME.out, checked in (make_goldens.sh); uk runs the
 #                   case under `uk-run OPTIONS` (e.g. --nodes=2), a topology this host lacks.
 # DEPENDS: the host's /sys/devices/system files (cpu/possible, cpu/online,
@@ -59,6 +60,7 @@ CONFORM_CASES=(
   "cpus_offline cpuset golden:--cpus=0 cpu/possible"
   "remount_changes_subsystems mount host"
   "cpuacct_files cpuacct host"
+  "pids_zombies pids host:--pids"
 )
 
 # The Python steps' helper (unquoted heredocs take it in: their code has no $, ` or \):
@@ -690,5 +692,42 @@ with open(os.path.join(d, "cpuacct.usage"), "w") as f:
 print("after a reset:", read("usage").strip(), read("usage_percpu").split(),
       read("usage_user").strip(), read("usage_sys").strip(), read("usage_all").split()[3:])
 print("stat kept:", dict(line.split() for line in read("stat").splitlines()) == stat)
+PY
+}
+
+# A zombie counts in pids.current, and against pids.max, until its parent reaps it
+# (the kernel uncharges at release_task, not at exit); `tasks` no longer lists it. The
+# refused fork is EAGAIN and counts in pids.events.
+case_pids_zombies() {
+  python3 - "$D" <<'PY'
+import os, sys, time
+d = sys.argv[1]
+def read(name):
+    with open(os.path.join(d, name)) as f:
+        return f.read().split()
+def write(name, value):
+    with open(os.path.join(d, name), "w") as f:
+        f.write(value)
+def fork_exits():
+    try:
+        pid = os.fork()
+    except OSError as e:
+        return os.strerror(e.errno)
+    if pid == 0:
+        os._exit(0)
+    return pid
+write("cgroup.procs", str(os.getpid()))
+print("alone:", read("pids.current"))
+a = fork_exits()
+time.sleep(0.2)
+print("a zombie:", read("pids.current"), "listed:", len(read("tasks")))
+write("pids.max", "2")
+print("a fork past max:", fork_exits(), "| events:", read("pids.events"))
+os.waitpid(a, 0)
+print("reaped:", read("pids.current"))
+b = fork_exits()
+print("a fork after the reap:", "ok" if isinstance(b, int) else b)
+os.waitpid(b, 0)
+print("reaped again:", read("pids.current"))
 PY
 }

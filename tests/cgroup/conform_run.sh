@@ -5,9 +5,9 @@
 #   conform_run.sh host|uk WORKDIR MOUNT_CALL CASE...
 #
 # host: on the host kernel's cgroup v1 (root): cpuset cases in a child of the host's
-# cpuset hierarchy (cpuacct cases of its cpuacct hierarchy), named ones in a `none,name=`
-# hierarchy mounted at WORKDIR/n. uk: the same under uk-run, where it first mounts
-# `-o cpuset` at WORKDIR/cs (`-o cpuacct` at WORKDIR/ca), as the host has it.
+# cpuset hierarchy (cpuacct and pids cases of those hierarchies), named ones in a
+# `none,name=` hierarchy mounted at WORKDIR/n. uk: the same under uk-run, where it first
+# mounts `-o cpuset` at WORKDIR/cs (`-o SS` at WORKDIR/SS), as the host has it.
 # Every name made on the host carries $CONFORM_NAME (conformance_test.sh checks for it
 # afterwards); everything is removed again on every exit path. MOUNT_CALL is the
 # mount_call helper (tests/e2e), for the exact errno of a mount.
@@ -22,7 +22,8 @@ NAME="${CONFORM_NAME:-ukconf$$}"
 ERR="$WORK/err.$$"
 PIDS=""
 D=""
-CS_ROOT="" CA_ROOT="" NAMED_ROOT="" MOUNTED=() HIERARCHIES=()
+CS_ROOT="" NAMED_ROOT="" MOUNTED=() HIERARCHIES=()
+declare -A SS_ROOTS=()
 
 mount_call() { "$MOUNT_CALL" "$@"; }
 # mnt LABEL ARGS...: mount_call ARGS, printed as "LABEL: ok" or the errno's name.
@@ -110,7 +111,8 @@ remove_group() {
 }
 cleanup() {
   [[ -n "$CS_ROOT" ]] && remove_group "$CS_ROOT/$NAME"
-  [[ -n "$CA_ROOT" ]] && remove_group "$CA_ROOT/$NAME"
+  local r
+  for r in "${SS_ROOTS[@]}"; do remove_group "$r/$NAME"; done
   [[ -n "$NAMED_ROOT" ]] && remove_group "$NAMED_ROOT/g"
   local m h
   for m in "${MOUNTED[@]}"; do
@@ -138,17 +140,20 @@ cpuset_root() {
   fi
 }
 
-# Sets CA_ROOT, the root of the cpuacct hierarchy, as cpuset_root does CS_ROOT.
-cpuacct_root() {
-  [[ -z "$CA_ROOT" ]] || return 0
+# Sets SS_ROOTS[SS], the root of subsystem SS's hierarchy, as cpuset_root does CS_ROOT:
+# the host's, or under uk-run one mounted at WORKDIR/SS.
+subsys_root() {
+  [[ -z "${SS_ROOTS[$1]:-}" ]] || return 0
+  local r
   if [[ "$SIDE" == host ]]; then
-    CA_ROOT=$(awk '$3 == "cgroup" && $4 ~ /(^|,)cpuacct(,|$)/ { print $2; exit }' /proc/mounts)
-    [[ -n "$CA_ROOT" ]] || return 1
+    r=$(awk -v ss="$1" '$3 == "cgroup" && ("," $4 ",") ~ ("," ss ",") { print $2; exit }' /proc/mounts)
+    [[ -n "$r" ]] || return 1
   else
-    mkdir -p "$WORK/ca" && mount -t cgroup -o cpuacct none "$WORK/ca" || return 1
-    CA_ROOT="$WORK/ca"
-    MOUNTED+=("$CA_ROOT")
+    r="$WORK/$1"
+    mkdir -p "$r" && mount -t cgroup -o "$1" none "$r" || return 1
+    MOUNTED+=("$r")
   fi
+  SS_ROOTS[$1]=$r
 }
 
 # Makes D for a case of KIND $1 (the case's index is $2); returns 1 if it cannot.
@@ -160,9 +165,9 @@ setup() {
       mkdir "$D" && cat "$CS_ROOT/cpuset.cpus" >"$D/cpuset.cpus" &&
         cat "$CS_ROOT/cpuset.mems" >"$D/cpuset.mems"
       ;;
-    cpuacct)
-      cpuacct_root || return 1
-      D="$CA_ROOT/$NAME"
+    cpuacct | pids)
+      subsys_root "$1" || return 1
+      D="${SS_ROOTS[$1]}/$NAME"
       mkdir "$D"
       ;;
     named)

@@ -31,13 +31,17 @@ if ! grep -qE '^cgroup [^ ]+ cgroup [^ ]*cpuset' /proc/self/mounts ||
 fi
 
 # The cases to run, by where their answer comes from.
-host_cases=() golden_opts=()
-declare -A golden_cases=()
+# Host cases by the uk-run options they need (keyed by "o" + OPTIONS).
+host_opts=() golden_opts=()
+declare -A host_cases=() golden_cases=()
 for row in "${CONFORM_CASES[@]}"; do
   read -r name _ where _ <<<"$row"
   if (($# > 0)) && [[ " $* " != *" $name "* ]]; then continue; fi
-  if [[ "$where" == host ]]; then
-    host_cases+=("$name")
+  if [[ "$where" == host || "$where" == host:* ]]; then
+    opts=${where#host}
+    opts=${opts#:}
+    [[ -n "${host_cases[o$opts]+x}" ]] || host_opts+=("$opts")
+    host_cases[o$opts]+=" $name"
   else
     opts=${where#golden:}
     # Keyed by "o" + OPTIONS: an empty key is not allowed.
@@ -53,7 +57,7 @@ run() {
   while [[ $1 != -- ]]; do opts+=("$1"); shift; done
   shift
   mkdir -p "$TMP/$side.w"
-  if [[ "$side" == host ]]; then
+  if [[ "$side" == host* ]]; then
     bash "$HERE/conform_run.sh" host "$TMP/$side.w" "$MOUNT_CALL" "$@" >"$out" 2>&1
   else
     # --cpu-enforcement=none: the default says on stderr which one it chose.
@@ -64,11 +68,16 @@ run() {
 }
 
 status=0
-if ((host_ok && ${#host_cases[@]} > 0)); then
-  run host "$TMP/host.out" -- "${host_cases[@]}"
-  run uk "$TMP/uk.out" -- "${host_cases[@]}"
-  compare_cases "$TMP/host.out" "$TMP/uk.out" "${host_cases[@]}" || status=1
-fi
+n=0
+for opts in "${host_opts[@]}"; do
+  ((host_ok)) || break
+  n=$((n + 1))
+  read -r -a cases <<<"${host_cases[o$opts]}"
+  run "host$n" "$TMP/host$n.out" -- "${cases[@]}"
+  # shellcheck disable=SC2086  # OPTIONS is a word list
+  run "ukh$n" "$TMP/ukh$n.out" $opts -- "${cases[@]}"
+  compare_cases "$TMP/host$n.out" "$TMP/ukh$n.out" "${cases[@]}" || status=1
+done
 n=0
 for opts in "${golden_opts[@]}"; do
   n=$((n + 1))

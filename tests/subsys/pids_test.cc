@@ -146,6 +146,36 @@ INSTANTIATE_TEST_SUITE_P(
 
 // A refused fork leaves no task, no pid in tasks and no count; a successful one
 // leaves no reservation (the slot of an exited task is usable again); threads count.
+// A zombie stays charged where it exited until it is reaped (pids_release() at
+// release_task): in current, against max, and, once its group is removed (rmdir sees no
+// task), in that group's parent. A rebind drops the charges with the hierarchy.
+TEST_F(PidsTest, AZombieCountsUntilItIsReaped) {
+  ASSERT_EQ(mkdir("/p/a"), 0);
+  ASSERT_EQ(mkdir("/p/a/b"), 0);
+  task_struct& t1 = spawn(&init());
+  task_struct& t2 = spawn(&init());
+  ASSERT_GT(attach("/p/a", t1), 0);
+  ASSERT_GT(attach("/p/a/b", t2), 0);
+  k().do_exit(&t2, 0);
+  EXPECT_EQ(read("/p/a/b/tasks"), "");
+  EXPECT_EQ(read("/p/a/b/current"), "1\n");
+  EXPECT_EQ(read("/p/a/current"), "2\n");
+  ASSERT_EQ(write("/p/a/max", "2"), 1);
+  EXPECT_EQ(pids().can_fork(&t1, {}), Errno(EAGAIN));
+  ASSERT_EQ(sys_rmdir(init(), "/p/a/b"), 0);
+  EXPECT_EQ(read("/p/a/current"), "2\n");
+  k().release_task(&t2);
+  EXPECT_EQ(read("/p/a/current"), "1\n");
+  EXPECT_EQ(pids().can_fork(&t1, {}), kOk);
+  k().do_exit(&t1, 0);
+  EXPECT_EQ(read("/p/a/current"), "1\n");
+  ASSERT_EQ(sys_umount(init(), "/p", 0), 0);
+  ASSERT_EQ(mount("/p", "pids"), 0);
+  ASSERT_EQ(mkdir("/p/c"), 0);
+  EXPECT_EQ(read("/p/c/current"), "0\n");
+  k().release_task(&t1);
+}
+
 TEST_F(PidsTest, RefusedForkLeavesNothingBehind) {
   ASSERT_EQ(mkdir("/p/a"), 0);
   task_struct& t = spawn();
