@@ -59,7 +59,7 @@ CONFORM_CASES=(
   "mems_two_nodes cpuset golden:--nodes=2"
   "cpus_offline cpuset golden:--cpus=0 cpu/possible"
   "remount_changes_subsystems mount host"
-  "cpuacct_files cpuacct host"
+  "cpuacct_files cpuacct host cpu/possible"
   "pids_zombies pids host:--pids"
 )
 
