@@ -24,14 +24,7 @@ class CpuacctV1Test : public V1KernelTest {
  protected:
   // A kernel on CPUs 0 and 1, the groups' files mounted at /c.
   void two_cpus() {
-    kernel_config cfg;
-    cpumask_t cpus;
-    cpus.set(0);
-    cpus.set(1);
-    nodemask_t mems;
-    mems.set(0);
-    cfg.topo = topology(cpus, mems);
-    k_ = std::make_unique<kernel>(default_subsys_registry(), cfg);
+    boot(2);
     ASSERT_EQ(mount("/c", "cpuacct"), 0);
   }
   // A simulated task in `group` that may run on `cpu` only.

@@ -1,5 +1,6 @@
 // The fixture of the cgroup flavour's subsystem tests: a kernel with the real
-// subsystems on one CPU and one node, and the shell-like steps they take as init.
+// subsystems on one CPU (or more: boot) and one node, and the shell-like steps they
+// take as init.
 #pragma once
 
 #include <memory>
@@ -16,13 +17,13 @@ namespace uk::testing {
 
 class V1KernelTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { boot(1); }
+  // A new kernel on CPUs 0 to `nr_cpus` - 1 and node 0.
+  void boot(int nr_cpus) {
     kernel_config cfg;
     cpumask_t cpus;
-    cpus.set(0);
-    nodemask_t mems;
-    mems.set(0);
-    cfg.topo = topology(cpus, mems);
+    for (int cpu = 0; cpu < nr_cpus; cpu++) cpus.set(cpu);
+    cfg.topo = topology(cpus, nodemask_t(1));
     k_ = std::make_unique<kernel>(default_subsys_registry(), cfg);
   }
   task_struct& init() { return *k_->init_task(); }

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -18,6 +19,16 @@ class PidsTest : public SubsysTest {
   void SetUp() override {
     SubsysTest::SetUp();
     ASSERT_EQ(mount("/p", "pids"), 0);
+  }
+  // mkdir /p/a /p/a/b, and a task in each.
+  std::pair<task_struct*, task_struct*> a_and_b() {
+    EXPECT_EQ(mkdir("/p/a"), 0);
+    EXPECT_EQ(mkdir("/p/a/b"), 0);
+    task_struct& in_a = spawn(&init());
+    task_struct& in_b = spawn(&init());
+    EXPECT_GT(attach("/p/a", in_a), 0);
+    EXPECT_GT(attach("/p/a/b", in_b), 0);
+    return {&in_a, &in_b};
   }
   pids_subsys& pids() {
     return *static_cast<pids_subsys*>(k().containers().subsys(pids_subsys_id));
@@ -56,12 +67,9 @@ TEST_F(PidsTest, MaxIsKstrtollOfTheStrippedBuffer) {
 }
 
 TEST_F(PidsTest, CurrentIsHierarchicalAndForkIsRefusedAtTheLimit) {
-  ASSERT_EQ(mkdir("/p/a"), 0);
-  ASSERT_EQ(mkdir("/p/a/b"), 0);
-  task_struct& t1 = spawn(&init());
-  task_struct& t2 = spawn(&init());
-  ASSERT_GT(attach("/p/a", t1), 0);
-  ASSERT_GT(attach("/p/a/b", t2), 0);
+  auto [p1, p2] = a_and_b();
+  task_struct& t1 = *p1;
+  task_struct& t2 = *p2;
   task_struct& t3 = spawn(&t2);  // forks inherit the container
   EXPECT_EQ(read("/p/a/current"), "3\n");
   EXPECT_EQ(read("/p/a/b/current"), "2\n");
@@ -144,18 +152,13 @@ INSTANTIATE_TEST_SUITE_P(
                       DoForkRow{"ExactlyOneLeft", "4", "max", 2, 1, "c", 0}),
     [](const ::testing::TestParamInfo<DoForkRow>& info) { return info.param.name; });
 
-// A refused fork leaves no task, no pid in tasks and no count; a successful one
-// leaves no reservation (the slot of an exited task is usable again); threads count.
 // A zombie stays charged where it exited until it is reaped (pids_release() at
 // release_task): in current, against max, and, once its group is removed (rmdir sees no
 // task), in that group's parent. A rebind drops the charges with the hierarchy.
 TEST_F(PidsTest, AZombieCountsUntilItIsReaped) {
-  ASSERT_EQ(mkdir("/p/a"), 0);
-  ASSERT_EQ(mkdir("/p/a/b"), 0);
-  task_struct& t1 = spawn(&init());
-  task_struct& t2 = spawn(&init());
-  ASSERT_GT(attach("/p/a", t1), 0);
-  ASSERT_GT(attach("/p/a/b", t2), 0);
+  auto [p1, p2] = a_and_b();
+  task_struct& t1 = *p1;
+  task_struct& t2 = *p2;
   k().do_exit(&t2, 0);
   EXPECT_EQ(read("/p/a/b/tasks"), "");
   EXPECT_EQ(read("/p/a/b/current"), "1\n");
@@ -176,6 +179,8 @@ TEST_F(PidsTest, AZombieCountsUntilItIsReaped) {
   k().release_task(&t1);
 }
 
+// A refused fork leaves no task, no pid in tasks and no count; a successful one
+// leaves no reservation (the slot of an exited task is usable again); threads count.
 TEST_F(PidsTest, RefusedForkLeavesNothingBehind) {
   ASSERT_EQ(mkdir("/p/a"), 0);
   task_struct& t = spawn();
