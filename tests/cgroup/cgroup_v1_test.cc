@@ -427,8 +427,7 @@ TEST_F(CgroupV1Test, XattrCpusetV2ModeFavordynmodsAreAcceptedAndShown) {
 TEST_F(CgroupV1Test, ReaddirIsInKernfsHashOrder) {
   ASSERT_EQ(mount("/cg", "cpu,cpuacct"), 0);
   ASSERT_EQ(sys_mkdir(init(), "/cg/a", 0755), 0);
-  // As `ls -f` lists the same names on Linux 6.x (this host's cpu and cpuacct
-  // hierarchies, merged).
+  // As `ls -f` lists the same names on Linux 6.x (the host's cpu and cpuacct, merged).
   EXPECT_THAT(readdir("/cg"),
               ElementsAre(".", "..", "cpu.cfs_burst_us", "cgroup.procs", "cpu.cfs_period_us",
                           "cgroup.sane_behavior", "cpu.stat", "a", "cpuacct.usage_percpu_sys",
