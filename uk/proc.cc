@@ -178,10 +178,9 @@ std::shared_ptr<inode> proc_inode(super_block* sb, proc_entry e) {
   return i;
 }
 
-task_struct* live_task(kernel& k, pid_t pid) {
-  task_struct* t = k.find_task_by_pid(pid);
-  return t != nullptr && !t->zombie ? t : nullptr;
-}
+// A task of /proc/<pid>: zombies included, as procfs shows them until they are reaped
+// (their cgroup and cpuset files then say "/": the top container hack).
+task_struct* proc_task(kernel& k, pid_t pid) { return k.find_task_by_pid(pid); }
 
 bool parse_pid(std::string_view name, pid_t* pid) {
   int v;
@@ -208,7 +207,7 @@ ErrorOr<std::shared_ptr<inode>> proc_dir_iops::lookup(inode& dir, std::string_vi
         if (me == nullptr) return Errno(ENOENT);
         return proc_inode(dir.i_sb, {&k, PROC_PID_DIR, me->tgid});
       }
-      if (parse_pid(name, &pid) && live_task(k, pid) != nullptr) {
+      if (parse_pid(name, &pid) && proc_task(k, pid) != nullptr) {
         return proc_inode(dir.i_sb, {&k, PROC_PID_DIR, pid});
       }
       return Errno(ENOENT);
@@ -222,7 +221,7 @@ ErrorOr<std::shared_ptr<inode>> proc_dir_iops::lookup(inode& dir, std::string_vi
       return Errno(ENOENT);
     case PROC_TASK_DIR:
       if (parse_pid(name, &pid)) {
-        task_struct* t = live_task(k, pid);
+        task_struct* t = proc_task(k, pid);
         if (t != nullptr && t->tgid == e.pid) return proc_inode(dir.i_sb, {&k, PROC_TID_DIR, pid});
       }
       return Errno(ENOENT);
@@ -241,7 +240,7 @@ Errno proc_dir_fops::readdir(file& f, const filldir_t& filldir) const {
       for (const proc_name& f : root_files()) names.push_back({f.name, DT_REG});
       names.push_back({"self", DT_DIR});
       for (pid_t pid : k.all_pids()) {
-        task_struct* t = live_task(k, pid);
+        task_struct* t = proc_task(k, pid);
         if (t != nullptr && t->is_thread_group_leader())
           names.push_back({absl::StrCat(pid), DT_DIR});
       }

@@ -54,7 +54,8 @@ PY
 
 # A zombie counts in pids.current, and against pids.max, until its parent reaps it
 # (the kernel uncharges at release_task, not at exit); `tasks` no longer lists it. The
-# refused fork is EAGAIN and counts in pids.events.
+# refused fork is EAGAIN and counts in pids.events. Its /proc/<pid>/cgroup is there,
+# every path "/".
 case_pids_zombies() {
   python3 - "$D" <<'PY'
 import os, sys, time
@@ -78,6 +79,8 @@ print("alone:", read("pids.current"))
 a = fork_exits()
 time.sleep(0.2)
 print("a zombie:", read("pids.current"), "listed:", len(read("tasks")))
+with open("/proc/%d/cgroup" % a) as f:  # its pids line: the top container hack, "/"
+    print("its /proc cgroup:", [l.split(":", 2)[2] for l in f.read().splitlines() if ":pids:" in l])
 write("pids.max", "2")
 print("a fork past max:", fork_exits(), "| events:", read("pids.events"))
 os.waitpid(a, 0)
