@@ -1,15 +1,15 @@
 # Sourced by conform_cases.sh: the cases of kinds cpuacct and pids (its table lists
 # them), run in a child of that subsystem's hierarchy.
 
-# Today's cpuacct files (kernel/sched/cpuacct.c): their names and modes; after 0.3 s of
-# a busy loop in the group (ended, so nothing changes between reads) how they agree with
+# Today's cpuacct files (kernel/sched/cpuacct.c): their names and modes; after a loop of
+# 200000 turns in the group (ended, so nothing changes between reads) how they agree with
 # one another, whatever the times were: usage is the sum of usage_percpu, usage_all's
 # columns are usage_percpu_user's and _sys's, cpuacct.stat (cputime_adjust) sums to
 # usage within a tick, a loop of the shell's own is user time; a write of 0 resets every
 # count but cpuacct.stat (prev_cputime), and other writes are EINVAL.
 case_cpuacct_files() {
   stat -c '%A %n' "$D"/cpuacct.* | sed "s|$D/||"
-  (echo "$BASHPID" >"$D/tasks" && exec timeout 0.3 bash -c 'while :; do :; done')
+  (echo "$BASHPID" >"$D/tasks" && exec bash -c "i=0; while ((i < 200000)); do ((i++)); done")
   python3 - "$D" <<'PY'
 import os, sys
 d = sys.argv[1]
@@ -77,7 +77,11 @@ def fork_exits():
 write("cgroup.procs", str(os.getpid()))
 print("alone:", read("pids.current"))
 a = fork_exits()
-time.sleep(0.2)
+for _ in range(500):  # until it is a zombie (state Z), however busy the machine
+    with open("/proc/%d/stat" % a) as f:
+        if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+            break
+    time.sleep(0.01)
 print("a zombie:", read("pids.current"), "listed:", len(read("tasks")))
 with open("/proc/%d/cgroup" % a) as f:  # its pids line: the top container hack, "/"
     print("its /proc cgroup:", [l.split(":", 2)[2] for l in f.read().splitlines() if ":pids:" in l])
