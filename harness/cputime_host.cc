@@ -5,11 +5,9 @@
 
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "harness/host_file.h"
 #include "uk/container_core.h"
 #include "vfs/clock.h"
@@ -49,21 +47,6 @@ cputime_host::~cputime_host() { cpuacct_->set_cputime_hooks(nullptr); }
 
 namespace {
 
-// Clock ticks to ns.
-uint64_t ticks_ns(uint64_t ticks) {
-  static const long hz = ::sysconf(_SC_CLK_TCK);
-  return ticks * (1000000000ull / static_cast<uint64_t>(hz > 0 ? hz : 100));
-}
-
-// The fields of a stat line after the ")" closing comm; the first is field 3 (state).
-std::optional<std::vector<std::string>> stat_fields(const std::string& path) {
-  auto text = read_host_file(path);
-  if (!text) return std::nullopt;
-  size_t close = text->rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  return absl::StrSplit(absl::string_view(*text).substr(close + 1), ' ', absl::SkipEmpty());
-}
-
 std::string stat_path(pid_t tgid, pid_t tid, bool whole_process) {
   return whole_process ? absl::StrCat("/proc/", tgid, "/stat")
                        : absl::StrCat("/proc/", tgid, "/task/", tid, "/stat");
@@ -79,26 +62,26 @@ std::optional<uint64_t> cputime_host::cputime(pid_t tgid, pid_t tid, bool whole_
   }
   if (use_schedstat_) return read_schedstat_ns(tgid, tid);
   // utime and stime are fields 14 and 15.
-  auto fields = stat_fields(stat_path(tgid, tid, false));
+  auto fields = read_proc_stat_fields(stat_path(tgid, tid, false));
   uint64_t utime, stime;
   if (!fields || fields->size() < 13 || !absl::SimpleAtoi((*fields)[11], &utime) ||
       !absl::SimpleAtoi((*fields)[12], &stime)) {
     return std::nullopt;
   }
-  return ticks_ns(utime + stime);
+  return clock_ticks_ns(utime + stime);
 }
 
 // Fields 14-15 (utime, stime) and 39 (processor).
 std::optional<uk::cpu_split> cputime_host::split(pid_t tgid, pid_t tid, bool whole_process) {
-  auto fields = stat_fields(stat_path(tgid, tid, whole_process));
+  auto fields = read_proc_stat_fields(stat_path(tgid, tid, whole_process));
   uint64_t utime, stime;
   uk::cpu_split s;
   if (!fields || fields->size() < 37 || !absl::SimpleAtoi((*fields)[11], &utime) ||
       !absl::SimpleAtoi((*fields)[12], &stime) || !absl::SimpleAtoi((*fields)[36], &s.cpu)) {
     return std::nullopt;
   }
-  s.utime = ticks_ns(utime);
-  s.stime = ticks_ns(stime);
+  s.utime = clock_ticks_ns(utime);
+  s.stime = clock_ticks_ns(stime);
   return s;
 }
 

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "absl/strings/str_split.h"
+
 namespace ukrun {
 
 namespace {
@@ -67,6 +69,19 @@ std::optional<proc_stat_head> parse_proc_stat(const std::string& stat) {
 std::optional<proc_stat_head> read_proc_stat(pid_t pid) {
   std::optional<std::string> stat = read_host_file("/proc/" + std::to_string(pid) + "/stat");
   return stat ? parse_proc_stat(*stat) : std::nullopt;
+}
+
+std::optional<std::vector<std::string>> read_proc_stat_fields(const std::string& path) {
+  std::optional<std::string> text = read_host_file(path);
+  if (!text) return std::nullopt;
+  size_t close_paren = text->rfind(')');
+  if (close_paren == std::string::npos) return std::nullopt;
+  return absl::StrSplit(absl::string_view(*text).substr(close_paren + 1), ' ', absl::SkipEmpty());
+}
+
+uint64_t clock_ticks_ns(uint64_t ticks) {
+  static const long hz = sysconf(_SC_CLK_TCK);
+  return ticks * (1000000000ull / static_cast<uint64_t>(hz > 0 ? hz : 100));
 }
 
 std::vector<int> numeric_entries(const std::string& dir, int* err) {

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,12 @@ struct proc_stat_head {
 std::optional<proc_stat_head> parse_proc_stat(const std::string& stat);
 // That of /proc/<pid>/stat, or nullopt (no such process, or it does not parse).
 std::optional<proc_stat_head> read_proc_stat(pid_t pid);
+// The fields of the stat file at `path` after the ")" closing comm, so that field N of
+// proc(5) is [N - 3] (state is [0], utime [11], cutime [13], processor [36]), or
+// nullopt (no such file, or no ")").
+std::optional<std::vector<std::string>> read_proc_stat_fields(const std::string& path);
+// /proc's clock ticks (USER_HZ: utime, stime, cutime, cstime) in ns.
+uint64_t clock_ticks_ns(uint64_t ticks);
 
 // The numeric entries of a directory (/proc, /proc/<pid>/task, /proc/self/fd),
 // ascending. If it cannot be opened, none, and `*err` (when given) is set to the errno.

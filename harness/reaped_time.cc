@@ -2,12 +2,11 @@
 #include "harness/reaped_time.h"
 
 #include <signal.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "harness/host_file.h"
 
@@ -30,21 +29,15 @@ reaped_time::reaped_time(pid_t init) : init_(init) {
   }
 }
 
+// Fields 16 and 17, cutime and cstime.
 std::optional<reaped_time::child_times> reaped_time::read_reaped(pid_t pid) {
-  std::optional<std::string> text = read_host_file(absl::StrCat("/proc/", pid, "/stat"));
-  if (!text) return std::nullopt;
-  size_t close = text->rfind(')');
-  unsigned long long cutime, cstime;
-  // Field 3 (state) is the first after ")": cutime and cstime are fields 16 and 17.
-  if (close == std::string::npos ||
-      sscanf(text->c_str() + close + 1,
-             " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %llu %llu", &cutime,
-             &cstime) != 2) {
+  auto fields = read_proc_stat_fields(absl::StrCat("/proc/", pid, "/stat"));
+  uint64_t cutime, cstime;
+  if (!fields || fields->size() < 15 || !absl::SimpleAtoi((*fields)[13], &cutime) ||
+      !absl::SimpleAtoi((*fields)[14], &cstime)) {
     return std::nullopt;
   }
-  static const long hz = sysconf(_SC_CLK_TCK);
-  const uint64_t tick = 1000000000ull / static_cast<uint64_t>(hz > 0 ? hz : 100);
-  return child_times{cutime * tick, cstime * tick};
+  return child_times{clock_ticks_ns(cutime), clock_ticks_ns(cstime)};
 }
 
 // A new process's cutime is 0 (copy_signal), so no reading is needed.

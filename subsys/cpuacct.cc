@@ -188,35 +188,23 @@ void cpuacct_subsys::charge_container(container* cont, const cpu_charge& c) {
 
 void cpuacct_subsys::settle_thread(container* cont, pid_t tgid, pid_t tid, bool reaped,
                                    bool exiting) {
+  const bool splits = wants_split(cont);
   std::optional<uint64_t> now = host_cputime(tgid, tid);
   std::optional<cpu_split> split;
-  if (now && wants_split(cont)) split = host_split(tgid, tid);
+  if (now && splits) split = host_split(tgid, tid);
   cpu_charge own = take_delta(tgid, tid, now, split);
   charge_container(cont, own);
   if (!reaped) return;
-  cpu_charge r = take_reaped(tgid, tid, exiting, wants_split(cont));
+  cpu_charge r = take_reaped(tgid, tid, exiting, splits);
   r.cpu = own.cpu;
   charge_container(cont, r);
-}
-
-void cpuacct_subsys::charge_real(task_struct* tsk) {
-  if (!tsk->real) return;
-  absl::MutexLock cl(&core_.container_mutex);
-  container* cont;
-  {
-    absl::MutexLock l(&tsk->alloc_lock);
-    if (tsk->containers == nullptr) return;
-    cont = tsk->containers->subsys[subsys_id]->container.load();
-  }
-  settle_thread(cont, tsk->tgid, tsk->pid, /*reaped=*/false, /*exiting=*/false);
 }
 
 // A real task's baseline. A task forked in uk was born into the container its fork put
 // it in (a settle mirrors every fork before any move can follow), so all its host CPU
 // time is that container's: the baseline is 0, and no reading is needed (its split's
-// too). Only what the init
-// task ran before the kernel booted is nobody's: its baseline is taken when the hooks
-// are installed (set_cputime_hooks), after the boot.
+// too). Only what the init task ran before the kernel booted is nobody's: its baseline
+// is taken when the hooks are installed (set_cputime_hooks), after the boot.
 void cpuacct_subsys::fork(task_struct* task) {
   if (!task->real) return;
   if (reaped_time_hooks* h = reaped_.load(); h && task->is_thread_group_leader()) {

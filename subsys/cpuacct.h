@@ -121,10 +121,6 @@ class cpuacct_subsys final : public container_subsys {
   // hierarchy (its own usage, the patch's), and to today's counts of it and each
   // ancestor, on the first CPU the task may use. The caller holds no container lock.
   void charge(task_struct* tsk, uint64_t ns);
-  // Charges a real task's host CPU time since the last reading to its container.
-  // No-op for simulated tasks and for threads the host no longer has.
-  void charge_real(task_struct* tsk);
-
   // The host CPU time of thread `tid` of process `tgid` in ns, through the hooks and
   // the recording seam, or nullopt if it cannot be read (the thread is gone, no hooks).
   std::optional<uint64_t> host_cputime(pid_t tgid, pid_t tid);
