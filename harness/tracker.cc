@@ -257,21 +257,13 @@ void tracker::release_zombies_locked(bool wait) {
   } else if (!gate_.WriterTryLock()) {
     return;
   }
-  std::vector<pid_t> unreaped;
   for (pid_t pid : std::exchange(zombies_, {})) {
-    if (auto it = reap_fds_.find(pid); it != reap_fds_.end()) {
-      if (syscall(SYS_pidfd_send_signal, it->second, 0, nullptr, 0) == 0) {
-        unreaped.push_back(pid);  // still a zombie on the host
-        continue;
-      }
-      close(it->second);
-      reap_fds_.erase(it);
-    }
+    // Still a zombie on the host: reap_dead_locked gives it back at the host's reap.
+    if (reap_fds_.contains(pid)) continue;
     uk::task_struct* t = kernel_.find_task_by_pid(pid);
     if (t && t->zombie) kernel_.release_task(t);
   }
-  zombies_ = std::move(unreaped);
-  have_zombies_.store(!zombies_.empty(), std::memory_order_relaxed);
+  have_zombies_.store(false, std::memory_order_relaxed);
   gate_.WriterUnlock();
 }
 

@@ -264,10 +264,11 @@ class tracker {
   trace_log& trace_;
   absl::Mutex mu_;
   absl::Mutex gate_ ABSL_ACQUIRED_AFTER(mu_);        // readers: pins; writer: release_zombies
-  std::vector<pid_t> zombies_ ABSL_GUARDED_BY(mu_);  // exited, not released yet
-  // The pidfds of exited processes the host has not reaped yet, out of exit_ep_: their
-  // leaders stay zombies in uk until the host's reap (pidfd_send_signal says ESRCH), as
-  // the kernel keeps a zombie's pids charge until release_task.
+  std::vector<pid_t> zombies_ ABSL_GUARDED_BY(mu_);  // exited, to release (reaped by the host)
+  // The pidfds of exited processes the host has not reaped yet, in exit_ep_ for
+  // EPOLLHUP only: their leaders stay zombies in uk, out of zombies_, until the host's
+  // reap hangs the pidfd up, as the kernel keeps a zombie's pids charge until
+  // release_task. No syscall per lingering zombie at each settle.
   absl::flat_hash_map<pid_t, int> reap_fds_ ABSL_GUARDED_BY(mu_);
   // !zombies_.empty(), readable without mu_: release_zombies() runs after every trap
   // and main-loop wakeup, and most have nothing to free. Set and cleared under mu_; a

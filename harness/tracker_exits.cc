@@ -17,8 +17,11 @@ namespace {
 // pidfd_open's PIDFD_THREAD (Linux 6.9+, include/uapi/linux/pidfd.h): a pidfd of one
 // thread, readable once that thread has exited (a process pidfd waits for the group).
 constexpr unsigned kPidfdThread = O_EXCL;
-// exit_ep_'s data: a thread's tid with this bit set, a process's tgid without.
+// exit_ep_'s data: a thread's tid with kThreadTag, an exited process's tgid with
+// kReapTag (its pidfd, watched for EPOLLHUP only: the host has reaped it), a live
+// process's tgid with neither.
 constexpr uint64_t kThreadTag = 1ull << 32;
+constexpr uint64_t kReapTag = 1ull << 33;
 
 }  // namespace
 
@@ -71,7 +74,7 @@ bool tracker::watch_locked(uk::task_struct* t, int pidfd) {
 
 // The pidfds of the dead are readable in exit_ep_: O(dead ones), not O(all). A process
 // pidfd is readable once every thread has exited (before the parent reaps it), a
-// thread's once that thread has.
+// thread's once that thread has; an exited process's hangs up once the host reaped it.
 void tracker::reap_dead_locked() {
   if (exit_ep_ < 0) return;
   answered_.load(std::memory_order_acquire);  // after the dead's answered traps
@@ -80,8 +83,15 @@ void tracker::reap_dead_locked() {
   while ((n = epoll_wait(exit_ep_, evs, 64, 0)) > 0) {
     for (int i = 0; i < n; i++) {
       uint64_t d = evs[i].data.u64;
-      pid_t pid = static_cast<pid_t>(d & ~kThreadTag);
-      if (!(d & kThreadTag)) {
+      pid_t pid = static_cast<pid_t>(d & 0xffffffffu);
+      if (d & kReapTag) {
+        if (auto it = reap_fds_.find(pid); it != reap_fds_.end()) {
+          close(it->second);  // leaves exit_ep_ with it
+          reap_fds_.erase(it);
+          zombies_.push_back(pid);  // for release_zombies_locked
+          have_zombies_.store(true, std::memory_order_relaxed);
+        }
+      } else if (!(d & kThreadTag)) {
         exit_process_locked(pid, 0);
       } else if (uk::task_struct* t = kernel_.find_task_by_pid(pid);
                  t && !t->is_thread_group_leader()) {
@@ -214,8 +224,10 @@ void tracker::exit_process_locked(pid_t tgid, int code) {
   if (it != procs_.end()) {
     if (int fd = it->second.pidfd; fd >= 0) {
       uk::task_struct* leader = kernel_.find_task_by_pid(tgid);
-      if (leader && leader->zombie && !reap_fds_.contains(tgid)) {
-        epoll_ctl(exit_ep_, EPOLL_CTL_DEL, fd, nullptr);  // readable from now on
+      epoll_event ev = {};
+      ev.data.u64 = static_cast<uint64_t>(tgid) | kReapTag;  // events 0: EPOLLHUP only
+      if (leader && leader->zombie && !reap_fds_.contains(tgid) &&
+          epoll_ctl(exit_ep_, EPOLL_CTL_MOD, fd, &ev) == 0) {
         reap_fds_[tgid] = fd;
       } else {
         close(fd);  // leaves exit_ep_ with it
