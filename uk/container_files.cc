@@ -47,10 +47,19 @@ bool node_gone(const file& f) {
   return f.f_path.dentry->d_deleted;
 }
 
+// The snapshot a reader of `tasks` sees: every thread id, ascending, taken at open.
+struct tasks_snapshot {
+  std::string text;
+};
+
 // Whether a read of `f` at `pos` runs the file's ->show (fs/seq_file.c): at offset 0,
 // or at a first read wherever it is (traverse() from the start); never for 0 bytes, nor
 // for an empty `tasks` or `cgroup.procs`, whose pidlist has no entry to show.
-bool read_shows(const file& f, size_t count, loff_t pos);
+bool read_shows(const file& f, size_t count, loff_t pos) {
+  if (count == 0 || (pos != 0 && f.f_poll_event.load() != 0)) return false;
+  auto* snap = std::any_cast<std::shared_ptr<tasks_snapshot>>(&f.private_data);
+  return snap == nullptr || !(*snap)->text.empty();
+}
 
 // container_write_uint(): empty EINVAL, then the mount flavour's parser
 // (container_flavour::parse_write_uint) and the file's write_uint.
@@ -170,11 +179,6 @@ std::string kernel_copy(const char* buf, size_t nbytes) {
 
 namespace {
 
-// The snapshot a reader of `tasks` sees: every thread id, ascending, taken at open.
-struct tasks_snapshot {
-  std::string text;
-};
-
 // `tasks` lists thread ids, `cgroup.procs` the thread group ids, once each.
 Errno container_pidlist_open(file& f, bool procs) {
   if (!(f.f_mode & file::FMODE_READ)) return kOk;
@@ -204,16 +208,6 @@ Errno container_pidlist_open(file& f, bool procs) {
 
 Errno container_tasks_open(inode& i, file& f) { return container_pidlist_open(f, false); }
 Errno container_procs_open(inode& i, file& f) { return container_pidlist_open(f, true); }
-
-namespace {
-
-bool read_shows(const file& f, size_t count, loff_t pos) {
-  if (count == 0 || (pos != 0 && f.f_poll_event.load() != 0)) return false;
-  auto* snap = std::any_cast<std::shared_ptr<tasks_snapshot>>(&f.private_data);
-  return snap == nullptr || !(*snap)->text.empty();
-}
-
-}  // namespace
 
 void cgroup_file_notify(cgroup_file* cfile) {
   cfile->event.fetch_add(1);
