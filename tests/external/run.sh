@@ -10,7 +10,10 @@
 #   tests/external/run.sh [BAZEL_TEST_ARGS...]
 #
 # Each has its own Bazel server and output base in a temporary directory removed at the
-# end (the disk cache of ~/.bazelrc, if any, still applies). Bazel's output is indented;
+# end. The two share a disk cache there (in place of any of ~/.bazelrc): @uk's sources
+# are the same files in both, so the second compiles nothing the first did (a file the
+# archive lacks still fails its build: every input is read for the cache key), and its
+# tests run all the same (--nocache_test_results). Bazel's output is indented;
 # each ends with a line as bazel prints a test's: "LABEL PASSED in Ns" or "FAILED in Ns".
 # Exits non-zero if either failed.
 set -euo pipefail
@@ -38,7 +41,8 @@ consumer() {
   # own (.bazelrc): Debian's linux-sandbox prints a debug trace on every action.
   (cd "$dir" &&
     bazel --output_base="$base" test --symlink_prefix=/ --test_output=errors \
-      --spawn_strategy=processwrapper-sandbox,local "$@" -- //...) 2>&1 |
+      --spawn_strategy=processwrapper-sandbox,local --disk_cache="$tmp/disk_cache" \
+      --nocache_test_results "$@" -- //...) 2>&1 |
     sed "s/^/  ${label##*:}| /" || status=$?
   if ((status == 0)); then
     echo "$label PASSED in $((SECONDS - start))s"
