@@ -86,12 +86,22 @@ Errno container_core::attach_task_commit(container* cont, container* oldcont, ta
   return kOk;
 }
 
+namespace {
+
+// PF_EXITING or exited: cgroup_migrate_add_task() leaves such a task where it is.
+bool task_exiting(task_struct* tsk) {
+  absl::MutexLock l(&tsk->alloc_lock);
+  return tsk->zombie || (tsk->flags & PF_EXITING);
+}
+
+}  // namespace
+
 // cgroup_migrate() of a thread group: the threads to move are collected (the leader
-// first; exiting ones and those already in `cont` skipped, as cgroup_migrate_add_task
-// and the src == dst check do), every one passes every can_attach, and only then does
-// any move (cgroup_migrate_execute: can_attach for the whole set, then the commit).
-// A thread that starts exiting between the two steps is skipped; the leader's ESRCH
-// is the write's (nothing has moved then: it goes first).
+// first; exiting ones, the leader included, and those already in `cont` skipped, as
+// cgroup_migrate_add_task and the src == dst check do), every one passes every
+// can_attach, and only then does any move (cgroup_migrate_execute: can_attach for the
+// whole set, then the commit). A thread that starts exiting between the two steps is
+// skipped too (the commit's ESRCH).
 Errno container_core::attach_thread_group(container* cont, task_struct* leader) {
   struct move {
     task_struct* tsk;
@@ -104,21 +114,17 @@ Errno container_core::attach_thread_group(container* cont, task_struct* leader) 
     if (t != nullptr && t != leader) threads.push_back(t);
   }
   for (task_struct* t : threads) {
-    {
-      absl::MutexLock l(&t->alloc_lock);
-      if (t != leader && (t->flags & PF_EXITING)) continue;
-    }
+    if (task_exiting(t)) continue;
     container* oldcont = task_container_in(t, cont->root);
     if (oldcont == cont) continue;
     UK_TRY(can_attach_task(cont, t));
     moves.push_back({t, oldcont});
   }
   for (const move& m : moves) {
-    Errno err = recorded_attach(cont, m.tsk, [&] {
+    recorded_attach(cont, m.tsk, [&] {
       container_mutex.AssertHeld();
       return attach_task_commit(cont, m.oldcont, m.tsk);
     });
-    if (!err.ok() && m.tsk == leader) return err;
   }
   return kOk;
 }
@@ -162,20 +168,22 @@ Errno container_core::attach_task_by_pid_strict(container* cont, std::string_vie
   std::string pidbuf = strstrip(std::string(buf).c_str());
   if (!kstrtoint(pidbuf.c_str(), 0, &pid).ok() || pid < 0) return Errno(EINVAL);
   task_struct* me = current_task();
+  // cgroup_procs_write_start(): find_task_by_vpid() finds a zombie too, until the reap.
   task_struct* tsk = pid != 0 ? kernel_.find_task_by_pid(pid) : me;
-  if (tsk == nullptr || tsk->zombie) return Errno(ESRCH);
+  if (tsk == nullptr) return Errno(ESRCH);
   if (threadgroup && !tsk->is_thread_group_leader()) {
     tsk = kernel_.find_task_by_pid(tsk->tgid);
-    if (tsk == nullptr || tsk->zombie) return Errno(ESRCH);
-  }
-  {
-    absl::MutexLock l(&tsk->alloc_lock);
-    if (tsk->flags & PF_EXITING) return Errno(ESRCH);
+    if (tsk == nullptr) return Errno(ESRCH);
   }
   if (me != nullptr && me->euid != 0 && me->euid != tsk->uid && me->euid != tsk->suid) {
     return Errno(EACCES);
   }
-  return threadgroup ? attach_thread_group(cont, tsk) : attach_task(cont, tsk);
+  if (threadgroup) return attach_thread_group(cont, tsk);
+  // An exiting task is not migrated and the write succeeds (2.6.24 said ESRCH), also
+  // when it began exiting after this look (the commit's ESRCH).
+  if (task_exiting(tsk)) return kOk;
+  Errno err = attach_task(cont, tsk);
+  return err.code() == ESRCH && task_exiting(tsk) ? kOk : err;
 }
 
 }  // namespace uk

@@ -128,8 +128,9 @@ class container_core {
   Errno attach_task_by_pid(container* cont, std::string_view buf)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(container_mutex);
   // The cgroup flavour's `tasks` / `cgroup.procs` write (__cgroup1_procs_write):
-  // kstrtoint(strstrip(buf), 0), EINVAL for junk or a negative pid; ESRCH; 0 = the
-  // writer; EACCES as above. `threadgroup` moves every thread of the target's process
+  // kstrtoint(strstrip(buf), 0), EINVAL for junk or a negative pid; ESRCH once reaped;
+  // 0 = the writer; EACCES as above; an exiting task or zombie stays where it is and
+  // the write succeeds. `threadgroup` moves every live thread of the target's process
   // (attach_thread_group): all or none, the first can_attach veto is the errno.
   Errno attach_task_by_pid_strict(container* cont, std::string_view buf, bool threadgroup)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(container_mutex);

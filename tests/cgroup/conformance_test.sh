@@ -8,7 +8,7 @@
 #   conformance_test.sh [CASE...]   (default: every case)
 set -uo pipefail
 HERE="$TEST_SRCDIR/uk/tests/cgroup"
-UKRUN="$TEST_SRCDIR/uk/harness/uk-run"
+UKRUN="${UK_E2E_UKRUN:-$TEST_SRCDIR/uk/harness/uk-run}"  # another binary for an A/B, as lib.sh
 MOUNT_CALL="$TEST_SRCDIR/uk/tests/e2e/mount_call"
 GOLDENS="$HERE/conform_goldens"
 if [[ $(id -u) != 0 ]]; then
