@@ -121,10 +121,12 @@ Errno container_core::attach_thread_group(container* cont, task_struct* leader) 
     moves.push_back({t, oldcont});
   }
   for (const move& m : moves) {
-    recorded_attach(cont, m.tsk, [&] {
+    // ESRCH: the thread began exiting since it was collected, and stays (skipped).
+    Errno moved = recorded_attach(cont, m.tsk, [&] {
       container_mutex.AssertHeld();
       return attach_task_commit(cont, m.oldcont, m.tsk);
     });
+    static_cast<void>(moved);
   }
   return kOk;
 }
