@@ -1,13 +1,17 @@
 // Release agents (see harness/release_agents.h).
 #include "harness/release_agents.h"
 
+#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
 
 #include "absl/strings/str_format.h"
@@ -17,7 +21,82 @@
 
 namespace ukrun {
 
-namespace {}  // namespace
+namespace {
+
+// The kernel's struct sigaction (include/uapi/asm-generic/signal.h): a raw rt_sigaction
+// resets glibc's own signals too (32 and 33, which posix_spawn leaves ignored).
+struct kernel_sigaction {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)();
+  unsigned long mask;
+};
+
+// init_task's limits (include/asm-generic/resource.h INIT_RLIMITS), which a usermode
+// helper, a child of kthreadd, has; RLIMIT_NPROC and RLIMIT_SIGPENDING are set at boot
+// from the memory size, so they stay uk-run's.
+struct init_rlimit {
+  int resource;
+  rlim_t soft, hard;
+};
+constexpr rlim_t kStackLimit = 8 << 20;  // _STK_LIM
+constexpr rlim_t kMlockLimit = 8 << 20;  // MLOCK_LIMIT
+constexpr init_rlimit kInitRlimits[] = {
+    {RLIMIT_CPU, RLIM_INFINITY, RLIM_INFINITY},
+    {RLIMIT_FSIZE, RLIM_INFINITY, RLIM_INFINITY},
+    {RLIMIT_DATA, RLIM_INFINITY, RLIM_INFINITY},
+    {RLIMIT_STACK, kStackLimit, RLIM_INFINITY},
+    {RLIMIT_CORE, 0, RLIM_INFINITY},
+    {RLIMIT_RSS, RLIM_INFINITY, RLIM_INFINITY},
+    {RLIMIT_NOFILE, 1024, 4096},  // INR_OPEN_CUR, INR_OPEN_MAX
+    {RLIMIT_MEMLOCK, kMlockLimit, kMlockLimit},
+    {RLIMIT_AS, RLIM_INFINITY, RLIM_INFINITY},
+    {RLIMIT_LOCKS, RLIM_INFINITY, RLIM_INFINITY},
+    {RLIMIT_MSGQUEUE, 819200, 819200},  // MQ_BYTES_MAX
+    {RLIMIT_NICE, 0, 0},
+    {RLIMIT_RTPRIO, 0, 0},
+    {RLIMIT_RTTIME, RLIM_INFINITY, RLIM_INFINITY},
+};
+
+// The forked child, up to its exec: only system calls (the supervisor has other
+// threads). As call_usermodehelper_exec_async() starts a helper: no open file (kthreadd
+// has none; the exec error goes to `err_fd`, closed by the exec), init's "/" and umask
+// 022, every signal at its default and none blocked (flush_signal_handlers,
+// sigemptyset), and init_task's limits, each lowered to uk-run's hard limit where the
+// host does not let uk-run raise it (no CAP_SYS_RESOURCE in the initial namespace).
+[[noreturn]] void exec_usermode_helper(char* const* argv, char* const* envp, int err_fd) {
+  if (err_fd > 0) syscall(SYS_close_range, 0u, static_cast<unsigned>(err_fd - 1), 0u);
+  syscall(SYS_close_range, static_cast<unsigned>(err_fd + 1), ~0u, 0u);
+  for (int sig = 1; sig < NSIG; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    kernel_sigaction sa = {};
+    sa.handler = SIG_DFL;
+    syscall(SYS_rt_sigaction, sig, &sa, nullptr, sizeof sa.mask);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, NSIG / 8);
+  int err = syscall(SYS_chdir, "/") == 0 ? 0 : errno;
+  syscall(SYS_umask, 022);
+  for (const init_rlimit& l : kInitRlimits) {
+    struct rlimit want = {l.soft, l.hard};
+    if (syscall(SYS_setrlimit, l.resource, &want) == 0) continue;
+    struct rlimit now;
+    if (syscall(SYS_getrlimit, l.resource, &now) != 0) continue;
+    want.rlim_max = std::min(l.hard, now.rlim_max);
+    want.rlim_cur = std::min(l.soft, want.rlim_max);
+    syscall(SYS_setrlimit, l.resource, &want);
+  }
+  if (err == 0) {
+    syscall(SYS_execve, argv[0], argv, envp);
+    err = errno;
+  }
+  syscall(SYS_write, err_fd, &err, sizeof err);
+  syscall(SYS_exit_group, 127);
+  __builtin_unreachable();
+}
+
+}  // namespace
 
 void release_agents::spawn(const std::vector<std::string>& argv,
                            const std::vector<std::string>& envp) {
@@ -27,26 +106,29 @@ void release_agents::spawn(const std::vector<std::string>& argv,
   for (const auto& s : envp) e.push_back(const_cast<char*>(s.c_str()));
   a.push_back(nullptr);
   e.push_back(nullptr);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::string command = absl::StrJoin(argv, " ");
-  pid_t pid;
+  int exec_err[2];
+  int err = pipe2(exec_err, O_CLOEXEC) == 0 ? 0 : errno;
+  pid_t pid = -1;
   // Under mu_ until it is remembered: the main loop may reap it as soon as it exists.
   absl::MutexLock l(&mu_);
-  int err = posix_spawn(&pid, a[0], nullptr, &attr, a.data(), e.data());
-  posix_spawnattr_destroy(&attr);
+  if (err == 0) {
+    pid = fork();
+    if (pid == 0) exec_usermode_helper(a.data(), e.data(), exec_err[1]);
+    err = pid < 0 ? errno : 0;
+    close(exec_err[1]);
+    // The exec closed the pipe (0 bytes), or the child says why it could not run.
+    if (pid > 0 && read(exec_err[0], &err, sizeof err) != sizeof err) err = 0;
+    close(exec_err[0]);
+  }
   if (err != 0) {
     fprintf(stderr, "uk-run: release agent %s: cannot run: %s\n", command.c_str(), strerror(err));
     if (trace_.enabled()) {
       trace_.event("release_agent",
                    absl::StrFormat("\"command\":\"%s\",\"error\":%d", json_escape(command), err));
     }
+    // Reaped here (exiting now), unless the main loop's waitpid got it first.
+    if (pid > 0) waitpid(pid, nullptr, 0);
     return;
   }
   running_[pid] = {command, monotonic_ns()};

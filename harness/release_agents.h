@@ -5,8 +5,8 @@
 // Where it is reported: on uk-run's stderr, one line per agent that cannot be started,
 // exits non-zero or dies by a signal, and at the end of the run one line per agent
 // still running; with --trace, a "release_agent" event per start and per end.
-// The bound: nothing waits for an agent while the run goes on (posix_spawn returns
-// after the exec, agents are reaped with the supervisor's other children); at the end
+// The bound: nothing waits for an agent while the run goes on (spawn returns after
+// the exec, agents are reaped with the supervisor's other children); at the end
 // uk-run waits at most `grace_ms` (1 s) for agents still running, then exits, and the
 // pid namespace's teardown SIGKILLs them with every other process of the namespace.
 //
@@ -31,7 +31,8 @@ class release_agents {
   explicit release_agents(trace_log& trace) : trace_(trace) {}
 
   // call_usermodehelper(): runs argv[0] with the kernel's argv and envp, as uk-run's
-  // user, signals unblocked and at their defaults; returns once it has exec'd.
+  // user, started as the kernel starts a helper (no open file, "/", umask 022, signals
+  // unblocked and at their defaults, init_task's limits); returns once it has exec'd.
   void spawn(const std::vector<std::string>& argv, const std::vector<std::string>& envp);
   // The supervisor reaped `pid` (waitpid status): true if it was an agent.
   bool reaped(pid_t pid, int status);

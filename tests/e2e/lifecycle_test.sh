@@ -15,15 +15,27 @@ expect_eq "signal status" 143 $rc
 expect_eq "missing command" 127 $rc
 set -e
 
-# -g, --tree, --trace; a release agent (notify_on_release) writes a file.
+# -g, --tree, --trace; a release agent (notify_on_release) writes a file, and how it
+# was started: as the kernel starts a usermode helper (no open file, "/", umask 022, no
+# signal ignored or blocked, init_task's open-file limit), whatever uk-run's caller had.
 d=$TMP/g
 mkdir $d
 cat >$TMP/agent <<AGENT
 #!/bin/sh
-echo "released \$1" >> $TMP/agent.log
+# The shell's fds: natively dash's script fd (10), and 0, the lowest free one, for the
+# listing itself (a helper starts with no file open).
+fds=
+for f in /proc/\$\$/fd/*; do fds="\$fds \${f##*/}"; done
+{
+echo "released \$1"
+echo "fds\$fds"
+echo "cwd \$(pwd) umask \$(umask) nofile \$(ulimit -Sn) \$(ulimit -Hn)"
+grep -E '^Sig(Blk|Ign):' /proc/\$\$/status | tr -s '\t' ' '
+} >> $TMP/agent.log
 AGENT
 chmod +x $TMP/agent
-out=$("$UKRUN" --mount container:cpu,release_agent=$TMP/agent:$d -g cpu:/ --tree \
+hard=$(ulimit -Hn)
+out=$(umask 077; trap '' USR1; exec 7</dev/null; "$UKRUN" --mount container:cpu,release_agent=$TMP/agent:$d -g cpu:/ --tree \
   --trace $TMP/trace.json -- bash -c '
 d='"$d"'
 mkdir $d/Guests $d/System
@@ -41,7 +53,11 @@ for ev in fork exec exit mount attach; do
   grep -q "\"event\":\"$ev\"" $TMP/trace.json || fail "--trace has no $ev"
 done
 for i in $(seq 50); do [[ -s $TMP/agent.log ]] && break; sleep 0.1; done
-expect_eq "release agent" "released /System" "$(cat $TMP/agent.log)"
+expect_eq "release agent" "released /System
+fds 0 10
+cwd / umask 0022 nofile 1024 $((hard < 4096 ? hard : 4096))
+SigBlk: 0000000000000000
+SigIgn: 0000000000000000" "$(cat $TMP/agent.log)"
 
 # --no-proc: /proc/self/container is the host's (absent), nothing trapped.
 out=$("$UKRUN" --no-proc -- sh -c 'cat /proc/self/container 2>&1 || echo absent')
