@@ -25,4 +25,12 @@ caller_signals capture_caller_signals();
 // `s` says, and its mask. Async-signal-safe (after fork in a threaded process).
 void restore_caller_signals(const caller_signals& s);
 
+// The state a process the kernel starts itself has (a usermode helper): every
+// catchable signal default, glibc's own too, none blocked. Async-signal-safe.
+inline void default_signals() {
+  caller_signals none = {};
+  sigemptyset(&none.blocked);
+  restore_caller_signals(none);
+}
+
 }  // namespace ukrun

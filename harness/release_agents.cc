@@ -16,21 +16,13 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "harness/caller_signals.h"
 #include "harness/host_clock.h"
 #include "uk/task.h"
 
 namespace ukrun {
 
 namespace {
-
-// The kernel's struct sigaction (include/uapi/asm-generic/signal.h): a raw rt_sigaction
-// resets glibc's own signals too (32 and 33, which posix_spawn leaves ignored).
-struct kernel_sigaction {
-  void (*handler)(int);
-  unsigned long flags;
-  void (*restorer)();
-  unsigned long mask;
-};
 
 // init_task's limits (include/asm-generic/resource.h INIT_RLIMITS), which a usermode
 // helper, a child of kthreadd, has; RLIMIT_NPROC and RLIMIT_SIGPENDING are set at boot
@@ -67,15 +59,7 @@ constexpr init_rlimit kInitRlimits[] = {
 [[noreturn]] void exec_usermode_helper(char* const* argv, char* const* envp, int err_fd) {
   if (err_fd > 0) syscall(SYS_close_range, 0u, static_cast<unsigned>(err_fd - 1), 0u);
   syscall(SYS_close_range, static_cast<unsigned>(err_fd + 1), ~0u, 0u);
-  for (int sig = 1; sig < NSIG; sig++) {
-    if (sig == SIGKILL || sig == SIGSTOP) continue;
-    kernel_sigaction sa = {};
-    sa.handler = SIG_DFL;
-    syscall(SYS_rt_sigaction, sig, &sa, nullptr, sizeof sa.mask);
-  }
-  sigset_t none;
-  sigemptyset(&none);
-  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, NSIG / 8);
+  default_signals();  // raw rt_sigaction: glibc's 32 and 33 too (posix_spawn ignores them)
   int err = syscall(SYS_chdir, "/") == 0 ? 0 : errno;
   syscall(SYS_umask, 022);
   for (const init_rlimit& l : kInitRlimits) {
