@@ -53,7 +53,8 @@ constexpr uint64_t kEntryTimeoutSeconds = 1;
 //   containers that hold its live parent already, so only an exit can empty one
 //   (RMDIR's EBUSY); a settle makes a directory only for a trapped clone or unshare,
 //   which the tracker knows is pending.
-// - the caller only: a READ of a snapshot taken at open (its fh carries kSnapshot), and
+// - the caller only: a READ of a snapshot taken at open (its fh carries kSnapshot; under
+//   -t cgroup the first READ takes it, with a full settle, as a READ of any file), and
 //   a POLL (its answer depends on the file's reads and its subsystem's notifications).
 // RELEASE and READDIR need no task.
 using depends = tracker::depends;
@@ -308,7 +309,7 @@ long op_poll(fuse_state& s, const fuse_request& r, char* out) {
 void sync_attach_target(fuse_state& s, uk::task_struct& me, int fd, const char* data, size_t len) {
   if (me.euid == 0) return;
   auto f = me.files->fget(fd);
-  if (!f.ok() || !uk::container_file_is_snapshot(**f)) return;
+  if (!f.ok() || !uk::container_file_is_pidlist(**f)) return;
   int pid;
   if (!uk::kstrtoint(uk::strstrip(std::string(data, len).c_str()).c_str(), 0, &pid).ok() ||
       pid <= 0) {

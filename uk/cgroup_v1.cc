@@ -344,6 +344,7 @@ const container_flavour container_flavour_cgroup = {
     .files_fsync = true,
     .kernfs_poll = true,
     .kernfs_deactivate = true,
+    .pidlist_at_first_read = true,
     .subsys_cftypes = CFTYPES_LEGACY,
     .keeps_user_cpus = true,
     .cpuset_lists = &cpuset_lists_v1,

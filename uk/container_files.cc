@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "uk/container_core.h"
 #include "uk/container_flavour.h"
 #include "uk/containerfs.h"
@@ -47,18 +49,61 @@ bool node_gone(const file& f) {
   return f.f_path.dentry->d_deleted;
 }
 
-// The snapshot a reader of `tasks` sees: every thread id, ascending, taken at open.
+// The snapshot a reader of `tasks` sees: every thread id, ascending, taken at open or,
+// where the flavour says so, by the first read (container_flavour::
+// pidlist_at_first_read): two reads of one open file may run at once, hence the lock.
 struct tasks_snapshot {
-  std::string text;
+  bool procs = false;
+  absl::Mutex mu;
+  bool loaded ABSL_GUARDED_BY(mu) = false;
+  std::string text ABSL_GUARDED_BY(mu);
 };
+
+// The pids of `cont`'s `tasks` (`procs`: `cgroup.procs`) as the file shows them; false if
+// the container was removed meanwhile.
+bool pidlist_text(container* cont, bool procs, std::string* text) {
+  container_core& core = *cont->root->core;
+  std::vector<pid_t> pids;
+  pids.reserve(core.container_task_count(cont));
+  if (!core.container_iter(
+          cont, [&pids, procs](task_struct* t) { pids.push_back(procs ? t->tgid : t->pid); })) {
+    return false;
+  }
+  std::sort(pids.begin(), pids.end());
+  pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
+  text->clear();
+  text->reserve(pids.size() * 8);
+  char num[16];
+  for (pid_t pid : pids) {
+    int n = std::snprintf(num, sizeof num, "%d\n", pid);
+    text->append(num, n);
+  }
+  return true;
+}
+
+// `f`'s snapshot, loaded now if its first read is now; nullptr if `f` has none. An
+// empty text if the container went away before that read (the read says ENODEV).
+std::shared_ptr<tasks_snapshot> loaded_snapshot(const file& f) {
+  auto* snap = std::any_cast<std::shared_ptr<tasks_snapshot>>(&f.private_data);
+  if (snap == nullptr) return nullptr;
+  tasks_snapshot& s = **snap;
+  absl::MutexLock l(&s.mu);
+  if (!s.loaded) {
+    pidlist_text(file_container(f), s.procs, &s.text);
+    s.loaded = true;
+  }
+  return *snap;
+}
 
 // Whether a read of `f` at `pos` runs the file's ->show (fs/seq_file.c): at offset 0,
 // or at a first read wherever it is (traverse() from the start); never for 0 bytes, nor
 // for an empty `tasks` or `cgroup.procs`, whose pidlist has no entry to show.
 bool read_shows(const file& f, size_t count, loff_t pos) {
   if (count == 0 || (pos != 0 && f.f_poll_event.load() != 0)) return false;
-  auto* snap = std::any_cast<std::shared_ptr<tasks_snapshot>>(&f.private_data);
-  return snap == nullptr || !(*snap)->text.empty();
+  std::shared_ptr<tasks_snapshot> snap = loaded_snapshot(f);
+  if (snap == nullptr) return true;
+  absl::MutexLock l(&snap->mu);
+  return !snap->text.empty();
 }
 
 // container_write_uint(): empty EINVAL, then the mount flavour's parser
@@ -183,24 +228,15 @@ namespace {
 Errno container_pidlist_open(file& f, bool procs) {
   if (!(f.f_mode & file::FMODE_READ)) return kOk;
   container* cont = file_container(f);
-  container_core& core = *cont->root->core;
-  std::vector<pid_t> pids;
-  pids.reserve(core.container_task_count(cont));
-  // Removed since the lookup that found the file: as if the lookup had come after.
-  if (!core.container_iter(
-          cont, [&pids, procs](task_struct* t) { pids.push_back(procs ? t->tgid : t->pid); })) {
-    return Errno(ENOENT);
+  auto snap = std::make_shared<tasks_snapshot>();
+  snap->procs = procs;
+  if (!cont->root->flavour->pidlist_at_first_read) {
+    absl::MutexLock l(&snap->mu);
+    // Removed since the lookup that found the file: as if the lookup had come after.
+    if (!pidlist_text(cont, procs, &snap->text)) return Errno(ENOENT);
+    snap->loaded = true;
   }
-  std::sort(pids.begin(), pids.end());
-  pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
-  std::string text;
-  text.reserve(pids.size() * 8);
-  char num[16];
-  for (pid_t pid : pids) {
-    int n = std::snprintf(num, sizeof num, "%d\n", pid);
-    text.append(num, n);
-  }
-  f.private_data = std::make_shared<tasks_snapshot>(tasks_snapshot{std::move(text)});
+  f.private_data = std::move(snap);
   return kOk;
 }
 
@@ -214,16 +250,25 @@ void cgroup_file_notify(cgroup_file* cfile) {
   cfile->poll.wake_up();
 }
 
-bool container_file_is_snapshot(const file& f) {
+bool container_file_is_pidlist(const file& f) {
   return f.f_op == &container_file_operations() &&
          std::any_cast<std::shared_ptr<tasks_snapshot>>(&f.private_data) != nullptr;
 }
 
+bool container_file_is_snapshot(const file& f) {
+  if (!container_file_is_pidlist(f)) return false;
+  auto* snap = std::any_cast<std::shared_ptr<tasks_snapshot>>(&f.private_data);
+  if (snap == nullptr) return false;
+  absl::MutexLock l(&(*snap)->mu);
+  return (*snap)->loaded;
+}
+
 ErrorOr<size_t> container_tasks_read(container* cont, const cftype* cft, file& f, char* buf,
                                      size_t nbytes, loff_t* ppos) {
-  auto* snap = std::any_cast<std::shared_ptr<tasks_snapshot>>(&f.private_data);
+  std::shared_ptr<tasks_snapshot> snap = loaded_snapshot(f);
   if (snap == nullptr) return Errno(EINVAL);
-  return container_read_string((*snap)->text, buf, nbytes, ppos);
+  absl::MutexLock l(&snap->mu);
+  return container_read_string(snap->text, buf, nbytes, ppos);
 }
 
 ErrorOr<size_t> container_common_file_read(container* cont, const cftype* cft, file& f, char* buf,

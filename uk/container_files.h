@@ -36,10 +36,14 @@ std::string kernel_copy(const char* buf, size_t nbytes);
 // container_tasks_read.
 Errno container_tasks_open(inode& i, file& f);
 Errno container_procs_open(inode& i, file& f);
-// Whether `f` is such a file opened for reading: every read of it is served from that
-// snapshot, so it depends on nothing that happens after the open (uk-run's shim
-// settles its task table for the open, not for the reads).
+// Whether `f` is such a file opened for reading whose snapshot is taken already (at
+// the open, or by a first read): every later read of it is served from that snapshot,
+// so it depends on nothing that happens after (uk-run's shim settles its task table
+// for the open, or the first read, not for the others).
 bool container_file_is_snapshot(const file& f);
+// Whether `f` is a `tasks` or `cgroup.procs` file opened for reading, its snapshot
+// taken or not yet.
+bool container_file_is_pidlist(const file& f);
 ErrorOr<size_t> container_tasks_read(container* cont, const cftype* cft, file& f, char* buf,
                                      size_t nbytes, loff_t* ppos);
 // container_common_file_read(): notify_on_release, releasable, cgroup.clone_children

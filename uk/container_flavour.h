@@ -121,6 +121,10 @@ struct container_flavour {
   // kernfs_get_active() fails; 2.6.24's core checked removal in its own handlers only
   // (cgroup_common_file_write), so such a file still read its value.
   bool kernfs_deactivate;
+  // When `tasks` and `cgroup.procs` take their list: at the first read after the open
+  // (today's cgroup_pidlist_start loads the pidlist then, so a pid written on the same
+  // fd before that read is listed), or at the open (2.6.24's cgroup_tasks_open).
+  bool pidlist_at_first_read;
   // Which of its file tables a subsystem adds to this flavour's directories (and whose
   // rules it applies there, e.g. cpuset's hotplug).
   cftype_set subsys_cftypes;

@@ -218,6 +218,7 @@ const container_flavour container_flavour_v10 = {
     .files_fsync = false,
     .kernfs_poll = false,
     .kernfs_deactivate = false,
+    .pidlist_at_first_read = false,
     .subsys_cftypes = CFTYPES_V10,
     .keeps_user_cpus = false,
     .cpuset_lists = &cpuset_lists_2624,

@@ -57,6 +57,7 @@ CONFORM_CASES=(
   "rmdir_busy named host"
   "notify_on_release named host"
   "move_exiting named host"
+  "pidlist_first_read named host"
   "mems_two_nodes cpuset golden:--nodes=2"
   "cpus_offline cpuset golden:--cpus=0 cpu/possible"
   "remount_changes_subsystems mount host"
@@ -374,39 +375,6 @@ case_move_tasks() {
   w "$D/a/tasks" ""
 }
 
-# Writing an exited, unreaped task's pid (cgroup_procs_write_start finds a zombie;
-# cgroup_migrate_add_task skips an exiting task): the write succeeds and nothing moves,
-# to tasks and to cgroup.procs; after the reap, ESRCH.
-case_move_exiting() {
-  mkdir "$D/a" "$D/b"
-  python3 - "$D" <<PY
-$PY_ANS
-import os, sys, time
-d = sys.argv[1]
-def write(name, value):
-    with open(os.path.join(d, name), "w") as f:
-        f.write(value)
-def members(name):
-    with open(os.path.join(d, name)) as f:
-        return len(f.read().split())
-write("a/cgroup.procs", str(os.getpid()))
-pid = os.fork()
-if pid == 0:
-    os._exit(0)
-for _ in range(500):  # until it is a zombie (state Z), however busy the machine
-    with open("/proc/%d/stat" % pid) as f:
-        if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-            break
-    time.sleep(0.01)
-for f in ("b/tasks", "b/cgroup.procs"):
-    ans("zombie to " + f, lambda: write(f, str(pid)))
-print("members of a, b:", members("a/tasks"), members("b/tasks"))
-os.waitpid(pid, 0)
-ans("reaped to b/tasks", lambda: write("b/tasks", str(pid)))
-write("cgroup.procs", str(os.getpid()))
-PY
-}
-
 # §2: long writes to a root's files (a named hierarchy's root, D's parent):
 # release_agent's max_write_len is PATH_MAX - 1, the others a page.
 case_long_writes_root() {
@@ -680,3 +648,4 @@ case_remount_changes_subsystems() {
 
 # The cases of kind cpuacct and pids.
 source "$(dirname "${BASH_SOURCE[0]}")/conform_cases_subsys.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/conform_cases_pidfiles.sh"
