@@ -81,10 +81,16 @@ bool pidlist_text(container* cont, bool procs, std::string* text) {
   return true;
 }
 
+// `f`'s snapshot, taken or not; nullptr if `f` has none (not `tasks` or `cgroup.procs`
+// opened for reading).
+const std::shared_ptr<tasks_snapshot>* file_snapshot(const file& f) {
+  return std::any_cast<std::shared_ptr<tasks_snapshot>>(&f.private_data);
+}
+
 // `f`'s snapshot, loaded now if its first read is now; nullptr if `f` has none. An
 // empty text if the container went away before that read (the read says ENODEV).
 std::shared_ptr<tasks_snapshot> loaded_snapshot(const file& f) {
-  auto* snap = std::any_cast<std::shared_ptr<tasks_snapshot>>(&f.private_data);
+  const std::shared_ptr<tasks_snapshot>* snap = file_snapshot(f);
   if (snap == nullptr) return nullptr;
   tasks_snapshot& s = **snap;
   absl::MutexLock l(&s.mu);
@@ -251,16 +257,14 @@ void cgroup_file_notify(cgroup_file* cfile) {
 }
 
 bool container_file_is_pidlist(const file& f) {
-  return f.f_op == &container_file_operations() &&
-         std::any_cast<std::shared_ptr<tasks_snapshot>>(&f.private_data) != nullptr;
+  return f.f_op == &container_file_operations() && file_snapshot(f) != nullptr;
 }
 
 bool container_file_is_snapshot(const file& f) {
   if (!container_file_is_pidlist(f)) return false;
-  auto* snap = std::any_cast<std::shared_ptr<tasks_snapshot>>(&f.private_data);
-  if (snap == nullptr) return false;
-  absl::MutexLock l(&(*snap)->mu);
-  return (*snap)->loaded;
+  tasks_snapshot& snap = **file_snapshot(f);
+  absl::MutexLock l(&snap.mu);
+  return snap.loaded;
 }
 
 ErrorOr<size_t> container_tasks_read(container* cont, const cftype* cft, file& f, char* buf,
