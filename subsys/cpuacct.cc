@@ -189,9 +189,12 @@ void cpuacct_subsys::charge_container(container* cont, const cpu_charge& c) {
 void cpuacct_subsys::settle_thread(container* cont, pid_t tgid, pid_t tid, bool reaped,
                                    bool exiting) {
   const bool splits = wants_split(cont);
-  std::optional<uint64_t> now = host_cputime(tgid, tid);
+  // The split first: a process its parent reaps between the two readings then has no
+  // clock either, and all its time comes through the reaper's counts with their own
+  // split. Read the other way round, the clock could charge that time with no split.
   std::optional<cpu_split> split;
-  if (now && splits) split = host_split(tgid, tid);
+  if (splits) split = host_split(tgid, tid);
+  std::optional<uint64_t> now = !splits || split ? host_cputime(tgid, tid) : std::nullopt;
   cpu_charge own = take_delta(tgid, tid, now, split);
   charge_container(cont, own);
   if (!reaped) return;

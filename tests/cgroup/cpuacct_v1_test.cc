@@ -4,9 +4,11 @@
 // cpuacct.stat is cputime_adjust()ed. The patch's usage counts the group's own tasks only.
 #include <sched.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "gtest/gtest.h"
@@ -158,6 +160,65 @@ TEST_F(CpuacctV1Test, RealTasksAreSplitAsTheHostSaysTheyRan) {
   k_->do_exit(&t, 0);
   EXPECT_EQ(usage("/c/a", "cpuacct.usage_all"), "cpu user system\n0 0 0\n1 330 217\n");
   EXPECT_EQ(usage("/c/a", "cpuacct.usage"), "547\n");
+  cpuacct().set_cputime_hooks(nullptr);
+  cpuacct().set_reaped_time_hooks(nullptr);
+}
+
+// A host on which the process is reaped by its parent right after the first reading of
+// it, whichever kind: then its time is only in the reaper's counts, less what uk
+// charged from the readings before (as cputime_host subtracts what was charged).
+class reaped_after_one_reading : public fake_host {
+ public:
+  std::optional<uint64_t> cputime(pid_t tgid, pid_t tid, bool whole) override {
+    auto r = fake_host::cputime(tgid, tid, whole);
+    reap(tid);
+    return r;
+  }
+  std::optional<cpu_split> split(pid_t tgid, pid_t tid, bool whole) override {
+    auto r = fake_host::split(tgid, tid, whole);
+    reap(tid);
+    return r;
+  }
+  void charged(pid_t, uint64_t ns) override { charged_ns += ns; }
+  reaped_cputime take_reaped(pid_t, bool) override {
+    reaped_cputime r = std::exchange(reaped, {});
+    r.ns = r.ns > charged_ns ? r.ns - charged_ns : 0;
+    r.user = std::min(r.user, r.ns);
+    return r;
+  }
+  void reap(pid_t tid) {
+    if (!reap_armed) return;
+    reap_armed = false;
+    reaped = reaped_cputime{.ns = ns[tid], .user = splits[tid].utime};
+    ns.erase(tid);
+  }
+  bool reap_armed = false;
+  uint64_t charged_ns = 0;
+};
+
+// Found under load: a settle read the clock, the parent reaped the process, and the
+// split's /proc read found nothing, so 199 ms went to usage with no user or system
+// part. The split is read first now: the process is then gone for both, and its whole
+// time comes as reaped time, split as the reaper's cutime and cstime grew.
+TEST_F(CpuacctV1Test, AProcessReapedBetweenItsReadingsKeepsItsSplit) {
+  two_cpus();
+  ASSERT_EQ(sys_mkdir(init(), "/c/a", 0755), 0);
+  reaped_after_one_reading host;
+  cpuacct().set_cputime_hooks(&host);
+  cpuacct().set_reaped_time_hooks(&host);
+  auto forked = k_->do_fork(&init(), 0, 800);
+  ASSERT_TRUE(forked.ok());
+  task_struct& t = *forked.value();
+  host.ns[800] = 0;
+  host.splits[800] = cpu_split{};
+  move(t, "/c/a");
+  host.ns[800] = 500;
+  host.splits[800] = cpu_split{.utime = 300, .stime = 200, .cpu = 1};
+  host.reap_armed = true;
+  EXPECT_EQ(usage("/c/a", "cpuacct.usage"), "500\n");
+  EXPECT_EQ(usage("/c/a", "cpuacct.usage_user"), "300\n");
+  EXPECT_EQ(usage("/c/a", "cpuacct.usage_sys"), "200\n");
+  k_->do_exit(&t, 0);
   cpuacct().set_cputime_hooks(nullptr);
   cpuacct().set_reaped_time_hooks(nullptr);
 }
