@@ -292,11 +292,14 @@ class proc_shadow_fs : public fuse_handler {
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return;
       for (int i = 0; i < n; i++) {
-        if (ev[i].data.u64 == 0) return;  // stop()
+        // A copy: epoll_event is packed on x86-64, so a reference to its u64 (as find()
+        // takes) would be misaligned.
+        uint64_t fh = ev[i].data.u64;
+        if (fh == 0) return;  // stop()
         uint64_t kh;
         {
           absl::MutexLock l(&mu_);
-          auto it = open_.find(ev[i].data.u64);
+          auto it = open_.find(fh);
           if (it == open_.end()) continue;
           it->second->changed = true;
           kh = it->second->kh;
