@@ -87,15 +87,17 @@ const std::shared_ptr<tasks_snapshot>* file_snapshot(const file& f) {
   return std::any_cast<std::shared_ptr<tasks_snapshot>>(&f.private_data);
 }
 
-// `f`'s snapshot, loaded now if its first read is now; nullptr if `f` has none. An
-// empty text if the container went away before that read (the read says ENODEV).
-std::shared_ptr<tasks_snapshot> loaded_snapshot(const file& f) {
+// `f`'s snapshot, loaded now if its first read is now; nullptr if `f` has none. ENODEV
+// if the container went away before that read: the read's node_gone() check passed
+// just before the rmdir, which the kernel's rmdir (kernfs_drain) would have waited for
+// or come before; so as if it came before.
+ErrorOr<std::shared_ptr<tasks_snapshot>> loaded_snapshot(const file& f) {
   const std::shared_ptr<tasks_snapshot>* snap = file_snapshot(f);
-  if (snap == nullptr) return nullptr;
+  if (snap == nullptr) return std::shared_ptr<tasks_snapshot>();
   tasks_snapshot& s = **snap;
   absl::MutexLock l(&s.mu);
   if (!s.loaded) {
-    pidlist_text(file_container(f), s.procs, &s.text);
+    if (!pidlist_text(file_container(f), s.procs, &s.text)) return Errno(ENODEV);
     s.loaded = true;
   }
   return *snap;
@@ -106,10 +108,11 @@ std::shared_ptr<tasks_snapshot> loaded_snapshot(const file& f) {
 // for an empty `tasks` or `cgroup.procs`, whose pidlist has no entry to show.
 bool read_shows(const file& f, size_t count, loff_t pos) {
   if (count == 0 || (pos != 0 && f.f_poll_event.load() != 0)) return false;
-  std::shared_ptr<tasks_snapshot> snap = loaded_snapshot(f);
-  if (snap == nullptr) return true;
-  absl::MutexLock l(&snap->mu);
-  return !snap->text.empty();
+  ErrorOr<std::shared_ptr<tasks_snapshot>> snap = loaded_snapshot(f);
+  if (!snap.ok()) return false;  // the read fails
+  if (*snap == nullptr) return true;
+  absl::MutexLock l(&(*snap)->mu);
+  return !(*snap)->text.empty();
 }
 
 // container_write_uint(): empty EINVAL, then the mount flavour's parser
@@ -269,7 +272,7 @@ bool container_file_is_snapshot(const file& f) {
 
 ErrorOr<size_t> container_tasks_read(container* cont, const cftype* cft, file& f, char* buf,
                                      size_t nbytes, loff_t* ppos) {
-  std::shared_ptr<tasks_snapshot> snap = loaded_snapshot(f);
+  UK_ASSIGN_OR_RETURN(std::shared_ptr<tasks_snapshot> snap, loaded_snapshot(f));
   if (snap == nullptr) return Errno(EINVAL);
   absl::MutexLock l(&snap->mu);
   return container_read_string(snap->text, buf, nbytes, ppos);
