@@ -7,8 +7,8 @@
 # KIND says what D is when the steps start (conform_run.sh makes it, removes it after):
 #   cpuset  a fresh cpuset with its parent's cpus and mems: on the host a child of the
 #           host's v1 cpuset hierarchy; under uk-run of a `-o cpuset` mount.
-#   cpuacct, pids  a fresh group in that subsystem's hierarchy: on the host a child of
-#           the host's, under uk-run of a `-o cpuacct` (`-o pids`) mount.
+#   cpu, cpuacct, freezer, pids  a fresh group in that subsystem's hierarchy: on the host
+#           a child of the host's, under uk-run of a `-o cpu` (`-o cpuacct`, ...) mount.
 #   named   a fresh group in a `none,name=` hierarchy of the run's own.
 #   mount   an empty directory; the steps mount a hierarchy named $HNAME there (a name
 #           unique to the case) and leave it mounted or not; the runner unmounts it.
@@ -63,6 +63,9 @@ CONFORM_CASES=(
   "remount_changes_subsystems mount host"
   "cpuacct_files cpuacct host cpu/possible"
   "pids_zombies pids host:--pids"
+  "cpu_values cpu host"
+  "freezer_values freezer host"
+  "pids_values pids host:--pids"
 )
 
 # The Python steps' helper (unquoted heredocs take it in: their code has no $, ` or \):
@@ -646,6 +649,7 @@ case_remount_changes_subsystems() {
   mnt "umount" umount "$D" 0
 }
 
-# The cases of kind cpuacct and pids.
+# The cases of kinds cpu, cpuacct, freezer and pids.
 source "$(dirname "${BASH_SOURCE[0]}")/conform_cases_subsys.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/conform_cases_values.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/conform_cases_pidfiles.sh"

@@ -5,8 +5,8 @@
 #   conform_run.sh host|uk WORKDIR MOUNT_CALL CASE...
 #
 # host: on the host kernel's cgroup v1 (root): cpuset cases in a child of the host's
-# cpuset hierarchy (cpuacct and pids cases of those hierarchies), named ones in a
-# `none,name=` hierarchy mounted at WORKDIR/n. uk: the same under uk-run, where it first
+# cpuset hierarchy (cpu, cpuacct, freezer and pids cases of those hierarchies), named
+# ones in a `none,name=` hierarchy mounted at WORKDIR/n. uk: the same under uk-run, where it first
 # mounts `-o cpuset` at WORKDIR/cs (`-o SS` at WORKDIR/SS), as the host has it.
 # Every name made on the host carries $CONFORM_NAME (conformance_test.sh checks for it
 # afterwards); everything is removed again on every exit path. MOUNT_CALL is the
@@ -165,7 +165,7 @@ setup() {
       mkdir "$D" && cat "$CS_ROOT/cpuset.cpus" >"$D/cpuset.cpus" &&
         cat "$CS_ROOT/cpuset.mems" >"$D/cpuset.mems"
       ;;
-    cpuacct | pids)
+    cpu | cpuacct | freezer | pids)
       subsys_root "$1" || return 1
       D="${SS_ROOTS[$1]}/$NAME"
       mkdir "$D"
@@ -206,7 +206,7 @@ for want in "$@"; do
     echo "== case $name"
     if ! setup "$kind" "$i"; then
       # A host without that subsystem's v1 hierarchy: the golden answers instead.
-      if [[ "$SIDE" == host && ("$kind" == cpuacct || "$kind" == pids) ]]; then
+      if [[ "$SIDE" == host && "$kind" =~ ^(cpu|cpuacct|freezer|pids)$ ]]; then
         echo "UNRUNNABLE on the host: no v1 $kind hierarchy"
         continue 2
       fi

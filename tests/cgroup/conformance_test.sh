@@ -88,7 +88,7 @@ for opts in "${golden_opts[@]}"; do
 done
 
 if grep -q "$CONFORM_NAME" /proc/self/cgroup /proc/self/mounts ||
-  [[ -e "/sys/fs/cgroup/cpuset/$CONFORM_NAME" ]]; then
+  compgen -G "/sys/fs/cgroup/*/$CONFORM_NAME" >/dev/null; then
   echo "FAIL: the run left a cgroup, hierarchy or mount named $CONFORM_NAME on the host"
   status=1
 fi
