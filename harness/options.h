@@ -25,6 +25,10 @@ struct options {
   std::vector<mount_opt> mounts;
   std::vector<std::pair<std::string, std::string>> groups;  // (subsystems, path)
   std::string trace_file;
+  // --trace's file, opened (created or truncated) by the outer uk-run before anything
+  // starts, so that a path it cannot write is refused as bad input, not silently left
+  // without a trace; the supervisor (a fork) writes to it. CLOEXEC: COMMAND never sees it.
+  int trace_fd = -1;
   std::vector<placement_rule> rules;
   bool tree = false;
   std::string tree_of;  // --tree-of PID: no COMMAND, ask that uk-run

@@ -55,7 +55,7 @@ class supervisor {
  public:
   explicit supervisor(options opts)
       : opts_(std::move(opts)),
-        trace_file_(opts_.trace_file.empty() ? nullptr : fopen(opts_.trace_file.c_str(), "we")),
+        trace_file_(opts_.trace_fd < 0 ? nullptr : fdopen(opts_.trace_fd, "w")),
         trace_(trace_file_),
         recorder_(make_recorder(trace_file_)),
         kernel_(uk::default_subsys_registry(), make_config(recorder_.get(), opts_.topology)),

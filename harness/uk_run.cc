@@ -274,6 +274,14 @@ run_end outer_main(int argc, char** argv) {
     fprintf(stderr, "uk-run: %s\n", std::string(s.message()).c_str());
     return {2};
   }
+  if (!opts.trace_file.empty()) {
+    opts.trace_fd = open(opts.trace_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (opts.trace_fd < 0) {
+      fprintf(stderr, "uk-run: --trace %s: %s\n(try uk-run --help)\n", opts.trace_file.c_str(),
+              strerror(errno));
+      return {2};
+    }
+  }
   opts.outer_pid = getpid();  // before the pid namespace: the user's view
   opts.outer_pidns = own_pid_namespace();
   // The run's host cgroup subtree: made before the namespaces hide the host's
@@ -312,6 +320,7 @@ run_end outer_main(int argc, char** argv) {
   g_forward_fd = alive[1];
   close(alive[0]);
   close(reports[1]);
+  if (opts.trace_fd >= 0) close(opts.trace_fd);  // the supervisor's now
   for (int s : kForwardedStops) sigaction(s, &sa, nullptr);
   int status;
   supervisor_reports r;

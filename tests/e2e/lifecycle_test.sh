@@ -59,6 +59,17 @@ cwd / umask 0022 nofile 1024 $((hard < 4096 ? hard : 4096))
 SigBlk: 0000000000000000
 SigIgn: 0000000000000000" "$(cat $TMP/agent.log)"
 
+# A trace file that cannot be written is bad input: refused before COMMAND runs (before:
+# no error, exit 0 and no trace). An existing one is truncated, as a shell's > would.
+out=$("$UKRUN" --trace $TMP/missing/trace.json -- touch $TMP/ran 2>&1) && fail "--trace to a missing dir: exit 0"
+expect_eq "--trace to a missing dir" "uk-run: --trace $TMP/missing/trace.json: No such file or directory
+(try uk-run --help)" "$out"
+[[ ! -e $TMP/ran ]] || fail "--trace to a missing dir: COMMAND ran"
+echo "an earlier line" >$TMP/old.trace
+"$UKRUN" --trace $TMP/old.trace -- true
+! grep -q "an earlier line" $TMP/old.trace || fail "--trace kept an earlier line"
+grep -q '"kind":"exit"' $TMP/old.trace || fail "--trace of true has no exit"
+
 # --no-proc: /proc/self/container is the host's (absent), nothing trapped.
 out=$("$UKRUN" --no-proc -- sh -c 'cat /proc/self/container 2>&1 || echo absent')
 grep -q absent <<<"$out" || fail "--no-proc still emulates"
