@@ -216,6 +216,7 @@ options parse_options(int argc, char** argv) {
       o.groups.emplace_back(v.substr(0, colon), v.substr(colon + 1));
     } else if (a == "--trace" || a.rfind("--trace=", 0) == 0) {
       o.trace_file = a == "--trace" ? value(a) : a.substr(8);
+      if (o.trace_file.empty()) usage_error("--trace wants a FILE, got an empty name");
     } else if (a == "--rules" || a.rfind("--rules=", 0) == 0) {
       v = a == "--rules" ? value(a) : a.substr(8);
       FILE* f = fopen(v.c_str(), "re");

@@ -65,6 +65,8 @@ out=$("$UKRUN" --trace $TMP/missing/trace.json -- touch $TMP/ran 2>&1) && fail "
 expect_eq "--trace to a missing dir" "uk-run: --trace $TMP/missing/trace.json: No such file or directory
 (try uk-run --help)" "$out"
 [[ ! -e $TMP/ran ]] || fail "--trace to a missing dir: COMMAND ran"
+out=$("$UKRUN" --trace= -- touch $TMP/ran 2>&1) && fail "--trace= (empty): exit 0"
+[[ ! -e $TMP/ran ]] || fail "--trace= (empty): COMMAND ran"
 echo "an earlier line" >$TMP/old.trace
 "$UKRUN" --trace $TMP/old.trace -- true
 ! grep -q "an earlier line" $TMP/old.trace || fail "--trace kept an earlier line"
