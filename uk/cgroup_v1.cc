@@ -50,7 +50,7 @@ bool vfs_parse_sb_flag(absl::string_view key, containerfs_options& opts) {
   return false;
 }
 
-// cgroup1_parse_param() + check_cgroupfs_options(): empty tokens skipped; unknown
+// cgroup1_parse_param() + check_cgroupfs_options(): empty tokens and "=value" skipped; unknown
 // option or subsystem EINVAL; favordynmods a flag with a "no" form (fsparam_flag_no);
 // release_agent= and name= strings that cannot be empty (fsparam_string), each once;
 // name= of [A-Za-z0-9_.-], 1..63 bytes; no
@@ -61,6 +61,9 @@ ErrorOr<containerfs_options> cgroup1_parse_options(const container_core& core, c
   bool all = false;
   absl::string_view spec = data != nullptr ? absl::string_view(data) : "";
   for (absl::string_view token : absl::StrSplit(spec, ',', absl::SkipEmpty())) {
+    // An empty key with a value ("=x") never reaches the filesystem's parser:
+    // vfs_parse_monolithic_sep() (fs/fs_context.c) skips it.
+    if (token.front() == '=') continue;
     absl::string_view key = token, value;
     bool has_value = false;
     if (size_t eq = token.find('='); eq != absl::string_view::npos) {
