@@ -22,6 +22,27 @@
 namespace uk::testing {
 namespace {
 
+// A host whose threads' times and splits the test sets; a thread not in `ns` is gone.
+class fake_host : public cputime_hooks, public reaped_time_hooks {
+ public:
+  std::optional<uint64_t> cputime(pid_t, pid_t tid, bool) override {
+    auto it = ns.find(tid);
+    if (it == ns.end()) return std::nullopt;
+    return it->second;
+  }
+  std::optional<cpu_split> split(pid_t, pid_t tid, bool) override {
+    auto it = splits.find(tid);
+    if (it == splits.end() || !ns.contains(tid)) return std::nullopt;
+    return it->second;
+  }
+  void forked(pid_t, pid_t) override {}
+  void charged(pid_t, uint64_t) override {}
+  reaped_cputime take_reaped(pid_t, bool) override { return std::exchange(reaped, {}); }
+  absl::flat_hash_map<pid_t, uint64_t> ns;
+  absl::flat_hash_map<pid_t, cpu_split> splits;
+  reaped_cputime reaped;
+};
+
 class CpuacctV1Test : public V1KernelTest {
  protected:
   // A kernel on CPUs 0 and 1, the groups' files mounted at /c.
@@ -50,6 +71,25 @@ class CpuacctV1Test : public V1KernelTest {
   }
   std::string usage(const std::string& group, const char* name) {
     return read_file(init(), group + "/" + name);
+  }
+  // On two CPUs, with `host` as cpuacct's hooks until unhook(): a real task of
+  // `pid` in a new group /c/a, which the host says has run for no time yet.
+  task_struct& real_task_in_a(fake_host& host, pid_t pid) {
+    two_cpus();
+    EXPECT_EQ(sys_mkdir(init(), "/c/a", 0755), 0);
+    cpuacct().set_cputime_hooks(&host);
+    cpuacct().set_reaped_time_hooks(&host);
+    auto forked = k_->do_fork(&init(), 0, pid);
+    EXPECT_TRUE(forked.ok());
+    host.ns[pid] = 0;
+    host.splits[pid] = cpu_split{};
+    move(**forked, "/c/a");
+    return **forked;
+  }
+  // Before the test's host goes.
+  void unhook() {
+    cpuacct().set_cputime_hooks(nullptr);
+    cpuacct().set_reaped_time_hooks(nullptr);
   }
 };
 
@@ -114,42 +154,12 @@ TEST_F(CpuacctV1Test, TodaysFilesSplitByCpuAndMode) {
   EXPECT_EQ(usage("/c", "cpuacct.usage_all"), "cpu user system\n0 100 0\n1 20 0\n");
 }
 
-// A host whose threads' times and splits the test sets; a thread not in `ns` is gone.
-class fake_host : public cputime_hooks, public reaped_time_hooks {
- public:
-  std::optional<uint64_t> cputime(pid_t, pid_t tid, bool) override {
-    auto it = ns.find(tid);
-    if (it == ns.end()) return std::nullopt;
-    return it->second;
-  }
-  std::optional<cpu_split> split(pid_t, pid_t tid, bool) override {
-    auto it = splits.find(tid);
-    if (it == splits.end() || !ns.contains(tid)) return std::nullopt;
-    return it->second;
-  }
-  void forked(pid_t, pid_t) override {}
-  void charged(pid_t, uint64_t) override {}
-  reaped_cputime take_reaped(pid_t, bool) override { return std::exchange(reaped, {}); }
-  absl::flat_hash_map<pid_t, uint64_t> ns;
-  absl::flat_hash_map<pid_t, cpu_split> splits;
-  reaped_cputime reaped;
-};
-
 // A real task's stretch goes to the CPU its reading found it on, split as its utime and
 // stime grew; what its process reaped, split as the hooks say. A task gone before its
 // reading charges what its process reaped on the CPU it was last seen on.
 TEST_F(CpuacctV1Test, RealTasksAreSplitAsTheHostSaysTheyRan) {
-  two_cpus();
-  ASSERT_EQ(sys_mkdir(init(), "/c/a", 0755), 0);
   fake_host host;
-  cpuacct().set_cputime_hooks(&host);
-  cpuacct().set_reaped_time_hooks(&host);
-  auto forked = k_->do_fork(&init(), 0, 600);
-  ASSERT_TRUE(forked.ok());
-  task_struct& t = *forked.value();
-  host.ns[600] = 0;
-  host.splits[600] = cpu_split{.utime = 0, .stime = 0, .cpu = 0};
-  move(t, "/c/a");
+  task_struct& t = real_task_in_a(host, 600);
   host.ns[600] = 500;
   host.splits[600] = cpu_split{.utime = 300, .stime = 200, .cpu = 1};
   host.reaped = reaped_cputime{.ns = 40, .user = 30};
@@ -160,8 +170,7 @@ TEST_F(CpuacctV1Test, RealTasksAreSplitAsTheHostSaysTheyRan) {
   k_->do_exit(&t, 0);
   EXPECT_EQ(usage("/c/a", "cpuacct.usage_all"), "cpu user system\n0 0 0\n1 330 217\n");
   EXPECT_EQ(usage("/c/a", "cpuacct.usage"), "547\n");
-  cpuacct().set_cputime_hooks(nullptr);
-  cpuacct().set_reaped_time_hooks(nullptr);
+  unhook();
 }
 
 // A host on which the process is reaped by its parent right after the first reading of
@@ -201,17 +210,8 @@ class reaped_after_one_reading : public fake_host {
 // part. The split is read first now: the process is then gone for both, and its whole
 // time comes as reaped time, split as the reaper's cutime and cstime grew.
 TEST_F(CpuacctV1Test, AProcessReapedBetweenItsReadingsKeepsItsSplit) {
-  two_cpus();
-  ASSERT_EQ(sys_mkdir(init(), "/c/a", 0755), 0);
   reaped_after_one_reading host;
-  cpuacct().set_cputime_hooks(&host);
-  cpuacct().set_reaped_time_hooks(&host);
-  auto forked = k_->do_fork(&init(), 0, 800);
-  ASSERT_TRUE(forked.ok());
-  task_struct& t = *forked.value();
-  host.ns[800] = 0;
-  host.splits[800] = cpu_split{};
-  move(t, "/c/a");
+  task_struct& t = real_task_in_a(host, 800);
   host.ns[800] = 500;
   host.splits[800] = cpu_split{.utime = 300, .stime = 200, .cpu = 1};
   host.reap_armed = true;
@@ -219,24 +219,15 @@ TEST_F(CpuacctV1Test, AProcessReapedBetweenItsReadingsKeepsItsSplit) {
   EXPECT_EQ(usage("/c/a", "cpuacct.usage_user"), "300\n");
   EXPECT_EQ(usage("/c/a", "cpuacct.usage_sys"), "200\n");
   k_->do_exit(&t, 0);
-  cpuacct().set_cputime_hooks(nullptr);
-  cpuacct().set_reaped_time_hooks(nullptr);
+  unhook();
 }
 
 // cpuacct.stat is cputime_adjust() of the group's counts (kernel/sched/cputime.c): user
 // and system scaled to sum to usage, in clock ticks, never going backwards, so a reset
 // of usage leaves it until usage has grown past it again.
 TEST_F(CpuacctV1Test, StatIsCputimeAdjustedAndMonotonic) {
-  two_cpus();
-  ASSERT_EQ(sys_mkdir(init(), "/c/a", 0755), 0);
   fake_host host;
-  cpuacct().set_cputime_hooks(&host);
-  auto forked = k_->do_fork(&init(), 0, 700);
-  ASSERT_TRUE(forked.ok());
-  task_struct& t = *forked.value();
-  host.ns[700] = 0;
-  host.splits[700] = cpu_split{};
-  move(t, "/c/a");
+  task_struct& t = real_task_in_a(host, 700);
   // 3 s ran; the host's times say 1 s user, 0.5 s system: scaled, 2 s and 1 s.
   host.ns[700] = 3000000000;
   host.splits[700] = cpu_split{.utime = 1000000000, .stime = 500000000};
@@ -257,7 +248,7 @@ TEST_F(CpuacctV1Test, StatIsCputimeAdjustedAndMonotonic) {
   host.splits[700] = cpu_split{.utime = 3000000000, .stime = 1000000000};
   EXPECT_EQ(usage("/c/b", "cpuacct.stat"), "user 100\nsystem 0\n");
   k_->do_exit(&t, 0);
-  cpuacct().set_cputime_hooks(nullptr);
+  unhook();
 }
 
 }  // namespace

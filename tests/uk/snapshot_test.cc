@@ -14,6 +14,13 @@
 namespace uk::testing {
 namespace {
 
+// A `-t cgroup` cpuset hierarchy at /c with a group a, made by `t`.
+void mount_cgroup_with_a(task_struct& t) {
+  ASSERT_EQ(sys_mkdir(t, "/c", 0755), 0);
+  ASSERT_EQ(sys_mount(t, "none", "/c", "cgroup", 0, "cpuset"), 0);
+  ASSERT_EQ(sys_mkdir(t, "/c/a", 0755), 0);
+}
+
 // Whether `fd` of `t` is a snapshot; the fd is closed.
 bool snapshot(task_struct& t, long fd) {
   EXPECT_GE(fd, 0);
@@ -43,9 +50,7 @@ TEST_F(KernelTest, TasksAndProcsOpenedForReadingAreSnapshots) {
 // so a pid written on the same fd before it, or a task forked meanwhile, shows; later
 // reads keep it.
 TEST_F(KernelTest, UnderCgroupTheFirstReadTakesTheList) {
-  ASSERT_EQ(sys_mkdir(init(), "/c", 0755), 0);
-  ASSERT_EQ(sys_mount(init(), "none", "/c", "cgroup", 0, "cpuset"), 0);
-  ASSERT_EQ(sys_mkdir(init(), "/c/a", 0755), 0);
+  mount_cgroup_with_a(init());
   long fd = sys_open(init(), "/c/a/tasks", O_RDWR);
   ASSERT_GE(fd, 0);
   task_struct& t = spawn(init());
@@ -74,9 +79,7 @@ TEST_F(KernelTest, UnderCgroupTheFirstReadTakesTheList) {
 // kernfs_drain, and the read of a drained node fails). Called past the check, as the
 // read would be at that moment; the list is not taken, so a later read fails too.
 TEST_F(KernelTest, UnderCgroupAGroupRemovedBeforeTheFirstReadLoadsReadsEnodev) {
-  ASSERT_EQ(sys_mkdir(init(), "/c", 0755), 0);
-  ASSERT_EQ(sys_mount(init(), "none", "/c", "cgroup", 0, "cpuset"), 0);
-  ASSERT_EQ(sys_mkdir(init(), "/c/a", 0755), 0);
+  mount_cgroup_with_a(init());
   long fd = sys_open(init(), "/c/a/tasks", O_RDONLY);
   ASSERT_GE(fd, 0);
   auto f = init().files->fget(static_cast<int>(fd));
