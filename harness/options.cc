@@ -168,12 +168,12 @@ COMMAND dumped a core (uk-run's own dump goes to a tmpfs that ends with it; wher
 kernel.core_pattern is a pipe, the flag is lost, as the helper would get the dump).
 )";
 
+}  // namespace
+
 [[noreturn]] void usage_error(const std::string& msg) {
   fprintf(stderr, "uk-run: %s\n(try uk-run --help)\n", msg.c_str());
   exit(2);
 }
-
-}  // namespace
 
 options parse_options(int argc, char** argv) {
   options o;

@@ -66,6 +66,10 @@ struct options {
 // Parses argv; prints --help and exits 0, or a usage error and exits 2.
 options parse_options(int argc, char** argv);
 
+// Bad input on uk-run's command line: "uk-run: MSG" and a pointer to --help on stderr,
+// then exit status 2, before anything has started.
+[[noreturn]] void usage_error(const std::string& msg);
+
 }  // namespace ukrun
 
 #endif  // UK_HARNESS_OPTIONS_H_

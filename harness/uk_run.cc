@@ -24,6 +24,7 @@
 
 #include "absl/algorithm/container.h"
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "harness/caller_caps.h"
 #include "harness/command_core.h"
@@ -276,11 +277,8 @@ run_end outer_main(int argc, char** argv) {
   }
   if (!opts.trace_file.empty()) {
     opts.trace_fd = open(opts.trace_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (opts.trace_fd < 0) {
-      fprintf(stderr, "uk-run: --trace %s: %s\n(try uk-run --help)\n", opts.trace_file.c_str(),
-              strerror(errno));
-      return {2};
-    }
+    if (opts.trace_fd < 0)
+      usage_error(absl::StrCat("--trace ", opts.trace_file, ": ", strerror(errno)));
   }
   opts.outer_pid = getpid();  // before the pid namespace: the user's view
   opts.outer_pidns = own_pid_namespace();
