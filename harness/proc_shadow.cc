@@ -237,9 +237,10 @@ class proc_shadow_fs : public fuse_handler {
       text = f.text;
     }
     if (make_text) {
-      std::optional<std::string> fresh = make_text(static_cast<pid_t>(r.in->pid));
-      if (fresh) {
-        text = std::make_shared<const std::string>(std::move(*fresh));
+      proc_shadow::made_text fresh = make_text(static_cast<pid_t>(r.in->pid));
+      if (fresh.err != 0) return -fresh.err;
+      if (fresh.text) {
+        text = std::make_shared<const std::string>(std::move(*fresh.text));
         absl::MutexLock l(&mu_);
         if (auto it = open_.find(in->fh); it != open_.end()) it->second->text = text;
       }
@@ -349,7 +350,7 @@ bool proc_shadow::splice_reads_through_fuse() {
   struct stat like = {};
   like.st_mode = S_IFREG | 0444;
   like.st_nlink = 1;
-  int fd = open("/.splice-probe", like, 0, [](pid_t) { return std::optional<std::string>("x"); });
+  int fd = open("/.splice-probe", like, 0, [](pid_t) { return made_text{"x"}; });
   if (fd < 0) return false;
   int pipe_fds[2];
   ssize_t n = -1;

@@ -36,9 +36,16 @@ class proc_shadow {
   proc_shadow(const proc_shadow&) = delete;
   proc_shadow& operator=(const proc_shadow&) = delete;
 
-  // The file's text as it is now, for a read by thread `reader` (nullopt: it cannot be
-  // read; the last one stands). Called on a FUSE loop.
-  using text_maker = std::function<std::optional<std::string>(pid_t reader)>;
+  // What a text_maker gives for a read: the file's text as it is now; or `err`, the
+  // errno the read fails with (ESRCH: the process whose file it is has been reaped, as
+  // procfs's proc_single_show answers); or neither: it cannot be made now, and the last
+  // text stands.
+  struct made_text {
+    std::optional<std::string> text;
+    int err = 0;
+  };
+  // The file's text for a read by thread `reader`. Called on a FUSE loop.
+  using text_maker = std::function<made_text(pid_t reader)>;
 
   // An fd (O_RDONLY, close-on-exec, plus O_NONBLOCK from `flags`) of the file `path`
   // (absolute and canonical, as the program's procfs names it: "/proc/12/cgroup"), with

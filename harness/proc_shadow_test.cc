@@ -45,7 +45,7 @@ struct stat procfs_like() {
 
 // A file whose text is always `text`.
 proc_shadow::text_maker fixed(std::string text) {
-  return [text](pid_t) { return std::optional<std::string>(text); };
+  return [text](pid_t) { return proc_shadow::made_text{text}; };
 }
 
 class ProcShadowTest : public ::testing::Test {
@@ -107,7 +107,7 @@ TEST_F(ProcShadowTest, EachOpenKeepsItsOwnText) {
 // seq_file's; a read that goes on reads the text it started.
 TEST_F(ProcShadowTest, ReadFromTheStartMakesTheTextAnew) {
   std::atomic<int> made{0};  // made on a FUSE loop
-  auto count = [&made](pid_t) { return std::optional<std::string>(absl::StrCat("text ", ++made)); };
+  auto count = [&made](pid_t) { return proc_shadow::made_text{absl::StrCat("text ", ++made)}; };
   int fd = shadow_->open("/proc/9/mountinfo", procfs_like(), 0, count);
   ASSERT_GE(fd, 0);
   char c;
@@ -121,11 +121,37 @@ TEST_F(ProcShadowTest, ReadFromTheStartMakesTheTextAnew) {
   close(fd);
   // A text that cannot be made, and none before: EIO.
   int none = shadow_->open("/proc/9/cgroup", procfs_like(), 0,
-                           [](pid_t) { return std::optional<std::string>(); });
+                           [](pid_t) { return proc_shadow::made_text{}; });
   ASSERT_GE(none, 0);
   EXPECT_EQ(read(none, buf, sizeof buf), -1);
   EXPECT_EQ(errno, EIO);
   close(none);
+}
+
+// A maker's errno fails the read, a first one or one from offset 0 after texts were
+// read (procfs's ESRCH once the file's process has been reaped), and a later text
+// reads again.
+TEST_F(ProcShadowTest, MakersErrnoFailsTheRead) {
+  std::atomic<int> reads{0};  // made on a FUSE loop
+  auto gone_on_second = [&reads](pid_t) {
+    return ++reads == 2 ? proc_shadow::made_text{std::nullopt, ESRCH}
+                        : proc_shadow::made_text{"0::/\n"};
+  };
+  int fd = shadow_->open("/proc/11/cgroup", procfs_like(), 0, gone_on_second);
+  ASSERT_GE(fd, 0);
+  char buf[16];
+  EXPECT_EQ(pread(fd, buf, sizeof buf, 0), 5);
+  EXPECT_EQ(pread(fd, buf, sizeof buf, 0), -1);
+  EXPECT_EQ(errno, ESRCH);
+  EXPECT_EQ(pread(fd, buf, sizeof buf, 0), 5);
+  close(fd);
+  int first = shadow_->open("/proc/12/cgroup", procfs_like(), 0, [](pid_t) {
+    return proc_shadow::made_text{std::nullopt, ESRCH};
+  });
+  ASSERT_GE(first, 0);
+  EXPECT_EQ(read(first, buf, sizeof buf), -1);
+  EXPECT_EQ(errno, ESRCH);
+  close(first);
 }
 
 // What a seq_file refuses, refused alike: lseek to the end, to data or a hole (fs/seq_file.c

@@ -8,15 +8,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "harness/thread_pidfd.h"
 #include "harness/tracker.h"
 
 namespace ukrun {
 
 namespace {
 
-// pidfd_open's PIDFD_THREAD (Linux 6.9+, include/uapi/linux/pidfd.h): a pidfd of one
-// thread, readable once that thread has exited (a process pidfd waits for the group).
-constexpr unsigned kPidfdThread = O_EXCL;
 // exit_ep_'s data: a thread's tid with kThreadTag, an exited process's tgid with
 // kReapTag (its pidfd, watched for EPOLLHUP only: the host has reaped it), a live
 // process's tgid with neither.

@@ -9,8 +9,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -18,6 +20,7 @@
 #include "harness/cgroup_root.h"
 #include "harness/proc_path.h"
 #include "harness/supervisor.h"
+#include "harness/thread_pidfd.h"
 #include "vfs/syscalls.h"
 
 namespace ukrun {
@@ -77,17 +80,28 @@ void supervisor::on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr
            s == "mountinfo" || s == "mountstats";
   };
   std::string kpath;
+  absl::string_view thread;  // whose file it is, for a file of one process or thread
   if (parts.size() == 1 && (parts[0] == "containers" || parts[0] == "cgroups")) {
     kpath = absl::StrCat("/proc/", parts[0]);
   } else if (parts.size() == 2 && leaf(parts[1]) && numeric(parts[0])) {
     kpath = absl::StrCat("/proc/", parts[0], "/", parts[1]);
+    thread = parts[0];
   } else if (parts.size() == 4 && leaf(parts[3]) && numeric(parts[0]) && parts[1] == "task" &&
              numeric(parts[2])) {
     kpath = absl::StrCat("/proc/", parts[0], "/task/", parts[2], "/", parts[3]);
+    thread = parts[2];
   } else {
     return respond_continue(req.id);
   }
   if (!id_valid(req.id)) return;
+  // The file holds its thread as procfs's holds the struct pid: once that thread has
+  // been reaped its reads fail with ESRCH. Not a mount table's, which holds the
+  // namespace instead (fs/proc_namespace.c mounts_open_common) and reads on.
+  std::shared_ptr<const held_thread> owner;
+  pid_t tid;
+  if (!thread.empty() && !mount_table_of(kpath) && absl::SimpleAtoi(thread, &tid)) {
+    owner = std::make_shared<const held_thread>(tid);
+  }
   long err = 0;
   // The open is checked now, as the kernel's (the text comes at the first read).
   if (!emulated_text(req.pid, kpath, &err, false)) {
@@ -116,10 +130,11 @@ void supervisor::on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr
   // As the reading thread (the opener may be gone: its fd is its process's), else as
   // the opener.
   pid_t opener = req.pid;
-  auto make_text = [this, opener, kpath](pid_t reader) {
+  auto make_text = [this, opener, kpath, owner](pid_t reader) -> proc_shadow::made_text {
+    if (owner && owner->reaped()) return {std::nullopt, ESRCH};
     long ignored;
     std::optional<std::string> text = emulated_text(reader, kpath, &ignored, true);
-    return text ? text : emulated_text(opener, kpath, &ignored, true);
+    return {text ? text : emulated_text(opener, kpath, &ignored, true)};
   };
   int rfd =
       proc_shadow_->open(file->path, procfs_attributes(file->path), flags, make_text, changes);
