@@ -119,11 +119,20 @@ void supervisor::on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr
               proc_shadow_->transport().c_str());
     }
   }
-  // mounts and mountinfo poll as the namespace's mounts change (mountstats does not).
+  // A mount table's open is the host's too: it fails where the kernel's does (a zombie
+  // has no mount namespace left: EINVAL, fs/proc_namespace.c mounts_open_common), and
+  // mounts and mountinfo poll as that fd does, as the namespace's mounts change
+  // (mountstats does not poll).
   std::optional<mount_table> table = mount_table_of(kpath);
-  int changes = table == mount_table::mounts || table == mount_table::mountinfo
-                    ? open(kpath.c_str(), O_RDONLY | O_CLOEXEC)
-                    : -1;
+  int changes = -1;
+  if (table) {
+    changes = open(kpath.c_str(), O_RDONLY | O_CLOEXEC);
+    if (changes < 0) return respond(req.id, -errno);
+    if (table == mount_table::mountstats) {
+      close(changes);
+      changes = -1;
+    }
+  }
   // The text is made at each read from offset 0 (and a first read elsewhere), as a
   // seq_file's (fs/seq_file.c traverse): a program that polls a mount table and reads
   // it again on each change, or keeps /proc/self/cgroup open, sees what is true then.

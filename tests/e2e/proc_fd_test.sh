@@ -34,7 +34,8 @@ print(b":/moved" in before, b":/moved" in os.pread(fd, 4096, 0))' $TMP/h2)
 expect_eq "a held /proc/self/cgroup, read again after a move" "False True" "$held"
 # A held fd of another process's or thread's file reads while it runs and while it is a
 # zombie, and fails with ESRCH once it has been reaped, as procfs's file holds its
-# struct pid (before: the last text, read again).
+# struct pid (before: the last text, read again); a zombie's mount tables cannot be
+# opened (before: opened, and their reads failed with EIO).
 reaped_native=$(python3 "$HELPERS/proc_reaped.py" cgroup cpuset)
 echo "$reaped_native"
 reaped_uk=$("$UKRUN" --mount cgroup:cpuset:$TMP/h3 --mount container:cpuacct:$TMP/h4 -- \

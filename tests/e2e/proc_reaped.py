@@ -2,7 +2,7 @@
 
 proc_reaped.py LEAF...: for each LEAF (cgroup, cpuset, container), an fd of a child
 process's /proc/<pid>/LEAF read while the child runs, once it is a zombie and once it
-has been reaped; and fds of a thread's /proc/<pid>/task/<tid>/LEAF and /proc/<tid>/LEAF
+has been reaped (first, the opens of a zombie's mount tables); and fds of a thread's /proc/<pid>/task/<tid>/LEAF and /proc/<tid>/LEAF
 read while it runs and after it has exited (threads are reaped at once). Each read
 prints "text" (it read something), "empty" or the errno's name. procfs's files hold
 their struct pid: a reaped one's reads fail with ESRCH (proc_single_show).
@@ -21,7 +21,8 @@ def read(fd):
         return errno.errorcode[e.errno]
 
 
-def child_process(leaf):
+def child():
+    """A child process, and the pipe end whose close ends it."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -29,14 +30,40 @@ def child_process(leaf):
         os.read(r, 1)  # until the parent closes its end
         os._exit(0)
     os.close(r)
+    return pid, w
+
+
+def wait_zombie(pid):
+    while True:  # its stat's state is Z
+        with open("/proc/%d/stat" % pid) as stat:
+            if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                return
+        time.sleep(0.001)
+
+
+def zombie_mount_tables():
+    """A zombie has no mount namespace left: its tables' opens fail (EINVAL)."""
+    pid, w = child()
+    os.close(w)
+    wait_zombie(pid)
+    seen = []
+    for table in ["mounts", "mountinfo", "mountstats"]:
+        try:
+            fd = os.open("/proc/%d/%s" % (pid, table), os.O_RDONLY)
+            seen.append(read(fd))
+            os.close(fd)
+        except OSError as e:
+            seen.append("open " + errno.errorcode[e.errno])
+    os.waitpid(pid, 0)
+    return "zombie's mounts, mountinfo, mountstats: " + ", ".join(seen)
+
+
+def child_process(leaf):
+    pid, w = child()
     fd = os.open("/proc/%d/%s" % (pid, leaf), os.O_RDONLY)
     seen = [read(fd)]
     os.close(w)
-    while True:  # a zombie: its stat's state is Z
-        with open("/proc/%d/stat" % pid) as stat:
-            if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
-                break
-        time.sleep(0.001)
+    wait_zombie(pid)
     seen.append(read(fd))
     os.waitpid(pid, 0)
     seen.append(read(fd))
@@ -71,6 +98,7 @@ def thread(leaf):
     return "thread %s: running %s %s, exited %s %s" % (leaf, *seen)
 
 
+print(zombie_mount_tables())
 for leaf in sys.argv[1:]:
     print(child_process(leaf))
     print(thread(leaf))
