@@ -6,6 +6,8 @@
 // bottom.
 #include <sys/mount.h>
 
+#include <algorithm>
+#include <array>
 #include <cctype>
 #include <climits>
 #include <string>
@@ -23,6 +25,15 @@
 namespace uk {
 
 namespace {
+
+// Today's include/linux/cgroup_subsys.h order (for_each_subsys) of uk's subsystems:
+// cpuset, cpu, cpuacct, freezer, then net (uk's egress limit, where net_cls would be),
+// pids, and debug last ("not supported on the default hierarchy"). No ns: removed in
+// 3.0 ("cgroup: Remove ns_cgroup").
+constexpr std::array<int, CONTAINER_SUBSYS_COUNT - 1> kSubsysOrder = {
+    cpuset_subsys_id, cpu_subsys_id,  cpuacct_subsys_id, freezer_subsys_id,
+    net_subsys_id,    pids_subsys_id, debug_subsys_id,
+};
 
 // MAX_CGROUP_ROOT_NAMELEN
 constexpr size_t kMaxRootNameLen = 64;
@@ -103,18 +114,17 @@ ErrorOr<containerfs_options> cgroup1_parse_options(const container_core& core, c
       }
       opts.name = std::string(value);
     } else {
-      int i = 0;
-      for (; i < CONTAINER_SUBSYS_COUNT; i++) {
-        if (!has_value && token == core.subsys(i)->name) break;
-      }
-      if (i == CONTAINER_SUBSYS_COUNT) return Errno(EINVAL);
-      opts.subsys_bits |= 1UL << i;
+      // "Unknown subsys name", a subsystem today's kernel lacks (ns) among them.
+      auto it = std::find_if(kSubsysOrder.begin(), kSubsysOrder.end(),
+                             [&](int id) { return !has_value && token == core.subsys(id)->name; });
+      if (it == kSubsysOrder.end()) return Errno(EINVAL);
+      opts.subsys_bits |= 1UL << *it;
     }
   }
   if (!opts.subsys_bits && !opts.none && !opts.name) all = true;
   if (all) {
     if (opts.subsys_bits) return Errno(EINVAL);
-    opts.subsys_bits = (1UL << CONTAINER_SUBSYS_COUNT) - 1;
+    for (int id : kSubsysOrder) opts.subsys_bits |= 1UL << id;
   }
   if (!opts.subsys_bits && !opts.name) return Errno(EINVAL);
   if ((opts.flags & (1UL << ROOT_NOPREFIX)) && (opts.subsys_bits & ~(1UL << cpuset_subsys_id))) {
@@ -165,8 +175,8 @@ Errno cgroup1_reconfigure(container_core& core, containerfs_root* root,
 // cgroup1_show_options(): subsystems in id order, then the flags, release_agent=,
 // clone_children and name=.
 void cgroup1_show_options(std::string& out, const containerfs_root& root) {
-  for (auto it = root.subsys_list.rbegin(); it != root.subsys_list.rend(); ++it) {
-    absl::StrAppend(&out, ",", (*it)->name);
+  for (int id : container_core::subsys_listed(container_flavour_cgroup, root.actual_subsys_bits)) {
+    absl::StrAppend(&out, ",", root.core->subsys(id)->name);
   }
   if (root.flags & (1UL << ROOT_NOPREFIX)) out += ",noprefix";
   if (root.flags & (1UL << ROOT_XATTR)) out += ",xattr";
@@ -349,6 +359,7 @@ const container_flavour container_flavour_cgroup = {
     .kernfs_deactivate = true,
     .pidlist_at_first_read = true,
     .subsys_cftypes = CFTYPES_LEGACY,
+    .subsys_order = kSubsysOrder,
     .keeps_user_cpus = true,
     .cpuset_lists = &cpuset_lists_v1,
 };

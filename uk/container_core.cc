@@ -298,38 +298,62 @@ void container_core::css_put(container_subsys_state* css) {
   }
 }
 
+std::vector<int> container_core::subsys_listed(const container_flavour& flavour,
+                                               unsigned long bits) {
+  std::vector<int> ids;
+  for (int id : flavour.subsys_order) {
+    if (bits & (1UL << id)) ids.push_back(id);
+  }
+  for (int id = 0; id < CONTAINER_SUBSYS_COUNT; id++) {
+    if ((bits & (1UL << id)) && std::find(ids.begin(), ids.end(), id) == ids.end()) {
+      ids.push_back(id);
+    }
+  }
+  return ids;
+}
+
 // proc_container_show() (2.6.24 proc_cgroup_show): "names:path" per hierarchy; the
 // cgroup flavour's (proc_cgroup_show of cgroup v1): "id:names[,name=X]:path".
-std::string container_core::proc_container_show(task_struct* tsk, bool hierarchy_ids) {
+std::string container_core::proc_container_show(task_struct* tsk,
+                                                const container_flavour& flavour) {
   absl::MutexLock l(&container_mutex);
   std::string out;
   for (const auto& root : roots) {
     if (root.get() == &rootnode_) continue;
     std::vector<std::string> names;
-    for (container_subsys* ss : root->subsys_list) names.push_back(ss->name);
-    if (hierarchy_ids) std::reverse(names.begin(), names.end());  // for_each_subsys order
+    if (flavour.subsys_order.empty()) {
+      for (container_subsys* ss : root->subsys_list) names.push_back(ss->name);
+    } else {
+      for (int id : subsys_listed(flavour, root->actual_subsys_bits)) {
+        names.push_back(subsys(id)->name);
+      }
+    }
     if (!root->name.empty()) names.push_back("name=" + root->name);
     auto path = container_path(task_container_in(tsk, root.get()));
-    if (hierarchy_ids) absl::StrAppend(&out, root->hierarchy_id, ":");
+    if (flavour.hierarchy_ids) absl::StrAppend(&out, root->hierarchy_id, ":");
     absl::StrAppend(&out, absl::StrJoin(names, ","), ":", path.ok() ? path.value() : "", "\n");
   }
   return out;
 }
 
 // proc_containerstats_show() (2.6.24 proc_cgroupstats_show); the cgroup flavour's
-// has the hierarchy id (0 when unbound) and an `enabled` column.
-std::string container_core::proc_containerstats_show(bool hierarchy_ids) {
+// has the hierarchy id (0 when unbound) and an `enabled` column, and lists only its
+// own subsystems (cgroupstats_show: for_each_subsys).
+std::string container_core::proc_containerstats_show(const container_flavour& flavour) {
   absl::MutexLock l(&container_mutex);
-  std::string out = hierarchy_ids ? "#subsys_name\thierarchy\tnum_cgroups\tenabled\n"
-                                  : "#subsys_name\thierarchy\tnum_containers\n";
-  for (const auto& ss : subsys_) {
-    if (hierarchy_ids) {
-      absl::StrAppend(&out, ss->name, "\t", ss->root->hierarchy_id, "\t",
-                      ss->root->number_of_containers, "\t1\n");
-    } else {
+  if (!flavour.hierarchy_ids) {
+    std::string out = "#subsys_name\thierarchy\tnum_containers\n";
+    for (const auto& ss : subsys_) {
       absl::StrAppend(&out, ss->name, "\t", ss->root->subsys_bits, "\t",
                       ss->root->number_of_containers, "\n");
     }
+    return out;
+  }
+  std::string out = "#subsys_name\thierarchy\tnum_cgroups\tenabled\n";
+  for (int id : flavour.subsys_order) {
+    const container_subsys& ss = *subsys_[id];
+    absl::StrAppend(&out, ss.name, "\t", ss.root->hierarchy_id, "\t", ss.root->number_of_containers,
+                    "\t1\n");
   }
   return out;
 }

@@ -54,6 +54,7 @@
 #include "absl/hash/hash.h"
 #include "absl/synchronization/mutex.h"
 #include "uk/container.h"
+#include "uk/container_flavour.h"
 #include "uk/containerfs_root.h"
 #include "uk/css_group.h"
 #include "uk/subsystem.h"
@@ -197,12 +198,16 @@ class container_core {
 
   // --- proc ---
   // /proc/<pid>/container: "names:path\n" per hierarchy, newest first; ESRCH if the
-  // task is gone (the caller looks it up). With `hierarchy_ids` (the cgroup flavour's
-  // /proc/<pid>/cgroup): "id:names:path", names in subsys_id order then "name=X".
-  std::string proc_container_show(task_struct* tsk, bool hierarchy_ids = false);
-  // /proc/containers; with `hierarchy_ids` /proc/cgroups as cgroup v1 prints it
-  // (hierarchy id, num_cgroups, enabled).
-  std::string proc_containerstats_show(bool hierarchy_ids = false);
+  // task is gone (the caller looks it up). As `flavour` names it: the cgroup flavour's
+  // /proc/<pid>/cgroup is "id:names:path", names in its subsys_order (then those it
+  // lacks, in id order), then "name=X".
+  std::string proc_container_show(task_struct* tsk,
+                                  const container_flavour& flavour = container_flavour_v10);
+  // /proc/containers; the cgroup flavour's /proc/cgroups as cgroup v1 prints it
+  // (hierarchy id, num_cgroups, enabled; its subsystems only, in its order).
+  std::string proc_containerstats_show(const container_flavour& flavour = container_flavour_v10);
+  // The ids of the subsystems in `bits` as `flavour` lists them.
+  static std::vector<int> subsys_listed(const container_flavour& flavour, unsigned long bits);
   // /proc/<pid>/cpuset: the path in the hierarchy holding cpuset ("/" when unbound).
   std::string proc_cpuset_show(task_struct* tsk);
 

@@ -130,6 +130,12 @@ struct container_flavour {
   cftype_set subsys_cftypes;
 
   // --- Subsystems ---
+  // The subsystems a mount can bind ("all" binds these) in the order this flavour lists
+  // them (its mount options, /proc/<pid>/cgroup's names, /proc/cgroups' rows): today's
+  // for_each_subsys order, include/linux/cgroup_subsys.h's, without the ns subsystem
+  // (removed in 3.0). Empty: every subsystem, listed as the patch lists them (a
+  // hierarchy's subsys_list, newest bound first; /proc/containers in id order).
+  std::span<const int> subsys_order;
   // Whether a cpuset's change of a task's CPUs (attach, a cpus write) keeps within
   // the mask the task asked for (task_struct::user_cpus_ptr) when the two intersect:
   // today's __set_cpus_allowed_ptr() does; 2.6.24's set_cpus_allowed() replaces the

@@ -270,7 +270,8 @@ Errno proc_file_fops::open(inode& i, file& f) const {
   kernel& k = *e.k;
   std::string text;
   if (e.file == FILE_CONTAINERS || e.file == FILE_CGROUPS) {
-    text = k.containers().proc_containerstats_show(e.file == FILE_CGROUPS);
+    text = k.containers().proc_containerstats_show(e.file == FILE_CGROUPS ? container_flavour_cgroup
+                                                                          : container_flavour_v10);
   } else if (e.file == FILE_MOUNTS || e.file == FILE_PID_MOUNTINFO) {
     if (e.pid != 0 && k.find_task_by_pid(e.pid) == nullptr) return Errno(ESRCH);
     text = mounts_show(k, e.file == FILE_PID_MOUNTINFO);
@@ -280,7 +281,8 @@ Errno proc_file_fops::open(inode& i, file& f) const {
     if (e.file == FILE_PID_CPUSET) {
       text = k.containers().proc_cpuset_show(t);
     } else {
-      text = k.containers().proc_container_show(t, e.file == FILE_PID_CGROUP);
+      text = k.containers().proc_container_show(
+          t, e.file == FILE_PID_CGROUP ? container_flavour_cgroup : container_flavour_v10);
     }
   }
   f.private_data = std::make_shared<std::string>(std::move(text));

@@ -367,7 +367,8 @@ TEST_F(CgroupV1Test, NamedHierarchiesKeepPerTaskMembership) {
   EXPECT_EQ(task_css_group(&t1), task_css_group(&fresh));
   // The zombie is at every root.
   k_->do_exit(&t2, 0);
-  EXPECT_THAT(k_->containers().proc_container_show(&t2, true), HasSubstr(":name=n:/\n"));
+  EXPECT_THAT(k_->containers().proc_container_show(&t2, container_flavour_cgroup),
+              HasSubstr(":name=n:/\n"));
   EXPECT_EQ(read("/n/b/tasks"), "");
   EXPECT_EQ(sys_rmdir(init(), "/n/b"), 0);
 }
@@ -389,8 +390,8 @@ TEST_F(CgroupV1Test, ReleaseAgentOfANamedHierarchy) {
 TEST_F(CgroupV1Test, ProcCgroupsHasIdsAndFourColumns) {
   EXPECT_EQ(read("/proc/cgroups"),
             "#subsys_name\thierarchy\tnum_cgroups\tenabled\n"
-            "cpuset\t0\t1\t1\ndebug\t0\t1\t1\nns\t0\t1\t1\ncpu\t0\t1\t1\ncpuacct\t0\t1\t1\n"
-            "pids\t0\t1\t1\nfreezer\t0\t1\t1\nnet\t0\t1\t1\n");
+            "cpuset\t0\t1\t1\ncpu\t0\t1\t1\ncpuacct\t0\t1\t1\nfreezer\t0\t1\t1\n"
+            "net\t0\t1\t1\npids\t0\t1\t1\ndebug\t0\t1\t1\n");
   ASSERT_EQ(mount("/a", "none,name=first"), 0);
   ASSERT_EQ(mount("/b", "cpu,cpuacct"), 0);
   ASSERT_EQ(sys_mkdir(init(), "/b/x", 0755), 0);

@@ -46,6 +46,7 @@ CONFORM_CASES=(
   "remount_held_child mount host"
   "mount_options mount host"
   "mount_sb_flags mount host"
+  "subsys_names mount host"
   "long_names named host"
   "move_tasks named host"
   "long_writes_root named host"
@@ -343,6 +344,16 @@ case_mount_sb_flags() {
     /proc/self/mountinfo)"
   t mkdir "$D/x"
   mnt "umount" umount "$D" 0
+}
+
+# Today's kernel has no ns subsystem (removed in 3.0): its name is unknown, as any other
+# (cgroup1_parse_param's EINVAL). /proc/cgroups lists the subsystems in
+# include/linux/cgroup_subsys.h's order (for_each_subsys): those of both sides here.
+case_subsys_names() {
+  mnt "ns" mount none "$D" cgroup 0 "ns"
+  mnt "ns, name=" mount none "$D" cgroup 0 "ns,name=$HNAME"
+  echo "/proc/cgroups: $(awk 'NR > 1 && $1 ~ /^(cpuset|cpu|cpuacct|freezer|pids|ns)$/ { print $1 }' \
+    /proc/cgroups | paste -sd,)"
 }
 
 # A cgroup's name may be longer than NAME_MAX: kernfs_iop_lookup() has no limit (2.6.24's

@@ -30,12 +30,12 @@ $ stat -f -c %t %T B/cpu B/named
 27e0eb cgroupfs
 $ lssubsys -am
 cpuset B/cpuset
-REST B/rest
 cpu,cpuacct B/cpu
+REST B/rest
 $ lssubsys -i
 cpuset 2
-REST 3
 cpu,cpuacct 1
+REST 3
 $ cgcreate -a nobody:nogroup -t daemon:daemon -g cpu,cpuset,name=uktools:/grp/sub
 $ stat -c %U:%G %a %n B/cpu/grp B/cpu/grp/sub B/cpu/grp/sub/tasks B/cpu/grp/sub/cpu.shares B/named/grp/sub/cgroup.procs
 root:root 755 B/cpu/grp
