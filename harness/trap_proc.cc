@@ -103,10 +103,14 @@ void supervisor::on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr
     owner = std::make_shared<const held_thread>(tid);
   }
   long err = 0;
-  // The open is checked now, as the kernel's (the text comes at the first read).
-  if (!emulated_text(req.pid, kpath, &err, false)) {
-    return err ? respond(req.id, err) : respond_continue(req.id);
+  // The open is checked now, as the kernel's (the text comes at the first read). Of a
+  // file that is there, O_CREAT | O_EXCL is EEXIST before any check of the file's own
+  // (fs/namei.c open_last_lookups).
+  bool there = emulated_text(req.pid, kpath, &err, false).has_value();
+  if ((there || err == -EACCES) && (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
+    return respond(req.id, -EEXIST);
   }
+  if (!there) return err ? respond(req.id, err) : respond_continue(req.id);
   if (!proc_shadow_) {
     absl::StatusOr<std::unique_ptr<proc_shadow>> made = proc_shadow::create();
     if (!made.ok()) {

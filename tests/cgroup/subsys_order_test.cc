@@ -42,12 +42,12 @@ TEST_F(SubsysOrderTest, NsIsAnUnknownSubsystem) {
   EXPECT_EQ(mount("/n", "ns"), -EINVAL);
   EXPECT_EQ(mount("/n", "cpu,ns"), -EINVAL);
   ASSERT_EQ(mount("/all", ""), 0);
-  EXPECT_THAT(read("/proc/mounts"),
-              HasSubstr("\nnone /all cgroup rw,relatime,cpuset,cpu,cpuacct,freezer,net,pids,debug 0 0\n"));
+  EXPECT_THAT(
+      read("/proc/mounts"),
+      HasSubstr("\nnone /all cgroup rw,relatime,cpuset,cpu,cpuacct,freezer,net,pids,debug 0 0\n"));
   // It stays free for the patch's flavour.
   ASSERT_EQ(mount("/n", "ns", "container"), 0);
-  EXPECT_EQ(read("/proc/self/cgroup"),
-            "2:ns:/\n1:cpuset,cpu,cpuacct,freezer,net,pids,debug:/\n");
+  EXPECT_EQ(read("/proc/self/cgroup"), "2:ns:/\n1:cpuset,cpu,cpuacct,freezer,net,pids,debug:/\n");
 }
 
 }  // namespace

@@ -4,7 +4,8 @@ proc_fd.py [uk]: for each file, its fstat (mode, links, owner, size, block size 
 blocks, and whether its inode number is the path's), the filesystem type fstatfs and
 statfs of /proc/self/fd/N report, where /proc/self/fd/N points (this process's pid and
 thread id as PID and TID), its file status flags with O_NONBLOCK asked for, and whether
-a pread from 0 reads what the reads did, what lseek to the end, to data and to a hole
+a pread from 0 reads what the reads did, what an O_CREAT open and an
+O_CREAT | O_EXCL one answer (EEXIST), what lseek to the end, to data and to a hole
 and fsync and fdatasync answer (a seq_file's EINVAL), and whether sendfile and splice
 lose nothing (they read the text or, where procfs has no splice_read, say EINVAL, where
 the page cache of a FUSE file once gave 0 bytes). The same natively as under uk-run, whose text
@@ -97,6 +98,10 @@ def describe(path):
                          ("hole", os.SEEK_HOLE)]:
         fields.append("lseek-%s=%s" % (name, errno_of(lambda: os.lseek(fd, 0, whence))))
     fields.append("fsync=%s" % errno_of(lambda: os.fsync(fd)))
+    # O_CREAT opens the file that is there; with O_EXCL it is EEXIST.
+    for name, flags in [("creat", os.O_CREAT), ("creat-excl", os.O_CREAT | os.O_EXCL)]:
+        fields.append("%s=%s" % (name, errno_of(
+            lambda: os.close(os.open(path, os.O_RDONLY | flags, 0o644)))))
     fields.append("fdatasync=%s" % errno_of(lambda: os.fdatasync(fd)))
     fields.append("sendfile-loses-nothing=%s" % loses_nothing(
         fd, text, lambda fd, w, at, n: os.sendfile(w, fd, at, n)))
