@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -46,6 +47,37 @@ std::vector<std::string> kernel_mounts_under(uk::task_struct& init, const std::s
   return out;
 }
 
+// `k`, a kernel table line, with the per-mount flags `host` (mountinfo's field 6: ro or
+// rw, then nosuid, nodev, noexec, the atime mode, nosymfollow; show_mnt_opts) in place
+// of the kernel mount's. mounts: ro or rw (ro too when the super_block is), the
+// super_block's flags, these, the super options (show_vfsmnt's order); mountinfo: field
+// 6 is these.
+void with_mount_flags(std::vector<std::string>* k, const std::string& host, mount_table kind) {
+  static const std::set<absl::string_view> kMountFlags = {
+      "ro",      "rw",         "nosuid",   "nodev",       "noexec",
+      "noatime", "nodiratime", "relatime", "strictatime", "nosymfollow"};
+  static const std::set<absl::string_view> kSbFlags = {"sync", "dirsync", "mand", "lazytime"};
+  if (kind == mount_table::mountinfo) {
+    if (k->size() > 5) (*k)[5] = host;
+    return;
+  }
+  if (kind != mount_table::mounts || k->size() <= 3) return;
+  std::vector<absl::string_view> mine = absl::StrSplit((*k)[3], ',');
+  std::vector<absl::string_view> theirs = absl::StrSplit(host, ',');
+  // The kernel's line says ro for its mount or its super_block: only a bind can make
+  // its own mount's flags differ, so ro there is the super_block's.
+  bool ro = (!mine.empty() && mine[0] == "ro") || (!theirs.empty() && theirs[0] == "ro");
+  std::vector<absl::string_view> out = {ro ? "ro" : "rw"};
+  for (absl::string_view o : mine) {
+    if (kSbFlags.contains(o)) out.push_back(o);
+  }
+  for (size_t j = 1; j < theirs.size(); j++) out.push_back(theirs[j]);
+  for (absl::string_view o : mine) {
+    if (!kMountFlags.contains(o) && !kSbFlags.contains(o)) out.push_back(o);
+  }
+  (*k)[3] = absl::StrJoin(out, ",");
+}
+
 }  // namespace
 
 // Newest first, so that of two records stacked on one directory the top one goes
@@ -62,6 +94,11 @@ void supervisor::reconcile_locked(pid_t who, std::vector<std::unique_ptr<fuse_br
 void supervisor::reconcile_with(pid_t who, const std::vector<mountinfo_line>& lines,
                                 std::vector<std::unique_ptr<fuse_bridge>>* gone) {
   uk::task_struct& init = *kernel_.init_task();
+  std::erase_if(own_mount_flags_, [&lines](const std::pair<const uint64_t, dev_t>& own) {
+    return std::none_of(lines.begin(), lines.end(), [&own](const mountinfo_line& l) {
+      return l.id == own.first && l.dev == own.second && l.fstype == "fuse.container";
+    });
+  });
   for (size_t i = mounts_.size(); i-- > 0;) {
     mount_rec& m = mounts_[i];
     const mountinfo_line* seen = nullptr;
@@ -179,9 +216,11 @@ std::optional<std::string> supervisor::merge_mount_table(const std::string& host
                                                          mount_table kind) {
   const bool mountinfo = kind == mount_table::mountinfo;
   std::map<dev_t, std::string> kdirs;  // FUSE device -> the kernel's mount point
+  std::map<uint64_t, dev_t> own_flags;
   {
     absl::MutexLock l(&mounts_mu_);
     for (const mount_rec& m : mounts_) kdirs[m.dev] = m.kdir;
+    own_flags = own_mount_flags_;
   }
   const size_t mp_field = mount_point_field(kind);
   const size_t uk_mp_field = kind == mount_table::mountstats ? 1 : mp_field;
@@ -256,6 +295,11 @@ std::optional<std::string> supervisor::merge_mount_table(const std::string& host
       continue;
     }
     std::vector<std::string> k = it->second;
+    // A mount whose flags the program set itself (MS_REMOUNT | MS_BIND): the host's.
+    auto own = own_flags.find(lines[i].id);
+    if (own != own_flags.end() && own->second == lines[i].dev && lines[i].fields.size() > 5) {
+      with_mount_flags(&k, lines[i].fields[5], kind);
+    }
     if (kind == mount_table::mountstats) {
       absl::StrAppend(&out, "device ", k[0], " mounted on ", f[mp_field], " with fstype ", k[2],
                       "\n");

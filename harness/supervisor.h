@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "harness/affinity_host.h"
@@ -215,6 +216,14 @@ class supervisor {
   // Thread `tid`'s umount2(target, flags) (notification `id`), made by the supervisor
   // with the tracee's root and cwd; then the mounts it took leave the table.
   long umount_for(pid_t tid, uint64_t id, std::string target, int flags);
+  // Its mount(MS_REMOUNT | MS_BIND) of a uk mount's root, made likewise: the host sets
+  // that one mount's flags (do_reconfigure_mnt), which its table lines then show.
+  long reconfigure_mount_for(pid_t tid, uint64_t id, std::string target, unsigned long flags);
+  // `call` made with thread `tid`'s root and cwd (notification `id` still waiting),
+  // under mounts_mu_, with `target`'s /proc/self/ made the tracee's; -ESRCH if the
+  // tracee is gone.
+  long in_tracee_fs(pid_t tid, uint64_t id, std::string& target, absl::FunctionRef<long()> call)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mounts_mu_);
   // Gives the notification thread an fs_struct of its own (notify_loop).
   void private_fs();
 
@@ -321,6 +330,11 @@ class supervisor {
   // Lock order: the tracker's lock (task_for, observe) before mounts_mu_.
   absl::Mutex mounts_mu_;
   std::vector<mount_rec> mounts_ ABSL_GUARDED_BY(mounts_mu_);  // in mount order
+  // Host mounts of uk's (mountinfo id -> FUSE device) whose flags a program set with
+  // MS_REMOUNT | MS_BIND: their lines show the host's per-mount flags, not the
+  // kernel's mount's (which every bind of a hierarchy shares). Dropped when the mount
+  // goes (reconcile_with).
+  std::map<uint64_t, dev_t> own_mount_flags_ ABSL_GUARDED_BY(mounts_mu_);
   uint64_t next_kdir_ ABSL_GUARDED_BY(mounts_mu_) = 1;
   int mountinfo_fd_ = -1;        // /proc/self/mountinfo, polled for POLLPRI
   int forwarded_fd_ = -1;        // from the outer uk-run (set_outer_link)

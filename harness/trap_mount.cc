@@ -70,6 +70,19 @@ void supervisor::on_mount(const seccomp_notif& req) {
   // waits here).
   if (!have_target || !may_mount(req.pid)) return respond_continue(req.id);
   std::string dir = resolve(req.pid, target);
+  if ((flags & (MS_REMOUNT | MS_BIND)) == (MS_REMOUNT | MS_BIND)) {
+    // A change of one mount's flags (path_mount: do_reconfigure_mnt), not of its
+    // hierarchy: the host's, of a uk mount's root made by the supervisor so that the
+    // table knows (any other continues: the host answers, EINVAL off a mount's root).
+    auto at = mount_root_dev(dir);
+    bool ours = false;
+    if (at && at->second) {
+      absl::MutexLock l(&mounts_mu_);
+      for (const mount_rec& m : mounts_) ours = ours || m.dev == at->first;
+    }
+    if (!ours) return respond_continue(req.id);
+    return respond(req.id, reconfigure_mount_for(req.pid, req.id, target, flags));
+  }
   if (flags & MS_REMOUNT) {
     // The root of a uk mount (any bind of it too): the kernel's remount of its
     // hierarchy (do_remount acts on the super_block). Looked up before the pin: a
@@ -141,7 +154,8 @@ void supervisor::private_fs() {
   own_cwd_fd_ = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
-long supervisor::umount_for(pid_t tid, uint64_t id, std::string target, int flags) {
+long supervisor::in_tracee_fs(pid_t tid, uint64_t id, std::string& target,
+                              absl::FunctionRef<long()> call) {
   // The tracee's /proc/self is not the supervisor's.
   for (const char* self : {"/proc/self/", "/proc/thread-self/"}) {
     if (target.rfind(self, 0) == 0) {
@@ -152,12 +166,10 @@ long supervisor::umount_for(pid_t tid, uint64_t id, std::string target, int flag
   int cwd = open(absl::StrCat("/proc/", tid, "/cwd").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   // Still the same thread (the pid cannot have been reused while its call waits).
   bool valid = root >= 0 && cwd >= 0 && id_valid(id);
-  std::vector<std::unique_ptr<fuse_bridge>> gone;  // destroyed after the lock
-  absl::MutexLock l(&mounts_mu_);
   long r = -ESRCH;  // the tracee is gone: the reply goes nowhere
   if (valid) {
     r = fchdir(root) == 0 && chroot(".") == 0 && fchdir(cwd) == 0 ? 0 : -errno;
-    if (r == 0 && umount2(target.c_str(), flags) != 0) r = -errno;
+    if (r == 0) r = call();
     if (fchdir(own_root_fd_) != 0 || chroot(".") != 0 || fchdir(own_cwd_fd_) != 0) {
       fprintf(stderr, "uk-run: cannot return to the supervisor's root: %s\n", strerror(errno));
       abort();  // every later path of this thread would be resolved in the tracee's
@@ -165,9 +177,34 @@ long supervisor::umount_for(pid_t tid, uint64_t id, std::string target, int flag
   }
   if (root >= 0) close(root);
   if (cwd >= 0) close(cwd);
+  return r;
+}
+
+long supervisor::umount_for(pid_t tid, uint64_t id, std::string target, int flags) {
+  std::vector<std::unique_ptr<fuse_bridge>> gone;  // destroyed after the lock
+  absl::MutexLock l(&mounts_mu_);
+  long r = in_tracee_fs(tid, id, target,
+                        [&] { return umount2(target.c_str(), flags) == 0 ? 0L : -errno; });
   // The kernel's umount of what went runs as init: pins are taken before mounts_mu_,
   // and the host has decided.
   if (r == 0) reconcile_locked(tid, &gone);
+  return r;
+}
+
+long supervisor::reconfigure_mount_for(pid_t tid, uint64_t id, std::string target,
+                                       unsigned long flags) {
+  absl::MutexLock l(&mounts_mu_);
+  struct statx sx = {};
+  long r = in_tracee_fs(tid, id, target, [&] {
+    // do_reconfigure_mnt() takes the flags only: no source, type or data.
+    if (mount(nullptr, target.c_str(), nullptr, flags, nullptr) != 0)
+      return static_cast<long>(-errno);
+    statx(AT_FDCWD, target.c_str(), AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx);
+    return 0L;
+  });
+  if (r == 0 && (sx.stx_mask & STATX_MNT_ID)) {
+    own_mount_flags_[sx.stx_mnt_id] = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+  }
   return r;
 }
 

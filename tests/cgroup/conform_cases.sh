@@ -47,6 +47,7 @@ CONFORM_CASES=(
   "mount_options mount host"
   "mount_sb_flags mount host"
   "subsys_names mount host"
+  "bind_remount mount host"
   "long_names named host"
   "move_tasks named host"
   "long_writes_root named host"
@@ -668,3 +669,4 @@ case_remount_changes_subsystems() {
 source "$(dirname "${BASH_SOURCE[0]}")/conform_cases_subsys.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/conform_cases_values.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/conform_cases_pidfiles.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/conform_cases_mounts.sh"

@@ -2,7 +2,7 @@
 // EINVAL...), so a test sees the exact errno that mount(8) and umount(8) hide.
 //   mount_call mount SOURCE TARGET TYPE FLAGS DATA
 //   mount_call umount TARGET FLAGS
-// FLAGS: "0" or a comma list of remount, bind, move, rdonly (mount) or detach, force,
+// FLAGS: "0" or a comma list of remount, bind, move, rdonly, nosuid, noexec (mount) or detach, force,
 // expire, nofollow (umount). An empty TYPE or DATA passes NULL.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,7 +15,8 @@ static unsigned long parse_flags(char* s) {
     const char* name;
     unsigned long bit;
   } names[] = {{"remount", MS_REMOUNT}, {"bind", MS_BIND},      {"move", MS_MOVE},
-               {"rdonly", MS_RDONLY},   {"detach", MNT_DETACH}, {"force", MNT_FORCE},
+               {"rdonly", MS_RDONLY},   {"nosuid", MS_NOSUID},  {"noexec", MS_NOEXEC},
+               {"detach", MNT_DETACH},  {"force", MNT_FORCE},
                {"expire", MNT_EXPIRE},  {"nofollow", UMOUNT_NOFOLLOW}};
   unsigned long flags = 0;
   for (char* tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
