@@ -59,10 +59,29 @@ void serve(fuse_handler& handler, int fd, const char* buf, size_t n, char* out) 
   if (res != kFuseNoReply) write_reply(fd, in->unique, res, out);
 }
 
+// fsmount()'s attributes for mount(2)'s per-mount flags (fs/namespace.c path_mount:
+// relatime unless noatime or strictatime).
+unsigned int mount_attrs(unsigned long flags) {
+  unsigned int attrs = 0;
+  if (flags & MS_RDONLY) attrs |= MOUNT_ATTR_RDONLY;
+  if (flags & MS_NOSUID) attrs |= MOUNT_ATTR_NOSUID;
+  if (flags & MS_NODEV) attrs |= MOUNT_ATTR_NODEV;
+  if (flags & MS_NOEXEC) attrs |= MOUNT_ATTR_NOEXEC;
+  if (flags & MS_NODIRATIME) attrs |= MOUNT_ATTR_NODIRATIME;
+  if (flags & MS_NOSYMFOLLOW) attrs |= MOUNT_ATTR_NOSYMFOLLOW;
+  if (flags & MS_NOATIME) {
+    attrs |= MOUNT_ATTR_NOATIME;
+  } else if (flags & MS_STRICTATIME) {
+    attrs |= MOUNT_ATTR_STRICTATIME;
+  }
+  return attrs;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::make(
-    std::unique_ptr<fuse_handler> handler, const std::string& what, const std::string& fsname) {
+    std::unique_ptr<fuse_handler> handler, const std::string& what, const std::string& fsname,
+    unsigned int attrs) {
   std::unique_ptr<fuse_bridge> b(new fuse_bridge());
   b->dir_ = what;
   b->handler_ = std::move(handler);
@@ -102,7 +121,7 @@ absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::make(
   b->handler_->notifier()->set([bridge](int32_t code, const void* arg, size_t len) {
     return bridge->notify(code, arg, len);
   });
-  b->mount_fd_ = fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+  b->mount_fd_ = fsmount(fsfd, FSMOUNT_CLOEXEC, attrs);
   err = errno;
   close(fsfd);
   if (b->mount_fd_ < 0) {
@@ -119,8 +138,10 @@ absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::make(
 }
 
 absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::mount(
-    std::unique_ptr<fuse_handler> handler, const std::string& dir, const std::string& fsname) {
-  absl::StatusOr<std::unique_ptr<fuse_bridge>> b = make(std::move(handler), dir, fsname);
+    std::unique_ptr<fuse_handler> handler, const std::string& dir, const std::string& fsname,
+    unsigned long mount_flags) {
+  absl::StatusOr<std::unique_ptr<fuse_bridge>> b =
+      make(std::move(handler), dir, fsname, mount_attrs(mount_flags));
   if (!b.ok()) return b;
   int mfd = (*b)->mount_fd_;
   (*b)->mount_fd_ = -1;
@@ -133,7 +154,8 @@ absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::mount(
 
 absl::StatusOr<std::unique_ptr<fuse_bridge>> fuse_bridge::detached(
     std::unique_ptr<fuse_handler> handler, const std::string& fsname) {
-  return make(std::move(handler), absl::StrCat("a detached mount (", fsname, ")"), fsname);
+  return make(std::move(handler), absl::StrCat("a detached mount (", fsname, ")"), fsname,
+              MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 }
 
 bool fuse_bridge::notify(int32_t code, const void* arg, size_t len) {

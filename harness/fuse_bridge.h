@@ -34,9 +34,13 @@ class fuse_bridge {
   // answers INIT and starts serving: on the ring if the kernel offers it
   // (/sys/module/fuse/parameters/enable_uring) and io_uring works, else with one
   // /dev/fuse loop per usable CPU (at most 8). Requests may be served concurrently.
+  // The mount's own flags are mount(2)'s per-mount ones in `mount_flags` (MS_RDONLY,
+  // MS_NOSUID, MS_NODEV, MS_NOEXEC, the atime ones, MS_NOSYMFOLLOW), relatime unless
+  // they say otherwise, as path_mount() gives a new mount.
   static absl::StatusOr<std::unique_ptr<fuse_bridge>> mount(std::unique_ptr<fuse_handler> handler,
                                                             const std::string& dir,
-                                                            const std::string& fsname);
+                                                            const std::string& fsname,
+                                                            unsigned long mount_flags = 0);
   // The same filesystem, never attached: it is in no mount table, and its files are
   // reached through mount_fd() alone. A file opened there names itself, in
   // /proc/<pid>/fd, by its path below the mount's root (fs/d_path.c stops at a mount
@@ -69,7 +73,8 @@ class fuse_bridge {
   // it in messages.
   static absl::StatusOr<std::unique_ptr<fuse_bridge>> make(std::unique_ptr<fuse_handler> handler,
                                                            const std::string& what,
-                                                           const std::string& fsname);
+                                                           const std::string& fsname,
+                                                           unsigned int attrs);
   absl::Status init();
   void start_workers(size_t max_workers);
 

@@ -64,8 +64,9 @@ void with_mount_flags(std::vector<std::string>* k, const std::string& host, moun
   if (kind != mount_table::mounts || k->size() <= 3) return;
   std::vector<absl::string_view> mine = absl::StrSplit((*k)[3], ',');
   std::vector<absl::string_view> theirs = absl::StrSplit(host, ',');
-  // The kernel's line says ro for its mount or its super_block: only a bind can make
-  // its own mount's flags differ, so ro there is the super_block's.
+  // The kernel's line says ro for its mount or its super_block; its mount is read-only
+  // only with its super_block (a remount with MS_RDONLY makes both), so that ro is the
+  // super_block's.
   bool ro = (!mine.empty() && mine[0] == "ro") || (!theirs.empty() && theirs[0] == "ro");
   std::vector<absl::string_view> out = {ro ? "ro" : "rw"};
   for (absl::string_view o : mine) {
@@ -94,11 +95,6 @@ void supervisor::reconcile_locked(pid_t who, std::vector<std::unique_ptr<fuse_br
 void supervisor::reconcile_with(pid_t who, const std::vector<mountinfo_line>& lines,
                                 std::vector<std::unique_ptr<fuse_bridge>>* gone) {
   uk::task_struct& init = *kernel_.init_task();
-  std::erase_if(own_mount_flags_, [&lines](const std::pair<const uint64_t, dev_t>& own) {
-    return std::none_of(lines.begin(), lines.end(), [&own](const mountinfo_line& l) {
-      return l.id == own.first && l.dev == own.second && l.fstype == "fuse.container";
-    });
-  });
   for (size_t i = mounts_.size(); i-- > 0;) {
     mount_rec& m = mounts_[i];
     const mountinfo_line* seen = nullptr;
@@ -216,11 +212,9 @@ std::optional<std::string> supervisor::merge_mount_table(const std::string& host
                                                          mount_table kind) {
   const bool mountinfo = kind == mount_table::mountinfo;
   std::map<dev_t, std::string> kdirs;  // FUSE device -> the kernel's mount point
-  std::map<uint64_t, dev_t> own_flags;
   {
     absl::MutexLock l(&mounts_mu_);
     for (const mount_rec& m : mounts_) kdirs[m.dev] = m.kdir;
-    own_flags = own_mount_flags_;
   }
   const size_t mp_field = mount_point_field(kind);
   const size_t uk_mp_field = kind == mount_table::mountstats ? 1 : mp_field;
@@ -295,11 +289,10 @@ std::optional<std::string> supervisor::merge_mount_table(const std::string& host
       continue;
     }
     std::vector<std::string> k = it->second;
-    // A mount whose flags the program set itself (MS_REMOUNT | MS_BIND): the host's.
-    auto own = own_flags.find(lines[i].id);
-    if (own != own_flags.end() && own->second == lines[i].dev && lines[i].fields.size() > 5) {
-      with_mount_flags(&k, lines[i].fields[5], kind);
-    }
+    // Each mount's own flags are the host's: a FUSE mount is made with the flags its
+    // mount(2) asked for, and a bind, a remount and MS_REMOUNT | MS_BIND set them on the
+    // host mount they name (the kernel has one mount for all binds of a hierarchy).
+    if (lines[i].fields.size() > 5) with_mount_flags(&k, lines[i].fields[5], kind);
     if (kind == mount_table::mountstats) {
       absl::StrAppend(&out, "device ", k[0], " mounted on ", f[mp_field], " with fstype ", k[2],
                       "\n");

@@ -217,7 +217,7 @@ class supervisor {
   // with the tracee's root and cwd; then the mounts it took leave the table.
   long umount_for(pid_t tid, uint64_t id, std::string target, int flags);
   // Its mount(MS_REMOUNT | MS_BIND) of a uk mount's root, made likewise: the host sets
-  // that one mount's flags (do_reconfigure_mnt), which its table lines then show.
+  // that one mount's flags (do_reconfigure_mnt), which its table lines show.
   long reconfigure_mount_for(pid_t tid, uint64_t id, std::string target, unsigned long flags);
   // `call` made with thread `tid`'s root and cwd (notification `id` still waiting),
   // under mounts_mu_, with `target`'s /proc/self/ made the tracee's; -ESRCH if the
@@ -330,11 +330,6 @@ class supervisor {
   // Lock order: the tracker's lock (task_for, observe) before mounts_mu_.
   absl::Mutex mounts_mu_;
   std::vector<mount_rec> mounts_ ABSL_GUARDED_BY(mounts_mu_);  // in mount order
-  // Host mounts of uk's (mountinfo id -> FUSE device) whose flags a program set with
-  // MS_REMOUNT | MS_BIND: their lines show the host's per-mount flags, not the
-  // kernel's mount's (which every bind of a hierarchy shares). Dropped when the mount
-  // goes (reconcile_with).
-  std::map<uint64_t, dev_t> own_mount_flags_ ABSL_GUARDED_BY(mounts_mu_);
   uint64_t next_kdir_ ABSL_GUARDED_BY(mounts_mu_) = 1;
   int mountinfo_fd_ = -1;        // /proc/self/mountinfo, polled for POLLPRI
   int forwarded_fd_ = -1;        // from the outer uk-run (set_outer_link)

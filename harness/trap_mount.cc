@@ -89,16 +89,23 @@ void supervisor::on_mount(const seccomp_notif& req) {
     // stat may need the FUSE loops, which take pins themselves.
     auto at = mount_root_dev(dir);
     if (!at || !at->second) return respond_continue(req.id);
-    tracker::pinned_task pinned = tracker_.task_for(req.pid);
-    uk::task_struct& t = pinned.task ? *pinned.task : *kernel_.init_task();
-    absl::MutexLock l(&mounts_mu_);
-    for (const mount_rec& m : mounts_) {
-      if (m.dev != at->first) continue;
-      return respond(req.id, uk::sys_mount(t, source.c_str(), m.kdir.c_str(), "container",
-                                           flags & (MS_REMOUNT | MS_RDONLY),
-                                           have_data ? data.c_str() : nullptr));
+    std::optional<long> r;
+    {
+      tracker::pinned_task pinned = tracker_.task_for(req.pid);
+      uk::task_struct& t = pinned.task ? *pinned.task : *kernel_.init_task();
+      absl::MutexLock l(&mounts_mu_);
+      for (const mount_rec& m : mounts_) {
+        if (m.dev != at->first) continue;
+        r = uk::sys_mount(t, source.c_str(), m.kdir.c_str(), "container",
+                          flags & (MS_REMOUNT | MS_RDONLY), have_data ? data.c_str() : nullptr);
+        break;
+      }
     }
-    return respond_continue(req.id);
+    if (!r) return respond_continue(req.id);
+    // do_remount(): the super_block's flags and options, then this mount's own flags
+    // (set_mount_attributes), on the host's mount.
+    if (*r == 0) r = reconfigure_mount_for(req.pid, req.id, target, flags | MS_BIND);
+    return respond(req.id, *r);
   }
   // A bind or move of a uk mount continues: the copy or the moved mount keeps its FUSE
   // device, by which the table knows its mounts (reconcile_locked).
@@ -194,18 +201,10 @@ long supervisor::umount_for(pid_t tid, uint64_t id, std::string target, int flag
 long supervisor::reconfigure_mount_for(pid_t tid, uint64_t id, std::string target,
                                        unsigned long flags) {
   absl::MutexLock l(&mounts_mu_);
-  struct statx sx = {};
-  long r = in_tracee_fs(tid, id, target, [&] {
+  return in_tracee_fs(tid, id, target, [&] {
     // do_reconfigure_mnt() takes the flags only: no source, type or data.
-    if (mount(nullptr, target.c_str(), nullptr, flags, nullptr) != 0)
-      return static_cast<long>(-errno);
-    statx(AT_FDCWD, target.c_str(), AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx);
-    return 0L;
+    return mount(nullptr, target.c_str(), nullptr, flags, nullptr) == 0 ? 0L : -errno;
   });
-  if (r == 0 && (sx.stx_mask & STATX_MNT_ID)) {
-    own_mount_flags_[sx.stx_mnt_id] = makedev(sx.stx_dev_major, sx.stx_dev_minor);
-  }
-  return r;
 }
 
 long supervisor::container_mount(pid_t caller, const std::string& source, const std::string& dir,
@@ -260,8 +259,8 @@ long supervisor::container_mount(pid_t caller, const std::string& source, const 
     }
   }
   if (r == 0) {
-    auto fuse =
-        fuse_bridge::mount(std::make_unique<fuse_state>(kernel_, tracker_, kdir), dir, source);
+    auto fuse = fuse_bridge::mount(std::make_unique<fuse_state>(kernel_, tracker_, kdir), dir,
+                                   source, flags);
     if (!fuse.ok()) {
       fprintf(stderr, "uk-run: %s\n", fuse.status().ToString().c_str());
       r = -EIO;

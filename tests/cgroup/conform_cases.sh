@@ -48,6 +48,7 @@ CONFORM_CASES=(
   "mount_sb_flags mount host"
   "subsys_names mount host"
   "bind_remount mount host"
+  "remount_flags mount host"
   "long_names named host"
   "move_tasks named host"
   "long_writes_root named host"

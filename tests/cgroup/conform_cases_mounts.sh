@@ -28,3 +28,36 @@ case_bind_remount() {
   t rmdir "$D/sub"
   rmdir "$b"
 }
+
+# A mount's own flags (nosuid, noexec, ro: mountinfo's field 6) are its own, the
+# super_block's (ro, by MS_RDONLY or an "ro" option; the super options) its
+# hierarchy's: a remount sets both for the mount it names (do_remount, then
+# set_mount_attributes), a bind of it keeps its own, and a read-only super_block makes
+# every mount of it read-only (EROFS).
+case_remount_flags() {
+  local b="$D.bind" o="none,name=$HNAME" f
+  mkdir "$b"
+  flags() {
+    for f in "$D" "$b"; do
+      echo "  ${f#"$D"}: $(awk -v d="$f" '$2 == d { print $4 }' /proc/mounts | sed "s/$HNAME/NAME/") |" \
+        "$(awk -v d="$f" '$5 == d { for (i = 7; $i != "-"; i++) {}; print $6, $(i + 3) }' \
+          /proc/self/mountinfo | sed "s/$HNAME/NAME/")"
+    done
+  }
+  mnt "mount nosuid,noexec" mount none "$D" cgroup nosuid,noexec "$o"
+  mnt "bind" mount "$D" "$b" "" bind ""
+  flags
+  mnt "remount nosuid" mount none "$D" "" remount,nosuid "$o"
+  mnt "remount rdonly" mount none "$D" "" remount,rdonly "$o"
+  flags
+  t mkdir "$b/x"
+  mnt "remount, option ro" mount none "$D" "" remount "$o,ro"
+  flags
+  mnt "remount the bind rdonly" mount none "$b" "" remount,rdonly "$o"
+  mnt "remount the bind rw" mount none "$b" "" remount "$o"
+  flags
+  t mkdir "$b/x"
+  t rmdir "$b/x"
+  mnt "umount bind" umount "$b" 0
+  rmdir "$b"
+}
