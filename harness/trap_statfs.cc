@@ -14,6 +14,7 @@
 #include "harness/host_file.h"
 #include "harness/supervisor.h"
 #include "uk/containerfs.h"
+#include "vfs/syscalls.h"
 
 namespace ukrun {
 
@@ -53,21 +54,26 @@ void supervisor::on_statfs(const seccomp_notif& req, bool by_fd) {
     }
     return write_statfs(req, sfs);
   }
-  std::optional<unsigned long> flags;
+  // calculate_f_flags(): the mount's own flags are the host mount's (a FUSE mount is
+  // made and remounted with the program's), the super_block's are the kernel's.
+  std::optional<long> sb_flags;
   {
     absl::MutexLock l(&mounts_mu_);
     for (const mount_rec& m : mounts_) {
-      if (m.dev == st.st_dev) flags = m.flags;
+      struct statfs k;
+      if (m.dev != st.st_dev || uk::sys_statfs(*kernel_.init_task(), m.kdir.c_str(), &k) != 0) {
+        continue;
+      }
+      sb_flags = k.f_flags & (ST_RDONLY | ST_SYNCHRONOUS | ST_MANDLOCK);
     }
   }
-  if (!flags || statfs(target.c_str(), &sfs) != 0) return respond_continue(req.id);
+  if (!sb_flags || statfs(target.c_str(), &sfs) != 0) return respond_continue(req.id);
   struct statfs out = {};
   out.f_type = static_cast<__fsword_t>(uk::CONTAINER_SUPER_MAGIC);
   out.f_bsize = 4096;
   out.f_frsize = 4096;
   out.f_namelen = 255;
-  // FUSE adds nosuid and nodev: only those asked for show (ST_* == MS_* for these).
-  out.f_flags = (sfs.f_flags & ~(ST_NOSUID | ST_NODEV)) | (*flags & (MS_NOSUID | MS_NODEV));
+  out.f_flags = sfs.f_flags | *sb_flags;
   uint64_t dev = st.st_dev;
   memcpy(&out.f_fsid, &dev, sizeof out.f_fsid);
   write_statfs(req, out);

@@ -1,8 +1,10 @@
 // fs/open.c and fs/attr.c: open/close, truncation (O_TRUNC, truncate, ftruncate),
 // chdir/fchdir, chmod/chown (notify_change) and statfs/fstatfs.
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 
 #include <cstring>
 
@@ -11,6 +13,7 @@
 #include "vfs/fs_struct.h"
 #include "vfs/inode.h"
 #include "vfs/internal.h"
+#include "vfs/mount.h"
 #include "vfs/namei.h"
 #include "vfs/super.h"
 #include "vfs/syscalls.h"
@@ -220,26 +223,50 @@ Errno do_chown(vfs_task& t, const char* filename, uid_t user, gid_t group) {
   return notify_change(t, *p.dentry, attr);
 }
 
-// vfs_statfs(): the filesystem's statfs (simple_statfs by default) on a zeroed buffer.
-Errno vfs_statfs(dentry& d, struct statfs* buf) {
+// include/linux/statfs.h: f_flags is valid (glibc's statvfs takes it then, and clears it).
+constexpr long kStValid = 0x0020;
+
+// calculate_f_flags() (fs/statfs.c): the mount's flags and its super_block's, as ST_*.
+long calculate_f_flags(const vfsmount& mnt) {
+  long flags = kStValid;
+  const unsigned mnt_flags = mnt.mnt_flags;
+  const unsigned long sb_flags = mnt.mnt_sb->s_flags;
+  if ((mnt_flags & MNT_READONLY) || (sb_flags & MS_RDONLY)) flags |= ST_RDONLY;
+  if (mnt_flags & MNT_NOSUID) flags |= ST_NOSUID;
+  if (mnt_flags & MNT_NODEV) flags |= ST_NODEV;
+  if (mnt_flags & MNT_NOEXEC) flags |= ST_NOEXEC;
+  if (mnt_flags & MNT_NOATIME) flags |= ST_NOATIME;
+  if (mnt_flags & MNT_NODIRATIME) flags |= ST_NODIRATIME;
+  // Relatime unless noatime: path_mount()'s default, which this VFS's mounts take
+  // (mounts_show() says relatime alike).
+  if ((mnt_flags & MNT_RELATIME) || !(mnt_flags & MNT_NOATIME)) flags |= ST_RELATIME;
+  if (sb_flags & MS_SYNCHRONOUS) flags |= ST_SYNCHRONOUS;
+  if (sb_flags & MS_MANDLOCK) flags |= ST_MANDLOCK;
+  return flags;
+}
+
+// vfs_statfs(): the filesystem's statfs (simple_statfs by default) on a zeroed buffer,
+// then the flags of the mount it was reached through.
+Errno vfs_statfs(const path& p, struct statfs* buf) {
   if (buf == nullptr) return Errno(EFAULT);
   std::memset(buf, 0, sizeof *buf);
-  UK_CHECK(d.d_sb != nullptr);
-  UK_TRY(s_op_of(*d.d_sb).statfs(d, buf));
+  UK_CHECK(p.dentry->d_sb != nullptr);
+  UK_TRY(s_op_of(*p.dentry->d_sb).statfs(*p.dentry, buf));
   if (buf->f_frsize == 0) buf->f_frsize = buf->f_bsize;
+  if (p.mnt != nullptr) buf->f_flags = calculate_f_flags(*p.mnt);
   return kOk;
 }
 
 Errno do_statfs(vfs_task& t, const char* pathname, struct statfs* buf) {
   UK_ASSIGN_OR_RETURN(std::string_view name, getname(pathname));
   UK_ASSIGN_OR_RETURN(path p, path_lookup(t, name, LOOKUP_FOLLOW));
-  return vfs_statfs(*p.dentry, buf);
+  return vfs_statfs(p, buf);
 }
 
 Errno do_fstatfs(vfs_task& t, int fd, struct statfs* buf) {
   check_task(t);
   UK_ASSIGN_OR_RETURN(std::shared_ptr<file> f, t.files->fget(fd));
-  return vfs_statfs(*f->f_path.dentry, buf);
+  return vfs_statfs(f->f_path, buf);
 }
 
 }  // namespace

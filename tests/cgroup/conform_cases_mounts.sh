@@ -33,7 +33,7 @@ case_bind_remount() {
 # super_block's (ro, by MS_RDONLY or an "ro" option; the super options) its
 # hierarchy's: a remount sets both for the mount it names (do_remount, then
 # set_mount_attributes), a bind of it keeps its own, and a read-only super_block makes
-# every mount of it read-only (EROFS).
+# every mount of it read-only (EROFS). statvfs's f_flag says the same (calculate_f_flags).
 case_remount_flags() {
   local b="$D.bind" o="none,name=$HNAME" f
   mkdir "$b"
@@ -43,6 +43,8 @@ case_remount_flags() {
         "$(awk -v d="$f" '$5 == d { for (i = 7; $i != "-"; i++) {}; print $6, $(i + 3) }' \
           /proc/self/mountinfo | sed "s/$HNAME/NAME/")"
     done
+    echo "  statvfs f_flag: $(python3 -c 'import os, sys
+print(*[hex(os.statvfs(p).f_flag) for p in sys.argv[1:]])' "$D" "$b" "$D/tasks")"
   }
   mnt "mount nosuid,noexec" mount none "$D" cgroup nosuid,noexec "$o"
   mnt "bind" mount "$D" "$b" "" bind ""

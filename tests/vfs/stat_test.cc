@@ -1,5 +1,6 @@
 // stat/fstat, statfs/fstatfs, chdir/fchdir/getcwd, chmod/chown.
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 
 #include <string>
@@ -96,6 +97,22 @@ TEST_F(StatTest, Statfs) {
   EXPECT_EQ(sf.f_blocks, 42u);
   EXPECT_EQ(sf.f_frsize, 512);
   EXPECT_EQ(sf.f_namelen, 64);
+}
+
+// calculate_f_flags(): the flags of the mount the path was reached through and of its
+// super_block, with ST_VALID (0x20); read-only either way.
+TEST_F(StatTest, StatfsFlagsAreTheMountsAndTheSuperBlocks) {
+  constexpr long kStValid = 0x20;
+  ASSERT_EQ(mkdir(root(), "/m"), 0);
+  ASSERT_EQ(sys_mount(root(), "m", "/m", "ramfs", MS_NOSUID | MS_NOEXEC, nullptr), 0);
+  struct statfs sf;
+  ASSERT_EQ(sys_statfs(root(), "/m", &sf), 0);
+  EXPECT_EQ(sf.f_flags, kStValid | ST_NOSUID | ST_NOEXEC | ST_RELATIME);
+  ASSERT_EQ(sys_mount(root(), "m", "/m", nullptr, MS_REMOUNT | MS_RDONLY, nullptr), 0);
+  ASSERT_EQ(sys_statfs(root(), "/m", &sf), 0);
+  EXPECT_EQ(sf.f_flags & ST_RDONLY, ST_RDONLY);
+  ASSERT_EQ(sys_statfs(root(), "/d", &sf), 0);
+  EXPECT_EQ(sf.f_flags & (ST_RDONLY | ST_NOSUID), 0);
 }
 
 // --- chdir / getcwd ---
