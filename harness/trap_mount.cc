@@ -104,7 +104,13 @@ void supervisor::on_mount(const seccomp_notif& req) {
     if (!r) return respond_continue(req.id);
     // do_remount(): the super_block's flags and options, then this mount's own flags
     // (set_mount_attributes), on the host's mount.
-    if (*r == 0) r = reconfigure_mount_for(req.pid, req.id, target, flags | MS_BIND);
+    constexpr unsigned long kMountFlags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC |
+                                          MS_NOATIME | MS_NODIRATIME | MS_RELATIME |
+                                          MS_STRICTATIME | MS_NOSYMFOLLOW;
+    if (*r == 0) {
+      r = reconfigure_mount_for(req.pid, req.id, target,
+                                MS_REMOUNT | MS_BIND | (flags & kMountFlags));
+    }
     return respond(req.id, *r);
   }
   // A bind or move of a uk mount continues: the copy or the moved mount keeps its FUSE
