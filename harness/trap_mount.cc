@@ -68,7 +68,8 @@ void supervisor::on_mount(const seccomp_notif& req) {
   // lookup errors, then EPERM (path_mount), before any file system type is looked up;
   // nothing can mount (capabilities are the thread's own and cannot change while it
   // waits here).
-  if (!have_target || !may_mount(req.pid)) return respond_continue(req.id);
+  // An empty target is the host's to refuse too (ENOENT: the lookup of "" fails).
+  if (!have_target || target.empty() || !may_mount(req.pid)) return respond_continue(req.id);
   std::string dir = resolve(req.pid, target);
   if ((flags & (MS_REMOUNT | MS_BIND)) == (MS_REMOUNT | MS_BIND)) {
     // A change of one mount's flags (path_mount: do_reconfigure_mnt), not of its

@@ -49,6 +49,7 @@ CONFORM_CASES=(
   "subsys_names mount host"
   "bind_remount mount host"
   "remount_flags mount host"
+  "mount_paths mount host"
   "long_names named host"
   "move_tasks named host"
   "long_writes_root named host"

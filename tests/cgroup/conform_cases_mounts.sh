@@ -63,3 +63,32 @@ print(*[hex(os.statvfs(p).f_flag) for p in sys.argv[1:]])' "$D" "$b" "$D/tasks")
   mnt "umount bind" umount "$b" 0
   rmdir "$b"
 }
+
+# The target of a mount or umount is looked up as any path: relative to the cwd,
+# through a symlink (umount's UMOUNT_NOFOLLOW refuses one), with a trailing slash;
+# not a mount's root: EINVAL; a file: ENOTDIR; a missing parent: ENOENT; an empty path:
+# ENOENT.
+case_mount_paths() {
+  mkdir "$D/real"
+  ln -s real "$D/link"
+  touch "$D/file"
+  (
+    cd "$D" || exit
+    mnt "relative" mount none real cgroup 0 "none,name=$HNAME"
+    echo "mounted at: $(awk -v d="$D" '$3 == "cgroup" && index($2, d) == 1 { print substr($2, length(d) + 1) }' /proc/mounts)"
+    mnt "umount through the link" umount link 0
+    mnt "mount through the link" mount none link cgroup 0 "none,name=$HNAME"
+    echo "mounted at: $(awk -v d="$D" '$3 == "cgroup" && index($2, d) == 1 { print substr($2, length(d) + 1) }' /proc/mounts)"
+    mkdir real/g
+    mnt "umount a group" umount real/g 0
+    mnt "umount the link, nofollow" umount link nofollow
+    rmdir real/g
+    mnt "umount with a trailing slash" umount real/ 0
+    mnt "umount again" umount real 0
+    mnt "mount on a file" mount none file cgroup 0 "none,name=$HNAME"
+    mnt "mount under a missing directory" mount none nope/x cgroup 0 "none,name=$HNAME"
+    mnt "mount on an empty path" mount none "" cgroup 0 "none,name=$HNAME"
+  )
+  rm -f "$D/link" "$D/file"
+  rmdir "$D/real"
+}
