@@ -189,6 +189,10 @@ class supervisor {
   bool id_valid(uint64_t id);
   // A NUL-terminated string from the tracee, at most PATH_MAX bytes.
   bool read_string(pid_t pid, uint64_t addr, std::string* out);
+  // The same, at most `limit` bytes before its NUL: 0; -EFAULT if a byte before the
+  // NUL cannot be read; -ENAMETOOLONG without a NUL in `limit` bytes. `out` holds what
+  // was read either way.
+  int read_string_upto(pid_t pid, uint64_t addr, size_t limit, std::string* out);
   // The tracee's path made absolute (its cwd) and canonical where it exists.
   std::string resolve(pid_t pid, const std::string& path);
 

@@ -83,25 +83,31 @@ void supervisor::respond(uint64_t id, long result) {
 bool supervisor::id_valid(uint64_t id) { return seccomp_notify_id_valid(notify_fd_, id) == 0; }
 
 bool supervisor::read_string(pid_t pid, uint64_t addr, std::string* out) {
+  return addr != 0 && read_string_upto(pid, addr, PATH_MAX, out) == 0;
+}
+
+int supervisor::read_string_upto(pid_t pid, uint64_t addr, size_t limit, std::string* out) {
   out->clear();
-  if (addr == 0) return false;
   char buf[4096];
-  while (out->size() < PATH_MAX) {
+  while (out->size() < limit) {
     // Never read across a page boundary in one go: the next page may be unmapped.
     size_t chunk = 4096 - (addr % 4096);
     iovec local = {buf, chunk};
     iovec remote = {reinterpret_cast<void*>(addr), chunk};
     ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-    if (n <= 0) return false;
+    if (n <= 0) return -EFAULT;
     const char* end = static_cast<const char*>(memchr(buf, 0, static_cast<size_t>(n)));
     if (end) {
       out->append(buf, end - buf);
-      return true;
+      if (out->size() < limit) return 0;
+      out->resize(limit);
+      return -ENAMETOOLONG;
     }
     out->append(buf, static_cast<size_t>(n));
     addr += static_cast<uint64_t>(n);
   }
-  return false;
+  out->resize(limit);
+  return -ENAMETOOLONG;
 }
 
 std::string supervisor::resolve(pid_t pid, const std::string& path) {

@@ -58,11 +58,25 @@ std::optional<std::pair<dev_t, bool>> mount_root_dev(const std::string& path) {
 void supervisor::on_mount(const seccomp_notif& req) {
   std::string source, target, type, data;
   uint64_t flags = req.data.args[3];
-  read_string(req.pid, req.data.args[0], &source);
+  // path_mount(): the old magic number in the high half of the flags is dropped.
+  if ((flags & MS_MGC_MSK) == MS_MGC_VAL) flags &= ~MS_MGC_MSK;
+  // SYSCALL_DEFINE5(mount) copies the type, the source (copy_mount_string: EFAULT, or
+  // EINVAL past PATH_MAX) and a page of the data (copy_mount_options: EFAULT when not a
+  // byte of it can be read; the first page's text, NUL-terminated, otherwise) before
+  // anything else, the target's lookup and the permission check included.
+  uint64_t type_addr = req.data.args[2], source_addr = req.data.args[0],
+           data_addr = req.data.args[4];
+  int type_err = type_addr ? read_string_upto(req.pid, type_addr, PATH_MAX, &type) : 0;
+  int source_err = source_addr ? read_string_upto(req.pid, source_addr, PATH_MAX, &source) : 0;
+  int data_err = data_addr ? read_string_upto(req.pid, data_addr, 4095, &data) : 0;
   bool have_target = read_string(req.pid, req.data.args[1], &target);
-  bool have_type = read_string(req.pid, req.data.args[2], &type);
-  bool have_data = read_string(req.pid, req.data.args[4], &data);
+  bool have_type = type_addr != 0;
+  bool have_data = data_addr != 0;
   if (!id_valid(req.id)) return;  // the arguments may be from another syscall
+  for (int err : {type_err, source_err}) {
+    if (err != 0) return respond(req.id, err == -ENAMETOOLONG ? -EINVAL : err);
+  }
+  if (data_err == -EFAULT && data.empty()) return respond(req.id, -EFAULT);
   tracker_.note_syscall(req.pid);
   // Without may_mount() the host kernel answers as it would natively: the target's
   // lookup errors, then EPERM (path_mount), before any file system type is looked up;

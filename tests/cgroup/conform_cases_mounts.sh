@@ -67,7 +67,7 @@ print(*[hex(os.statvfs(p).f_flag) for p in sys.argv[1:]])' "$D" "$b" "$D/tasks")
 # The target of a mount or umount is looked up as any path: relative to the cwd,
 # through a symlink (umount's UMOUNT_NOFOLLOW refuses one), with a trailing slash;
 # not a mount's root: EINVAL; a file: ENOTDIR; a missing parent: ENOENT; an empty path:
-# ENOENT.
+# ENOENT. Then the syscall's other arguments.
 case_mount_paths() {
   mkdir "$D/real"
   ln -s real "$D/link"
@@ -88,6 +88,28 @@ case_mount_paths() {
     mnt "mount on a file" mount none file cgroup 0 "none,name=$HNAME"
     mnt "mount under a missing directory" mount none nope/x cgroup 0 "none,name=$HNAME"
     mnt "mount on an empty path" mount none "" cgroup 0 "none,name=$HNAME"
+    # The arguments as the syscall copies them first: the old MS_MGC_VAL magic in the
+    # flags is dropped; a type, source or data that cannot be read is EFAULT; a type
+    # longer than PATH_MAX EINVAL.
+    python3 - "$HNAME" <<PY
+$PY_ANS
+import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+def mount(src, typ, flags, data):
+    def call():
+        if libc.mount(src, b"real", typ, ctypes.c_ulong(flags), data) != 0:
+            e = ctypes.get_errno()
+            raise OSError(e, "")
+    return call
+opts = b"none,name=" + sys.argv[1].encode()
+bad = ctypes.cast(1, ctypes.c_char_p)
+ans("MS_MGC_VAL", mount(b"none", b"cgroup", 0xC0ED0000, opts))
+ans("umount", lambda: None if libc.umount2(b"real", 0) == 0 else (_ for _ in ()).throw(OSError(ctypes.get_errno(), "")))
+ans("unreadable data", mount(b"none", b"cgroup", 0, bad))
+ans("unreadable type", mount(b"none", bad, 0, opts))
+ans("unreadable source", mount(bad, b"cgroup", 0, opts))
+ans("type past PATH_MAX", mount(b"none", b"c" * 5000, 0, opts))
+PY
   )
   rm -f "$D/link" "$D/file"
   rmdir "$D/real"
