@@ -57,6 +57,7 @@ void supervisor::on_statfs(const seccomp_notif& req, bool by_fd) {
   // calculate_f_flags(): the mount's own flags are the host mount's (a FUSE mount is
   // made and remounted with the program's), the super_block's are the kernel's.
   std::optional<long> sb_flags;
+  fsid_t fsid = {};  // the kernel's for the hierarchy, through every mount of it
   {
     absl::MutexLock l(&mounts_mu_);
     for (const mount_rec& m : mounts_) {
@@ -65,6 +66,7 @@ void supervisor::on_statfs(const seccomp_notif& req, bool by_fd) {
         continue;
       }
       sb_flags = k.f_flags & (ST_RDONLY | ST_SYNCHRONOUS | ST_MANDLOCK);
+      fsid = k.f_fsid;
     }
   }
   if (!sb_flags || statfs(target.c_str(), &sfs) != 0) return respond_continue(req.id);
@@ -74,8 +76,7 @@ void supervisor::on_statfs(const seccomp_notif& req, bool by_fd) {
   out.f_frsize = 4096;
   out.f_namelen = 255;
   out.f_flags = sfs.f_flags | *sb_flags;
-  uint64_t dev = st.st_dev;
-  memcpy(&out.f_fsid, &dev, sizeof out.f_fsid);
+  out.f_fsid = fsid;
   write_statfs(req, out);
 }
 

@@ -354,6 +354,7 @@ const container_flavour container_flavour_cgroup = {
     .kernfs_write_len = true,
     .simple_xattrs = true,
     .setattr_ignores_size = true,
+    .hierarchy_fsid = true,
     .files_fsync = true,
     .kernfs_poll = true,
     .kernfs_deactivate = true,

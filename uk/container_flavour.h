@@ -108,6 +108,10 @@ struct container_flavour {
   // every attribute but the size ("this ignores size changes"), so `truncate -s 5`
   // leaves it 0; 2.6.24's inode_setattr truncated to it (vmtruncate), and stat says 5.
   bool setattr_ignores_size;
+  // Whether statfs gives each hierarchy an f_fsid of its own: kernfs_statfs's
+  // uuid_to_fsid() of the random s_uuid its super_block was given, the same through
+  // every mount of it; 2.6.24's simple_statfs left f_fsid 0.
+  bool hierarchy_fsid;
   // Whether fsync of a control file succeeds: kernfs's files have noop_fsync; 2.6.24's
   // cgroup_file_operations had no ->fsync (EINVAL).
   bool files_fsync;

@@ -215,6 +215,7 @@ const container_flavour container_flavour_v10 = {
     .kernfs_write_len = false,
     .simple_xattrs = false,
     .setattr_ignores_size = false,
+    .hierarchy_fsid = false,
     .files_fsync = false,
     .kernfs_poll = false,
     .kernfs_deactivate = false,

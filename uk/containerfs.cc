@@ -5,10 +5,12 @@
 #include "uk/containerfs.h"
 
 #include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include <algorithm>
 #include <cctype>
 #include <climits>
+#include <cstdint>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -250,8 +252,27 @@ class container_super_operations final : public super_operations {
  public:
   Errno remount_fs(super_block& sb, int* flags, const char* data) const override;
   void show_options(std::string& out, vfsmount& mnt) const override;
+  Errno statfs(dentry& d, struct statfs* buf) const override;
 };
 const container_super_operations container_sops;
+
+// simple_statfs(), and under the cgroup flavour kernfs_statfs()'s f_fsid. The kernel's
+// s_uuid is random; here it is a mix of the hierarchy's id and device, as unrelated to
+// either as the kernel's, and the same at every read (a run replays exactly).
+Errno container_super_operations::statfs(dentry& d, struct statfs* buf) const {
+  UK_TRY(super_operations::statfs(d, buf));
+  const containerfs_root* root = sb_root(*d.d_sb);
+  if (root->flavour->hierarchy_fsid) {
+    // splitmix64's finalizer.
+    uint64_t z = (static_cast<uint64_t>(root->hierarchy_id) << 32) ^ d.d_sb->s_dev;
+    z += 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    memcpy(&buf->f_fsid, &z, sizeof buf->f_fsid);
+  }
+  return kOk;
+}
 
 // container_remount(): same flags (noprefix) or EINVAL, then the flavour's rule
 // (container_flavour::remount); on success the root directory is repopulated.

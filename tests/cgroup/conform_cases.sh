@@ -50,6 +50,7 @@ CONFORM_CASES=(
   "bind_remount mount host"
   "remount_flags mount host"
   "mount_paths mount host"
+  "statfs_fsid mount host"
   "long_names named host"
   "move_tasks named host"
   "long_writes_root named host"

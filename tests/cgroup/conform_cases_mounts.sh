@@ -114,3 +114,22 @@ PY
   rm -f "$D/link" "$D/file"
   rmdir "$D/real"
 }
+
+# statfs's f_fsid (kernfs_statfs: from the super_block's random uuid): the same through
+# every mount of a hierarchy, another for another hierarchy, not the device number.
+case_statfs_fsid() {
+  mkdir "$D/a" "$D/b" "$D/c"
+  mnt "mount" mount none "$D/a" cgroup 0 "none,name=$HNAME"
+  mnt "mount again" mount none "$D/b" cgroup 0 "none,name=$HNAME"
+  mnt "another hierarchy" mount none "$D/c" cgroup 0 "none,name=${HNAME}x"
+  python3 - "$D" <<'PY'
+import os, subprocess, sys
+d = sys.argv[1]
+fsid = {m: subprocess.check_output(["stat", "-f", "-c", "%i", os.path.join(d, m)]).decode().strip()
+        for m in "abc"}
+print("both mounts of a hierarchy:", fsid["a"] == fsid["b"], "| another:", fsid["a"] != fsid["c"],
+      "| 0:", fsid["a"] == "0", "| the device:", int(fsid["a"], 16) == os.stat(d + "/a").st_dev)
+PY
+  for m in c b a; do mnt "umount $m" umount "$D/$m" 0; done
+  rmdir "$D/a" "$D/b" "$D/c"
+}

@@ -127,6 +127,10 @@ TEST_F(ContainerTest, Row17_StatfsMagic) {
   struct statfs st;
   ASSERT_EQ(sys_statfs(init(), "/a", &st), 0);
   EXPECT_EQ(static_cast<unsigned long>(st.f_type), CONTAINER_SUPER_MAGIC);
+  // simple_statfs() leaves f_fsid 0 (kernfs gives one per hierarchy: conformance case
+  // statfs_fsid).
+  EXPECT_EQ(st.f_fsid.__val[0], 0);
+  EXPECT_EQ(st.f_fsid.__val[1], 0);
 }
 
 TEST_F(ContainerTest, Row18_OptionOrderIsDescendingId) {
