@@ -85,23 +85,10 @@ void supervisor::on_mount(const seccomp_notif& req) {
   // An empty target is the host's to refuse too (ENOENT: the lookup of "" fails).
   if (!have_target || target.empty() || !may_mount(req.pid)) return respond_continue(req.id);
   std::string dir = resolve(req.pid, target);
-  if ((flags & (MS_REMOUNT | MS_BIND)) == (MS_REMOUNT | MS_BIND)) {
-    // A change of one mount's flags (path_mount: do_reconfigure_mnt), not of its
-    // hierarchy: the host's, of a uk mount's root made by the supervisor so that the
-    // table knows (any other continues: the host answers, EINVAL off a mount's root).
-    auto at = mount_root_dev(dir);
-    bool ours = false;
-    if (at && at->second) {
-      absl::MutexLock l(&mounts_mu_);
-      for (const mount_rec& m : mounts_) ours = ours || m.dev == at->first;
-    }
-    if (!ours) return respond_continue(req.id);
-    return respond(req.id, reconfigure_mount_for(req.pid, req.id, target, flags));
-  }
   if (flags & MS_REMOUNT) {
-    // The root of a uk mount (any bind of it too): the kernel's remount of its
-    // hierarchy (do_remount acts on the super_block). Looked up before the pin: a
-    // stat may need the FUSE loops, which take pins themselves.
+    // The root of a uk mount (any bind of it too); anything else continues (the host
+    // answers: EINVAL off a mount's root). Looked up before the pin: a stat may need
+    // the FUSE loops, which take pins themselves.
     auto at = mount_root_dev(dir);
     if (!at || !at->second) return respond_continue(req.id);
     std::optional<long> r;
@@ -111,14 +98,19 @@ void supervisor::on_mount(const seccomp_notif& req) {
       absl::MutexLock l(&mounts_mu_);
       for (const mount_rec& m : mounts_) {
         if (m.dev != at->first) continue;
-        r = uk::sys_mount(t, source.c_str(), m.kdir.c_str(), "container",
-                          flags & (MS_REMOUNT | MS_RDONLY), have_data ? data.c_str() : nullptr);
+        // With MS_BIND one mount's flags only (path_mount: do_reconfigure_mnt);
+        // without, first the kernel's remount of its hierarchy (do_remount acts on the
+        // super_block).
+        r = flags & MS_BIND ? 0
+                            : uk::sys_mount(t, source.c_str(), m.kdir.c_str(), "container",
+                                            flags & (MS_REMOUNT | MS_RDONLY),
+                                            have_data ? data.c_str() : nullptr);
         break;
       }
     }
     if (!r) return respond_continue(req.id);
-    // do_remount(): the super_block's flags and options, then this mount's own flags
-    // (set_mount_attributes), on the host's mount.
+    // Then this mount's own flags (set_mount_attributes), on the host's mount, made by
+    // the supervisor so that the table knows.
     constexpr unsigned long kMountFlags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC |
                                           MS_NOATIME | MS_NODIRATIME | MS_RELATIME |
                                           MS_STRICTATIME | MS_NOSYMFOLLOW;

@@ -97,9 +97,10 @@ void supervisor::on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr
   // The file holds its thread as procfs's holds the struct pid: once that thread has
   // been reaped its reads fail with ESRCH. Not a mount table's, which holds the
   // namespace instead (fs/proc_namespace.c mounts_open_common) and reads on.
+  std::optional<mount_table> table = mount_table_of(kpath);
   std::shared_ptr<const held_thread> owner;
   pid_t tid;
-  if (!thread.empty() && !mount_table_of(kpath) && absl::SimpleAtoi(thread, &tid)) {
+  if (!thread.empty() && !table && absl::SimpleAtoi(thread, &tid)) {
     owner = std::make_shared<const held_thread>(tid);
   }
   long err = 0;
@@ -127,7 +128,6 @@ void supervisor::on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr
   // has no mount namespace left: EINVAL, fs/proc_namespace.c mounts_open_common), and
   // mounts and mountinfo poll as that fd does, as the namespace's mounts change
   // (mountstats does not poll).
-  std::optional<mount_table> table = mount_table_of(kpath);
   int changes = -1;
   if (table) {
     changes = open(kpath.c_str(), O_RDONLY | O_CLOEXEC);
