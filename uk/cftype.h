@@ -58,11 +58,9 @@ struct cgroup_file {
 void cgroup_file_notify(cgroup_file* cfile);
 
 struct cftype {
-  // The V10 name: literal, as container_add_file(cont, cft) created it.
+  // The name: literal under the patch's flavour, as container_add_file(cont, cft) created
+  // it; the cgroup flavour prefixes "<subsys>." (cgroup_file_name).
   std::string name;
-  // Set where 2.6.24 named the file differently (before its "<subsys>." prefix), for
-  // the cgroup flavour.
-  std::string cgroup_name;
   int private_ = 0;
   unsigned flags = 0;  // CFTYPE_*
   // The longest write (today's cftype::max_write_len; 0: CFTYPE_PAGE_SIZE), for a

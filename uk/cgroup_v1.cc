@@ -189,13 +189,12 @@ void cgroup1_show_options(std::string& out, const containerfs_root& root) {
   if (!root.name.empty()) absl::StrAppend(&out, ",name=", root.name);
 }
 
-// cgroup_file_name(): "<subsys>.<name>" unless mounted noprefix; the 2.6.24 name where
-// it differs from V10's (cftype::cgroup_name).
+// cgroup_file_name(): "<subsys>.<name>" unless mounted noprefix.
 std::string cgroup_file_name(const containerfs_root& root, const container_subsys* ss,
                              const cftype& cft) {
   std::string name;
   if (ss != nullptr && !(root.flags & (1UL << ROOT_NOPREFIX))) name = absl::StrCat(ss->name, ".");
-  return name + (cft.cgroup_name.empty() ? cft.name : cft.cgroup_name);
+  return name + cft.name;
 }
 
 // cgroup_file_mode(): a file without a write handler is read-only.

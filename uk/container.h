@@ -42,6 +42,9 @@ struct container_subsys_state {
   std::atomic<uk::container*> container{nullptr};
   std::atomic<int> refcnt{0};  // subsystem pins (css_get); non-zero blocks rmdir
   unsigned long flags = 0;     // CSS_ROOT
+  // Today's css->id (uk/css_idr.h): set under container_mutex before the state is in
+  // any directory or css_group, and read under it.
+  int id = 0;
 };
 enum { CSS_ROOT = 0 };
 

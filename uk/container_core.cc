@@ -55,6 +55,7 @@ void container_core::container_init_early(const subsys_registry& registry, task_
     container_subsys_state* css = top->subsys[i];
     UK_CHECK(css != nullptr && css->container == top);
     css->flags |= 1UL << CSS_ROOT;
+    css->id = CSS_ROOT_ID;
     init_css_group_->subsys[i] = css;
     need_forkexit_callback_ |= ss->has_fork_callback || ss->has_exit_callback;
   }

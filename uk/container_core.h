@@ -57,6 +57,7 @@
 #include "uk/container_flavour.h"
 #include "uk/containerfs_root.h"
 #include "uk/css_group.h"
+#include "uk/css_idr.h"
 #include "uk/subsystem.h"
 #include "vfs/errno.h"
 
@@ -165,6 +166,14 @@ class container_core {
   container* task_container_in(task_struct* tsk, const containerfs_root* root);
   // The container `cg` puts its tasks in, in `root`'s hierarchy.
   container* css_group_container(const css_group* cg, const containerfs_root* root);
+  // A new state's id in its subsystem (today's css_idr), and its return when the state
+  // is freed (mkdir and rmdir).
+  int css_id_alloc(int subsys_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(container_mutex) {
+    return css_idr_[subsys_id].alloc();
+  }
+  void css_id_remove(int subsys_id, int id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(container_mutex) {
+    css_idr_[subsys_id].remove(id);
+  }
   // A new hierarchy id for the cgroup flavour's /proc files (cyclic, never 0).
   int alloc_hierarchy_id() ABSL_EXCLUSIVE_LOCKS_REQUIRED(container_mutex) {
     return next_hierarchy_id_++;
@@ -251,6 +260,7 @@ class container_core {
   absl::flat_hash_map<css_group_key, std::unique_ptr<css_group>> css_groups_
       ABSL_GUARDED_BY(css_group_lock);
   int next_hierarchy_id_ ABSL_GUARDED_BY(container_mutex) = 1;
+  std::array<css_idr, CONTAINER_SUBSYS_COUNT> css_idr_ ABSL_GUARDED_BY(container_mutex);
 
   std::deque<container*> release_list_ ABSL_GUARDED_BY(release_list_lock);
 };

@@ -78,8 +78,12 @@ Errno container_add_file(container* cont, container_subsys* ss, const cftype* cf
   return kOk;
 }
 
-Errno container_add_files(container* cont, container_subsys* ss, const std::vector<cftype>& cfts) {
-  for (const cftype& cft : cfts) UK_TRY(container_add_file(cont, ss, &cft));
+// cgroup_addrm_files(): a CFTYPE_ONLY_ON_ROOT file is made at the top only.
+Errno container_add_files(container* cont, container_subsys* ss, std::span<const cftype> cfts) {
+  for (const cftype& cft : cfts) {
+    if ((cft.flags & CFTYPE_ONLY_ON_ROOT) && cont->parent != nullptr) continue;
+    UK_TRY(container_add_file(cont, ss, &cft));
+  }
   return kOk;
 }
 
@@ -100,10 +104,7 @@ static void container_populate_dir(container* cont) {
       }
     }
   }
-  for (const cftype& cft : cont->root->flavour->files) {
-    if ((cft.flags & CFTYPE_ONLY_ON_ROOT) && cont->parent != nullptr) continue;
-    (void)container_add_file(cont, nullptr, &cft);
-  }
+  (void)container_add_files(cont, nullptr, cont->root->flavour->files);
   for (container_subsys* ss : cont->root->subsys_list) (void)ss->populate(cont);
 }
 
@@ -166,6 +167,9 @@ Errno container_dir_inode_operations::mkdir(inode& dir, dentry& child, umode_t m
     css->container = cont.get();
     created.push_back(ss);
   }
+  for (container_subsys* ss : created) {
+    cont->subsys[ss->subsys_id]->id = core.css_id_alloc(ss->subsys_id);
+  }
   for (int bit : {CONT_NOTIFY_ON_RELEASE, CONT_CLONE_CHILDREN}) {
     if ((root->flavour->inherited_flags & (1UL << bit)) && parent->test_flag(bit)) {
       cont->set_flag(bit);
@@ -218,7 +222,10 @@ Errno container_dir_inode_operations::rmdir(inode& dir, dentry& child) const {
       d_delete(child);
       if (dir.i_nlink > 2) dir.i_nlink--;  // remove_dir(): simple_rmdir's drop_nlink(dir)
     }
-    for (container_subsys* ss : root->subsys_list) ss->destroy(cont);
+    for (container_subsys* ss : root->subsys_list) {
+      core.css_id_remove(ss->subsys_id, cont->subsys[ss->subsys_id]->id);
+      ss->destroy(cont);
+    }
     {
       absl::MutexLock rl(&core.release_list_lock);
       cont->set_flag(CONT_REMOVED);

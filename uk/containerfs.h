@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,7 +81,9 @@ class cpuset_fs_type : public file_system_type {
 // Adds one control file to `cont`'s directory (from populate(); `ss` null for the
 // core's own files). EEXIST if the name exists.
 Errno container_add_file(container* cont, container_subsys* ss, const cftype* cft);
-Errno container_add_files(container* cont, container_subsys* ss, const std::vector<cftype>& cfts);
+// Adds a table's files in order, the CFTYPE_ONLY_ON_ROOT ones at the top only; stops at
+// the first error.
+Errno container_add_files(container* cont, container_subsys* ss, std::span<const cftype> cfts);
 
 // The container of a container directory dentry / the cftype of a control file
 // (__d_cont / __d_cft).
