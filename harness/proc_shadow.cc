@@ -22,6 +22,7 @@
 #include "absl/synchronization/mutex.h"
 #include "harness/fuse_handler.h"
 #include "harness/fuse_nodes.h"
+#include "vfs/seq_file.h"
 
 namespace ukrun {
 
@@ -153,6 +154,7 @@ class proc_shadow_fs : public fuse_handler {
   // (fs/proc_namespace.c mounts_poll), as the program's file must.
   struct shadow_file {
     std::shared_ptr<const std::string> text;  // none before the first read
+    uk::seq_position seq;                     // when the next read makes it again
     proc_shadow::text_maker make_text;
     int changes = -1;
     bool changed = false;  // seen by the watcher, not yet reported
@@ -220,10 +222,9 @@ class proc_shadow_fs : public fuse_handler {
     return fuse_open_reply(fh, FOPEN_DIRECT_IO, out);
   }
 
-  // A READ: from this open's text, made at each read from offset 0 and at a first read
-  // elsewhere (fs/seq_file.c: seq_read_iter at a position other than the last read's
-  // traverses from the start, and at 0 that is a new ->start and ->show). The text is
-  // made without the lock (it takes the tracker's and the mount table's).
+  // A READ: from this open's text, made again where a seq_file makes it (vfs/seq_file.h:
+  // at offset 0, and anywhere but where the last read ended). The text is made without
+  // the lock (it takes the tracker's and the mount table's).
   long read_file(const fuse_request& r, char* out) {
     const auto* in = reinterpret_cast<const fuse_read_in*>(r.arg);
     std::shared_ptr<const std::string> text;
@@ -233,12 +234,18 @@ class proc_shadow_fs : public fuse_handler {
       auto it = open_.find(in->fh);
       if (it == open_.end()) return -EBADF;
       shadow_file& f = *it->second;
-      if (in->offset == 0 || !f.text) make_text = f.make_text;
+      if (!f.text || f.seq.needs_show(static_cast<uk::loff_t>(in->offset))) {
+        make_text = f.make_text;
+      }
       text = f.text;
     }
     if (make_text) {
       proc_shadow::made_text fresh = make_text(static_cast<pid_t>(r.in->pid));
-      if (fresh.err != 0) return -fresh.err;
+      if (fresh.err != 0) {
+        absl::MutexLock l(&mu_);
+        if (auto it = open_.find(in->fh); it != open_.end()) it->second->seq.reset();
+        return -fresh.err;
+      }
       if (fresh.text) {
         text = std::make_shared<const std::string>(std::move(*fresh.text));
         absl::MutexLock l(&mu_);
@@ -246,9 +253,14 @@ class proc_shadow_fs : public fuse_handler {
       }
       if (!text) return -EIO;  // no text at all: the table could not be read
     }
-    if (in->offset >= text->size()) return 0;
-    size_t n = std::min<size_t>({in->size, text->size() - in->offset, kFuseMaxWrite});
-    memcpy(out, text->data() + in->offset, n);
+    size_t n = in->offset >= text->size()
+                   ? 0
+                   : std::min<size_t>({in->size, text->size() - in->offset, kFuseMaxWrite});
+    memcpy(out, text->data() + std::min<size_t>(in->offset, text->size()), n);
+    absl::MutexLock l(&mu_);
+    if (auto it = open_.find(in->fh); it != open_.end()) {
+      it->second->seq.read_done(static_cast<uk::loff_t>(in->offset), n);
+    }
     return static_cast<long>(n);
   }
 

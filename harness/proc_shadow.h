@@ -50,8 +50,8 @@ class proc_shadow {
   // An fd (O_RDONLY, close-on-exec, plus O_NONBLOCK from `flags`) of the file `path`
   // (absolute and canonical, as the program's procfs names it: "/proc/12/cgroup"), with
   // `like`'s attributes; or -errno. Its text is `make_text`'s, made at each read from
-  // offset 0 (and at a first read elsewhere), as a seq_file makes its text at each read
-  // from the start. For a mount table, `changes` is an fd of the real one (taken over),
+  // offset 0 and at a read anywhere but where the last one ended, as a seq_file makes
+  // its text (vfs/seq_file.h). For a mount table, `changes` is an fd of the real one (taken over),
   // whose poll(2) the file's follows: POLLPRI once per change of the namespace's mounts.
   // Called by one thread at a time (the notification thread).
   int open(const std::string& path, const struct stat& like, int flags, text_maker make_text,

@@ -103,8 +103,8 @@ TEST_F(ProcShadowTest, EachOpenKeepsItsOwnText) {
   close(third);
 }
 
-// The text is made at each read from offset 0, and at a first read elsewhere, as a
-// seq_file's; a read that goes on reads the text it started.
+// The text is made at each read from offset 0, and at a read anywhere but where the last
+// one ended, as a seq_file's (traverse); a read that goes on reads the text it started.
 TEST_F(ProcShadowTest, ReadFromTheStartMakesTheTextAnew) {
   std::atomic<int> made{0};  // made on a FUSE loop
   auto count = [&made](pid_t) { return proc_shadow::made_text{absl::StrCat("text ", ++made)}; };
@@ -118,6 +118,10 @@ TEST_F(ProcShadowTest, ReadFromTheStartMakesTheTextAnew) {
   char buf[16];
   ASSERT_EQ(pread(fd, buf, sizeof buf, 0), 6);
   EXPECT_EQ(std::string(buf, 6), "text 3");
+  ASSERT_EQ(pread(fd, buf, sizeof buf, 2), 4);  // not where the last read ended
+  EXPECT_EQ(std::string(buf, 4), "xt 4");
+  EXPECT_EQ(pread(fd, buf, sizeof buf, 6), 0);  // where it ended: that text's end
+  EXPECT_EQ(made, 4);
   close(fd);
   // A text that cannot be made, and none before: EIO.
   int none = shadow_->open("/proc/9/cgroup", procfs_like(), 0,

@@ -137,8 +137,8 @@ void supervisor::on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr
       changes = -1;
     }
   }
-  // The text is made at each read from offset 0 (and a first read elsewhere), as a
-  // seq_file's (fs/seq_file.c traverse): a program that polls a mount table and reads
+  // The text is made at each read from offset 0 and anywhere but where the last read
+  // ended, as a seq_file's (vfs/seq_file.h): a program that polls a mount table and reads
   // it again on each change, or keeps /proc/self/cgroup open, sees what is true then.
   // As the reading thread (the opener may be gone: its fd is its process's), else as
   // the opener.

@@ -358,6 +358,7 @@ const container_flavour container_flavour_cgroup = {
     .kernfs_poll = true,
     .kernfs_deactivate = true,
     .pidlist_at_first_read = true,
+    .seq_file_reads = true,
     .subsys_cftypes = CFTYPES_LEGACY,
     .subsys_order = kSubsysOrder,
     .keeps_user_cpus = true,

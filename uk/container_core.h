@@ -5,6 +5,9 @@
 // The kernel's lock tree (outer first), as in 2.6.24 kernel/cgroup.c. Every lock of
 // uk/ is here; a subsystem's own locks are in its header and hang where shown.
 //   inode::i_mutex of the directory          (vfs/inode.h; taken by the VFS)
+//   seq_text::lock of an open control file   (uk/container_files.cc; a read's whole
+//                                             show runs under it, as under kernfs's
+//                                             of->mutex)
 //     container_core::container_mutex        (the patch's container_mutex)
 //       kernel::tasklist_lock                (read_lock(&tasklist_lock): pid lookups
 //                                             of the tasks write, the invariant check)

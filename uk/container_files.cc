@@ -18,6 +18,7 @@
 #include "uk/kernel.h"
 #include "uk/lib.h"
 #include "vfs/dentry.h"
+#include "vfs/seq_file.h"
 
 namespace uk {
 
@@ -103,9 +104,26 @@ ErrorOr<std::shared_ptr<tasks_snapshot>> loaded_snapshot(const file& f) {
   return *snap;
 }
 
-// Whether a read of `f` at `pos` runs the file's ->show (fs/seq_file.c): at offset 0,
-// or at a first read wherever it is (traverse() from the start); never for 0 bytes, nor
-// for an empty `tasks` or `cgroup.procs`, whose pidlist has no entry to show.
+// A control file's seq_file where the flavour's files are kernfs's
+// (container_flavour::seq_file_reads), other than a `tasks` snapshot: the text of its
+// last show and where its last read ended. Two reads of one open file may run at once;
+// the lock serializes them as kernfs_open_file::mutex does, and is taken outside every
+// lock of the kernel's (container_core.h).
+struct seq_text {
+  absl::Mutex lock;
+  seq_position pos ABSL_GUARDED_BY(lock);
+  std::string text ABSL_GUARDED_BY(lock);
+};
+
+seq_text* file_seq(const file& f) {
+  const auto* seq = std::any_cast<std::shared_ptr<seq_text>>(&f.private_data);
+  return seq ? seq->get() : nullptr;
+}
+
+// Whether a read of a `tasks` or `cgroup.procs` file (`f`'s snapshot), or of a file of
+// a flavour without seq_file reads, at `pos` runs its ->show (fs/seq_file.c): at offset
+// 0, or at a first read wherever it is (traverse() from the start); never for 0 bytes,
+// nor for an empty pidlist, which has no entry to show. Other files: seq_read().
 bool read_shows(const file& f, size_t count, loff_t pos) {
   if (count == 0 || (pos != 0 && f.f_poll_event.load() != 0)) return false;
   ErrorOr<std::shared_ptr<tasks_snapshot>> snap = loaded_snapshot(f);
@@ -135,12 +153,68 @@ ErrorOr<size_t> container_write_s64(container* cont, const cftype* cft, const ch
   return nbytes;
 }
 
+// The file's own read: its handler, or its value formatted (container_read_uint,
+// cgroup_seqfile_show's "%llu\n" and "%lld\n").
+ErrorOr<size_t> read_handler(container* cont, const cftype* cft, file& f, char* buf, size_t count,
+                             loff_t* pos) {
+  if (cft->read) return cft->read(cont, cft, f, buf, count, pos);
+  if (cft->read_uint) {
+    return container_read_string(absl::StrCat(cft->read_uint(cont, cft), "\n"), buf, count, pos);
+  }
+  if (cft->read_s64) {
+    return container_read_string(absl::StrCat(cft->read_s64(cont, cft), "\n"), buf, count, pos);
+  }
+  return Errno(EINVAL);
+}
+
+// The whole text a read from offset 0 gives (the file's ->show): every handler formats
+// its whole text at each call, so one call with room for all of it is one show.
+ErrorOr<std::string> show_text(container* cont, const cftype* cft, file& f) {
+  std::string text(CFTYPE_PAGE_SIZE, '\0');
+  for (;;) {
+    loff_t pos = 0;
+    UK_ASSIGN_OR_RETURN(size_t n, read_handler(cont, cft, f, text.data(), text.size(), &pos));
+    if (n < text.size()) {
+      text.resize(n);
+      return text;
+    }
+    text.resize(text.size() * 2);
+  }
+}
+
+// seq_read_iter() of a one-record file: the show where the position asks for one
+// (kernfs_seq_show takes the poll count with it), then the text from *pos.
+ErrorOr<size_t> seq_read(seq_text& m, file& f, container* cont, const cftype* cft, char* buf,
+                         size_t count, loff_t* pos) {
+  if (count == 0) return 0;  // seq_read_iter returns before anything else
+  absl::MutexLock l(&m.lock);
+  if (m.pos.needs_show(*pos)) {
+    int event = cont->root->flavour->kernfs_poll ? file_event(cont, cft) : 0;
+    ErrorOr<std::string> text = show_text(cont, cft, f);
+    if (!text.ok()) {
+      m.pos.reset();
+      return text.error();
+    }
+    m.text = std::move(text).value();
+    if (event != 0) f.f_poll_event.store(event);
+  }
+  loff_t from = *pos;
+  size_t n = container_read_string(m.text, buf, count, pos);
+  m.pos.read_done(from, n);
+  return n;
+}
+
 class container_file_ops final : public file_operations {
  public:
   Errno open(inode& i, file& f) const override {
     const cftype* cft = __d_cft(f.f_path.dentry.get());
     if (cft == nullptr) return Errno(ENODEV);
-    return cft->open ? cft->open(i, f) : kOk;
+    if (cft->open) UK_TRY(cft->open(i, f));
+    if (file_container(f)->root->flavour->seq_file_reads && (f.f_mode & file::FMODE_READ) &&
+        !f.private_data.has_value()) {
+      f.private_data = std::make_shared<seq_text>();
+    }
+    return kOk;
   }
   void release(inode& i, file& f) const override {
     const cftype* cft = file_cftype(f);
@@ -158,20 +232,12 @@ class container_file_ops final : public file_operations {
     const cftype* cft = file_cftype(f);
     container* cont = file_container(f);
     if (cont->root->flavour->kernfs_deactivate && node_gone(f)) return Errno(ENODEV);
+    if (seq_text* seq = file_seq(f)) return seq_read(*seq, f, cont, cft, buf, count, pos);
     // kernfs_seq_show(): the count is taken before the text, so a change during the
     // read shows at the next poll.
     bool shows = cont->root->flavour->kernfs_poll && read_shows(f, count, *pos);
     int event = shows ? file_event(cont, cft) : 0;
-    ErrorOr<size_t> n = Errno(EINVAL);
-    if (cft->read) {
-      n = cft->read(cont, cft, f, buf, count, pos);
-    } else if (cft->read_uint) {
-      std::string s = absl::StrCat(cft->read_uint(cont, cft), "\n");
-      n = container_read_string(s, buf, count, pos);
-    } else if (cft->read_s64) {
-      std::string s = absl::StrCat(cft->read_s64(cont, cft), "\n");
-      n = container_read_string(s, buf, count, pos);
-    }
+    ErrorOr<size_t> n = read_handler(cont, cft, f, buf, count, pos);
     if (n.ok() && event != 0) f.f_poll_event.store(event);
     return n;
   }

@@ -129,6 +129,12 @@ struct container_flavour {
   // (today's cgroup_pidlist_start loads the pidlist then, so a pid written on the same
   // fd before that read is listed), or at the open (2.6.24's cgroup_tasks_open).
   bool pidlist_at_first_read;
+  // Whether a control file's text is made once for a run of reads (kernfs files are
+  // seq_files, vfs/seq_file.h: a read from offset 0, or from anywhere but where the
+  // last one ended, shows the text, and reads that go on are served from it), or at
+  // each read (2.6.24's handlers format a fresh text into simple_read_from_buffer, so a
+  // reader with a small buffer may get pieces of two values).
+  bool seq_file_reads;
   // Which of its file tables a subsystem adds to this flavour's directories (and whose
   // rules it applies there, e.g. cpuset's hotplug).
   cftype_set subsys_cftypes;

@@ -220,6 +220,7 @@ const container_flavour container_flavour_v10 = {
     .kernfs_poll = false,
     .kernfs_deactivate = false,
     .pidlist_at_first_read = false,
+    .seq_file_reads = false,
     .subsys_cftypes = CFTYPES_V10,
     .subsys_order = {},  // every subsystem, as the patch lists them
     .keeps_user_cpus = false,

@@ -69,6 +69,7 @@ CONFORM_CASES=(
   "cpuacct_files cpuacct host cpu/possible"
   "pids_zombies pids host:--pids"
   "cpu_values cpu host"
+  "seq_reads cpu host"
   "freezer_values freezer host"
   "pids_values pids host:--pids"
 )

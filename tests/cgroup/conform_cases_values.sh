@@ -83,3 +83,34 @@ PY
 case_pids_values() {
   values pids.max pids.current pids.events
 }
+
+# A file read a few bytes at a time is one text (kernfs files are seq_files: the text
+# is made at a read from offset 0 or from anywhere but where the last read ended, and
+# reads that go on are served from it); a write in between shows at the next such read.
+case_seq_reads() {
+  python3 - "$D/cpu.shares" <<'PY'
+import os, sys
+f = sys.argv[1]
+def w(v):
+    fd = os.open(f, os.O_WRONLY)
+    os.write(fd, v)
+    os.close(fd)
+w(b"1024")
+fd = os.open(f, os.O_RDONLY)
+a = os.read(fd, 2)
+w(b"2048")
+print("read on after a write:", a + os.read(fd, 100))
+print("from 0:", os.pread(fd, 100, 0))
+w(b"1024")
+print("at 1, not where the last ended:", os.pread(fd, 100, 1))
+fd2 = os.open(f, os.O_RDONLY)
+print("first read at 2:", os.pread(fd2, 100, 2))
+a = os.read(fd2, 1)
+w(b"2048")
+print("from 0, a write, read on:", a, os.read(fd2, 100))
+os.lseek(fd2, 1, os.SEEK_SET)
+w(b"1024")
+print("lseek to 1, a write, read:", os.read(fd2, 100))
+print("at the end:", os.read(fd2, 100))
+PY
+}

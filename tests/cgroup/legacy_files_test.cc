@@ -57,6 +57,32 @@ TEST_F(LegacyFilesTest, FreezerSaysWhoFreezes) {
   EXPECT_EQ(write("/f/a/freezer.self_freezing", "1"), -EINVAL);
 }
 
+// A kernfs file is a seq_file (vfs/seq_file.h): a reader with a small buffer reads one
+// text, made at its read from offset 0, however the value changes meanwhile; a read
+// anywhere but where the last one ended makes it again. The patch's handlers format a
+// fresh text at every read (the conformance case seq_reads compares with the host).
+TEST_F(LegacyFilesTest, SmallReadsReadOneText) {
+  ASSERT_EQ(mount("/c", "cpu"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/c/a", 0755), 0);
+  auto pieces = [this](const std::string& file) {
+    EXPECT_EQ(write(file, "1024"), 4);
+    long fd = sys_open(init(), file.c_str(), O_RDONLY);
+    char buf[16];
+    std::string text(buf, sys_read(init(), fd, buf, 2));
+    EXPECT_EQ(write(file, "2048"), 4);
+    text.append(buf, sys_read(init(), fd, buf, sizeof buf));
+    text += "|" + std::string(buf, sys_pread64(init(), fd, buf, sizeof buf, 1));
+    sys_close(init(), fd);
+    return text;
+  };
+  EXPECT_EQ(pieces("/c/a/cpu.shares"), "1024\n|048\n");
+  ASSERT_EQ(sys_rmdir(init(), "/c/a"), 0);
+  ASSERT_EQ(sys_umount(init(), "/c", 0), 0);  // the hierarchy goes, and cpu with it
+  ASSERT_EQ(mount("/v", "cpu", "container"), 0);
+  ASSERT_EQ(sys_mkdir(init(), "/v/a", 0755), 0);
+  EXPECT_EQ(pieces("/v/a/shares"), "1048\n|048\n");
+}
+
 TEST_F(LegacyFilesTest, ThePatchsFreezerHasStateOnly) {
   ASSERT_EQ(mount("/v", "freezer", "container"), 0);
   ASSERT_EQ(sys_mkdir(init(), "/v/a", 0755), 0);
