@@ -309,7 +309,7 @@ long op_poll(fuse_state& s, const fuse_request& r, char* out) {
 void sync_attach_target(fuse_state& s, uk::task_struct& me, int fd, const char* data, size_t len) {
   if (me.euid == 0) return;
   auto f = me.files->fget(fd);
-  if (!f.ok() || !uk::container_file_is_pidlist(**f)) return;
+  if (!f.ok() || !uk::container_file_moves_tasks(**f)) return;
   int pid;
   if (!uk::kstrtoint(uk::strstrip(std::string(data, len).c_str()).c_str(), 0, &pid).ok() ||
       pid <= 0) {

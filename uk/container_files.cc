@@ -325,12 +325,18 @@ void cgroup_file_notify(cgroup_file* cfile) {
   cfile->poll.wake_up();
 }
 
-bool container_file_is_pidlist(const file& f) {
-  return f.f_op == &container_file_operations() && file_snapshot(f) != nullptr;
+bool container_file_moves_tasks(const file& f) {
+  if (f.f_op != &container_file_operations()) return false;
+  const cftype* cft = file_cftype(f);
+  // A core file of the flavour's table: a subsystem's private_ values are its own.
+  for (const cftype& core : file_container(f)->root->flavour->files) {
+    if (&core == cft) return cft->private_ == FILE_TASKLIST || cft->private_ == FILE_PROCS;
+  }
+  return false;
 }
 
 bool container_file_is_snapshot(const file& f) {
-  if (!container_file_is_pidlist(f)) return false;
+  if (f.f_op != &container_file_operations() || file_snapshot(f) == nullptr) return false;
   tasks_snapshot& snap = **file_snapshot(f);
   absl::MutexLock l(&snap.mu);
   return snap.loaded;

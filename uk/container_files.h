@@ -41,9 +41,9 @@ Errno container_procs_open(inode& i, file& f);
 // so it depends on nothing that happens after (uk-run's shim settles its task table
 // for the open, or the first read, not for the others).
 bool container_file_is_snapshot(const file& f);
-// Whether `f` is a `tasks` or `cgroup.procs` file opened for reading, its snapshot
-// taken or not yet.
-bool container_file_is_pidlist(const file& f);
+// Whether `f` is a `tasks` or `cgroup.procs` file, whatever its open mode: a write to
+// it moves the task it names.
+bool container_file_moves_tasks(const file& f);
 ErrorOr<size_t> container_tasks_read(container* cont, const cftype* cft, file& f, char* buf,
                                      size_t nbytes, loff_t* ppos);
 // container_common_file_read(): notify_on_release, releasable, cgroup.clone_children

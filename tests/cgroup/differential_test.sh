@@ -4,7 +4,7 @@
 # again) and under uk-run with -t cgroup; the outputs must agree line by line.
 # Skipped where the host has no cgroup v1 or we are not root.
 set -uo pipefail
-UKRUN="$TEST_SRCDIR/uk/harness/uk-run"
+UKRUN="${UK_E2E_UKRUN:-$TEST_SRCDIR/uk/harness/uk-run}"  # another binary: an A/B run
 SCEN="$TEST_SRCDIR/uk/tests/cgroup/scenarios.sh"
 # Under /tmp: the scenarios' "another uid" part runs as uid 65534, which cannot search
 # Bazel's directories.

@@ -209,6 +209,14 @@ chmod 666 "$D/u/tasks"
 chown 65534:65534 "$D/u"
 nw "$D/u/tasks" 0
 nw "$D/u/tasks" "$s4"
+# A process that took the writer's uid after its fork (setpriv): movable by it, with
+# the ids it has now (uk-run must not check those it had when uk last looked).
+"${AS_OTHER[@]}" sleep 30 &
+s5=$!
+PIDS="$PIDS $s5"
+nw "$D/u/tasks" "$s5"
+echo "the moved process in u: $(grep -cx "$s5" "$D/u/tasks")"
+w "$D/tasks" "$s5"
 nt mkdir "$D/u/w"
 stat -c '%U:%G %A' "$D/u/w"
 nt rmdir "$D/u/w"
@@ -222,8 +230,8 @@ nt mkdir "$D/u/g/x"
 gt mkdir "$D/u/g/y"
 gt rmdir "$D/u/g/y"
 rmdir "$D/u/g"
-kill $s4
-wait $s4 2>/dev/null
+kill $s4 $s5
+wait $s4 $s5 2>/dev/null
 sleep 0.2
 rmdir "$D/u"
 rmdir "$D/a"
