@@ -279,6 +279,11 @@ void fuse_bridge::start_workers(size_t max_workers) {
   }
 }
 
+bool fuse_bridge::connected() const {
+  pollfd p = {fd_, POLLIN, 0};
+  return fd_ >= 0 && poll(&p, 1, 0) >= 0 && !(p.revents & (POLLERR | POLLHUP | POLLNVAL));
+}
+
 fuse_bridge::~fuse_bridge() {
   if (fd_ < 0) return;
   handler_->notifier()->set(nullptr);  // before the device closes (its number may be reused)

@@ -64,6 +64,11 @@ class fuse_bridge {
   bool notify(int32_t code, const void* arg, size_t len);
   // The detached mount's root (detached() only; -1 otherwise), owned.
   int mount_fd() const { return mount_fd_; }
+  // Whether the connection is up: it ends with the super_block (the last unmount, or
+  // the last file or cwd held on a lazily unmounted mount: fuse_conn_destroy aborts it).
+  bool connected() const;
+  // The FUSE device, which polls POLLERR once the connection has ended (fuse_dev_poll).
+  int device_fd() const { return fd_; }
   // Which transport carries the requests, and if not the ring, why ("/dev/fuse (...)").
   const std::string& transport() const { return transport_; }
 

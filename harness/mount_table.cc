@@ -2,6 +2,7 @@
 // reconcile after every change the supervisor did not make itself, --check's
 // comparison, the end of the run, and the merged /proc/<pid>/mounts and mountinfo.
 #include <fcntl.h>
+#include <sys/epoll.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -102,22 +103,41 @@ void supervisor::reconcile_with(pid_t who, const std::vector<mountinfo_line>& li
       if (l.dev != m.dev || l.fstype != "fuse.container") continue;
       if (!seen || l.id == m.fuse->mnt_id()) seen = &l;
     }
-    if (seen) {
+    if (seen && !m.detached) {
       if (m.dir != seen->mount_point && recorder_) {
         recorder_->mount_point(m.kdir, seen->mount_point);
       }
       m.dir = seen->mount_point;
       continue;
     }
-    // The host's mount is gone: the kernel's goes too (as sys_umount would have, had
-    // the call come through the trap), and the FUSE loops end.
+    if (!m.detached && trace_.enabled()) {
+      trace_.event("umount", absl::StrFormat("\"pid\":%d,\"dir\":\"%s\"", who, json_escape(m.dir)));
+    }
+    // The host's mount is gone. Its super_block may live on, held by a file or a cwd
+    // there (umount -l): its files still read and write as natively, so the kernel's
+    // mount and the loops stay until the connection ends, which the main loop hears
+    // of (the device polls POLLERR; watched once).
+    if (m.fuse->connected()) {
+      if (!m.detached && epoll_fd_ >= 0) {
+        epoll_event ev = {};
+        ev.events = EPOLLONESHOT;  // EPOLLERR is reported whatever is asked
+        ev.data.u64 = kDetachedMountEnded;
+        epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, m.fuse->device_fd(), &ev);
+      }
+      if (!m.detached) detached_mounts_.fetch_add(1);
+      m.detached = true;
+      continue;
+    }
+    if (m.detached) {
+      detached_mounts_.fetch_sub(1);
+      if (epoll_fd_ >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, m.fuse->device_fd(), nullptr);
+    }
+    // The kernel's mount goes too (as sys_umount would have, had the call come through
+    // the trap), and the FUSE loops end.
     if (uk::sys_umount(init, m.kdir.c_str(), 0) != 0) {
       uk::sys_umount(init, m.kdir.c_str(), MNT_DETACH);
     }
     uk::sys_rmdir(init, m.kdir.c_str());
-    if (trace_.enabled()) {
-      trace_.event("umount", absl::StrFormat("\"pid\":%d,\"dir\":\"%s\"", who, json_escape(m.dir)));
-    }
     gone->push_back(std::move(m.fuse));
     mounts_.erase(mounts_.begin() + static_cast<ptrdiff_t>(i));
   }
@@ -151,9 +171,13 @@ std::vector<std::string> supervisor::check_mounts() {
     bool live = std::any_of(lines->begin(), lines->end(), [&](const mountinfo_line& l) {
       return l.dev == m.dev && l.fstype == "fuse.container";
     });
-    if (!live) {
+    if (!live && !m.detached) {
       v.push_back(absl::StrFormat("mount table: uk's mount at %s (device %u:%u) is not mounted",
                                   m.dir, major(m.dev), minor(m.dev)));
+    }
+    if (live && m.detached) {
+      v.push_back(absl::StrFormat("mount table: uk's unmounted %s (device %u:%u) is mounted", m.dir,
+                                  major(m.dev), minor(m.dev)));
     }
     struct stat st;
     if (std::find(kmounts.begin(), kmounts.end(), m.kdir) == kmounts.end() ||
@@ -197,6 +221,7 @@ void supervisor::unmount_all() {
   }
   for (mount_rec& m : mounts_) gone.push_back(std::move(m.fuse));
   mounts_.clear();
+  detached_mounts_.store(0);
 }
 
 // /proc/<pid>/mounts, mountinfo or mountstats as the host has it, where each FUSE mount

@@ -100,7 +100,9 @@ absl::Status supervisor::join_group(pid_t pid, const std::string& subsystems,
   std::vector<hierarchy> mounted;
   {
     absl::MutexLock l(&mounts_mu_);
-    for (const mount_rec& m : mounts_) mounted.push_back({m.kdir, m.type, m.data});
+    for (const mount_rec& m : mounts_) {
+      if (!m.detached) mounted.push_back({m.kdir, m.type, m.data});
+    }
   }
   if (wanted.size() == 1 && wanted[0] == "*") {
     // Every mounted hierarchy (cgrules.conf's `*`).

@@ -424,7 +424,7 @@ void supervisor::serve_events(const std::function<bool()>& done) {
         serve_outer_link();
       } else if (tag == ~2ull) {
         tracker_.reap_exited();
-      } else if (tag == ~3ull) {
+      } else if (tag == ~3ull || tag == kDetachedMountEnded) {
         reconcile();
       }
     }

@@ -310,7 +310,10 @@ class supervisor {
   std::unique_ptr<net_enforcer> net_enforcer_;  // net.rate_bps; before tracker_ goes
 
   int notify_fd_ = -1;
-  int epoll_fd_ = -1;
+  int epoll_fd_ = -1;  // the main loop's; made before any other thread
+  // Its tag for a lazily unmounted mount's FUSE device (mount_rec::detached): the
+  // connection ended.
+  static constexpr uint64_t kDetachedMountEnded = ~5ull;
   pid_t child_ = -1;
   int child_status_ = -1;  // as waitpid gives it, once COMMAND is reaped
 
@@ -326,6 +329,11 @@ class supervisor {
     dev_t dev = 0;            // st_dev of the FUSE mount (and of every bind of it)
     dev_t kdev = 0;           // the kernel super_block's s_dev: one per hierarchy
     unsigned long flags = 0;  // the mount(2) flags asked for
+    // The host's mount is gone but its super_block lives on (a lazy unmount while a
+    // file or a cwd is held there): the kernel's mount and the FUSE loops stay, as the
+    // hierarchy stays natively, until the connection ends with the last reference.
+    // Found by dev only; never by its path, which may by now name another mount.
+    bool detached = false;
   };
   static constexpr char kMountBase[] = "/.uk-run-mounts";
   // Every thread that reads or changes the table, or changes the host mounts it
@@ -334,6 +342,10 @@ class supervisor {
   // Lock order: the tracker's lock (task_for, observe) before mounts_mu_.
   absl::Mutex mounts_mu_;
   std::vector<mount_rec> mounts_ ABSL_GUARDED_BY(mounts_mu_);  // in mount order
+  // How many of them are detached: written under mounts_mu_, read without it by a
+  // /proc text, which reconciles first while any is (its connection may have ended with
+  // a close just before, which natively ends the hierarchy at once).
+  std::atomic<int> detached_mounts_{0};
   uint64_t next_kdir_ ABSL_GUARDED_BY(mounts_mu_) = 1;
   int mountinfo_fd_ = -1;        // /proc/self/mountinfo, polled for POLLPRI
   int forwarded_fd_ = -1;        // from the outer uk-run (set_outer_link)

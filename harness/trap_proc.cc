@@ -165,6 +165,7 @@ void supervisor::on_open(const seccomp_notif& req, int dirfd, uint64_t path_addr
 std::optional<std::string> supervisor::emulated_text(pid_t tid, const std::string& kpath, long* err,
                                                      bool text_wanted) {
   *err = 0;
+  if (detached_mounts_.load() > 0) reconcile();  // a hierarchy its last close ended
   // The mount tables: the kernel's text to merge (it has no mountstats: its mounts give
   // each uk mount's line there).
   std::optional<mount_table> table = mount_table_of(kpath);

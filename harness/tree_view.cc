@@ -12,7 +12,9 @@ namespace ukrun {
 std::vector<tree_mount> supervisor::tree_roots() {
   std::vector<tree_mount> roots;
   absl::MutexLock l(&mounts_mu_);
-  for (const mount_rec& m : mounts_) roots.push_back({m.kdir, m.dir, m.type, m.data});
+  for (const mount_rec& m : mounts_) {
+    if (!m.detached) roots.push_back({m.kdir, m.dir, m.type, m.data});
+  }
   return roots;
 }
 

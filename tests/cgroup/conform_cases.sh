@@ -51,6 +51,7 @@ CONFORM_CASES=(
   "remount_flags mount host"
   "mount_paths mount host"
   "statfs_fsid mount host"
+  "lazy_umount mount host"
   "long_names named host"
   "move_tasks named host"
   "long_writes_root named host"

@@ -133,3 +133,28 @@ PY
   for m in c b a; do mnt "umount $m" umount "$D/$m" 0; done
   rmdir "$D/a" "$D/b" "$D/c"
 }
+
+# A lazy unmount (MNT_DETACH) while a file or a cwd is held there: the super_block lives
+# on, so the held file reads and writes, and the cwd walks on, until the last of them
+# goes (and with it the hierarchy, which has no child here).
+case_lazy_umount() {
+  mkdir "$D/m"
+  mnt "mount" mount none "$D/m" cgroup 0 "none,name=$HNAME"
+  exec 7<>"$D/m/notify_on_release"
+  mnt "umount, a file open" umount "$D/m" 0
+  mnt "lazy umount" umount "$D/m" detach
+  python3 - <<'PY'
+import os
+print("held file reads:", os.pread(7, 100, 0), "| writes:", os.write(7, b"1"),
+      "| reads:", os.pread(7, 100, 0))
+PY
+  exec 7>&-
+  mnt "mount again" mount none "$D/m" cgroup 0 "none,name=$HNAME"
+  (
+    cd "$D/m" || exit
+    mnt "lazy umount, a cwd there" umount "$D/m" detach
+    echo "cwd reads: $(cat notify_on_release) | lists: $(ls | grep -c -x tasks) | $(stat -f -c %T .)"
+  )
+  echo "mounted: $(grep -c " $D/m " /proc/self/mounts)"
+  rmdir "$D/m"
+}
