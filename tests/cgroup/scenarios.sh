@@ -214,6 +214,8 @@ nw "$D/u/tasks" "$s4"
 "${AS_OTHER[@]}" sleep 30 &
 s5=$!
 PIDS="$PIDS $s5"
+# Once setpriv has changed its ids: before, it is root's.
+until [[ "$(awk '/^Uid:/ {print $3}' "/proc/$s5/status" 2>/dev/null)" == 65534 ]]; do sleep 0.01; done
 nw "$D/u/tasks" "$s5"
 echo "the moved process in u: $(grep -cx "$s5" "$D/u/tasks")"
 w "$D/tasks" "$s5"
