@@ -234,9 +234,8 @@ class proc_shadow_fs : public fuse_handler {
       auto it = open_.find(in->fh);
       if (it == open_.end()) return -EBADF;
       shadow_file& f = *it->second;
-      if (!f.text || f.seq.needs_show(static_cast<uk::loff_t>(in->offset))) {
-        make_text = f.make_text;
-      }
+      // Also true before the first show and after a failed one: no text yet.
+      if (f.seq.needs_show(static_cast<uk::loff_t>(in->offset))) make_text = f.make_text;
       text = f.text;
     }
     if (make_text) {

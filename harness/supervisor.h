@@ -326,9 +326,8 @@ class supervisor {
     std::string kdir;  // the kernel's mount point, kMountBase/<n>
     std::string type, data;
     std::unique_ptr<fuse_bridge> fuse;
-    dev_t dev = 0;            // st_dev of the FUSE mount (and of every bind of it)
-    dev_t kdev = 0;           // the kernel super_block's s_dev: one per hierarchy
-    unsigned long flags = 0;  // the mount(2) flags asked for
+    dev_t dev = 0;   // st_dev of the FUSE mount (and of every bind of it)
+    dev_t kdev = 0;  // the kernel super_block's s_dev: one per hierarchy
     // The host's mount is gone but its super_block lives on (a lazy unmount while a
     // file or a cwd is held there): the kernel's mount and the FUSE loops stay, as the
     // hierarchy stays natively, until the connection ends with the last reference.

@@ -283,7 +283,7 @@ long supervisor::container_mount(pid_t caller, const std::string& source, const 
       }
       dev_t dev = (*fuse)->dev();
       mounts_.push_back(
-          {dir, kdir, type, data ? data : "", std::move(fuse).value(), dev, kst.st_dev, flags});
+          {dir, kdir, type, data ? data : "", std::move(fuse).value(), dev, kst.st_dev});
       created_dirs_.insert(created_dirs_.end(), made.begin(), made.end());
       if (recorder_) recorder_->mount_point(kdir, dir);
     }

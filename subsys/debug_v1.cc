@@ -20,6 +20,7 @@
 #include "uk/container.h"
 #include "uk/containerfs_root.h"
 #include "uk/css_group.h"
+#include "uk/lib.h"
 #include "uk/task.h"
 #include "vfs/file.h"
 
@@ -30,14 +31,10 @@ namespace {
 constexpr int MAX_TASKS_SHOWN_PER_CSS = 25;
 
 // %pK with kptr_restrict 0 (this host's, Debian's default): ptr_to_id()'s hash of the
-// address, cut to 32 bits on a 64-bit kernel and printed in 16 digits. splitmix64's
-// finalizer stands in for the boot-keyed siphash.
+// address, cut to 32 bits on a 64-bit kernel and printed in 16 digits (mix64 for the
+// boot-keyed siphash).
 std::string hashed_pointer(const void* p) {
-  uint64_t z = reinterpret_cast<uintptr_t>(p) + 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
-  return absl::StrFormat("%016x", z & 0xffffffffULL);
+  return absl::StrFormat("%016x", mix64(reinterpret_cast<uintptr_t>(p)) & 0xffffffffULL);
 }
 
 // "css_set %pK %d", then " +%d" where the references exceed the tasks: the excess

@@ -270,12 +270,7 @@ Errno container_super_operations::statfs(dentry& d, struct statfs* buf) const {
   UK_TRY(super_operations::statfs(d, buf));
   const containerfs_root* root = sb_root(*d.d_sb);
   if (root->flavour->hierarchy_fsid) {
-    // splitmix64's finalizer.
-    uint64_t z = (static_cast<uint64_t>(root->hierarchy_id) << 32) ^ d.d_sb->s_dev;
-    z += 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
+    uint64_t z = mix64((static_cast<uint64_t>(root->hierarchy_id) << 32) ^ d.d_sb->s_dev);
     memcpy(&buf->f_fsid, &z, sizeof buf->f_fsid);
   }
   return kOk;

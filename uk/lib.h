@@ -1,7 +1,7 @@
 // The kernel library helpers the container code parses user buffers with, each as the
 // kernel's lib/ has it: integer parsing (lib/kstrtox.c, lib/vsprintf.c), white space
-// (lib/ctype.c, lib/string.c) and kernfs's name hash. Every subsystem parses with these,
-// where the kernel function it ports does.
+// (lib/ctype.c, lib/string.c), kernfs's name hash, and a mix for random values. Every subsystem
+// parses with these, where the kernel function it ports does.
 //
 // Strings are C strings, as the kernel's NUL-terminated copy of a write: an embedded
 // NUL ends them.
@@ -45,5 +45,10 @@ Errno kstrtoint(const char* s, unsigned base, int* res);
 // kernfs_name_hash(name, NULL) of fs/kernfs/dir.c: a directory's listing order in the
 // cgroup flavour (2..INT_MAX-1; ties broken by name).
 uint32_t kernfs_name_hash(std::string_view name);
+
+// Where the kernel shows a value drawn at random (a super_block's s_uuid, the boot key
+// that ptr_to_id() hashes pointers with), uk shows a mix of a value it has:
+// splitmix64's finalizer, the same at every call, so that a run replays exactly.
+uint64_t mix64(uint64_t x);
 
 }  // namespace uk

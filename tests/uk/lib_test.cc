@@ -175,5 +175,11 @@ TEST(KernfsNameHash, AsLinux) {
   EXPECT_EQ(kernfs_name_hash(""), 2u);
 }
 
+// splitmix64's finalizer: the first output of a generator seeded 0 (Steele et al.).
+TEST(Mix64, IsSplitmix64sFinalizer) {
+  EXPECT_EQ(mix64(0), 0xe220a8397b1dcdafULL);
+  EXPECT_NE(mix64(1), mix64(2));
+}
+
 }  // namespace
 }  // namespace uk
